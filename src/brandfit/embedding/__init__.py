@@ -46,8 +46,8 @@ class Embedder(Protocol):
         ...
 
 
-_cache: dict[str, Embedder] = {}
-_cache_lock = threading.Lock()
+_instances: dict[str, Embedder] = {}
+_instances_lock = threading.Lock()
 
 
 def get_embedder(backend: str = "torch") -> Embedder:
@@ -57,8 +57,8 @@ def get_embedder(backend: str = "torch") -> Embedder:
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend: unknown embedding backend {backend!r}; expected one of {', '.join(BACKENDS)}")
-    with _cache_lock:
-        emb = _cache.get(backend)
+    with _instances_lock:
+        emb = _instances.get(backend)
         if emb is None:
             if backend == "torch":
                 from brandfit.embedding._torch import SentenceTransformerEmbedder
@@ -68,7 +68,7 @@ def get_embedder(backend: str = "torch") -> Embedder:
                 from brandfit.embedding._onnx import OnnxEmbedder
 
                 emb = OnnxEmbedder()
-            _cache[backend] = emb
+            _instances[backend] = emb
         return emb
 
 

@@ -1,0 +1,92 @@
+"""``brandfit tag INPUT -o OUTPUT --brand-topic T``: tag every account of a file or folder, resumably.
+
+Exit codes: 0 done; 1 done but rows were set aside and ``--fail-on-error`` was given; 2 bad arguments,
+an output or unfinished run in the way, a changed input on ``--resume``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["register"]
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from brandfit.topics import BRAND_TOPICS
+
+    p = sub.add_parser(
+        "tag",
+        help="tag every account of JSONL/CSV/Parquet files for a brand topic (streaming, resumable)",
+        description="Score every account in INPUT (a file or a folder of .jsonl/.csv/.parquet files, one row per "
+        "account or one row per text) for a brand topic and write one row per account to OUTPUT. Rows that "
+        "cannot be tagged go to OUTPUT.errors.jsonl. See docs/tagging.md.",
+    )
+    p.add_argument("input", metavar="INPUT", help="a .jsonl/.csv/.parquet file or a folder of them")
+    p.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="the output file")
+    p.add_argument("--brand-topic", required=True, choices=BRAND_TOPICS, metavar="T",
+                   help=f"the brand's topic: one of {', '.join(BRAND_TOPICS)}")
+    p.add_argument("--model", default="production", metavar="REF",
+                   help="registry ref of the model: an alias, name@N or name@latest (default: production)")
+    p.add_argument("--registry", default=None, metavar="PATH",
+                   help="model registry folder (default: $BRANDFIT_REGISTRY, else the bundled models/)")
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="local: this process (default); ray: an actor pool on a Ray cluster")
+    p.add_argument("--backend", choices=("torch", "onnx"), default=None,
+                   help="embedding backend (default: $BRANDFIT_BACKEND, else torch)")
+    p.add_argument("--format", choices=("parquet", "jsonl", "csv"), default=None,
+                   help="output format (default: from OUTPUT's suffix, else parquet)")
+    p.add_argument("--chunk-size", type=_positive, default=512, metavar="N",
+                   help="accounts per chunk: the unit of batching and of the checkpoint (default 512)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an unfinished run of the same job from its checkpoint (OUTPUT.parts/)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing OUTPUT and discard any unfinished run")
+    p.add_argument("--fail-on-error", action="store_true",
+                   help="exit with status 1 if any row was set aside")
+    p.add_argument("--ray-address", default=None, metavar="ADDR",
+                   help="with --engine ray: the cluster to use (default: $RAY_ADDRESS, else a local 2-CPU cluster)")
+    p.add_argument("--ray-concurrency", type=_positive, default=None, metavar="N",
+                   help="with --engine ray: number of tagging actors (default: one per cluster CPU)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
+    p.add_argument("--quiet-summary", action="store_true", help="print a one-line summary")
+    p.set_defaults(func=_tag)
+
+
+def _tag(args: argparse.Namespace) -> int:
+    from brandfit.tagging import tag_files
+
+    if args.engine != "ray" and (args.ray_address or args.ray_concurrency):
+        raise ValueError("--ray-address/--ray-concurrency: only apply with --engine ray")
+    summary = tag_files(
+        args.input, args.output, args.brand_topic, model=args.model, registry=args.registry, backend=args.backend,
+        engine=args.engine, format=args.format, chunk_size=args.chunk_size, resume=args.resume,
+        overwrite=args.overwrite, ray_address=args.ray_address, ray_concurrency=args.ray_concurrency,
+        show_progress_bar=False if args.no_progress else None,
+    )
+    aside = summary.rows_set_aside
+    if args.quiet_summary:
+        print(f"{summary.output}: {summary.accounts_tagged} accounts tagged, {aside} rows set aside, "
+              f"{summary.seconds:.1f} s")
+    else:
+        resumed = (f" ({summary.accounts_from_checkpoint} from the checkpoint, {summary.accounts_this_run} in this run)"
+                   if summary.accounts_from_checkpoint else "")
+        print(f"tagged {summary.accounts_tagged} accounts{resumed} for {summary.brand_topic} "
+              f"with {summary.model_version} (run {summary.run_id}, engine {summary.engine})")
+        print(f"  output:         {summary.output} ({summary.format})")
+        print(f"  rows set aside: {aside}" + (f" -> {summary.errors_path}" if aside else ""))
+        print(f"  time:           {summary.seconds:.1f} s, {summary.accounts_per_second:.1f} accounts/s")
+    if aside and args.fail_on_error:
+        print(f"brandfit: {aside} row(s) set aside (--fail-on-error); see {summary.errors_path}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,54 @@
+"""``brandfit train``: fit both models on labeled data and publish a new registry version."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CONFIG = "training/configs/default.yaml"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train the topic and promo models and publish them to the registry")
+    p.add_argument("--config", default=DEFAULT_CONFIG, help=f"YAML training config (default {DEFAULT_CONFIG})")
+    p.add_argument("--data", action="append", metavar="PATH",
+                   help="labeled file or folder (repeatable); overrides the config's data")
+    p.add_argument("--registry", default=None, help="registry root (default: the bundled models/ folder)")
+    p.add_argument("--alias", action="append", default=[], metavar="ALIAS",
+                   help="also point this alias at the new version (repeatable), e.g. --alias staging")
+    p.add_argument("--no-public-eval", action="store_true", help="skip the cross-domain evaluation on public corpora")
+    p.add_argument("--dry-run", action="store_true", help="train and report, but publish nothing")
+    p.set_defaults(func=_train)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+    from pathlib import Path
+
+    from brandfit.config import TrainConfig, load_config
+    from brandfit.model import default_registry_root
+    from brandfit.train import publish, train
+
+    config = load_config(args.config) if Path(args.config).exists() or args.config != DEFAULT_CONFIG else TrainConfig()
+    if args.data:
+        config = replace(config, data=tuple(args.data), accounts=None)
+    result = train(config, public_eval=not args.no_public_eval)
+    test = result.metrics.get("test", {})
+    if test:
+        t, p = test["topic"], test["promo"]
+        print(f"held-out test: topic accuracy {t['accuracy']:.3f}, macro AP {t['macro_ap']:.3f}; "
+              f"promo F1 {p['f1']:.3f}, AP {p['ap']:.3f}")
+    pub = result.metrics.get("public")
+    if pub:
+        print(f"public corpora (pooled): topic macro AP {pub['pooled_topic']['macro_ap']:.3f}, "
+              f"top-1 {pub['pooled_topic']['top1_accuracy']:.3f}; promo AP {pub['pooled_promo']['ap']:.3f}, "
+              f"F1 {pub['pooled_promo']['f1']:.3f}")
+    if args.dry_run:
+        print(json.dumps({"dataset_hash": result.dataset_hash, "published": None}))
+        return 0
+    ref = publish(result, config, args.registry or default_registry_root(), aliases=tuple(args.alias))
+    print(f"published {ref}" + (f" (aliases: {', '.join(args.alias)})" if args.alias else ""))
+    return 0

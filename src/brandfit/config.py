@@ -1,0 +1,97 @@
+"""Training configuration: frozen dataclasses validated on creation, read from YAML in training/configs/."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+__all__ = ["TopicConfig", "PromoConfig", "TrainConfig", "load_config"]
+
+
+def _from(cls: type, data: dict[str, Any] | None, where: str) -> Any:
+    data = dict(data or {})
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}; expected {', '.join(sorted(known))}")
+    return cls(**data)
+
+
+@dataclass(frozen=True)
+class TopicConfig:
+    c: float = 2.0  # inverse regularisation of the softmax head
+    desc_scale: float = 4.0  # weight of the description-similarity features (0 turns them off)
+    description_weight: float = 3.0  # sample weight of each written topic description used as a training example
+
+    def __post_init__(self) -> None:
+        if self.c <= 0:
+            raise ValueError(f"topic.c: must be > 0, got {self.c}")
+        if self.desc_scale < 0 or self.description_weight < 0:
+            raise ValueError("topic.desc_scale and topic.description_weight must be >= 0")
+
+
+@dataclass(frozen=True)
+class PromoConfig:
+    c: float = 1.0
+    cue_scale: float = 1.0  # weight of the cue columns relative to the embedding
+
+    def __post_init__(self) -> None:
+        if self.c <= 0:
+            raise ValueError(f"promo.c: must be > 0, got {self.c}")
+        if self.cue_scale < 0:
+            raise ValueError(f"promo.cue_scale: must be >= 0, got {self.cue_scale}")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    name: str = "relevance"  # registry model name
+    data: tuple[str, ...] = ("data/labeled/texts",)
+    accounts: str | None = "data/labeled/accounts"
+    seed: int = 13
+    split: tuple[float, float, float] = (0.7, 0.15, 0.15)
+    topic: TopicConfig = field(default_factory=TopicConfig)
+    promo: PromoConfig = field(default_factory=PromoConfig)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.data, (str, Path)):
+            object.__setattr__(self, "data", (str(self.data),))
+        object.__setattr__(self, "data", tuple(str(d) for d in self.data))
+        object.__setattr__(self, "split", tuple(float(s) for s in self.split))
+        if len(self.split) != 3 or abs(sum(self.split) - 1) > 1e-9 or min(self.split) <= 0:
+            raise ValueError(f"split: three positive fractions summing to 1, got {self.split}")
+        if not self.data:
+            raise ValueError("data: at least one labeled file or folder")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["data"] = list(self.data)
+        d["split"] = list(self.split)
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, where: str = "config") -> "TrainConfig":
+        data = dict(data)
+        topic = _from(TopicConfig, data.pop("topic", None), f"{where}: topic")
+        promo = _from(PromoConfig, data.pop("promo", None), f"{where}: promo")
+        base = _from(cls, data, where)
+        return cls(**{**{f.name: getattr(base, f.name) for f in fields(cls)}, "topic": topic, "promo": promo})
+
+
+def load_config(path: str | Path) -> TrainConfig:
+    """Read a YAML training config; errors name the file and the key."""
+    import yaml
+
+    p = Path(path)
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{p}: training config not found") from None
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{p}: not valid YAML ({exc})") from None
+    if not isinstance(raw, dict):
+        raise ValueError(f"{p}: expected a mapping at the top level")
+    try:
+        return TrainConfig.from_dict(raw, where=str(p))
+    except TypeError as exc:
+        raise ValueError(f"{p}: {exc}") from None

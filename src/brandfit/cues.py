@@ -1,0 +1,204 @@
+"""Explicit advertorial cues, found by spaCy Matcher and PhraseMatcher patterns on cleaned text.
+
+Each cue has a name (a column of the promo model's features and what callers see in
+``promo_cues``). ``disclosure`` marks an explicit ad disclosure (#ad, #sponsored, "paid
+partnership", "gifted by", ...), so callers can tell a disclosed ad from an undisclosed one.
+
+>>> from brandfit.cues import find_cues
+>>> find_cues(["Use code GLOW20 for 20% off, link in bio! #ad", "went for a run this morning"])
+[['disclosure', 'discount_code', 'link_in_bio', 'discount'], []]
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from typing import Any, Final, Sequence
+
+import numpy as np
+
+__all__ = ["CUES", "DISCLOSURE_CUES", "find_cues", "cue_matrix", "has_disclosure"]
+
+CUES: Final[dict[str, str]] = {
+    "disclosure": "explicit ad disclosure: #ad, #sponsored, #partner, paid partnership, gifted, in collaboration with",
+    "discount_code": "a discount code: 'use code GLOW20', 'promo code', a code-like token such as TRAIL15",
+    "affiliate_link": "an affiliate or shortened shop link (amzn.to, bit.ly, liketk.it ...) or 'affiliate link'",
+    "link_in_bio": "'link in bio', 'swipe up', 'tap the link', 'link below'",
+    "link": "any URL or web address",
+    "price": "a price: $49.99, 30€, £20, Rs 499",
+    "discount": "percent off, sale, half price, BOGO, free shipping",
+    "urgency": "'today only', 'ends tonight', 'last chance', 'limited time', 'hurry'",
+    "call_to_action": "'shop now', 'grab yours', 'order now', 'buy now', 'don't miss out'",
+    "giveaway": "'giveaway', 'to enter', 'tag a friend', 'chance to win'",
+    "dm_request": "'DM me', 'message me', 'inbox me', WhatsApp / Telegram contact",
+    "money_pitch": "'make money', 'passive income', investment, forex, crypto profits",
+    "prize_offer": "'you have won', 'claim your prize', 'free entry', 'call now', 'txt'",
+    "self_promo": "'subscribe to my channel', 'check out my', 'follow me', 'like and subscribe'",
+}
+"""Cue names and what each one matches, in the column order of :func:`cue_matrix`."""
+
+DISCLOSURE_CUES: Final[frozenset[str]] = frozenset({"disclosure"})
+
+_PHRASES: dict[str, tuple[str, ...]] = {
+    "disclosure": (
+        "#ad", "#ads", "#advert", "#advertisement", "#sponsored", "#sponsor", "#partner", "#partnership",
+        "#paidpartnership", "#paidpartner", "#werbung", "#anzeige", "#gifted", "#collab", "#pr", "#prproduct",
+        "#publi", "#publicidad", "#sp", "#spon", "#brandambassador", "#ambassador", "#prgift", "#giftedbybrand",
+        "paid partnership", "paid partnership with", "in collaboration with", "in partnership with", "sponsored by",
+        "gifted by", "gifted from", "kindly gifted", "pr package", "pr product", "pr gift", "this post is sponsored",
+        "sponsored post", "for sponsoring", "werbung", "anzeige", "publicidad", "ad |", "ad:", "[ad]", "(ad)",
+        "(gifted)", "*gifted", "gifted item", "press sample",
+    ),
+    "discount_code": (
+        "use code", "use my code", "with code", "with my code", "promo code", "discount code", "coupon code",
+        "my code", "code at checkout", "use the code", "enter code", "codigo", "código", "rabattcode", "code promo",
+        "coupon",
+    ),
+    "affiliate_link": (
+        "affiliate link", "affiliate links", "#affiliate", "#affiliatelink", "#commissionsearned",
+        "i earn a commission", "i earn a small commission", "small commission", "ltk", "#liketkit", "#ltkunder50",
+        "shop my", "shop my ltk", "amazon storefront", "my storefront",
+    ),
+    "link_in_bio": (
+        "link in bio", "link in my bio", "linked in bio", "links in bio", "link in profile", "link on my profile",
+        "swipe up", "tap the link", "click the link", "link below", "link in stories", "link in my stories",
+        "link in description", "link in the description", "click here", "tap to shop", "lien en bio", "link na bio",
+    ),
+    "discount": (
+        "% off", "percent off", "half price", "half off", "bogo", "buy one get one", "free shipping", "free delivery",
+        "on sale", "sale ends", "flash sale", "discount", "discounted", "off everything", "off sitewide", "sitewide",
+        "price drop", "save big", "lowest price", "deal of the day", "black friday", "cyber monday", "clearance",
+        "descuento", "rabatt", "réduction",
+    ),
+    "urgency": (
+        "today only", "ends tonight", "ends today", "ends soon", "ends tomorrow", "last chance", "limited time",
+        "limited stock", "limited edition drop", "while stocks last", "while supplies last", "selling fast",
+        "almost sold out", "only a few left", "hurry", "don't miss", "dont miss", "before it's gone",
+        "before they're gone", "24 hours only", "48 hours only", "this weekend only", "act now", "final hours",
+        "restocked", "back in stock",
+    ),
+    "call_to_action": (
+        "shop now", "shop the look", "shop it", "grab yours", "grab one", "get yours", "order now", "order yours",
+        "buy now", "buy it now", "pre-order", "preorder", "add to cart", "check it out", "check them out",
+        "go get", "run to", "head to", "sign up", "join now", "book now", "don't wait", "dont wait",
+        "you need this", "you need these", "treat yourself", "cop now", "available now", "dm to order",
+        "order here", "shop here", "get it here",
+    ),
+    "giveaway": (
+        "giveaway", "#giveaway", "give away", "to enter", "tag a friend", "tag 2 friends", "tag 3 friends",
+        "tag two friends", "tag three friends", "chance to win", "enter to win", "winner will be", "winner announced",
+        "winners announced", "#sorteo", "sorteo", "#concours", "#gewinnspiel",
+    ),
+    "dm_request": (
+        "dm me", "dm us", "dm for", "message me", "inbox me", "pm me", "text me", "whatsapp", "telegram",
+        "contact me", "reach out to me", "send me a message", "hit me up", "slide into my dm", "get in touch",
+        "dm now",
+    ),
+    "money_pitch": (
+        "make money", "making money", "earn money", "earn $", "passive income", "financial freedom", "investment",
+        "invest", "investing", "investor", "forex", "bitcoin", "crypto", "profit", "profits", "trading account",
+        "account manager", "work from home", "side hustle", "extra income", "returns", "recovered my",
+        "hacked account", "per week", "per day",
+    ),
+    "prize_offer": (
+        "you have won", "you've won", "you won", "claim your", "to claim", "claim now", "prize", "cash prize",
+        "free entry", "free gift", "free trial", "won a", "winner", "congratulations you", "call now", "txt",
+        "text stop", "reply stop", "unsubscribe", "guaranteed", "urgent", "reward", "voucher", "free ringtone",
+        "call free", "freephone", "selected to receive",
+    ),
+    "self_promo": (
+        "subscribe", "subscribe to my", "check out my", "check my", "my channel", "my new channel", "follow me",
+        "follow my", "visit my", "please like", "like and subscribe", "support my", "my new video", "my music",
+        "my videos", "sub to me", "sub 4 sub", "sub4sub", "check out this channel",
+    ),
+}
+
+_URL = r"(?i)^(https?://|www\.)\S+$|^[a-z0-9-]+(\.[a-z0-9-]+)*\.(com|net|org|io|co|to|ly|me|us|uk|de|fr|in|shop|store|link|gg|tv|app)(/\S*)?$"
+_AFFILIATE_HOST = (
+    r"(?i)^(https?://)?(www\.)?(amzn\.(to|eu)|a\.co|bit\.ly|tinyurl\.com|linktr\.ee|liketk\.it|shopltk\.com|ltk\.app"
+    r"|rstyle\.me|shopmy\.us|go\.shopmy\.us|howl\.me|geni\.us|shrsl\.com|goo\.gl|ow\.ly|rebrand\.ly|cutt\.ly|beacons\.ai"
+    r"|stan\.store|shop\.app)(/\S*)?$"
+)
+_PRICE = r"^([$€£₹¥]\s?\d[\d.,]*[kK]?|\d[\d.,]*\s?[$€£₹¥]|(rs\.?|inr|usd|eur|gbp)\d[\d.,]*)$"
+_CODE = r"^[A-Z]{3,}[0-9]{2,3}$"
+
+_TOKEN_PATTERNS: dict[str, list[list[dict[str, Any]]]] = {
+    "discount_code": [
+        [{"LOWER": {"IN": ["code", "codes", "coupon", "promo", "kod", "código", "codigo"]}},
+         {"ORTH": {"IN": [":", "-", '"', "'"]}, "OP": "?"},
+         {"TEXT": {"REGEX": r"^[A-Z0-9]{4,}$"}}],
+        [{"TEXT": {"REGEX": _CODE}}],
+    ],
+    "affiliate_link": [[{"TEXT": {"REGEX": _AFFILIATE_HOST}}]],
+    "link": [[{"TEXT": {"REGEX": _URL}}], [{"LIKE_URL": True}]],
+    "price": [
+        [{"TEXT": {"REGEX": _PRICE}}],
+        [{"LOWER": {"IN": ["$", "€", "£", "₹", "rs", "rs.", "usd", "eur"]}}, {"LIKE_NUM": True}],
+        [{"LIKE_NUM": True}, {"LOWER": {"IN": ["€", "$", "£", "dollars", "bucks", "euros", "usd", "eur"]}}],
+    ],
+    "discount": [
+        [{"TEXT": {"REGEX": r"^-?\d{1,2}%$"}}, {"LOWER": {"IN": ["off", "discount", "sale", "rabatt", "descuento"]}}],
+        [{"LOWER": {"IN": ["save", "saving", "savings"]}}, {"TEXT": {"REGEX": r"^(\d{1,2}%|[$€£₹]\d+)$"}}],
+        [{"TEXT": {"REGEX": r"^-\d{1,2}%$"}}],
+    ],
+}
+
+
+class _CueMatcher:
+    def __init__(self) -> None:
+        from spacy.matcher import Matcher, PhraseMatcher
+
+        from brandfit.text import get_nlp
+
+        self.nlp = get_nlp()
+        self.names = list(CUES)
+        self.phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self.tokens = Matcher(self.nlp.vocab, validate=True)
+        for name, phrases in _PHRASES.items():
+            self.phrases.add(name, [self.nlp.make_doc(p) for p in phrases])
+        for name, patterns in _TOKEN_PATTERNS.items():
+            self.tokens.add(name, patterns)
+        self.lock = threading.Lock()
+
+    def __call__(self, texts: Sequence[str]) -> list[list[str]]:
+        from brandfit.text import clean
+
+        out: list[list[str]] = []
+        with self.lock:  # spaCy matchers are not documented as thread-safe
+            for doc in self.nlp.tokenizer.pipe(clean(t) for t in texts):
+                found: set[str] = set()
+                for match_id, _, _ in self.phrases(doc):
+                    found.add(self.nlp.vocab.strings[match_id])
+                for match_id, _, _ in self.tokens(doc):
+                    found.add(self.nlp.vocab.strings[match_id])
+                if "affiliate_link" in found:
+                    found.add("link")
+                out.append([n for n in self.names if n in found])
+        return out
+
+
+@lru_cache(maxsize=1)
+def _matcher() -> _CueMatcher:
+    return _CueMatcher()
+
+
+def find_cues(texts: Sequence[str]) -> list[list[str]]:
+    """The names of the cues that fire in each text, in :data:`CUES` order."""
+    if isinstance(texts, str):
+        raise TypeError("texts: expected a sequence of strings, got a single str; wrap it in a list")
+    return _matcher()(texts)
+
+
+def has_disclosure(cues: Sequence[str]) -> bool:
+    """True when any of ``cues`` is an explicit ad disclosure."""
+    return any(c in DISCLOSURE_CUES for c in cues)
+
+
+def cue_matrix(cues: Sequence[Sequence[str]]) -> np.ndarray:
+    """One row per text, one 0/1 float32 column per cue in :data:`CUES` order."""
+    index = {n: i for i, n in enumerate(CUES)}
+    m = np.zeros((len(cues), len(CUES)), dtype=np.float32)
+    for r, names in enumerate(cues):
+        for n in names:
+            m[r, index[n]] = 1.0
+    return m

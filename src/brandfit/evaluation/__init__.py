@@ -1,0 +1,1 @@
+"""Evaluation: metrics, reports, baselines and the cross-domain harness over public corpora."""

@@ -1,0 +1,62 @@
+"""Feature rows the heads read: the sentence embedding plus what we know beyond our own examples.
+
+- topic features: the embedding, plus for each topic the highest cosine between the text and that
+  topic's written descriptions (:data:`brandfit.topics.TOPIC_DESCRIPTIONS`), scaled;
+- promo features: the embedding, plus one 0/1 column per advertorial cue and the cue count.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from brandfit.cues import CUES, cue_matrix
+from brandfit.embedding import Embedder
+from brandfit.topics import TOPIC_DESCRIPTIONS, TOPICS
+
+__all__ = ["DescriptionIndex", "topic_features", "promo_features"]
+
+
+class DescriptionIndex:
+    """Embeddings of the written topic descriptions and which topic each belongs to."""
+
+    def __init__(self, *, embeddings: np.ndarray, topic_index: np.ndarray) -> None:
+        if embeddings.ndim != 2 or len(embeddings) != len(topic_index):
+            raise ValueError("description embeddings and topic index disagree in length")
+        self.embeddings = np.asarray(embeddings, dtype=np.float32)
+        self.topic_index = np.asarray(topic_index, dtype=np.int64)
+
+    @classmethod
+    def build(cls, embedder: Embedder, descriptions: dict[str, Sequence[str]] = TOPIC_DESCRIPTIONS) -> "DescriptionIndex":
+        texts, index = [], []
+        for t, topic in enumerate(TOPICS):
+            for d in descriptions[topic]:
+                texts.append(d)
+                index.append(t)
+        return cls(embeddings=embedder.encode(texts, show_progress_bar=False), topic_index=np.array(index))
+
+    def similarities(self, emb: np.ndarray) -> np.ndarray:
+        """``(n, 6)``: per topic, the best cosine between each row and that topic's descriptions."""
+        sims = emb @ self.embeddings.T
+        out = np.full((len(emb), len(TOPICS)), -1.0, dtype=np.float32)
+        for t in range(len(TOPICS)):
+            cols = self.topic_index == t
+            if cols.any():
+                out[:, t] = sims[:, cols].max(axis=1)
+        return out
+
+
+def topic_features(emb: np.ndarray, desc: DescriptionIndex, *, desc_scale: float) -> np.ndarray:
+    if desc_scale <= 0:
+        return emb
+    return np.hstack([emb, desc_scale * desc.similarities(emb)]).astype(np.float32)
+
+
+def promo_features(emb: np.ndarray, cues: Sequence[Sequence[str]], *, cue_scale: float) -> np.ndarray:
+    m = cue_matrix(cues)
+    count = np.log1p(m.sum(axis=1, keepdims=True))
+    return np.hstack([emb, cue_scale * m, cue_scale * count]).astype(np.float32)
+
+
+N_PROMO_EXTRA = len(CUES) + 1

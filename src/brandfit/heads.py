@@ -1,0 +1,77 @@
+"""Linear heads stored as plain arrays: fitted with scikit-learn, applied with numpy.
+
+Nothing is pickled: a head is its coefficient matrix and intercepts (saved in an ``.npz`` read with
+``allow_pickle=False``) plus a temperature for calibration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.special import expit, log_softmax, softmax
+
+__all__ = ["SoftmaxHead", "LogisticHead", "fit_softmax_head", "fit_logistic_head", "fit_temperature"]
+
+
+@dataclass(frozen=True)
+class SoftmaxHead:
+    """Multinomial logistic regression: ``softmax((X @ coef.T + intercept) / temperature)``."""
+
+    coef: np.ndarray  # (n_classes, n_features)
+    intercept: np.ndarray  # (n_classes,)
+    temperature: float = 1.0
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        if x.shape[1] != self.coef.shape[1]:
+            raise ValueError(f"features: expected {self.coef.shape[1]} columns, got {x.shape[1]}")
+        return (x @ self.coef.T + self.intercept) / self.temperature
+
+    def proba(self, x: np.ndarray) -> np.ndarray:
+        return softmax(self.logits(x), axis=1)
+
+
+@dataclass(frozen=True)
+class LogisticHead:
+    """Binary logistic regression: ``sigmoid(X @ coef + intercept)``."""
+
+    coef: np.ndarray  # (n_features,)
+    intercept: float
+
+    def proba(self, x: np.ndarray) -> np.ndarray:
+        if x.shape[1] != self.coef.shape[0]:
+            raise ValueError(f"features: expected {self.coef.shape[0]} columns, got {x.shape[1]}")
+        return expit(x @ self.coef + self.intercept)
+
+
+def fit_softmax_head(x: np.ndarray, y: np.ndarray, n_classes: int, *, c: float, seed: int,
+                     sample_weight: np.ndarray | None = None) -> SoftmaxHead:
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=c, max_iter=3000, random_state=seed, class_weight="balanced")
+    clf.fit(x, y, sample_weight=sample_weight)
+    coef = np.zeros((n_classes, x.shape[1]), dtype=np.float64)
+    intercept = np.full(n_classes, -1e3, dtype=np.float64)  # a class never seen in training gets ~0 probability
+    coef[clf.classes_] = clf.coef_
+    intercept[clf.classes_] = clf.intercept_
+    return SoftmaxHead(coef=coef, intercept=intercept)
+
+
+def fit_logistic_head(x: np.ndarray, y: np.ndarray, *, c: float, seed: int, balanced: bool = True) -> LogisticHead:
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=c, max_iter=3000, random_state=seed, class_weight="balanced" if balanced else None)
+    clf.fit(x, y.astype(int))
+    return LogisticHead(coef=clf.coef_[0].astype(np.float64), intercept=float(clf.intercept_[0]))
+
+
+def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """The temperature minimising the negative log-likelihood of held-out ``logits`` (temperature scaling)."""
+
+    def nll(log_t: float) -> float:
+        lp = log_softmax(logits / np.exp(log_t), axis=1)
+        return float(-lp[np.arange(len(y)), y].mean())
+
+    res = minimize_scalar(nll, bounds=(np.log(0.05), np.log(20.0)), method="bounded")
+    return float(np.exp(res.x))

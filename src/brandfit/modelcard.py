@@ -1,0 +1,57 @@
+"""The model card (README.md) written into every published version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from brandfit.evaluation.crossdomain import format_public_table
+
+__all__ = ["render_card"]
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+def render_card(name: str, meta: dict[str, Any]) -> str:
+    m = meta.get("metrics", {})
+    lines = [
+        f"# brandfit model `{name}`",
+        "",
+        "Topic relevance (six topic ids) and advertorial-tone probability for influencer bios and posts.",
+        "",
+        "## What it is",
+        f"- Embedding: `{meta.get('embedding_model')}` ({meta.get('embedding_dim')}-d), backend `{meta.get('backend')}`;"
+        " referenced by id, not copied.",
+        "- Topic head: multinomial logistic regression over the embedding plus cosine similarity to written topic"
+        " descriptions; the descriptions are also training examples. Calibrated by temperature scaling on validation.",
+        "- Promo head: logistic regression over the embedding plus spaCy-matched advertorial cues; decision threshold"
+        " chosen for best F1 on validation.",
+        f"- Trained on `data/labeled` (hand-written for this project), {meta.get('n_texts')} texts, dataset hash"
+        f" `{meta.get('dataset_hash')}`.",
+        "",
+        "## Held-out test split (our own writing: optimistic)",
+    ]
+    test = m.get("test", {})
+    if test:
+        t, p = test["topic"], test["promo"]
+        lines += [
+            f"- topic: accuracy {_fmt(t['accuracy'])}, macro F1 {_fmt(t['macro_f1'])}, macro AP {_fmt(t['macro_ap'])},"
+            f" ECE {_fmt(t['ece'])} (n={t['n']})",
+            f"- promo: precision {_fmt(p['precision'])}, recall {_fmt(p['recall'])}, F1 {_fmt(p['f1'])},"
+            f" AP {_fmt(p['ap'])} at threshold {_fmt(p['threshold'])}",
+        ]
+    lines += ["", "## Public corpora we did not write (the figures that matter)"]
+    if m.get("public"):
+        lines += ["", format_public_table({name: m["public"]})]
+    else:
+        lines += ["", "Not measured: the public corpora were absent when this version was trained."]
+    lines += [
+        "",
+        "## Limits",
+        "- Trained only on our own hand-written English captions; public sources differ in style (product titles,"
+        " Reddit posts, spam comments), so per-source figures vary.",
+        "- Spam and scam comments are a proxy for advertorial tone, not sponsorship.",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,240 @@
+"""The per-chunk checkpoint that makes a tagging job resumable after a crash or a ``kill -9``.
+
+Layout, beside the output (``OUTPUT.parts/``)::
+
+    state.json              settings, input fingerprints, run id, completed chunks (rewritten atomically)
+    part-000000.parquet     the tagged rows of chunk 0 (written atomically before state.json names it)
+    ...
+    errors.jsonl            rows set aside so far in this run (re-derived on every run, then moved
+                            to ``OUTPUT.errors.jsonl`` when the job completes)
+    scratch/                on-disk tables of the input reader (rebuilt on every run)
+
+A chunk counts as done only once ``state.json`` lists it, and ``state.json`` only lists chunks whose part
+is already on disk, so a kill at any instant loses at most the chunk in flight. A part written after the
+last ``state.json`` update is simply written again. While a job runs it holds an exclusive ``flock`` on
+the folder, so two jobs cannot write the same output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from brandfit.tagging._output import atomic_path
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Checkpoint", "fingerprint", "parts_dir_for", "STATE_FORMAT"]
+
+STATE_FORMAT = 1
+STATE_FILE = "state.json"
+FINGERPRINT_BYTES = 1 << 20
+
+
+def parts_dir_for(output: Path) -> Path:
+    return output.with_name(output.name + ".parts")
+
+
+def fingerprint(path: Path) -> dict[str, Any]:
+    """Identify an input file cheaply: absolute path, size, mtime and the SHA-256 of its first MiB."""
+    st = path.stat()
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        h.update(fh.read(FINGERPRINT_BYTES))
+    return {"path": str(path.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256_1mib": h.hexdigest()}
+
+
+def _lock(folder: Path) -> int | None:
+    """Hold an exclusive advisory lock on ``folder`` (released when the process exits, even on SIGKILL)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no advisory locks on folders
+        return None
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise ValueError(f"{folder}: another brandfit tag job is writing this output right now") from None
+    return fd
+
+
+def _describe_change(old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str, Any]]) -> str:
+    old_paths = [f["path"] for f in old]
+    new_paths = [f["path"] for f in new]
+    if old_paths != new_paths:
+        gone = sorted(set(old_paths) - set(new_paths))
+        added = sorted(set(new_paths) - set(old_paths))
+        bits = [f"missing now: {', '.join(gone)}" if gone else "", f"new: {', '.join(added)}" if added else ""]
+        return "the input files differ (" + "; ".join(b for b in bits if b) + ")" if any(bits) else \
+            "the input files are listed in a different order"
+    for o, n in zip(old, new):
+        for key, label in (("size", "size"), ("sha256_1mib", "content"), ("mtime_ns", "modification time")):
+            if o[key] != n[key]:
+                return f"{n['path']} changed since the checkpoint ({label} differs)"
+    return "the input differs"
+
+
+class Checkpoint:
+    """Completed chunks of one job. Open it with :meth:`open`; release it with :meth:`close`."""
+
+    def __init__(self, folder: Path, state: dict[str, Any], lock_fd: int | None) -> None:
+        self.folder = folder
+        self._state = state
+        self._lock_fd = lock_fd
+
+    # --- opening ----------------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        output: Path,
+        *,
+        settings: Mapping[str, Any],
+        inputs: Sequence[Mapping[str, Any]],
+        resume: bool,
+        overwrite: bool,
+    ) -> "Checkpoint":
+        """Start a job's checkpoint, or pick up an unfinished one with ``resume``.
+
+        Raises ``ValueError`` with what to do when the output or an unfinished job is in the way,
+        or when ``resume`` meets a checkpoint of different input or settings.
+        """
+        folder = parts_dir_for(output)
+        if folder.exists() and not folder.is_dir():
+            raise ValueError(f"{folder}: exists and is not a folder; remove it")
+        if folder.is_dir():
+            lock_fd = _lock(folder)
+            try:
+                if resume:
+                    state = cls._check_resumable(folder, settings, inputs)
+                    logger.info("resuming run %s: %d chunk(s) already done", state["run_id"], len(state["completed"]))
+                    return cls(folder, state, lock_fd)
+                if not overwrite:
+                    raise ValueError(
+                        f"{folder}: an earlier run of this job did not finish; pass --resume to continue it "
+                        "or --overwrite to start over"
+                    )
+                logger.info("--overwrite: removing the unfinished run in %s", folder)
+                shutil.rmtree(folder)
+            except BaseException:
+                if lock_fd is not None:
+                    os.close(lock_fd)
+                raise
+            if lock_fd is not None:
+                os.close(lock_fd)
+        if output.exists() and not overwrite:
+            hint = " and there is no unfinished run to resume" if resume else ""
+            raise ValueError(f"{output}: already exists{hint}; pass --overwrite to replace it")
+        output.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            raise ValueError(f"{folder}: another brandfit tag job just started on this output") from None
+        lock_fd = _lock(folder)
+        state = {
+            "format": STATE_FORMAT,
+            "run_id": uuid.uuid4().hex[:12],
+            "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "settings": dict(settings),
+            "inputs": [dict(f) for f in inputs],
+            "completed": {},
+        }
+        ckpt = cls(folder, state, lock_fd)
+        ckpt._save()
+        return ckpt
+
+    @staticmethod
+    def _check_resumable(folder: Path, settings: Mapping[str, Any], inputs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        path = folder / STATE_FILE
+        try:
+            state = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ValueError(f"{path}: missing, so {folder} cannot be resumed; pass --overwrite to start over") from None
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}: not valid JSON ({exc.msg}); pass --overwrite to start over") from None
+        if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
+            raise ValueError(f"{path}: unknown checkpoint format; pass --overwrite to start over")
+        old = state.get("settings", {})
+        diffs = [f"{k}: {old.get(k)!r} then, {v!r} now" for k, v in settings.items() if old.get(k) != v]
+        if diffs:
+            raise ValueError(
+                f"--resume: the unfinished run in {folder} used other settings ({'; '.join(diffs)}); "
+                "rerun with the same settings, or pass --overwrite to start over"
+            )
+        if state.get("inputs") != [dict(f) for f in inputs]:
+            raise ValueError(
+                f"--resume: {_describe_change(state.get('inputs', []), inputs)}; the checkpoint in {folder} "
+                "no longer matches the input. Pass --overwrite to start over"
+            )
+        state["completed"] = {str(k): int(v) for k, v in state.get("completed", {}).items()}
+        return state
+
+    # --- during the run ---------------------------------------------------------------------
+    @property
+    def run_id(self) -> str:
+        return self._state["run_id"]
+
+    @property
+    def errors_path(self) -> Path:
+        return self.folder / "errors.jsonl"
+
+    @property
+    def scratch(self) -> Path:
+        return self.folder / "scratch"
+
+    def reset_scratch(self) -> Path:
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        self.scratch.mkdir()
+        return self.scratch
+
+    def part_path(self, chunk_id: int) -> Path:
+        return self.folder / f"part-{chunk_id:06d}.parquet"
+
+    def is_done(self, chunk_id: int) -> bool:
+        return str(chunk_id) in self._state["completed"]
+
+    def done_count(self, chunk_id: int) -> int:
+        return self._state["completed"][str(chunk_id)]
+
+    @property
+    def accounts_done(self) -> int:
+        return sum(self._state["completed"].values())
+
+    def mark_done(self, chunk_id: int, n_accounts: int) -> None:
+        """Record a chunk whose part is already on disk (atomic rewrite of ``state.json``)."""
+        self._state["completed"][str(chunk_id)] = int(n_accounts)
+        self._save()
+
+    def completed_parts(self, n_chunks: int) -> list[Path]:
+        """Parts of chunks ``0..n_chunks-1``, checked to be all done and present."""
+        parts = []
+        for k in range(n_chunks):
+            if not self.is_done(k):
+                raise RuntimeError(f"chunk {k} was not tagged; this is a bug, please report it")
+            p = self.part_path(k)
+            if not p.is_file():
+                raise ValueError(f"{p}: checkpoint part missing; pass --overwrite to start over")
+            parts.append(p)
+        return parts
+
+    def _save(self) -> None:
+        with atomic_path(self.folder / STATE_FILE) as tmp:
+            tmp.write_text(json.dumps(self._state, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+    # --- ending -----------------------------------------------------------------------------
+    def close(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def remove(self) -> None:
+        """Delete the folder (the job is complete and its output in place)."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.close()

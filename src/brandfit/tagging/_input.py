@@ -1,0 +1,378 @@
+"""Input files -> a deterministic stream of accounts, with every bad row set aside with a reason.
+
+Two input shapes, told apart per file from its columns (the first row that has ``bio``/``posts`` or
+``kind``/``text`` decides):
+
+- one row per account: ``account_id``, ``bio``, ``posts`` (a list, or a JSON string of a list, of strings
+  or of objects with ``text`` and optional ``likes``, ``comments``, ``posted_at``), optional ``handle``,
+  ``followers``;
+- one row per text: ``account_id``, ``kind`` (``bio`` or ``post``), ``text``, optional ``likes``,
+  ``comments``, ``posted_at``, ``followers``, ``handle``.
+
+Rows per text are grouped by ``account_id`` over *all* row-per-text files of the input, whatever their
+order, without holding them in memory: valid rows are spilled to an on-disk SQLite table in the job's
+scratch folder and read back grouped (accounts in order of their first row, texts in input order).
+Account ids already seen are also kept on disk, so a second account with the same id is set aside
+rather than tagged twice. Memory stays flat in the input size.
+
+Order of the stream: accounts of row-per-account files in file and row order, then the grouped
+accounts of row-per-text files by first appearance. The order only depends on the input, so chunk
+``k`` of a resumed run holds exactly the accounts chunk ``k`` held before.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Mapping, TextIO
+
+from brandfit.account import Account
+from brandfit.data._read import RawRow, iter_rows
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ACCOUNT_COLUMNS", "TEXT_COLUMNS", "Item", "ErrorLog", "AccountReader", "detect_shape", "account_to_mapping"]
+
+ACCOUNT_COLUMNS = ("account_id", "bio", "posts", "handle", "followers")
+TEXT_COLUMNS = ("account_id", "kind", "text", "likes", "comments", "posted_at", "followers", "handle")
+_ACCOUNT_MARKERS = frozenset({"bio", "posts"})
+_TEXT_MARKERS = frozenset({"kind", "text"})
+KINDS = ("bio", "post")
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One parsed, valid account and where it came from (the file and line of its first row)."""
+
+    account: Account
+    source_file: str
+    source_line: int
+
+
+class RowError(ValueError):
+    """A row that cannot be tagged; the message is the reason written to the errors file."""
+
+
+class ErrorLog:
+    """Appends one JSON line per row set aside: ``source_file``, ``line``, ``account_id``, ``reason``."""
+
+    def __init__(self, handle: TextIO) -> None:
+        self._fh = handle
+        self.count = 0
+
+    def add(self, source_file: str, line: int | None, account_id: str | None, reason: str) -> None:
+        rec = {"source_file": source_file, "line": line, "account_id": account_id, "reason": reason}
+        self._fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        self.count += 1
+
+    def flush(self) -> None:
+        self._fh.flush()
+
+
+def detect_shape(path: Path) -> str | None:
+    """``"accounts"``, ``"texts"`` or ``None`` (no row tells: no such columns, or both kinds in every row)."""
+    for row in iter_rows(path):
+        if row.values is None:
+            continue
+        keys = set(row.values)
+        acc, txt = bool(keys & _ACCOUNT_MARKERS), bool(keys & _TEXT_MARKERS)
+        if acc != txt:
+            return "accounts" if acc else "texts"
+    return None
+
+
+def account_to_mapping(acc: Account) -> dict[str, Any]:
+    """The JSON-safe mapping :meth:`Account.from_input` reads back into an equal account."""
+    return {
+        "account_id": acc.account_id,
+        "handle": acc.handle,
+        "followers": acc.followers,
+        "bio": acc.bio,
+        "posts": [{"text": p.text, "likes": p.likes, "comments": p.comments, "posted_at": p.posted_at}
+                  for p in acc.posts],
+    }
+
+
+# --- value checks -------------------------------------------------------------------------------
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _account_id(values: Mapping[str, Any]) -> str:
+    v = values.get("account_id")
+    if _is_missing(v) or (isinstance(v, str) and not v.strip()):
+        raise RowError("account_id: missing")
+    if isinstance(v, bool) or not isinstance(v, (str, int)):
+        raise RowError(f"account_id: expected a string or an integer, got {type(v).__name__}")
+    return str(v).strip()
+
+
+def _loose_id(values: Mapping[str, Any] | None) -> str | None:
+    """The row's account id for an error record, if it has a usable one."""
+    if not values:
+        return None
+    try:
+        return _account_id(values)
+    except RowError:
+        return None
+
+
+def _count(value: Any, field: str, from_text: bool) -> int | None:
+    """A non-negative count; CSV cells arrive as text and are parsed here."""
+    if _is_missing(value):
+        return None
+    if from_text and isinstance(value, str):
+        s = value.strip()
+        try:
+            value = int(s)
+        except ValueError:
+            try:
+                value = float(s)
+            except ValueError:
+                raise RowError(f"{field}: expected a number, got {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not math.isfinite(value)):
+        raise RowError(f"{field}: expected a number, got {type(value).__name__} {value!r}")
+    if value < 0:
+        raise RowError(f"{field}: must be >= 0, got {value}")
+    return int(value)
+
+
+def _optional_str(value: Any, field: str) -> str | None:
+    if _is_missing(value):
+        return None
+    if not isinstance(value, str):
+        raise RowError(f"{field}: expected a string, got {type(value).__name__}")
+    return value
+
+
+def _unknown(values: Mapping[str, Any], allowed: tuple[str, ...], shape: str) -> None:
+    extra = [k for k in values if k not in allowed]
+    if extra:
+        names = ", ".join(repr(k) for k in extra)
+        raise RowError(f"unknown column(s) {names} in a {shape} file; expected only {', '.join(allowed)}")
+
+
+def _has_text(acc: Account) -> bool:
+    return bool(acc.bio.strip()) or any(p.text.strip() for p in acc.posts)
+
+
+def parse_account_row(values: Mapping[str, Any], *, from_text: bool) -> Account:
+    """One row of a row-per-account file -> an :class:`Account`, or :class:`RowError` with the reason."""
+    _unknown(values, ACCOUNT_COLUMNS, "row-per-account")
+    acc_id = _account_id(values)
+    posts = values.get("posts")
+    if isinstance(posts, str):
+        try:
+            posts = json.loads(posts)
+        except json.JSONDecodeError as exc:
+            raise RowError(f"posts: not valid JSON ({exc.msg} at column {exc.colno})") from None
+        if not isinstance(posts, list):
+            raise RowError(f"posts: expected a JSON list of strings or objects, got {type(posts).__name__}")
+    elif _is_missing(posts):
+        posts = None
+    elif not isinstance(posts, (list, tuple)):
+        raise RowError(f"posts: expected a list or a JSON string of a list, got {type(posts).__name__}")
+    bio = _optional_str(values.get("bio"), "bio")
+    if (bio is None or not bio.strip()) and not posts:
+        raise RowError("missing text: no bio and no posts")
+    mapping = {
+        "account_id": acc_id,
+        "bio": bio,
+        "posts": posts,
+        "handle": _optional_str(values.get("handle"), "handle"),
+        "followers": _count(values.get("followers"), "followers", from_text),
+    }
+    try:
+        acc = Account.from_input(mapping, where="account")
+    except (TypeError, ValueError) as exc:
+        raise RowError(str(exc).removeprefix("account.").removeprefix("account: ")) from None
+    if not _has_text(acc):
+        raise RowError("missing text: no bio and no non-empty post")
+    return acc
+
+
+def parse_text_row(values: Mapping[str, Any], *, from_text: bool) -> tuple[str, dict[str, Any]]:
+    """One row of a row-per-text file -> ``(account_id, checked fields)``, or :class:`RowError`."""
+    _unknown(values, TEXT_COLUMNS, "row-per-text")
+    acc_id = _account_id(values)
+    kind = values.get("kind")
+    if _is_missing(kind):
+        raise RowError("kind: missing (expected 'bio' or 'post')")
+    if kind not in KINDS:
+        raise RowError(f"kind: expected 'bio' or 'post', got {kind!r}")
+    text = values.get("text")
+    if _is_missing(text) or (isinstance(text, str) and not text.strip()):
+        raise RowError("text: missing")
+    if not isinstance(text, str):
+        raise RowError(f"text: expected a string, got {type(text).__name__}")
+    posted_at = values.get("posted_at")
+    fields = {
+        "kind": kind,
+        "text": text,
+        "likes": _count(values.get("likes"), "likes", from_text),
+        "comments": _count(values.get("comments"), "comments", from_text),
+        "posted_at": None if _is_missing(posted_at) else str(posted_at),
+        "followers": _count(values.get("followers"), "followers", from_text),
+        "handle": _optional_str(values.get("handle"), "handle"),
+    }
+    if kind == "bio" and (fields["likes"] is not None or fields["comments"] is not None):
+        raise RowError("likes/comments: only posts have them, not a bio row")
+    return acc_id, fields
+
+
+# --- the stream ---------------------------------------------------------------------------------
+class AccountReader:
+    """Reads ``files`` into a stream of :class:`Item`; bad rows go to ``errors``.
+
+    ``scratch`` is a folder for the two on-disk tables (account ids seen, spilled text rows); it is
+    the caller's to create and remove.
+    """
+
+    def __init__(self, files: list[Path], *, scratch: Path, errors: ErrorLog) -> None:
+        self.files = [Path(f) for f in files]
+        self.errors = errors
+        self.rows_read = 0
+        self._seen = sqlite3.connect(scratch / "seen.sqlite")
+        self._texts = sqlite3.connect(scratch / "texts.sqlite")
+        for db in (self._seen, self._texts):
+            db.execute("PRAGMA journal_mode=OFF")
+            db.execute("PRAGMA synchronous=OFF")
+        self._seen.execute("CREATE TABLE seen (account_id TEXT PRIMARY KEY, file TEXT, line INTEGER)")
+        self._texts.execute(
+            "CREATE TABLE texts (seq INTEGER PRIMARY KEY, account_id TEXT, file TEXT, line INTEGER, payload TEXT)"
+        )
+
+    def close(self) -> None:
+        self._seen.close()
+        self._texts.close()
+
+    def _claim(self, acc_id: str, source: str, line: int) -> str | None:
+        """Record ``acc_id`` as read; if it was read before, return where (``file:line``)."""
+        cur = self._seen.execute("INSERT OR IGNORE INTO seen VALUES (?, ?, ?)", (acc_id, source, line))
+        if cur.rowcount == 1:
+            return None
+        first = self._seen.execute("SELECT file, line FROM seen WHERE account_id = ?", (acc_id,)).fetchone()
+        return f"{first[0]}:{first[1]}"
+
+    def __iter__(self) -> Iterator[Item]:
+        text_files = []
+        for path in self.files:
+            shape = detect_shape(path)
+            logger.debug("%s: %s", path, shape or "shape unknown")
+            if shape == "texts":
+                text_files.append(path)
+            else:
+                yield from self._account_file(path, shape)
+        if text_files:
+            self._spill(text_files)
+            yield from self._grouped()
+        self._seen.commit()
+
+    def _bad_raw(self, row: RawRow) -> bool:
+        self.rows_read += 1
+        if row.values is None:
+            self.errors.add(row.source, row.line, None, row.error or "unreadable row")
+            return True
+        return False
+
+    def _account_file(self, path: Path, shape: str | None) -> Iterator[Item]:
+        from_text = path.suffix.lower() == ".csv"
+        for row in iter_rows(path):
+            if self._bad_raw(row):
+                continue
+            if shape is None:
+                self.errors.add(row.source, row.line, _loose_id(row.values),
+                                "can't tell the input shape: a file needs bio/posts columns (one row per account) "
+                                "or kind/text columns (one row per text), not neither or both")
+                continue
+            try:
+                acc = parse_account_row(row.values, from_text=from_text)
+            except RowError as exc:
+                self.errors.add(row.source, row.line, _loose_id(row.values), str(exc))
+                continue
+            first = self._claim(acc.account_id, row.source, row.line)
+            if first is not None:
+                self.errors.add(row.source, row.line, acc.account_id,
+                                f"duplicate account_id {acc.account_id!r}: already read at {first}")
+                continue
+            yield Item(acc, row.source, row.line)
+
+    def _spill(self, paths: list[Path]) -> None:
+        """Check every row of the row-per-text files and park the valid ones on disk."""
+        batch: list[tuple[str, str, int, str]] = []
+        for path in paths:
+            from_text = path.suffix.lower() == ".csv"
+            for row in iter_rows(path):
+                if self._bad_raw(row):
+                    continue
+                try:
+                    acc_id, fields = parse_text_row(row.values, from_text=from_text)
+                except RowError as exc:
+                    self.errors.add(row.source, row.line, _loose_id(row.values), str(exc))
+                    continue
+                batch.append((acc_id, row.source, row.line, json.dumps(fields, ensure_ascii=False)))
+                if len(batch) >= 10_000:
+                    self._texts.executemany("INSERT INTO texts (account_id, file, line, payload) VALUES (?,?,?,?)", batch)
+                    batch.clear()
+        if batch:
+            self._texts.executemany("INSERT INTO texts (account_id, file, line, payload) VALUES (?,?,?,?)", batch)
+        self._texts.execute("CREATE INDEX texts_account ON texts (account_id, seq)")
+        self._texts.commit()
+
+    def _grouped(self) -> Iterator[Item]:
+        cur = self._texts.execute(
+            "SELECT t.account_id, t.file, t.line, t.payload FROM texts AS t "
+            "JOIN (SELECT account_id, MIN(seq) AS first FROM texts GROUP BY account_id) AS f "
+            "ON t.account_id = f.account_id ORDER BY f.first, t.seq"
+        )
+        group: list[tuple[str, int, dict[str, Any]]] = []
+        current: str | None = None
+        for acc_id, source, line, payload in cur:
+            if acc_id != current and group:
+                item = self._assemble(current, group)
+                if item is not None:
+                    yield item
+                group = []
+            current = acc_id
+            group.append((source, line, json.loads(payload)))
+        if group:
+            item = self._assemble(current, group)
+            if item is not None:
+                yield item
+
+    def _assemble(self, acc_id: str, rows: list[tuple[str, int, dict[str, Any]]]) -> Item | None:
+        source, line = rows[0][0], rows[0][1]
+        first = self._claim(acc_id, source, line)
+        if first is not None:
+            for s, ln, _ in rows:
+                self.errors.add(s, ln, acc_id, f"duplicate account_id {acc_id!r}: already read at {first} "
+                                f"(an account is one row of a row-per-account file, or rows of row-per-text files)")
+            return None
+        bio: str | None = None
+        bio_at = ""
+        posts = []
+        handle = followers = None
+        for s, ln, f in rows:
+            if f["kind"] == "bio":
+                if bio is not None:
+                    self.errors.add(s, ln, acc_id, f"second bio row for account {acc_id!r} (first at {bio_at}); "
+                                    "an account has one bio")
+                    continue
+                bio, bio_at = f["text"], f"{s}:{ln}"
+            else:
+                posts.append({"text": f["text"], "likes": f["likes"], "comments": f["comments"],
+                              "posted_at": f["posted_at"]})
+            handle = handle if handle is not None else f["handle"]
+            followers = followers if followers is not None else f["followers"]
+        mapping = {"account_id": acc_id, "bio": bio, "posts": posts, "handle": handle, "followers": followers}
+        try:
+            acc = Account.from_input(mapping, where="account")
+        except (TypeError, ValueError) as exc:  # each row was checked; this is a last line of defence
+            for s, ln, _ in rows:
+                self.errors.add(s, ln, acc_id, str(exc))
+            return None
+        return Item(acc, source, line)

@@ -1,0 +1,237 @@
+"""Output rows and writers: the column layout, chunk parts, and the atomic final file.
+
+Every chunk becomes an Arrow table in the *flat* layout (``p_<topic>`` float columns, JSON strings for
+``evidence``, ``reasons`` and ``promo_cues``). Parquet and CSV keep that layout; JSONL turns it back into
+nested values (``topic_probs``, ``evidence``... as JSON objects and lists).
+
+Every file written here is atomic: a temporary file in the target's own folder, flushed and ``fsync``-ed,
+then ``os.replace``-d over the target, then the folder ``fsync``-ed. A reader sees no file or the whole file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from brandfit.topics import TOPICS
+
+__all__ = ["FORMATS", "SCHEMA", "COLUMNS", "resolve_format", "relevance_table", "write_part", "write_final",
+           "atomic_path", "fsync_dir"]
+
+FORMATS = ("parquet", "jsonl", "csv")
+JSON_COLUMNS = ("evidence", "reasons", "promo_cues")
+
+SCHEMA = pa.schema(
+    [
+        ("account_id", pa.string()),
+        ("handle", pa.string()),
+        ("followers", pa.int64()),
+        ("brand_topic", pa.string()),
+        ("score", pa.float64()),
+        ("primary_topic", pa.string()),
+        *[(f"p_{t}", pa.float64()) for t in TOPICS],
+        ("consistency", pa.float64()),
+        ("promo_ratio", pa.float64()),
+        ("too_promotional", pa.bool_()),
+        ("undisclosed_promo", pa.int64()),
+        ("tier", pa.string()),
+        ("engagement_rate", pa.float64()),
+        ("n_posts", pa.int64()),
+        ("evidence", pa.string()),
+        ("reasons", pa.string()),
+        ("promo_cues", pa.string()),
+        ("model_version", pa.string()),
+        ("run_id", pa.string()),
+        ("source_file", pa.string()),
+        ("source_line", pa.int64()),
+    ]
+)
+"""Columns of every part and of Parquet/CSV output, in order."""
+COLUMNS = tuple(SCHEMA.names)
+
+
+def resolve_format(fmt: str | None, output: Path) -> str:
+    """``fmt`` if given, else from the output's suffix (``.parquet``, ``.jsonl``/``.json``, ``.csv``), else Parquet."""
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise ValueError(f"format: unknown output format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        return fmt
+    suffix = output.suffix.lower()
+    return {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv"}.get(suffix, "parquet")
+
+
+def _none(value: Any) -> Any:
+    """pandas turns a missing number into NaN; the output wants a real null."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value
+
+
+def _int(value: Any) -> int | None:
+    value = _none(value)
+    return None if value is None else int(value)
+
+
+def _dumps(value: Any) -> str:
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    return json.dumps(value, ensure_ascii=False, sort_keys=False, default=_jsonable)
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def relevance_table(records: Sequence[dict[str, Any]], *, run_id: str, sources: Sequence[tuple[str, int]]) -> pa.Table:
+    """Rows of :func:`brandfit.predict_relevance_batch` (as dicts) -> a table in :data:`SCHEMA`.
+
+    ``sources`` holds each row's ``(source_file, source_line)``.
+    """
+    if len(records) != len(sources):
+        raise ValueError(f"records: {len(records)} rows for {len(sources)} sources")
+    cols: dict[str, list[Any]] = {name: [] for name in COLUMNS}
+    for rec, (src, line) in zip(records, sources):
+        probs = rec["topic_probs"]
+        cols["account_id"].append(_none(rec.get("account_id")))
+        cols["handle"].append(_none(rec.get("handle")))
+        cols["followers"].append(_int(rec.get("followers")))
+        cols["brand_topic"].append(rec["brand_topic"])
+        cols["score"].append(float(rec["score"]))
+        cols["primary_topic"].append(_none(rec.get("primary_topic")))
+        for t in TOPICS:
+            cols[f"p_{t}"].append(float(probs[t]))
+        cols["consistency"].append(float(rec["consistency"]))
+        cols["promo_ratio"].append(float(rec["promo_ratio"]))
+        cols["too_promotional"].append(bool(rec["too_promotional"]))
+        cols["undisclosed_promo"].append(int(rec["undisclosed_promo"]))
+        cols["tier"].append(_none(rec.get("tier")))
+        er = _none(rec.get("engagement_rate"))
+        cols["engagement_rate"].append(None if er is None else float(er))
+        cols["n_posts"].append(int(rec["n_posts"]))
+        for name in JSON_COLUMNS:
+            value = rec.get(name)
+            cols[name].append(_dumps(list(value) if name != "promo_cues" else dict(value or {})))
+        cols["model_version"].append(rec["model_version"])
+        cols["run_id"].append(run_id)
+        cols["source_file"].append(src)
+        cols["source_line"].append(int(line))
+    return pa.table(cols, schema=SCHEMA)
+
+
+# --- atomic files -------------------------------------------------------------------------------
+def fsync_dir(path: Path) -> None:
+    """Make a folder's renames durable (a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; on success it is fsync-ed and renamed over ``target``."""
+    target = Path(target)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp_path = Path(tmp)
+    os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; a finished file gets the usual mode
+    try:
+        yield tmp_path
+        with open(tmp_path, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp_path, target)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+    fsync_dir(target.parent)
+
+
+def write_part(path: Path, table: pa.Table) -> None:
+    """Write one chunk's rows as a Parquet file, atomically."""
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
+
+
+def _nested(row: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in COLUMNS:
+        if name.startswith("p_"):
+            continue
+        if name == "primary_topic":
+            out["topic_probs"] = {t: row[f"p_{t}"] for t in TOPICS}
+        out[name] = json.loads(row[name]) if name in JSON_COLUMNS else row[name]
+    return out
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def write_final(parts: Sequence[Path], output: Path, fmt: str) -> int:
+    """Concatenate ``parts`` (in order) into ``output`` in ``fmt``, atomically. Returns the row count.
+
+    Reads one part at a time, so memory is bounded by a chunk, not by the job.
+    """
+    fmt = resolve_format(fmt, output)
+    n = 0
+    with atomic_path(output) as tmp:
+        if fmt == "parquet":
+            with pq.ParquetWriter(tmp, SCHEMA) as writer:
+                for part in parts:
+                    table = pq.read_table(part, schema=SCHEMA)
+                    writer.write_table(table)
+                    n += table.num_rows
+        else:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                writer = csv.writer(fh, lineterminator="\n") if fmt == "csv" else None
+                if writer is not None:
+                    writer.writerow(COLUMNS)
+                for part in parts:
+                    rows = pq.read_table(part, schema=SCHEMA).to_pylist()
+                    if writer is not None:
+                        writer.writerows([_csv_cell(r[c]) for c in COLUMNS] for r in rows)
+                    else:
+                        buf = io.StringIO()
+                        for r in rows:
+                            buf.write(json.dumps(_nested(r), ensure_ascii=False) + "\n")
+                        fh.write(buf.getvalue())
+                    n += len(rows)
+    return n
+
+
+def move_into_place(src: Path, target: Path) -> None:
+    """fsync ``src`` and rename it over ``target`` (same filesystem), atomically."""
+    with open(src, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(src, target)
+    fsync_dir(target.parent)

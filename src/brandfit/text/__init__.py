@@ -1,0 +1,53 @@
+"""Social-text normalisation: the step between a raw caption or bio and the embedder / cue matcher.
+
+* :func:`clean` - Unicode NFKC, invisible characters out, typographic quotes and dashes made plain, whitespace
+  collapsed. Hashtags, @mentions, URLs, emoji, prices and codes stay as written: this is what the promo-cue matcher
+  reads.
+* :func:`normalize` - what gets embedded: :func:`clean`, then hashtags become words (``#TrailRunning`` -> ``trail
+  running``), mention / hashtag / emoji walls are capped, URLs become their host, repeated punctuation and
+  elongations are squeezed, and the text is cut at a word boundary to :data:`MAX_CHARS` characters.
+* :func:`segment_hashtag` - ``"#skincareroutine"`` -> ``["skincare", "routine"]``.
+* :func:`get_nlp` / :func:`tokenizer` - a spaCy ``blank("en")`` pipeline whose tokenizer keeps hashtags, mentions,
+  URLs, prices, percentages and discount codes whole (spaCy is imported only when these are called).
+
+>>> from brandfit.text import normalize
+>>> normalize("Use code GLOW20 for -30%!!!! 🔥🔥 #SkinCareRoutine #ad @glowlab https://www.glowlab.com/shop")
+'Use code GLOW20 for -30%!! 🔥 skin care routine ad @glowlab glowlab.com'
+
+All functions are deterministic and never raise on a ``str`` (a non-``str`` is a ``TypeError``);
+``normalize`` and ``clean`` are idempotent.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from brandfit.text._normalize import MAX_CHARS, clean, normalize
+from brandfit.text._segment import segment_hashtag
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokenizer import Tokenizer
+
+__all__ = ["MAX_CHARS", "clean", "get_nlp", "normalize", "segment_hashtag", "tokenizer"]
+
+
+def tokenizer(nlp: Language | None = None) -> Tokenizer:
+    """A spaCy tokenizer for social text, sharing ``nlp``'s vocabulary (a new ``spacy.blank("en")`` if ``None``).
+
+    Install it with ``nlp.tokenizer = tokenizer(nlp)``; :func:`get_nlp` returns a pipeline that already has it.
+    """
+    from brandfit.text._tokenizer import social_tokenizer
+
+    return social_tokenizer(nlp)
+
+
+def get_nlp() -> Language:
+    """The process-wide ``spacy.blank("en")`` pipeline with :func:`tokenizer` installed (built once, cached)."""
+    from brandfit.text._tokenizer import get_nlp as _get_nlp
+
+    return _get_nlp()
+
+
+def __getattr__(name: str) -> Any:  # pragma: no cover - only for a helpful error
+    raise AttributeError(f"module 'brandfit.text' has no attribute {name!r}")
