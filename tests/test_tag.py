@@ -242,7 +242,10 @@ def test_existing_output_and_unfinished_runs_need_a_decision(tmp_path, accounts,
     # an unfinished run of the same job (as a killed run leaves it)
     settings = {"brand_topic": "fitness", "model_version": tag_model.version, "backend": tag_model.backend,
                 "chunk_size": 512}
-    Checkpoint.open(out, settings=settings, inputs=[fingerprint(inp)], resume=False, overwrite=True).close()
+    running = Checkpoint.open(out, settings=settings, inputs=[fingerprint(inp)], resume=False, overwrite=True)
+    assert _tag(inp, "-o", out, "--brand-topic", "fitness", "--resume") == 2  # it holds the lock
+    assert "another brandfit tag job" in capsys.readouterr().err
+    running.close()
     assert _tag(inp, "-o", out, "--brand-topic", "fitness") == 2
     err = capsys.readouterr().err
     assert "did not finish" in err and "--resume" in err and "--overwrite" in err

@@ -72,6 +72,8 @@ def test_clean_removes_every_format_character_except_emoji_joiners() -> None:
         ("#Top10Tips", "top 10 tips"),
         ("We're #1 fans", "We're #1 fans"),  # no letters: not a topic hashtag
         ("#Fitness #fitness #FITNESS", "fitness"),  # repeats dropped
+        ("#trail-running", "trail running"),
+        ("loved it.#ad", "loved it. ad"),  # words glued to "." would read as a domain
         ("Pulled 185kg today!!", "Pulled 185kg today!!"),  # numbers kept
         # mentions kept, walls capped at 3 distinct
         ("thanks @coach.mira.", "thanks @coach.mira."),
@@ -138,6 +140,14 @@ def test_normalize_cuts_one_huge_word() -> None:
     assert normalize(out) == out
 
 
+@pytest.mark.parametrize("text", ["\ud800", "a\udfffb #x\ud800y", "\x00" * 5, "\U0010ffff", "#" * 5000, "🔥" * 5000])
+def test_odd_strings_do_not_raise(text: str) -> None:
+    for func in (clean, normalize):
+        once = func(text)
+        assert func(once) == once
+    segment_hashtag(text)
+
+
 @pytest.mark.parametrize("func", [clean, normalize, segment_hashtag])
 @pytest.mark.parametrize("bad", [None, b"bytes", 3, ["a"]])
 def test_non_str_is_a_type_error_naming_the_type(func, bad) -> None:
@@ -187,7 +197,7 @@ def test_segment_hashtag_returns_a_fresh_list() -> None:
 
 WHOLE_TOKENS = [
     "#ad", "#TrailRunning", "#ad#sponsored", "@nike_run", "@coach.mira", "https://amzn.to/3xYz", "www.nike.com/x",
-    "$49.99", "49,99€", "£20", "$1,299", "20%", "-30%", "+5.5%", "GLOW20", "TRAIL15", "20OFF",
+    "$49.99", "49,99€", "£20", "$1,299", "1.299,00€", "20%", "-30%", "+5.5%", "GLOW20", "TRAIL15", "20OFF",
 ]  # fmt: skip
 
 
@@ -236,7 +246,7 @@ _FRAGMENTS = [
 social_text = st.lists(st.sampled_from(_FRAGMENTS) | st.text(max_size=3), max_size=40).map("".join)
 any_text = st.text() | social_text
 
-PROPERTY = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY
@@ -259,7 +269,7 @@ def test_normalize_never_raises_is_idempotent_and_bounded(text: str) -> None:
     assert clean(once) == once
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.lists(st.sampled_from(_FRAGMENTS), min_size=300, max_size=600).map("".join))
 def test_normalize_long_social_text(text: str) -> None:
     once = normalize(text)

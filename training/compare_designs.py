@@ -48,12 +48,15 @@ def main(argv: list[str] | None = None) -> int:
     variants = {"brandfit": config}
     if args.variants:
         variants.update({
-            "no-desc-features": replace(config, topic=replace(config.topic, desc_scale=0.0, description_weight=0.0)),
-            "desc-x8": replace(config, topic=replace(config.topic, desc_scale=8.0)),
+            "no-desc-features": replace(config, topic=replace(config.topic, desc_scale=0.0, description_weight=0.0,
+                                                                  prior_weight=0.0)),
+            "prior-0": replace(config, topic=replace(config.topic, prior_weight=0.0)),
+            "prior-0.5": replace(config, topic=replace(config.topic, prior_weight=0.5)),
+            "prior-1": replace(config, topic=replace(config.topic, prior_weight=1.0)),
+            "desc-weight-10": replace(config, topic=replace(config.topic, description_weight=10.0)),
             "C=0.5": replace(config, topic=replace(config.topic, c=0.5), promo=replace(config.promo, c=0.5)),
-            "C=8": replace(config, topic=replace(config.topic, c=8.0), promo=replace(config.promo, c=8.0)),
             "no-cues": replace(config, promo=replace(config.promo, cue_scale=0.0)),
-            "cues-x3": replace(config, promo=replace(config.promo, cue_scale=3.0)),
+            "cues-x2": replace(config, promo=replace(config.promo, cue_scale=2.0)),
         })
     for name, cfg in variants.items():
         model, _ = fit_model(frame, cfg, emb)

@@ -23,12 +23,13 @@ class TopicConfig:
     c: float = 2.0  # inverse regularisation of the softmax head
     desc_scale: float = 4.0  # weight of the description-similarity features (0 turns them off)
     description_weight: float = 3.0  # sample weight of each written topic description used as a training example
+    prior_weight: float = 0.0  # weight of the zero-shot prior (cosine to descriptions) added to the head's logits
 
     def __post_init__(self) -> None:
         if self.c <= 0:
             raise ValueError(f"topic.c: must be > 0, got {self.c}")
-        if self.desc_scale < 0 or self.description_weight < 0:
-            raise ValueError("topic.desc_scale and topic.description_weight must be >= 0")
+        if self.desc_scale < 0 or self.description_weight < 0 or self.prior_weight < 0:
+            raise ValueError("topic.desc_scale, topic.description_weight and topic.prior_weight must be >= 0")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from brandfit.cues import CUES, cue_matrix
 from brandfit.embedding import Embedder
 from brandfit.topics import TOPIC_DESCRIPTIONS, TOPICS
 
-__all__ = ["DescriptionIndex", "topic_features", "promo_features"]
+__all__ = ["DescriptionIndex", "topic_features", "topic_prior", "promo_features"]
 
 
 class DescriptionIndex:
@@ -51,6 +51,16 @@ def topic_features(emb: np.ndarray, desc: DescriptionIndex, *, desc_scale: float
     if desc_scale <= 0:
         return emb
     return np.hstack([emb, desc_scale * desc.similarities(emb)]).astype(np.float32)
+
+
+PRIOR_TEMPERATURE = 0.05
+
+
+def topic_prior(emb: np.ndarray, desc: DescriptionIndex, *, weight: float) -> np.ndarray | None:
+    """Zero-shot prior logits: ``weight x cosine-to-descriptions / 0.05`` (None when the weight is 0)."""
+    if weight <= 0:
+        return None
+    return (weight / PRIOR_TEMPERATURE) * desc.similarities(emb).astype(np.float64)
 
 
 def promo_features(emb: np.ndarray, cues: Sequence[Sequence[str]], *, cue_scale: float) -> np.ndarray:

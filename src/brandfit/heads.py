@@ -23,13 +23,17 @@ class SoftmaxHead:
     intercept: np.ndarray  # (n_classes,)
     temperature: float = 1.0
 
-    def logits(self, x: np.ndarray) -> np.ndarray:
+    def logits(self, x: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
+        """Calibrated logits; ``offset`` (n, n_classes) is a fixed prior added before the temperature."""
         if x.shape[1] != self.coef.shape[1]:
             raise ValueError(f"features: expected {self.coef.shape[1]} columns, got {x.shape[1]}")
-        return (x @ self.coef.T + self.intercept) / self.temperature
+        z = x @ self.coef.T + self.intercept
+        if offset is not None:
+            z = z + offset
+        return z / self.temperature
 
-    def proba(self, x: np.ndarray) -> np.ndarray:
-        return softmax(self.logits(x), axis=1)
+    def proba(self, x: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
+        return softmax(self.logits(x, offset), axis=1)
 
 
 @dataclass(frozen=True)

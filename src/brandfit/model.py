@@ -25,7 +25,7 @@ import pandas as pd
 from brandfit.cues import find_cues, has_disclosure
 from brandfit.embedding import BACKENDS, DIM, MODEL_ID, Embedder, get_embedder
 from brandfit.errors import FormatVersionError
-from brandfit.features import DescriptionIndex, promo_features, topic_features
+from brandfit.features import DescriptionIndex, promo_features, topic_features, topic_prior
 from brandfit.heads import LogisticHead, SoftmaxHead
 from brandfit.text import normalize
 from brandfit.topics import TOPICS
@@ -127,7 +127,11 @@ class RelevanceModel:
         if len(emb) != len(texts):
             raise ValueError(f"embeddings: {len(emb)} rows for {len(texts)} texts")
         cues = find_cues(texts)
-        tp = self.topic_head.proba(topic_features(emb, self.descriptions, desc_scale=self.config["topic"]["desc_scale"]))
+        tcfg = self.config["topic"]
+        tp = self.topic_head.proba(
+            topic_features(emb, self.descriptions, desc_scale=tcfg["desc_scale"]),
+            topic_prior(emb, self.descriptions, weight=tcfg.get("prior_weight", 0.0)),
+        )
         pp = self.promo_head.proba(promo_features(emb, cues, cue_scale=self.config["promo"]["cue_scale"]))
         return TextAnalysis(topic_proba=tp, promo_proba=pp, cues=cues, embeddings=emb)
 

@@ -21,7 +21,7 @@ from brandfit.cues import find_cues
 from brandfit.data import assign_splits, dataset_hash, load_accounts, load_labeled
 from brandfit.embedding import DIM, MODEL_ID, Embedder, get_embedder
 from brandfit.evaluation.metrics import best_f1_threshold, promo_report, topic_report
-from brandfit.features import DescriptionIndex, promo_features, topic_features
+from brandfit.features import DescriptionIndex, promo_features, topic_features, topic_prior
 from brandfit.heads import SoftmaxHead, fit_logistic_head, fit_softmax_head, fit_temperature
 from brandfit.model import RelevanceModel
 from brandfit.text import normalize
@@ -79,7 +79,9 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
     y_fit = np.concatenate([y_topic[tr], desc.topic_index])
     w_fit = np.concatenate([np.ones(tr.sum()), np.full(len(x_desc), config.topic.description_weight)])
     head = fit_softmax_head(x_fit, y_fit, len(TOPICS), c=config.topic.c, seed=config.seed, sample_weight=w_fit)
-    temperature = fit_temperature(head.logits(xt[va]), y_topic[va]) if va.any() else 1.0
+    prior = topic_prior(emb, desc, weight=config.topic.prior_weight)
+    temperature = fit_temperature(head.logits(xt[va], None if prior is None else prior[va]), y_topic[va]) \
+        if va.any() else 1.0
     topic_head = SoftmaxHead(head.coef, head.intercept, temperature)
 
     # promo head: embedding + cues
@@ -104,7 +106,7 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
     metrics: dict[str, Any] = {"n_texts": {s: int((split == s).sum()) for s in ("train", "validation", "test")}}
     for name, m in (("validation", va), ("test", te)):
         if m.any():
-            tp = topic_head.proba(xt[m])
+            tp = topic_head.proba(xt[m], None if prior is None else prior[m])
             metrics[name] = {
                 "topic": topic_report(frame["topic"][m].tolist(), tp),
                 "promo": promo_report(y_promo[m], promo_head.proba(xp[m]), threshold),

@@ -58,9 +58,21 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="with --engine ray: the cluster to use (default: $RAY_ADDRESS, else a local 2-CPU cluster)")
     p.add_argument("--ray-concurrency", type=_positive, default=None, metavar="N",
                    help="with --engine ray: number of tagging actors (default: one per cluster CPU)")
+    p.add_argument("--top", type=int, default=10, metavar="N",
+                   help="print the N best-scoring accounts after the summary (default 10; 0: none)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
-    p.add_argument("--quiet-summary", action="store_true", help="print a one-line summary")
+    p.add_argument("--quiet-summary", action="store_true", help="print a one-line summary and no table")
     p.set_defaults(func=_tag)
+
+
+def _table(rows) -> str:
+    headers = ("rank", "handle", "account_id", "score", "primary_topic", "consistency", "promo_ratio", "tier")
+    cells = [list(headers)]
+    for i, r in enumerate(rows, start=1):
+        cells.append([str(i), r["handle"] or "-", r["account_id"] or "-", f"{r['score']:.3f}", r["primary_topic"] or "-",
+                      f"{r['consistency']:.2f}", f"{r['promo_ratio']:.2f}", r["tier"] or "-"])
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)
 
 
 def _tag(args: argparse.Namespace) -> int:
@@ -72,7 +84,7 @@ def _tag(args: argparse.Namespace) -> int:
         args.input, args.output, args.brand_topic, model=args.model, registry=args.registry, backend=args.backend,
         engine=args.engine, format=args.format, chunk_size=args.chunk_size, resume=args.resume,
         overwrite=args.overwrite, ray_address=args.ray_address, ray_concurrency=args.ray_concurrency,
-        show_progress_bar=False if args.no_progress else None,
+        show_progress_bar=False if args.no_progress else None, top=0 if args.quiet_summary else max(args.top, 0),
     )
     aside = summary.rows_set_aside
     if args.quiet_summary:
@@ -86,6 +98,9 @@ def _tag(args: argparse.Namespace) -> int:
         print(f"  output:         {summary.output} ({summary.format})")
         print(f"  rows set aside: {aside}" + (f" -> {summary.errors_path}" if aside else ""))
         print(f"  time:           {summary.seconds:.1f} s, {summary.accounts_per_second:.1f} accounts/s")
+        if summary.top:
+            print(f"\nbest {len(summary.top)} of {summary.accounts_tagged} for {summary.brand_topic}:")
+            print(_table(summary.top))
     if aside and args.fail_on_error:
         print(f"brandfit: {aside} row(s) set aside (--fail-on-error); see {summary.errors_path}", file=sys.stderr)
         return 1

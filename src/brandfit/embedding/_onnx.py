@@ -1,0 +1,180 @@
+"""all-MiniLM-L6-v2 as an int8 ONNX model on onnxruntime + tokenizers: the fast CPU backend, no torch at run time.
+
+The model is exported from the packaged weights once and cached (see :mod:`brandfit.embedding._export`). Texts are
+tokenised in chunks, sorted by token count and cut into batches padded only to their own longest text, so short
+captions do not pay for long ones; rows come back in the caller's order. Pooling (mean over real tokens) and L2
+normalisation happen in numpy, as sentence-transformers does them in torch.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from concurrent.futures import ThreadPoolExecutor
+from typing import Literal, Sequence
+
+import numpy as np
+
+from brandfit._progress import want_progress
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["OnnxEmbedder", "load_tokenizer", "mean_pool"]
+
+DIM = 384
+MAX_SEQ_LENGTH = 256
+BATCH_SIZE = 32
+CHUNK_SIZE = 4096  # texts tokenised and length-sorted together; bounds the memory held by tokenizer encodings
+_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def load_tokenizer(model_dir: str | Path):
+    """The packaged WordPiece tokenizer, truncating at ``MAX_SEQ_LENGTH`` and not padding (batches pad themselves)."""
+    try:
+        from tokenizers import Tokenizer
+    except ImportError as exc:  # pragma: no cover - dependency missing
+        raise ImportError("the onnx backend needs tokenizers: pip install tokenizers") from exc
+    tok = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
+    tok.no_padding()  # the shipped tokenizer.json pads every text to 128
+    tok.enable_truncation(max_length=MAX_SEQ_LENGTH)
+    return tok
+
+
+def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean of the token vectors under ``mask``, L2-normalised: sentence-transformers' Pooling + Normalize."""
+    m = mask.astype(np.float32)
+    summed = np.einsum("btd,bt->bd", hidden, m)
+    vecs = summed / np.maximum(m.sum(axis=1, keepdims=True), 1e-9)
+    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+    return (vecs / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+
+
+def _usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask, e.g. a container's cpuset), else all of them."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class OnnxEmbedder:
+    """An :class:`~brandfit.embedding.Embedder` on onnxruntime (CPU). Thread-safe; load it once per process.
+
+    The first use on a machine exports the model (~30-60 s, needs torch); later loads only verify the cached file.
+
+    ``parallel`` says how ``num_threads`` CPUs (default: all this process may use) are put to work:
+
+    - ``"batches"`` (default): one single-threaded run per CPU, each on its own batch. Batches of short captions
+      are too small for onnxruntime to split each op across threads efficiently; whole batches in parallel scale
+      better (docs/onnx.md). Inputs smaller than ``batch_size * num_threads`` are cut into one batch per CPU, so
+      a single account's texts still use every core. Concurrent ``encode`` calls share the same workers.
+    - ``"ops"``: one run at a time, each op split over ``num_threads`` onnxruntime threads.
+    """
+
+    def __init__(
+        self,
+        *,
+        cache_dir: str | Path | None = None,
+        model_dir: str | Path | None = None,
+        batch_size: int = BATCH_SIZE,
+        num_threads: int | None = None,
+        parallel: Literal["batches", "ops"] = "batches",
+    ) -> None:
+        try:
+            import onnxruntime as ort
+        except ImportError as exc:  # pragma: no cover - dependency missing
+            raise ImportError("the onnx backend needs onnxruntime: pip install onnxruntime") from exc
+        from brandfit.embedding._export import ensure_model
+        from brandfit.embedding._torch import packaged_model_dir
+
+        if batch_size < 1:
+            raise ValueError(f"batch_size: must be >= 1, got {batch_size}")
+        if num_threads is not None and num_threads < 1:
+            raise ValueError(f"num_threads: must be >= 1 or None, got {num_threads}")
+        if parallel not in ("batches", "ops"):
+            raise ValueError(f"parallel: expected 'batches' or 'ops', got {parallel!r}")
+        model_dir = Path(model_dir) if model_dir is not None else Path(packaged_model_dir())
+        status = ensure_model(cache_dir, model_dir=model_dir)
+        self.model_path = status.path
+        self._tokenizer = load_tokenizer(model_dir)
+        self._batch_size = batch_size
+        self._threads = num_threads or _usable_cpus()
+        self._parallel = parallel
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self._threads if parallel == "ops" else 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = ort.InferenceSession(str(self.model_path), options, providers=["CPUExecutionProvider"])
+        got = tuple(i.name for i in self._session.get_inputs())
+        if sorted(got) != sorted(_INPUTS):
+            raise ValueError(f"{self.model_path}: expected inputs {_INPUTS}, the file has {got}")
+        # "ops": one run at a time, concurrent runs would only fight over the same intra-op threads.
+        # "batches": InferenceSession.run is thread-safe; the pool bounds how many run at once.
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_pid = -1
+        logger.debug("loaded ONNX model %s (%d threads, parallel=%s)", self.model_path, self._threads, parallel)
+
+    @property
+    def name(self) -> str:
+        return "all-MiniLM-L6-v2/onnx-int8"
+
+    @property
+    def dim(self) -> int:
+        return DIM
+
+    def encode(self, texts: Sequence[str], *, show_progress_bar: bool | None = None) -> np.ndarray:
+        texts = list(texts)
+        for i, t in enumerate(texts):
+            if not isinstance(t, str):
+                raise TypeError(f"texts[{i}]: expected str, got {type(t).__name__}")
+        out = np.empty((len(texts), DIM), dtype=np.float32)
+        if not texts:
+            return out
+        from tqdm.auto import tqdm
+
+        batch_size = self._batch_size
+        pool = self._workers()
+        if pool is not None:  # small inputs: one batch per worker rather than one batch for one worker
+            batch_size = max(1, min(batch_size, -(-len(texts) // self._threads)))
+        with tqdm(
+            total=len(texts), desc="Embedding (onnx)", unit="text",
+            disable=not want_progress(show_progress_bar, len(texts), logger),
+        ) as bar:
+            for start in range(0, len(texts), CHUNK_SIZE):
+                encodings = self._tokenizer.encode_batch(texts[start : start + CHUNK_SIZE])
+                order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+                batches = [order[b : b + batch_size] for b in range(0, len(order), batch_size)]
+                jobs = [[encodings[i].ids for i in rows] for rows in batches]
+                results = pool.map(self._embed, jobs) if pool is not None else map(self._embed, jobs)
+                for rows, vecs in zip(batches, results):
+                    out[start + rows] = vecs
+                    bar.update(len(rows))
+        return out
+
+    def _workers(self) -> ThreadPoolExecutor | None:
+        """The batch workers, (re)made on first use and after a fork (a forked child inherits no threads)."""
+        if self._parallel != "batches" or self._threads == 1:
+            return None
+        with self._lock:
+            if self._pool is None or self._pool_pid != os.getpid():
+                self._pool = ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="brandfit-onnx")
+                self._pool_pid = os.getpid()
+            return self._pool
+
+    def _embed(self, ids_list: list[list[int]]) -> np.ndarray:
+        width = max(len(ids) for ids in ids_list)
+        ids = np.zeros((len(ids_list), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for i, row in enumerate(ids_list):
+            ids[i, : len(row)] = row
+            mask[i, : len(row)] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        if self._parallel == "batches":
+            hidden = self._session.run(None, feeds)[0]
+        else:
+            with self._lock:
+                hidden = self._session.run(None, feeds)[0]
+        return mean_pool(hidden, mask)

@@ -1,0 +1,100 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import brandfit
+from brandfit.cli import main
+from brandfit.config import TrainConfig, load_config
+from brandfit.data import load_labeled
+from brandfit.registry import ModelRegistry
+from brandfit.topics import TOPICS
+from brandfit.train import fit_model, load_training_frame, publish, train
+
+PROBES = ["hill repeats before work #trailrunning", "new serum day 3, skin is glowing", "use code FIT20 for 20% off"]
+
+
+@pytest.fixture(scope="module")
+def small_data(tmp_path_factory, repo):
+    """About 60 texts per topic from data/labeled, accounts kept whole."""
+    df = load_labeled(repo / "data/labeled/texts").frame
+    keep = df[df["account_id"].isna()].groupby(["topic", "promo"], group_keys=False).head(30)
+    path = tmp_path_factory.mktemp("data") / "small.jsonl"
+    keep[["id", "kind", "text", "topic", "promo", "disclosed", "account_id"]].to_json(
+        path, orient="records", lines=True, force_ascii=False)
+    return path
+
+
+def test_default_config_file_matches_dataclass_defaults(repo):
+    assert load_config(repo / "training/configs/default.yaml") == TrainConfig()
+
+
+@pytest.mark.parametrize("yaml_text, words", [
+    ("topic: {c: -1}\n", "topic.c"),
+    ("topic: {cc: 1}\n", "unknown key"),
+    ("split: [0.5, 0.5]\n", "split"),
+    ("- not a mapping\n", "mapping"),
+])
+def test_bad_config_is_a_clear_error(tmp_path, yaml_text, words):
+    p = tmp_path / "c.yaml"
+    p.write_text(yaml_text)
+    with pytest.raises(ValueError, match=words):
+        load_config(p)
+
+
+@pytest.mark.slow
+def test_training_is_reproducible_and_publishes(small_data, embedder, tmp_path):
+    config = TrainConfig(data=(str(small_data),), accounts=None)
+    r1 = train(config, embedder=embedder, public_eval=False)
+    r2 = train(config, embedder=embedder, public_eval=False)
+    p1, p2 = r1.model.topic_proba(PROBES), r2.model.topic_proba(PROBES)
+    pd.testing.assert_frame_equal(p1, p2)
+    np.testing.assert_array_equal(r1.model.promo_proba(PROBES), r2.model.promo_proba(PROBES))
+    assert r1.dataset_hash == r2.dataset_hash
+    assert list(p1.columns) == list(TOPICS)
+    np.testing.assert_allclose(p1.sum(axis=1), 1.0, atol=1e-6)
+    assert p1.iloc[0].idxmax() == "sports_outdoor" and p1.iloc[1].idxmax() == "beauty"
+    test = r1.metrics["test"]
+    assert test["topic"]["accuracy"] > 0.6 and test["promo"]["ap"] > 0.7
+
+    ref = publish(r1, config, tmp_path / "models", aliases=("production",))
+    assert ref == "relevance@1"
+    meta = ModelRegistry(tmp_path / "models").show("production")
+    assert meta["dataset_hash"] == r1.dataset_hash
+    assert meta["embedding_model"].endswith("all-MiniLM-L6-v2") and meta["embedding_dim"] == 384
+    assert meta["metrics"]["test"]["topic"]["n"] > 0
+    loaded = brandfit.load_model("production", registry=tmp_path / "models")
+    assert loaded.version == "relevance@1"
+    pd.testing.assert_frame_equal(loaded.topic_proba(PROBES), p1, atol=1e-6)
+    assert loaded.promo_threshold == pytest.approx(r1.model.promo_threshold)
+
+
+def test_training_refuses_bad_rows(tmp_path, embedder):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"id": "1", "kind": "post", "text": "x", "topic": "golf", "promo": False,
+                               "disclosed": False}) + "\n")
+    with pytest.raises(ValueError, match=f"{bad}:1: topic"):
+        train(TrainConfig(data=(str(bad),), accounts=None), embedder=embedder, public_eval=False)
+
+
+@pytest.mark.slow
+def test_train_and_evaluate_cli(small_data, tmp_path, capsys):
+    reg = tmp_path / "models"
+    assert main(["train", "--data", str(small_data), "--registry", str(reg), "--no-public-eval",
+                 "--alias", "staging"]) == 0
+    assert "published relevance@1 (aliases: staging)" in capsys.readouterr().out
+    out = tmp_path / "report"
+    assert main(["evaluate", "--model", "staging", "--registry", str(reg), "--data", str(small_data),
+                 "--out", str(out)]) == 0
+    text = (out / "report.md").read_text()
+    assert "macro F1" in text and "ECE" in text and "promo" in text.lower()
+    for png in ("confusion.png", "reliability.png", "pr_curves.png"):
+        assert (out / png).stat().st_size > 1000
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics["topic"]["per_topic"]) == set(TOPICS)
+
+
+def test_split_and_hash_recorded(repo):
+    frame, dhash = load_training_frame(TrainConfig(), base=repo)
+    assert dhash.startswith("sha256:") and set(frame["split"]) == {"train", "validation", "test"}
