@@ -86,8 +86,12 @@ def test_batch_matches_single_and_keeps_order(model):
 
 def test_rank_penalises_advertorial(model):
     ranked = rank_accounts([BEAUTY, ADS, RUNNER], "sports_outdoor", model=model, top=2)
-    assert list(ranked["account_id"]) == ["a1", "c1"]
-    assert list(ranked["rank"]) == [1, 2]
+    assert list(ranked["account_id"])[0] == "a1" and list(ranked["rank"]) == [1, 2]
+    assert "c1" not in set(ranked["account_id"])  # on topic, but all ads: penalised below the off-topic account
+    unpenalised = rank_accounts([BEAUTY, ADS, RUNNER], "sports_outdoor", model=model, promo_penalty=0.0)
+    assert list(unpenalised["account_id"])[:2] == ["c1", "a1"] or list(unpenalised["account_id"])[:2] == ["a1", "c1"]
+    ads = unpenalised.set_index("account_id").loc["c1"]
+    assert ads["score"] > 0.5 and ads["rank_score"] == ads["score"]
 
 
 def test_empty_texts_score_zero_with_reason(model):

@@ -79,6 +79,8 @@ class Account:
             elif isinstance(p, Mapping):
                 if "text" not in p:
                     raise ValueError(f"{pw}.text: missing")
+                if not isinstance(p["text"], str):
+                    raise TypeError(f"{pw}.text: expected a string, got {type(p['text']).__name__}")
                 posted_at = p.get("posted_at")
                 posts.append(Post(
                     _text(p.get("text"), f"{pw}.text"),
