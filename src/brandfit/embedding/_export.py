@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from brandfit.embedding import MODEL_ID
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["CacheStatus", "OnnxExportError", "default_cache_dir", "ensure_model", "source_model_hash"]
@@ -268,7 +270,7 @@ def _export(model_dir: Path, onnx_path: Path, sidecar: Path, source_hash: str) -
         meta = {
             "format": SIDECAR_FORMAT,
             "recipe": RECIPE,
-            "model": "sentence-transformers/all-MiniLM-L6-v2",
+            "model": MODEL_ID,
             "source_sha256": source_hash,
             "onnx_file": onnx_path.name,
             "onnx_sha256": digest,
