@@ -64,19 +64,22 @@ def main() -> None:
     accs = _accounts(args.accounts)
     all_texts = [t for a in accs for t in [a["bio"], *[p["text"] for p in a["posts"]]]]
     norm = [normalize(t) for t in all_texts]
-    t0 = time.perf_counter()
-    st.encode(norm, batch_size=64, normalize_embeddings=True)
-    raw_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    df = brandfit.predict_relevance_batch(accs, "fitness", model=model, show_progress_bar=False)
-    ours_s = time.perf_counter() - t0
-    assert len(df) == len(accs)
+    raw_times, our_times = [], []
+    for _ in range(2):  # interleaved, best of two each, so a burst of load elsewhere hits both sides alike
+        t0 = time.perf_counter()
+        st.encode(norm, batch_size=64, normalize_embeddings=True)
+        raw_times.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        df = brandfit.predict_relevance_batch(accs, "fitness", model=model, show_progress_bar=False)
+        our_times.append(time.perf_counter() - t0)
+        assert len(df) == len(accs)
+    raw_s, ours_s = min(raw_times), min(our_times)
 
     print("| measure | raw SentenceTransformer.encode | brandfit | ratio | goal |")
     print("|---|---:|---:|---:|---|")
     print(f"| warm latency, 1 account (bio + 12 posts), median of {args.repeats} | {1000 * r_med:.1f} ms | "
           f"{1000 * o_med:.1f} ms | {o_med / r_med:.2f}x | <= 1.25x |")
-    print(f"| batch throughput, {len(accs)} accounts / {len(all_texts)} texts | {len(all_texts) / raw_s:.0f} texts/s | "
+    print(f"| batch throughput, best of 2, {len(accs)} accounts / {len(all_texts)} texts | {len(all_texts) / raw_s:.0f} texts/s | "
           f"{len(all_texts) / ours_s:.0f} texts/s ({len(accs) / ours_s:.1f} accounts/s) | "
           f"{raw_s / ours_s:.2f}x | >= 0.85x |")
 

@@ -180,15 +180,18 @@ def _publish_many_child(root: Path, src: Path, tag: int) -> None:
 def test_sigkill_at_random_times_during_a_big_publish(tmp_path: Path) -> None:
     src = make_source(tmp_path / "src", n_files=120, size=1024)
     reg = ModelRegistry(tmp_path / "models")
-    start = time.perf_counter()
-    assert _run_killed(_publish_many_child, reg.root, src, -1) == 0
-    duration = time.perf_counter() - start
+    durations = []
+    for _ in range(2):  # the faster of two clean runs, so a slow first start does not stretch the kill window
+        start = time.perf_counter()
+        assert _run_killed(_publish_many_child, reg.root, src, -1) == 0
+        durations.append(time.perf_counter() - start)
+    duration = min(durations)
     rng = random.Random(5)
     killed = 0
-    for tag in range(10):
+    for tag in range(30):
         proc = CTX.Process(target=_publish_many_child, args=(reg.root, src, tag))
         proc.start()
-        time.sleep(rng.uniform(0, duration * 1.1))
+        time.sleep(rng.uniform(0, duration * 0.8))
         os.kill(proc.pid, signal.SIGKILL)
         proc.join(30)
         killed += proc.exitcode == -signal.SIGKILL
@@ -196,6 +199,8 @@ def test_sigkill_at_random_times_during_a_big_publish(tmp_path: Path) -> None:
         for ref in refs:
             assert len(reg.resolve_version(ref).metadata) > 0
             assert sum(1 for p in reg.resolve(ref).rglob("*") if p.is_file()) == 123
+        if killed >= 10:
+            break
     assert killed >= 3  # most runs die mid-copy; the per-step test covers every late point exactly
     assert_clean_after_gc(reg)
     assert_consistent(reg)
