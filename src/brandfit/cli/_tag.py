@@ -59,17 +59,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ray-concurrency", type=_positive, default=None, metavar="N",
                    help="with --engine ray: number of tagging actors (default: one per cluster CPU)")
     p.add_argument("--top", type=int, default=10, metavar="N",
-                   help="print the N best-scoring accounts after the summary (default 10; 0: none)")
+                   help="print the N best accounts after the summary, ranked by score x (1 - promo_ratio) "
+                        "(default 10; 0: none)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
     p.add_argument("--quiet-summary", action="store_true", help="print a one-line summary and no table")
     p.set_defaults(func=_tag)
 
 
 def _table(rows) -> str:
-    headers = ("rank", "handle", "account_id", "score", "primary_topic", "consistency", "promo_ratio", "tier")
+    headers = ("rank", "handle", "account_id", "ranked", "score", "primary_topic", "consistency", "promo_ratio", "tier")
     cells = [list(headers)]
     for i, r in enumerate(rows, start=1):
-        cells.append([str(i), r["handle"] or "-", r["account_id"] or "-", f"{r['score']:.3f}", r["primary_topic"] or "-",
+        cells.append([str(i), r["handle"] or "-", r["account_id"] or "-", f"{r['rank_score']:.3f}", f"{r['score']:.3f}",
+                      r["primary_topic"] or "-",
                       f"{r['consistency']:.2f}", f"{r['promo_ratio']:.2f}", r["tier"] or "-"])
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)

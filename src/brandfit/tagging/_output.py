@@ -240,7 +240,8 @@ TOP_COLUMNS = ("account_id", "handle", "score", "primary_topic", "consistency", 
 
 
 class TopAccounts:
-    """The ``n`` best-scoring accounts seen so far (ties: first seen first), in bounded memory."""
+    """The ``n`` best accounts seen so far, ranked as :func:`brandfit.rank_accounts` does
+    (``score x (1 - promo_ratio)``; ties: first seen first), in bounded memory."""
 
     def __init__(self, n: int) -> None:
         self.n = n
@@ -252,7 +253,8 @@ class TopAccounts:
             return
         for row in table.select(list(TOP_COLUMNS)).to_pylist():
             self._seen += 1
-            entry = (row["score"], -self._seen, row)
+            row["rank_score"] = row["score"] * (1.0 - row["promo_ratio"])
+            entry = (row["rank_score"], -self._seen, row)
             if len(self._heap) < self.n:
                 heapq.heappush(self._heap, entry)
             elif entry[:2] > self._heap[0][:2]:
