@@ -41,7 +41,9 @@ def render_card(name: str, meta: dict[str, Any]) -> str:
             f"- promo: precision {_fmt(p['precision'])}, recall {_fmt(p['recall'])}, F1 {_fmt(p['f1'])},"
             f" AP {_fmt(p['ap'])} at threshold {_fmt(p['threshold'])}",
         ]
-    lines += ["", "## Public corpora we did not write (the figures that matter)"]
+    lines += ["", "## Public corpora we did not write (the figures that matter)", "",
+              "Baselines on the same texts (zero-shot cosine, TF-IDF + LR): `python training/compare_designs.py`,"
+              " recorded in `docs/quality.md`."]
     if m.get("public"):
         lines += ["", format_public_table({name: m["public"]})]
     else:
