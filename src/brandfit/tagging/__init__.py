@@ -59,8 +59,9 @@ class TagSummary:
     brand_topic: str
     engine: str
     top: tuple[dict[str, Any], ...] = ()
-    """The best-scoring accounts (``account_id``, ``handle``, ``score``, ``primary_topic``, ``consistency``,
-    ``promo_ratio``, ``tier``), best first; as many as ``tag_files(top=...)`` asked for."""
+    """The best accounts, ranked as :func:`brandfit.rank_accounts` does (``rank_score`` = score x (1 - promo_ratio)),
+    best first, each with ``account_id``, ``handle``, ``score``, ``rank_score``, ``primary_topic``, ``consistency``,
+    ``promo_ratio``, ``tier``; as many as ``tag_files(top=...)`` asked for."""
 
     @property
     def accounts_per_second(self) -> float:
@@ -118,7 +119,7 @@ def tag_files(
     ``OUTPUT.errors.jsonl``, both only once the whole job is done. Raises ``ValueError`` when the output or
     an unfinished run is in the way (``overwrite`` / ``resume`` say what to do), ``ImportError`` for the Ray
     engine without Ray. ``show_progress_bar=None`` shows a bar only on a terminal. The summary lists the
-    ``top`` best-scoring accounts.
+    ``top`` best accounts (see :attr:`TagSummary.top`).
     """
     t0 = time.perf_counter()
     if engine not in ENGINES:
