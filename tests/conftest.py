@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 import copy
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+_OWN_CACHE: list[str] = []
+
+
+def pytest_configure(config):
+    """The onnx model cache for this session: ``$BRANDFIT_CACHE_DIR`` if set, else a fresh temporary folder
+    (removed at the end), so a test run neither reads nor writes the user's cache. The first test needing the
+    onnx backend exports the model there once (~30-60 s); everything after reuses it."""
+    if not os.environ.get("BRANDFIT_CACHE_DIR"):
+        _OWN_CACHE.append(tempfile.mkdtemp(prefix="brandfit-test-onnx-"))
+        os.environ["BRANDFIT_CACHE_DIR"] = _OWN_CACHE[0]
+
+
+def pytest_unconfigure(config):
+    for path in _OWN_CACHE:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -20,6 +38,18 @@ def embedder():
     from brandfit.embedding import default_embedder
 
     return default_embedder()
+
+
+@pytest.fixture(scope="session")
+def onnx_cache() -> Path:
+    """The session's onnx cache folder, holding the exported int8 model (exported here on first use)."""
+    from brandfit.embedding._export import default_cache_dir, ensure_model
+    from offline import no_internet
+
+    with no_internet():  # the export reads only the packaged weights
+        status = ensure_model()
+    assert status.path.is_file() and status.path.parent == default_cache_dir()
+    return status.path.parent
 
 
 @pytest.fixture(scope="session")

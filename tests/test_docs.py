@@ -13,6 +13,7 @@ MODULES = [
     "brandfit.cues",
     "brandfit.topics",
     "brandfit.embedding",
+    "brandfit.evaluation.backends",
     "brandfit.data.labeled",
     "brandfit.data.split",
 ]

@@ -46,8 +46,11 @@ def _tag(*args: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def tag_model():
-    return brandfit.load_model("production")
+def tag_model(onnx_cache):
+    """The production model on the backend batch tagging uses by default (onnx)."""
+    from brandfit.tagging import DEFAULT_BACKEND
+
+    return brandfit.load_model("production", backend=DEFAULT_BACKEND)
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +120,26 @@ def test_row_per_text_grouped_across_files_in_any_order(tmp_path, accounts, refe
     _check_against(df, reference)
     assert df["followers"].tolist() == [a.get("followers") for a in accounts]
     assert set(df["source_file"]) == {str(folder / "a_bios.jsonl")}
+
+
+def test_default_backend_is_onnx_and_scores_do_not_depend_on_chunking(tmp_path, accounts, monkeypatch):
+    """Batch tagging runs on onnx by default; each text is embedded on its own, so an account's scores are the
+    same whatever it is chunked with. ``--backend torch`` is one flag away and lands close to the onnx scores."""
+    monkeypatch.delenv("BRANDFIT_BACKEND", raising=False)
+    inp = _write_jsonl(tmp_path / "accounts.jsonl", accounts)
+    by_one = tag_files(inp, tmp_path / "one.parquet", "fitness", chunk_size=1, show_progress_bar=False)
+    whole = tag_files(inp, tmp_path / "all.parquet", "fitness", show_progress_bar=False)
+    assert by_one.accounts_tagged == whole.accounts_tagged == len(accounts)
+    a, b = pd.read_parquet(tmp_path / "one.parquet"), pd.read_parquet(tmp_path / "all.parquet")
+    for col in ["score", *PROBS, "consistency", "promo_ratio"]:
+        assert a[col].tolist() == b[col].tolist(), col
+
+    assert _tag(inp, "-o", tmp_path / "torch.parquet", "--brand-topic", "fitness", "--backend", "torch",
+                "--quiet-summary") == 0
+    t = pd.read_parquet(tmp_path / "torch.parquet")
+    assert t["account_id"].tolist() == b["account_id"].tolist()
+    assert t["score"].to_numpy() == pytest.approx(b["score"].to_numpy(), abs=0.05)
+    assert (t["primary_topic"] == b["primary_topic"]).mean() >= 0.9
 
 
 def test_parquet_and_csv_row_per_account(tmp_path, accounts, reference):

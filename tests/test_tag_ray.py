@@ -53,7 +53,7 @@ def test_ray_engine_matches_local_engine(tmp_path, mixed_input, capsys):
     a, b = pd.read_parquet(local), pd.read_parquet(ray_out)
     assert b["account_id"].is_unique and b["account_id"].tolist() == a["account_id"].tolist()
     for col in ["score", *PROBS, "consistency", "promo_ratio", "engagement_rate"]:
-        assert b[col].to_numpy() == pytest.approx(a[col].to_numpy(), abs=1e-6, nan_ok=True), col
+        assert b[col].to_numpy() == pytest.approx(a[col].to_numpy(), abs=2e-6, nan_ok=True), col  # outputs are rounded to 6 places
     for col in ["primary_topic", "tier", "n_posts", "source_file", "source_line", "model_version", "evidence"]:
         assert b[col].tolist() == a[col].tolist(), col
     assert b["run_id"].nunique() == 1 and b["run_id"].iat[0] != a["run_id"].iat[0]

@@ -69,6 +69,28 @@ def test_training_is_reproducible_and_publishes(small_data, embedder, tmp_path):
     pd.testing.assert_frame_equal(loaded.topic_proba(PROBES), p1, atol=1e-6)
     assert loaded.promo_threshold == pytest.approx(r1.model.promo_threshold)
 
+    # the onnx backend was checked with the same heads; validated only if every gap is within tolerance
+    check = r1.metrics["backends"]["onnx"]
+    assert {"validation/topic_macro_ap", "validation/promo_ap", "test/promo_f1"} <= set(check["gaps"])
+    assert check["validated"] == all(abs(v) <= check["tolerance"][k.rsplit("/", 1)[1]] for k, v in check["gaps"].items())
+    assert check["test"]["topic"]["n"] == test["topic"]["n"]
+    want = ("torch", "onnx") if check["validated"] else ("torch",)
+    assert r1.model.validated_backends == loaded.validated_backends == want
+    assert meta["validated_backends"] == list(want)
+
+
+def test_loading_with_an_unvalidated_backend_warns(tmp_path, production_model, caplog):
+    """A model whose threshold was only validated on torch says so when served with onnx (no embedding needed)."""
+    m = production_model.with_backend("torch")
+    m.validated_backends = ("torch",)
+    m.save(tmp_path / "m")
+    with caplog.at_level("WARNING", logger="brandfit.model"):
+        brandfit.RelevanceModel.from_folder(tmp_path / "m", backend="torch")
+        assert not caplog.records
+        loaded = brandfit.RelevanceModel.from_folder(tmp_path / "m", backend="onnx")
+    assert loaded.backend == "onnx" and loaded.validated_backends == ("torch",)
+    assert "validated with the torch backend only" in caplog.text
+
 
 def test_training_refuses_bad_rows(tmp_path, embedder):
     bad = tmp_path / "bad.jsonl"

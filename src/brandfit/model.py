@@ -81,6 +81,7 @@ class RelevanceModel:
         version: str = "unpublished",
         backend: str = "torch",
         embedder: Embedder | None = None,
+        validated_backends: tuple[str, ...] | None = None,
     ) -> None:
         if not 0.0 <= promo_threshold <= 1.0:
             raise ValueError(f"promo_threshold: must be in [0, 1], got {promo_threshold}")
@@ -92,6 +93,8 @@ class RelevanceModel:
         self.config = dict(config)
         self.version = version
         self.backend = backend
+        self.validated_backends = tuple(validated_backends) if validated_backends else (backend,)
+        """Backends whose embeddings this model's threshold and calibration were checked with at training time."""
         self._embedder = embedder
         self._lock = threading.Lock()
 
@@ -107,6 +110,16 @@ class RelevanceModel:
 
     def __repr__(self) -> str:
         return f"RelevanceModel(version={self.version!r}, backend={self.backend!r})"
+
+    def with_backend(self, backend: str) -> "RelevanceModel":
+        """The same heads, threshold and calibration, embedding with ``backend`` (``"torch"`` or ``"onnx"``)."""
+        if backend not in BACKENDS:
+            raise ValueError(f"backend: unknown embedding backend {backend!r}; expected one of {', '.join(BACKENDS)}")
+        return RelevanceModel(
+            topic_head=self.topic_head, promo_head=self.promo_head, descriptions=self.descriptions,
+            promo_threshold=self.promo_threshold, config=self.config, brand_calibration=self.brand_calibration,
+            version=self.version, backend=backend, validated_backends=self.validated_backends,
+        )
 
     # --- prediction -------------------------------------------------------------------------
     def embed(self, texts: Sequence[str], *, show_progress_bar: bool | None = None) -> np.ndarray:
@@ -168,6 +181,7 @@ class RelevanceModel:
             "embedding_model": MODEL_ID,
             "embedding_dim": DIM,
             "backend": self.backend,
+            "validated_backends": list(self.validated_backends),
             "topic_temperature": self.topic_head.temperature,
             "promo_threshold": self.promo_threshold,
             "brand_calibration": list(self.brand_calibration),
@@ -200,8 +214,11 @@ class RelevanceModel:
         chosen = backend or os.environ.get("BRANDFIT_BACKEND") or "torch"
         if chosen not in BACKENDS:
             raise ValueError(f"backend: unknown embedding backend {chosen!r}; expected one of {', '.join(BACKENDS)}")
-        if meta.get("backend") and chosen != meta["backend"]:
-            logger.info("model %s was validated with the %s backend; predicting with %s", version, meta["backend"], chosen)
+        validated = tuple(meta.get("validated_backends") or ([meta["backend"]] if meta.get("backend") else []))
+        if validated and chosen not in validated:
+            logger.warning("model %s: its promo threshold and calibration were validated with the %s backend only; "
+                           "predicting with %s (retrain with `brandfit train` to validate it)", version,
+                           "/".join(validated), chosen)
         return cls(
             topic_head=SoftmaxHead(arrays["topic_coef"], arrays["topic_intercept"], float(meta["topic_temperature"])),
             promo_head=LogisticHead(arrays["promo_coef"], float(arrays["promo_intercept"][0])),
@@ -211,6 +228,7 @@ class RelevanceModel:
             config=meta["config"],
             version=version,
             backend=chosen,
+            validated_backends=validated or None,
         )
 
 

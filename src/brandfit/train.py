@@ -121,12 +121,18 @@ def train(
     base: Path | None = None,
     embedder: Embedder | None = None,
     public_eval: bool = True,
+    check_backends: tuple[str, ...] = ("onnx",),
 ) -> TrainResult:
-    """Run the whole pipeline (without publishing): data, split, fit, held-out and public metrics."""
+    """Run the whole pipeline (without publishing): data, split, fit, held-out and public metrics.
+
+    Each backend in ``check_backends`` is then checked with the same heads (see
+    :mod:`brandfit.evaluation.backends`); those within tolerance join ``model.validated_backends``.
+    """
     embedder = embedder or get_embedder("torch")
     frame, dhash = load_training_frame(config, base)
     logger.info("training on %d labeled texts (%s)", len(frame), dhash[:19])
     model, metrics = fit_model(frame, config, embedder)
+    corpora = None
     if public_eval:
         from brandfit.evaluation.crossdomain import evaluate_public
         from brandfit.evaluation.public import load_public
@@ -135,6 +141,17 @@ def train(
         if not corpora.empty:
             logger.info("cross-domain evaluation on %d public texts", len(corpora))
             metrics["public"] = evaluate_public(model, corpora)
+    validated = [model.backend]
+    for backend in check_backends:
+        if backend == model.backend:
+            continue
+        from brandfit.evaluation.backends import check_backend
+
+        check = check_backend(model, frame, backend, reference=metrics, corpora=corpora)
+        metrics.setdefault("backends", {})[backend] = check
+        if check["validated"]:
+            validated.append(backend)
+    model.validated_backends = tuple(validated)
     return TrainResult(model=model, metrics=metrics, frame=frame, dataset_hash=dhash)
 
 
@@ -152,6 +169,7 @@ def publish(result: TrainResult, config: TrainConfig, registry_root: str | Path,
         "embedding_model": MODEL_ID,
         "embedding_dim": DIM,
         "backend": result.model.backend,
+        "validated_backends": list(result.model.validated_backends),
         "labels": {"topics": list(TOPICS), "promo": [False, True]},
         "topic_descriptions": {k: list(v) for k, v in TOPIC_DESCRIPTIONS.items()},
         "n_texts": int(len(result.frame)),

@@ -21,6 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="also point this alias at the new version (repeatable), e.g. --alias staging")
     p.add_argument("--no-public-eval", action="store_true", help="skip the cross-domain evaluation on public corpora")
     p.add_argument("--dry-run", action="store_true", help="train and report, but publish nothing")
+    p.add_argument("--check-backend", action="append", choices=("onnx",), default=None, metavar="B",
+                   help="also check the model with this embedding backend (default: onnx); see --no-backend-check")
+    p.add_argument("--no-backend-check", action="store_true",
+                   help="validate the model with the torch backend only")
     p.set_defaults(func=_train)
 
 
@@ -35,7 +39,8 @@ def _train(args: argparse.Namespace) -> int:
     config = load_config(args.config) if Path(args.config).exists() or args.config != DEFAULT_CONFIG else TrainConfig()
     if args.data:
         config = replace(config, data=tuple(args.data), accounts=None)
-    result = train(config, public_eval=not args.no_public_eval)
+    backends = () if args.no_backend_check else tuple(args.check_backend or ("onnx",))
+    result = train(config, public_eval=not args.no_public_eval, check_backends=backends)
     test = result.metrics.get("test", {})
     if test:
         t, p = test["topic"], test["promo"]
@@ -46,6 +51,11 @@ def _train(args: argparse.Namespace) -> int:
         print(f"public corpora (pooled): topic macro AP {pub['pooled_topic']['macro_ap']:.3f}, "
               f"top-1 {pub['pooled_topic']['top1_accuracy']:.3f}; promo AP {pub['pooled_promo']['ap']:.3f}, "
               f"F1 {pub['pooled_promo']['f1']:.3f}")
+    for name, check in result.metrics.get("backends", {}).items():
+        verdict = "validated" if check["validated"] else "NOT validated (outside tolerance)"
+        print(f"{name} backend: {verdict}; gaps to torch: "
+              + ", ".join(f"{k} {v:+.4f}" for k, v in check["gaps"].items()))
+    print(f"validated backends: {', '.join(result.model.validated_backends)}")
     if args.dry_run:
         print(json.dumps({"dataset_hash": result.dataset_hash, "published": None}))
         return 0

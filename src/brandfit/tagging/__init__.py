@@ -31,10 +31,22 @@ from brandfit.tagging._output import FORMATS, TopAccounts, move_into_place, reso
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["tag_files", "TagSummary", "ENGINES", "FORMATS", "DEFAULT_CHUNK_SIZE", "errors_path_for"]
+__all__ = ["tag_files", "TagSummary", "ENGINES", "FORMATS", "DEFAULT_BACKEND", "DEFAULT_CHUNK_SIZE",
+           "errors_path_for"]
 
 ENGINES = ("local", "ray")
 DEFAULT_CHUNK_SIZE = 512
+DEFAULT_BACKEND = "onnx"
+"""Batch tagging embeds with the int8 onnx backend unless told otherwise (``backend="torch"``, ``--backend torch``
+or ``$BRANDFIT_BACKEND``): ~2.5x the torch throughput on the same CPUs, half the memory, and, since every text
+runs on its own, scores that do not depend on chunking, engine or resumes (docs/onnx.md)."""
+
+
+def resolve_backend(backend: str | None) -> str:
+    """``backend``, else ``$BRANDFIT_BACKEND``, else :data:`DEFAULT_BACKEND`."""
+    import os
+
+    return backend or os.environ.get("BRANDFIT_BACKEND") or DEFAULT_BACKEND
 
 
 def errors_path_for(output: str | Path) -> Path:
@@ -115,6 +127,9 @@ def tag_files(
 ) -> TagSummary:
     """Tag every account in ``input`` (a JSONL/CSV/Parquet file or a folder of them) for ``brand_topic``.
 
+    ``model`` is a registry ref (loaded with ``backend``, default :data:`DEFAULT_BACKEND`, i.e. onnx) or a loaded
+    :class:`~brandfit.RelevanceModel`, which keeps its own backend.
+
     Writes ``output`` (``format`` ``parquet``/``jsonl``/``csv``, default from the suffix, else Parquet) and
     ``OUTPUT.errors.jsonl``, both only once the whole job is done. Raises ``ValueError`` when the output or
     an unfinished run is in the way (``overwrite`` / ``resume`` say what to do), ``ImportError`` for the Ray
@@ -139,7 +154,11 @@ def tag_files(
         from brandfit.tagging._ray import import_ray
 
         import_ray()  # fail before any work if the extra is missing
-    m = model if isinstance(model, RelevanceModel) else load_model(model, registry, backend=backend)
+    m = model if isinstance(model, RelevanceModel) else load_model(model, registry, backend=resolve_backend(backend))
+    if m.backend == "onnx":
+        from brandfit.embedding._export import ensure_model
+
+        ensure_model()  # export once here (first use on this machine), not in every worker at the same time
     settings = {"brand_topic": _brand_setting(brand), "model_version": m.version, "backend": m.backend,
                 "chunk_size": chunk_size}
     ckpt = Checkpoint.open(output, settings=settings, inputs=[fingerprint(f) for f in files],
