@@ -12,7 +12,8 @@ Measures, each in a fresh subprocess so start-up state and peak RSS are not shar
 Synthetic accounts: a bio and ``--posts`` posts, sentences drawn from per-topic word lists (seeded), so
 texts are varied but cheap to make. They say nothing about accuracy, only about speed and memory.
 
-    .venv/bin/python benchmarks/bench_tag.py                      # 10k accounts, torch (about 15 min on 2 cores)
+    .venv/bin/python benchmarks/bench_tag.py                      # 10k accounts, tagging's default backend (onnx)
+    .venv/bin/python benchmarks/bench_tag.py --backend both --accounts 2000  # torch and onnx tag runs, their ratio
     .venv/bin/python benchmarks/bench_tag.py --backend onnx --big # also 100k accounts
     .venv/bin/python benchmarks/bench_tag.py --accounts 1000      # a quick look
 """
@@ -102,7 +103,8 @@ import json, sys, time
 import brandfit
 from brandfit.cli import main
 inp, out, backend, chunk = sys.argv[1:5]
-model = brandfit.load_model("production", backend=None if backend == "default" else backend)
+from brandfit.tagging import resolve_backend
+model = brandfit.load_model("production", backend=resolve_backend(None if backend == "default" else backend))
 model.analyze(["warm up the encoder"] * 8)
 t0 = time.perf_counter()
 rc = main(["-q", "tag", inp, "-o", out, "--brand-topic", "fitness", "--overwrite", "--no-progress",
@@ -137,7 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--accounts", type=int, default=10_000, help="accounts of the main run (default 10,000)")
     p.add_argument("--big", action="store_true", help="also tag 100,000 accounts to compare peak RSS")
     p.add_argument("--big-accounts", type=int, default=100_000, help=argparse.SUPPRESS)
-    p.add_argument("--backend", choices=("default", "torch", "onnx"), default="default")
+    p.add_argument("--backend", choices=("default", "torch", "onnx", "both"), default="default",
+                   help="embedding backend of the tag runs (default: tagging's default, onnx); both: tag the main "
+                        "input with torch and with onnx and print their ratio")
     p.add_argument("--posts", type=int, default=8, help="posts per account (default 8)")
     p.add_argument("--encode-accounts", type=int, default=1_000,
                    help="accounts whose texts the raw-encode baseline embeds (default 1,000)")
@@ -158,12 +162,15 @@ def main(argv: list[str] | None = None) -> int:
         print("raw SentenceTransformer.encode ...", file=sys.stderr)
         enc, enc_rss = run_child(ENCODE_CHILD, str(work / f"accounts_{sizes[0]}.jsonl"), str(args.encode_accounts))
         rows.append(("raw ST encode (torch)", enc["accounts"], enc["posts"], enc["seconds"], enc_rss))
-        for n in sizes:
+        runs = [(n, args.backend) for n in sizes]
+        if args.backend == "both":
+            runs = [(sizes[0], "torch"), (sizes[0], "onnx")] + [(n, "onnx") for n in sizes[1:]]
+        for n, backend in runs:
             inp = work / f"accounts_{n}.jsonl"
-            print(f"brandfit tag on {n} accounts ...", file=sys.stderr)
-            rec, rss = run_child(TAG_CHILD, str(inp), str(work / f"tags_{n}.parquet"), args.backend, str(args.chunk_size))
+            print(f"brandfit tag ({backend}) on {n} accounts ...", file=sys.stderr)
+            rec, rss = run_child(TAG_CHILD, str(inp), str(work / f"tags_{n}.parquet"), backend, str(args.chunk_size))
             n_acc, n_posts = count(inp)
-            rows.append((f"brandfit tag ({args.backend})", n_acc, n_posts, rec["seconds"], rss))
+            rows.append((f"brandfit tag ({backend})", n_acc, n_posts, rec["seconds"], rss))
 
     head = f"{'run':<24} {'accounts':>9} {'posts':>9} {'seconds':>9} {'accounts/s':>11} {'posts/s':>9} {'peak RSS MiB':>13}"
     print(head)
@@ -173,8 +180,17 @@ def main(argv: list[str] | None = None) -> int:
     raw_rate = rows[0][1] / rows[0][3]
     tag_rate = rows[1][1] / rows[1][3]
     print(f"\ntag / raw encode throughput (accounts/s, same texts per account): {tag_rate / raw_rate:.2f}x")
-    if len(rows) > 2:
-        print(f"peak RSS {rows[2][1]:,} / {rows[1][1]:,} accounts: {rows[2][4] / rows[1][4]:.3f}x (goal <= 1.10)")
+    if args.backend == "both":
+        onnx_rate = rows[2][1] / rows[2][3]
+        print(f"tag onnx / tag torch throughput: {onnx_rate / tag_rate:.2f}x; "
+              f"peak RSS onnx / torch: {rows[2][4] / rows[1][4]:.2f}x")
+        big = rows[3:]
+        base = rows[2]
+    else:
+        big = rows[2:]
+        base = rows[1]
+    if big:
+        print(f"peak RSS {big[0][1]:,} / {base[1]:,} accounts: {big[0][4] / base[4]:.3f}x (goal <= 1.10)")
     return 0
 
 

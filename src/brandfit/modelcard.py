@@ -48,6 +48,18 @@ def render_card(name: str, meta: dict[str, Any]) -> str:
         lines += ["", format_public_table({name: m["public"]})]
     else:
         lines += ["", "Not measured: the public corpora were absent when this version was trained."]
+    backends = m.get("backends") or {}
+    if backends:
+        lines += ["", "## Embedding backends",
+                  "", f"Validated: {', '.join(meta.get('validated_backends') or [str(meta.get('backend'))])}. The heads were"
+                  f" fitted on `{meta.get('backend')}` embeddings; each other backend was re-run with the same heads and"
+                  " threshold, and counts as validated when every gap below is within tolerance"
+                  " (`brandfit/evaluation/backends.py`).", "",
+                  "| backend | figure | gap to torch | tolerance | |", "|---|---|---:|---:|---|"]
+        for b, check in backends.items():
+            for k, v in check.get("gaps", {}).items():
+                tol = check.get("tolerance", {}).get(k.rsplit("/", 1)[-1], float("nan"))
+                lines.append(f"| {b} | {k} | {v:+.4f} | {tol:.2f} | {'ok' if abs(v) <= tol else 'OUT'} |")
     lines += [
         "",
         "## Limits",

@@ -34,8 +34,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("input", metavar="INPUT", help="a .jsonl/.csv/.parquet file or a folder of them")
     p.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="the output file")
-    p.add_argument("--brand-topic", required=True, choices=BRAND_TOPICS, metavar="T",
-                   help=f"the brand's topic: one of {', '.join(BRAND_TOPICS)}")
+    p.add_argument("--brand-topic", required=True, metavar="T",
+                   help=f"the brand's topic: one of {', '.join(BRAND_TOPICS)}, or the brand's own topic described "
+                        "in words (then --brand-name names it)")
+    p.add_argument("--brand-name", default=None, metavar="NAME",
+                   help="name of a brand topic given in words (written to the output's brand_topic column)")
+    p.add_argument("--example", action="append", default=[], metavar="TEXT",
+                   help="an example text of a brand topic given in words (repeatable)")
     p.add_argument("--model", default="production", metavar="REF",
                    help="registry ref of the model: an alias, name@N or name@latest (default: production)")
     p.add_argument("--registry", default=None, metavar="PATH",
@@ -83,8 +88,11 @@ def _tag(args: argparse.Namespace) -> int:
 
     if args.engine != "ray" and (args.ray_address or args.ray_concurrency):
         raise ValueError("--ray-address/--ray-concurrency: only apply with --engine ray")
+    from brandfit.cli._predict import brand_from_args
+
+    brand = brand_from_args(args.brand_topic, args.brand_name, args.example)
     summary = tag_files(
-        args.input, args.output, args.brand_topic, model=args.model, registry=args.registry, backend=args.backend,
+        args.input, args.output, brand, model=args.model, registry=args.registry, backend=args.backend,
         engine=args.engine, format=args.format, chunk_size=args.chunk_size, resume=args.resume,
         overwrite=args.overwrite, ray_address=args.ray_address, ray_concurrency=args.ray_concurrency,
         show_progress_bar=False if args.no_progress else None, top=0 if args.quiet_summary else max(args.top, 0),

@@ -39,6 +39,7 @@ SCHEMA = pa.schema(
         ("followers", pa.int64()),
         ("brand_topic", pa.string()),
         ("score", pa.float64()),
+        ("rank_score", pa.float64()),
         ("primary_topic", pa.string()),
         *[(f"p_{t}", pa.float64()) for t in TOPICS],
         ("consistency", pa.float64()),
@@ -112,6 +113,7 @@ def relevance_table(records: Sequence[dict[str, Any]], *, run_id: str, sources: 
         cols["followers"].append(_int(rec.get("followers")))
         cols["brand_topic"].append(rec["brand_topic"])
         cols["score"].append(float(rec["score"]))
+        cols["rank_score"].append(float(rec["score"]) * (1.0 - float(rec["promo_ratio"])))
         cols["primary_topic"].append(_none(rec.get("primary_topic")))
         for t in TOPICS:
             cols[f"p_{t}"].append(float(probs[t]))
@@ -236,7 +238,7 @@ def write_final(parts: Sequence[Path], output: Path, fmt: str,
     return n
 
 
-TOP_COLUMNS = ("account_id", "handle", "score", "primary_topic", "consistency", "promo_ratio", "tier")
+TOP_COLUMNS = ("account_id", "handle", "score", "rank_score", "primary_topic", "consistency", "promo_ratio", "tier")
 
 
 class TopAccounts:
@@ -253,7 +255,6 @@ class TopAccounts:
             return
         for row in table.select(list(TOP_COLUMNS)).to_pylist():
             self._seen += 1
-            row["rank_score"] = row["score"] * (1.0 - row["promo_ratio"])
             entry = (row["rank_score"], -self._seen, row)
             if len(self._heap) < self.n:
                 heapq.heappush(self._heap, entry)
