@@ -127,30 +127,20 @@ def test_a_vector_depends_only_on_its_text(onnx_embedder):
             np.testing.assert_array_equal(got[0], ref[i])
 
 
-def test_batched_runs_are_faster_but_depend_on_batch_mates(onnx_cache, onnx_embedder):
-    from brandfit.embedding._onnx import OnnxEmbedder
-
-    texts = CAPTIONS * 2
-    alone = onnx_embedder.encode(texts)
-    batched = OnnxEmbedder(cache_dir=onnx_cache, batch_size=32).encode(texts)
-    sims = (alone * batched).sum(axis=1)
-    # dynamic quantisation scales activations per run: batch-mates move a row a little, never to another text
-    assert sims.min() > 0.95
-    assert ((batched @ alone.T).argmax(axis=1) % len(CAPTIONS) == np.arange(len(texts)) % len(CAPTIONS)).all()
-
-
-def test_small_batches_and_many_chunks_give_the_same_rows(onnx_cache):
+def test_batch_size_and_chunking_change_speed_never_the_vectors(onnx_cache, onnx_embedder):
+    """Row-wise quantisation: each token has its own activation scale, so batch-mates and padding change nothing
+    (onnxruntime's quantize_dynamic scales a whole batch at once: it moved rows by up to 0.04)."""
     from brandfit.embedding import _onnx
 
-    texts = CAPTIONS * 3
-    ref = _onnx.OnnxEmbedder(cache_dir=onnx_cache).encode(texts)
+    texts = CAPTIONS * 3 + ["word " * 400]
+    ref = onnx_embedder.encode(texts)
+    alone = _onnx.OnnxEmbedder(cache_dir=onnx_cache, batch_size=1).encode(texts)
     tiny = _onnx.OnnxEmbedder(cache_dir=onnx_cache, batch_size=7)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_onnx, "CHUNK_SIZE", 11)
-        got = tiny.encode(texts)
-    sims = got @ ref.T
-    assert (sims.argmax(axis=1) % len(CAPTIONS) == np.arange(len(texts)) % len(CAPTIONS)).all()
-    assert np.diag(sims).min() > 0.95
+        chunked = tiny.encode(texts)
+    np.testing.assert_array_equal(alone, ref)
+    np.testing.assert_array_equal(chunked, ref)
 
 
 def test_empty_input(onnx_embedder):
@@ -174,8 +164,8 @@ def test_agrees_with_the_torch_backend(onnx_embedder, labeled_texts):
 
     texts = labeled_texts + CAPTIONS
     cos = (onnx_embedder.encode(texts) * get_embedder("torch").encode(texts)).sum(axis=1)
-    assert cos.mean() >= 0.99, f"mean cosine {cos.mean():.4f}"
-    assert cos.min() >= 0.95, f"min cosine {cos.min():.4f} for {texts[int(cos.argmin())]!r}"
+    assert cos.mean() >= 0.995, f"mean cosine {cos.mean():.4f}"  # lowest: "" (0.974), two tokens only
+    assert cos.min() >= 0.97, f"min cosine {cos.min():.4f} for {texts[int(cos.argmin())]!r}"
 
 
 def test_concurrent_encodes_are_consistent(onnx_embedder):
@@ -270,8 +260,10 @@ def test_export_is_valid_onnx_with_dynamic_axes_and_a_sidecar(onnx_cache):
     onnx.checker.check_model(model)
     inputs = {i.name: [d.dim_param or d.dim_value for d in i.type.tensor_type.shape.dim] for i in model.graph.input}
     assert inputs == {n: ["batch", "sequence"] for n in ("input_ids", "attention_mask", "token_type_ids")}
-    ops = {n.op_type for n in model.graph.node}
-    assert "MatMulInteger" in ops  # quantised
+    ops = [n.op_type for n in model.graph.node]
+    # the 36 projections are int8 (per-token activation scales); attention's own MatMuls stay float
+    assert ops.count("MatMulIntegerToFloat") == meta["quantization"]["matmuls"] == 36
+    assert ops.count("QuantizeLinear") == 24 and ops.count("MatMul") == 12
     assert not list(onnx_cache.glob(".export-*")), "temporary export folder left behind"
 
 

@@ -6,10 +6,13 @@ The recipe (measured in docs/onnx.md):
    MatMul/Softmax that onnxruntime fuses; the SDPA graph carries extra mask ops for no gain).
 2. ``torch.onnx.export(..., dynamo=False)`` with keyword inputs ``input_ids``/``attention_mask``/``token_type_ids``,
    dynamic batch and sequence axes, output ``last_hidden_state`` (pooling and normalisation happen in numpy).
-3. ``onnx.checker``, then ``quantize_dynamic`` with per-channel int8 weights on the MatMul ops, except the first
-   layer's feed-forward output projection, whose post-GELU activations lose the most to per-tensor uint8
-   quantisation. Gather (the embedding table) stays float: quantising it makes every run dequantise the table.
-4. A sanity check of the int8 graph against the torch model on a few fixed sentences before the file is published.
+3. ``onnx.checker``, shape inference and constant folding (``quant_pre_process``), then every constant-weight
+   MatMul is rewritten to int8 with per-token dynamic activation scales and per-channel weight scales
+   (:mod:`brandfit.embedding._quantize`; onnxruntime's ``quantize_dynamic`` scales a whole batch at once, which
+   makes a text's vector depend on its batch-mates and costs accuracy). Gather (the embedding table) stays float:
+   quantising it makes every run dequantise the table.
+4. A sanity check before the file is published: the int8 graph agrees with the torch model on a few fixed
+   sentences, and gives each of them the same vector alone as in a padded batch.
 
 The cache file is named after the packaged model's content hash and the recipe version, written atomically (temp file
 + ``os.replace``) under a file lock, with a sidecar JSON holding its sha256, the source hash and the library versions.
@@ -40,16 +43,14 @@ __all__ = ["CacheStatus", "OnnxExportError", "default_cache_dir", "ensure_model"
 
 CACHE_ENV = "BRANDFIT_CACHE_DIR"
 MODEL_STEM = "all-MiniLM-L6-v2"
-RECIPE = "int8-dyn-pc-v1"
+RECIPE = "int8-rowdyn-pc-v2"
 """Bump when anything below changes the exported bytes; old cache files are then simply no longer looked up."""
 SIDECAR_FORMAT = 1
 OPSET = 17
 MAX_SEQ_LENGTH = 256
-QUANTIZED_OP_TYPES = ("MatMul",)
-KEEP_FLOAT_NODES = ("encoder/layer.0/output/dense/MatMul",)
-"""MatMul nodes left in float32 (matched as a suffix of the node name): see the module docstring."""
 LOCK_TIMEOUT_S = 900.0
-SANITY_MIN_COSINE = 0.95  # a broken export lands far below; int8 noise stays above ~0.97
+SANITY_MIN_COSINE = 0.97  # a broken export lands far below; int8 noise stays above ~0.99
+SANITY_MAX_BATCH_DRIFT = 1e-5  # a row's vector alone vs in a padded batch (row-wise quantisation: 0)
 
 # The files whose bytes define the model: weights, architecture, tokenizer and pooling configuration.
 _SOURCE_FILES = (
@@ -226,8 +227,9 @@ def _export(model_dir: Path, onnx_path: Path, sidecar: Path, source_hash: str) -
         import onnxruntime
         import torch
         import transformers
-        from onnxruntime.quantization import QuantType, quantize_dynamic
         from onnxruntime.quantization.shape_inference import quant_pre_process
+
+        from brandfit.embedding._quantize import quantize_rowwise
     except ImportError as exc:  # pragma: no cover - dependency missing
         raise ImportError(f"exporting the ONNX model needs torch, transformers, onnx and onnxruntime: {exc}") from exc
 
@@ -243,22 +245,11 @@ def _export(model_dir: Path, onnx_path: Path, sidecar: Path, source_hash: str) -
         except onnx.checker.ValidationError as exc:
             raise OnnxExportError(f"the exported graph failed onnx.checker: {exc}") from exc
 
-        pre = work / "pre.onnx"  # shape inference + constant folding, as the quantiser recommends
-        quant_pre_process(str(fp32), str(pre), skip_symbolic_shape=True)
-        graph = onnx.load(str(pre), load_external_data=False).graph
-        keep_float = [n.name for n in graph.node if n.op_type == "MatMul" and n.name.endswith(KEEP_FLOAT_NODES)]
-        if len(keep_float) != len(KEEP_FLOAT_NODES):
-            raise OnnxExportError(f"expected MatMul nodes ending in {KEEP_FLOAT_NODES}, found {keep_float}")
-        del graph
-        int8 = work / "int8.onnx"
+        pre = work / "pre.onnx"  # shape inference + constant folding, as a quantiser wants its input
         with _quiet_quantizer():
-            quantize_dynamic(
-                str(pre), str(int8),
-                op_types_to_quantize=list(QUANTIZED_OP_TYPES),
-                per_channel=True,
-                weight_type=QuantType.QInt8,
-                nodes_to_exclude=keep_float,
-            )
+            quant_pre_process(str(fp32), str(pre), skip_symbolic_shape=True)
+        int8 = work / "int8.onnx"
+        n_quantized = quantize_rowwise(pre, int8)
         try:
             onnx.checker.check_model(str(int8))
         except onnx.checker.ValidationError as exc:
@@ -277,10 +268,8 @@ def _export(model_dir: Path, onnx_path: Path, sidecar: Path, source_hash: str) -
             "onnx_bytes": int8.stat().st_size,
             "opset": OPSET,
             "quantization": {
-                "op_types": list(QUANTIZED_OP_TYPES),
-                "per_channel": True,
-                "weight_type": "QInt8",
-                "kept_float": keep_float,
+                "scheme": "int8, per-token dynamic activations (uint8, zero point 128), per-channel weights",
+                "matmuls": n_quantized,
             },
             "onnxruntime": onnxruntime.__version__,
             "onnx": onnx.__version__,
@@ -404,6 +393,13 @@ def _sanity_check(int8: Path, feeds: dict, want) -> None:
         raise OnnxExportError(
             f"the int8 model disagrees with torch (cosines {np.round(cos, 4).tolist()}, need >= {SANITY_MIN_COSINE})"
         )
+    for i in range(len(got)):  # each sentence alone, unpadded: the same vector as in the padded batch
+        n = int(feeds["attention_mask"][i].sum())
+        one = {k: v[i : i + 1, :n] for k, v in feeds.items()}
+        drift = float(np.abs(mean_pool(session.run(None, one)[0], one["attention_mask"])[0] - got[i]).max())
+        if drift > SANITY_MAX_BATCH_DRIFT:
+            raise OnnxExportError(f"the int8 model gives sentence {i} a different vector alone than in a batch "
+                                  f"(max difference {drift:.2g})")
     logger.debug("int8 sanity check: cosines to torch %s", np.round(cos, 4).tolist())
 
 

@@ -1,13 +1,11 @@
 """all-MiniLM-L6-v2 as an int8 ONNX model on onnxruntime + tokenizers: the fast CPU backend, no torch at run time.
 
-The model is exported from the packaged weights once and cached (see :mod:`brandfit.embedding._export`). By default
-every text is run on its own (``batch_size=1``): dynamic quantisation picks one activation scale per run, so a text
-batched with others comes out slightly differently depending on its batch-mates (up to ~0.04 per coordinate); run
-alone, its vector depends on nothing but the text. That is what makes a tagging job's scores independent of how
-accounts were chunked, distributed or resumed, for ~10% more CPU than batches of 32 (docs/onnx.md). With
-``batch_size > 1`` texts are tokenised in chunks, sorted by token count and cut into batches padded only to their
-own longest text; rows always come back in the caller's order. Pooling (mean over real tokens) and L2
-normalisation happen in numpy, as sentence-transformers does them in torch.
+The model is exported from the packaged weights once and cached (see :mod:`brandfit.embedding._export`). Its int8
+MatMuls scale each token's activations on their own (:mod:`brandfit.embedding._quantize`), so a text's vector is
+the same, bit for bit, alone or in any batch: a tagging job's scores do not depend on how accounts were chunked,
+distributed or resumed. Texts are tokenised in chunks, sorted by token count and cut into batches padded only
+to their own longest text, so short captions do not pay for long ones; rows come back in the caller's order.
+Pooling (mean over real tokens) and L2 normalisation happen in numpy, as sentence-transformers does them in torch.
 """
 
 from __future__ import annotations
@@ -29,8 +27,7 @@ __all__ = ["OnnxEmbedder", "load_tokenizer", "mean_pool"]
 
 DIM = 384
 MAX_SEQ_LENGTH = 256
-BATCH_SIZE = 1
-"""Texts per onnxruntime run. 1: a vector depends only on its text (see the module docstring)."""
+BATCH_SIZE = 32
 CHUNK_SIZE = 4096  # texts tokenised and length-sorted together; bounds the memory held by tokenizer encodings
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
@@ -76,16 +73,14 @@ class OnnxEmbedder:
 
     The first use on a machine exports the model (~30-60 s, needs torch); later loads only verify the cached file.
 
-    ``batch_size`` is the number of texts per onnxruntime run: 1 (default) makes every vector a function of its text
-    alone, bit for bit; 32 is ~10% faster but lets batch-mates move a vector by up to ~0.01 in cosine.
+    ``batch_size`` is the number of texts per onnxruntime run; it changes speed, never the vectors.
 
     ``parallel`` says how ``num_threads`` CPUs (default: all this process may use) are put to work:
 
-    - ``"batches"`` (default): one single-threaded run per CPU, each on its own batch (or text). Short captions
-      are too small for onnxruntime to split each op across threads efficiently; whole runs in parallel scale
-      better (docs/onnx.md). With ``batch_size > 1``, inputs smaller than ``batch_size * num_threads`` are cut
-      into one batch per CPU, so a single account's texts still use every core. Concurrent ``encode`` calls share
-      the same workers.
+    - ``"batches"`` (default): one single-threaded run per CPU, each on its own batch. Batches of short captions
+      are too small for onnxruntime to split each op across threads efficiently; whole batches in parallel scale
+      better (docs/onnx.md). Inputs smaller than ``batch_size * num_threads`` are cut into one batch per CPU, so
+      a single account's texts still use every core. Concurrent ``encode`` calls share the same workers.
     - ``"ops"``: one run at a time, each op split over ``num_threads`` onnxruntime threads.
     """
 
@@ -153,7 +148,7 @@ class OnnxEmbedder:
 
         batch_size = self._batch_size
         pool = self._workers()
-        if pool is not None and batch_size > 1:  # small inputs: one batch per worker, not one batch for one worker
+        if pool is not None:  # small inputs: one batch per worker rather than one batch for one worker
             batch_size = max(1, min(batch_size, -(-len(texts) // self._threads)))
         with tqdm(
             total=len(texts), desc="Embedding (onnx)", unit="text",

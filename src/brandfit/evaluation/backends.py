@@ -15,6 +15,7 @@ True
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -79,7 +80,10 @@ def check_backend(
     their gaps to ``reference`` (the training metrics, torch) and whether the backend is validated."""
     other = model.with_backend(backend)
     logger.info("checking the model with the %s backend", backend)
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"embedder": other.embedder.name}
+    model_path = getattr(other.embedder, "model_path", None)
+    if model_path is not None:  # the onnx file's name carries the export recipe
+        out["embedder_file"] = Path(model_path).name
     for split in ("validation", "test"):
         figures = _split_figures(other, frame, split)
         if figures is not None:
