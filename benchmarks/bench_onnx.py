@@ -6,8 +6,7 @@ On the same captions from data/labeled/texts/*.jsonl it measures:
 
 - throughput (captions/s) of both backends in this process, alternating rounds after a warm-up; best and median
   of the rounds, and their ratios (noisy neighbours only ever make a round slower, so "best" is the fairer figure);
-  the onnx backend as shipped (one text per run), with ``batch_size=32`` (faster, but vectors then depend on their
-  batch-mates) and with ``parallel="ops"`` (onnxruntime's intra-op threads instead of parallel runs);
+  the onnx backend also with ``parallel="ops"`` (onnxruntime's intra-op threads instead of parallel batches);
 - CPU work per caption with one thread per backend (process time, best of 2): a ratio that other load on a shared
   machine distorts far less than wall-clock throughput;
 - agreement: mean / min / 1st-percentile cosine between the two backends' rows for the same caption;
@@ -144,8 +143,7 @@ def main(argv: list[str] | None = None) -> int:
 
     embedders = {
         "torch": get_embedder("torch"),
-        "onnx": OnnxEmbedder(cache_dir=cache_dir),  # the default: one text per run, parallel="batches"
-        "onnx_b32": OnnxEmbedder(cache_dir=cache_dir, batch_size=32),  # batches of 32: faster, batch-dependent
+        "onnx": OnnxEmbedder(cache_dir=cache_dir),  # the default: batches of 32, parallel="batches"
         "onnx_ops": OnnxEmbedder(cache_dir=cache_dir, parallel="ops"),  # intra-op threads instead
     }
     torch_threads = torch.get_num_threads()
@@ -174,8 +172,6 @@ def main(argv: list[str] | None = None) -> int:
         "ratio_best": round(best["onnx"] / best["torch"], 2),
         "ratio_median": round(med["onnx"] / med["torch"], 2),
         "ratio_best_onnx_ops": round(best["onnx_ops"] / best["torch"], 2),
-        "ratio_best_onnx_b32": round(best["onnx_b32"] / best["torch"], 2),
-        "cosine_mean_b32": round(float((vecs["torch"] * vecs["onnx_b32"]).sum(axis=1).mean()), 5),
         "cpu_ms_per_caption_1thread": {b: round(x, 2) for b, x in work.items()},
         "ratio_cpu_work": round(work["torch"] / work["onnx"], 2),
         "cosine_mean": round(float(cos.mean()), 5),
@@ -189,8 +185,6 @@ def main(argv: list[str] | None = None) -> int:
         ("throughput, best (captions/s)", f"{best['torch']:.1f}", f"{best['onnx']:.1f}", f"{res['ratio_best']:.2f}x"),
         ("throughput, median (captions/s)", f"{med['torch']:.1f}", f"{med['onnx']:.1f}",
          f"{res['ratio_median']:.2f}x"),
-        ("  onnx with batch_size=32 (batch-dependent vectors), best", "", f"{best['onnx_b32']:.1f}",
-         f"{res['ratio_best_onnx_b32']:.2f}x"),
         ("  onnx with parallel='ops' (intra-op threads), best", "", f"{best['onnx_ops']:.1f}",
          f"{res['ratio_best_onnx_ops']:.2f}x"),
         ("CPU work, 1 thread (ms/caption)", f"{work['torch']:.1f}", f"{work['onnx']:.1f}",
