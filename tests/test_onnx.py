@@ -1,6 +1,6 @@
 """The onnx-int8 embedding backend: export and cache, agreement with the torch backend, robustness of the cache.
 
-The model is exported once per session into the session cache (tests/conftest.py, ~30-60 s, hence ``slow``); the cache tests swap the
+The model is exported once per session into the session cache (tests/conftest.py, 10-60 s, hence ``slow``); the cache tests swap the
 exporter for a copy of that file so they exercise the detection and replacement logic without exporting again.
 """
 
@@ -308,7 +308,7 @@ def test_damaged_cache_is_detected_and_exported_again(onnx_cache, tmp_path, stub
     assert _sha256_file(path) == read_sidecar(sidecar)["onnx_sha256"]
     warned = [r for r in caplog.records if r.levelno == logging.WARNING and "exporting it again" in r.message]
     assert len(warned) == 1, [r.message for r in caplog.records]
-    assert any("~30-60 s" in r.message for r in caplog.records)
+    assert any("10-60 s" in r.message for r in caplog.records)
     # and the repaired cache serves a working embedder without another export
     assert OnnxEmbedder(cache_dir=cache).encode(["ok"]).shape == (1, 384)
     assert len(stub_export) == 1
@@ -326,7 +326,7 @@ def test_missing_model_exports_without_a_warning(tmp_path, stub_export, caplog, 
     assert status.exported and status.reason == "missing" and len(stub_export) == 1
     assert not stale.exists()
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert any("takes ~30-60 s once" in r.message for r in caplog.records)
+    assert any("takes 10-60 s once" in r.message for r in caplog.records)
 
 
 def test_concurrent_first_use_exports_once(tmp_path, stub_export, monkeypatch):

@@ -11,7 +11,7 @@ __all__ = ["register"]
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "export-onnx",
-        help="export all-MiniLM-L6-v2 to an int8 ONNX model for the onnx backend (once, ~30-60 s)",
+        help="export all-MiniLM-L6-v2 to an int8 ONNX model for the onnx backend (once, 10-60 s)",
         description="Export the packaged all-MiniLM-L6-v2 weights to ONNX, quantise them to int8 and cache the "
         "result with a checksum. The onnx backend does this at first use; run it ahead of time on build or "
         "deploy machines. A sound cached model is kept unless --force. Prints the model's path.",

@@ -157,7 +157,7 @@ def ensure_model(
             if problem != "missing":
                 logger.warning("cached ONNX model %s is unusable (%s); exporting it again", onnx_path, problem)
         logger.info(
-            "exporting all-MiniLM-L6-v2 to int8 ONNX in %s; this takes ~30-60 s once, later runs reuse the file",
+            "exporting all-MiniLM-L6-v2 to int8 ONNX in %s; this takes 10-60 s once, later runs reuse the file",
             cache_dir,
         )
         for stale in cache_dir.glob(f"{_work_prefix(onnx_path)}*"):  # left by a killed export; we hold the lock

@@ -71,7 +71,7 @@ def _usable_cpus() -> int:
 class OnnxEmbedder:
     """An :class:`~brandfit.embedding.Embedder` on onnxruntime (CPU). Thread-safe; load it once per process.
 
-    The first use on a machine exports the model (~30-60 s, needs torch); later loads only verify the cached file.
+    The first use on a machine exports the model (10-60 s, needs torch); later loads only verify the cached file.
 
     ``batch_size`` is the number of texts per onnxruntime run; it changes speed, never the vectors.
 
