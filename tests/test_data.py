@@ -1,7 +1,6 @@
 import json
 
 import pandas as pd
-import pytest
 
 from brandfit.cli import main
 from brandfit.data import assign_splits, check_records, dataset_hash, load_accounts, load_labeled

@@ -10,7 +10,7 @@ from brandfit.config import TrainConfig, load_config
 from brandfit.data import load_labeled
 from brandfit.registry import ModelRegistry
 from brandfit.topics import TOPICS
-from brandfit.train import fit_model, load_training_frame, publish, train
+from brandfit.train import load_training_frame, publish, train
 
 PROBES = ["hill repeats before work #trailrunning", "new serum day 3, skin is glowing", "use code FIT20 for 20% off"]
 
