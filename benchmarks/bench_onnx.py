@@ -11,7 +11,8 @@ On the same captions from data/labeled/texts/*.jsonl it measures:
   machine distorts far less than wall-clock throughput;
 - agreement: mean / min / 1st-percentile cosine between the two backends' rows for the same caption;
 - cold start: a fresh interpreter timing ``import brandfit.embedding`` through the first embedding (split into
-  import, load and first encode), best of ``--cold-runs``; page cache is warm after the first run;
+  import, load and first encode), and another timing ``import brandfit`` through ``load_model`` to the first
+  ``predict_relevance``; best of ``--cold-runs``; page cache is warm after the first run;
 - peak RSS (``ru_maxrss``) of that fresh interpreter after it has also embedded all the captions.
 
 The onnx model is exported first if the cache does not hold it (reported, not timed as cold start).
@@ -49,6 +50,32 @@ print(json.dumps({"import_s": t1 - t0, "load_s": t2 - t1, "first_s": t3 - t2, "c
                   "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "torch_imported": "torch" in sys.modules}))
 """
+
+
+_CHILD_PREDICT = r"""
+import json, sys, time
+t0 = time.perf_counter()
+import brandfit
+model = brandfit.load_model("production", backend=sys.argv[1])
+rel = brandfit.predict_relevance(
+    {"bio": "trail runner | coach", "posts": ["hill repeats in the fog", "race report: 50k!"]}, "sports_outdoor",
+    model=model)
+print(json.dumps({"predict_s": time.perf_counter() - t0, "score": rel.score,
+                  "torch_imported": "torch" in sys.modules}))
+"""
+
+
+def cold_predict(backend: str, cache_dir: Path, runs: int) -> dict:
+    """A fresh interpreter: ``import brandfit`` -> ``load_model`` -> first ``predict_relevance``, best of ``runs``."""
+    env = {**os.environ, "BRANDFIT_CACHE_DIR": str(cache_dir), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    results = []
+    for _ in range(runs):
+        proc = subprocess.run([sys.executable, "-c", _CHILD_PREDICT, backend], env=env, capture_output=True,
+                              text=True, timeout=600, cwd=REPO)
+        if proc.returncode != 0:
+            raise SystemExit(f"cold-predict child for {backend} failed:\n{proc.stderr}")
+        results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    return min(results, key=lambda r: r["predict_s"])
 
 
 def load_captions(n: int, seed: int = 0) -> list[str]:
@@ -138,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     captions_file.write_text(json.dumps(texts), encoding="utf-8")
     try:
         cold = {b: cold_start(b, captions_file, cache_dir, args.cold_runs) for b in ("torch", "onnx")}
+        first = {b: cold_predict(b, cache_dir, args.cold_runs) for b in ("torch", "onnx")}
     finally:
         captions_file.unlink(missing_ok=True)
 
@@ -177,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         "cosine_mean": round(float(cos.mean()), 5),
         "cosine_min": round(float(cos.min()), 5),
         "cosine_p01": round(float(np.percentile(cos, 1)), 5),
+        "cold_predict": first,
         "cold_start": {b: {k: (round(v, 3) if isinstance(v, float) else v) for k, v in c.items()}
                        for b, c in cold.items()},
     }
@@ -191,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
          f"{res['ratio_cpu_work']:.2f}x less"),
         ("cold start: import -> 1st embedding (s)", f"{cold['torch']['cold_s']:.2f}", f"{cold['onnx']['cold_s']:.2f}",
          f"{cold['torch']['cold_s'] / cold['onnx']['cold_s']:.1f}x faster"),
+        ("cold start: import brandfit -> 1st predict_relevance (s)", f"{first['torch']['predict_s']:.2f}",
+         f"{first['onnx']['predict_s']:.2f}", f"{first['torch']['predict_s'] / first['onnx']['predict_s']:.1f}x faster"),
         ("  of which import brandfit.embedding", f"{cold['torch']['import_s']:.2f}",
          f"{cold['onnx']['import_s']:.2f}", ""),
         ("  of which load embedder", f"{cold['torch']['load_s']:.2f}", f"{cold['onnx']['load_s']:.2f}", ""),

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 from scipy.special import expit, log_softmax, softmax
 
 __all__ = ["SoftmaxHead", "LogisticHead", "fit_softmax_head", "fit_logistic_head", "fit_temperature"]
@@ -76,6 +75,8 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     def nll(log_t: float) -> float:
         lp = log_softmax(logits / np.exp(log_t), axis=1)
         return float(-lp[np.arange(len(y)), y].mean())
+
+    from scipy.optimize import minimize_scalar  # training only: keeps scipy.optimize out of inference imports
 
     res = minimize_scalar(nll, bounds=(np.log(0.05), np.log(20.0)), method="bounded")
     return float(np.exp(res.x))
