@@ -239,6 +239,26 @@ def test_get_embedder_uses_the_cache_dir_env_and_never_imports_torch(onnx_cache)
     assert "exporting" not in proc.stderr
 
 
+def test_predicting_on_onnx_never_imports_torch_and_torch_still_loads_after(onnx_cache):
+    """spaCy's thinc would import torch (~1.7 s, 300 MB); brandfit hides it during spaCy's import on the onnx path."""
+    code = (
+        "import sys\n"
+        "import brandfit\n"
+        "m = brandfit.load_model('production', backend='onnx')\n"
+        "r = brandfit.predict_relevance({'bio': 'trail runner', 'posts': ['#ad use code RUN20']}, "
+        "'sports_outdoor', model=m)\n"
+        "assert r.promo_ratio == 1.0, r\n"
+        "assert 'torch' not in sys.modules and 'spacy' in sys.modules\n"
+        "t = brandfit.load_model('production', backend='torch')\n"
+        "print(round(abs(t.promo_proba(['#ad use code RUN20'])[0] - m.promo_proba(['#ad use code RUN20'])[0]), 2))\n"
+        "assert 'torch' in sys.modules\n"
+    )
+    env = {**os.environ, "BRANDFIT_CACHE_DIR": str(onnx_cache), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert float(proc.stdout.strip()) <= 0.05
+
+
 # --- the exported file and its cache -----------------------------------------------------------------------------
 
 

@@ -146,6 +146,9 @@ _TOKEN_PATTERNS: dict[str, list[list[dict[str, Any]]]] = {
 
 class _CueMatcher:
     def __init__(self) -> None:
+        from brandfit._imports import import_spacy
+
+        import_spacy()
         from spacy.matcher import Matcher, PhraseMatcher
 
         from brandfit.text import get_nlp

@@ -222,11 +222,14 @@ def _warn_on_version_change(meta: dict[str, Any], onnx_path: Path) -> None:
 
 def _export(model_dir: Path, onnx_path: Path, sidecar: Path, source_hash: str) -> None:
     """Export, verify, quantise and sanity-check in a private temp folder, then publish atomically."""
+    from brandfit._imports import torch_import
+
     try:
+        with torch_import():
+            import torch
+            import transformers
         import onnx
         import onnxruntime
-        import torch
-        import transformers
         from onnxruntime.quantization.shape_inference import quant_pre_process
 
         from brandfit.embedding._quantize import quantize_rowwise

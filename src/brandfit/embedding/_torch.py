@@ -31,8 +31,10 @@ class SentenceTransformerEmbedder:
     """The default :class:`~brandfit.embedding.Embedder`. Thread-safe; load it once per process."""
 
     def __init__(self, *, model_dir: str | None = None, batch_size: int = BATCH_SIZE) -> None:
-        from sentence_transformers import SentenceTransformer
+        from brandfit._imports import torch_import
 
+        with torch_import():
+            from sentence_transformers import SentenceTransformer
         path = model_dir or packaged_model_dir()
         self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
         self._model.max_seq_length = MAX_SEQ_LENGTH

@@ -43,7 +43,9 @@ SOCIAL_TOKEN_RE = re.compile(
 
 def social_tokenizer(nlp: Language | None = None) -> Tokenizer:
     """A tokenizer over ``nlp``'s vocabulary (a fresh ``spacy.blank("en")`` when ``None``); see the module doc."""
-    import spacy
+    from brandfit._imports import import_spacy
+
+    spacy = import_spacy()
     from spacy.tokenizer import Tokenizer
     from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
@@ -81,7 +83,9 @@ def _narrow_suffix(pattern: str) -> str | None:
 @functools.lru_cache(maxsize=1)
 def get_nlp() -> Language:
     """``spacy.blank("en")`` with :func:`social_tokenizer` installed; built once per process."""
-    import spacy
+    from brandfit._imports import import_spacy
+
+    spacy = import_spacy()
 
     nlp = spacy.blank("en")
     nlp.tokenizer = social_tokenizer(nlp)
