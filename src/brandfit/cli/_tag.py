@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--engine", choices=("local", "ray"), default="local",
                    help="local: this process (default); ray: an actor pool on a Ray cluster")
     p.add_argument("--backend", choices=("torch", "onnx"), default=None,
-                   help="embedding backend (default: $BRANDFIT_BACKEND, else onnx: int8, ~1.9x torch's speed in a job; "
+                   help="embedding backend (default: $BRANDFIT_BACKEND, else onnx: int8, ~1.8x torch's speed in a job; "
                         "torch: the sentence-transformers path the model was trained with)")
     p.add_argument("--format", choices=("parquet", "jsonl", "csv"), default=None,
                    help="output format (default: from OUTPUT's suffix, else parquet)")
