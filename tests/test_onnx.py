@@ -221,6 +221,14 @@ def test_progress_bar_follows_the_flag(onnx_embedder, capsys):
     assert capsys.readouterr().err == ""
 
 
+def _fresh_python(code: str, onnx_cache: Path) -> subprocess.CompletedProcess:
+    """Run ``code`` in a new interpreter using the session's onnx cache; fail with its stderr if it fails."""
+    env = {**os.environ, "BRANDFIT_CACHE_DIR": str(onnx_cache), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
 def test_get_embedder_uses_the_cache_dir_env_and_never_imports_torch(onnx_cache):
     code = (
         "import sys\n"
@@ -232,9 +240,7 @@ def test_get_embedder_uses_the_cache_dir_env_and_never_imports_torch(onnx_cache)
         "assert not heavy, heavy\n"
         "print(e.name)\n"
     )
-    env = {**os.environ, "BRANDFIT_CACHE_DIR": str(onnx_cache), "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
+    proc = _fresh_python(code, onnx_cache)
     assert proc.stdout.strip() == "all-MiniLM-L6-v2/onnx-int8"
     assert "exporting" not in proc.stderr
 
@@ -253,9 +259,7 @@ def test_predicting_on_onnx_never_imports_torch_and_torch_still_loads_after(onnx
         "print(round(abs(t.promo_proba(['#ad use code RUN20'])[0] - m.promo_proba(['#ad use code RUN20'])[0]), 2))\n"
         "assert 'torch' in sys.modules\n"
     )
-    env = {**os.environ, "BRANDFIT_CACHE_DIR": str(onnx_cache), "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
+    proc = _fresh_python(code, onnx_cache)
     assert float(proc.stdout.strip()) <= 0.05
 
 
