@@ -331,6 +331,19 @@ def test_publish_sets_aliases_and_names_and_aliases_do_not_clash(reg: ModelRegis
     assert [v.ref for v in reg.list()] == ["topic@1"]
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_written_files_get_the_usual_mode_not_mkstemps_0600(reg: ModelRegistry, src: Path) -> None:
+    """Alias files and manifests are written through a temp file; they must end up readable like any file
+    (a registry shared by a team or served read-only), not owner-only as mkstemp creates them."""
+    old = os.umask(0o022)
+    try:
+        mv = reg.publish("topic", src, metadata={}, aliases=["production"])
+    finally:
+        os.umask(old)
+    written = [reg.root / "_aliases" / "production.json", mv.path / "manifest.json", mv.path / "metadata.json"]
+    assert {f.name: oct(f.stat().st_mode & 0o777) for f in written} == {f.name: "0o644" for f in written}
+
+
 def test_set_alias_refuses_a_corrupted_version(reg: ModelRegistry, src: Path) -> None:
     mv = publish(reg, src)
     (mv.path / "model.json").write_text('{"seed": 1}')

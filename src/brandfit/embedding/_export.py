@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from brandfit._atomic import atomic_write_text
 from brandfit.embedding import MODEL_ID
 
 logger = logging.getLogger(__name__)
@@ -282,7 +283,7 @@ def _export(model_dir: Path, onnx_path: Path, sidecar: Path, source_hash: str) -
         }
         _fsync_file(int8)
         os.replace(int8, onnx_path)
-        _atomic_write_text(sidecar, json.dumps(meta, indent=2, sort_keys=True) + "\n")
+        atomic_write_text(sidecar, json.dumps(meta, indent=2, sort_keys=True) + "\n")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -420,17 +421,3 @@ def _fsync_file(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; the cache is as readable as the .onnx beside it
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -17,7 +17,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from brandfit.registry._atomic import fsync_dir
+from brandfit._atomic import fsync_dir
 from brandfit.registry._manifest import MANIFEST, iter_files
 from brandfit.registry._names import validate_relpath
 

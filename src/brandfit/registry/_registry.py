@@ -38,7 +38,7 @@ from filelock import FileLock, Timeout
 
 from brandfit.errors import IntegrityError, UnknownRefError
 from brandfit.registry._archive import DEFAULT_MAX_BYTES, export_folder, safe_extract
-from brandfit.registry._atomic import atomic_write_json, dump_json, fsync_dir
+from brandfit._atomic import atomic_write_json, dump_json, fsync_dir
 from brandfit.registry._manifest import (
     FORMAT_VERSION,
     MANIFEST,

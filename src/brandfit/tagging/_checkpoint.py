@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from brandfit.tagging._output import atomic_path
+from brandfit._atomic import atomic_path
 
 logger = logging.getLogger(__name__)
 

@@ -10,24 +10,23 @@ then ``os.replace``-d over the target, then the folder ``fsync``-ed. A reader se
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import heapq
 import io
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from brandfit._atomic import atomic_path, fsync_dir
 from brandfit.topics import TOPICS
 
 __all__ = ["FORMATS", "SCHEMA", "COLUMNS", "TopAccounts", "resolve_format", "relevance_table", "write_part",
-           "write_final", "move_into_place", "atomic_path", "fsync_dir"]
+           "write_final", "move_into_place"]
 
 FORMATS = ("parquet", "jsonl", "csv")
 JSON_COLUMNS = ("evidence", "reasons", "promo_cues")
@@ -133,44 +132,6 @@ def relevance_table(records: Sequence[dict[str, Any]], *, run_id: str, sources: 
         cols["source_file"].append(src)
         cols["source_line"].append(int(line))
     return pa.table(cols, schema=SCHEMA)
-
-
-# --- atomic files -------------------------------------------------------------------------------
-def fsync_dir(path: Path) -> None:
-    """Make a folder's renames durable (a no-op where folders cannot be opened)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-@contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; on success it is fsync-ed and renamed over ``target``."""
-    target = Path(target)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp_path = Path(tmp)
-    os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; a finished file gets the usual mode
-    try:
-        yield tmp_path
-        with open(tmp_path, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp_path, target)
-    except BaseException:
-        tmp_path.unlink(missing_ok=True)
-        raise
-    fsync_dir(target.parent)
 
 
 def write_part(path: Path, table: pa.Table) -> None:
