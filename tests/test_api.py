@@ -1,10 +1,12 @@
 import json
 import threading
 
+import numpy as np
 import pytest
 
 import brandfit
 from brandfit import Account, BrandTopic, predict_relevance, predict_relevance_batch, rank_accounts
+from brandfit.cues import find_cues
 from brandfit.scoring import ScoringOptions, tier_for
 
 RUNNER = {
@@ -156,3 +158,21 @@ def test_default_model_loaded_once_and_thread_safe(production_model):
 def test_account_dataclass_accepted(model):
     acc = Account(bio="sneakerhead", posts=("new jordans today", "thrifted a vintage jacket"))
     assert predict_relevance(acc, "fashion", model=model).primary_topic == "fashion"
+
+
+def test_analyze_finds_cues_alongside_embedding_or_takes_them_given(model):
+    texts = ["use code GLOW20 for 20% off, link in bio #ad", "long run by the river this morning"]
+    a = model.analyze(texts)  # cues found on the background thread while embedding
+    assert a.cues == find_cues(texts)
+    b = model.analyze(texts, embeddings=a.embeddings, cues=a.cues)
+    assert np.array_equal(a.promo_proba, b.promo_proba) and np.array_equal(a.topic_proba, b.topic_proba)
+    with pytest.raises(ValueError, match="cues: 1 rows for 2 texts"):
+        model.analyze(texts, embeddings=a.embeddings, cues=a.cues[:1])
+
+
+def test_background_work_returns_its_value_and_raises_its_error():
+    from brandfit._background import in_background
+
+    assert in_background(sum, [1, 2, 3]).result() == 6
+    with pytest.raises(ZeroDivisionError):
+        in_background(lambda: 1 / 0).result()

@@ -49,3 +49,74 @@ def test_cue_matrix_columns_follow_cue_order():
 def test_single_string_is_rejected():
     with pytest.raises(TypeError, match="single str"):
         find_cues("use code X")
+
+
+# --- the fast matcher gives exactly what spaCy's Matcher gives ---------------------------------------------------
+
+_TRICKY = [
+    "use code: GLOW20", "code - TRAIL15 at checkout", "promo 'SUMMER2024'", "code abc123", "CODE RUN", "RUN20",
+    "ABC1234", "$49.99", "49.99$", "€ 30", "30 €", "rs.499", "Rs 499", "usd 20", "20 dollars", "twenty bucks",
+    "1,299 euros", "-20%", "20% off", "50% discount", "save 15%", "save $20", "savings 5%", "-5% sale",
+    "www.example.com", "https://shop.example.co/x?y=1", "amzn.to/3xYzAb", "bit.ly/abc", "liketk.it/4Kq",
+    "example.shop", "see example.com/path", "e-mail me at a@b.com", "100%", "10k race, 5:30 pace", "", " ", "#ad",
+    "USE CODE GLOW20 NOW", "code\nGLOW20", "price: $5 $6 $7", "on sale 30% OFF", "💸 $19 💸", "a 99 $ b",
+]
+
+
+@pytest.fixture(scope="module")
+def plain_matcher():
+    """The reference: one spaCy Matcher holding every token pattern, plus the PhraseMatcher, run the plain way."""
+    from spacy.matcher import Matcher
+
+    from brandfit import cues as mod
+    from brandfit.text import clean
+
+    fast = mod._matcher()
+    nlp = fast.nlp
+    tokens = Matcher(nlp.vocab, validate=True)
+    for name, patterns in mod.token_patterns().items():
+        tokens.add(name, patterns)
+
+    def run(texts):
+        out = []
+        for doc in nlp.tokenizer.pipe(clean(t) for t in texts):
+            found = {nlp.vocab.strings[m] for m, _, _ in fast.phrases(doc)}
+            found |= {nlp.vocab.strings[m] for m, _, _ in tokens(doc)}
+            if "affiliate_link" in found:
+                found.add("link")
+            out.append([n for n in CUES if n in found])
+        return out
+
+    return run
+
+
+def test_fast_matcher_equals_spacy_matcher_on_every_labeled_text(repo, plain_matcher):
+    import json
+
+    texts = [json.loads(line)["text"] for f in sorted((repo / "data" / "labeled" / "texts").glob("*.jsonl"))
+             for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts += _TRICKY
+    assert len(texts) > 2000
+    assert find_cues(texts) == plain_matcher(texts)
+    assert find_cues(texts) == plain_matcher(texts)  # again, now from the per-token memo
+
+
+def test_fast_matcher_memo_is_bounded(plain_matcher, monkeypatch):
+    from brandfit import cues as mod
+
+    m = mod._matcher()
+    monkeypatch.setattr(m, "MEMO_MAX", 5)
+    m._memo.clear()
+    assert find_cues(_TRICKY) == plain_matcher(_TRICKY)
+    assert len(m._memo) <= 5
+
+
+def test_unsupported_token_spec_is_refused_at_build_time():
+    from brandfit.cues import _compile
+
+    with pytest.raises(ValueError, match="unsupported token spec"):
+        _compile({"x": [[{"POS": "NOUN"}]]})
+    with pytest.raises(ValueError, match="unsupported OP"):
+        _compile({"x": [[{"LIKE_NUM": True, "OP": "+"}]]})
+    with pytest.raises(ValueError, match="may not start or end"):
+        _compile({"x": [[{"LIKE_NUM": True, "OP": "?"}, {"LIKE_NUM": True}]]})

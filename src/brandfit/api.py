@@ -15,7 +15,9 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from brandfit._background import in_background
 from brandfit.account import Account, BrandTopic, parse_brand_topic
+from brandfit.cues import find_cues
 from brandfit.model import RelevanceModel, TextAnalysis, load_model
 from brandfit.scoring import Relevance, ScoringOptions, brand_text_relevance, score_account
 from brandfit.text import normalize
@@ -65,10 +67,11 @@ def _score_many(
     # embed each distinct normalised text once
     norm = [normalize(t) for t in flat]
     uniq = list(dict.fromkeys(norm))
+    cues = in_background(find_cues, flat) if flat else None  # runs while the texts are embedded
     emb_u = model.embedder.encode(uniq, show_progress_bar=show_progress_bar) if uniq else np.zeros((0, model.embedder.dim), np.float32)
     pos = {t: i for i, t in enumerate(uniq)}
     emb = emb_u[[pos[t] for t in norm]] if norm else emb_u
-    analysis = model.analyze(flat, embeddings=emb) if flat else None
+    analysis = model.analyze(flat, embeddings=emb, cues=cues.result()) if cues is not None else None
     brand_rel = None
     if isinstance(brand, BrandTopic):
         brand_emb = model.embedder.encode([normalize(t) for t in brand.texts()], show_progress_bar=False)

@@ -22,6 +22,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from brandfit._background import in_background
 from brandfit.cues import find_cues, has_disclosure
 from brandfit.embedding import BACKENDS, DIM, MODEL_ID, Embedder, get_embedder
 from brandfit.errors import FormatVersionError
@@ -132,14 +133,21 @@ class RelevanceModel:
         texts: Sequence[str],
         *,
         embeddings: np.ndarray | None = None,
+        cues: Sequence[Sequence[str]] | None = None,
         show_progress_bar: bool | None = None,
     ) -> TextAnalysis:
-        """Topic and promo probabilities plus cues for ``texts`` in one pass (``embeddings`` if already known)."""
+        """Topic and promo probabilities plus cues for ``texts`` in one pass (``embeddings`` and ``cues`` if
+        already known; otherwise the cues are found on a background thread while the texts are embedded)."""
         texts = _check_texts(texts)
+        pending = in_background(find_cues, texts) if cues is None and embeddings is None else None
         emb = self.embed(texts, show_progress_bar=show_progress_bar) if embeddings is None else embeddings
         if len(emb) != len(texts):
             raise ValueError(f"embeddings: {len(emb)} rows for {len(texts)} texts")
-        cues = find_cues(texts)
+        if cues is None:
+            cues = pending.result() if pending is not None else find_cues(texts)
+        elif len(cues) != len(texts):
+            raise ValueError(f"cues: {len(cues)} rows for {len(texts)} texts")
+        cues = [list(c) for c in cues]
         tcfg = self.config["topic"]
         tp = self.topic_head.proba(
             topic_features(emb, self.descriptions, desc_scale=tcfg["desc_scale"]),
