@@ -9,9 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit, log_softmax, softmax
 
 __all__ = ["SoftmaxHead", "LogisticHead", "fit_softmax_head", "fit_logistic_head", "fit_temperature"]
+
+
+def softmax(z: np.ndarray, axis: int = 1) -> np.ndarray:
+    """``scipy.special.softmax``, the same arithmetic (bit-identical results) without importing scipy (~0.3 s)."""
+    e = np.exp(z - np.amax(z, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def expit(x: np.ndarray) -> np.ndarray:
+    """``scipy.special.expit`` (the logistic sigmoid), bit-identical here, without importing scipy."""
+    return 1.0 / (1.0 + np.exp(-x))
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,8 @@ def fit_logistic_head(x: np.ndarray, y: np.ndarray, *, c: float, seed: int, bala
 
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     """The temperature minimising the negative log-likelihood of held-out ``logits`` (temperature scaling)."""
+
+    from scipy.special import log_softmax  # training only, like scipy.optimize below
 
     def nll(log_t: float) -> float:
         lp = log_softmax(logits / np.exp(log_t), axis=1)
