@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_onnx import load_captions  # noqa: E402
+from bench_onnx import cpu_ms_per_text, load_captions  # noqa: E402
 
 SHAPES = ((384, 384), (384, 1536), (1536, 384))  # (K, N): Q/K/V/attention output, FFN up, FFN down
 ROWS = 1120
@@ -169,14 +169,7 @@ def torch_ms(texts: list[str], rounds: int) -> float:
     from brandfit.embedding import get_embedder
 
     torch.set_num_threads(1)
-    emb = get_embedder("torch")
-    emb.encode(texts[:64], show_progress_bar=False)
-    spent = []
-    for _ in range(rounds):
-        t = time.process_time()
-        emb.encode(texts, show_progress_bar=False)
-        spent.append(time.process_time() - t)
-    return 1000 * min(spent) / len(texts)
+    return cpu_ms_per_text(get_embedder("torch"), texts, rounds)
 
 
 def main(argv: list[str] | None = None) -> int:
