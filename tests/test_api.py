@@ -170,9 +170,10 @@ def test_analyze_finds_cues_alongside_embedding_or_takes_them_given(model):
         model.analyze(texts, embeddings=a.embeddings, cues=a.cues[:1])
 
 
-def test_background_work_returns_its_value_and_raises_its_error():
-    from brandfit._background import in_background
-
-    assert in_background(sum, [1, 2, 3]).result() == 6
-    with pytest.raises(ZeroDivisionError):
-        in_background(lambda: 1 / 0).result()
+def test_analyze_rejects_cues_that_are_not_lists_of_known_names(model):
+    texts = ["a", "b"]
+    emb = model.embed(texts)
+    with pytest.raises(ValueError, match=r"cues\[1\]: expected a list of cue names"):
+        model.analyze(texts, embeddings=emb, cues=[[], ["not_a_cue"]])
+    with pytest.raises(ValueError, match=r"cues\[0\]: expected a list of cue names"):
+        model.analyze(texts, embeddings=emb, cues=["disclosure", []])

@@ -68,7 +68,13 @@ def _score_many(
     norm = [normalize(t) for t in flat]
     uniq = list(dict.fromkeys(norm))
     cues = in_background(find_cues, flat) if flat else None  # runs while the texts are embedded
-    emb_u = model.embedder.encode(uniq, show_progress_bar=show_progress_bar) if uniq else np.zeros((0, model.embedder.dim), np.float32)
+    try:
+        emb_u = (model.embedder.encode(uniq, show_progress_bar=show_progress_bar) if uniq
+                 else np.zeros((0, model.embedder.dim), np.float32))
+    except BaseException:
+        if cues is not None:
+            cues.cancel()
+        raise
     pos = {t: i for i, t in enumerate(uniq)}
     emb = emb_u[[pos[t] for t in norm]] if norm else emb_u
     analysis = model.analyze(flat, embeddings=emb, cues=cues.result()) if cues is not None else None

@@ -223,7 +223,7 @@ class _CueMatcher:
     labeled text); it is ~1.5x slower on the same texts, because it tests every pattern on every token.
     """
 
-    MEMO_MAX = 200_000  # distinct tokens remembered; cleared when full (a batch job sees a long tail)
+    MEMO_MAX = 100_000  # distinct tokens remembered (~20 MB); cleared when full (a batch job sees a long tail)
 
     def __init__(self) -> None:
         from brandfit._imports import import_spacy
@@ -250,6 +250,7 @@ class _CueMatcher:
             self._any_first |= steps[0][0]
         self._orth = ORTH
         self._memo: dict[int, tuple[frozenset[str], int]] = {}
+        self._fired: dict[int, frozenset[str]] = {}
         self.lock = threading.Lock()
 
     def _token(self, orth: int) -> tuple[frozenset[str], int]:
@@ -257,7 +258,9 @@ class _CueMatcher:
         bits = 0
         for i, pred in enumerate(self._single_preds):
             bits |= (1 << i) if pred(lex) else 0
-        fired = frozenset(name for name, bit in self._single if bits & bit)
+        fired = self._fired.get(bits)
+        if fired is None:  # one shared set per combination keeps the memo small
+            fired = self._fired[bits] = frozenset(name for name, bit in self._single if bits & bit)
         mask = 0
         for i, pred in enumerate(self._preds):
             mask |= (1 << i) if pred(lex) else 0

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from brandfit._background import in_background
-from brandfit.cues import find_cues, has_disclosure
+from brandfit.cues import CUES, find_cues, has_disclosure
 from brandfit.embedding import BACKENDS, DIM, MODEL_ID, Embedder, get_embedder
 from brandfit.errors import FormatVersionError
 from brandfit.features import DescriptionIndex, promo_features, topic_features, topic_prior
@@ -52,6 +52,18 @@ class TextAnalysis:
     @property
     def disclosed(self) -> list[bool]:
         return [has_disclosure(c) for c in self.cues]
+
+
+def _check_cues(cues: Sequence[Sequence[str]], n: int) -> list[list[str]]:
+    """``cues`` given to :meth:`RelevanceModel.analyze`: one list of known cue names per text."""
+    if isinstance(cues, str) or len(cues) != n:
+        raise ValueError(f"cues: {1 if isinstance(cues, str) else len(cues)} rows for {n} texts")
+    out = []
+    for i, names in enumerate(cues):
+        if isinstance(names, str) or any(name not in CUES for name in names):
+            raise ValueError(f"cues[{i}]: expected a list of cue names from brandfit.cues.CUES, got {names!r}")
+        out.append(list(names))
+    return out
 
 
 def _check_texts(texts: Sequence[str]) -> list[str]:
@@ -139,15 +151,19 @@ class RelevanceModel:
         """Topic and promo probabilities plus cues for ``texts`` in one pass (``embeddings`` and ``cues`` if
         already known; otherwise the cues are found on a background thread while the texts are embedded)."""
         texts = _check_texts(texts)
+        if cues is not None:
+            cues = _check_cues(cues, len(texts))
         pending = in_background(find_cues, texts) if cues is None and embeddings is None else None
-        emb = self.embed(texts, show_progress_bar=show_progress_bar) if embeddings is None else embeddings
+        try:
+            emb = self.embed(texts, show_progress_bar=show_progress_bar) if embeddings is None else embeddings
+        except BaseException:
+            if pending is not None:
+                pending.cancel()  # not started yet: drop it; started: it finishes and is ignored
+            raise
         if len(emb) != len(texts):
             raise ValueError(f"embeddings: {len(emb)} rows for {len(texts)} texts")
         if cues is None:
             cues = pending.result() if pending is not None else find_cues(texts)
-        elif len(cues) != len(texts):
-            raise ValueError(f"cues: {len(cues)} rows for {len(texts)} texts")
-        cues = [list(c) for c in cues]
         tcfg = self.config["topic"]
         tp = self.topic_head.proba(
             topic_features(emb, self.descriptions, desc_scale=tcfg["desc_scale"]),
