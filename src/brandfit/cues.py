@@ -220,7 +220,8 @@ class _CueMatcher:
     (a bit mask). A text then costs a dictionary lookup per token, plus a short scan of the multi-token patterns
     (all of one to three tokens, at most one optional) over those masks where their first token occurs. A spaCy
     ``Matcher`` holding ``token_patterns()`` finds the same cues (tests/test_cues.py checks it on every
-    labeled text); it is ~1.5x slower on the same texts, because it tests every pattern on every token.
+    labeled text, benchmarks/bench_cues.py on the public corpora too); it is ~1.7x slower on the same texts,
+    because it tests every pattern on every token.
     """
 
     MEMO_MAX = 100_000  # distinct tokens remembered (~20 MB); cleared when full (a batch job sees a long tail)
