@@ -246,7 +246,8 @@ def test_get_embedder_uses_the_cache_dir_env_and_never_imports_torch(onnx_cache)
 
 
 def test_predicting_on_onnx_never_imports_torch_and_torch_still_loads_after(onnx_cache):
-    """spaCy's thinc would import torch (~1.7 s, 300 MB); brandfit hides it during spaCy's import on the onnx path."""
+    """spaCy's thinc would import torch (~1.7 s, 300 MB); brandfit hides it during spaCy's import on the onnx path.
+    One prediction needs neither pandas nor scipy either; a batch prediction (a DataFrame) brings pandas in."""
     code = (
         "import sys\n"
         "import brandfit\n"
@@ -255,6 +256,8 @@ def test_predicting_on_onnx_never_imports_torch_and_torch_still_loads_after(onnx
         "'sports_outdoor', model=m)\n"
         "assert r.promo_ratio == 1.0, r\n"
         "assert 'torch' not in sys.modules and 'spacy' in sys.modules\n"
+        "assert not [m for m in ('pandas', 'scipy', 'sklearn') if m in sys.modules]  # imported only when needed\n"
+        "assert brandfit.predict_relevance_batch([{'bio': 'x', 'posts': ['y']}], 'fitness', model=m).shape[0] == 1\n"
         "t = brandfit.load_model('production', backend='torch')\n"
         "print(round(abs(t.promo_proba(['#ad use code RUN20'])[0] - m.promo_proba(['#ad use code RUN20'])[0]), 2))\n"
         "assert 'torch' in sys.modules\n"

@@ -10,10 +10,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence
+import sys
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 
 from brandfit._background import in_background
 from brandfit.account import Account, BrandTopic, parse_brand_topic
@@ -21,6 +21,9 @@ from brandfit.cues import find_cues
 from brandfit.model import RelevanceModel, TextAnalysis, load_model
 from brandfit.scoring import Relevance, ScoringOptions, brand_text_relevance, score_account
 from brandfit.text import normalize
+
+if TYPE_CHECKING:  # pandas is imported where a DataFrame is made: predict_relevance never needs it
+    import pandas as pd
 
 __all__ = ["predict_relevance", "predict_relevance_batch", "rank_accounts", "relevance_frame"]
 
@@ -36,7 +39,8 @@ def _model(model: str | RelevanceModel, backend: str | None = None) -> Relevance
 
 
 def _accounts(accounts: Iterable[Account | Mapping[str, Any]] | pd.DataFrame) -> list[Account]:
-    if isinstance(accounts, pd.DataFrame):
+    pd = sys.modules.get("pandas")  # not imported yet: then `accounts` cannot be a DataFrame
+    if pd is not None and isinstance(accounts, pd.DataFrame):
         records = accounts.to_dict("records")
         for r in records:
             for k, v in list(r.items()):
@@ -122,6 +126,8 @@ def predict_relevance(
 
 def relevance_frame(results: Sequence[Relevance]) -> pd.DataFrame:
     """One row per account with every :class:`Relevance` field (evidence and dicts kept as objects)."""
+    import pandas as pd
+
     return pd.DataFrame([r.to_dict() for r in results])
 
 

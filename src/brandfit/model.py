@@ -17,10 +17,9 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
-import pandas as pd
 
 from brandfit._background import in_background
 from brandfit.cues import CUES, find_cues, has_disclosure
@@ -30,6 +29,9 @@ from brandfit.features import DescriptionIndex, promo_features, topic_features, 
 from brandfit.heads import LogisticHead, SoftmaxHead
 from brandfit.text import normalize
 from brandfit.topics import TOPICS
+
+if TYPE_CHECKING:  # imported in topic_proba: a prediction alone does not load pandas (~0.5 s)
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -174,6 +176,8 @@ class RelevanceModel:
 
     def topic_proba(self, texts: Sequence[str]) -> pd.DataFrame:
         """One row per text, one column per topic id (all six, :data:`brandfit.TOPICS` order), rows sum to 1."""
+        import pandas as pd
+
         a = self.analyze(texts)
         return pd.DataFrame(a.topic_proba, columns=list(TOPICS))
 
