@@ -32,26 +32,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_onnx import cpu_ms_per_text, load_captions  # noqa: E402
+from bench_onnx import cpu_info, cpu_ms_per_text, load_captions  # noqa: E402
 
 SHAPES = ((384, 384), (384, 1536), (1536, 384))  # (K, N): Q/K/V/attention output, FFN up, FFN down
 ROWS = 1120
-INT8_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8")
-
-
-def cpu_info() -> dict:
-    info: dict = {"model_name": "unknown", "family": None, "model": None, "flags": {}}
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return info
-    first = text.split("\n\n")[0]
-    fields = dict(line.split(":", 1) for line in first.splitlines() if ":" in line)
-    fields = {k.strip(): v.strip() for k, v in fields.items()}
-    flags = set(fields.get("flags", "").split())
-    info.update(model_name=fields.get("model name", "unknown"), family=fields.get("cpu family"),
-                model=fields.get("model"), flags={f: f in flags for f in INT8_FLAGS})
-    return info
 
 
 def _session(model, threads: int = 1):

@@ -78,6 +78,24 @@ def cold_predict(backend: str, cache_dir: Path, runs: int) -> dict:
     return min(results, key=lambda r: r["predict_s"])
 
 
+INT8_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8")
+
+
+def cpu_info() -> dict:
+    info: dict = {"model_name": "unknown", "family": None, "model": None, "flags": {}}
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return info
+    first = text.split("\n\n")[0]
+    fields = dict(line.split(":", 1) for line in first.splitlines() if ":" in line)
+    fields = {k.strip(): v.strip() for k, v in fields.items()}
+    flags = set(fields.get("flags", "").split())
+    info.update(model_name=fields.get("model name", "unknown"), family=fields.get("cpu family"),
+                model=fields.get("model"), flags={f: f in flags for f in INT8_FLAGS})
+    return info
+
+
 def load_captions(n: int, seed: int = 0) -> list[str]:
     files = sorted((REPO / "data" / "labeled" / "texts").glob("*.jsonl"))
     texts = [json.loads(line)["text"] for f in files for line in f.read_text(encoding="utf-8").splitlines() if line]
@@ -233,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         ("torch imported in that process", str(cold["torch"]["torch_imported"]),
          str(cold["onnx"]["torch_imported"]), ""),
     ]
+    cpu = cpu_info()
+    res["cpu"] = cpu
     header = ("", "torch (sentence-transformers)", "onnx-int8", "onnx vs torch")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(4)]
     print(f"{len(texts)} captions from data/labeled/texts, {res['cpus']} CPUs, torch {res['torch']} "
@@ -248,6 +268,9 @@ def main(argv: list[str] | None = None) -> int:
              if max(load_before[0], load_after[0]) > (os.cpu_count() or 1) * 0.75 else ""))
     met = res["ratio_best"] >= 3 and res["cosine_mean"] >= 0.99
     print(f"targets (ratio >= 3x, mean cosine >= 0.99): {'met' if met else 'NOT met'}")
+    vnni = [f for f in ("avx512_vnni", "avx_vnni", "amx_int8") if cpu["flags"].get(f)]
+    print(f"CPU: {cpu['model_name']} (family {cpu['family']}, model {cpu['model']}); int8 dot-product instructions: "
+          + (", ".join(vnni) if vnni else "none (AVX2 only: int8 GEMM ~2x float32; see bench_int8_ceiling.py)"))
     if args.json:
         args.json.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     return 0
