@@ -66,28 +66,9 @@ _TRICKY = [
 @pytest.fixture(scope="module")
 def plain_matcher():
     """The reference: one spaCy Matcher holding every token pattern, plus the PhraseMatcher, run the plain way."""
-    from spacy.matcher import Matcher
+    from brandfit.cues import plain_spacy_cues
 
-    from brandfit import cues as mod
-    from brandfit.text import clean
-
-    fast = mod._matcher()
-    nlp = fast.nlp
-    tokens = Matcher(nlp.vocab, validate=True)
-    for name, patterns in mod.token_patterns().items():
-        tokens.add(name, patterns)
-
-    def run(texts):
-        out = []
-        for doc in nlp.tokenizer.pipe(clean(t) for t in texts):
-            found = {nlp.vocab.strings[m] for m, _, _ in fast.phrases(doc)}
-            found |= {nlp.vocab.strings[m] for m, _, _ in tokens(doc)}
-            if "affiliate_link" in found:
-                found.add("link")
-            out.append([n for n in CUES if n in found])
-        return out
-
-    return run
+    return plain_spacy_cues
 
 
 def test_fast_matcher_equals_spacy_matcher_on_every_labeled_text(repo, plain_matcher):
