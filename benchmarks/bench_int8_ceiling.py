@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import onnxruntime
 
-    from brandfit.embedding._export import ensure_model
+    from brandfit.embedding.onnx_export import ensure_model
 
     cpu = cpu_info()
     vnni = any(cpu["flags"].get(f) for f in ("avx512_vnni", "avx_vnni", "amx_int8"))

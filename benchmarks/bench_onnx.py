@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from brandfit.embedding import get_embedder
-    from brandfit.embedding._export import default_cache_dir, ensure_model
+    from brandfit.embedding.onnx_export import default_cache_dir, ensure_model
     from brandfit.embedding._onnx import OnnxEmbedder
 
     cache_dir = args.cache_dir or default_cache_dir()

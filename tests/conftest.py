@@ -1,4 +1,6 @@
-"""Shared fixtures: the real embedding model and the shipped production model, loaded once per session."""
+"""Shared by both tiers: the onnx cache folder of the session and the Ray loopback check.
+
+The real model's fixtures live in tests/integration/conftest.py; tests/unit never loads it."""
 
 from __future__ import annotations
 
@@ -31,40 +33,6 @@ def pytest_unconfigure(config):
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
-
-
-@pytest.fixture(scope="session")
-def embedder():
-    from brandfit.embedding import default_embedder
-
-    return default_embedder()
-
-
-@pytest.fixture(scope="session")
-def onnx_cache() -> Path:
-    """The session's onnx cache folder, holding the exported int8 model (exported here on first use)."""
-    from brandfit.embedding._export import default_cache_dir, ensure_model
-    from offline import no_internet
-
-    with no_internet():  # the export reads only the packaged weights
-        status = ensure_model()
-    assert status.path.is_file() and status.path.parent == default_cache_dir()
-    return status.path.parent
-
-
-@pytest.fixture(scope="session")
-def production_model():
-    import brandfit
-
-    return brandfit.load_model("production", registry=REPO / "models")
-
-
-@pytest.fixture()
-def model(production_model):
-    """A per-test copy of the production model that shares the (read-only) embedder."""
-    m = copy.copy(production_model)
-    m.config = copy.deepcopy(production_model.config)
-    return m
 
 
 def _loopback_works() -> bool:

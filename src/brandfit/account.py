@@ -11,32 +11,53 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+from brandfit.errors import InputError, InputTypeError
 from brandfit.topics import BRAND_TOPICS
 
-__all__ = ["Post", "Account", "BrandTopic", "MAX_INPUT_CHARS", "parse_brand_topic"]
+__all__ = ["Post", "Account", "BrandTopic", "MAX_INPUT_CHARS", "MAX_COUNT", "clean_text", "parse_count", "parse_brand_topic"]
 
+MAX_BRAND_EXAMPLES = 200
 MAX_INPUT_CHARS = 5000
 """Texts longer than this are truncated on input (the embedder reads far less), never rejected."""
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(value: str) -> str:
+    """``value`` cut to :data:`MAX_INPUT_CHARS`, with lone surrogates (valid JSON, invalid UTF-8) replaced by U+FFFD,
+    so every text scored and written is valid UTF-8."""
+    value = value[:MAX_INPUT_CHARS]
+    return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
 
 
 def _text(value: Any, where: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise TypeError(f"{where}: expected a string, got {type(value).__name__}")
-    return value[:MAX_INPUT_CHARS]
+        raise InputTypeError(f"{where}: expected a string, got {type(value).__name__}")
+    return clean_text(value)
 
 
-def _count(value: Any, where: str) -> int | None:
+MAX_COUNT = 10**12
+"""Largest follower, like or comment count accepted (far above any real account; keeps arithmetic finite)."""
+
+
+def parse_count(value: Any, where: str) -> int | None:
+    """A follower/like/comment count: None (or NaN, pandas' missing value) or a whole number in [0, MAX_COUNT]."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{where}: expected a number, got {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{where}: must be >= 0, got {value}")
+        raise InputTypeError(f"{where}: expected a number, got {type(value).__name__}")
+    if isinstance(value, float) and (not math.isfinite(value) or value != int(value)):
+        raise InputError(f"{where}: expected a whole number, got {value!r}")
+    if not 0 <= value <= MAX_COUNT:
+        shown = value if abs(value) < 10**15 else f"a {len(str(int(abs(value))))}-digit number"
+        raise InputError(f"{where}: must be between 0 and {MAX_COUNT:,}, got {shown}")
     return int(value)
 
 
@@ -64,47 +85,73 @@ class Account:
         if isinstance(account, Account):
             return account
         if not isinstance(account, Mapping):
-            raise TypeError(f"{where}: expected a mapping or an Account, got {type(account).__name__}")
+            raise InputTypeError(f"{where}: expected a mapping or an Account, got {type(account).__name__}")
         bio = _text(account.get("bio"), f"{where}.bio")
         raw_posts = account.get("posts")
         if raw_posts is None:
             raw_posts = []
         if isinstance(raw_posts, (str, bytes)) or not isinstance(raw_posts, Sequence):
-            raise TypeError(f"{where}.posts: expected a list of strings or of mappings with 'text'")
+            raise InputTypeError(f"{where}.posts: expected a list of strings or of mappings with 'text'")
         posts = []
         for i, p in enumerate(raw_posts):
             pw = f"{where}.posts[{i}]"
             if isinstance(p, str):
-                posts.append(Post(p[:MAX_INPUT_CHARS]))
+                posts.append(Post(clean_text(p)))
             elif isinstance(p, Mapping):
                 if "text" not in p:
-                    raise ValueError(f"{pw}.text: missing")
+                    raise InputError(f"{pw}.text: missing")
                 if not isinstance(p["text"], str):
-                    raise TypeError(f"{pw}.text: expected a string, got {type(p['text']).__name__}")
+                    raise InputTypeError(f"{pw}.text: expected a string, got {type(p['text']).__name__}")
                 posted_at = p.get("posted_at")
                 posts.append(Post(
                     _text(p.get("text"), f"{pw}.text"),
-                    likes=_count(p.get("likes"), f"{pw}.likes"),
-                    comments=_count(p.get("comments"), f"{pw}.comments"),
+                    likes=parse_count(p.get("likes"), f"{pw}.likes"),
+                    comments=parse_count(p.get("comments"), f"{pw}.comments"),
                     posted_at=None if posted_at is None else str(posted_at),
                 ))
             else:
-                raise TypeError(f"{pw}: expected a string or a mapping with 'text', got {type(p).__name__}")
+                raise InputTypeError(f"{pw}: expected a string or a mapping with 'text', got {type(p).__name__}")
         if not bio and not posts and account.get("bio") is None:
-            raise ValueError(f"{where}: needs a bio or at least one post")
+            raise InputError(f"{where}: needs a bio or at least one post")
         acc_id = account.get("account_id")
         handle = account.get("handle")
         return cls(
             bio=bio,
             posts=tuple(posts),
-            account_id=None if acc_id is None else str(acc_id),
-            handle=None if handle is None else str(handle),
-            followers=_count(account.get("followers"), f"{where}.followers"),
+            account_id=None if acc_id is None else clean_text(str(acc_id)),
+            handle=None if handle is None else clean_text(str(handle)),
+            followers=parse_count(account.get("followers"), f"{where}.followers"),
         )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe mapping that :meth:`from_input` reads back into an equal account."""
+        return {
+            "account_id": self.account_id,
+            "handle": self.handle,
+            "followers": self.followers,
+            "bio": self.bio,
+            "posts": [{"text": p.text, "likes": p.likes, "comments": p.comments, "posted_at": p.posted_at}
+                      for p in self.posts],
+        }
+
+    @property
+    def has_bio(self) -> bool:
+        return bool(self.bio.strip())
+
+    def post_indices(self) -> list[int]:
+        """Indices of the posts with text (empty posts are counted but not scored)."""
+        return [i for i, p in enumerate(self.posts) if p.text.strip()]
+
+    def scored_texts(self) -> list[str]:
+        """The texts the model reads, in the one order every caller relies on: the bio (when not blank), then each
+        non-empty post."""
+        return ([self.bio] if self.has_bio else []) + [p.text for p in self.posts if p.text.strip()]
 
     def __post_init__(self) -> None:
         if not isinstance(self.bio, str):
-            raise TypeError(f"account.bio: expected a string, got {type(self.bio).__name__}")
+            raise InputTypeError(f"account.bio: expected a string, got {type(self.bio).__name__}")
+        if isinstance(self.posts, (str, bytes)):
+            raise InputTypeError("account.posts: expected a sequence of posts, got a single string")
         object.__setattr__(self, "posts", tuple(p if isinstance(p, Post) else Post(_text(p, "account.posts[]"))
                                                 for p in self.posts))
 
@@ -123,13 +170,18 @@ class BrandTopic:
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
-            raise ValueError("brand_topic.name: must be a non-empty string")
+            raise InputError("brand_topic.name: must be a non-empty string")
         if not isinstance(self.description, str) or not self.description.strip():
-            raise ValueError("brand_topic.description: must be a non-empty string")
+            raise InputError("brand_topic.description: must be a non-empty string")
+        if isinstance(self.examples, (str, bytes)):
+            raise InputTypeError("brand_topic.examples: expected a list of strings, got a single string; wrap it "
+                                 "in a list")
         ex = tuple(self.examples)
+        if len(ex) > MAX_BRAND_EXAMPLES:
+            raise InputError(f"brand_topic.examples: at most {MAX_BRAND_EXAMPLES}, got {len(ex)}")
         for i, e in enumerate(ex):
             if not isinstance(e, str) or not e.strip():
-                raise ValueError(f"brand_topic.examples[{i}]: must be a non-empty string")
+                raise InputError(f"brand_topic.examples[{i}]: must be a non-empty string")
         object.__setattr__(self, "examples", ex)
 
     def texts(self) -> tuple[str, ...]:
@@ -141,13 +193,16 @@ def parse_brand_topic(brand_topic: "str | BrandTopic | Mapping[str, Any]") -> "s
     if isinstance(brand_topic, BrandTopic):
         return brand_topic
     if isinstance(brand_topic, Mapping):
+        examples = brand_topic.get("examples", ())
+        if isinstance(examples, (str, bytes)):
+            raise InputTypeError("brand_topic.examples: expected a list of strings, got a single string")
         return BrandTopic(str(brand_topic.get("name", "")), brand_topic.get("description", ""),
-                          tuple(brand_topic.get("examples", ())))
+                          tuple(examples or ()))
     if isinstance(brand_topic, str):
         if brand_topic in BRAND_TOPICS:
             return brand_topic
-        raise ValueError(
+        raise InputError(
             f"brand_topic: unknown topic id {brand_topic!r}; expected one of {', '.join(BRAND_TOPICS)} "
             "or a BrandTopic(name, description)"
         )
-    raise TypeError(f"brand_topic: expected a topic id or a BrandTopic, got {type(brand_topic).__name__}")
+    raise InputTypeError(f"brand_topic: expected a topic id or a BrandTopic, got {type(brand_topic).__name__}")

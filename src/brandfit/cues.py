@@ -18,6 +18,8 @@ from typing import Any, Final, Sequence
 
 import numpy as np
 
+from brandfit.errors import InputError, InputTypeError
+
 __all__ = ["CUES", "DISCLOSURE_CUES", "find_cues", "cue_matrix", "has_disclosure"]
 
 CUES: Final[dict[str, str]] = {
@@ -175,7 +177,7 @@ def _predicate(spec: dict[str, Any]):
     if key in ("LIKE_NUM", "LIKE_URL") and value is True:
         flag = key.lower()
         return lambda lex: getattr(lex, flag)
-    raise ValueError(f"cues: unsupported token spec {spec!r}; extend _predicate")
+    raise InputError(f"cues: unsupported token spec {spec!r}; extend _predicate")
 
 
 def _compile(patterns: dict[str, list[list[dict[str, Any]]]]):
@@ -190,14 +192,14 @@ def _compile(patterns: dict[str, list[list[dict[str, Any]]]]):
                 tok = dict(tok)
                 op = tok.pop("OP", None)
                 if op not in (None, "?"):
-                    raise ValueError(f"cues: unsupported OP {op!r} in {pat!r}")
+                    raise InputError(f"cues: unsupported OP {op!r} in {pat!r}")
                 key = repr(sorted(tok.items()))
                 if key not in specs:
                     specs.append(key)
                     preds.append(_predicate(tok))
                 steps.append((1 << specs.index(key), op == "?"))
             if steps[0][1] or steps[-1][1]:
-                raise ValueError(f"cues: a pattern may not start or end with an optional token: {pat!r}")
+                raise InputError(f"cues: a pattern may not start or end with an optional token: {pat!r}")
             compiled.append((name, tuple(steps)))
     return preds, compiled
 
@@ -306,34 +308,10 @@ def _matcher() -> _CueMatcher:
     return _CueMatcher()
 
 
-def plain_spacy_cues(texts: Sequence[str]) -> list[list[str]]:
-    """The reference :func:`find_cues` is checked against: spaCy's ``Matcher`` holding :func:`token_patterns` plus
-    the same ``PhraseMatcher``, run the plain way (every pattern on every token; ~1.7x slower). For tests and
-    ``benchmarks/bench_cues.py``."""
-    from spacy.matcher import Matcher
-
-    from brandfit.text import clean
-
-    fast = _matcher()
-    nlp = fast.nlp
-    tokens = Matcher(nlp.vocab, validate=True)
-    for name, patterns in token_patterns().items():
-        tokens.add(name, patterns)
-    out = []
-    with fast.lock:
-        for doc in nlp.tokenizer.pipe(clean(t) for t in texts):
-            found = {nlp.vocab.strings[m] for m, _, _ in fast.phrases(doc)}
-            found |= {nlp.vocab.strings[m] for m, _, _ in tokens(doc)}
-            if "affiliate_link" in found:
-                found.add("link")
-            out.append([n for n in CUES if n in found])
-    return out
-
-
 def find_cues(texts: Sequence[str]) -> list[list[str]]:
     """The names of the cues that fire in each text, in :data:`CUES` order."""
     if isinstance(texts, str):
-        raise TypeError("texts: expected a sequence of strings, got a single str; wrap it in a list")
+        raise InputTypeError("texts: expected a sequence of strings, got a single str; wrap it in a list")
     return _matcher()(texts)
 
 

@@ -1,11 +1,21 @@
 """Exceptions raised by brandfit.
 
-They subclass builtins so callers can keep catching ``ValueError`` / ``LookupError``.
+Every error brandfit raises on purpose derives from :class:`BrandfitError` *and* the builtin it resembles, so
+callers can catch either ``BrandfitError`` or ``ValueError`` / ``LookupError`` / ``RuntimeError``. The CLI prints a
+``BrandfitError`` as one line (exit 2); anything else is a bug and shows its traceback (exit 1).
+
+>>> from brandfit.errors import BrandfitError, DataError
+>>> issubclass(DataError, ValueError) and issubclass(DataError, BrandfitError)
+True
 """
 
 from __future__ import annotations
 
-__all__ = ["BrandfitError", "DataError", "IntegrityError", "FormatVersionError", "UnknownRefError"]
+__all__ = [
+    "BrandfitError", "DataError", "RowError", "IntegrityError", "FormatVersionError", "UnknownRefError",
+    "SettingsError", "OnnxExportError", "MissingExtraError", "OutputExistsError", "InputError", "InputTypeError",
+    "MissingFileError", "LockTimeoutError", "NotAFolderError",
+]
 
 
 class BrandfitError(Exception):
@@ -14,6 +24,10 @@ class BrandfitError(Exception):
 
 class DataError(BrandfitError, ValueError):
     """Input data is malformed: names the file, the line and the field."""
+
+
+class RowError(DataError):
+    """One input row that cannot be tagged; the message is the reason written to the errors file."""
 
 
 class IntegrityError(BrandfitError, ValueError):
@@ -27,5 +41,41 @@ class FormatVersionError(BrandfitError, ValueError):
 class UnknownRefError(BrandfitError, KeyError):
     """A valid model name, version or alias that does not exist in the registry."""
 
-    def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+    def __str__(self) -> str:  # keep the message readable (KeyError would quote it)
         return str(self.args[0]) if self.args else ""
+
+
+class SettingsError(BrandfitError, ValueError):
+    """A bad setting: an argument or an environment variable (named in the message) with an unusable value."""
+
+
+class OnnxExportError(BrandfitError, RuntimeError):
+    """The onnx export of the packaged encoder failed or did not pass its sanity check."""
+
+
+class MissingExtraError(BrandfitError, ImportError):
+    """An optional extra (``brandfit[ray]``, ``brandfit[serve]``) is needed and not installed."""
+
+
+class OutputExistsError(BrandfitError, FileExistsError):
+    """An output file or an unfinished run is in the way."""
+
+
+class InputError(BrandfitError, ValueError):
+    """An argument or input value brandfit cannot use; the message names it and says what is expected."""
+
+
+class InputTypeError(BrandfitError, TypeError):
+    """An argument of the wrong type; the message names it and the type expected."""
+
+
+class MissingFileError(BrandfitError, FileNotFoundError):
+    """A file or folder brandfit was asked to read does not exist."""
+
+
+class LockTimeoutError(BrandfitError, TimeoutError):
+    """Another process held a lock (the registry, an export) for longer than the timeout."""
+
+
+class NotAFolderError(BrandfitError, NotADirectoryError):
+    """A path that must be an existing folder is not one."""

@@ -11,22 +11,30 @@ plain arrays and JSON in a registry version folder. Load one with :func:`brandfi
 
 from __future__ import annotations
 
+import io
 import json
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
+from brandfit._atomic import atomic_write_bytes
 from brandfit._background import in_background
 from brandfit.cues import CUES, find_cues, has_disclosure
-from brandfit.embedding import BACKENDS, DIM, MODEL_ID, Embedder, get_embedder
-from brandfit.errors import FormatVersionError
-from brandfit.features import DescriptionIndex, promo_features, topic_features, topic_prior
+from brandfit.embedding import DIM, MODEL_ID, Embedder, get_embedder
+from brandfit.errors import InputError, InputTypeError, MissingFileError
+from brandfit.features import (
+    DescriptionIndex,
+    promo_features,
+    topic_features,
+    topic_prior,
+)
 from brandfit.heads import LogisticHead, SoftmaxHead
+from brandfit.model_format import FORMAT_VERSION, parse_heads, parse_meta
+from brandfit.settings import DEFAULT_MODEL_REF, registry_root, resolve_backend
 from brandfit.text import normalize
 from brandfit.topics import TOPICS
 
@@ -37,7 +45,6 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["RelevanceModel", "TextAnalysis", "load_model", "default_registry_root", "FORMAT_VERSION"]
 
-FORMAT_VERSION = 1
 MODEL_FILE = "model.json"
 HEADS_FILE = "heads.npz"
 
@@ -59,22 +66,22 @@ class TextAnalysis:
 def _check_cues(cues: Sequence[Sequence[str]], n: int) -> list[list[str]]:
     """``cues`` given to :meth:`RelevanceModel.analyze`: one list of known cue names per text."""
     if isinstance(cues, str) or len(cues) != n:
-        raise ValueError(f"cues: {1 if isinstance(cues, str) else len(cues)} rows for {n} texts")
+        raise InputError(f"cues: {1 if isinstance(cues, str) else len(cues)} rows for {n} texts")
     out = []
     for i, names in enumerate(cues):
         if isinstance(names, str) or any(name not in CUES for name in names):
-            raise ValueError(f"cues[{i}]: expected a list of cue names from brandfit.cues.CUES, got {names!r}")
+            raise InputError(f"cues[{i}]: expected a list of cue names from brandfit.cues.CUES, got {names!r}")
         out.append(list(names))
     return out
 
 
 def _check_texts(texts: Sequence[str]) -> list[str]:
     if isinstance(texts, str):
-        raise TypeError("texts: expected a sequence of strings, got a single str; wrap it in a list")
+        raise InputTypeError("texts: expected a sequence of strings, got a single str; wrap it in a list")
     out = list(texts)
     for i, t in enumerate(out):
         if not isinstance(t, str):
-            raise TypeError(f"texts[{i}]: expected str, got {type(t).__name__}")
+            raise InputTypeError(f"texts[{i}]: expected str, got {type(t).__name__}")
     return out
 
 
@@ -94,12 +101,12 @@ class RelevanceModel:
         config: dict[str, Any],
         brand_calibration: tuple[float, float] = (10.0, -5.0),
         version: str = "unpublished",
-        backend: str = "torch",
+        backend: str | None = None,
         embedder: Embedder | None = None,
         validated_backends: tuple[str, ...] | None = None,
     ) -> None:
         if not 0.0 <= promo_threshold <= 1.0:
-            raise ValueError(f"promo_threshold: must be in [0, 1], got {promo_threshold}")
+            raise InputError(f"promo_threshold: must be in [0, 1], got {promo_threshold}")
         self.topic_head = topic_head
         self.promo_head = promo_head
         self.descriptions = descriptions
@@ -107,8 +114,8 @@ class RelevanceModel:
         self.brand_calibration = (float(brand_calibration[0]), float(brand_calibration[1]))
         self.config = dict(config)
         self.version = version
-        self.backend = backend
-        self.validated_backends = tuple(validated_backends) if validated_backends else (backend,)
+        self.backend = resolve_backend(backend)
+        self.validated_backends = tuple(validated_backends) if validated_backends else (self.backend,)
         """Backends whose embeddings this model's threshold and calibration were checked with at training time."""
         self._embedder = embedder
         self._lock = threading.Lock()
@@ -123,49 +130,53 @@ class RelevanceModel:
                     self._embedder = get_embedder(self.backend)
         return self._embedder
 
+    @property
+    def embedder_loaded(self) -> bool:
+        """Whether the encoder is in memory already (given to the constructor or used once)."""
+        return self._embedder is not None
+
     def __repr__(self) -> str:
         return f"RelevanceModel(version={self.version!r}, backend={self.backend!r})"
 
     def with_backend(self, backend: str) -> "RelevanceModel":
         """The same heads, threshold and calibration, embedding with ``backend`` (``"torch"`` or ``"onnx"``)."""
-        if backend not in BACKENDS:
-            raise ValueError(f"backend: unknown embedding backend {backend!r}; expected one of {', '.join(BACKENDS)}")
         return RelevanceModel(
             topic_head=self.topic_head, promo_head=self.promo_head, descriptions=self.descriptions,
             promo_threshold=self.promo_threshold, config=self.config, brand_calibration=self.brand_calibration,
-            version=self.version, backend=backend, validated_backends=self.validated_backends,
+            version=self.version, backend=resolve_backend(backend), validated_backends=self.validated_backends,
         )
 
     # --- prediction -------------------------------------------------------------------------
     def embed(self, texts: Sequence[str], *, show_progress_bar: bool | None = None) -> np.ndarray:
-        """Normalise and embed ``texts`` (float32, L2-normalised rows)."""
+        """Normalise and embed ``texts`` (float32, L2-normalised rows), each distinct normalised text once."""
         texts = _check_texts(texts)
-        return self.embedder.encode([normalize(t) for t in texts], show_progress_bar=show_progress_bar)
+        norm = [normalize(t) for t in texts]
+        uniq = list(dict.fromkeys(norm))
+        if not uniq:
+            return np.zeros((0, self.embedder.dim), np.float32)
+        vecs = self.embedder.encode(uniq, show_progress_bar=show_progress_bar)
+        if len(uniq) == len(norm):
+            return vecs
+        pos = {t: i for i, t in enumerate(uniq)}
+        return vecs[[pos[t] for t in norm]]
 
-    def analyze(
-        self,
-        texts: Sequence[str],
-        *,
-        embeddings: np.ndarray | None = None,
-        cues: Sequence[Sequence[str]] | None = None,
-        show_progress_bar: bool | None = None,
-    ) -> TextAnalysis:
-        """Topic and promo probabilities plus cues for ``texts`` in one pass (``embeddings`` and ``cues`` if
-        already known; otherwise the cues are found on a background thread while the texts are embedded)."""
+    def analyze(self, texts: Sequence[str], *, show_progress_bar: bool | None = None) -> TextAnalysis:
+        """Topic and promo probabilities plus cues for ``texts`` in one pass: normalise, embed each distinct text
+        once while the cues are found on a background thread, then apply both heads."""
         texts = _check_texts(texts)
-        if cues is not None:
-            cues = _check_cues(cues, len(texts))
-        pending = in_background(find_cues, texts) if cues is None and embeddings is None else None
+        pending = in_background(find_cues, texts) if texts else None
         try:
-            emb = self.embed(texts, show_progress_bar=show_progress_bar) if embeddings is None else embeddings
+            emb = self.embed(texts, show_progress_bar=show_progress_bar)
         except BaseException:
             if pending is not None:
                 pending.cancel()  # not started yet: drop it; started: it finishes and is ignored
             raise
-        if len(emb) != len(texts):
-            raise ValueError(f"embeddings: {len(emb)} rows for {len(texts)} texts")
-        if cues is None:
-            cues = pending.result() if pending is not None else find_cues(texts)
+        cues = pending.result() if pending is not None else []
+        return self.apply_heads(emb, cues)
+
+    def apply_heads(self, emb: np.ndarray, cues: Sequence[Sequence[str]]) -> TextAnalysis:
+        """The heads' outputs for texts already embedded (``emb``) with their cues found."""
+        cues = _check_cues(cues, len(emb))
         tcfg = self.config["topic"]
         tp = self.topic_head.proba(
             topic_features(emb, self.descriptions, desc_scale=tcfg["desc_scale"]),
@@ -190,12 +201,11 @@ class RelevanceModel:
         return find_cues(_check_texts(texts))
 
     # --- persistence ------------------------------------------------------------------------
-    def save(self, folder: str | Path) -> None:
-        """Write ``model.json`` and ``heads.npz`` into ``folder`` (plain JSON and arrays, no pickle)."""
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
+    def to_files(self) -> dict[str, bytes]:
+        """The model as the bytes of its two files (``model.json``, ``heads.npz``): plain JSON and arrays."""
+        buf = io.BytesIO()
         np.savez(
-            folder / HEADS_FILE,
+            buf,
             topic_coef=self.topic_head.coef,
             topic_intercept=self.topic_head.intercept,
             promo_coef=self.promo_head.coef,
@@ -215,33 +225,24 @@ class RelevanceModel:
             "brand_calibration": list(self.brand_calibration),
             "config": self.config,
         }
-        (folder / MODEL_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        text = json.dumps(meta, indent=2, sort_keys=True, allow_nan=False) + "\n"
+        return {MODEL_FILE: text.encode("utf-8"), HEADS_FILE: buf.getvalue()}
+
+    def save(self, folder: str | Path) -> None:
+        """Write ``model.json`` and ``heads.npz`` into ``folder``, each atomically (no pickle)."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in self.to_files().items():
+            atomic_write_bytes(folder / name, data)
 
     @classmethod
-    def from_folder(cls, folder: str | Path, *, version: str = "unpublished", backend: str | None = None) -> "RelevanceModel":
-        """Read a model from a folder written by :meth:`save` (no integrity check: use :func:`load_model`)."""
-        folder = Path(folder)
-        try:
-            meta = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise FileNotFoundError(f"{folder / MODEL_FILE}: not a brandfit model folder (no {MODEL_FILE})") from None
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{folder / MODEL_FILE}: not valid JSON ({exc.msg})") from None
-        fv = meta.get("format_version")
-        if not isinstance(fv, int):
-            raise ValueError(f"{folder / MODEL_FILE}: format_version missing or not an integer")
-        if fv > FORMAT_VERSION:
-            raise FormatVersionError(
-                f"{folder / MODEL_FILE}: written by a newer brandfit (model format {fv} > {FORMAT_VERSION}); "
-                "upgrade brandfit to load it"
-            )
-        if meta.get("topics") != list(TOPICS):
-            raise ValueError(f"{folder / MODEL_FILE}: topics {meta.get('topics')} differ from {list(TOPICS)}")
-        with np.load(folder / HEADS_FILE, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-        chosen = backend or os.environ.get("BRANDFIT_BACKEND") or "torch"
-        if chosen not in BACKENDS:
-            raise ValueError(f"backend: unknown embedding backend {chosen!r}; expected one of {', '.join(BACKENDS)}")
+    def from_files(cls, files: Mapping[str, bytes], *, version: str = "unpublished", backend: str | None = None,
+                   where: str = "model") -> "RelevanceModel":
+        """A model from the bytes of its files (as :meth:`to_files` gives them): how Ray workers and the HTTP
+        service receive a model without a registry. Shapes, dtypes and finiteness are checked."""
+        meta = parse_meta(files.get(MODEL_FILE), where=f"{where}/{MODEL_FILE}")
+        arrays = parse_heads(files.get(HEADS_FILE), where=f"{where}/{HEADS_FILE}")
+        chosen = resolve_backend(backend)
         validated = tuple(meta.get("validated_backends") or ([meta["backend"]] if meta.get("backend") else []))
         if validated and chosen not in validated:
             logger.warning("model %s: its promo threshold and calibration were validated with the %s backend only; "
@@ -259,37 +260,46 @@ class RelevanceModel:
             validated_backends=validated or None,
         )
 
+    @classmethod
+    def from_folder(cls, folder: str | Path, *, version: str = "unpublished", backend: str | None = None) -> "RelevanceModel":
+        """Read a model from a folder written by :meth:`save` (no integrity check: use :func:`load_model`)."""
+        folder = Path(folder)
+        if not (folder / MODEL_FILE).is_file():
+            raise MissingFileError(f"{folder / MODEL_FILE}: not a brandfit model folder (no {MODEL_FILE})")
+        files = {name: (folder / name).read_bytes() for name in (MODEL_FILE, HEADS_FILE) if (folder / name).is_file()}
+        return cls.from_files(files, version=version, backend=backend, where=str(folder))
+
 
 def default_registry_root() -> Path:
-    """``$BRANDFIT_REGISTRY``, else the ``models/`` folder shipped beside the package source, else ``./models``."""
-    env = os.environ.get("BRANDFIT_REGISTRY")
-    if env:
-        return Path(env)
-    bundled = Path(__file__).resolve().parents[2] / "models"
-    if bundled.is_dir():
-        return bundled
-    return Path.cwd() / "models"
+    """Where :func:`load_model` looks by default: see :func:`brandfit.settings.registry_root`."""
+    return registry_root()
 
 
-_loaded: dict[tuple[str, str, str | None], RelevanceModel] = {}
+_loaded: dict[tuple[str, str, str], RelevanceModel] = {}
 _loaded_lock = threading.Lock()
 
 
-def load_model(ref: str = "production", registry: str | Path | None = None, *, backend: str | None = None) -> RelevanceModel:
+def load_model(ref: str = DEFAULT_MODEL_REF, registry: str | Path | None = None, *,
+               backend: str | None = None) -> RelevanceModel:
     """Load a published model from the on-disk registry, verifying every file's hash first.
 
-    ``ref`` is an alias (``production``), ``name@version`` or ``name@latest``. A loaded model is
-    cached per process (keyed by its resolved folder), so repeated calls are cheap.
+    ``ref`` is an alias (``production``), ``name@version`` or ``name@latest``; ``registry`` defaults to
+    :func:`brandfit.settings.registry_root` (``$BRANDFIT_REGISTRY``, ``./models``, else the bundled one);
+    ``backend`` to :func:`brandfit.settings.resolve_backend`. A loaded model is cached per process (keyed by
+    its resolved folder and backend), so repeated calls are cheap.
     """
     from brandfit.registry import ModelRegistry
 
-    reg = ModelRegistry(registry if registry is not None else default_registry_root())
+    if not isinstance(ref, str):
+        raise InputTypeError(f"model: expected a registry ref such as 'production', got {type(ref).__name__}")
+    chosen = resolve_backend(backend)
+    reg = ModelRegistry(registry_root(registry))
     mv = reg.resolve_version(ref)
-    key = (str(mv.path.resolve()), mv.ref, backend)
+    key = (str(mv.path.resolve()), mv.ref, chosen)
     with _loaded_lock:
         model = _loaded.get(key)
         if model is None:
-            reg.verify(mv.ref)
-            model = RelevanceModel.from_folder(mv.path, version=mv.ref, backend=backend)
+            _, files = reg.read_verified(mv.ref, (MODEL_FILE, HEADS_FILE))
+            model = RelevanceModel.from_files(files, version=mv.ref, backend=chosen, where=str(mv.path))
             _loaded[key] = model
     return model

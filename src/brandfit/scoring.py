@@ -11,26 +11,40 @@ Formula (documented for brand managers and kept deliberately simple):
   and ``(a, b)`` were fitted at training time on how cosine-to-description predicts the built-in
   topics on validation texts (Platt scaling), so 0.7 means what 0.7 means for a built-in topic;
   the score mixes bio and posts with the same weights, and a post is on topic when its relevance >= 0.5;
-- ``consistency`` = share of posts on topic; ``promo_ratio`` = share of posts whose promo probability
+- ``consistency`` = share of posts on topic (its top topic, with at least ``TOPICAL_MIN_PROB``); ``promo_ratio`` = share of posts whose promo probability
   is at or above the model's validated threshold;
-- ranking (:func:`brandfit.rank_accounts`) uses ``score x (1 - promo_penalty x promo_ratio)``.
+- ``confidence`` = how much topical evidence the account carries: the texts whose model output names one of the
+  five verticals with at least ``TOPICAL_MIN_PROB``, each weighted by its length (a one-word text counts a third),
+  over ``max(n_texts, MIN_EVIDENCE)``; with less than ``MIN_CONFIDENCE`` there is no ``primary_topic``, and the
+  score is shrunk towards the uninformed ``1/6`` in proportion to how little evidence there is;
+- ranking (:func:`brandfit.rank_accounts`) uses :func:`rank_score`: ``score x (1 - promo_penalty x promo_ratio)``.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from brandfit.account import Account, BrandTopic
+from brandfit.errors import InputError
+from brandfit.heads import expit
 from brandfit.model import TextAnalysis
 from brandfit.topics import TOPICS
 
-__all__ = ["Relevance", "ScoringOptions", "TIER_BANDS", "tier_for", "score_account"]
+__all__ = ["Relevance", "Evidence", "ScoringOptions", "TIER_BANDS", "tier_for", "score_account", "rank_score",
+           "brand_text_relevance"]
 
 BIO_WEIGHT = 0.3
+TOPICAL_MIN_PROB = 0.5
+"""A text counts as topical evidence when one of the five verticals gets at least this probability."""
+MIN_EVIDENCE = 3
+"""Fewer texts than this cannot give full confidence: one post is an anecdote, not a core topic."""
+MIN_CONFIDENCE = 0.3
+"""Below this confidence an account gets no primary topic (``None``, with the reason)."""
+FULL_WEIGHT_WORDS = 3
+"""Texts with fewer words than this count as a fraction of a text of evidence."""
 TIER_BANDS: tuple[tuple[str, int], ...] = (("nano", 1_000), ("micro", 10_000), ("mid", 100_000), ("macro", 1_000_000))
 """Upper bounds (exclusive) of each tier; at or above the last bound an account is ``mega``."""
 
@@ -43,17 +57,21 @@ class ScoringOptions:
     evidence: int = 3
 
     def __post_init__(self) -> None:
+        if isinstance(self.evidence, bool) or not isinstance(self.evidence, int) or not 0 <= self.evidence <= 50:
+            raise InputError(f"evidence: must be an integer in [0, 50], got {self.evidence!r}")
         if not 0 <= self.promo_ratio_threshold <= 1:
-            raise ValueError(f"promo_ratio_threshold: must be in [0, 1], got {self.promo_ratio_threshold}")
+            raise InputError(f"promo_ratio_threshold: must be in [0, 1], got {self.promo_ratio_threshold}")
         bounds = [b for _, b in self.tier_bands]
         if bounds != sorted(bounds) or any(b <= 0 for b in bounds):
-            raise ValueError("tier_bands: upper bounds must be positive and increasing")
+            raise InputError("tier_bands: upper bounds must be positive and increasing")
 
 
 def tier_for(followers: int | None, options: ScoringOptions = ScoringOptions()) -> str | None:
     """``nano`` < 1,000 <= ``micro`` < 10,000 <= ``mid`` < 100,000 <= ``macro`` < 1,000,000 <= ``mega``."""
     if followers is None:
         return None
+    if isinstance(followers, bool) or not isinstance(followers, int) or followers < 0:
+        raise InputError(f"followers: expected a non-negative integer or None, got {followers!r}")
     for name, upper in options.tier_bands:
         if followers < upper:
             return name
@@ -92,12 +110,30 @@ class Relevance:
     handle: str | None = None
     followers: int | None = None
     promo_cues: dict[str, int] = field(default_factory=dict)
+    confidence: float = 1.0
+    """How much topical evidence the account carries, in [0, 1] (see the module docstring)."""
+
+    @property
+    def rank_score(self) -> float:
+        """The shortlist's ranking key: :func:`rank_score` with the full promo penalty."""
+        return rank_score(self.score, self.promo_ratio)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["evidence"] = [e.to_dict() for e in self.evidence]
         d["reasons"] = list(self.reasons)
         return d
+
+
+def rank_score(score: float, promo_ratio: float, promo_penalty: float = 1.0) -> float:
+    """The one ranking formula (API shortlist, batch job summary, server): ``score x (1 - penalty x promo_ratio)``."""
+    return float(score) * (1.0 - float(promo_penalty) * float(promo_ratio))
+
+
+def brand_text_relevance(emb: np.ndarray, brand_emb: np.ndarray, a: float, b: float) -> np.ndarray:
+    """Calibrated relevance of each embedded text to a brand topic (see the module docstring)."""
+    cos = (emb @ brand_emb.T).max(axis=1) if len(emb) else np.zeros(0)
+    return expit(a * cos + b)
 
 
 def _engagement(account: Account) -> float | None:
@@ -113,6 +149,42 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _mix(bio_v: Any, posts_v: np.ndarray) -> Any:
+    """``BIO_WEIGHT`` x bio + the rest x mean over posts (only one of them if the other is missing)."""
+    if bio_v is None:
+        return posts_v.mean(axis=0)
+    if len(posts_v) == 0:
+        return bio_v
+    return BIO_WEIGHT * bio_v + (1 - BIO_WEIGHT) * posts_v.mean(axis=0)
+
+
+def _split(values: Any, has_bio: bool) -> tuple[Any, Any]:
+    """Rows of one account's texts (bio first when there is one) -> (bio row or None, post rows)."""
+    return (values[0], values[1:]) if has_bio else (None, values)
+
+
+def _word_count(text: str) -> int:
+    return sum(1 for w in text.split() if any(ch.isalnum() for ch in w))
+
+
+def _confidence(texts: list[str], topic_proba: np.ndarray) -> tuple[float, int]:
+    """(confidence in [0, 1], number of topical texts): see the module docstring."""
+    vertical = np.asarray(topic_proba)[:, : len(TOPICS) - 1].max(axis=1) >= TOPICAL_MIN_PROB
+    weights = np.array([min(1.0, _word_count(t) / FULL_WEIGHT_WORDS) for t in texts])
+    evidence = float((weights * vertical).sum())
+    return min(1.0, evidence / max(len(texts), MIN_EVIDENCE)), int(vertical.sum())
+
+
+def _empty_relevance(base: dict[str, Any]) -> Relevance:
+    return Relevance(score=0.0, topic_probs={t: 0.0 for t in TOPICS}, primary_topic=None, consistency=0.0,
+                     promo_ratio=0.0, too_promotional=False, undisclosed_promo=0, evidence=(), confidence=0.0,
+                     reasons=("No text to judge: the bio and every post are empty.",), **base)
+
+
 def score_account(
     account: Account,
     brand: str | BrandTopic,
@@ -123,105 +195,106 @@ def score_account(
     model_version: str,
     options: ScoringOptions = ScoringOptions(),
 ) -> Relevance:
-    """Combine per-text outputs (bio first, then posts, empty texts removed) into a :class:`Relevance`.
+    """Combine per-text outputs into a :class:`Relevance`.
 
-    ``analysis`` covers the account's non-empty texts in order (bio, then posts); ``brand_relevance``
-    holds each of those texts' relevance to a :class:`BrandTopic` (``None`` for a built-in topic).
+    ``analysis`` covers ``account.scored_texts()`` in order (bio first when it has one, then the non-empty posts);
+    ``brand_relevance`` holds each of those texts' relevance to a :class:`BrandTopic` (``None`` for a built-in topic).
     """
     brand_name = brand if isinstance(brand, str) else brand.name
-    has_bio = bool(account.bio.strip())
-    post_idx = [i for i, p in enumerate(account.posts) if p.text.strip()]
-    n_posts = len(account.posts)
+    texts = account.scored_texts()
     base = dict(brand_topic=brand_name, tier=tier_for(account.followers, options), engagement_rate=_engagement(account),
-                n_posts=n_posts, model_version=model_version, account_id=account.account_id, handle=account.handle,
-                followers=account.followers)
+                n_posts=len(account.posts), model_version=model_version, account_id=account.account_id,
+                handle=account.handle, followers=account.followers)
     if analysis is None or len(analysis.promo_proba) == 0:
-        return Relevance(score=0.0, topic_probs={t: 0.0 for t in TOPICS}, primary_topic=None, consistency=0.0,
-                         promo_ratio=0.0, too_promotional=False, undisclosed_promo=0, evidence=(),
-                         reasons=("No text to judge: the bio and every post are empty.",), **base)
-    tp = analysis.topic_proba
-    bio_p = tp[0] if has_bio else None
-    posts_p = tp[1:] if has_bio else tp
+        return _empty_relevance(base)
+    if len(analysis.promo_proba) != len(texts):
+        raise InputError(f"analysis: {len(analysis.promo_proba)} rows for the account's {len(texts)} texts")
+    if isinstance(brand, str):
+        rel = analysis.topic_proba[:, TOPICS.index(brand)]
+    elif brand_relevance is None:
+        raise InputError("brand_relevance: required for a BrandTopic")
+    else:
+        rel = np.asarray(brand_relevance, dtype=np.float64)
+    has_bio = account.has_bio
+    bio_p, posts_p = _split(analysis.topic_proba, has_bio)
+    posts_rel = _split(rel, has_bio)[1]
+    topic_probs = _mix(bio_p, posts_p)
+    confidence, n_topical = _confidence(texts, analysis.topic_proba)
+    raw = float(np.clip(_mix(_split(rel, has_bio)[0], posts_rel), 0.0, 1.0))
+    prior = 1.0 / len(TOPICS)
+    score = prior + (raw - prior) * min(1.0, confidence / MIN_CONFIDENCE if confidence < MIN_CONFIDENCE else 1.0)
     if isinstance(brand, str):
         t = TOPICS.index(brand)
-        rel = tp[:, t]
-    else:
-        if brand_relevance is None:
-            raise ValueError("brand_relevance: required for a BrandTopic")
-        rel = brand_relevance
-    bio_rel = rel[0] if has_bio else None
-    posts_rel = rel[1:] if has_bio else rel
-
-    def mix(bio_v: Any, posts_v: np.ndarray) -> Any:
-        if bio_v is None:
-            return posts_v.mean(axis=0)
-        if len(posts_v) == 0:
-            return bio_v
-        return BIO_WEIGHT * bio_v + (1 - BIO_WEIGHT) * posts_v.mean(axis=0)
-
-    topic_probs = mix(bio_p, posts_p)
-    score = float(np.clip(mix(bio_rel, posts_rel), 0.0, 1.0))
-    if isinstance(brand, str):
-        on_topic = posts_p.argmax(axis=1) == TOPICS.index(brand) if len(posts_p) else np.zeros(0, bool)
+        on_topic = (posts_p.argmax(axis=1) == t) & (posts_p[:, t] >= TOPICAL_MIN_PROB) if len(posts_p) else np.zeros(0, bool)
     else:
         on_topic = posts_rel >= 0.5
     consistency = float(on_topic.mean()) if len(posts_p) else 0.0
-    pp = analysis.promo_proba[1:] if has_bio else analysis.promo_proba
-    cues = analysis.cues[1:] if has_bio else analysis.cues
-    disclosed = analysis.disclosed[1:] if has_bio else analysis.disclosed
-    is_promo = pp >= promo_threshold
-    promo_ratio = float(is_promo.mean()) if len(pp) else 0.0
-    undisclosed = int(sum(1 for p, d in zip(is_promo, disclosed) if p and not d))
-    cue_counts: dict[str, int] = {}
-    for c in cues:
-        for name in c:
-            cue_counts[name] = cue_counts.get(name, 0) + 1
-
+    promo = _promo_part(analysis, has_bio, promo_threshold, options)
     order = np.argsort(-posts_rel, kind="stable")[: options.evidence]
+    post_idx = account.post_indices()
     evidence = tuple(
         Evidence(text=account.posts[post_idx[i]].text[:280], topic_probability=round(float(posts_rel[i]), 4),
-                 promo=bool(is_promo[i]))
+                 promo=bool(promo["is_promo"][i]))
         for i in order
     )
-    primary = TOPICS[int(np.argmax(topic_probs))]
-    too_promo = promo_ratio > options.promo_ratio_threshold
-    reasons = [
-        f"{_pct(score)} fit with {brand_name}"
-        + (f" (bio and {len(post_idx)} posts)." if has_bio and post_idx else f" ({'bio only' if has_bio else f'{len(post_idx)} posts'}).")
-    ]
-    if post_idx:
-        reasons.append(f"{_pct(consistency)} of posts are mainly about {brand_name}.")
-    if primary != brand_name:
-        reasons.append(f"Mostly posts about {primary} ({_pct(float(topic_probs[TOPICS.index(primary)]))}).")
-    if post_idx:
-        msg = f"{_pct(promo_ratio)} of posts read as advertorial"
-        msg += " — too promotional." if too_promo else "."
-        reasons.append(msg)
-    if undisclosed:
-        reasons.append(f"{undisclosed} promotional post(s) carry no ad disclosure.")
-    empty = n_posts - len(post_idx)
-    if empty:
-        reasons.append(f"{empty} empty post(s) ignored.")
+    primary = TOPICS[int(np.argmax(topic_probs))] if confidence >= MIN_CONFIDENCE else None
+    reasons = _reasons(account, brand_name, score, consistency, primary, topic_probs, promo,
+                       confidence=confidence, n_topical=n_topical, n_texts=len(texts))
     return Relevance(
         score=round(score, 6),
         topic_probs={t: round(float(v), 6) for t, v in zip(TOPICS, topic_probs)},
         primary_topic=primary,
         consistency=round(consistency, 6),
-        promo_ratio=round(promo_ratio, 6),
-        too_promotional=bool(too_promo),
-        undisclosed_promo=undisclosed,
+        promo_ratio=round(promo["ratio"], 6),
+        too_promotional=promo["too_promotional"],
+        undisclosed_promo=promo["undisclosed"],
         evidence=evidence,
         reasons=tuple(reasons),
-        promo_cues=cue_counts,
+        promo_cues=promo["cue_counts"],
+        confidence=round(confidence, 6),
         **base,
     )
 
 
-def brand_text_relevance(emb: np.ndarray, brand_emb: np.ndarray, a: float, b: float) -> np.ndarray:
-    """Calibrated relevance of each embedded text to a brand topic (see the module docstring)."""
-    cos = (emb @ brand_emb.T).max(axis=1) if len(emb) else np.zeros(0)
-    return 1.0 / (1.0 + np.exp(-(a * cos + b)))
+def _promo_part(analysis: TextAnalysis, has_bio: bool, threshold: float, options: ScoringOptions) -> dict[str, Any]:
+    """Promo figures over the posts (the bio is not a post)."""
+    pp = _split(analysis.promo_proba, has_bio)[1]
+    cues = _split(analysis.cues, has_bio)[1]
+    disclosed = _split(analysis.disclosed, has_bio)[1]
+    is_promo = pp >= threshold
+    ratio = float(is_promo.mean()) if len(pp) else 0.0
+    cue_counts: dict[str, int] = {}
+    for c in cues:
+        for name in c:
+            cue_counts[name] = cue_counts.get(name, 0) + 1
+    return {"is_promo": is_promo, "ratio": ratio, "too_promotional": bool(ratio > options.promo_ratio_threshold),
+            "undisclosed": int(sum(1 for p, d in zip(is_promo, disclosed) if p and not d)), "cue_counts": cue_counts}
 
 
-def _isfinite(x: float) -> bool:
-    return math.isfinite(x)
+def _reasons(account: Account, brand_name: str, score: float, consistency: float, primary: str | None,
+             topic_probs: np.ndarray, promo: dict[str, Any], *, confidence: float, n_topical: int,
+             n_texts: int) -> list[str]:
+    n_posts = len(account.post_indices())
+    if account.has_bio and n_posts:
+        what = f"bio and {_plural(n_posts, 'post')}"
+    else:
+        what = "bio only" if account.has_bio else _plural(n_posts, "post")
+    reasons = [f"{_pct(score)} fit with {brand_name} ({what})."]
+    if n_posts:
+        reasons.append(f"{_pct(consistency)} of posts are mainly about {brand_name}.")
+    if primary is None:
+        verb = "says" if n_topical == 1 else "say"
+        reasons.append(f"No clear core topic: only {n_topical} of {_plural(n_texts, 'text')} {verb} anything topical "
+                       f"(confidence {_pct(confidence)}); most are short, emoji, hashtags or off-topic.")
+    elif primary != brand_name:
+        reasons.append(f"Mostly posts about {primary} ({_pct(float(topic_probs[TOPICS.index(primary)]))}).")
+    if n_posts:
+        msg = f"{_pct(promo['ratio'])} of posts read as advertorial"
+        reasons.append(msg + (" — too promotional." if promo["too_promotional"] else "."))
+    if promo["undisclosed"]:
+        reasons.append(f"{_plural(promo['undisclosed'], 'promotional post')} carry no ad disclosure."
+                       if promo["undisclosed"] > 1 else "1 promotional post carries no ad disclosure.")
+    empty = len(account.posts) - n_posts
+    if empty:
+        reasons.append(f"{_plural(empty, 'empty post')} ignored.")
+    return reasons

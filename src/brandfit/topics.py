@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from brandfit.errors import InputError, InputTypeError
+
 __all__ = ["TOPICS", "BRAND_TOPICS", "TOPIC_DESCRIPTIONS", "check_topic"]
 
 TOPICS: Final[tuple[str, ...]] = (
@@ -102,7 +104,7 @@ def check_topic(topic: object, *, field: str = "topic", allow_other: bool = True
     """
     allowed = TOPICS if allow_other else BRAND_TOPICS
     if not isinstance(topic, str):
-        raise TypeError(f"{field}: expected a topic id string, got {type(topic).__name__}")
+        raise InputTypeError(f"{field}: expected a topic id string, got {type(topic).__name__}")
     if topic not in allowed:
-        raise ValueError(f"{field}: unknown topic id {topic!r}; expected one of {', '.join(allowed)}")
+        raise InputError(f"{field}: unknown topic id {topic!r}; expected one of {', '.join(allowed)}")
     return topic

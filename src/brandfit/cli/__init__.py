@@ -2,7 +2,9 @@
 
 Each subcommand lives in its own module exposing ``register(subparsers)``; the handler it sets as
 ``func`` takes the parsed arguments and returns an exit code. Only :func:`main` configures logging.
-Errors print one line (``brandfit: error: ...``) unless ``-v`` asks for the traceback.
+A :class:`~brandfit.errors.BrandfitError` prints one line (``brandfit: error: ...``, exit 2) unless ``-v`` asks for
+the traceback; an OS error about a named file prints one line with exit 1; anything else is a bug and shows its
+traceback (exit 1).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 from typing import Sequence
 
 from brandfit import __version__
+from brandfit.errors import BrandfitError
 
 __all__ = ["main", "build_parser"]
 
@@ -64,13 +67,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
-        print("brandfit: interrupted", file=sys.stderr)
+        hint = " (run the same command again with --resume to continue)" if args.command == "tag" else ""
+        print(f"brandfit: interrupted{hint}", file=sys.stderr)
         return 130
-    except (ValueError, LookupError, TypeError, OSError, ImportError) as exc:
+    except BrandfitError as exc:  # a deliberate error: one line, unless -v asks for the traceback
         if args.verbose:
             raise
         print(f"brandfit: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:
+        if exc.filename is None or args.verbose:
+            raise  # not about a file the user named: a bug, show the traceback
+        print(f"brandfit: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_FAILURE
 
 
 def _one_line(exc: BaseException) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from brandfit.settings import BACKENDS
+
 import argparse
 
 
@@ -14,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default=None,
                    help="report folder (default: models/_reports/<name>@<version>/, beside the version)")
     p.add_argument("--public", action="store_true", help="also run the cross-domain harness on ../shared/datasets")
-    p.add_argument("--backend", choices=("torch", "onnx"), default=None)
+    p.add_argument("--backend", choices=BACKENDS, default=None)
     p.set_defaults(func=_evaluate)
 
 

@@ -25,7 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _export_onnx(args: argparse.Namespace) -> int:
-    from brandfit.embedding._export import OnnxExportError, ensure_model, read_sidecar
+    from brandfit.embedding.onnx_export import ensure_model, read_sidecar
+    from brandfit.errors import OnnxExportError
 
     try:
         status = ensure_model(args.cache_dir, force=args.force)

@@ -13,19 +13,20 @@ from typing import Any, Sequence
 
 from brandfit.errors import FormatVersionError, IntegrityError
 from brandfit.registry import ModelRegistry
+from brandfit.settings import ENV_REGISTRY, registry_root
 
 __all__ = ["register"]
 
-REGISTRY_ENV = "BRANDFIT_REGISTRY"
-
-
 def _registry(args: argparse.Namespace) -> ModelRegistry:
-    root = getattr(args, "registry", None)
-    if not root:
-        from brandfit.model import default_registry_root  # the same default load_model() uses
+    return ModelRegistry(registry_root(getattr(args, "registry", None) or None))  # the default load_model() uses
 
-        root = default_registry_root()
-    return ModelRegistry(root)
+
+def _cmd_bundle(args: argparse.Namespace) -> int:
+    from brandfit.registry.bundle import refresh_bundle
+
+    mv = refresh_bundle(_registry(args).root, args.to, alias=args.alias)
+    print(f"bundled {mv.ref} ({args.alias}) into {mv.path.parent.parent}")
+    return 0
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -176,7 +177,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--registry", metavar="PATH", default=None,
-        help=f"registry folder (default: ${REGISTRY_ENV}, else the repository's models/, else ./models)",
+        help=f"registry folder (default: ${ENV_REGISTRY}, else ./models if it is a registry, else the read-only one "
+             "bundled with brandfit)",
     )
     actions = parser.add_subparsers(dest="models_action", metavar="ACTION", title="actions", required=True)
 
@@ -216,6 +218,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = action("export", _cmd_export, "write one version to a .tar.gz archive")
     p.add_argument("ref", metavar="REF")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="archive to write (or a folder)")
+    p = action("bundle", _cmd_bundle, "copy the production version into the registry shipped inside the package "
+               "(run from a source checkout after a promotion, then commit src/brandfit/bundled/)")
+    p.add_argument("--alias", default="production", help="alias to bundle (default: production)")
+    p.add_argument("--to", default=None, metavar="PATH", help="bundled registry folder (default: the package's)")
     p = action("import", _cmd_import, "publish the version inside an exported archive as a new version")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--name", default=None, help="publish under this model name (default: the archive's)")

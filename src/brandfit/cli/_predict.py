@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from brandfit.settings import BACKENDS
+
 import argparse
 import json
 from pathlib import Path
+
+from brandfit.errors import InputError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,8 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--brand-name", default=None, help="name of a custom brand topic given in words")
     p.add_argument("--example", action="append", default=[], help="an example text of the custom brand topic")
     p.add_argument("--model", default="production", help="registry ref (default production)")
-    p.add_argument("--registry", default=None, help="registry root (default: the bundled models/)")
-    p.add_argument("--backend", choices=("torch", "onnx"), default=None, help="embedding backend")
+    p.add_argument("--registry", default=None, help="registry root (default: $BRANDFIT_REGISTRY, else ./models if it is a registry, else the bundled one)")
+    p.add_argument("--backend", choices=BACKENDS, default=None, help="embedding backend")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
     p.set_defaults(func=_predict)
 
@@ -29,7 +33,7 @@ def brand_from_args(topic: str, name: str | None, examples: list[str]):
     if topic in BRAND_TOPICS and name is None and not examples:
         return topic
     if " " not in topic.strip() and name is None and not examples:
-        raise ValueError(f"--brand-topic: unknown topic id {topic!r}; use one of {', '.join(BRAND_TOPICS)} "
+        raise InputError(f"--brand-topic: unknown topic id {topic!r}; use one of {', '.join(BRAND_TOPICS)} "
                          "or describe the brand's topic in words")
     return BrandTopic(name or "custom", topic, tuple(examples))
 
@@ -37,6 +41,7 @@ def brand_from_args(topic: str, name: str | None, examples: list[str]):
 def _predict(args: argparse.Namespace) -> int:
     import sys
 
+    from brandfit.account import Account
     from brandfit.api import predict_relevance
     from brandfit.model import load_model
 
@@ -44,8 +49,9 @@ def _predict(args: argparse.Namespace) -> int:
     try:
         account = json.loads(src)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{args.account}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        raise InputError(f"{args.account}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
     brand = brand_from_args(args.brand_topic, args.brand_name, args.example)
+    account = Account.from_input(account)  # bad input is reported before the model loads
     model = load_model(args.model, registry=args.registry, backend=args.backend)
     rel = predict_relevance(account, brand, model=model)
     if args.json:

@@ -6,8 +6,12 @@ an output or unfinished run in the way, a changed input on ``--resume``.
 
 from __future__ import annotations
 
+from brandfit.settings import BACKENDS
+
 import argparse
 import sys
+
+from brandfit.errors import InputError
 
 __all__ = ["register"]
 
@@ -44,12 +48,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", default="production", metavar="REF",
                    help="registry ref of the model: an alias, name@N or name@latest (default: production)")
     p.add_argument("--registry", default=None, metavar="PATH",
-                   help="model registry folder (default: $BRANDFIT_REGISTRY, else the bundled models/)")
+                   help="model registry folder (default: $BRANDFIT_REGISTRY, else ./models if it is a registry, else the one bundled with brandfit)")
     p.add_argument("--engine", choices=("local", "ray"), default="local",
                    help="local: this process (default); ray: an actor pool on a Ray cluster")
-    p.add_argument("--backend", choices=("torch", "onnx"), default=None,
-                   help="embedding backend (default: $BRANDFIT_BACKEND, else onnx: int8, ~1.8x torch's speed in a job; "
-                        "torch: the sentence-transformers path the model was trained with)")
+    p.add_argument("--backend", choices=BACKENDS, default=None,
+                   help="embedding backend (default: $BRANDFIT_BACKEND, else onnx, as everywhere: int8, ~2x torch's speed; "
+                        "torch: the sentence-transformers path)")
     p.add_argument("--format", choices=("parquet", "jsonl", "csv"), default=None,
                    help="output format (default: from OUTPUT's suffix, else parquet)")
     p.add_argument("--chunk-size", type=_positive, default=512, metavar="N",
@@ -87,7 +91,7 @@ def _tag(args: argparse.Namespace) -> int:
     from brandfit.tagging import tag_files
 
     if args.engine != "ray" and (args.ray_address or args.ray_concurrency):
-        raise ValueError("--ray-address/--ray-concurrency: only apply with --engine ray")
+        raise InputError("--ray-address/--ray-concurrency: only apply with --engine ray")
     from brandfit.cli._predict import brand_from_args
 
     brand = brand_from_args(args.brand_topic, args.brand_name, args.example)

@@ -1,7 +1,14 @@
 """Labeled data: the schema and its checks, the accounts file, splits and the dataset hash."""
 
 from brandfit.data.accounts import load_accounts
-from brandfit.data.labeled import COLUMNS, LabeledSet, Problem, check_records, dataset_hash, load_labeled
+from brandfit.data.labeled import (
+    COLUMNS,
+    LabeledSet,
+    Problem,
+    check_records,
+    dataset_hash,
+    load_labeled,
+)
 from brandfit.data.split import SPLITS, assign_splits
 
 __all__ = [

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from brandfit.data._read import iter_rows, list_input_files
+from brandfit.data.readers import iter_rows, list_input_files
 from brandfit.errors import DataError
 from brandfit.topics import TOPICS
 

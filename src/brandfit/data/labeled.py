@@ -22,7 +22,7 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
-from brandfit.data._read import RawRow, iter_rows, list_input_files
+from brandfit.data.readers import RawRow, iter_rows, list_input_files
 from brandfit.errors import DataError
 from brandfit.topics import TOPICS
 

@@ -20,6 +20,8 @@ from typing import Mapping
 
 import pandas as pd
 
+from brandfit.errors import InputError
+
 __all__ = ["SPLITS", "assign_splits"]
 
 SPLITS = ("train", "validation", "test")
@@ -42,7 +44,7 @@ def assign_splits(
     in it is stratified by its most common text topic.
     """
     if abs(sum(fractions) - 1.0) > 1e-9 or any(f < 0 for f in fractions):
-        raise ValueError(f"fractions: must be three non-negative numbers summing to 1, got {fractions}")
+        raise InputError(f"fractions: must be three non-negative numbers summing to 1, got {fractions}")
     account_topics = dict(account_topics or {})
     acc = frame["account_id"].where(frame["account_id"].notna(), None)
     group = [a if isinstance(a, str) else f"text:{i}" for a, i in zip(acc, frame["id"])]

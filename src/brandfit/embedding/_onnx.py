@@ -1,6 +1,6 @@
 """all-MiniLM-L6-v2 as an int8 ONNX model on onnxruntime + tokenizers: the fast CPU backend, no torch at run time.
 
-The model is exported from the packaged weights once and cached (see :mod:`brandfit.embedding._export`). Its int8
+The model is exported from the packaged weights once and cached (see :mod:`brandfit.embedding.onnx_export`). Its int8
 MatMuls scale each token's activations on their own (:mod:`brandfit.embedding._quantize`), so a text's vector is
 the same, bit for bit, alone or in any batch: a tagging job's scores do not depend on how accounts were chunked,
 distributed or resumed. Texts are tokenised in chunks, sorted by token count and cut into batches padded only
@@ -13,44 +13,24 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Literal, Sequence
 
 import numpy as np
 
 from brandfit._progress import want_progress
+from brandfit.embedding import DIM
+from brandfit.embedding.tokenizing import load_tokenizer, mean_pool
+from brandfit.errors import InputError, InputTypeError, MissingExtraError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["OnnxEmbedder", "load_tokenizer", "mean_pool"]
+__all__ = ["OnnxEmbedder"]
 
-DIM = 384
-MAX_SEQ_LENGTH = 256
 BATCH_SIZE = 32
 CHUNK_SIZE = 4096  # texts tokenised and length-sorted together; bounds the memory held by tokenizer encodings
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-
-
-def load_tokenizer(model_dir: str | Path):
-    """The packaged WordPiece tokenizer, truncating at ``MAX_SEQ_LENGTH`` and not padding (batches pad themselves)."""
-    try:
-        from tokenizers import Tokenizer
-    except ImportError as exc:  # pragma: no cover - dependency missing
-        raise ImportError("the onnx backend needs tokenizers: pip install tokenizers") from exc
-    tok = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
-    tok.no_padding()  # the shipped tokenizer.json pads every text to 128
-    tok.enable_truncation(max_length=MAX_SEQ_LENGTH)
-    return tok
-
-
-def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Mean of the token vectors under ``mask``, L2-normalised: sentence-transformers' Pooling + Normalize."""
-    m = mask.astype(np.float32)
-    summed = np.einsum("btd,bt->bd", hidden, m)
-    vecs = summed / np.maximum(m.sum(axis=1, keepdims=True), 1e-9)
-    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-    return (vecs / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
 
 
 def _usable_cpus() -> int:
@@ -96,16 +76,16 @@ class OnnxEmbedder:
         try:
             import onnxruntime as ort
         except ImportError as exc:  # pragma: no cover - dependency missing
-            raise ImportError("the onnx backend needs onnxruntime: pip install onnxruntime") from exc
-        from brandfit.embedding._export import ensure_model
+            raise MissingExtraError("the onnx backend needs onnxruntime: pip install onnxruntime") from exc
         from brandfit.embedding._torch import packaged_model_dir
+        from brandfit.embedding.onnx_export import ensure_model
 
         if batch_size < 1:
-            raise ValueError(f"batch_size: must be >= 1, got {batch_size}")
+            raise InputError(f"batch_size: must be >= 1, got {batch_size}")
         if num_threads is not None and num_threads < 1:
-            raise ValueError(f"num_threads: must be >= 1 or None, got {num_threads}")
+            raise InputError(f"num_threads: must be >= 1 or None, got {num_threads}")
         if parallel not in ("batches", "ops"):
-            raise ValueError(f"parallel: expected 'batches' or 'ops', got {parallel!r}")
+            raise InputError(f"parallel: expected 'batches' or 'ops', got {parallel!r}")
         model_dir = Path(model_dir) if model_dir is not None else Path(packaged_model_dir())
         status = ensure_model(cache_dir, model_dir=model_dir)
         self.model_path = status.path
@@ -120,7 +100,7 @@ class OnnxEmbedder:
         self._session = ort.InferenceSession(str(self.model_path), options, providers=["CPUExecutionProvider"])
         got = tuple(i.name for i in self._session.get_inputs())
         if sorted(got) != sorted(_INPUTS):
-            raise ValueError(f"{self.model_path}: expected inputs {_INPUTS}, the file has {got}")
+            raise InputError(f"{self.model_path}: expected inputs {_INPUTS}, the file has {got}")
         # "ops": one run at a time, concurrent runs would only fight over the same intra-op threads.
         # "batches": InferenceSession.run is thread-safe; the pool bounds how many run at once.
         self._lock = threading.Lock()
@@ -130,7 +110,7 @@ class OnnxEmbedder:
 
     @property
     def name(self) -> str:
-        return "all-MiniLM-L6-v2/onnx-int8"
+        return "all-MiniLM-L6-v2/onnx"  # the int8 graph; the last part is the backend name
 
     @property
     def dim(self) -> int:
@@ -140,7 +120,7 @@ class OnnxEmbedder:
         texts = list(texts)
         for i, t in enumerate(texts):
             if not isinstance(t, str):
-                raise TypeError(f"texts[{i}]: expected str, got {type(t).__name__}")
+                raise InputTypeError(f"texts[{i}]: expected str, got {type(t).__name__}")
         out = np.empty((len(texts), DIM), dtype=np.float32)
         if not texts:
             return out

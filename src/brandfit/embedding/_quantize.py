@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from brandfit.errors import InputError
+
 __all__ = ["quantize_rowwise"]
 
 QMAX = 127.0
@@ -99,7 +101,7 @@ def quantize_rowwise(src: str | Path, dst: str | Path) -> int:
         ]
         n += 1
     if n == 0:
-        raise ValueError(f"{src}: no MatMul with a constant 2-D weight to quantise")
+        raise InputError(f"{src}: no MatMul with a constant 2-D weight to quantise")
     used = {name for nd in nodes for name in nd.input}
     kept = [init for init in list(graph.initializer) + added if init.name in used]
     del graph.node[:]

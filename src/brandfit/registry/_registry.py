@@ -36,9 +36,14 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from brandfit.errors import IntegrityError, UnknownRefError
-from brandfit.registry._archive import DEFAULT_MAX_BYTES, export_folder, safe_extract
 from brandfit._atomic import atomic_write_json, dump_json, fsync_dir
+from brandfit.errors import (
+    InputError,
+    IntegrityError,
+    LockTimeoutError,
+    UnknownRefError,
+)
+from brandfit.registry._archive import DEFAULT_MAX_BYTES, export_folder, safe_extract
 from brandfit.registry._manifest import (
     FORMAT_VERSION,
     MANIFEST,
@@ -47,7 +52,12 @@ from brandfit.registry._manifest import (
     read_json_file,
     verify_folder,
 )
-from brandfit.registry._names import MAX_VERSION, parse_ref, validate_name, validate_relpath
+from brandfit.registry._names import (
+    MAX_VERSION,
+    parse_ref,
+    validate_name,
+    validate_relpath,
+)
 
 __all__ = ["ModelRegistry", "ModelVersion"]
 
@@ -121,14 +131,14 @@ def _jsonable(value: Any, where: str) -> Any:
         out = {}
         for key, item in value.items():
             if not isinstance(key, str):
-                raise ValueError(f"metadata {where} has a non-string key {key!r}; JSON keys must be strings")
+                raise InputError(f"metadata {where} has a non-string key {key!r}; JSON keys must be strings")
             out[key] = _jsonable(item, f"{where}[{key!r}]")
         return out
     if isinstance(value, (list, tuple)):
         return [_jsonable(item, f"{where}[{i}]") for i, item in enumerate(value)]
     if type(value).__module__ == "numpy" and hasattr(value, "tolist"):  # numpy scalar or array, without importing it
         return _jsonable(value.tolist(), where)
-    raise ValueError(
+    raise InputError(
         f"metadata {where} is a {type(value).__name__}, which JSON cannot hold; pass str, int, float, bool, "
         "None, lists or dicts"
     )
@@ -204,7 +214,7 @@ def _copy_and_hash(src: Path, dst: Path) -> str:
     fd = os.open(src, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
     with os.fdopen(fd, "rb") as reader:
         if not stat.S_ISREG(os.fstat(reader.fileno()).st_mode):
-            raise ValueError(f"{src} is not a regular file; a model holds regular files only")
+            raise InputError(f"{src} is not a regular file; a model holds regular files only")
         with open(dst, "xb") as writer:
             while chunk := reader.read(1024 * 1024):
                 digest.update(chunk)
@@ -217,7 +227,7 @@ def _copy_and_hash(src: Path, dst: Path) -> str:
 def _collect_source(source: Path) -> dict[str, Path]:
     """Every file under ``source`` as ``{relpath: path}``; links, special files and odd names are refused."""
     if not _is_dir(source):
-        raise NotADirectoryError(f"{source}: the model source must be an existing folder (not a link to one)")
+        raise NotAFolderError(f"{source}: the model source must be an existing folder (not a link to one)")
     files: dict[str, Path] = {}
     for dirpath, dirnames, filenames in os.walk(source, followlinks=False):
         for entry in sorted(dirnames + filenames):
@@ -225,16 +235,16 @@ def _collect_source(source: Path) -> dict[str, Path]:
             relpath = path.relative_to(source).as_posix()
             mode = os.lstat(path).st_mode
             if stat.S_ISLNK(mode):
-                raise ValueError(f"{path} is a symbolic link; copy the file itself into the model folder")
+                raise InputError(f"{path} is a symbolic link; copy the file itself into the model folder")
             if stat.S_ISDIR(mode):
                 continue
             if not stat.S_ISREG(mode):
-                raise ValueError(f"{path} is not a regular file (device, FIFO or socket)")
+                raise InputError(f"{path} is not a regular file (device, FIFO or socket)")
             validate_relpath(relpath)
             files[relpath] = path
     for reserved in (MANIFEST, METADATA):
         if reserved in files:
-            raise ValueError(f"{source / reserved}: {reserved} is written by the registry; remove it from the source")
+            raise InputError(f"{source / reserved}: {reserved} is written by the registry; remove it from the source")
     return files
 
 
@@ -283,7 +293,7 @@ class ModelRegistry:
         try:
             lock.acquire()
         except Timeout:
-            raise TimeoutError(
+            raise LockTimeoutError(
                 f"the registry {self.root} stayed locked by another writer for {self.lock_timeout:g} s "
                 f"({self.root / LOCK_FILE}); try again when it finishes"
             ) from None
@@ -346,13 +356,13 @@ class ModelRegistry:
         try:
             validate_name(name)
             if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= MAX_VERSION:
-                raise ValueError(f"bad version {version!r}")
+                raise InputError(f"bad version {version!r}")
             if not isinstance(history, builtins.list):
-                raise ValueError("history is not a list")
+                raise InputError("history is not a list")
             for item in history:
                 parsed = parse_ref(item)
                 if parsed.name is None or parsed.version is None:
-                    raise ValueError(f"history entry {item!r} is not name@version")
+                    raise InputError(f"history entry {item!r} is not name@version")
         except ValueError as exc:
             raise IntegrityError(f"{path}: the alias file is malformed ({exc})") from None
         return data
@@ -459,24 +469,30 @@ class ModelRegistry:
 
     def verify(self, ref: str) -> None:
         """Re-hash every file of ``ref`` against its manifest; ``IntegrityError`` naming the file on mismatch."""
+        self.read_verified(ref)
+
+    def read_verified(self, ref: str, names: Sequence[str] = ()) -> tuple[ModelVersion, dict[str, bytes]]:
+        """Verify ``ref`` as :meth:`verify` does and return the bytes of the files in ``names``, read once: what
+        was hashed is what the caller loads."""
         mv = self.resolve_version(ref)
-        verify_folder(mv.path)
+        kept = verify_folder(mv.path, keep=tuple(names))
         meta = mv.metadata
         if meta.get("name") != mv.name or meta.get("version") != mv.version:
             raise IntegrityError(
                 f"{mv.path / METADATA}: says {meta.get('name')}@{meta.get('version')} but lives in {mv.ref}; "
                 "move versions between registries with export/import, not by copying folders"
             )
+        return mv, kept
 
     # --------------------------------------------------------------------------------------------- writing
 
     def _check_namespace(self, name: str | None, aliases: Sequence[str]) -> None:
         """Model names and aliases share one namespace, so a bare ref can never mean two things."""
         if name is not None and self._read_alias(name) is not None:
-            raise ValueError(f"{name!r} is already an alias; model names and aliases must differ")
+            raise InputError(f"{name!r} is already an alias; model names and aliases must differ")
         for alias in aliases:
             if alias == name or _is_dir(self.root / alias):
-                raise ValueError(f"{alias!r} is a model name; model names and aliases must differ")
+                raise InputError(f"{alias!r} is a model name; model names and aliases must differ")
 
     def _allocate_version(self, name: str) -> int:
         """The next version number of ``name``, recorded before use so it is never handed out twice."""
@@ -493,7 +509,7 @@ class ModelRegistry:
                 raise IntegrityError(f"{counter}: the version counter is malformed; fix or delete it")
         version = max([recorded, *(v + 1 for v in self._versions(name))])
         if version > MAX_VERSION:
-            raise ValueError(f"model {name!r} ran out of version numbers")
+            raise InputError(f"model {name!r} ran out of version numbers")
         atomic_write_json(counter, {"format_version": FORMAT_VERSION, "next": version + 1})
         return version
 
@@ -516,15 +532,15 @@ class ModelRegistry:
         name = validate_name(name)
         aliases = list(dict.fromkeys(validate_name(alias, kind="alias") for alias in aliases))
         if not isinstance(metadata, Mapping):
-            raise ValueError(f"metadata must be a dict, got {type(metadata).__name__}")
+            raise InputError(f"metadata must be a dict, got {type(metadata).__name__}")
         meta = _jsonable(dict(metadata), "")
         source = Path(source)
         if _is_dir(source) and self.root.resolve().is_relative_to(source.resolve()):
-            raise ValueError(f"the registry {self.root} is inside the source folder {source}; publish a model folder")
+            raise InputError(f"the registry {self.root} is inside the source folder {source}; publish a model folder")
         files = _collect_source(source)
         if CARD in files:
             if card is not None:
-                raise ValueError(f"{source / CARD} exists and card= was given too; pass only one")
+                raise InputError(f"{source / CARD} exists and card= was given too; pass only one")
             card = files.pop(CARD).read_text(encoding="utf-8")
         self._check_namespace(name, aliases)  # fail fast; checked again under the lock
         meta.setdefault("created_at", _now())
@@ -637,7 +653,7 @@ class ModelRegistry:
             if pointing:
                 which = f"alias {pointing[0]!r} points" if len(pointing) == 1 else (
                     f"aliases {', '.join(map(repr, pointing))} point")
-                raise ValueError(
+                raise InputError(
                     f"refusing to delete {mv.ref}: {which} to it; "
                     f"point it elsewhere first (brandfit models alias {pointing[0]} REF)"
                 )
@@ -652,7 +668,7 @@ class ModelRegistry:
         among the newest ``keep`` of its model.
         """
         if not isinstance(keep, int) or keep < 0:
-            raise ValueError(f"keep must be a non-negative integer, got {keep!r}")
+            raise InputError(f"keep must be a non-negative integer, got {keep!r}")
         removed: builtins.list[Path] = []
         with nullcontext() if dry_run else self._locked():
             removed += self._gc_scratch(dry_run)

@@ -16,36 +16,34 @@ See ``docs/tagging.md``.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from brandfit.account import BrandTopic, parse_brand_topic
-from brandfit.data._read import list_input_files
-from brandfit.model import HEADS_FILE, MODEL_FILE, RelevanceModel, default_registry_root, load_model
+from brandfit.data.readers import list_input_files
+from brandfit.errors import InputError
+from brandfit.model import RelevanceModel, load_model
+from brandfit.pipeline import Pipeline
+from brandfit.settings import DEFAULT_MODEL_REF
 from brandfit.tagging._checkpoint import Checkpoint, fingerprint
 from brandfit.tagging._input import AccountReader, ErrorLog
 from brandfit.tagging._local import Progress, chunked, run_local
-from brandfit.tagging._output import FORMATS, TopAccounts, move_into_place, resolve_format, write_final
+from brandfit.tagging._output import (
+    FORMATS,
+    TopAccounts,
+    move_into_place,
+    resolve_format,
+    write_final,
+)
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["tag_files", "TagSummary", "ENGINES", "FORMATS", "DEFAULT_BACKEND", "DEFAULT_CHUNK_SIZE",
-           "errors_path_for"]
+__all__ = ["tag_files", "TagSummary", "ENGINES", "FORMATS", "DEFAULT_CHUNK_SIZE", "errors_path_for"]
 
 ENGINES = ("local", "ray")
 DEFAULT_CHUNK_SIZE = 512
-DEFAULT_BACKEND = "onnx"
-"""Batch tagging embeds with the int8 onnx backend unless told otherwise (``backend="torch"``, ``--backend torch``
-or ``$BRANDFIT_BACKEND``): faster than torch on the same CPUs with half the memory, and, since its int8 graph
-quantises every token on its own, scores that do not depend on chunking, engine or resumes (docs/onnx.md)."""
-
-
-def resolve_backend(backend: str | None) -> str:
-    """``backend``, else ``$BRANDFIT_BACKEND``, else :data:`DEFAULT_BACKEND`."""
-    return backend or os.environ.get("BRANDFIT_BACKEND") or DEFAULT_BACKEND
 
 
 def errors_path_for(output: str | Path) -> Path:
@@ -96,14 +94,65 @@ def _brand_setting(brand: str | BrandTopic) -> str | dict[str, Any]:
     return {"name": brand.name, "description": brand.description, "examples": list(brand.examples)}
 
 
-def _model_files(model: RelevanceModel, registry: str | Path | None) -> dict[str, bytes]:
-    """The files of a published model version, for Ray workers that cannot see the registry."""
-    from brandfit.registry import ModelRegistry
+def _check_paths(input: Path, output: Path, files: list[Path]) -> None:
+    """The output can never be the input: not one of the input files, not inside the input folder."""
+    out = output.resolve()
+    errors_out = errors_path_for(output).resolve()
+    for f in files:
+        if f.resolve() in (out, errors_out):
+            raise InputError(f"{output}: the output would overwrite the input file {f}; write it elsewhere")
+    if input.is_dir():
+        root = input.resolve()
+        if out.parent == root or root in out.parents:
+            raise InputError(f"{output}: the output would land in the input folder {input} and be read as input by "
+                             "the next run; write it elsewhere")
 
-    if "@" not in model.version:
-        raise ValueError(f"model: the Ray engine needs a published model (a registry ref), got {model.version!r}")
-    folder = ModelRegistry(registry if registry is not None else default_registry_root()).resolve(model.version)
-    return {name: (folder / name).read_bytes() for name in (MODEL_FILE, HEADS_FILE)}
+
+def _check_args(engine: str, chunk_size: int, ray_concurrency: int | None, top: int) -> None:
+    if engine not in ENGINES:
+        raise InputError(f"engine: unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    for name, value, low in (("chunk_size", chunk_size, 1), ("top", top, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise InputError(f"{name}: must be an integer >= {low}, got {value!r}")
+    if ray_concurrency is not None and (isinstance(ray_concurrency, bool) or not isinstance(ray_concurrency, int)
+                                        or ray_concurrency < 1):
+        raise InputError(f"ray_concurrency: must be a positive integer, got {ray_concurrency!r}")
+
+
+def _prepare_model(model: str | RelevanceModel, registry: str | Path | None, backend: str | None) -> RelevanceModel:
+    m = model if isinstance(model, RelevanceModel) else load_model(model, registry, backend=backend)
+    if isinstance(model, RelevanceModel) and backend is not None and backend != model.backend:
+        m = model.with_backend(backend)
+    if m.backend == "onnx" and not m.embedder_loaded:
+        from brandfit.embedding.onnx_export import ensure_model
+
+        ensure_model()  # export once here (first use on this machine), not in every worker at the same time
+    return m
+
+
+def _run(files: list[Path], ckpt: Checkpoint, model: RelevanceModel, brand: str | BrandTopic, *, engine: str,
+         chunk_size: int, already: int, show_progress_bar: bool | None, ray_address: str | None,
+         ray_concurrency: int | None) -> tuple[int, int]:
+    """Read, tag and checkpoint every chunk; returns (number of chunks, rows set aside)."""
+    progress = Progress(show_progress_bar=show_progress_bar, already_done=already)
+    scratch = ckpt.reset_scratch()
+    with open(ckpt.errors_path, "w", encoding="utf-8") as efh:
+        errors = ErrorLog(efh)
+        reader = AccountReader(files, scratch=scratch, errors=errors)
+        try:
+            chunks = chunked(reader, chunk_size)
+            if engine == "local":
+                n_chunks = run_local(chunks, ckpt, pipeline=Pipeline(model), brand=brand, errors=errors,
+                                     progress=progress)
+            else:
+                from brandfit.tagging._ray import run_ray
+
+                n_chunks = run_ray(chunks, ckpt, model=model, brand=brand, errors=errors, progress=progress,
+                                   address=ray_address, concurrency=ray_concurrency)
+        finally:
+            reader.close()
+            progress.close()
+        return n_chunks, errors.count
 
 
 def tag_files(
@@ -111,7 +160,7 @@ def tag_files(
     output: str | Path,
     brand_topic: str | BrandTopic,
     *,
-    model: str | RelevanceModel = "production",
+    model: str | RelevanceModel = DEFAULT_MODEL_REF,
     registry: str | Path | None = None,
     backend: str | None = None,
     engine: str = "local",
@@ -126,8 +175,8 @@ def tag_files(
 ) -> TagSummary:
     """Tag every account in ``input`` (a JSONL/CSV/Parquet file or a folder of them) for ``brand_topic``.
 
-    ``model`` is a registry ref (loaded with ``backend``, default :data:`DEFAULT_BACKEND`, i.e. onnx) or a loaded
-    :class:`~brandfit.RelevanceModel`, which keeps its own backend.
+    ``model`` is a registry ref or a loaded :class:`~brandfit.RelevanceModel`; ``backend`` defaults to
+    :func:`brandfit.settings.resolve_backend`, the same as every other entry point.
 
     Writes ``output`` (``format`` ``parquet``/``jsonl``/``csv``, default from the suffix, else Parquet) and
     ``OUTPUT.errors.jsonl``, both only once the whole job is done. Raises ``ValueError`` when the output or
@@ -136,58 +185,30 @@ def tag_files(
     ``top`` best accounts (see :attr:`TagSummary.top`).
     """
     t0 = time.perf_counter()
-    if engine not in ENGINES:
-        raise ValueError(f"engine: unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        raise ValueError(f"chunk_size: must be a positive integer, got {chunk_size!r}")
-    if ray_concurrency is not None and (not isinstance(ray_concurrency, int) or ray_concurrency < 1):
-        raise ValueError(f"ray_concurrency: must be a positive integer, got {ray_concurrency!r}")
-    output = Path(output)
+    _check_args(engine, chunk_size, ray_concurrency, top)
+    input, output = Path(input), Path(output)
     fmt = resolve_format(format, output)
     files = list_input_files(input)
-    if Path(input).is_dir() and output.parent.resolve() == Path(input).resolve():
-        raise ValueError(f"{output}: the output would land in the input folder {input} and be read as input by "
-                         "the next run; write it elsewhere")
+    _check_paths(input, output, files)
     brand = parse_brand_topic(brand_topic)
     if engine == "ray":
         from brandfit.tagging._ray import import_ray
 
         import_ray()  # fail before any work if the extra is missing
-    m = model if isinstance(model, RelevanceModel) else load_model(model, registry, backend=resolve_backend(backend))
-    if m.backend == "onnx":
-        from brandfit.embedding._export import ensure_model
-
-        ensure_model()  # export once here (first use on this machine), not in every worker at the same time
+    m = _prepare_model(model, registry, backend)
     settings = {"brand_topic": _brand_setting(brand), "model_version": m.version, "backend": m.backend,
                 "chunk_size": chunk_size}
     ckpt = Checkpoint.open(output, settings=settings, inputs=[fingerprint(f) for f in files],
                            resume=resume, overwrite=overwrite)
     try:
         already = ckpt.accounts_done
-        progress = Progress(show_progress_bar=show_progress_bar, already_done=already)
-        scratch = ckpt.reset_scratch()
-        with open(ckpt.errors_path, "w", encoding="utf-8") as efh:
-            errors = ErrorLog(efh)
-            reader = AccountReader(files, scratch=scratch, errors=errors)
-            try:
-                chunks = chunked(reader, chunk_size)
-                if engine == "local":
-                    n_chunks = run_local(chunks, ckpt, model=m, brand=brand, errors=errors, progress=progress)
-                else:
-                    from brandfit.tagging._ray import run_ray
-
-                    n_chunks = run_ray(chunks, ckpt, model_files=_model_files(m, registry), model_version=m.version,
-                                       backend=m.backend, brand=brand, errors=errors, progress=progress,
-                                       address=ray_address, concurrency=ray_concurrency)
-            finally:
-                reader.close()
-                progress.close()
-            n_errors = errors.count
-        parts = ckpt.completed_parts(n_chunks)
+        n_chunks, n_errors = _run(files, ckpt, m, brand, engine=engine, chunk_size=chunk_size, already=already,
+                                  show_progress_bar=show_progress_bar, ray_address=ray_address,
+                                  ray_concurrency=ray_concurrency)
         errors_path = errors_path_for(output)
         move_into_place(ckpt.errors_path, errors_path)
         best = TopAccounts(top)
-        n_rows = write_final(parts, output, fmt, on_table=best)
+        n_rows = write_final(ckpt.completed_parts(n_chunks), output, fmt, on_table=best)
         ckpt.remove()
     finally:
         ckpt.close()

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from brandfit._atomic import atomic_path
+from brandfit.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def _lock(folder: Path) -> int | None:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
-        raise ValueError(f"{folder}: another brandfit tag job is writing this output right now") from None
+        raise InputError(f"{folder}: another brandfit tag job is writing this output right now") from None
     return fd
 
 
@@ -108,7 +109,7 @@ class Checkpoint:
         """
         folder = parts_dir_for(output)
         if folder.exists() and not folder.is_dir():
-            raise ValueError(f"{folder}: exists and is not a folder; remove it")
+            raise InputError(f"{folder}: exists and is not a folder; remove it")
         if folder.is_dir():
             lock_fd = _lock(folder)
             try:
@@ -117,7 +118,7 @@ class Checkpoint:
                     logger.info("resuming run %s: %d chunk(s) already done", state["run_id"], len(state["completed"]))
                     return cls(folder, state, lock_fd)
                 if not overwrite:
-                    raise ValueError(
+                    raise InputError(
                         f"{folder}: an earlier run of this job did not finish; pass --resume to continue it "
                         "or --overwrite to start over"
                     )
@@ -131,12 +132,12 @@ class Checkpoint:
                 os.close(lock_fd)
         if output.exists() and not overwrite:
             hint = " and there is no unfinished run to resume" if resume else ""
-            raise ValueError(f"{output}: already exists{hint}; pass --overwrite to replace it")
+            raise InputError(f"{output}: already exists{hint}; pass --overwrite to replace it")
         output.parent.mkdir(parents=True, exist_ok=True)
         try:
             folder.mkdir()
         except FileExistsError:
-            raise ValueError(f"{folder}: another brandfit tag job just started on this output") from None
+            raise InputError(f"{folder}: another brandfit tag job just started on this output") from None
         lock_fd = _lock(folder)
         state = {
             "format": STATE_FORMAT,
@@ -156,20 +157,20 @@ class Checkpoint:
         try:
             state = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise ValueError(f"{path}: missing, so {folder} cannot be resumed; pass --overwrite to start over") from None
+            raise InputError(f"{path}: missing, so {folder} cannot be resumed; pass --overwrite to start over") from None
         except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}: not valid JSON ({exc.msg}); pass --overwrite to start over") from None
+            raise InputError(f"{path}: not valid JSON ({exc.msg}); pass --overwrite to start over") from None
         if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
-            raise ValueError(f"{path}: unknown checkpoint format; pass --overwrite to start over")
+            raise InputError(f"{path}: unknown checkpoint format; pass --overwrite to start over")
         old = state.get("settings", {})
         diffs = [f"{k}: {old.get(k)!r} then, {v!r} now" for k, v in settings.items() if old.get(k) != v]
         if diffs:
-            raise ValueError(
+            raise InputError(
                 f"--resume: the unfinished run in {folder} used other settings ({'; '.join(diffs)}); "
                 "rerun with the same settings, or pass --overwrite to start over"
             )
         if state.get("inputs") != [dict(f) for f in inputs]:
-            raise ValueError(
+            raise InputError(
                 f"--resume: {_describe_change(state.get('inputs', []), inputs)}; the checkpoint in {folder} "
                 "no longer matches the input. Pass --overwrite to start over"
             )
@@ -220,7 +221,7 @@ class Checkpoint:
                 raise RuntimeError(f"chunk {k} was not tagged; this is a bug, please report it")
             p = self.part_path(k)
             if not p.is_file():
-                raise ValueError(f"{p}: checkpoint part missing; pass --overwrite to start over")
+                raise InputError(f"{p}: checkpoint part missing; pass --overwrite to start over")
             parts.append(p)
         return parts
 

@@ -30,12 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping, TextIO
 
-from brandfit.account import Account
-from brandfit.data._read import RawRow, iter_rows
+from brandfit.account import Account, parse_count
+from brandfit.data.readers import RawRow, iter_rows
+from brandfit.errors import InputError, InputTypeError, RowError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ACCOUNT_COLUMNS", "TEXT_COLUMNS", "Item", "ErrorLog", "AccountReader", "detect_shape", "account_to_mapping"]
+__all__ = ["ACCOUNT_COLUMNS", "TEXT_COLUMNS", "Item", "ErrorLog", "AccountReader", "detect_shape"]
 
 ACCOUNT_COLUMNS = ("account_id", "bio", "posts", "handle", "followers")
 TEXT_COLUMNS = ("account_id", "kind", "text", "likes", "comments", "posted_at", "followers", "handle")
@@ -51,10 +52,6 @@ class Item:
     account: Account
     source_file: str
     source_line: int
-
-
-class RowError(ValueError):
-    """A row that cannot be tagged; the message is the reason written to the errors file."""
 
 
 class ErrorLog:
@@ -85,18 +82,6 @@ def detect_shape(path: Path) -> str | None:
     return None
 
 
-def account_to_mapping(acc: Account) -> dict[str, Any]:
-    """The JSON-safe mapping :meth:`Account.from_input` reads back into an equal account."""
-    return {
-        "account_id": acc.account_id,
-        "handle": acc.handle,
-        "followers": acc.followers,
-        "bio": acc.bio,
-        "posts": [{"text": p.text, "likes": p.likes, "comments": p.comments, "posted_at": p.posted_at}
-                  for p in acc.posts],
-    }
-
-
 # --- value checks -------------------------------------------------------------------------------
 def _is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
@@ -122,11 +107,13 @@ def _loose_id(values: Mapping[str, Any] | None) -> str | None:
 
 
 def _count(value: Any, field: str, from_text: bool) -> int | None:
-    """A non-negative count; CSV cells arrive as text and are parsed here."""
-    if _is_missing(value):
-        return None
+    """A count as :func:`brandfit.account.parse_count` takes it; CSV cells arrive as text and are parsed here."""
     if from_text and isinstance(value, str):
         s = value.strip()
+        if not s:
+            return None
+        if len(s) > 40:
+            raise RowError(f"{field}: expected a number, got {len(s)} characters")
         try:
             value = int(s)
         except ValueError:
@@ -134,11 +121,10 @@ def _count(value: Any, field: str, from_text: bool) -> int | None:
                 value = float(s)
             except ValueError:
                 raise RowError(f"{field}: expected a number, got {value!r}") from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not math.isfinite(value)):
-        raise RowError(f"{field}: expected a number, got {type(value).__name__} {value!r}")
-    if value < 0:
-        raise RowError(f"{field}: must be >= 0, got {value}")
-    return int(value)
+    try:
+        return parse_count(value, field)
+    except (InputError, InputTypeError) as exc:
+        raise RowError(str(exc)) from None
 
 
 def _optional_str(value: Any, field: str) -> str | None:

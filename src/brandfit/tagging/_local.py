@@ -7,25 +7,22 @@ progress report (a tqdm bar with accounts/s for a person at a terminal, INFO log
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import time
 from typing import Any, Iterable, Iterator, Sequence
 
 from brandfit.account import BrandTopic
-from brandfit.api import predict_relevance_batch
-from brandfit.model import RelevanceModel
+from brandfit.errors import InputError
+from brandfit.pipeline import Pipeline
 from brandfit.tagging._checkpoint import Checkpoint
 from brandfit.tagging._input import ErrorLog, Item
 from brandfit.tagging._output import relevance_table, write_part
 
 logger = logging.getLogger("brandfit.tagging")
 
-__all__ = ["Progress", "chunked", "check_skipped", "score_items", "run_local", "TEST_DELAY_ENV"]
+__all__ = ["Progress", "chunked", "check_skipped", "score_items", "run_local"]
 
 LOG_EVERY_S = 10.0
-TEST_DELAY_ENV = "BRANDFIT_TAG_TEST_CHUNK_DELAY"
-"""Seconds to sleep after each checkpointed chunk. Read only so the test suite can kill a job mid-run."""
 
 
 def chunked(items: Iterable[Item], size: int) -> Iterator[tuple[int, list[Item]]]:
@@ -79,45 +76,37 @@ class Progress:
 def check_skipped(ckpt: Checkpoint, chunk_id: int, items: Sequence[Item]) -> None:
     """A chunk done in an earlier run must hold as many accounts now as it did then."""
     if ckpt.done_count(chunk_id) != len(items):
-        raise ValueError(
+        raise InputError(
             f"--resume: chunk {chunk_id} held {ckpt.done_count(chunk_id)} accounts in the unfinished run and "
             f"{len(items)} now, so the input is not the same; pass --overwrite to start over"
         )
 
 
-def score_items(items: Sequence[Item], brand: str | BrandTopic, model: RelevanceModel, run_id: str) -> Any:
+def score_items(items: Sequence[Item], brand: str | BrandTopic, pipeline: Pipeline, run_id: str) -> Any:
     """Tag ``items`` in one batch; returns a table in :data:`brandfit.tagging._output.SCHEMA`."""
-    df = predict_relevance_batch([it.account for it in items], brand, model=model, show_progress_bar=False)
-    records = df.to_dict("records")
-    for rec, it in zip(records, items):
-        if rec.get("account_id") != it.account.account_id:  # predict_relevance_batch keeps input order
-            raise RuntimeError(f"predict_relevance_batch returned {rec.get('account_id')!r} for "
-                               f"{it.account.account_id!r}: rows out of order; this is a bug, please report it")
-    return relevance_table(records, run_id=run_id, sources=[(it.source_file, it.source_line) for it in items])
+    results = pipeline.score([it.account for it in items], brand, show_progress_bar=False)
+    return relevance_table(results, run_id=run_id, sources=[(it.source_file, it.source_line) for it in items])
 
 
 def run_local(
     chunks: Iterable[tuple[int, list[Item]]],
     ckpt: Checkpoint,
     *,
-    model: RelevanceModel,
+    pipeline: Pipeline,
     brand: str | BrandTopic,
     errors: ErrorLog,
     progress: Progress,
 ) -> int:
     """Tag every chunk not yet in the checkpoint; returns the number of chunks in the stream."""
-    delay = float(os.environ.get(TEST_DELAY_ENV) or 0)
     n_chunks = 0
     for k, items in chunks:
         n_chunks = k + 1
         if ckpt.is_done(k):
             check_skipped(ckpt, k, items)
             continue
-        table = score_items(items, brand, model, ckpt.run_id)
+        table = score_items(items, brand, pipeline, ckpt.run_id)
         write_part(ckpt.part_path(k), table)
         ckpt.mark_done(k, len(items))
         errors.flush()
         progress.update(len(items), set_aside=errors.count)
-        if delay:
-            time.sleep(delay)
     return n_chunks

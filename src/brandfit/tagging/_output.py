@@ -14,7 +14,6 @@ import csv
 import heapq
 import io
 import json
-import math
 import os
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -22,7 +21,9 @@ from typing import Any, Callable, Sequence
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from brandfit._atomic import atomic_path, fsync_dir
+from brandfit._atomic import atomic_path, fsync_dir, fsync_file
+from brandfit.errors import InputError
+from brandfit.scoring import Relevance
 from brandfit.topics import TOPICS
 
 __all__ = ["FORMATS", "SCHEMA", "COLUMNS", "TopAccounts", "resolve_format", "relevance_table", "write_part",
@@ -40,6 +41,7 @@ SCHEMA = pa.schema(
         ("score", pa.float64()),
         ("rank_score", pa.float64()),
         ("primary_topic", pa.string()),
+        ("confidence", pa.float64()),
         *[(f"p_{t}", pa.float64()) for t in TOPICS],
         ("consistency", pa.float64()),
         ("promo_ratio", pa.float64()),
@@ -59,75 +61,40 @@ SCHEMA = pa.schema(
 )
 """Columns of every part and of Parquet/CSV output, in order."""
 COLUMNS = tuple(SCHEMA.names)
+_PLAIN_COLUMNS = ("account_id", "handle", "followers", "brand_topic", "score", "primary_topic", "confidence",
+                  "consistency", "promo_ratio", "too_promotional", "undisclosed_promo", "tier", "engagement_rate",
+                  "n_posts", "model_version")
 
 
 def resolve_format(fmt: str | None, output: Path) -> str:
     """``fmt`` if given, else from the output's suffix (``.parquet``, ``.jsonl``/``.json``, ``.csv``), else Parquet."""
     if fmt is not None:
         if fmt not in FORMATS:
-            raise ValueError(f"format: unknown output format {fmt!r}; expected one of {', '.join(FORMATS)}")
+            raise InputError(f"format: unknown output format {fmt!r}; expected one of {', '.join(FORMATS)}")
         return fmt
     suffix = output.suffix.lower()
     return {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv"}.get(suffix, "parquet")
 
 
-def _none(value: Any) -> Any:
-    """pandas turns a missing number into NaN; the output wants a real null."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value
-
-
-def _int(value: Any) -> int | None:
-    value = _none(value)
-    return None if value is None else int(value)
-
-
 def _dumps(value: Any) -> str:
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    return json.dumps(value, ensure_ascii=False, sort_keys=False, default=_jsonable)
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
 
-def _jsonable(value: Any) -> Any:
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def relevance_table(records: Sequence[dict[str, Any]], *, run_id: str, sources: Sequence[tuple[str, int]]) -> pa.Table:
-    """Rows of :func:`brandfit.predict_relevance_batch` (as dicts) -> a table in :data:`SCHEMA`.
-
-    ``sources`` holds each row's ``(source_file, source_line)``.
-    """
-    if len(records) != len(sources):
-        raise ValueError(f"records: {len(records)} rows for {len(sources)} sources")
+def relevance_table(results: Sequence[Relevance], *, run_id: str, sources: Sequence[tuple[str, int]]) -> pa.Table:
+    """:class:`~brandfit.scoring.Relevance` results -> a table in :data:`SCHEMA` (straight to Arrow: no DataFrame,
+    no NaN to undo). ``sources`` holds each row's ``(source_file, source_line)``."""
+    if len(results) != len(sources):
+        raise InputError(f"results: {len(results)} rows for {len(sources)} sources")
     cols: dict[str, list[Any]] = {name: [] for name in COLUMNS}
-    for rec, (src, line) in zip(records, sources):
-        probs = rec["topic_probs"]
-        cols["account_id"].append(_none(rec.get("account_id")))
-        cols["handle"].append(_none(rec.get("handle")))
-        cols["followers"].append(_int(rec.get("followers")))
-        cols["brand_topic"].append(rec["brand_topic"])
-        cols["score"].append(float(rec["score"]))
-        cols["rank_score"].append(float(rec["score"]) * (1.0 - float(rec["promo_ratio"])))
-        cols["primary_topic"].append(_none(rec.get("primary_topic")))
+    for r, (src, line) in zip(results, sources):
+        for name in _PLAIN_COLUMNS:
+            cols[name].append(getattr(r, name))
+        cols["rank_score"].append(r.rank_score)
         for t in TOPICS:
-            cols[f"p_{t}"].append(float(probs[t]))
-        cols["consistency"].append(float(rec["consistency"]))
-        cols["promo_ratio"].append(float(rec["promo_ratio"]))
-        cols["too_promotional"].append(bool(rec["too_promotional"]))
-        cols["undisclosed_promo"].append(int(rec["undisclosed_promo"]))
-        cols["tier"].append(_none(rec.get("tier")))
-        er = _none(rec.get("engagement_rate"))
-        cols["engagement_rate"].append(None if er is None else float(er))
-        cols["n_posts"].append(int(rec["n_posts"]))
-        for name in JSON_COLUMNS:
-            value = rec.get(name)
-            cols[name].append(_dumps(list(value) if name != "promo_cues" else dict(value or {})))
-        cols["model_version"].append(rec["model_version"])
+            cols[f"p_{t}"].append(r.topic_probs[t])
+        cols["evidence"].append(_dumps([e.to_dict() for e in r.evidence]))
+        cols["reasons"].append(_dumps(list(r.reasons)))
+        cols["promo_cues"].append(_dumps(dict(r.promo_cues)))
         cols["run_id"].append(run_id)
         cols["source_file"].append(src)
         cols["source_line"].append(int(line))
@@ -228,7 +195,6 @@ class TopAccounts:
 
 def move_into_place(src: Path, target: Path) -> None:
     """fsync ``src`` and rename it over ``target`` (same filesystem), atomically."""
-    with open(src, "rb+") as fh:
-        os.fsync(fh.fileno())
+    fsync_file(src)
     os.replace(src, target)
     fsync_dir(target.parent)

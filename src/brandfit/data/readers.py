@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from brandfit.errors import InputError, MissingFileError
+
 __all__ = ["RawRow", "SUFFIXES", "iter_rows", "list_input_files"]
 
 SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")
@@ -31,14 +33,14 @@ def list_input_files(path: str | Path) -> list[Path]:
     """The readable data files at ``path``: the file itself, or the files in a folder (sorted, not recursive)."""
     p = Path(path)
     if not p.exists():
-        raise FileNotFoundError(f"{p}: no such file or folder")
+        raise MissingFileError(f"{p}: no such file or folder")
     if p.is_dir():
         files = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in SUFFIXES)
         if not files:
-            raise ValueError(f"{p}: folder holds no {', '.join(SUFFIXES)} files")
+            raise InputError(f"{p}: folder holds no {', '.join(SUFFIXES)} files")
         return files
     if p.suffix.lower() not in SUFFIXES:
-        raise ValueError(f"{p}: unsupported file type {p.suffix!r}; expected one of {', '.join(SUFFIXES)}")
+        raise InputError(f"{p}: unsupported file type {p.suffix!r}; expected one of {', '.join(SUFFIXES)}")
     return [p]
 
 
@@ -53,7 +55,7 @@ def iter_rows(path: str | Path) -> Iterator[RawRow]:
     elif suffix == ".parquet":
         yield from _iter_parquet(p)
     else:
-        raise ValueError(f"{p}: unsupported file type {suffix!r}; expected one of {', '.join(SUFFIXES)}")
+        raise InputError(f"{p}: unsupported file type {suffix!r}; expected one of {', '.join(SUFFIXES)}")
 
 
 def _iter_jsonl(p: Path) -> Iterator[RawRow]:

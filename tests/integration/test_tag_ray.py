@@ -18,7 +18,7 @@ pytest.importorskip("ray.data", reason="needs the optional extra: pip install 'b
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PROBS = [f"p_{t}" for t in TOPICS]
 
 

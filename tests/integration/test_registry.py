@@ -92,7 +92,7 @@ def test_git_commit_recorded_only_inside_a_repository(tmp_path: Path, src: Path,
     monkeypatch.chdir(tmp_path)
     mv = ModelRegistry(tmp_path / "m").publish("topic", src, metadata={})
     assert mv.metadata["git_commit"] is None
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     if not (repo / ".git").exists():
         pytest.skip("not run from a git checkout")
     monkeypatch.chdir(repo)

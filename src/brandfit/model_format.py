@@ -1,0 +1,119 @@
+"""The two files of a model (``model.json`` and ``heads.npz``), parsed from bytes and checked before use.
+
+Nothing here trusts the file: JSON that is not an object, too deep or too large, arrays of the wrong shape or
+dtype, NaN or infinite weights, or anything pickled is an :class:`~brandfit.errors.IntegrityError` naming the
+file, raised at load time rather than as a NaN score or a numpy broadcast error at predict time.
+
+>>> from brandfit.model_format import parse_meta
+>>> parse_meta(b'[1, 2]', where="model.json")
+Traceback (most recent call last):
+...
+brandfit.errors.IntegrityError: model.json: expected a JSON object
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import zipfile
+from typing import Any
+
+import numpy as np
+
+from brandfit.embedding import DIM
+from brandfit.errors import FormatVersionError, IntegrityError
+from brandfit.topics import TOPICS
+
+__all__ = ["FORMAT_VERSION", "MAX_META_BYTES", "MAX_HEADS_BYTES", "parse_meta", "parse_heads"]
+
+FORMAT_VERSION = 1
+MAX_META_BYTES = 1 << 20
+MAX_HEADS_BYTES = 64 << 20
+HEAD_ARRAYS = ("topic_coef", "topic_intercept", "promo_coef", "promo_intercept", "desc_embeddings",
+               "desc_topic_index")
+
+
+def _finite_number(meta: dict[str, Any], key: str, where: str, *, low: float | None = None,
+                   high: float | None = None) -> float:
+    value = meta.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise IntegrityError(f"{where}: {key}: expected a finite number, got {value!r}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise IntegrityError(f"{where}: {key}: {value} is outside [{low}, {high}]")
+    return float(value)
+
+
+def parse_meta(data: bytes | None, *, where: str) -> dict[str, Any]:
+    """``model.json`` as a dict, after checking its format version, topics and every field inference reads."""
+    if data is None:
+        raise IntegrityError(f"{where}: missing")
+    if len(data) > MAX_META_BYTES:
+        raise IntegrityError(f"{where}: implausibly large ({len(data)} bytes)")
+    try:
+        meta = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise IntegrityError(f"{where}: not valid JSON ({type(exc).__name__}: {str(exc)[:120]})") from None
+    if not isinstance(meta, dict):
+        raise IntegrityError(f"{where}: expected a JSON object")
+    fv = meta.get("format_version")
+    if isinstance(fv, bool) or not isinstance(fv, int):
+        raise IntegrityError(f"{where}: format_version missing or not an integer")
+    if fv > FORMAT_VERSION:
+        raise FormatVersionError(f"{where}: written by a newer brandfit (model format {fv} > {FORMAT_VERSION}); "
+                                 "upgrade brandfit to load it")
+    if meta.get("topics") != list(TOPICS):
+        raise IntegrityError(f"{where}: topics {meta.get('topics')} differ from {list(TOPICS)}")
+    _finite_number(meta, "topic_temperature", where, low=1e-6)
+    _finite_number(meta, "promo_threshold", where, low=0.0, high=1.0)
+    cal = meta.get("brand_calibration", [10.0, -5.0])
+    if not (isinstance(cal, list) and len(cal) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in cal)):
+        raise IntegrityError(f"{where}: brand_calibration: expected two finite numbers, got {cal!r}")
+    config = meta.get("config")
+    if not (isinstance(config, dict) and isinstance(config.get("topic"), dict) and isinstance(config.get("promo"), dict)):
+        raise IntegrityError(f"{where}: config: expected an object with 'topic' and 'promo' sections")
+    return meta
+
+
+def _load_npz(data: bytes, where: str) -> dict[str, np.ndarray]:
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise IntegrityError(f"{where}: not a readable .npz of plain arrays ({str(exc)[:120]})") from None
+
+
+def parse_heads(data: bytes | None, *, where: str) -> dict[str, np.ndarray]:
+    """The head arrays of ``heads.npz`` (never unpickled), with shapes, dtypes and finiteness checked."""
+    if data is None:
+        raise IntegrityError(f"{where}: missing")
+    if len(data) > MAX_HEADS_BYTES:
+        raise IntegrityError(f"{where}: implausibly large ({len(data)} bytes)")
+    arrays = _load_npz(data, where)
+    missing = [k for k in HEAD_ARRAYS if k not in arrays]
+    if missing:
+        raise IntegrityError(f"{where}: missing array(s) {', '.join(missing)}")
+    for name in HEAD_ARRAYS:
+        a = arrays[name]
+        if a.dtype.kind not in "fiu":
+            raise IntegrityError(f"{where}: {name}: expected numbers, got dtype {a.dtype}")
+        if a.dtype.kind == "f" and not np.isfinite(a).all():
+            raise IntegrityError(f"{where}: {name}: holds NaN or infinite values")
+    n_topics = len(TOPICS)
+    tc, ti = arrays["topic_coef"], arrays["topic_intercept"]
+    pc, pi = arrays["promo_coef"], arrays["promo_intercept"]
+    de, dt = arrays["desc_embeddings"], arrays["desc_topic_index"]
+    checks = (
+        (tc.ndim == 2 and tc.shape[0] == n_topics and tc.shape[1] >= DIM, "topic_coef", f"({n_topics}, >={DIM})", tc),
+        (ti.shape == (n_topics,), "topic_intercept", f"({n_topics},)", ti),
+        (pc.ndim == 1 and pc.shape[0] >= DIM, "promo_coef", f"(>={DIM},)", pc),
+        (pi.shape == (1,), "promo_intercept", "(1,)", pi),
+        (de.ndim == 2 and de.shape[1] == DIM and de.shape[0] >= 1, "desc_embeddings", f"(n, {DIM})", de),
+        (dt.shape == (de.shape[0],) and dt.dtype.kind in "iu" and (dt.size == 0 or 0 <= dt.min() <= dt.max() < n_topics),
+         "desc_topic_index", f"({de.shape[0]},) integers in [0, {n_topics})", dt),
+    )
+    for ok, name, want, a in checks:
+        if not ok:
+            raise IntegrityError(f"{where}: {name}: expected shape {want}, got {a.shape} {a.dtype}")
+    return arrays

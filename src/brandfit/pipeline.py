@@ -1,0 +1,88 @@
+"""The one owner of inference: accounts and a brand topic in, one :class:`~brandfit.scoring.Relevance` each out.
+
+normalise -> embed each distinct text once while the cues are found -> heads -> brand relevance -> per-account
+aggregation. :func:`brandfit.predict_relevance`, :func:`brandfit.predict_relevance_batch`,
+:func:`brandfit.rank_accounts`, ``brandfit tag`` (both engines) and ``brandfit serve`` are thin callers of
+:meth:`Pipeline.score`, so one account gets the same numbers whichever way it is scored.
+
+>>> from brandfit.pipeline import Pipeline
+>>> from brandfit import Account, load_model
+>>> pipe = Pipeline(load_model())
+>>> [r.primary_topic for r in pipe.score([Account(bio="trail runner", posts=("hill repeats in the fog",))],
+...                                       "sports_outdoor")]
+['sports_outdoor']
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from brandfit.account import Account, BrandTopic
+from brandfit.errors import InputTypeError
+from brandfit.model import RelevanceModel, TextAnalysis
+from brandfit.scoring import (
+    Relevance,
+    ScoringOptions,
+    brand_text_relevance,
+    score_account,
+)
+
+__all__ = ["Pipeline"]
+
+
+class Pipeline:
+    """A loaded model plus scoring options: score any number of accounts against a brand topic.
+
+    Thread-safe (it holds no per-call state). Build one per model; :meth:`score` embeds all the accounts' texts
+    in one pass, so larger batches are faster per account.
+    """
+
+    def __init__(self, model: RelevanceModel, *, options: ScoringOptions | None = None) -> None:
+        if not isinstance(model, RelevanceModel):
+            raise InputTypeError(f"model: expected a RelevanceModel, got {type(model).__name__}")
+        if options is not None and not isinstance(options, ScoringOptions):
+            raise InputTypeError(f"options: expected ScoringOptions, got {type(options).__name__}")
+        self.model = model
+        self.options = options or ScoringOptions()
+
+    def __repr__(self) -> str:
+        return f"Pipeline({self.model!r})"
+
+    @property
+    def model_version(self) -> str:
+        return self.model.version
+
+    def brand_relevance(self, embeddings: np.ndarray, brand: BrandTopic) -> np.ndarray:
+        """Each embedded text's calibrated relevance to a brand's own topic in words."""
+        brand_emb = self.model.embed(list(brand.texts()), show_progress_bar=False)
+        a, b = self.model.brand_calibration
+        return brand_text_relevance(embeddings, brand_emb, a, b)
+
+    def score(self, accounts: Sequence[Account], brand: str | BrandTopic, *,
+              show_progress_bar: bool | None = None) -> list[Relevance]:
+        """One :class:`Relevance` per account, in input order. ``brand`` is a topic id or a :class:`BrandTopic`
+        (already checked: see :func:`brandfit.account.parse_brand_topic`)."""
+        per_account = [a.scored_texts() for a in accounts]
+        flat = [t for texts in per_account for t in texts]
+        analysis = self.model.analyze(flat, show_progress_bar=show_progress_bar) if flat else None
+        brand_rel = None
+        if analysis is not None and isinstance(brand, BrandTopic):
+            brand_rel = self.brand_relevance(analysis.embeddings, brand)
+        out: list[Relevance] = []
+        start = 0
+        for acc, texts in zip(accounts, per_account):
+            end = start + len(texts)
+            sub = _rows(analysis, start, end) if analysis is not None and end > start else None
+            out.append(score_account(
+                acc, brand, sub, brand_relevance=None if brand_rel is None else brand_rel[start:end],
+                promo_threshold=self.model.promo_threshold, model_version=self.model.version, options=self.options,
+            ))
+            start = end
+        return out
+
+
+def _rows(a: TextAnalysis, start: int, end: int) -> TextAnalysis:
+    return TextAnalysis(topic_proba=a.topic_proba[start:end], promo_proba=a.promo_proba[start:end],
+                        cues=a.cues[start:end], embeddings=a.embeddings[start:end])

@@ -1,0 +1,31 @@
+"""The reference the fast cue matcher is checked against (tests and benchmarks/bench_cues.py only)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from brandfit.cues import CUES, _matcher, token_patterns
+
+
+def plain_spacy_cues(texts: Sequence[str]) -> list[list[str]]:
+    """The reference :func:`find_cues` is checked against: spaCy's ``Matcher`` holding :func:`token_patterns` plus
+    the same ``PhraseMatcher``, run the plain way (every pattern on every token; ~1.7x slower). For tests and
+    ``benchmarks/bench_cues.py``."""
+    from spacy.matcher import Matcher
+
+    from brandfit.text import clean
+
+    fast = _matcher()
+    nlp = fast.nlp
+    tokens = Matcher(nlp.vocab, validate=True)
+    for name, patterns in token_patterns().items():
+        tokens.add(name, patterns)
+    out = []
+    with fast.lock:
+        for doc in nlp.tokenizer.pipe(clean(t) for t in texts):
+            found = {nlp.vocab.strings[m] for m, _, _ in fast.phrases(doc)}
+            found |= {nlp.vocab.strings[m] for m, _, _ in tokens(doc)}
+            if "affiliate_link" in found:
+                found.add("link")
+            out.append([n for n in CUES if n in found])
+    return out

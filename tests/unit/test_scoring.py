@@ -1,0 +1,131 @@
+"""Account scoring on the fake model: topic mix, confidence, consistency, promo figures, reasons, ranking."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from brandfit.account import Account, BrandTopic
+from brandfit.scoring import MIN_CONFIDENCE, ScoringOptions, rank_score, tier_for
+
+FIT = Account(bio="gym coach", posts=("heavy squat day at the gym", "protein oats after my workout",
+                                       "yoga flow to cool down", "deadlift pr today"), followers=2400,
+              account_id="a1")
+
+
+def test_clear_account_gets_its_topic_with_full_confidence(pipeline):
+    (r,) = pipeline.score([FIT], "fitness")
+    assert r.primary_topic == "fitness" and r.confidence > 0.9  # the two-word bio counts two thirds
+    assert r.score > 0.8 and r.consistency == 1.0
+    assert r.reasons[0].endswith("(bio and 4 posts).")
+    assert math.isclose(sum(r.topic_probs.values()), 1.0, abs_tol=1e-4)
+
+
+def test_emoji_and_hashtag_only_account_has_no_primary_topic(pipeline):
+    acc = Account(bio="🔥", posts=("🔥🔥", "#reels #fyp #explore", "✨✨", "monday mood"))
+    (r,) = pipeline.score([acc], "fitness")
+    assert r.primary_topic is None and r.confidence < MIN_CONFIDENCE
+    assert r.consistency == 0.0
+    assert any("No clear core topic" in x for x in r.reasons)
+
+
+def test_one_word_bio_is_not_a_confident_fit(pipeline):
+    (r,) = pipeline.score([Account(bio="gym")], "fitness")
+    assert r.primary_topic is None
+    assert r.score < 0.6, "one word is an anecdote, not a 100% fit"
+    (many,) = pipeline.score([FIT], "fitness")
+    assert many.score > r.score
+
+
+def test_more_evidence_never_lowers_confidence(pipeline):
+    short = Account(posts=("squat day at the gym",))
+    long = Account(posts=("squat day at the gym",) * 5)
+    a, b = pipeline.score([short, long], "fitness")
+    assert b.confidence >= a.confidence
+
+
+def test_promo_figures_come_from_the_cues_of_posts_not_the_bio(pipeline):
+    acc = Account(bio="use code GLOW20 for 20% off", posts=("new serum, use code GLOW20 for 20% off #ad",
+                                                              "my skincare routine tonight"))
+    (r,) = pipeline.score([acc], "beauty")
+    assert r.promo_ratio == 0.5
+    assert r.promo_cues.get("discount_code") == 1
+    assert r.undisclosed_promo == 0
+
+
+def test_reasons_use_correct_plurals(pipeline):
+    (r,) = pipeline.score([Account(bio="trail runner", posts=("ultra race report",))], "sports_outdoor")
+    assert "(bio and 1 post)." in r.reasons[0]
+    (r2,) = pipeline.score([Account(posts=("ultra race", "", "trail hike"))], "sports_outdoor")
+    assert "1 empty post ignored." in r2.reasons
+
+
+def test_empty_account_scores_zero_with_a_reason(pipeline):
+    (r,) = pipeline.score([Account(bio="", posts=("", "  "))], "fitness")
+    assert r.score == 0.0 and r.primary_topic is None and r.confidence == 0.0
+    assert "every post are empty" in r.reasons[0]
+
+
+def test_brand_topic_in_words_ranks_the_matching_account_first(pipeline):
+    brand = BrandTopic("cyc", "road cycling and bike racing", examples=("bike race",))
+    cyclist = Account(bio="road bike racer", posts=("bike race this sunday", "cycling in the rain"))
+    beauty = Account(bio="makeup artist", posts=("new lipstick", "skincare shelf"))
+    a, b = pipeline.score([cyclist, beauty], brand)
+    assert a.brand_topic == "cyc" and a.score > b.score
+
+
+def test_evidence_option_limits_and_validates():
+    with pytest.raises(ValueError, match="evidence"):
+        ScoringOptions(evidence=-1)
+    with pytest.raises(ValueError, match="evidence"):
+        ScoringOptions(evidence=True)
+
+
+def test_evidence_count_follows_options(fake_model):
+    from brandfit.pipeline import Pipeline
+
+    (r,) = Pipeline(fake_model, options=ScoringOptions(evidence=1)).score([FIT], "fitness")
+    assert len(r.evidence) == 1
+
+
+def test_rank_score_is_one_formula():
+    assert rank_score(0.8, 0.25) == pytest.approx(0.6)
+    assert rank_score(0.8, 0.25, promo_penalty=0.0) == pytest.approx(0.8)
+
+
+def test_tier_bands_and_bad_followers():
+    assert [tier_for(n) for n in (None, 999, 1000, 10_000, 100_000, 10**6)] == \
+        [None, "nano", "micro", "mid", "macro", "mega"]
+    with pytest.raises(ValueError, match="followers"):
+        tier_for(float("nan"))  # type: ignore[arg-type]
+
+
+def test_to_dict_is_json_safe(pipeline):
+    (r,) = pipeline.score([FIT], "fitness")
+    d = r.to_dict()
+    json.dumps(d, allow_nan=False)
+    assert 0 < d["confidence"] <= 1 and isinstance(d["evidence"], list)
+
+
+def test_batch_is_the_same_as_one_by_one(pipeline):
+    accs = [FIT, Account(bio="makeup artist", posts=("lipstick swatches",)), Account(posts=("🔥",))]
+    together = pipeline.score(accs, "fitness")
+    alone = [pipeline.score([a], "fitness")[0] for a in accs]
+    assert [r.to_dict() for r in together] == [r.to_dict() for r in alone]
+
+
+def test_each_distinct_text_is_embedded_once(fake_model):
+    from brandfit.pipeline import Pipeline
+
+    emb = fake_model.embedder
+    Pipeline(fake_model).score([Account(posts=("gym day", "gym day", "Gym  day"))] * 3, "fitness")
+    assert sum(emb.calls) <= 2  # "gym day" and its normalised variant at most, not nine texts
+
+
+def test_heads_agree_with_numpy_reference(fake_model):
+    a = fake_model.analyze(["squat at the gym", "new lipstick", "hello there"])
+    assert a.topic_proba.shape == (3, 6) and np.allclose(a.topic_proba.sum(axis=1), 1)
+    assert list(a.topic_proba.argmax(axis=1)) == [2, 3, 5]
