@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.brandfit-installed
 OUT ?= out
 
-.PHONY: run test install clean-venv
+.PHONY: run test test-fast install clean-venv
 
 install: $(STAMP)
 
@@ -21,6 +21,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest --durations 20 $(PYTEST_ARGS)
+
+test-fast: $(STAMP)   # the unit tier: fake embedder, no model, seconds
+	$(BIN)/python -m pytest tests/unit -q $(PYTEST_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)

@@ -35,13 +35,13 @@ def _accounts(n: int) -> list[dict]:
     return out
 
 
-def main() -> None:
+def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--accounts", type=int, default=200)
     ap.add_argument("--repeats", type=int, default=20)
     args = ap.parse_args()
-    model = brandfit.load_model()
-    st = model.embedder._model  # the raw SentenceTransformer behind the default backend
+    model = brandfit.load_model(backend="torch")
+    st = model.embedder._model  # the raw SentenceTransformer behind the torch backend
 
     one = _accounts(1)[0]
     posts = [p["text"] for p in one["posts"]]
@@ -82,7 +82,12 @@ def main() -> None:
     print(f"| batch throughput, best of 2, {len(accs)} accounts / {len(all_texts)} texts | {len(all_texts) / raw_s:.0f} texts/s | "
           f"{len(all_texts) / ours_s:.0f} texts/s ({len(accs) / ours_s:.1f} accounts/s) | "
           f"{raw_s / ours_s:.2f}x | >= 0.85x |")
+    missed = [name for name, ok in (("latency", o_med / r_med <= 1.25), ("throughput", raw_s / ours_s >= 0.85)) if not ok]
+    if missed:
+        print(f"MISSED: {', '.join(missed)}")
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -1,6 +1,6 @@
 """The unit tier: a fake embedder and a small hand-made model, so scoring, heads, features, account parsing,
-registry and tagging I/O are tested in seconds with no model loaded. torch is made unimportable here: a unit
-test that needs it is in the wrong tier."""
+registry and tagging I/O are tested in seconds with no model loaded. When this tier runs on its own
+(``make test-fast``), torch is made unimportable: a unit test that needs it is in the wrong tier."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-sys.modules.setdefault("torch", None)  # type: ignore[arg-type]  # `import torch` raises ImportError in this tier
 
 REPO = Path(__file__).resolve().parents[2]
 DIM = 384
@@ -68,6 +67,13 @@ def make_model(embedder=None, *, version: str = "relevance@1"):
         promo_threshold=0.5, config={"topic": {"desc_scale": 0.0}, "promo": {"cue_scale": 1.0}},
         version=version, backend="onnx", embedder=embedder or FakeEmbedder(),
     )
+
+
+def pytest_configure(config):
+    here = Path(__file__).resolve().parent
+    paths = [Path(str(a).split("::")[0]).resolve() for a in config.args]
+    if paths and all(p == here or here in p.parents for p in paths) and "torch" not in sys.modules:
+        sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` now raises ImportError
 
 
 @pytest.fixture()
