@@ -22,9 +22,9 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def embedder():
-    from brandfit.embedding import default_embedder
+    from brandfit.embedding import get_embedder
 
-    return default_embedder()
+    return get_embedder("torch")  # training fits heads on torch vectors and validates them on onnx
 
 
 @pytest.fixture(scope="session")
