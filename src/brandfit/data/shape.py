@@ -85,4 +85,5 @@ def shape_table(df: pd.DataFrame, by: str | None = "source") -> pd.DataFrame:
         for key, part in df.groupby(by, sort=True):
             rows[str(key).rsplit("/", 1)[-1]] = shape_stats(part)
     table = pd.DataFrame(rows).T
+    table["posts"] = table["posts"].astype(int)
     return table.rename(columns=SHAPE_LABELS)
