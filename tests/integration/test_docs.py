@@ -15,6 +15,8 @@ MODULES = [
     "brandfit.embedding",
     "brandfit.evaluation.backends",
     "brandfit.data.labeled",
+    "brandfit.data.check",
+    "brandfit.data.shape",
     "brandfit.data.split",
 ]
 
