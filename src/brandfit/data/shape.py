@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from brandfit.text._normalize import _EMOJI
+from brandfit.text import EMOJI_PATTERN as _EMOJI
 
 __all__ = ["SHAPE_LABELS", "shape_stats", "shape_table"]
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from brandfit.text._normalize import _EMOJI as EMOJI_PATTERN
 from brandfit.text._normalize import MAX_CHARS, clean, normalize
 from brandfit.text._segment import segment_hashtag
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokenizer import Tokenizer
 
-__all__ = ["MAX_CHARS", "clean", "get_nlp", "normalize", "segment_hashtag", "tokenizer"]
+__all__ = ["EMOJI_PATTERN", "MAX_CHARS", "clean", "get_nlp", "normalize", "segment_hashtag", "tokenizer"]
 
 
 def tokenizer(nlp: Language | None = None) -> Tokenizer:
