@@ -64,7 +64,7 @@ def test_training_is_reproducible_and_publishes(small_data, embedder, tmp_path):
     assert meta["dataset_hash"] == r1.dataset_hash
     assert meta["embedding_model"].endswith("all-MiniLM-L6-v2") and meta["embedding_dim"] == 384
     assert meta["metrics"]["test"]["topic"]["n"] > 0
-    loaded = brandfit.load_model("production", registry=tmp_path / "models")
+    loaded = brandfit.load_model("production", registry=tmp_path / "models", backend="torch")
     assert loaded.version == "relevance@1"
     pd.testing.assert_frame_equal(loaded.topic_proba(PROBES), p1, atol=1e-6)
     assert loaded.promo_threshold == pytest.approx(r1.model.promo_threshold)
