@@ -155,3 +155,36 @@ def test_empty_and_bad_arguments():
         MicroBatcher(max_batch=0)
     with pytest.raises(ValueError):
         MicroBatcher(workers=0)
+
+
+def test_requests_arriving_in_a_burst_are_gathered_until_an_idle_gap():
+    scorer = FakeScorer()
+
+    async def main():
+        b = MicroBatcher(max_wait=0.02, max_delay=1.0)
+        tasks = []
+        for i in range(6):  # one every 5 ms: 30 ms in all, longer than max_wait but never a 20 ms gap
+            tasks.append(asyncio.ensure_future(b.score(scorer, [i], "t")))
+            await asyncio.sleep(0.005)
+        await asyncio.gather(*tasks)
+        await b.close()
+
+    run(main())
+    assert [len(c[0]) for c in scorer.calls] == [6]
+
+
+def test_max_delay_bounds_the_wait_for_company():
+    scorer = FakeScorer()
+
+    async def main():
+        b = MicroBatcher(max_wait=0.05, max_delay=0.05)
+        t0 = time.perf_counter()
+        first = asyncio.ensure_future(b.score(scorer, ["a"], "t"))
+        while not first.done():  # a steady trickle would otherwise hold the first request forever
+            asyncio.ensure_future(b.score(scorer, ["b"], "t"))
+            await asyncio.sleep(0.01)
+        waited = time.perf_counter() - t0
+        await b.close()
+        return waited
+
+    assert run(main()) < 0.5

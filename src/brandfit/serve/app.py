@@ -57,6 +57,9 @@ class ServeConfig:
     limits: Limits = field(default_factory=Limits)
     max_batch: int = 256
     max_wait: float = 0.005
+    """Seconds without a new request that end a batch's wait for company."""
+    max_delay: float = 0.025
+    """Longest a request waits for company before its batch is scored."""
     workers: int = 1
     poll_interval: float = 2.0
     """Seconds between checks of the registry alias; 0 turns hot swap off."""
@@ -202,7 +205,8 @@ def create_app(config: ServeConfig | None = None, *, model: RelevanceModel | Non
         metrics.swap_refused.set(1 if m.refused else 0)
 
     mgr.on_change = on_change
-    batcher = MicroBatcher(max_batch=cfg.max_batch, max_wait=cfg.max_wait, workers=cfg.workers,
+    batcher = MicroBatcher(max_batch=cfg.max_batch, max_wait=cfg.max_wait, max_delay=cfg.max_delay,
+                           workers=cfg.workers,
                            on_batch=metrics.observe_batch)
 
     @contextlib.asynccontextmanager
@@ -317,9 +321,9 @@ def create_app(config: ServeConfig | None = None, *, model: RelevanceModel | Non
         for i, raw in enumerate(parse_accounts(req.accounts)):
             try:
                 good.append((i, lim.check_account(raw, f"accounts[{i}]", limits)))
-                items.append({"index": i, "ok": True, "result": None})
+                items.append({"index": i, "ok": True, "result": None, "error": None})
             except Problem as p:
-                items.append({"index": i, "ok": False, "error": p.item()})
+                items.append({"index": i, "ok": False, "result": None, "error": p.item()})
         results = await batcher.score(cur.pipeline, [a for _, a in good], brand)
         for (i, _), r in zip(good, results):
             items[i]["result"] = _relevance_json(r)

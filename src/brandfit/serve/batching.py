@@ -4,8 +4,10 @@ Each request hands its accounts to :meth:`MicroBatcher.score` and awaits its own
 takes the oldest waiting request, gathers every other waiting request for the same scorer (the model snapshot
 the request started on) and the same brand topic, up to ``max_batch`` accounts, and runs the call on a worker
 thread (``run_in_executor``), so the event loop (health checks, new requests) is never blocked. Batches adapt to
-load: the collector waits at most ``max_wait`` seconds for company when the workers are idle, and while every
-worker is busy the requests arriving meanwhile pile up into the next, larger batch.
+load: before a call the collector waits for company until no request has arrived for ``max_wait`` seconds (5 ms)
+or the oldest has waited ``max_delay`` (25 ms), and while every worker is busy the requests arriving meanwhile
+pile up into the next, larger batch. (The idle gap matters on a busy machine: while a call runs, the worker
+thread holds the GIL often, so requests already on the socket are parsed just after it ends, in a burst.)
 
 No FastAPI and no model here: the scorer is anything with ``score(accounts, brand) -> list`` (one result per
 account, in order), so the unit tier tests this with a fake.
@@ -56,11 +58,13 @@ class MicroBatcher:
     """Gather concurrent ``score`` calls into few scorer calls; see the module docstring.
 
     ``max_batch`` bounds the accounts of one call (one request larger than that is split into several calls);
-    ``max_wait`` (seconds) bounds how long an idle batcher waits for more requests; ``workers`` scorer calls run
+    ``max_wait`` (seconds) is the gap without a new request that ends the wait for company, ``max_delay``
+    (default ``5 x max_wait``) the longest any request waits for company; ``workers`` scorer calls run
     at once on the ``executor`` (a thread pool of that size by default).
     """
 
-    def __init__(self, *, max_batch: int = 256, max_wait: float = 0.005, workers: int = 1,
+    def __init__(self, *, max_batch: int = 256, max_wait: float = 0.005, max_delay: float | None = None,
+                 workers: int = 1,
                  executor: Executor | None = None, on_batch: Callable[[BatchStats], None] | None = None) -> None:
         if isinstance(max_batch, bool) or not isinstance(max_batch, int) or max_batch < 1:
             raise ValueError(f"max_batch: must be a positive integer, got {max_batch!r}")
@@ -70,6 +74,8 @@ class MicroBatcher:
             raise ValueError(f"workers: must be a positive integer, got {workers!r}")
         self.max_batch = max_batch
         self.max_wait = max_wait
+        self.max_delay = 5 * max_wait if max_delay is None else max(max_delay, max_wait)
+        self._last_arrival = 0.0
         self.workers = workers
         self._own_executor = executor is None
         self.executor = executor or ThreadPoolExecutor(max_workers=workers, thread_name_prefix="brandfit-score")
@@ -105,6 +111,7 @@ class MicroBatcher:
             self._queue.append(_Pending(scorer, brand, key, part, fut))
             futures.append(fut)
         assert self._wakeup is not None
+        self._last_arrival = time.perf_counter()
         self._wakeup.set()
         try:
             results = await asyncio.gather(*futures)
@@ -160,11 +167,13 @@ class MicroBatcher:
             task.add_done_callback(self._running.discard)
 
     async def _wait_for_company(self) -> None:
-        """Up to ``max_wait`` after the oldest request arrived, unless its batch is full already."""
+        """Until ``max_wait`` passes with no new request, or the oldest has waited ``max_delay``, or its batch is
+        full."""
         assert self._wakeup is not None
-        while not self._closed:
+        while not self._closed and self._queue:
             oldest = self._queue[0]
-            remaining = oldest.queued_at + self.max_wait - time.perf_counter()
+            deadline = min(oldest.queued_at + self.max_delay, self._last_arrival + self.max_wait)
+            remaining = deadline - time.perf_counter()
             if remaining <= 0 or self._fill(oldest.key) >= self.max_batch:
                 return
             self._wakeup.clear()
