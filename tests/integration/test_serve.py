@@ -259,7 +259,23 @@ def test_real_server_process(tmp_path):
             assert r.headers["x-request-id"] == "proc-1"
             assert http.post("/v1/relevance", json={"account": ACC, "brand_topic": "x"}).status_code == 422
             assert "brandfit_serve_requests_total" in http.get("/metrics").text
+        # SIGTERM while a large batch is being scored: the request still gets its answer (drained)
+        import threading
+
+        answer = {}
+        many = [{"bio": f"trail runner {i}", "posts": [f"hill repeats, week {i} day {k}" for k in range(12)]}
+                for i in range(128)]
+
+        def call() -> None:
+            answer["r"] = httpx.post(f"{base}/v1/relevance/batch", json={"accounts": many, "brand_topic": "fitness"},
+                                     timeout=120)
+
+        t = threading.Thread(target=call)
+        t.start()
+        time.sleep(0.5)
         proc.send_signal(signal.SIGTERM)
+        t.join(120)
+        assert answer["r"].status_code == 200 and answer["r"].json()["n_ok"] == 128
         # uvicorn drains, runs the lifespan shutdown, then re-raises SIGTERM to itself (exit -15)
         assert proc.wait(timeout=60) in (0, -signal.SIGTERM)
     finally:

@@ -188,3 +188,15 @@ def test_max_delay_bounds_the_wait_for_company():
         return waited
 
     assert run(main()) < 0.5
+
+
+def test_missing_extra_names_the_install_command(monkeypatch):
+    import importlib.util
+
+    from brandfit.errors import MissingExtraError
+    from brandfit.serve import require_extra
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "fastapi" else real(name, *a))
+    with pytest.raises(MissingExtraError, match=r"fastapi.*pip install 'brandfit\[serve\]'"):
+        require_extra()
