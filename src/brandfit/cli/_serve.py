@@ -1,0 +1,81 @@
+"""``brandfit serve``: the HTTP API for discovery tools (FastAPI on uvicorn; needs ``brandfit[serve]``).
+
+Loads and verifies the model first (a bad ref or a tampered model exits 2 before anything listens), then serves
+on loopback by default. SIGTERM/SIGINT: uvicorn stops accepting, lets requests in flight finish (up to
+``--graceful-timeout`` s), then the batcher drains. See docs/serve.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from brandfit.settings import BACKENDS
+
+__all__ = ["register"]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="serve the HTTP API (brand fit, batch, rank, texts) for discovery tools")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: loopback only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    p.add_argument("--model", default="production", help="registry ref to serve and follow (default production)")
+    p.add_argument("--backend", choices=BACKENDS, default=None, help="embedding backend (default: settings)")
+    p.add_argument("--registry", default=None, help="registry root (default: $BRANDFIT_REGISTRY, ./models, bundled)")
+    p.add_argument("--poll-interval", type=float, default=2.0,
+                   help="seconds between checks of the alias for a hot swap (0: never swap; default 2)")
+    p.add_argument("--max-batch", type=int, default=256, help="most accounts in one model call (default 256)")
+    p.add_argument("--max-wait-ms", type=float, default=5.0,
+                   help="a gap this long (ms) with no new request ends a batch's wait for company (default 5)")
+    p.add_argument("--max-delay-ms", type=float, default=25.0,
+                   help="longest (ms) any request waits for company before its batch is scored (default 25)")
+    p.add_argument("--score-threads", type=int, default=1, help="model calls running at once (default 1)")
+    for name, help_ in (("max-body-bytes", "largest request body"), ("max-accounts", "accounts per request"),
+                        ("max-posts", "posts per account"), ("max-chars", "characters per text"),
+                        ("max-texts", "texts per /v1/texts request")):
+        p.add_argument(f"--{name}", type=int, default=None,
+                       help=f"{help_} (default: $BRANDFIT_SERVE_{name.upper().replace('-', '_')} or built-in)")
+    p.add_argument("--graceful-timeout", type=float, default=30.0,
+                   help="seconds to let requests in flight finish on SIGTERM (default 30)")
+    p.set_defaults(func=_serve)
+
+
+def _access_log_handler() -> None:
+    """Access lines are JSON objects, one per line on stderr, without the CLI's log prefix."""
+    log = logging.getLogger("brandfit.serve.access")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.addHandler(handler)
+    log.propagate = False
+    log.setLevel(logging.INFO)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from brandfit.errors import InputError
+    from brandfit.serve import require_extra
+
+    require_extra()
+    if not 0 <= args.port <= 65535:
+        raise InputError(f"--port: must be in [0, 65535], got {args.port}")
+    import uvicorn
+
+    from brandfit.serve.app import ServeConfig, create_app
+    from brandfit.serve.limits import Limits
+    from brandfit.serve.models import ModelManager
+
+    limits = Limits.from_env(max_body_bytes=args.max_body_bytes, max_accounts=args.max_accounts,
+                             max_posts=args.max_posts, max_chars=args.max_chars, max_texts=args.max_texts)
+    cfg = ServeConfig(ref=args.model, registry=args.registry, backend=args.backend, limits=limits,
+                      max_batch=args.max_batch, max_wait=args.max_wait_ms / 1000.0,
+                      max_delay=args.max_delay_ms / 1000.0, workers=args.score_threads,
+                      poll_interval=args.poll_interval)
+    manager = ModelManager(cfg.ref, registry=cfg.registry, backend=cfg.backend)
+    manager.load_initial()  # fail fast, before listening: unknown ref, tampered files
+    logging.getLogger("brandfit").info("loaded %s (%s); listening on http://%s:%d", manager.current.version,
+                                       manager.backend, args.host, args.port)
+    app = create_app(cfg, manager=manager)
+    _access_log_handler()
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="info",
+                timeout_graceful_shutdown=args.graceful_timeout, lifespan="on")
+    return 0

@@ -1,0 +1,164 @@
+"""The model a server answers with, and its hot swap when the registry alias moves.
+
+Requests take :attr:`ModelManager.current` once when they start and use that snapshot to the end, so a swap
+never changes the model under a request in flight. :meth:`ModelManager.check` (run every ``poll_interval``
+seconds by the server) resolves the alias; when it points elsewhere, the new version is loaded and verified off
+the event loop, warmed up, then swapped in by one assignment. A version that fails to load or verify is refused:
+the old model keeps serving and the refusal shows in /readyz, /v1/models and /metrics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from brandfit.model import RelevanceModel, load_model
+from brandfit.pipeline import Pipeline
+from brandfit.registry import ModelRegistry
+from brandfit.settings import registry_root, resolve_backend
+
+__all__ = ["Served", "ModelManager", "warm_up"]
+
+logger = logging.getLogger(__name__)
+
+WARM_UP_TEXTS = ("trail running in the hills", "new lipstick shade, #ad")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def warm_up(model: RelevanceModel) -> None:
+    """Load the encoder and run it once, so the first request does not pay for it."""
+    model.analyze(list(WARM_UP_TEXTS))
+
+
+@dataclass(frozen=True)
+class Served:
+    """One loaded model and the pipeline scoring with it."""
+
+    pipeline: Pipeline
+    loaded_at: str
+
+    @property
+    def model(self) -> RelevanceModel:
+        return self.pipeline.model
+
+    @property
+    def version(self) -> str:
+        return self.pipeline.model_version
+
+
+class ModelManager:
+    """Holds the served model; see the module docstring."""
+
+    def __init__(self, ref: str = "production", *, registry: str | Path | None = None, backend: str | None = None,
+                 model: RelevanceModel | None = None, loader: Callable[..., RelevanceModel] = load_model) -> None:
+        self.ref = ref
+        self.registry_root = registry_root(registry)
+        self.backend = resolve_backend(backend) if model is None or backend is not None else model.backend
+        self._loader = loader
+        self.current: Served | None = Served(Pipeline(model), _now()) if model is not None else None
+        self.alias_target: str | None = self.current.version if self.current else None
+        self.refused: dict[str, Any] | None = None
+        """The last version refused: ``{"version", "error", "at"}``; None once the alias points to a good one."""
+        self.last_check: str | None = None
+        self.last_check_error: str | None = None
+        self.swaps = 0
+        self.on_change: Callable[["ModelManager", str], None] | None = None
+        """Called with ``"swapped"`` or ``"refused"`` after each change (metrics)."""
+
+    @property
+    def ready(self) -> bool:
+        return self.current is not None
+
+    def registry(self) -> ModelRegistry:
+        return ModelRegistry(self.registry_root)
+
+    def target(self) -> str:
+        """The ``name@version`` the ref points to now (blocking: reads the registry)."""
+        return self.registry().resolve_version(self.ref).ref
+
+    def load(self, version_ref: str) -> Served:
+        """Load, verify and warm up ``version_ref`` (blocking)."""
+        model = self._loader(version_ref, self.registry_root, backend=self.backend)
+        if model.version != version_ref:
+            raise RuntimeError(f"asked for {version_ref}, loaded {model.version}")
+        warm_up(model)
+        return Served(Pipeline(model), _now())
+
+    def load_initial(self) -> None:
+        """Load what the ref points to now (blocking; errors propagate: the server cannot start without a model)."""
+        target = self.target()
+        self.current = self.load(target)
+        self.alias_target = target
+        self._notify("swapped")
+
+    async def check(self) -> str:
+        """Swap when the alias moved; returns ``"unchanged"``, ``"swapped"``, ``"refused"`` or ``"error"``."""
+        loop = asyncio.get_running_loop()
+        self.last_check = _now()
+        try:
+            target = await loop.run_in_executor(None, self.target)
+        except Exception as exc:  # registry unreadable for a moment: keep serving, say so
+            self.last_check_error = f"{type(exc).__name__}: {exc}"
+            logger.warning("cannot resolve %r in %s: %s", self.ref, self.registry_root, exc)
+            return "error"
+        self.last_check_error = None
+        self.alias_target = target
+        if self.current is not None and target == self.current.version:
+            self.refused = None
+            return "unchanged"
+        if self.refused is not None and self.refused["version"] == target:
+            return "refused"  # versions never change once published: no point retrying
+        started = time.perf_counter()
+        try:
+            served = await loop.run_in_executor(None, self.load, target)
+        except Exception as exc:
+            self.refused = {"version": target, "error": f"{type(exc).__name__}: {exc}", "at": _now()}
+            logger.error("refused %s (%s); still serving %s", target, exc,
+                         self.current.version if self.current else "nothing")
+            self._notify("refused")
+            return "refused"
+        old = self.current.version if self.current else None
+        self.current = served  # one assignment: requests already running keep the snapshot they took
+        self.refused = None
+        self.swaps += 1
+        logger.info("swapped %s -> %s in %.2f s", old, target, time.perf_counter() - started)
+        self._notify("swapped")
+        return "swapped"
+
+    async def poll(self, interval: float) -> None:
+        """Run :meth:`check` every ``interval`` seconds until cancelled."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.check()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # never let the poller die
+                logger.exception("model check failed")
+
+    def _notify(self, what: str) -> None:
+        if self.on_change is not None:
+            self.on_change(self, what)
+
+    def status(self) -> dict[str, Any]:
+        cur = self.current
+        return {
+            "model_version": cur.version if cur else None,
+            "backend": cur.model.backend if cur else self.backend,
+            "loaded_at": cur.loaded_at if cur else None,
+            "ref": self.ref,
+            "alias_target": self.alias_target,
+            "registry": str(self.registry_root),
+            "swaps": self.swaps,
+            "refused": self.refused,
+            "last_check": self.last_check,
+            "last_check_error": self.last_check_error,
+        }

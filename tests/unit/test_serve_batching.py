@@ -1,0 +1,202 @@
+"""The micro-batcher on a fake scorer: merging, grouping per brand and model, bounds, errors, cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from brandfit.serve.batching import MicroBatcher
+
+
+class FakeScorer:
+    def __init__(self, delay: float = 0.0, fail: bool = False) -> None:
+        self.calls: list[tuple[list, object]] = []
+        self.delay, self.fail = delay, fail
+        self.threads: set[str] = set()
+
+    def score(self, accounts, brand):
+        self.threads.add(threading.current_thread().name)
+        self.calls.append((list(accounts), brand))
+        if self.delay:
+            time.sleep(self.delay)
+        if self.fail:
+            raise RuntimeError("boom")
+        return [f"{brand}:{a}" for a in accounts]
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_concurrent_requests_are_merged_and_fanned_back_in_order():
+    scorer = FakeScorer()
+
+    async def main():
+        b = MicroBatcher(max_batch=256, max_wait=0.05)
+        out = await asyncio.gather(*(b.score(scorer, [f"a{i}", f"b{i}"], "fitness") for i in range(10)))
+        await b.close()
+        return out
+
+    out = run(main())
+    assert out == [[f"fitness:a{i}", f"fitness:b{i}"] for i in range(10)]
+    assert len(scorer.calls) == 1 and len(scorer.calls[0][0]) == 20
+    assert all(name.startswith("brandfit-score") for name in scorer.threads)  # off the event loop
+
+
+def test_brands_and_models_are_never_mixed():
+    s1, s2 = FakeScorer(), FakeScorer()
+
+    async def main():
+        b = MicroBatcher(max_wait=0.05)
+        out = await asyncio.gather(b.score(s1, ["x"], "fitness"), b.score(s1, ["y"], "beauty"),
+                                   b.score(s2, ["z"], "fitness"), b.score(s1, ["w"], "fitness"))
+        await b.close()
+        return out
+
+    assert run(main()) == [["fitness:x"], ["beauty:y"], ["fitness:z"], ["fitness:w"]]
+    assert sorted(len(c[0]) for c in s1.calls) == [1, 2] and len(s2.calls) == 1
+    assert all(len({brand for _, brand in [c]}) == 1 for c in s1.calls)
+
+
+def test_max_batch_bounds_every_call_and_large_requests_are_split():
+    scorer = FakeScorer()
+
+    async def main():
+        b = MicroBatcher(max_batch=4, max_wait=0.02)
+        big = b.score(scorer, list(range(10)), "t")
+        small = [b.score(scorer, [100 + i], "t") for i in range(5)]
+        out = await asyncio.gather(big, *small)
+        await b.close()
+        return out
+
+    out = run(main())
+    assert out[0] == [f"t:{i}" for i in range(10)]
+    assert out[1:] == [[f"t:{100 + i}"] for i in range(5)]
+    assert max(len(c[0]) for c in scorer.calls) <= 4
+
+
+def test_batches_grow_while_the_worker_is_busy():
+    scorer = FakeScorer(delay=0.05)
+
+    async def main():
+        b = MicroBatcher(max_batch=256, max_wait=0.0)
+        first = asyncio.ensure_future(b.score(scorer, ["first"], "t"))
+        await asyncio.sleep(0.01)  # the first call is running now
+        rest = [b.score(scorer, [i], "t") for i in range(20)]
+        await asyncio.gather(first, *rest)
+        await b.close()
+
+    run(main())
+    assert [len(c[0]) for c in scorer.calls] == [1, 20]
+
+
+def test_event_loop_is_not_blocked_while_scoring():
+    scorer = FakeScorer(delay=0.3)
+
+    async def main():
+        b = MicroBatcher(max_wait=0.0)
+        task = asyncio.ensure_future(b.score(scorer, ["a"], "t"))
+        await asyncio.sleep(0.02)
+        t0 = time.perf_counter()
+        await asyncio.sleep(0.01)  # a health check would run here
+        lag = time.perf_counter() - t0
+        await task
+        await b.close()
+        return lag
+
+    assert run(main()) < 0.1
+
+
+def test_a_failing_call_fails_its_waiters_only_and_the_batcher_keeps_going():
+    bad, good = FakeScorer(fail=True), FakeScorer()
+
+    async def main():
+        b = MicroBatcher(max_wait=0.01)
+        res = await asyncio.gather(b.score(bad, ["x"], "t"), b.score(good, ["y"], "t"), return_exceptions=True)
+        again = await b.score(good, ["z"], "t")
+        await b.close()
+        return res, again
+
+    res, again = run(main())
+    assert isinstance(res[0], RuntimeError) and res[1] == ["t:y"] and again == ["t:z"]
+
+
+def test_a_cancelled_request_is_skipped_and_close_drains_the_rest():
+    scorer = FakeScorer(delay=0.05)
+
+    async def main():
+        b = MicroBatcher(max_wait=0.0)
+        busy = asyncio.ensure_future(b.score(scorer, ["busy"], "t"))
+        await asyncio.sleep(0.01)
+        gone = asyncio.ensure_future(b.score(scorer, ["gone"], "t"))
+        kept = asyncio.ensure_future(b.score(scorer, ["kept"], "t"))
+        await asyncio.sleep(0)
+        gone.cancel()
+        await b.close()  # drains: kept is answered
+        return await busy, kept.result()
+
+    assert run(main()) == (["t:busy"], ["t:kept"])
+    assert ["gone"] not in [c[0] for c in scorer.calls]
+
+
+def test_empty_and_bad_arguments():
+    async def main():
+        b = MicroBatcher()
+        assert await b.score(FakeScorer(), [], "t") == []
+        await b.close()
+        with pytest.raises(RuntimeError):
+            await b.score(FakeScorer(), ["a"], "t")
+
+    run(main())
+    with pytest.raises(ValueError):
+        MicroBatcher(max_batch=0)
+    with pytest.raises(ValueError):
+        MicroBatcher(workers=0)
+
+
+def test_requests_arriving_in_a_burst_are_gathered_until_an_idle_gap():
+    scorer = FakeScorer()
+
+    async def main():
+        b = MicroBatcher(max_wait=0.02, max_delay=1.0)
+        tasks = []
+        for i in range(6):  # one every 5 ms: 30 ms in all, longer than max_wait but never a 20 ms gap
+            tasks.append(asyncio.ensure_future(b.score(scorer, [i], "t")))
+            await asyncio.sleep(0.005)
+        await asyncio.gather(*tasks)
+        await b.close()
+
+    run(main())
+    assert [len(c[0]) for c in scorer.calls] == [6]
+
+
+def test_max_delay_bounds_the_wait_for_company():
+    scorer = FakeScorer()
+
+    async def main():
+        b = MicroBatcher(max_wait=0.05, max_delay=0.05)
+        t0 = time.perf_counter()
+        first = asyncio.ensure_future(b.score(scorer, ["a"], "t"))
+        while not first.done():  # a steady trickle would otherwise hold the first request forever
+            asyncio.ensure_future(b.score(scorer, ["b"], "t"))
+            await asyncio.sleep(0.01)
+        waited = time.perf_counter() - t0
+        await b.close()
+        return waited
+
+    assert run(main()) < 0.5
+
+
+def test_missing_extra_names_the_install_command(monkeypatch):
+    import importlib.util
+
+    from brandfit.errors import MissingExtraError
+    from brandfit.serve import require_extra
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "fastapi" else real(name, *a))
+    with pytest.raises(MissingExtraError, match=r"fastapi.*pip install 'brandfit\[serve\]'"):
+        require_extra()
