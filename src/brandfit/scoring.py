@@ -209,27 +209,10 @@ def score_account(
         return _empty_relevance(base)
     if len(analysis.promo_proba) != len(texts):
         raise InputError(f"analysis: {len(analysis.promo_proba)} rows for the account's {len(texts)} texts")
-    if isinstance(brand, str):
-        rel = analysis.topic_proba[:, TOPICS.index(brand)]
-    elif brand_relevance is None:
-        raise InputError("brand_relevance: required for a BrandTopic")
-    else:
-        rel = np.asarray(brand_relevance, dtype=np.float64)
+    fit = _topic_part(account, texts, brand, analysis.topic_proba, brand_relevance)
     has_bio = account.has_bio
-    bio_p, posts_p = _split(analysis.topic_proba, has_bio)
-    posts_rel = _split(rel, has_bio)[1]
-    topic_probs = _mix(bio_p, posts_p)
-    confidence, n_topical = _confidence(texts, analysis.topic_proba)
-    raw = float(np.clip(_mix(_split(rel, has_bio)[0], posts_rel), 0.0, 1.0))
-    prior = 1.0 / len(TOPICS)
-    score = prior + (raw - prior) * min(1.0, confidence / MIN_CONFIDENCE if confidence < MIN_CONFIDENCE else 1.0)
-    if isinstance(brand, str):
-        t = TOPICS.index(brand)
-        on_topic = (posts_p.argmax(axis=1) == t) & (posts_p[:, t] >= TOPICAL_MIN_PROB) if len(posts_p) else np.zeros(0, bool)
-    else:
-        on_topic = posts_rel >= 0.5
-    consistency = float(on_topic.mean()) if len(posts_p) else 0.0
     promo = _promo_part(analysis, has_bio, promo_threshold, options)
+    posts_rel, topic_probs, confidence = fit["posts_rel"], fit["topic_probs"], fit["confidence"]
     order = np.argsort(-posts_rel, kind="stable")[: options.evidence]
     post_idx = account.post_indices()
     evidence = tuple(
@@ -238,13 +221,13 @@ def score_account(
         for i in order
     )
     primary = TOPICS[int(np.argmax(topic_probs))] if confidence >= MIN_CONFIDENCE else None
-    reasons = _reasons(account, brand_name, score, consistency, primary, topic_probs, promo,
-                       confidence=confidence, n_topical=n_topical, n_texts=len(texts))
+    reasons = _reasons(account, brand_name, fit["score"], fit["consistency"], primary, topic_probs, promo,
+                       confidence=confidence, n_topical=fit["n_topical"], n_texts=len(texts))
     return Relevance(
-        score=round(score, 6),
+        score=round(fit["score"], 6),
         topic_probs={t: round(float(v), 6) for t, v in zip(TOPICS, topic_probs)},
         primary_topic=primary,
-        consistency=round(consistency, 6),
+        consistency=round(fit["consistency"], 6),
         promo_ratio=round(promo["ratio"], 6),
         too_promotional=promo["too_promotional"],
         undisclosed_promo=promo["undisclosed"],
@@ -254,6 +237,32 @@ def score_account(
         confidence=round(confidence, 6),
         **base,
     )
+
+
+def _topic_part(account: Account, texts: list[str], brand: str | BrandTopic, topic_proba: np.ndarray,
+                brand_relevance: np.ndarray | None) -> dict[str, Any]:
+    """Topic mix, confidence, (shrunk) score and consistency of one account (see the module docstring)."""
+    if isinstance(brand, str):
+        rel = topic_proba[:, TOPICS.index(brand)]
+    elif brand_relevance is None:
+        raise InputError("brand_relevance: required for a BrandTopic")
+    else:
+        rel = np.asarray(brand_relevance, dtype=np.float64)
+    bio_p, posts_p = _split(topic_proba, account.has_bio)
+    bio_rel, posts_rel = _split(rel, account.has_bio)
+    confidence, n_topical = _confidence(texts, topic_proba)
+    raw = float(np.clip(_mix(bio_rel, posts_rel), 0.0, 1.0))
+    prior = 1.0 / len(TOPICS)
+    score = prior + (raw - prior) * min(1.0, confidence / MIN_CONFIDENCE)
+    if not len(posts_p):
+        on_topic = np.zeros(0, bool)
+    elif isinstance(brand, str):
+        t = TOPICS.index(brand)
+        on_topic = (posts_p.argmax(axis=1) == t) & (posts_p[:, t] >= TOPICAL_MIN_PROB)
+    else:
+        on_topic = posts_rel >= 0.5
+    return {"posts_rel": posts_rel, "topic_probs": _mix(bio_p, posts_p), "confidence": confidence,
+            "n_topical": n_topical, "score": score, "consistency": float(on_topic.mean()) if len(on_topic) else 0.0}
 
 
 def _promo_part(analysis: TextAnalysis, has_bio: bool, threshold: float, options: ScoringOptions) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from brandfit.embedding import DIM, Embedder, default_embedder, get_embedder
 
 
 def test_default_embedder_is_cached_and_conforms(embedder):
-    assert default_embedder() is embedder
+    assert get_embedder("torch") is embedder and default_embedder() is get_embedder()
     assert isinstance(embedder, Embedder)
     assert embedder.dim == DIM == 384
     assert "MiniLM" in embedder.name

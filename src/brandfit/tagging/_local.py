@@ -20,7 +20,7 @@ from brandfit.tagging._output import relevance_table, write_part
 
 logger = logging.getLogger("brandfit.tagging")
 
-__all__ = ["Progress", "chunked", "check_skipped", "score_items", "run_local"]
+__all__ = ["Progress", "chunked", "check_skipped", "score_items", "run_local", "PendingChunks", "save_chunk"]
 
 LOG_EVERY_S = 10.0
 
@@ -88,6 +88,31 @@ def score_items(items: Sequence[Item], brand: str | BrandTopic, pipeline: Pipeli
     return relevance_table(results, run_id=run_id, sources=[(it.source_file, it.source_line) for it in items])
 
 
+class PendingChunks:
+    """The stream's chunks not yet in the checkpoint (a chunk done in an earlier run is checked, then skipped);
+    after iterating, :attr:`count` is the number of chunks in the whole stream."""
+
+    def __init__(self, chunks: Iterable[tuple[int, list[Item]]], ckpt: Checkpoint) -> None:
+        self._chunks, self._ckpt = chunks, ckpt
+        self.count = 0
+
+    def __iter__(self) -> Iterator[tuple[int, list[Item]]]:
+        for k, items in self._chunks:
+            self.count = k + 1
+            if self._ckpt.is_done(k):
+                check_skipped(self._ckpt, k, items)
+                continue
+            yield k, items
+
+
+def save_chunk(ckpt: Checkpoint, k: int, table: Any, errors: ErrorLog, progress: Progress) -> None:
+    """Write chunk ``k``'s tagged rows as its part, mark it done, and count it (both engines)."""
+    write_part(ckpt.part_path(k), table)
+    ckpt.mark_done(k, table.num_rows)
+    errors.flush()
+    progress.update(table.num_rows, set_aside=errors.count)
+
+
 def run_local(
     chunks: Iterable[tuple[int, list[Item]]],
     ckpt: Checkpoint,
@@ -98,15 +123,7 @@ def run_local(
     progress: Progress,
 ) -> int:
     """Tag every chunk not yet in the checkpoint; returns the number of chunks in the stream."""
-    n_chunks = 0
-    for k, items in chunks:
-        n_chunks = k + 1
-        if ckpt.is_done(k):
-            check_skipped(ckpt, k, items)
-            continue
-        table = score_items(items, brand, pipeline, ckpt.run_id)
-        write_part(ckpt.part_path(k), table)
-        ckpt.mark_done(k, len(items))
-        errors.flush()
-        progress.update(len(items), set_aside=errors.count)
-    return n_chunks
+    pending = PendingChunks(chunks, ckpt)
+    for k, items in pending:
+        save_chunk(ckpt, k, score_items(items, brand, pipeline, ckpt.run_id), errors, progress)
+    return pending.count

@@ -30,7 +30,7 @@ from brandfit.model import RelevanceModel
 from brandfit.settings import env as _env
 from brandfit.tagging._checkpoint import Checkpoint
 from brandfit.tagging._input import ErrorLog, Item
-from brandfit.tagging._local import Progress, check_skipped
+from brandfit.tagging._local import PendingChunks, Progress, save_chunk
 
 logger = logging.getLogger("brandfit.tagging")
 
@@ -133,35 +133,26 @@ def run_ray(
                                    brand=brand_arg, run_id=ckpt.run_id) for _ in range(n_actors)]
         logger.info("tagging on Ray with %d actor(s)", n_actors)
         in_flight: dict[Any, int] = {}  # object ref -> number of accounts
-        n_chunks = 0
-        for k, items in chunks:
-            n_chunks = k + 1
-            if ckpt.is_done(k):
-                check_skipped(ckpt, k, items)
-                continue
+        pending = PendingChunks(chunks, ckpt)
+        for k, items in pending:
             while len(in_flight) >= IN_FLIGHT_PER_ACTOR * n_actors:
                 _collect_one(ray, in_flight, ckpt, errors, progress)
             actor = actors[k % n_actors]
             in_flight[actor.tag.remote(k, _stage(items))] = len(items)
         while in_flight:
             _collect_one(ray, in_flight, ckpt, errors, progress)
-        return n_chunks
+        return pending.count
     finally:
         if started:
             ray.shutdown()
 
 
 def _collect_one(ray: Any, in_flight: dict[Any, int], ckpt: Checkpoint, errors: ErrorLog, progress: Progress) -> None:
-    """Wait for one chunk to come back, checkpoint it and count it."""
-    from brandfit.tagging._output import write_part
-
+    """Wait for one chunk to come back, then checkpoint and count it."""
     done, _ = ray.wait(list(in_flight), num_returns=1)
     ref = done[0]
     expected = in_flight.pop(ref)
     k, table = ray.get(ref)
     if table.num_rows != expected:
         raise RuntimeError(f"Ray returned {table.num_rows} rows for chunk {k} of {expected} accounts; this is a bug")
-    write_part(ckpt.part_path(k), table)
-    ckpt.mark_done(k, table.num_rows)
-    errors.flush()
-    progress.update(expected, set_aside=errors.count)
+    save_chunk(ckpt, k, table, errors, progress)
