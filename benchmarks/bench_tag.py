@@ -99,17 +99,34 @@ print("BENCH " + json.dumps({"seconds": time.perf_counter() - t0, "accounts": ac
 """
 
 TAG_CHILD = r"""
-import json, sys, time
+import json, sys, threading, time
+import psutil
 import brandfit
 from brandfit.cli import main
-inp, out, backend, chunk = sys.argv[1:5]
+inp, out, backend, chunk, engine = sys.argv[1:6]
+tree_peak = [0]
+
+def sample():  # RSS of this process and every descendant (a local Ray cluster's raylet and workers), summed
+    me = psutil.Process()
+    while True:
+        total = 0
+        for p in [me, *me.children(recursive=True)]:
+            try:
+                total += p.memory_info().rss
+            except psutil.Error:
+                pass
+        tree_peak[0] = max(tree_peak[0], total)
+        time.sleep(0.25)
+
+threading.Thread(target=sample, daemon=True).start()
 from brandfit.settings import resolve_backend
 model = brandfit.load_model("production", backend=resolve_backend(None if backend == "default" else backend))
 model.analyze(["warm up the encoder"] * 8)
 t0 = time.perf_counter()
 rc = main(["-q", "tag", inp, "-o", out, "--brand-topic", "fitness", "--overwrite", "--no-progress",
-           "--quiet-summary", "--chunk-size", chunk] + ([] if backend == "default" else ["--backend", backend]))
-print("BENCH " + json.dumps({"seconds": time.perf_counter() - t0, "rc": rc}))
+           "--quiet-summary", "--chunk-size", chunk, "--engine", engine]
+          + ([] if backend == "default" else ["--backend", backend]))
+print("BENCH " + json.dumps({"seconds": time.perf_counter() - t0, "rc": rc, "tree_peak_mib": tree_peak[0] / 2**20}))
 """
 
 
@@ -146,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--encode-accounts", type=int, default=1_000,
                    help="accounts whose texts the raw-encode baseline embeds (default 1,000)")
     p.add_argument("--chunk-size", type=int, default=512)
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="tagging engine; with ray, peak RSS is summed over the driver and the cluster's processes")
     p.add_argument("--workdir", type=Path, default=None, help="where inputs and outputs go (default: a temp folder)")
     args = p.parse_args(argv)
 
@@ -168,9 +187,12 @@ def main(argv: list[str] | None = None) -> int:
         for n, backend in runs:
             inp = work / f"accounts_{n}.jsonl"
             print(f"brandfit tag ({backend}) on {n} accounts ...", file=sys.stderr)
-            rec, rss = run_child(TAG_CHILD, str(inp), str(work / f"tags_{n}.parquet"), backend, str(args.chunk_size))
+            rec, rss = run_child(TAG_CHILD, str(inp), str(work / f"tags_{n}.parquet"), backend, str(args.chunk_size),
+                                 args.engine)
+            if args.engine == "ray":
+                rss = rec["tree_peak_mib"]
             n_acc, n_posts = count(inp)
-            rows.append((f"brandfit tag ({backend})", n_acc, n_posts, rec["seconds"], rss))
+            rows.append((f"brandfit tag ({backend}, {args.engine})", n_acc, n_posts, rec["seconds"], rss))
 
     head = f"{'run':<24} {'accounts':>9} {'posts':>9} {'seconds':>9} {'accounts/s':>11} {'posts/s':>9} {'peak RSS MiB':>13}"
     print(head)
