@@ -18,9 +18,13 @@ from typing import Any, Final, Sequence
 
 import numpy as np
 
+from brandfit.account import MAX_INPUT_CHARS
 from brandfit.errors import InputError, InputTypeError
 
-__all__ = ["CUES", "DISCLOSURE_CUES", "find_cues", "cue_matrix", "has_disclosure"]
+__all__ = ["CUES", "DISCLOSURE_CUES", "MAX_SYMBOL_RUN", "bounded_text", "find_cues", "cue_matrix", "has_disclosure"]
+
+MAX_SYMBOL_RUN: Final[int] = 16
+"""Longest run of punctuation marks / emoji (no letter, digit or space) the cue tokenizer reads."""
 
 CUES: Final[dict[str, str]] = {
     "disclosure": "explicit ad disclosure: #ad, #sponsored, #partner, paid partnership, gifted, in collaboration with",
@@ -274,12 +278,10 @@ class _CueMatcher:
         return hit
 
     def __call__(self, texts: Sequence[str]) -> list[list[str]]:
-        from brandfit.text import clean
-
         out: list[list[str]] = []
         memo = self._memo
         with self.lock:  # spaCy's matchers and the memo are not thread-safe
-            for doc in self.nlp.tokenizer.pipe(clean(t) for t in texts):
+            for doc in self.nlp.tokenizer.pipe(bounded_text(t) for t in texts):
                 found: set[str] = set()
                 for match_id, _, _ in self.phrases(doc):
                     found.add(self.nlp.vocab.strings[match_id])
@@ -301,6 +303,21 @@ class _CueMatcher:
                     found.add("link")
                 out.append([n for n in self.names if n in found])
         return out
+
+
+_SYMBOL_RUN_RE = re.compile(r"[^\w\s]{%d,}" % (MAX_SYMBOL_RUN + 1))
+
+
+def bounded_text(text: str) -> str:
+    """What the cue tokenizer reads: ``text`` cut to :data:`~brandfit.account.MAX_INPUT_CHARS`, cleaned, runs of one
+    character squeezed to four and any run of more than :data:`MAX_SYMBOL_RUN` punctuation marks or emoji cut to
+    that many. spaCy's tokenizer is quadratic in such runs (``"!" * 5000`` took seconds); no cue needs them."""
+    from brandfit.text import clean, squeeze_repeats
+
+    text = squeeze_repeats(clean(text[:MAX_INPUT_CHARS] if isinstance(text, str) else text))
+    if _SYMBOL_RUN_RE.search(text):
+        text = _SYMBOL_RUN_RE.sub(lambda m: m.group()[:MAX_SYMBOL_RUN], text)
+    return text[:MAX_INPUT_CHARS]
 
 
 @lru_cache(maxsize=1)
