@@ -144,7 +144,7 @@ def safe_extract(
         try:
             tar = tarfile.open(fileobj=counted, mode="r|", tarinfo=_capped_tarinfo(max_header_bytes))  # noqa: SIM115
         except (tarfile.TarError, OSError, EOFError) as exc:
-            raise InputError(f"refusing {archive}: not a tar or tar.gz archive ({exc})") from None
+            raise InputError(f"refusing {archive}: not a tar archive or a .tar.gz ({exc})") from None
         except _Refused as exc:
             raise InputError(f"refusing {archive}: {exc}") from None
         with tar:

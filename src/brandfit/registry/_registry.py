@@ -42,6 +42,7 @@ from brandfit.errors import (
     InputError,
     IntegrityError,
     LockTimeoutError,
+    NotAFolderError,
     UnknownRefError,
 )
 from brandfit.registry._archive import DEFAULT_MAX_BYTES, export_folder, safe_extract
