@@ -64,6 +64,14 @@ def parse_count(value: Any, where: str) -> int | None:
     return int(value)
 
 
+def _str(value: Any) -> str:
+    """``str(value)``; an int too long for ``str()`` (``sys.set_int_max_str_digits``) is shown by its length."""
+    try:
+        return str(value)
+    except ValueError:
+        return f"<a {_digits(value)}-digit number>" if isinstance(value, int) else f"<a {type(value).__name__}>"
+
+
 def _digits(value: int | float) -> int:
     """How many decimal digits ``abs(value)`` has, without ``str()`` (which Python refuses past 4300 digits)."""
     n = abs(int(value))
@@ -117,7 +125,7 @@ class Account:
                     _text(p.get("text"), f"{pw}.text"),
                     likes=parse_count(p.get("likes"), f"{pw}.likes"),
                     comments=parse_count(p.get("comments"), f"{pw}.comments"),
-                    posted_at=None if posted_at is None else clean_text(str(posted_at)),
+                    posted_at=None if posted_at is None else clean_text(_str(posted_at)),
                 ))
             else:
                 raise InputTypeError(f"{pw}: expected a string or a mapping with 'text', got {type(p).__name__}")
@@ -128,8 +136,8 @@ class Account:
         return cls(
             bio=bio,
             posts=tuple(posts),
-            account_id=None if acc_id is None else clean_text(str(acc_id)),
-            handle=None if handle is None else clean_text(str(handle)),
+            account_id=None if acc_id is None else clean_text(_str(acc_id)),
+            handle=None if handle is None else clean_text(_str(handle)),
             followers=parse_count(account.get("followers"), f"{where}.followers"),
         )
 

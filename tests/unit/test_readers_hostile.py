@@ -198,3 +198,22 @@ def test_one_huge_value_does_not_flood_the_errors_file(tmp_path):
     items, errors = read_all([_jsonl(tmp_path, rows)], tmp_path)
     assert items == [] and len(errors) == 2
     assert all(len(e["reason"]) <= 1200 for e in errors)
+
+
+def test_a_lowered_int_digit_limit_never_crashes_reading(tmp_path):
+    import sys
+
+    n = 700  # over the lowest limit Python allows (640), under brandfit's own 1000-digit cap
+    rows = ['{"account_id": ' + "1" * n + ', "bio": "x"}',
+            '{"account_id": "t", "kind": ' + "2" * n + ', "text": "x"}',
+            '{"account_id": "u", "kind": "post", "text": "x", "posted_at": ' + "3" * n + '}',
+            '{"account_id": "v", "posts": [{"text": "x", "posted_at": ' + "3" * n + '}]}',
+            '{"account_id": "ok", "kind": "post", "text": "fine"}']
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(640)
+    try:
+        items, errors = read_all([_jsonl(tmp_path, rows)], tmp_path)
+    finally:
+        sys.set_int_max_str_digits(old)
+    assert ids(items) == ["ok"]
+    assert [e["line"] for e in errors] == [1, 2, 3, 4] and all(e["reason"] for e in errors)

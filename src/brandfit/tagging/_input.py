@@ -26,6 +26,7 @@ import json
 import logging
 import math
 import sqlite3
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping, TextIO
@@ -52,7 +53,10 @@ MAX_REASON_CHARS = 1000
 
 def _show(value: Any, limit: int = 60) -> str:
     """``repr(value)``, cut to about ``limit`` characters, for an error message."""
-    text = repr(value) if not isinstance(value, (list, dict, tuple)) else f"a {type(value).__name__}"
+    try:
+        text = repr(value) if not isinstance(value, (list, dict, tuple)) else f"a {type(value).__name__}"
+    except ValueError:  # an int past sys.get_int_max_str_digits()
+        text = f"a {type(value).__name__} too long to show"
     return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
 
 
@@ -114,7 +118,10 @@ def _account_id(values: Mapping[str, Any]) -> str:
         raise RowError(f"account_id: expected a string or an integer, got {type(v).__name__}")
     if isinstance(v, int) and v.bit_length() > 3 * MAX_ID_CHARS:
         raise RowError(f"account_id: longer than {MAX_ID_CHARS} characters")
-    acc_id = str(v).strip()
+    try:
+        acc_id = str(v).strip()
+    except ValueError:  # an int past sys.get_int_max_str_digits()
+        raise RowError(f"account_id: a number too long to be an id (over {sys.get_int_max_str_digits()} digits)") from None
     if len(acc_id) > MAX_ID_CHARS:
         raise RowError(f"account_id: longer than {MAX_ID_CHARS} characters ({len(acc_id)})")
     return safe_str(acc_id)
@@ -149,6 +156,13 @@ def _count(value: Any, field: str, from_text: bool) -> int | None:
         return parse_count(value, field)
     except (InputError, InputTypeError, OverflowError) as exc:
         raise RowError(str(exc)) from None
+
+
+def _posted_at(value: Any) -> str:
+    try:
+        return str(value)
+    except ValueError:  # an int past sys.get_int_max_str_digits()
+        raise RowError("posted_at: a number too long to be a date") from None
 
 
 def _optional_str(value: Any, field: str) -> str | None:
@@ -225,7 +239,7 @@ def parse_text_row(values: Mapping[str, Any], *, from_text: bool) -> tuple[str, 
         "text": clean_text(text),
         "likes": _count(values.get("likes"), "likes", from_text),
         "comments": _count(values.get("comments"), "comments", from_text),
-        "posted_at": None if _is_missing(posted_at) else clean_text(str(posted_at)),
+        "posted_at": None if _is_missing(posted_at) else clean_text(_posted_at(posted_at)),
         "followers": _count(values.get("followers"), "followers", from_text),
         "handle": None,
     }
