@@ -24,7 +24,8 @@ from brandfit.errors import InputError, InputTypeError
 __all__ = ["CUES", "DISCLOSURE_CUES", "MAX_SYMBOL_RUN", "bounded_text", "find_cues", "cue_matrix", "has_disclosure"]
 
 MAX_SYMBOL_RUN: Final[int] = 16
-"""Longest run of punctuation marks / emoji (no letter, digit or space) the cue tokenizer reads."""
+"""Longest run of punctuation marks / emoji (no letter, digit or space) the cue tokenizer reads (the same as
+``brandfit.text.MAX_SYMBOL_RUN``)."""
 
 CUES: Final[dict[str, str]] = {
     "disclosure": "explicit ad disclosure: #ad, #sponsored, #partner, paid partnership, gifted, in collaboration with",
@@ -305,19 +306,14 @@ class _CueMatcher:
         return out
 
 
-_SYMBOL_RUN_RE = re.compile(r"[^\w\s]{%d,}" % (MAX_SYMBOL_RUN + 1))
-
-
 def bounded_text(text: str) -> str:
-    """What the cue tokenizer reads: ``text`` cut to :data:`~brandfit.account.MAX_INPUT_CHARS`, cleaned, runs of one
-    character squeezed to four and any run of more than :data:`MAX_SYMBOL_RUN` punctuation marks or emoji cut to
-    that many. spaCy's tokenizer is quadratic in such runs (``"!" * 5000`` took seconds); no cue needs them."""
+    """What the cue tokenizer reads: ``text`` cut to :data:`~brandfit.account.MAX_INPUT_CHARS`, cleaned, its runs of
+    punctuation marks / emoji bounded by :func:`brandfit.text.squeeze_repeats` (one character: at most 4; mixed: at
+    most :data:`MAX_SYMBOL_RUN`). spaCy's tokenizer is quadratic in such runs (``"!" * 5000`` took seconds); no cue
+    needs them."""
     from brandfit.text import clean, squeeze_repeats
 
-    text = squeeze_repeats(clean(text[:MAX_INPUT_CHARS] if isinstance(text, str) else text))
-    if _SYMBOL_RUN_RE.search(text):
-        text = _SYMBOL_RUN_RE.sub(lambda m: m.group()[:MAX_SYMBOL_RUN], text)
-    return text[:MAX_INPUT_CHARS]
+    return squeeze_repeats(clean(text[:MAX_INPUT_CHARS] if isinstance(text, str) else text))[:MAX_INPUT_CHARS]
 
 
 @lru_cache(maxsize=1)
