@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+from brandfit._safejson import TooManyDigits
 from brandfit.errors import InputError, InputTypeError
 from brandfit.topics import BRAND_TOPICS
 
@@ -51,14 +52,31 @@ def parse_count(value: Any, where: str) -> int | None:
     """A follower/like/comment count: None (or NaN, pandas' missing value) or a whole number in [0, MAX_COUNT]."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
+    if isinstance(value, TooManyDigits):  # an integer literal too long to parse (see brandfit._safejson)
+        raise InputError(f"{where}: must be between 0 and {MAX_COUNT:,}, got a {value.digits}-digit number")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InputTypeError(f"{where}: expected a number, got {type(value).__name__}")
     if isinstance(value, float) and (not math.isfinite(value) or value != int(value)):
         raise InputError(f"{where}: expected a whole number, got {value!r}")
     if not 0 <= value <= MAX_COUNT:
-        shown = value if abs(value) < 10**15 else f"a {len(str(int(abs(value))))}-digit number"
+        shown = value if abs(value) < 10**15 else f"a {_digits(value)}-digit number"
         raise InputError(f"{where}: must be between 0 and {MAX_COUNT:,}, got {shown}")
     return int(value)
+
+
+def _str(value: Any) -> str:
+    """``str(value)``; an int too long for ``str()`` (``sys.set_int_max_str_digits``) is shown by its length."""
+    try:
+        return str(value)
+    except ValueError:
+        return f"<a {_digits(value)}-digit number>" if isinstance(value, int) else f"<a {type(value).__name__}>"
+
+
+def _digits(value: int | float) -> int:
+    """How many decimal digits ``abs(value)`` has, without ``str()`` (which Python refuses past 4300 digits)."""
+    n = abs(int(value))
+    approx = max(1, int(n.bit_length() * 0.30102999566398120))  # log10(2); exact or one short
+    return approx + 1 if n >= 10**approx else approx
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +125,7 @@ class Account:
                     _text(p.get("text"), f"{pw}.text"),
                     likes=parse_count(p.get("likes"), f"{pw}.likes"),
                     comments=parse_count(p.get("comments"), f"{pw}.comments"),
-                    posted_at=None if posted_at is None else str(posted_at),
+                    posted_at=None if posted_at is None else clean_text(_str(posted_at)),
                 ))
             else:
                 raise InputTypeError(f"{pw}: expected a string or a mapping with 'text', got {type(p).__name__}")
@@ -118,8 +136,8 @@ class Account:
         return cls(
             bio=bio,
             posts=tuple(posts),
-            account_id=None if acc_id is None else clean_text(str(acc_id)),
-            handle=None if handle is None else clean_text(str(handle)),
+            account_id=None if acc_id is None else clean_text(_str(acc_id)),
+            handle=None if handle is None else clean_text(_str(handle)),
             followers=parse_count(account.get("followers"), f"{where}.followers"),
         )
 

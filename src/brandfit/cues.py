@@ -18,9 +18,14 @@ from typing import Any, Final, Sequence
 
 import numpy as np
 
+from brandfit.account import MAX_INPUT_CHARS
 from brandfit.errors import InputError, InputTypeError
 
-__all__ = ["CUES", "DISCLOSURE_CUES", "find_cues", "cue_matrix", "has_disclosure"]
+__all__ = ["CUES", "DISCLOSURE_CUES", "MAX_SYMBOL_RUN", "bounded_text", "find_cues", "cue_matrix", "has_disclosure"]
+
+MAX_SYMBOL_RUN: Final[int] = 16
+"""Longest run of punctuation marks / emoji (no letter, digit or space) the cue tokenizer reads (the same as
+``brandfit.text.MAX_SYMBOL_RUN``)."""
 
 CUES: Final[dict[str, str]] = {
     "disclosure": "explicit ad disclosure: #ad, #sponsored, #partner, paid partnership, gifted, in collaboration with",
@@ -274,12 +279,10 @@ class _CueMatcher:
         return hit
 
     def __call__(self, texts: Sequence[str]) -> list[list[str]]:
-        from brandfit.text import clean
-
         out: list[list[str]] = []
         memo = self._memo
         with self.lock:  # spaCy's matchers and the memo are not thread-safe
-            for doc in self.nlp.tokenizer.pipe(clean(t) for t in texts):
+            for doc in self.nlp.tokenizer.pipe(bounded_text(t) for t in texts):
                 found: set[str] = set()
                 for match_id, _, _ in self.phrases(doc):
                     found.add(self.nlp.vocab.strings[match_id])
@@ -301,6 +304,16 @@ class _CueMatcher:
                     found.add("link")
                 out.append([n for n in self.names if n in found])
         return out
+
+
+def bounded_text(text: str) -> str:
+    """What the cue tokenizer reads: ``text`` cut to :data:`~brandfit.account.MAX_INPUT_CHARS`, cleaned, its runs of
+    punctuation marks / emoji bounded by :func:`brandfit.text.squeeze_repeats` (one character: at most 4; mixed: at
+    most :data:`MAX_SYMBOL_RUN`). spaCy's tokenizer is quadratic in such runs (``"!" * 5000`` took seconds); no cue
+    needs them."""
+    from brandfit.text import clean, squeeze_repeats
+
+    return squeeze_repeats(clean(text[:MAX_INPUT_CHARS] if isinstance(text, str) else text))[:MAX_INPUT_CHARS]
 
 
 @lru_cache(maxsize=1)

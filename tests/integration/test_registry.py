@@ -37,6 +37,15 @@ def make_source(folder: Path, *, seed: int = 0) -> Path:
     return folder
 
 
+def make_version_source(folder: Path, *, seed: int = 0) -> Path:
+    """A source holding only files a model version consists of (what an archive may carry)."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True)
+    np.savez(folder / "heads.npz", topic=rng.normal(size=(6, 8)).astype(np.float32))
+    (folder / "model.json").write_text(json.dumps({"seed": seed}), encoding="utf-8")
+    return folder
+
+
 @pytest.fixture
 def reg(tmp_path: Path) -> ModelRegistry:
     return ModelRegistry(tmp_path / "models")
@@ -521,7 +530,8 @@ def test_newer_format_says_upgrade(reg: ModelRegistry, version: ModelVersion) ->
 # ------------------------------------------------------------------------------------------ export, import
 
 
-def test_export_import_round_trip(reg: ModelRegistry, src: Path, tmp_path: Path) -> None:
+def test_export_import_round_trip(reg: ModelRegistry, tmp_path: Path) -> None:
+    src = make_version_source(tmp_path / "vsrc")
     original = reg.publish("topic", src, metadata={"metrics": {"f1": 0.9}, "dataset_hash": "d1"})
     archive = reg.export("topic@1", tmp_path / "out" / "topic.tar.gz")
     assert archive.is_file()
@@ -532,7 +542,7 @@ def test_export_import_round_trip(reg: ModelRegistry, src: Path, tmp_path: Path)
     imported = other.import_archive(archive)
     assert imported.ref == "topic@1"
     other.verify(imported.ref)
-    for rel in ("heads/topic.npy", "model.json", "README.md"):
+    for rel in ("heads.npz", "model.json", "README.md"):
         assert (imported.path / rel).read_bytes() == (original.path / rel).read_bytes()
     meta, old = imported.metadata, original.metadata
     assert meta["imported_from"]["ref"] == "topic@1" and len(meta["imported_from"]["archive_sha256"]) == 64
@@ -571,7 +581,7 @@ def _member(name: str, kind: bytes = tarfile.REGTYPE, **attrs) -> tarfile.TarInf
 
 def _valid_members(reg: ModelRegistry, src: Path, tmp_path: Path) -> list[tuple[tarfile.TarInfo, bytes | None]]:
     scratch = ModelRegistry(tmp_path / "scratch")
-    archive = scratch.export(publish(scratch, src).ref, tmp_path / "ok.tar.gz")
+    archive = scratch.export(publish(scratch, make_version_source(tmp_path / "vsrc")).ref, tmp_path / "ok.tar.gz")
     with tarfile.open(archive) as tar:
         return [(m, tar.extractfile(m).read()) for m in tar.getmembers()]
 
@@ -588,7 +598,10 @@ def _valid_members(reg: ModelRegistry, src: Path, tmp_path: Path) -> list[tuple[
         ([(_member("topic-1/fifo", tarfile.FIFOTYPE), None)], "FIFO"),
         ([(_member("topic-1/model.json"), b"{}")], "appears twice"),
         ([(_member("topic-1/a\\..\\evil"), b"x")], "not allowed"),
-        ([(_member("topic-1/big.bin"), b"x" * 200_000)], "more than"),
+        ([(_member("README.md"), b"x" * 200_000)], "more than"),
+        ([(_member("topic-1/big.bin"), b"x")], "not a file of a model version"),
+        ([(_member("topic-1/evil.pkl"), b"cos\nsystem\n")], "not a file of a model version"),
+        ([(_member("topic-1/__init__.py"), b"import os")], "not a file of a model version"),
     ],
 )
 def test_import_refuses_hostile_archives(reg: ModelRegistry, src: Path, tmp_path: Path, evil, message: str) -> None:
@@ -634,7 +647,8 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_cli_round_trip(reg: ModelRegistry, src: Path, tmp_path: Path, capsys) -> None:
+def test_cli_round_trip(reg: ModelRegistry, tmp_path: Path, capsys) -> None:
+    src = make_version_source(tmp_path / "vsrc")  # exported and imported below: only model-version files
     r = ["models", "--registry", str(reg.root)]
     assert run_cli(capsys, *r, "list")[1].startswith("no models")
     reg.publish("topic", src, metadata={"metrics": {"f1": 0.5}})
@@ -657,7 +671,7 @@ def test_cli_round_trip(reg: ModelRegistry, src: Path, tmp_path: Path, capsys) -
     assert run_cli(capsys, *r, "export", "topic@2", "-o", str(archive))[0] == 0
     assert "as tone@1" in run_cli(capsys, *r, "import", str(archive), "--name", "tone")[1]
     code, out, _ = run_cli(capsys, *r, "verify", "--all")
-    assert code == 0 and out.count("ok") == 3
+    assert code == 0 and out.count("ok") == 5 and "ok      alias production" in out  # 3 versions, 2 aliases
     code, _, err = run_cli(capsys, *r, "delete", "topic@1")
     assert code == 2 and "production" in err
     assert run_cli(capsys, *r, "delete", "tone@1")[1].strip() == "deleted tone@1"

@@ -148,10 +148,19 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             print(f"ok      {ref}")
     if args.all and not refs:
         print(f"no models in {reg.root}")
+    bad_aliases = 0
+    if args.all:
+        for alias, problem in reg.check_aliases().items():
+            if problem is None:
+                print(f"ok      alias {alias}")
+            else:
+                bad_aliases += 1
+                print(f"FAILED  alias {alias}: {problem}")
     if failed:
         print(f"brandfit: {failed} of {len(refs)} versions failed verification", file=sys.stderr)
-        return 1
-    return 0
+    if bad_aliases:
+        print(f"brandfit: {bad_aliases} alias file(s) are broken", file=sys.stderr)
+    return 1 if failed or bad_aliases else 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -214,7 +223,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = action("verify", _cmd_verify, "re-hash every file against the manifest; exit 1 on any mismatch")
     target = p.add_mutually_exclusive_group(required=True)
     target.add_argument("ref", metavar="REF", nargs="?")
-    target.add_argument("--all", action="store_true", help="verify every version")
+    target.add_argument("--all", action="store_true", help="verify every version and every alias file")
     p = action("export", _cmd_export, "write one version to a .tar.gz archive")
     p.add_argument("ref", metavar="REF")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="archive to write (or a folder)")

@@ -1,27 +1,54 @@
 """Read JSONL, CSV or Parquet files into raw rows, remembering where each row came from.
 
 Nothing is dropped here: a line that is not valid JSON becomes a row carrying its parse error, so
-the caller can set it aside with a reason.
+the caller can set it aside with a reason. A problem with a whole file (empty, binary or not UTF-8,
+a corrupt Parquet file, unreadable) is one row with ``line`` :data:`FILE_LEVEL` and no values, never
+an exception, so one bad file in a folder does not stop the others.
+
+Cost is bounded by the input: a JSON line is parsed with a depth and integer-length limit
+(:mod:`brandfit._safejson`), a JSON line longer than :data:`MAX_LINE_CHARS` or a CSV cell longer than
+:data:`MAX_CELL_CHARS` is a row error, and no such failure escapes as ``RecursionError``/``ValueError``.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
-import json
+import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from brandfit._safejson import JSONLimitError, loads_bounded
 from brandfit.errors import InputError, MissingFileError
 
-__all__ = ["RawRow", "SUFFIXES", "iter_rows", "list_input_files"]
+__all__ = ["RawRow", "SUFFIXES", "FILE_LEVEL", "MAX_LINE_CHARS", "MAX_CELL_CHARS", "iter_rows", "list_input_files",
+           "safe_str"]
 
 SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")
+FILE_LEVEL = 0
+"""The ``line`` of a row that stands for a problem with the whole file."""
+MAX_LINE_CHARS = 16 * 1024 * 1024
+"""Longest JSONL line read; a longer one is a row error (and is skipped without being held in memory)."""
+MAX_CELL_CHARS = 131_072
+"""Longest CSV cell (the csv module's default field limit); a longer one makes its row a row error."""
+_SNIFF_BYTES = 64 * 1024
+_SKIP_CHUNK = 1024 * 1024
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def safe_str(value: str) -> str:
+    """``value`` with lone surrogates (undecodable file names, ``"\\ud800"`` in JSON) replaced by U+FFFD, so it
+    can be written as UTF-8."""
+    return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
 
 
 @dataclass(frozen=True, slots=True)
 class RawRow:
-    """One input row: its values (``None`` if unreadable), the file and the 1-based line or row number."""
+    """One input row: its values (``None`` if unreadable), the file and the 1-based line or row number
+    (:data:`FILE_LEVEL` when ``error`` is about the whole file)."""
 
     source: str
     line: int
@@ -41,6 +68,8 @@ def list_input_files(path: str | Path) -> list[Path]:
         return files
     if p.suffix.lower() not in SUFFIXES:
         raise InputError(f"{p}: unsupported file type {p.suffix!r}; expected one of {', '.join(SUFFIXES)}")
+    if not p.is_file():
+        raise InputError(f"{p}: not a regular file (a FIFO, device or socket); give a file or a folder")
     return [p]
 
 
@@ -48,51 +77,160 @@ def iter_rows(path: str | Path) -> Iterator[RawRow]:
     """Yield every row of one file. Line numbers are 1-based (CSV: the physical line where the row starts)."""
     p = Path(path)
     suffix = p.suffix.lower()
-    if suffix in (".jsonl", ".json"):
-        yield from _iter_jsonl(p)
-    elif suffix == ".csv":
-        yield from _iter_csv(p)
-    elif suffix == ".parquet":
-        yield from _iter_parquet(p)
-    else:
+    if suffix not in SUFFIXES:
         raise InputError(f"{p}: unsupported file type {suffix!r}; expected one of {', '.join(SUFFIXES)}")
+    source = safe_str(str(p))
+    problem = _file_problem(p, text=suffix != ".parquet")
+    if problem is not None:
+        yield RawRow(source, FILE_LEVEL, None, problem)
+        return
+    try:
+        if suffix in (".jsonl", ".json"):
+            yield from _iter_jsonl(p, source)
+        elif suffix == ".csv":
+            yield from _iter_csv(p, source)
+        else:
+            yield from _iter_parquet(p, source)
+    except OSError as exc:  # the file vanished or became unreadable while being read
+        yield RawRow(source, FILE_LEVEL, None, f"can't read the file ({_short(exc)})")
 
 
-def _iter_jsonl(p: Path) -> Iterator[RawRow]:
-    with p.open("r", encoding="utf-8", errors="replace", newline="") as fh:
-        for lineno, line in enumerate(fh, start=1):
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
+def _file_problem(p: Path, *, text: bool) -> str | None:
+    """Why the whole file can't be read (empty, not a regular file, binary/not UTF-8), or ``None``."""
+    try:
+        with p.open("rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return "not a regular file"
+            if info.st_size == 0:
+                return "empty file"
+            head = fh.read(_SNIFF_BYTES) if text else b""
+    except OSError as exc:
+        return f"can't read the file ({_short(exc)})"
+    if not text:
+        return None
+    if head.startswith(codecs.BOM_UTF8):
+        head = head[len(codecs.BOM_UTF8):]
+    if b"\x00" in head:
+        return "not a text file (binary data or a UTF-16/32 encoding); save it as UTF-8 text"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < _SNIFF_BYTES - 3)
+    except UnicodeDecodeError as exc:
+        return f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+    if not head.strip():
+        if len(head) < _SNIFF_BYTES - 3:
+            return "empty file (only blank lines)"
+    return None
+
+
+def _iter_jsonl(p: Path, source: str) -> Iterator[RawRow]:
+    with p.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        lineno = 0
+        while True:
+            line = fh.readline(MAX_LINE_CHARS + 1)
+            if not line:
+                break
+            lineno += 1
+            if len(line) > MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
+                while True:  # skip the rest of the line without holding it
+                    rest = fh.readline(_SKIP_CHUNK)
+                    if not rest or rest.endswith(("\n", "\r")):
+                        break
+                yield RawRow(source, lineno, None, f"line longer than {MAX_LINE_CHARS:,} characters")
+                continue
             if not line.strip():
                 continue
             try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield RawRow(str(p), lineno, None, f"not valid JSON ({exc.msg} at column {exc.colno})")
+                obj = loads_bounded(line, huge_ints="mark")
+            except JSONLimitError as exc:
+                yield RawRow(source, lineno, None, str(exc))
                 continue
             if not isinstance(obj, dict):
-                yield RawRow(str(p), lineno, None, f"expected a JSON object, got {type(obj).__name__}")
+                yield RawRow(source, lineno, None, f"expected a JSON object, got {type(obj).__name__}")
                 continue
-            yield RawRow(str(p), lineno, obj)
+            yield RawRow(source, lineno, obj)
 
 
-def _iter_csv(p: Path) -> Iterator[RawRow]:
-    with p.open("r", encoding="utf-8", errors="replace", newline="") as fh:
-        reader = csv.DictReader(fh)
-        start = reader.line_num + 1
-        for row in reader:
-            if None in row:  # more cells than header columns
-                extra = row.pop(None)
-                yield RawRow(str(p), start, None, f"{len(extra)} more cells than the header has columns")
+def _csv_problem(exc: csv.Error) -> str:
+    text = str(exc)
+    if "field larger than field limit" in text:
+        return f"a cell longer than {MAX_CELL_CHARS:,} characters"
+    return f"not valid CSV ({_short(exc)})"
+
+
+def _iter_csv(p: Path, source: str) -> Iterator[RawRow]:
+    with p.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        reader = csv.reader(fh)
+        try:
+            header = next(reader, None)
+        except csv.Error as exc:
+            yield RawRow(source, FILE_LEVEL, None, f"unreadable header line: {_csv_problem(exc)}")
+            return
+        if header is None or not any(h.strip() for h in header):
+            yield RawRow(source, FILE_LEVEL, None, "empty file (no header line)")
+            return
+        if any(len(h) > MAX_CELL_CHARS for h in header):
+            yield RawRow(source, FILE_LEVEL, None, f"unreadable header line: a cell longer than {MAX_CELL_CHARS:,} "
+                         "characters")
+            return
+        n_rows = 0
+        start = reader.line_num + 1  # the physical line the next row starts on
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                n_rows += 1
+                yield RawRow(source, start, None, _csv_problem(exc))
+                start = reader.line_num + 1
+                continue
+            if not cells:  # a blank line
+                start = reader.line_num + 1
+                continue
+            n_rows += 1
+            if len(cells) > len(header):
+                yield RawRow(source, start, None, f"{len(cells) - len(header)} more cells than the header has columns")
+            elif any(len(c) > MAX_CELL_CHARS for c in cells):
+                yield RawRow(source, start, None, f"a cell longer than {MAX_CELL_CHARS:,} characters")
             else:
-                yield RawRow(str(p), start, {k: (v if v != "" else None) for k, v in row.items()})
+                values: dict[str, Any] = dict.fromkeys(header)
+                for k, v in zip(header, cells):
+                    values[k] = v if v != "" else None
+                yield RawRow(source, start, values)
             start = reader.line_num + 1
+        if n_rows == 0:
+            yield RawRow(source, FILE_LEVEL, None, "empty file (a header line and no rows)")
 
 
-def _iter_parquet(p: Path) -> Iterator[RawRow]:
+def _iter_parquet(p: Path, source: str) -> Iterator[RawRow]:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    pf = pq.ParquetFile(p)
+    broken = (pa.ArrowException, OSError, ValueError, TypeError, IndexError, OverflowError)
+    try:
+        pf = pq.ParquetFile(p)
+        batches = pf.iter_batches(batch_size=4096)
+    except broken as exc:
+        yield RawRow(source, FILE_LEVEL, None, f"not a readable Parquet file ({_short(exc)})")
+        return
     n = 0
-    for batch in pf.iter_batches(batch_size=4096):
-        for rec in batch.to_pylist():
+    while True:
+        try:
+            batch = next(batches, None)
+            if batch is None:
+                break
+            records = batch.to_pylist()
+        except broken as exc:
+            yield RawRow(source, FILE_LEVEL, None, f"Parquet file unreadable after row {n} ({_short(exc)})")
+            return
+        for rec in records:
             n += 1
-            yield RawRow(str(p), n, rec)
+            yield RawRow(source, n, rec)
+    if n == 0:
+        yield RawRow(source, FILE_LEVEL, None, "empty file (no rows)")

@@ -3,8 +3,11 @@
 Export writes a reproducible archive (sorted members, fixed owner, mode and gzip timestamp) holding one
 top-level folder ``<name>-<version>/``. Import never calls ``tarfile.extract*``: it streams the archive and
 writes each member itself after checking it is a regular file or a folder with a safe relative name (no
-absolute path, no ``..``, no links, devices or FIFOs, no duplicates) and that the total size and member
-count stay under a cap. The result lands in a fresh folder the caller owns, so nothing can be written
+absolute path, no ``..``, no links, devices or FIFOs, no duplicates), that it is one of the files a model
+version consists of (:data:`ALLOWED_FILES`), and that the total size, the member count and every extended
+(PAX / GNU long-name) header stay under small caps. The decompressed stream itself is counted too, so a
+gzip bomb stops at the cap; nothing is written past it. The archive must be a regular file (not
+``/dev/zero`` or a FIFO). The result lands in a fresh folder the caller owns, so nothing can be written
 anywhere else.
 """
 
@@ -13,20 +16,45 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import stat
 import tarfile
 import tempfile
 from pathlib import Path
+
+from zlib import error as zlib_error
 
 from brandfit._atomic import fsync_dir
 from brandfit.errors import InputError
 from brandfit.registry._manifest import MANIFEST, iter_files
 from brandfit.registry._names import validate_relpath
 
-__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_MEMBERS", "export_folder", "safe_extract"]
+__all__ = ["ALLOWED_FILES", "DEFAULT_MAX_BYTES", "DEFAULT_MAX_HEADER_BYTES", "DEFAULT_MAX_MEMBERS", "export_folder",
+           "safe_extract"]
 
-DEFAULT_MAX_BYTES = 4 * 1024**3  # uncompressed; the encoder is stored as a pointer, so heads stay small
-DEFAULT_MAX_MEMBERS = 10_000
+DEFAULT_MAX_BYTES = 64 * 1024**2  # uncompressed; the encoder is stored as a pointer, so heads stay small (~100 kB)
+DEFAULT_MAX_MEMBERS = 64
+DEFAULT_MAX_HEADER_BYTES = 64 * 1024  # one PAX / GNU long-name header
+ALLOWED_FILES = frozenset({"manifest.json", "metadata.json", "model.json", "heads.npz", "README.md"})
+"""The files a model version consists of; an archive holding anything else is refused."""
 _CHUNK = 1024 * 1024
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+class _Refused(Exception):
+    """Raised from inside tarfile's header parsing; turned into InputError by safe_extract."""
+
+
+def _capped_tarinfo(max_header_bytes: int) -> type[tarfile.TarInfo]:
+    class _CappedTarInfo(tarfile.TarInfo):
+        def _proc_member(self, tarfile_):  # noqa: ANN001, ANN202 - tarfile's private hook
+            if self.type in (tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE, tarfile.GNUTYPE_LONGNAME,
+                             tarfile.GNUTYPE_LONGLINK) and self.size > max_header_bytes:
+                raise _Refused(f"an extended header of {self.size} bytes (at most {max_header_bytes})")
+            if self.type == tarfile.GNUTYPE_SPARSE:
+                raise _Refused(f"member {self.name!r} is a sparse file; only regular files are allowed")
+            return super()._proc_member(tarfile_)
+
+    return _CappedTarInfo
 
 
 def export_folder(folder: Path, dest_file: Path, *, arcroot: str) -> Path:
@@ -90,6 +118,7 @@ def safe_extract(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_members: int = DEFAULT_MAX_MEMBERS,
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
 ) -> tuple[Path, str]:
     """Extract ``archive`` into the new folder ``dest``; return (the version folder inside it, archive sha256).
 
@@ -97,16 +126,27 @@ def safe_extract(
     top-level folder holding it. Raises ``ValueError`` on any unsafe or malformed member.
     """
     archive = Path(archive)
+    raw = _open_regular(archive)
     dest.mkdir()
     digest = hashlib.sha256()
     total = 0
     seen: set[tuple[str, ...]] = set()
-    with open(archive, "rb") as raw:
+    # the decompressed stream may hold the members' data plus, per member, a header, one extended header
+    # and padding; past that it is a bomb
+    stream_cap = max_bytes + max_members * (3 * 512 + 2 * max_header_bytes) + 20 * 512
+    with raw:
         hashing = _HashingReader(raw, digest)
+        magic = raw.read(2)
+        digest.update(magic)
+        head = _Prefixed(magic, hashing)
+        plain = gzip.GzipFile(fileobj=head, mode="rb") if magic == _GZIP_MAGIC else head
+        counted = _CappedReader(plain, stream_cap, archive)
         try:
-            tar = tarfile.open(fileobj=hashing, mode="r|*")  # noqa: SIM115 - closed below
-        except tarfile.TarError as exc:
-            raise InputError(f"refusing {archive}: not a tar archive ({exc})") from None
+            tar = tarfile.open(fileobj=counted, mode="r|", tarinfo=_capped_tarinfo(max_header_bytes))  # noqa: SIM115
+        except (tarfile.TarError, OSError, EOFError) as exc:
+            raise InputError(f"refusing {archive}: not a tar archive or a .tar.gz ({exc})") from None
+        except _Refused as exc:
+            raise InputError(f"refusing {archive}: {exc}") from None
         with tar:
             try:
                 for count, member in enumerate(tar, start=1):
@@ -122,6 +162,11 @@ def safe_extract(
                             f"refusing {archive}: member {member.name!r} is {_member_kind(member)}; "
                             "only regular files are allowed"
                         )
+                    if parts[-1] not in ALLOWED_FILES or len(parts) > 2:
+                        raise InputError(
+                            f"refusing {archive}: member {member.name!r} is not a file of a model version (only "
+                            f"{', '.join(sorted(ALLOWED_FILES))}, at the top or in one folder)"
+                        )
                     if parts in seen:
                         raise InputError(f"refusing {archive}: member {member.name!r} appears twice")
                     seen.add(parts)
@@ -132,11 +177,74 @@ def safe_extract(
                             "if this model really is that large)"
                         )
                     _write_member(tar, member, dest, parts, archive)
-            except tarfile.TarError as exc:
+            except (tarfile.TarError, OSError, EOFError, zlib_error) as exc:
                 raise InputError(f"refusing {archive}: corrupt or truncated archive ({exc})") from None
+            except _Refused as exc:
+                raise InputError(f"refusing {archive}: {exc}") from None
         while hashing.read(_CHUNK):  # trailing padding still belongs to the file's hash
             pass
     return _version_root(dest, archive), digest.hexdigest()
+
+
+def _open_regular(archive: Path):  # noqa: ANN202 - a binary file object
+    """Open ``archive`` for reading, refusing anything but a regular file (``/dev/zero``, a FIFO, a folder)
+    without blocking on it."""
+    try:
+        fd = os.open(archive, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise InputError(f"refusing {archive}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"refusing {archive}: can't open it ({exc.strerror or exc})") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
+                    else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+            raise InputError(f"refusing {archive}: it is {kind}; a model archive must be a regular .tar.gz file")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+class _Prefixed:
+    """``prefix`` then the rest of ``raw`` (the magic bytes were read to choose the decompressor)."""
+
+    def __init__(self, prefix: bytes, raw) -> None:  # noqa: ANN001 - private helper
+        self._prefix = prefix
+        self._raw = raw
+
+    def read(self, size: int = -1) -> bytes:
+        if self._prefix:
+            if size is None or size < 0:
+                data, self._prefix = self._prefix + self._raw.read(), b""
+                return data
+            data, self._prefix = self._prefix[:size], self._prefix[size:]
+            if len(data) < size:
+                data += self._raw.read(size - len(data))
+            return data
+        return self._raw.read(size)
+
+
+class _CappedReader:
+    """Counts the decompressed bytes tarfile reads and stops the stream once they pass ``cap``."""
+
+    def __init__(self, raw, cap: int, archive: Path) -> None:  # noqa: ANN001 - private helper
+        self._raw = raw
+        self._cap = cap
+        self._archive = archive
+        self.read_bytes = 0
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            size = self._cap - self.read_bytes + 1
+        data = self._raw.read(min(size, self._cap - self.read_bytes + 1))
+        self.read_bytes += len(data)
+        if self.read_bytes > self._cap:
+            raise _Refused(f"more than {self._cap} bytes once decompressed")
+        return data
 
 
 class _HashingReader:

@@ -9,7 +9,6 @@ truncation, a swapped head file), not authenticity: whoever can rewrite the fold
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import stat
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from brandfit._atomic import sha256_file as hash_file
+from brandfit._safejson import JSONLimitError, loads_bounded
 from brandfit.errors import FormatVersionError, IntegrityError
 from brandfit.registry._names import validate_relpath
 
@@ -60,9 +60,11 @@ def read_json_file(path: Path, *, what: str) -> dict[str, Any]:
     if info.st_size > MAX_JSON_BYTES:
         raise IntegrityError(f"{path}: {what} is implausibly large ({info.st_size} bytes)")
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = loads_bounded(path.read_bytes())  # depth and integer-length limits; never RecursionError
+    except JSONLimitError as exc:
         raise IntegrityError(f"{path}: {what} is unreadable or tampered with ({exc})") from None
+    except OSError as exc:
+        raise IntegrityError(f"{path}: {what} can't be read ({exc})") from None
     if not isinstance(data, dict):
         raise IntegrityError(f"{path}: {what} is not a JSON object")
     return data

@@ -38,6 +38,7 @@ from filelock import FileLock, Timeout
 
 from brandfit._atomic import atomic_write_json, dump_json, fsync_dir
 from brandfit.errors import (
+    FormatVersionError,
     InputError,
     IntegrityError,
     LockTimeoutError,
@@ -364,9 +365,37 @@ class ModelRegistry:
                 parsed = parse_ref(item)
                 if parsed.name is None or parsed.version is None:
                     raise InputError(f"history entry {item!r} is not name@version")
-        except ValueError as exc:
+        except (ValueError, TypeError) as exc:
             raise IntegrityError(f"{path}: the alias file is malformed ({exc})") from None
         return data
+
+    def check_aliases(self) -> dict[str, str | None]:
+        """Read every alias file: ``{alias: None}`` when it is sound, ``{alias: reason}`` when it is unreadable,
+        malformed, from a newer brandfit, or points at a version that does not exist."""
+        if not _is_dir(self._aliases_dir):
+            return {}
+        out: dict[str, str | None] = {}
+        for entry in sorted(os.listdir(self._aliases_dir)):
+            stem, dot, ext = entry.rpartition(".")
+            if ext != "json" or not dot:
+                continue
+            try:
+                validate_name(stem)
+            except ValueError:
+                continue  # leftovers of an interrupted atomic write start with '.'
+            try:
+                data = self._read_alias(stem)
+            except (IntegrityError, FormatVersionError) as exc:
+                out[stem] = str(exc)
+                continue
+            if data is None:
+                continue
+            if not _is_dir(self._version_dir(data["name"], data["version"])):
+                out[stem] = (f"{self._aliases_dir / entry}: points at {data['name']}@{data['version']}, which does "
+                             "not exist")
+            else:
+                out[stem] = None
+        return out
 
     def aliases(self) -> dict[str, str]:
         """``{alias: "name@version"}`` for every alias."""

@@ -26,12 +26,14 @@ import json
 import logging
 import math
 import sqlite3
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping, TextIO
 
-from brandfit.account import Account, parse_count
-from brandfit.data.readers import RawRow, iter_rows
+from brandfit._safejson import JSONLimitError, TooManyDigits, loads_bounded
+from brandfit.account import Account, clean_text, parse_count
+from brandfit.data.readers import RawRow, iter_rows, safe_str
 from brandfit.errors import InputError, InputTypeError, RowError
 
 logger = logging.getLogger(__name__)
@@ -43,6 +45,19 @@ TEXT_COLUMNS = ("account_id", "kind", "text", "likes", "comments", "posted_at", 
 _ACCOUNT_MARKERS = frozenset({"bio", "posts"})
 _TEXT_MARKERS = frozenset({"kind", "text"})
 KINDS = ("bio", "post")
+MAX_ID_CHARS = 1024
+"""Longest account id accepted (a longer one is a row error, not cut: two ids must never become one)."""
+MAX_REASON_CHARS = 1000
+"""A reason in the errors file is cut to this many characters, so one huge value cannot flood the file."""
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, cut to about ``limit`` characters, for an error message."""
+    try:
+        text = repr(value) if not isinstance(value, (list, dict, tuple)) else f"a {type(value).__name__}"
+    except ValueError:  # an int past sys.get_int_max_str_digits()
+        text = f"a {type(value).__name__} too long to show"
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +77,13 @@ class ErrorLog:
         self.count = 0
 
     def add(self, source_file: str, line: int | None, account_id: str | None, reason: str) -> None:
-        rec = {"source_file": source_file, "line": line, "account_id": account_id, "reason": reason}
+        """Record one row set aside (``line`` ``None`` or 0: the whole file). Every string is made writable as
+        UTF-8 (lone surrogates become U+FFFD) and the reason is cut to :data:`MAX_REASON_CHARS`."""
+        if len(reason) > MAX_REASON_CHARS:
+            reason = reason[:MAX_REASON_CHARS] + "..."
+        rec = {"source_file": safe_str(str(source_file)), "line": line or None,
+               "account_id": None if account_id is None else safe_str(str(account_id)[:MAX_ID_CHARS]),
+               "reason": safe_str(reason)}
         self._fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
         self.count += 1
 
@@ -91,9 +112,19 @@ def _account_id(values: Mapping[str, Any]) -> str:
     v = values.get("account_id")
     if _is_missing(v) or (isinstance(v, str) and not v.strip()):
         raise RowError("account_id: missing")
+    if isinstance(v, TooManyDigits):
+        raise RowError(f"account_id: a {v.digits}-digit number is not an id")
     if isinstance(v, bool) or not isinstance(v, (str, int)):
         raise RowError(f"account_id: expected a string or an integer, got {type(v).__name__}")
-    return str(v).strip()
+    if isinstance(v, int) and v.bit_length() > 3 * MAX_ID_CHARS:
+        raise RowError(f"account_id: longer than {MAX_ID_CHARS} characters")
+    try:
+        acc_id = str(v).strip()
+    except ValueError:  # an int past sys.get_int_max_str_digits()
+        raise RowError(f"account_id: a number too long to be an id (over {sys.get_int_max_str_digits()} digits)") from None
+    if len(acc_id) > MAX_ID_CHARS:
+        raise RowError(f"account_id: longer than {MAX_ID_CHARS} characters ({len(acc_id)})")
+    return safe_str(acc_id)
 
 
 def _loose_id(values: Mapping[str, Any] | None) -> str | None:
@@ -120,11 +151,18 @@ def _count(value: Any, field: str, from_text: bool) -> int | None:
             try:
                 value = float(s)
             except ValueError:
-                raise RowError(f"{field}: expected a number, got {value!r}") from None
+                raise RowError(f"{field}: expected a number, got {_show(value)}") from None
     try:
         return parse_count(value, field)
-    except (InputError, InputTypeError) as exc:
+    except (InputError, InputTypeError, OverflowError) as exc:
         raise RowError(str(exc)) from None
+
+
+def _posted_at(value: Any) -> str:
+    try:
+        return str(value)
+    except ValueError:  # an int past sys.get_int_max_str_digits()
+        raise RowError("posted_at: a number too long to be a date") from None
 
 
 def _optional_str(value: Any, field: str) -> str | None:
@@ -138,7 +176,7 @@ def _optional_str(value: Any, field: str) -> str | None:
 def _unknown(values: Mapping[str, Any], allowed: tuple[str, ...], shape: str) -> None:
     extra = [k for k in values if k not in allowed]
     if extra:
-        names = ", ".join(repr(k) for k in extra)
+        names = ", ".join(_show(k, 40) for k in extra[:5]) + (f" and {len(extra) - 5} more" if len(extra) > 5 else "")
         raise RowError(f"unknown column(s) {names} in a {shape} file; expected only {', '.join(allowed)}")
 
 
@@ -153,9 +191,9 @@ def parse_account_row(values: Mapping[str, Any], *, from_text: bool) -> Account:
     posts = values.get("posts")
     if isinstance(posts, str):
         try:
-            posts = json.loads(posts)
-        except json.JSONDecodeError as exc:
-            raise RowError(f"posts: not valid JSON ({exc.msg} at column {exc.colno})") from None
+            posts = loads_bounded(posts, huge_ints="mark")
+        except JSONLimitError as exc:
+            raise RowError(f"posts: {exc}") from None
         if not isinstance(posts, list):
             raise RowError(f"posts: expected a JSON list of strings or objects, got {type(posts).__name__}")
     elif _is_missing(posts):
@@ -188,8 +226,8 @@ def parse_text_row(values: Mapping[str, Any], *, from_text: bool) -> tuple[str, 
     kind = values.get("kind")
     if _is_missing(kind):
         raise RowError("kind: missing (expected 'bio' or 'post')")
-    if kind not in KINDS:
-        raise RowError(f"kind: expected 'bio' or 'post', got {kind!r}")
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise RowError(f"kind: expected 'bio' or 'post', got {_show(kind)}")
     text = values.get("text")
     if _is_missing(text) or (isinstance(text, str) and not text.strip()):
         raise RowError("text: missing")
@@ -198,13 +236,15 @@ def parse_text_row(values: Mapping[str, Any], *, from_text: bool) -> tuple[str, 
     posted_at = values.get("posted_at")
     fields = {
         "kind": kind,
-        "text": text,
+        "text": clean_text(text),
         "likes": _count(values.get("likes"), "likes", from_text),
         "comments": _count(values.get("comments"), "comments", from_text),
-        "posted_at": None if _is_missing(posted_at) else str(posted_at),
+        "posted_at": None if _is_missing(posted_at) else clean_text(_posted_at(posted_at)),
         "followers": _count(values.get("followers"), "followers", from_text),
-        "handle": _optional_str(values.get("handle"), "handle"),
+        "handle": None,
     }
+    handle = _optional_str(values.get("handle"), "handle")
+    fields["handle"] = None if handle is None else clean_text(handle)
     if kind == "bio" and (fields["likes"] is not None or fields["comments"] is not None):
         raise RowError("likes/comments: only posts have them, not a bio row")
     return acc_id, fields
@@ -261,7 +301,7 @@ class AccountReader:
     def _bad_raw(self, row: RawRow) -> bool:
         self.rows_read += 1
         if row.values is None:
-            self.errors.add(row.source, row.line, None, row.error or "unreadable row")
+            self.errors.add(row.source, row.line or None, None, row.error or "unreadable row")
             return True
         return False
 

@@ -6,6 +6,8 @@
 * :func:`normalize` - what gets embedded: :func:`clean`, then hashtags become words (``#TrailRunning`` -> ``trail
   running``), mention / hashtag / emoji walls are capped, URLs become their host, repeated punctuation and
   elongations are squeezed, and the text is cut at a word boundary to :data:`MAX_CHARS` characters.
+* :func:`squeeze_repeats` - runs of one punctuation mark, symbol or emoji longer than 4 cut to 4, and runs of more
+  than 16 such characters to their first 16 (what keeps a ``"!" * 5000`` post cheap).
 * :func:`segment_hashtag` - ``"#skincareroutine"`` -> ``["skincare", "routine"]``.
 * :func:`get_nlp` / :func:`tokenizer` - a spaCy ``blank("en")`` pipeline whose tokenizer keeps hashtags, mentions,
   URLs, prices, percentages and discount codes whole (spaCy is imported only when these are called).
@@ -24,13 +26,15 @@ from typing import TYPE_CHECKING
 
 from brandfit.text._normalize import _EMOJI as EMOJI_PATTERN
 from brandfit.text._normalize import MAX_CHARS, clean, normalize
+from brandfit.text._repeats import MAX_RUN, MAX_SCAN_CHARS, MAX_SYMBOL_RUN, squeeze_repeats
 from brandfit.text._segment import segment_hashtag
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokenizer import Tokenizer
 
-__all__ = ["EMOJI_PATTERN", "MAX_CHARS", "clean", "get_nlp", "normalize", "segment_hashtag", "tokenizer"]
+__all__ = ["EMOJI_PATTERN", "MAX_CHARS", "MAX_RUN", "MAX_SCAN_CHARS", "MAX_SYMBOL_RUN", "clean", "get_nlp", "normalize", "segment_hashtag",
+           "squeeze_repeats", "tokenizer"]
 
 
 def tokenizer(nlp: Language | None = None) -> Tokenizer:

@@ -48,6 +48,7 @@ import re
 import unicodedata
 from typing import Final, NamedTuple, Union, cast
 
+from brandfit.text._repeats import MAX_SCAN_CHARS, squeeze_repeats
 from brandfit.text._segment import _segment
 
 __all__ = ["MAX_CHARS", "MAX_EMOJI", "MAX_HASHTAGS", "MAX_MENTIONS", "clean", "normalize"]
@@ -459,7 +460,8 @@ def normalize(text: str) -> str:
     """
     if not isinstance(text, str):
         raise TypeError(f"normalize() expects str, got {type(text).__name__}")
-    result, inside_word = _truncate(_normalize_once(clean(text)))
+    # bounded first: at most MAX_SCAN_CHARS characters, runs of one character squeezed (see _repeats)
+    result, inside_word = _truncate(_normalize_once(squeeze_repeats(clean(text[:MAX_SCAN_CHARS]))))
     # A cut inside a 1000+ character "word" can split a token (an e-mail, a host) that a second pass would read
     # differently; settle it so normalize stays idempotent. Only such degenerate input ever takes this path.
     for _ in range(8):

@@ -1,0 +1,60 @@
+"""Issue "No single input kills, hangs or floods a job": the output of `brandfit tag` can never be the input
+(checked in brandfit.tagging._check_paths before anything is read or written)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from brandfit.errors import InputError
+from brandfit.tagging import tag_files
+from brandfit.topics import BRAND_TOPICS
+
+TOPIC = next(iter(BRAND_TOPICS))
+
+
+def _input(path: Path) -> Path:
+    path.write_text(json.dumps({"account_id": "a1", "bio": "trail runner"}) + "\n", encoding="utf-8")
+    return path
+
+
+def _refused(inp: Path, out: Path, fake_model, match: str, **kw) -> None:
+    before = {p: p.read_bytes() for p in inp.parent.rglob("*") if p.is_file()}
+    with pytest.raises(InputError, match=match):
+        tag_files(inp, out, TOPIC, model=fake_model, show_progress_bar=False, **kw)
+    after = {p: p.read_bytes() for p in inp.parent.rglob("*") if p.is_file()}
+    assert after == before  # nothing written, nothing overwritten
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_output_same_file_as_input(tmp_path, fake_model, overwrite):
+    inp = _input(tmp_path / "accounts.jsonl")
+    _refused(inp, inp, fake_model, "overwrite the input file", overwrite=overwrite)
+
+
+def test_output_same_file_through_another_path(tmp_path, fake_model):
+    inp = _input(tmp_path / "accounts.jsonl")
+    (tmp_path / "sub").mkdir()
+    _refused(inp, tmp_path / "sub" / ".." / "accounts.jsonl", fake_model, "overwrite the input file", overwrite=True)
+    link = tmp_path / "link.jsonl"
+    os.symlink(inp, link)
+    _refused(inp, link, fake_model, "overwrite the input file", overwrite=True)
+
+
+def test_errors_file_would_overwrite_the_input(tmp_path, fake_model):
+    inp = _input(tmp_path / "out.jsonl.errors.jsonl")
+    _refused(inp, tmp_path / "out.jsonl", fake_model, "overwrite the input file", overwrite=True)
+
+
+@pytest.mark.parametrize("where", ["out.parquet", "sub/out.parquet", "notes.txt"])
+def test_output_inside_the_input_folder(tmp_path, fake_model, where):
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    inp = _input(folder / "accounts.jsonl")
+    with pytest.raises(InputError, match="input folder"):
+        tag_files(folder, folder / where, TOPIC, model=fake_model, overwrite=True, show_progress_bar=False)
+    assert sorted(p.name for p in folder.rglob("*")) == ["accounts.jsonl", "sub"]
+    assert inp.exists()

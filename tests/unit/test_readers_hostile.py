@@ -1,0 +1,219 @@
+"""Issue "No single input kills, hangs or floods a job": the reading side of `brandfit tag` (data.readers and
+tagging._input) turns every hostile file or row into an error record with a reason, never an exception."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from brandfit.data.readers import iter_rows, list_input_files
+from brandfit.tagging._input import AccountReader, ErrorLog
+
+
+def read_all(files, tmp_path: Path):
+    """(items, error records) of reading ``files`` the way the tag job does."""
+    buf = io.StringIO()
+    scratch = tmp_path / "scratch"
+    scratch.mkdir(exist_ok=True)
+    for f in scratch.iterdir():
+        f.unlink()
+    reader = AccountReader([Path(f) for f in files], scratch=scratch, errors=ErrorLog(buf))
+    try:
+        items = list(reader)
+    finally:
+        reader.close()
+    text = buf.getvalue()
+    text.encode("utf-8")  # the errors file must be writable as UTF-8
+    return items, [json.loads(line) for line in text.splitlines()]
+
+
+def ids(items):
+    return [it.account.account_id for it in items]
+
+
+# --- file level -------------------------------------------------------------------------------------------
+def test_utf8_bom_does_not_break_csv_column_names(tmp_path):
+    f = tmp_path / "excel.csv"
+    f.write_bytes(b"\xef\xbb\xbfaccount_id,kind,text\r\na1,bio,trail runner\r\na1,post,hill repeats\r\n")
+    items, errors = read_all([f], tmp_path)
+    assert errors == []
+    assert ids(items) == ["a1"]
+    assert items[0].account.bio == "trail runner"
+
+
+def test_utf8_bom_does_not_break_jsonl(tmp_path):
+    f = tmp_path / "bom.jsonl"
+    f.write_bytes(b"\xef\xbb\xbf" + json.dumps({"account_id": "a1", "bio": "gym"}).encode() + b"\n")
+    items, errors = read_all([f], tmp_path)
+    assert errors == [] and ids(items) == ["a1"]
+
+
+def test_csv_line_numbers_start_after_the_header(tmp_path):
+    f = tmp_path / "t.csv"
+    f.write_text("account_id,kind,text\na1,bio,x\na2,bad,y\n", encoding="utf-8")
+    rows = list(iter_rows(f))
+    assert [r.line for r in rows] == [2, 3]
+    _, errors = read_all([f], tmp_path)
+    assert [(e["line"], e["account_id"]) for e in errors] == [(3, "a2")]
+
+
+def test_binary_file_is_one_file_level_error(tmp_path):
+    f = tmp_path / "photo.jsonl"
+    f.write_bytes(os.urandom(20_000) + b"\n" * 50 + b"\x00\xff" * 1000)
+    g = tmp_path / "utf16.csv"
+    g.write_bytes("account_id,kind,text\na1,bio,x\n".encode("utf-16"))
+    for path in (f, g):
+        items, errors = read_all([path], tmp_path)
+        assert items == []
+        assert len(errors) == 1, errors
+        assert errors[0]["line"] is None and errors[0]["source_file"] == str(path)
+        assert "text" in errors[0]["reason"] or "UTF-8" in errors[0]["reason"]
+
+
+@pytest.mark.parametrize("name,content", [("e.jsonl", b""), ("e.csv", b""), ("e.parquet", b""),
+                                          ("blank.jsonl", b"\n\n  \n"), ("header.csv", b"account_id,kind,text\n")])
+def test_empty_file_gives_a_file_level_record(tmp_path, name, content):
+    f = tmp_path / name
+    f.write_bytes(content)
+    items, errors = read_all([f], tmp_path)
+    assert items == []
+    assert len(errors) == 1 and errors[0]["line"] is None and "empty file" in errors[0]["reason"]
+
+
+def test_corrupt_parquet_in_a_folder_does_not_stop_the_folder(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text(json.dumps({"account_id": "a1", "bio": "gym"}) + "\n", encoding="utf-8")
+    (folder / "b.parquet").write_bytes(b"PAR1" + os.urandom(300) + b"PAR1")
+    (folder / "c.jsonl").write_text(json.dumps({"account_id": "c1", "bio": "yoga"}) + "\n", encoding="utf-8")
+    items, errors = read_all(list_input_files(folder), tmp_path)
+    assert ids(items) == ["a1", "c1"]
+    assert len(errors) == 1 and errors[0]["source_file"].endswith("b.parquet") and errors[0]["line"] is None
+    assert "Parquet" in errors[0]["reason"]
+
+
+def test_a_fifo_is_not_an_input_file(tmp_path):
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match="not a regular file"):
+        list_input_files(fifo)
+
+
+# --- row level --------------------------------------------------------------------------------------------
+def _jsonl(tmp_path: Path, lines: list[str]) -> Path:
+    f = tmp_path / "rows.jsonl"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return f
+
+
+def test_deep_nesting_and_huge_integers_are_row_errors(tmp_path):
+    good = json.dumps({"account_id": "ok", "bio": "trail runner"})
+    lines = [
+        "[" * 100_000,
+        '{"account_id": "deep", "bio": "x", "posts": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        '{"account_id": "digits", "bio": "x", "followers": ' + "7" * 5000 + "}",
+        '{"account_id": ' + "1" * 5000 + ', "bio": "x"}',
+        good,
+    ]
+    t0 = time.perf_counter()
+    items, errors = read_all([_jsonl(tmp_path, lines)], tmp_path)
+    assert time.perf_counter() - t0 < 5
+    assert ids(items) == ["ok"]
+    assert [e["line"] for e in errors] == [1, 2, 3, 4]
+    assert "nested deeper" in errors[0]["reason"] and "nested deeper" in errors[1]["reason"]
+    assert errors[2]["account_id"] == "digits" and errors[2]["reason"].startswith("followers:")
+    assert "5000-digit" in errors[2]["reason"] and "5000-digit" in errors[3]["reason"]
+
+
+def test_deep_nesting_inside_a_csv_posts_cell(tmp_path):
+    f = tmp_path / "acc.csv"
+    f.write_text('account_id,bio,posts\na1,x,"' + "[" * 50_000 + '"\na2,x,"[""' + "9" * 100 + '""]"\n'
+                 'a3,x,"[{""text"": ""hi"", ""likes"": ' + "9" * 6000 + '}]"\n', encoding="utf-8")
+    items, errors = read_all([f], tmp_path)
+    assert ids(items) == ["a2"]
+    assert errors[0]["account_id"] == "a1" and errors[0]["reason"].startswith("posts:")
+    assert errors[1]["account_id"] == "a3" and "likes" in errors[1]["reason"] and "6000-digit" in errors[1]["reason"]
+
+
+def test_csv_cell_over_the_limit_is_a_row_error_and_the_file_goes_on(tmp_path):
+    f = tmp_path / "t.csv"
+    f.write_text("account_id,kind,text\na1,post," + "y" * 140_000 + "\na2,post,fine\n", encoding="utf-8")
+    items, errors = read_all([f], tmp_path)
+    assert ids(items) == ["a2"]
+    assert len(errors) == 1 and errors[0]["line"] == 2 and "131,072" in errors[0]["reason"]
+
+
+@pytest.mark.parametrize("raw,shown", [(str(2**63), "19-digit"), ("1e300", "301-digit"), ("Infinity", "inf"),
+                                       ("9" * 400, "400"), ("-5", "-5"), ("1.5", "1.5")])
+def test_bad_counts_are_row_errors_naming_the_field(tmp_path, raw, shown):
+    rows = [f'{{"account_id": "j", "bio": "x", "followers": {raw}}}',
+            f'{{"account_id": "p", "posts": [{{"text": "hi", "likes": {raw}}}]}}']
+    items, errors = read_all([_jsonl(tmp_path, rows)], tmp_path)
+    assert items == []
+    assert errors[0]["reason"].startswith("followers:") and shown in errors[0]["reason"]
+    assert errors[1]["reason"].startswith("posts[0].likes:") and shown in errors[1]["reason"]
+    c = tmp_path / "t.csv"
+    c.write_text(f"account_id,kind,text,likes,comments\nc,post,hi,{raw},\nd,post,hi,,{raw}\n", encoding="utf-8")
+    items, errors = read_all([c], tmp_path)
+    assert items == []
+    assert errors[0]["reason"].startswith("likes:") and errors[1]["reason"].startswith("comments:")
+
+
+def test_lone_surrogates_never_break_writing(tmp_path):
+    rows = [
+        '{"account_id": "a\\ud800", "handle": "h\\udfff", "bio": "leg day \\ud800 squats"}',
+        '{"account_id": "b\\ud800", "bio": "x", "followers": -1}',
+        '{"account_id": "c", "bio": "x", "\\ud800": 1}',
+    ]
+    f = tmp_path / "s.jsonl"
+    f.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    t = tmp_path / "t.jsonl"
+    t.write_text('{"account_id": "t\\ud800", "kind": "post", "text": "\\udc00 gym", "handle": "\\ud800",'
+                 ' "posted_at": "\\ud800"}\n{"account_id": "u", "kind": "\\ud800", "text": "x"}\n', encoding="utf-8")
+    items, errors = read_all([f, t], tmp_path)
+    for it in items:
+        acc = it.account
+        json.dumps(acc.to_dict(), ensure_ascii=False).encode("utf-8")
+    assert [i.encode("utf-8") for i in ids(items)] == ["a\ufffd".encode(), "t\ufffd".encode()]
+    assert items[0].account.handle == "h\ufffd" and items[0].account.bio == "leg day \ufffd squats"
+    assert {e["account_id"] for e in errors} == {"b\ufffd", "c", "u"}
+
+
+def test_surrogate_file_name_is_safe_in_the_errors_file(tmp_path):
+    name = os.fsdecode(b"bad\xff.jsonl")  # a non-UTF-8 file name decodes to a lone surrogate
+    f = tmp_path / name
+    f.write_text('{"account_id": "a"}\n', encoding="utf-8")
+    items, errors = read_all([f], tmp_path)
+    assert items == [] and len(errors) == 1 and "\ufffd" in errors[0]["source_file"]
+
+
+def test_one_huge_value_does_not_flood_the_errors_file(tmp_path):
+    rows = ['{"account_id": "a", "kind": "' + "k" * 1_000_000 + '", "text": "x"}',
+            '{"account_id": "b", "bio": "x", "' + "c" * 100_000 + '": 1}']
+    items, errors = read_all([_jsonl(tmp_path, rows)], tmp_path)
+    assert items == [] and len(errors) == 2
+    assert all(len(e["reason"]) <= 1200 for e in errors)
+
+
+def test_a_lowered_int_digit_limit_never_crashes_reading(tmp_path):
+    import sys
+
+    n = 700  # over the lowest limit Python allows (640), under brandfit's own 1000-digit cap
+    rows = ['{"account_id": ' + "1" * n + ', "bio": "x"}',
+            '{"account_id": "t", "kind": ' + "2" * n + ', "text": "x"}',
+            '{"account_id": "u", "kind": "post", "text": "x", "posted_at": ' + "3" * n + '}',
+            '{"account_id": "v", "posts": [{"text": "x", "posted_at": ' + "3" * n + '}]}',
+            '{"account_id": "ok", "kind": "post", "text": "fine"}']
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(640)
+    try:
+        items, errors = read_all([_jsonl(tmp_path, rows)], tmp_path)
+    finally:
+        sys.set_int_max_str_digits(old)
+    assert ids(items) == ["ok"]
+    assert [e["line"] for e in errors] == [1, 2, 3, 4] and all(e["reason"] for e in errors)
