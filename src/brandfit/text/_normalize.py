@@ -460,8 +460,13 @@ def normalize(text: str) -> str:
     """
     if not isinstance(text, str):
         raise TypeError(f"normalize() expects str, got {type(text).__name__}")
-    # bounded first: at most MAX_SCAN_CHARS characters, runs of one character squeezed (see _repeats)
-    result, inside_word = _truncate(_normalize_once(squeeze_repeats(clean(text[:MAX_SCAN_CHARS]))))
+    # bounded first: at most MAX_SCAN_CHARS characters, runs of symbols squeezed (see _repeats); a squeezed run can
+    # end on a joiner that clean() drops, so clean again when squeezing changed anything (idempotence)
+    cleaned = clean(text[:MAX_SCAN_CHARS])
+    squeezed = squeeze_repeats(cleaned)
+    if squeezed != cleaned:
+        squeezed = clean(squeezed)
+    result, inside_word = _truncate(_normalize_once(squeezed))
     # A cut inside a 1000+ character "word" can split a token (an e-mail, a host) that a second pass would read
     # differently; settle it so normalize stays idempotent. Only such degenerate input ever takes this path.
     for _ in range(8):
