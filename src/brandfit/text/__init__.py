@@ -5,14 +5,14 @@
   reads.
 * :func:`normalize` - what gets embedded: :func:`clean`, then hashtags become words (``#TrailRunning`` -> ``trail
   running``), mention / hashtag / emoji walls are capped, URLs become their host, repeated punctuation and
-  elongations are squeezed, and the text is cut at a word boundary to :data:`MAX_CHARS` characters.
+  elongations are squeezed, emoji become words (``💄`` -> ``lipstick``), and the text is cut at a word boundary to :data:`MAX_CHARS` characters.
 * :func:`segment_hashtag` - ``"#skincareroutine"`` -> ``["skincare", "routine"]``.
 * :func:`get_nlp` / :func:`tokenizer` - a spaCy ``blank("en")`` pipeline whose tokenizer keeps hashtags, mentions,
   URLs, prices, percentages and discount codes whole (spaCy is imported only when these are called).
 
 >>> from brandfit.text import normalize
 >>> normalize("Use code GLOW20 for -30%!!!! 🔥🔥 #SkinCareRoutine #ad @glowlab https://www.glowlab.com/shop")
-'Use code GLOW20 for -30%!! 🔥 skin care routine ad @glowlab glowlab.com'
+'Use code GLOW20 for -30%!! fire skin care routine ad @glowlab glowlab.com'
 
 All functions are deterministic and never raise on a ``str`` (a non-``str`` is a ``TypeError``);
 ``normalize`` and ``clean`` are idempotent.
@@ -22,14 +22,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from brandfit.text._normalize import MAX_CHARS, clean, normalize
+from brandfit.text._normalize import MAX_CHARS, NORMALIZATION_VERSION, clean, emoji_words, normalize
 from brandfit.text._segment import segment_hashtag
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokenizer import Tokenizer
 
-__all__ = ["MAX_CHARS", "clean", "get_nlp", "normalize", "segment_hashtag", "tokenizer"]
+__all__ = ["MAX_CHARS", "NORMALIZATION_VERSION", "clean", "emoji_words", "get_nlp", "normalize", "segment_hashtag", "tokenizer"]
 
 
 def tokenizer(nlp: Language | None = None) -> Tokenizer:
