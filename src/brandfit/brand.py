@@ -64,6 +64,7 @@ def brand_score(
     negative_emb: np.ndarray | None = None,
     vertical: float = BRAND_VERTICAL_WEIGHT,
     contrast: float = BRAND_CONTRAST,
+    negative_reduce: str = "max",
 ) -> np.ndarray:
     """Uncalibrated score ``z`` (higher = more relevant), shape ``(n,)``.
 
@@ -71,8 +72,11 @@ def brand_score(
     descriptions / examples. ``text_topic_proba`` (n, k): the texts' built-in topic probabilities;
     ``brand_topic`` (k,) the brand's (see :func:`brand_topic_proba`). Without either, the vertical term is left
     out. ``negative_emb`` (r, d): descriptions of what the brand is *not* (e.g. the other topics' descriptions),
-    used with weight ``contrast``.
+    used with weight ``contrast``: the highest (``negative_reduce="max"``) or mean (``"mean"``) cosine to them
+    is subtracted.
     """
+    if negative_reduce not in ("max", "mean"):
+        raise ValueError(f"negative_reduce: expected 'max' or 'mean', got {negative_reduce!r}")
     e = _rows(text_emb, "text_emb")
     b = _rows(brand_emb, "brand_emb")
     if len(e) == 0:
@@ -81,7 +85,8 @@ def brand_score(
         raise ValueError("brand_emb: the brand needs at least one description or example")
     z = (e @ b.T).max(axis=1).astype(np.float64)
     if contrast and negative_emb is not None and len(negative_emb):
-        z = z - contrast * (e @ _rows(negative_emb, "negative_emb").T).max(axis=1)
+        neg = e @ _rows(negative_emb, "negative_emb").T
+        z = z - contrast * (neg.max(axis=1) if negative_reduce == "max" else neg.mean(axis=1))
     if vertical and text_topic_proba is not None and brand_topic is not None:
         p = np.asarray(text_topic_proba, dtype=np.float64)
         q = np.asarray(brand_topic, dtype=np.float64)
@@ -101,6 +106,7 @@ def brand_relevance(
     negative_emb: np.ndarray | None = None,
     vertical: float = BRAND_VERTICAL_WEIGHT,
     contrast: float = BRAND_CONTRAST,
+    negative_reduce: str = "max",
 ) -> np.ndarray:
     """Calibrated probability (n,) that each text is about the brand's topic: ``sigmoid(a * z + b)``.
 
@@ -108,24 +114,25 @@ def brand_relevance(
     fitted for the same ``vertical`` / ``contrast`` (model config ``brand``).
     """
     z = brand_score(text_emb, brand_emb, text_topic_proba, brand_topic, negative_emb=negative_emb,
-                    vertical=vertical, contrast=contrast)
+                    vertical=vertical, contrast=contrast, negative_reduce=negative_reduce)
     a, b = calibration
     with np.errstate(over="ignore"):
         return 1.0 / (1.0 + np.exp(-(a * z + b)))
 
 
-def fit_calibration(scores: Sequence[np.ndarray], labels: Sequence[np.ndarray], *, iters: int = 500,
-                    l2: float = 1e-3) -> tuple[float, float]:
+def fit_calibration(scores: Sequence[np.ndarray], labels: Sequence[np.ndarray], *, balanced: bool = False,
+                    iters: int = 500, l2: float = 1e-6) -> tuple[float, float]:
     """Platt scaling ``(a, b)`` of brand scores, pooled over several brand topics (each a ``(scores, labels)``
-    pair), every topic weighted equally and positives/negatives balanced within it. Pure numpy Newton steps."""
+    pair), every topic weighted equally. ``balanced=False`` keeps each topic's own share of positives (the
+    probability then means "relevant" at that base rate); ``balanced=True`` weighs positives and negatives
+    equally (0.5 = as likely relevant as not, whatever the pool). Pure numpy Newton steps with backtracking."""
     zs, ys, ws = [], [], []
     for z, y in zip(scores, labels):
         z = np.asarray(z, dtype=np.float64)
         y = np.asarray(y, dtype=bool)
         if not y.any() or y.all():
             continue
-        # positives and negatives of each topic get equal total weight, and every topic the same
-        w = np.where(y, 0.5 / y.sum(), 0.5 / (~y).sum())
+        w = np.where(y, 0.5 / y.sum(), 0.5 / (~y).sum()) if balanced else np.full(len(y), 1.0 / len(y))
         zs.append(z)
         ys.append(y.astype(np.float64))
         ws.append(w)
@@ -134,13 +141,30 @@ def fit_calibration(scores: Sequence[np.ndarray], labels: Sequence[np.ndarray], 
     z, y, w = np.concatenate(zs), np.concatenate(ys), np.concatenate(ws)
     w = w / w.sum()
     x = np.c_[z, np.ones_like(z)]
-    theta = np.array([10.0, -3.0])
-    for _ in range(iters):
+    reg = np.array([l2, 0.0])
+
+    def loss(th: np.ndarray) -> float:
+        m = x @ th
+        return float(np.sum(w * (np.logaddexp(0.0, m) - y * m)) + 0.5 * np.sum(reg * th**2))
+
+    theta = np.zeros(2)
+    current = loss(theta)
+    for _ in range(iters):  # Newton steps with backtracking: never increases the loss, so it cannot diverge
         p = 1 / (1 + np.exp(-np.clip(x @ theta, -50, 50)))
-        g = x.T @ (w * (p - y)) + l2 * np.r_[theta[0], 0.0]
-        h = (x * (w * p * (1 - p))[:, None]).T @ x + l2 * np.diag([1.0, 0.0]) + 1e-9 * np.eye(2)
+        g = x.T @ (w * (p - y)) + reg * theta
+        h = (x * (w * p * (1 - p))[:, None]).T @ x + np.diag(reg) + 1e-10 * np.eye(2)
         step = np.linalg.solve(h, g)
-        theta = theta - step
-        if np.abs(step).max() < 1e-8:
+        t = 1.0
+        while t > 1e-6:
+            cand = theta - t * step
+            new = loss(cand)
+            if new <= current:
+                break
+            t /= 2
+        else:
+            break
+        theta, improved = cand, current - new
+        current = new
+        if improved < 1e-12:
             break
     return (float(theta[0]), float(theta[1]))

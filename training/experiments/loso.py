@@ -74,6 +74,30 @@ SETS = {
         Candidate("cue0_c0.1", linear(cue_scale=0.0, promo_c=0.1), threshold="mean_f1"),
         Candidate("cue0.3_c0.1_pooled", linear(cue_scale=0.3, promo_c=0.1)),
     ],
+    "promo3": lambda: [
+        Candidate("cue0.3_c0.01", linear(cue_scale=0.3, promo_c=0.01), threshold="mean_f1"),
+        Candidate("cue0.6_c0.03", linear(cue_scale=0.6, promo_c=0.03), threshold="mean_f1"),
+        Candidate("cue1_c0.03", linear(cue_scale=1.0, promo_c=0.03), threshold="mean_f1"),
+        Candidate("cue0.6_c0.01", linear(cue_scale=0.6, promo_c=0.01), threshold="mean_f1"),
+        Candidate("cue0.6_c0.03_raw", linear(variant="raw", cue_scale=0.6, promo_c=0.03), threshold="mean_f1"),
+        Candidate("cue0.6_c0.03_wnone", linear(cue_scale=0.6, promo_c=0.03), weighting="none", threshold="mean_f1"),
+    ],
+    "topic3": lambda: [
+        Candidate("dw3_prior1.5", linear(description_weight=3, prior_weight=1.5, temperature=True)),
+        Candidate("dw3_prior1.5_c1", linear(description_weight=3, prior_weight=1.5, topic_c=1, temperature=True)),
+        Candidate("dw6_prior1.0", linear(description_weight=6, prior_weight=1.0, temperature=True)),
+        Candidate("dw3_prior1.0_raw", linear(variant="raw", description_weight=3, prior_weight=1.0, temperature=True)),
+        Candidate("dw3_prior1.0_sqrt", linear(description_weight=3, prior_weight=1.0, temperature=True),
+                  weight_power=0.5),
+    ],
+    "augment": lambda: [
+        Candidate("cue0.6_c0.03", linear(cue_scale=0.6, promo_c=0.03), threshold="mean_f1"),
+        Candidate("cue0.6_c0.03_aug", linear(cue_scale=0.6, promo_c=0.03), threshold="mean_f1", augment=True),
+        Candidate("cue0.3_c0.03_aug", linear(cue_scale=0.3, promo_c=0.03), threshold="mean_f1", augment=True),
+        Candidate("cue0.6_c0.1_aug", linear(cue_scale=0.6, promo_c=0.1), threshold="mean_f1", augment=True),
+        Candidate("cue0_c0.03_aug", linear(cue_scale=0.0, promo_c=0.03), threshold="mean_f1", augment=True),
+        Candidate("cue1_c0.1_aug", linear(cue_scale=1.0, promo_c=0.1), threshold="mean_f1", augment=True),
+    ],
     "mlp": lambda: [Candidate("mlp256", linear(hidden=256), weighting="none")],
 }
 

@@ -32,7 +32,7 @@ from brandfit.topics import TOPICS
 logger = logging.getLogger(__name__)
 
 __all__ = ["LosoData", "Candidate", "source_weights", "validation_mask", "binary_ece", "load_sources",
-           "embed_cached", "build_data", "mean_f1_threshold", "run_loso", "format_table", "CANDIDATES", "cache_dir"]
+           "embed_cached", "build_data", "mean_f1_threshold", "shortcut_probe", "fit_topic_model", "fit_promo_model", "run_loso", "format_table", "CANDIDATES", "cache_dir"]
 
 OURS = "ours"
 VARIANTS = ("emoji", "raw")
@@ -166,9 +166,13 @@ def embed_cached(texts: Sequence[str], embedder: Any, *, tag: str, directory: Pa
         store.update(zip(todo, vecs))
         logger.info("embedded %d texts in %.1f s", len(todo), time.perf_counter() - t0)
         names = list(store)
-        np.savez(store_path, texts=np.array(names, dtype=object).astype(str), emb=np.stack([store[n] for n in names]))
+        tmp = store_path.with_name(f"{store_path.stem}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, texts=np.array(names, dtype=object).astype(str), emb=np.stack([store[n] for n in names]))
+        os.replace(tmp, store_path)  # atomic: a concurrent reader sees the old or the new store, never half
     out = np.stack([store[t] for t in texts]).astype(np.float32)
-    np.save(key, out)
+    tmp_key = key.with_name(f"{key.stem}.{os.getpid()}.tmp.npy")
+    np.save(tmp_key, out)
+    os.replace(tmp_key, key)
     return out
 
 
@@ -187,7 +191,9 @@ class LosoData:
     organic_desc: np.ndarray = field(default_factory=lambda: np.zeros((0, 384), np.float32))
 
     def sims(self, variant: str, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
-        e = self.emb[variant][rows]
+        return self.sims_of(self.emb[variant][rows])
+
+    def sims_of(self, e: np.ndarray) -> np.ndarray:
         s = e @ self.desc_emb.T
         out = np.full((len(e), len(TOPICS)), -1.0, dtype=np.float32)
         for t in range(len(TOPICS)):
@@ -195,7 +201,21 @@ class LosoData:
         return out
 
 
-def build_data(frame: pd.DataFrame, embedder: Any | None = None, *, variants: Sequence[str] = VARIANTS) -> LosoData:
+def augmented_rows(frame: pd.DataFrame, *, per_source: int = 300, seed: int = 0) -> pd.DataFrame:
+    """Decorated copies (:func:`brandfit.text.augment.decorate`) of up to ``per_source`` not-promo texts of every
+    promo-labelled source, labelled not promo, same source and group, ``augmented=True`` (never scored)."""
+    from brandfit.text.augment import decorate
+
+    neg = frame[frame["promo"].notna() & (frame["promo"] == False)]  # noqa: E712 - object column
+    parts = [g.sample(n=min(len(g), per_source), random_state=seed) for _, g in neg.groupby("source", sort=True)]
+    if not parts:
+        return frame.iloc[:0]
+    picked = pd.concat(parts)
+    return picked.assign(text=decorate(picked["text"].tolist(), seed=seed), topic=None, augmented=True)
+
+
+def build_data(frame: pd.DataFrame, embedder: Any | None = None, *, variants: Sequence[str] = VARIANTS,
+               augment: int = 300) -> LosoData:
     from brandfit.cues import cue_matrix, find_cues
     from brandfit.evaluation.baselines import ORGANIC_DESCRIPTIONS, PROMO_DESCRIPTIONS
     from brandfit.text import normalize
@@ -205,7 +225,9 @@ def build_data(frame: pd.DataFrame, embedder: Any | None = None, *, variants: Se
         from brandfit.embedding import get_embedder
 
         embedder = get_embedder("onnx")
-    frame = frame.reset_index(drop=True)
+    frame = frame.reset_index(drop=True).assign(augmented=False)
+    if augment:
+        frame = pd.concat([frame, augmented_rows(frame, per_source=augment)], ignore_index=True)
     texts = frame["text"].tolist()
     norm, emb = {}, {}
     for v in variants:
@@ -244,6 +266,7 @@ class Candidate:
     weight_power: float = 1.0
     fixed_weights: tuple[tuple[str, float], ...] = ()
     trained: bool = True
+    augment: bool = False  # train the promo head on decorated not-promo copies too (text.augment)
     threshold: str = "pooled"  # promo threshold: best F1 on the pooled validation rows, or "mean_f1" across sources
 
 
@@ -326,46 +349,118 @@ def linear(*, variant: str = "emoji", topic_c: float = 2.0, promo_c: float = 1.0
     def fp(d: LosoData, task: str, fit: np.ndarray, w: np.ndarray, out: np.ndarray) -> np.ndarray:
         y = _labels(d, task, fit)
         if task == "promo":
-            def px(rows: np.ndarray) -> np.ndarray:
-                e = d.emb[variant][rows]
-                return np.hstack([e, cue_scale * d.cues[rows]]) if cue_scale > 0 else e
-            if hidden:
-                from sklearn.neural_network import MLPClassifier
-
-                clf = MLPClassifier((hidden,), alpha=1e-2, max_iter=200, early_stopping=True, random_state=0)
-                clf.fit(px(fit), y)
-            else:
-                clf = _lr(px(fit), y, w, promo_c)
-            return clf.predict_proba(px(out))[:, 1]
-        va = fit[d.val[fit]] if temperature else fit[:0]
-        if len(va):  # the temperature is fitted on validation groups the head did not see
-            fit, w = fit[~d.val[fit]], w[~d.val[fit]]
-            y = _labels(d, task, fit)
-        x_fit = topic_x(d, fit)
-        if description_weight > 0:
-            de = d.desc_emb
-            xd = de if desc_scale <= 0 else np.hstack([de, desc_scale * _desc_self_sims(d)])
-            x_fit = np.vstack([x_fit, xd])
-            y = np.concatenate([y, d.desc_topic])
-            w = np.concatenate([w, np.full(len(xd), description_weight)])
-        if hidden:
-            from sklearn.neural_network import MLPClassifier
-
-            clf = MLPClassifier((hidden,), alpha=1e-2, max_iter=200, early_stopping=True, random_state=0)
-            clf.fit(x_fit, y)
-            p = np.zeros((len(out), len(TOPICS)))
-            p[:, clf.classes_] = clf.predict_proba(topic_x(d, out))
-            return p
-        clf = _lr(x_fit, y, w, topic_c)
-        prior = (lambda rows: (prior_weight / 0.05) * d.sims(variant, rows)) if prior_weight > 0 else (lambda rows: None)
-        t = 1.0
-        if len(va):
-            if True:
-                z = np.log(np.clip(_topic_proba(clf, topic_x(d, va), prior(va)), 1e-12, None))
-                t = _fit_temperature(z, _labels(d, "topic", va))
-        return _topic_proba(clf, topic_x(d, out), prior(out), t)
+            predict_promo = fit_promo_model(d, fit, w, variant=variant, promo_c=promo_c, cue_scale=cue_scale,
+                                            hidden=hidden)
+            return predict_promo(d.emb[variant][out], d.cues[out])
+        predict = fit_topic_model(d, fit, w, variant=variant, topic_c=topic_c, desc_scale=desc_scale,
+                                  description_weight=description_weight, prior_weight=prior_weight,
+                                  temperature=temperature, hidden=hidden)
+        return predict(d.emb[variant][out])
 
     return fp
+
+
+def fit_promo_model(d: LosoData, fit: np.ndarray, w: np.ndarray, *, variant: str = "emoji", promo_c: float = 1.0,
+                    cue_scale: float = 0.0, hidden: int = 0) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """Fit the promo head on rows ``fit``; return ``predict(embeddings, cue_rows) -> (n,) probabilities``."""
+    y = _labels(d, "promo", fit)
+
+    def px(e: np.ndarray, cues: np.ndarray) -> np.ndarray:
+        return np.hstack([e, cue_scale * cues]) if cue_scale > 0 else e
+
+    if hidden:
+        from sklearn.neural_network import MLPClassifier
+
+        clf = MLPClassifier((hidden,), alpha=1e-2, max_iter=200, early_stopping=True, random_state=0)
+        clf.fit(px(d.emb[variant][fit], d.cues[fit]), y)
+    else:
+        clf = _lr(px(d.emb[variant][fit], d.cues[fit]), y, w, promo_c)
+
+    def predict(e: np.ndarray, cues: np.ndarray) -> np.ndarray:
+        return clf.predict_proba(px(e, cues))[:, 1]
+    return predict
+
+
+SHORTCUTS = {"mention": "{} @jess.miller", "hashtag": "{} #sundayvibes", "link": "{} https://example.org/p/4821",
+             "all three": "{} @jess.miller #sundayvibes https://example.org/p/4821"}
+
+
+def shortcut_probe(d: LosoData, embedder: Any, *, variant: str = "emoji", promo_c: float = 1.0,
+                   cue_scale: float = 0.0, n: int = 600, seed: int = 0, augment: bool = False
+                   ) -> dict[str, dict[str, float]]:
+    """Does the promo head read a plain @mention, hashtag or link as an ad?
+
+    Fits the promo head on every promo source, takes ``n`` texts labelled NOT promo (any source), appends a
+    neutral mention / hashtag / link, and reports the mean rise in promo probability and the share of texts
+    that cross the head's 0.5 line only because of the addition.
+    """
+    from brandfit.cues import cue_matrix, find_cues
+    from brandfit.text import normalize
+
+    f = d.frame
+    aug = f["augmented"].to_numpy(dtype=bool) if "augmented" in f else np.zeros(len(f), dtype=bool)
+    has = f["promo"].notna().to_numpy() & ~aug
+    rows = np.flatnonzero(has | (aug if augment else False))
+    predict = fit_promo_model(d, rows, source_weights(f["source"].to_numpy()[rows]), variant=variant,
+                              promo_c=promo_c, cue_scale=cue_scale)
+    neg = np.flatnonzero(has & (f["promo"].to_numpy() == False))  # noqa: E712 - object column
+    pick = np.random.default_rng(seed).choice(neg, size=min(n, len(neg)), replace=False)
+    texts = f["text"].to_numpy()[pick].tolist()
+    base = predict(d.emb[variant][pick], d.cues[pick])
+    out = {}
+    for name, fmt in SHORTCUTS.items():
+        aug = [fmt.format(t) for t in texts]
+        e = embed_cached([normalize(t, emoji_words=(variant == "emoji")) for t in aug], embedder, tag=f"probe-{variant}")
+        m = cue_matrix(find_cues(aug))
+        p = predict(e, np.hstack([m, np.log1p(m.sum(axis=1, keepdims=True))]))
+        out[name] = {"mean_rise": float((p - base).mean()), "flipped": float(((p >= 0.5) & (base < 0.5)).mean())}
+    return out
+
+
+def fit_topic_model(d: LosoData, fit: np.ndarray, w: np.ndarray, *, variant: str = "emoji", topic_c: float = 2.0,
+                    desc_scale: float = 0.0, description_weight: float = 0.0, prior_weight: float = 0.0,
+                    temperature: bool = False, hidden: int = 0) -> Callable[[np.ndarray], np.ndarray]:
+    """Fit the topic head on rows ``fit`` and return ``predict(embeddings) -> (n, 6) probabilities``."""
+    y = _labels(d, "topic", fit)
+    va = fit[d.val[fit]] if temperature else fit[:0]
+    if len(va):  # the temperature is fitted on validation groups the head did not see
+        keep = ~d.val[fit]
+        fit, w = fit[keep], w[keep]
+        y = _labels(d, "topic", fit)
+
+    def topic_x(e: np.ndarray) -> np.ndarray:
+        return e if desc_scale <= 0 else np.hstack([e, desc_scale * d.sims_of(e)])
+
+    x_fit = topic_x(d.emb[variant][fit])
+    if description_weight > 0:
+        x_fit = np.vstack([x_fit, topic_x(d.desc_emb)])
+        y = np.concatenate([y, d.desc_topic])
+        w = np.concatenate([w, np.full(len(d.desc_emb), description_weight)])
+    if hidden:
+        from sklearn.neural_network import MLPClassifier
+
+        mlp = MLPClassifier((hidden,), alpha=1e-2, max_iter=200, early_stopping=True, random_state=0)
+        mlp.fit(x_fit, y)
+
+        def predict_mlp(e: np.ndarray) -> np.ndarray:
+            p = np.zeros((len(e), len(TOPICS)))
+            p[:, mlp.classes_] = mlp.predict_proba(topic_x(e))
+            return p
+        return predict_mlp
+    clf = _lr(x_fit, y, w, topic_c)
+
+    def prior(e: np.ndarray) -> np.ndarray | None:
+        return (prior_weight / 0.05) * d.sims_of(e) if prior_weight > 0 else None
+
+    t = 1.0
+    if len(va):
+        e_va = d.emb[variant][va]
+        z = np.log(np.clip(_topic_proba(clf, topic_x(e_va), prior(e_va)), 1e-12, None))
+        t = _fit_temperature(z, _labels(d, "topic", va))
+
+    def predict(e: np.ndarray) -> np.ndarray:
+        return _topic_proba(clf, topic_x(e), prior(e), t)
+    return predict
 
 
 def _desc_self_sims(d: LosoData) -> np.ndarray:
@@ -401,17 +496,22 @@ def run_loso(d: LosoData, candidates: Sequence[Candidate], *, sources: Sequence[
     f = d.frame
     src = f["source"].to_numpy()
     rows = []
+    aug = f["augmented"].to_numpy(dtype=bool) if "augmented" in f else np.zeros(len(f), dtype=bool)
     for task in tasks:
-        has = f[task].notna().to_numpy()
+        has = f[task].notna().to_numpy() & ~aug
         held = [s for s in dict.fromkeys(src[has]) if sources is None or s in sources]
         for s in held:
             train_rows = np.flatnonzero(has & (src != s))
+            train_aug = np.flatnonzero(f[task].notna().to_numpy() & aug & (src != s))
             test_rows = np.flatnonzero(has & (src == s))
             if len(test_rows) == 0 or len(np.unique(src[train_rows])) == 0:
                 continue
             y_test = _labels(d, task, test_rows)
+            plain_train = train_rows
             for c in candidates:
                 t0 = time.perf_counter()
+                # decorated copies join the training rows (never the validation rows) for candidates that ask
+                train_rows = np.concatenate([plain_train, train_aug[~d.val[train_aug]]]) if c.augment else plain_train
                 w_all = source_weights(src[train_rows], mode=c.weighting, power=c.weight_power,
                                        fixed=dict(c.fixed_weights))
                 if task == "promo":

@@ -23,7 +23,7 @@ import pandas as pd
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["TOPIC_SOURCES", "PROMO_SOURCES", "default_root", "available", "load_public", "AMAZON_SUBCATEGORY_TOPIC"]
+__all__ = ["subtopic_tasks", "TOPIC_SOURCES", "PROMO_SOURCES", "default_root", "available", "load_public", "AMAZON_SUBCATEGORY_TOPIC"]
 
 TOPIC_SOURCES = ("amazon_in_products_2023", "reddit_cycling_mtb_velo", "reddit_climbing_yoga", "reddit_where2spreddit",
                  "yt_trending_us_2017", "reddit_titles_6topics")
@@ -289,3 +289,67 @@ def load_public(
     if not frames:
         return pd.DataFrame(columns=cols)
     return pd.concat(frames, ignore_index=True)
+
+
+# ------------------------------------------------------------------------------ sub-topics for brand topics
+
+YT_CATEGORY_NAMES = {1: "film and animation", 2: "cars and vehicles", 10: "music", 15: "pets and animals",
+                     17: "sports", 19: "travel and events", 20: "video games", 22: "people and blogs", 23: "comedy",
+                     24: "entertainment", 25: "news and politics", 26: "how-to and style", 27: "education",
+                     28: "science and technology"}
+SUBTOPIC_WORDS = {  # reddit pools: the brand topic as a brand manager might write it
+    "cycling": "cycling, road bikes and mountain biking",
+    "climbing": "rock climbing and bouldering",
+    "yoga": "yoga practice and yoga poses",
+}
+
+
+def subtopic_tasks(root: Path | None = None, *, per_topic: int = 60, min_items: int = 60) -> dict[str, pd.DataFrame]:
+    """Real sub-topics as custom brand topics described in words, for evaluating brand-topic relevance.
+
+    Returns ``{source: frame}`` with columns ``text, subtopic, words``: Amazon sub-categories (the sub-category
+    name is the brand's words; ``per_topic`` titles each, sub-categories with at least ``min_items``), Reddit
+    cycling / climbing / yoga, and YouTube trending categories (category name as words). Empty when absent.
+    """
+    root = root or default_root()
+    out: dict[str, pd.DataFrame] = {}
+    f = root / "amazon_in_products_2023" / "Amazon-Products.csv"
+    if f.exists():
+        df = pd.read_csv(f, usecols=["name", "sub_category"]).dropna()
+        df = df.assign(text=df["name"].map(_clean)).drop_duplicates(subset=["text"])
+        counts = df["sub_category"].value_counts()
+        keep = counts[counts >= min_items].index
+        df = df[df["sub_category"].isin(keep)]
+        df = df.groupby("sub_category").sample(n=per_topic, random_state=SEED)
+        out["amazon_subcategories"] = pd.DataFrame({"text": df["text"].to_numpy(),
+                                                    "subtopic": df["sub_category"].to_numpy(),
+                                                    "words": df["sub_category"].to_numpy()})
+    parts = []
+    if (root / "reddit_cycling_mtb_velo").is_dir():
+        c = _cycling(root)
+        c = c[c["text"].str.len() > 0].drop_duplicates(subset=["text"])
+        parts.append(c.sample(n=min(len(c), 300), random_state=SEED).assign(subtopic="cycling"))
+    if (root / "reddit_climbing_yoga").is_dir():
+        cy = _climbing_yoga(root).dropna(subset=["topic"])
+        cy = cy[cy["text"].str.len() > 0].drop_duplicates(subset=["text"])
+        for topic, name in (("sports_outdoor", "climbing"), ("fitness", "yoga")):
+            g = cy[cy["topic"] == topic]
+            parts.append(g.sample(n=min(len(g), 300), random_state=SEED).assign(subtopic=name))
+    if parts:
+        r = pd.concat(parts, ignore_index=True)
+        out["reddit_cycling_climbing_yoga"] = pd.DataFrame({"text": r["text"], "subtopic": r["subtopic"],
+                                                            "words": r["subtopic"].map(SUBTOPIC_WORDS)})
+    f = root / "yt_trending_us_2017" / "USvideos.csv"
+    if f.exists():
+        df = pd.read_csv(f).drop_duplicates(subset=["video_id"])
+        df = df[df["category_id"].isin(list(YT_CATEGORY_NAMES))]
+        rows = []
+        for title, tags, cat in zip(df["title"], df["tags"], df["category_id"]):
+            tag_list = [t.strip().strip('"') for t in str(tags).split("|") if t.strip() and t.strip() != "[none]"]
+            rows.append((_clean(f"{title} " + ", ".join(tag_list[:YT_MAX_TAGS])), YT_CATEGORY_NAMES[int(cat)]))
+        y = pd.DataFrame(rows, columns=["text", "subtopic"])
+        counts = y["subtopic"].value_counts()
+        y = y[y["subtopic"].isin(counts[counts >= 25].index)]
+        y = pd.concat([g.sample(n=min(len(g), 120), random_state=SEED) for _, g in y.groupby("subtopic")])
+        out["yt_categories"] = y.assign(words=y["subtopic"]).reset_index(drop=True)
+    return out
