@@ -24,6 +24,7 @@ class TopicConfig:
     desc_scale: float = 0.0  # weight of the description-similarity features (0 turns them off)
     description_weight: float = 3.0  # sample weight of each written topic description used as a training example
     prior_weight: float = 1.0  # weight of the zero-shot prior (cosine to descriptions) added to the head's logits
+    balanced: bool = False  # class-balanced loss (True) or the (source-weighted) label shares as they are
 
     def __post_init__(self) -> None:
         if self.c <= 0:
@@ -40,6 +41,7 @@ class PromoConfig:
     c: float = 0.03
     cue_scale: float = 0.6  # weight of the cue columns relative to the embedding
     threshold: str = "mean_f1"  # mean_f1: best mean per-source F1 on validation; pooled: best F1 of all validation rows
+    calibrate: bool = True  # Platt-scale the promo probabilities on validation rows (each source equal), folded into the head
     augment: int = 300  # decorated not-promo copies per source (text.augment): a plain @/#/link is not an ad; 0 = off
 
     def __post_init__(self) -> None:

@@ -23,7 +23,7 @@ from brandfit.data import assign_splits, dataset_hash, load_accounts, load_label
 from brandfit.embedding import DIM, MODEL_ID, Embedder, get_embedder
 from brandfit.evaluation.metrics import best_f1_threshold, promo_report, topic_report
 from brandfit.features import DescriptionIndex, promo_features, topic_features, topic_prior
-from brandfit.heads import SoftmaxHead, fit_logistic_head, fit_softmax_head, fit_temperature
+from brandfit.heads import LogisticHead, SoftmaxHead, fit_logistic_head, fit_softmax_head, fit_temperature
 from brandfit.model import RelevanceModel
 from brandfit.text import NORMALIZATION_VERSION, normalize
 from brandfit.topics import TOPIC_DESCRIPTIONS, TOPICS
@@ -82,7 +82,7 @@ def resolve_public_root(config: TrainConfig, base: Path | None = None, override:
 def _sha256_files(files: list[Path], root: Path) -> str:
     h = hashlib.sha256()
     for f in sorted(files):
-        h.update(str(f.relative_to(root)).encode())
+        h.update((str(f.relative_to(root)) if f.is_relative_to(root) else f.name).encode())
         h.update(b"\x00")
         with f.open("rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
@@ -162,7 +162,7 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
     w_topic = source_weights(src[t_rows], mode=config.source_weighting)
     head = fit_softmax_head(
         np.vstack([xt[t_rows], x_desc]), np.concatenate([y_topic[t_rows], desc.topic_index]), len(TOPICS),
-        c=config.topic.c, seed=config.seed,
+        c=config.topic.c, seed=config.seed, balanced=config.topic.balanced,
         sample_weight=np.concatenate([w_topic, np.full(len(x_desc), config.topic.description_weight)]))
     prior = topic_prior(emb, desc, weight=config.topic.prior_weight)
     tv = va & has_topic
@@ -177,6 +177,15 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
                                    sample_weight=source_weights(src[p_rows], mode=config.source_weighting))
     pv = va & has_promo & ~is_aug
     p_val = promo_head.proba(xp[pv])
+    promo_platt = (1.0, 0.0)
+    if config.promo.calibrate and pv.any() and y_promo[pv].any() and (~y_promo[pv]).any():
+        # Platt scaling folded into the head: sigmoid(a * (x.coef + c0) + b) is a logistic head again
+        from brandfit.evaluation.loso import platt_by_source
+
+        promo_platt = platt_by_source(p_val, y_promo[pv], src[pv])
+        a, b = promo_platt
+        promo_head = LogisticHead(coef=a * promo_head.coef, intercept=a * promo_head.intercept + b)
+        p_val = promo_head.proba(xp[pv])
     if not pv.any() or not y_promo[pv].any():
         threshold = 0.5
     elif config.promo.threshold == "mean_f1":
@@ -235,6 +244,7 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
     if by_source:
         metrics["public_validation"] = by_source  # held-out groups of sources the model trained on (not LOSO)
     metrics["promo_threshold"] = threshold
+    metrics["promo_platt"] = list(promo_platt)
     metrics["brand_calibration"] = list(brand_cal)
     metrics["fit_seconds"] = round(time.perf_counter() - t0, 2)
     return model, metrics
@@ -246,7 +256,7 @@ def train(
     base: Path | None = None,
     embedder: Embedder | None = None,
     public_eval: bool = True,
-    check_backends: tuple[str, ...] = ("torch",),
+    check_backends: tuple[str, ...] = ("onnx", "torch"),
     public_data: str | Path | None = None,
 ) -> TrainResult:
     """Run the whole pipeline (without publishing): data, split, fit, held-out metrics.

@@ -14,7 +14,7 @@ from brandfit.evaluation import loso
 from brandfit.evaluation.brandtopics import evaluate_brand_topics, format_brand_table
 from brandfit.evaluation.public import available, subtopic_tasks
 
-TOPIC_PARAMS = {"description_weight": 3.0, "prior_weight": 1.0, "temperature": True}
+TOPIC_PARAMS = {"description_weight": 3.0, "prior_weight": 1.0, "temperature": True, "balanced": False}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -98,6 +98,19 @@ SETS = {
         Candidate("cue0_c0.03_aug", linear(cue_scale=0.0, promo_c=0.03), threshold="mean_f1", augment=True),
         Candidate("cue1_c0.1_aug", linear(cue_scale=1.0, promo_c=0.1), threshold="mean_f1", augment=True),
     ],
+    "final": lambda: [
+        Candidate("prod", linear(description_weight=3, prior_weight=1.0, temperature=True, cue_scale=0.6,
+                                 promo_c=0.03), threshold="mean_f1", augment=True),
+        Candidate("prod_raw", linear(variant="raw", description_weight=3, prior_weight=1.0, temperature=True,
+                                     cue_scale=0.6, promo_c=0.03), threshold="mean_f1", augment=True),
+        Candidate("prod_platt", linear(description_weight=3, prior_weight=1.0, temperature=True, cue_scale=0.6,
+                                       promo_c=0.03), threshold="mean_f1", augment=True, calibrate_promo=True),
+        Candidate("prod_topic_unbal", linear(description_weight=3, prior_weight=1.0, temperature=True,
+                                             topic_balanced=False, cue_scale=0.6, promo_c=0.03),
+                  threshold="mean_f1", augment=True),
+        Candidate("minilm_lr_emoji", linear(variant="emoji"), weighting="none"),
+        Candidate("minilm_lr_raw", linear(variant="raw"), weighting="none"),
+    ],
     "mlp": lambda: [Candidate("mlp256", linear(hidden=256), weighting="none")],
 }
 
@@ -108,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cap", type=int, default=2500, help="per public source (balanced by label, seeded)")
     ap.add_argument("--task", action="append", choices=("topic", "promo"))
     ap.add_argument("--out", default=None, help="CSV of all rows")
+    ap.add_argument("--emoji-subsets", action="store_true", help="also score the held-out rows that carry emoji")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     from brandfit.evaluation.public import available
@@ -120,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     d = loso.build_data(frame)
     print(f"data ready: {len(frame)} texts in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     cands = [c for s in args.set for c in SETS[s]()]
-    res = loso.run_loso(d, cands, tasks=tuple(args.task or ("topic", "promo")))
+    res = loso.run_loso(d, cands, tasks=tuple(args.task or ("topic", "promo")), emoji_subsets=args.emoji_subsets)
     if args.out:
         res.to_csv(args.out, index=False)
     print(loso.format_table(res))

@@ -28,10 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="skip the cross-domain evaluation on public corpora (only run when they were not trained on)")
     p.add_argument("--dry-run", action="store_true", help="train and report, but publish nothing")
     p.add_argument("--check-backend", action="append", choices=("onnx", "torch"), default=None, metavar="B",
-                   help="also check the model with this embedding backend (default: torch; the heads are trained "
-                        "on onnx embeddings, the serving default); see --no-backend-check")
+                   help="also check the model with this embedding backend (default: the one it was not trained on; "
+                        "heads are trained on onnx embeddings, the serving default); see --no-backend-check")
     p.add_argument("--no-backend-check", action="store_true",
-                   help="validate the model with the onnx backend only")
+                   help="validate the model with its training backend only")
     p.set_defaults(func=_train)
 
 
@@ -48,7 +48,7 @@ def _train(args: argparse.Namespace) -> int:
         config = replace(config, data=tuple(args.data), accounts=None)
     if args.no_public:
         config = replace(config, public_data=None)
-    backends = () if args.no_backend_check else tuple(args.check_backend or ("torch",))
+    backends = () if args.no_backend_check else tuple(args.check_backend or ("onnx", "torch"))
     result = train(config, public_eval=not args.no_public_eval, check_backends=backends,
                    public_data=None if args.no_public else args.public_data)
     if result.metrics.get("public_training"):

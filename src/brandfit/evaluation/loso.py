@@ -32,7 +32,7 @@ from brandfit.topics import TOPICS
 logger = logging.getLogger(__name__)
 
 __all__ = ["LosoData", "Candidate", "source_weights", "validation_mask", "binary_ece", "load_sources",
-           "embed_cached", "build_data", "mean_f1_threshold", "shortcut_probe", "fit_topic_model", "fit_promo_model", "run_loso", "format_table", "CANDIDATES", "cache_dir"]
+           "embed_cached", "build_data", "platt_by_source", "apply_platt", "production_candidate", "cross_source_candidates", "mean_f1_threshold", "shortcut_probe", "fit_topic_model", "fit_promo_model", "run_loso", "format_table", "CANDIDATES", "cache_dir"]
 
 OURS = "ours"
 VARIANTS = ("emoji", "raw")
@@ -89,6 +89,21 @@ def binary_ece(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> float:
     bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
     return float(sum((bins == b).mean() * abs(y[bins == b].mean() - p[bins == b].mean())
                      for b in range(n_bins) if (bins == b).any()))
+
+
+def platt_by_source(p: np.ndarray, y: np.ndarray, sources: Sequence[str]) -> tuple[float, float]:
+    """Platt scaling ``(a, b)`` of ``logit(p)``, every source's validation rows weighted equally."""
+    from brandfit.brand import fit_calibration
+
+    z = np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1))
+    src = np.asarray(sources, dtype=object)
+    names = np.unique(src)
+    return fit_calibration([z[src == n] for n in names], [np.asarray(y, bool)[src == n] for n in names])
+
+
+def apply_platt(p: np.ndarray, ab: tuple[float, float]) -> np.ndarray:
+    z = np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1))
+    return 1 / (1 + np.exp(-(ab[0] * z + ab[1])))
 
 
 def mean_f1_threshold(y: np.ndarray, p: np.ndarray, sources: Sequence[str]) -> float:
@@ -266,6 +281,7 @@ class Candidate:
     weight_power: float = 1.0
     fixed_weights: tuple[tuple[str, float], ...] = ()
     trained: bool = True
+    calibrate_promo: bool = False  # Platt-scale promo probabilities on the validation rows (each source equal)
     augment: bool = False  # train the promo head on decorated not-promo copies too (text.augment)
     threshold: str = "pooled"  # promo threshold: best F1 on the pooled validation rows, or "mean_f1" across sources
 
@@ -336,7 +352,7 @@ def _labels(d: LosoData, task: str, rows: np.ndarray) -> np.ndarray:
 
 def linear(*, variant: str = "emoji", topic_c: float = 2.0, promo_c: float = 1.0, desc_scale: float = 0.0,
            description_weight: float = 0.0, prior_weight: float = 0.0, cue_scale: float = 0.0,
-           temperature: bool = False, hidden: int = 0) -> FitPredict:
+           temperature: bool = False, hidden: int = 0, topic_balanced: bool = True) -> FitPredict:
     """The production family: embedding (+ description similarities, descriptions as examples, a zero-shot prior)
     for topic; embedding (+ cue columns x ``cue_scale``) for promo. ``hidden`` > 0: an MLP head instead."""
 
@@ -354,7 +370,7 @@ def linear(*, variant: str = "emoji", topic_c: float = 2.0, promo_c: float = 1.0
             return predict_promo(d.emb[variant][out], d.cues[out])
         predict = fit_topic_model(d, fit, w, variant=variant, topic_c=topic_c, desc_scale=desc_scale,
                                   description_weight=description_weight, prior_weight=prior_weight,
-                                  temperature=temperature, hidden=hidden)
+                                  temperature=temperature, hidden=hidden, balanced=topic_balanced)
         return predict(d.emb[variant][out])
 
     return fp
@@ -419,7 +435,8 @@ def shortcut_probe(d: LosoData, embedder: Any, *, variant: str = "emoji", promo_
 
 def fit_topic_model(d: LosoData, fit: np.ndarray, w: np.ndarray, *, variant: str = "emoji", topic_c: float = 2.0,
                     desc_scale: float = 0.0, description_weight: float = 0.0, prior_weight: float = 0.0,
-                    temperature: bool = False, hidden: int = 0) -> Callable[[np.ndarray], np.ndarray]:
+                    temperature: bool = False, hidden: int = 0, balanced: bool = True
+                    ) -> Callable[[np.ndarray], np.ndarray]:
     """Fit the topic head on rows ``fit`` and return ``predict(embeddings) -> (n, 6) probabilities``."""
     y = _labels(d, "topic", fit)
     va = fit[d.val[fit]] if temperature else fit[:0]
@@ -447,7 +464,7 @@ def fit_topic_model(d: LosoData, fit: np.ndarray, w: np.ndarray, *, variant: str
             p[:, mlp.classes_] = mlp.predict_proba(topic_x(e))
             return p
         return predict_mlp
-    clf = _lr(x_fit, y, w, topic_c)
+    clf = _lr(x_fit, y, w, topic_c, balanced=balanced)
 
     def prior(e: np.ndarray) -> np.ndarray | None:
         return (prior_weight / 0.05) * d.sims_of(e) if prior_weight > 0 else None
@@ -489,13 +506,16 @@ def _promo_metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, 
 
 
 def run_loso(d: LosoData, candidates: Sequence[Candidate], *, sources: Sequence[str] | None = None,
-             tasks: Sequence[str] = ("topic", "promo")) -> pd.DataFrame:
-    """One row per (candidate, held-out source, task) with the main figures."""
+             tasks: Sequence[str] = ("topic", "promo"), emoji_subsets: bool = False) -> pd.DataFrame:
+    """One row per (candidate, held-out source, task) with the main figures (``emoji_subsets``: also the held-out
+    rows whose text carries emoji, as ``"<source> [emoji rows]"``)."""
     from brandfit.evaluation.metrics import best_f1_threshold
 
     f = d.frame
     src = f["source"].to_numpy()
     rows = []
+    emoji_rows = (np.array([a != b for a, b in zip(d.norm["emoji"], d.norm["raw"])])
+                  if emoji_subsets and "emoji" in d.norm and "raw" in d.norm else None)
     aug = f["augmented"].to_numpy(dtype=bool) if "augmented" in f else np.zeros(len(f), dtype=bool)
     for task in tasks:
         has = f[task].notna().to_numpy() & ~aug
@@ -522,6 +542,9 @@ def run_loso(d: LosoData, candidates: Sequence[Candidate], *, sources: Sequence[
                                            np.concatenate([va_rows, test_rows]))
                     p_va, p_te = p_both[:len(va_rows)], p_both[len(va_rows):]
                     y_va = _labels(d, task, va_rows)
+                    if c.calibrate_promo:
+                        ab = platt_by_source(p_va, y_va, src[va_rows])
+                        p_va, p_te = apply_platt(p_va, ab), apply_platt(p_te, ab)
                     thr = (mean_f1_threshold(y_va, p_va, src[va_rows]) if c.threshold == "mean_f1"
                            else best_f1_threshold(y_va, p_va) if y_va.any() else 0.5)
                     m = _promo_metrics(y_test, p_te, thr)
@@ -530,6 +553,15 @@ def run_loso(d: LosoData, candidates: Sequence[Candidate], *, sources: Sequence[
                     m = _topic_metrics(y_test, p_te)
                 rows.append({"candidate": c.name, "task": task, "source": s, **m,
                              "seconds": round(time.perf_counter() - t0, 1)})
+                if emoji_rows is not None:  # the same predictions, on the held-out rows that carry emoji
+                    sub = emoji_rows[test_rows]
+                    y_sub = y_test[sub]
+                    if sub.sum() >= 30 and len(np.unique(y_sub)) > 1:
+                        p_sub = p_te[sub]
+                        ms = _promo_metrics(y_sub, p_sub, m["threshold"]) if task == "promo" else \
+                            _topic_metrics(y_sub, p_sub)
+                        rows.append({"candidate": c.name, "task": task, "source": f"{s} [emoji rows]", **ms,
+                                     "seconds": 0.0})
                 logger.info("%s %s %s: %s", task, s, c.name,
                             {k: round(v, 3) for k, v in m.items() if isinstance(v, float)})
     return pd.DataFrame(rows)
@@ -560,6 +592,30 @@ def format_table(res: pd.DataFrame, *, value: str | None = None) -> str:
         lines.append("| **mean** | | " + " | ".join(
             " / ".join(f"{mean.loc[c, k]:.3f}" for k in figs) for c in cands) + " |")
     return "\n".join(lines)
+
+
+def production_candidate(config: Any, name: str = "production") -> Candidate:
+    """The recipe of a :class:`brandfit.config.TrainConfig` (what ``brandfit train`` fits) as a LOSO candidate."""
+    return Candidate(
+        name,
+        linear(variant="emoji", topic_c=config.topic.c, promo_c=config.promo.c, desc_scale=config.topic.desc_scale,
+               description_weight=config.topic.description_weight, prior_weight=config.topic.prior_weight,
+               cue_scale=config.promo.cue_scale, temperature=True, topic_balanced=config.topic.balanced),
+        weighting="equal" if config.source_weighting == "equal" else "none",
+        augment=config.promo.augment > 0, threshold=config.promo.threshold, calibrate_promo=config.promo.calibrate,
+    )
+
+
+def cross_source_candidates(config: Any) -> list[Candidate]:
+    """The production recipe and the baselines, trained the same way (same sources, same source weighting,
+    same validation rows and threshold rule): zero-shot, TF-IDF + LR, MiniLM + LR."""
+    weighting = "equal" if config.source_weighting == "equal" else "none"
+    return [
+        production_candidate(config),
+        Candidate("zero_shot", zero_shot(), trained=False, threshold=config.promo.threshold),
+        Candidate("tfidf_lr", tfidf_lr(), weighting=weighting, threshold=config.promo.threshold),
+        Candidate("minilm_lr", linear(), weighting=weighting, threshold=config.promo.threshold),
+    ]
 
 
 CANDIDATES: dict[str, Callable[[], Candidate]] = {
