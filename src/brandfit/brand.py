@@ -18,9 +18,19 @@ The score of a text combines two things the model knows:
 
 >>> import numpy as np
 >>> texts = np.eye(3, 4, dtype=np.float32); brand = np.array([[1, 0, 0, 0]], np.float32)
->>> p = np.array([[.9, .1], [.1, .9], [.5, .5]]); q = np.array([1.0, 0.0])
->>> brand_relevance(texts, brand, p, q, calibration=(10.0, -3.0)).round(3).tolist()
-[0.999, 0.0, 0.004]
+>>> brand_relevance(texts, brand, calibration=(10.0, -3.0), contrast=0.0).round(3).tolist()
+[0.999, 0.047, 0.047]
+>>> other = np.array([[0, 1, 0, 0]], np.float32)  # another topic's description: text 2 is close to it
+>>> brand_relevance(texts, brand, negative_emb=other, calibration=(10.0, -3.0)).round(3).tolist()
+[0.999, 0.0, 0.047]
+
+Use from the inference pipeline (model = a loaded ``RelevanceModel``; ``cfg = model.config.get("brand", {})``)::
+
+    brand_emb = model.embed(brand_words_and_examples)                 # (m, 384)
+    q = brand_topic_proba(model.analyze(brand_words_and_examples, embeddings=brand_emb).topic_proba)
+    neg = other_topic_descriptions(model.descriptions.embeddings, model.descriptions.topic_index, q)
+    rel = brand_relevance(analysis.embeddings, brand_emb, analysis.topic_proba, q, negative_emb=neg,
+                          calibration=model.brand_calibration, **cfg)
 """
 
 from __future__ import annotations
@@ -30,12 +40,12 @@ from typing import Sequence
 import numpy as np
 
 __all__ = ["BRAND_VERTICAL_WEIGHT", "BRAND_CONTRAST", "brand_score", "brand_relevance", "brand_topic_proba",
-           "fit_calibration"]
+           "other_topic_descriptions", "fit_calibration"]
 
-BRAND_VERTICAL_WEIGHT = 0.1
-"""Default weight of ``log(match)`` (chosen by sub-topic AP, docs/quality.md)."""
-BRAND_CONTRAST = 0.0
-"""Default weight of the other topics' descriptions (chosen by sub-topic AP, docs/quality.md)."""
+BRAND_VERTICAL_WEIGHT = 0.0
+"""Default weight of ``log(match)``: 0, it lowered sub-topic AP in every source measured (docs/quality.md)."""
+BRAND_CONTRAST = 0.5
+"""Default weight of the other topics' descriptions: 0.5, best mean sub-topic AP (docs/quality.md)."""
 _EPS = 1e-4
 
 
@@ -53,6 +63,14 @@ def brand_topic_proba(brand_topic_rows: np.ndarray) -> np.ndarray:
     q = np.asarray(brand_topic_rows, dtype=np.float64)
     q = q.mean(axis=0) if q.ndim == 2 else q
     return q / max(q.sum(), 1e-12)
+
+
+def other_topic_descriptions(desc_embeddings: np.ndarray, desc_topic_index: np.ndarray,
+                             brand_topic: np.ndarray) -> np.ndarray:
+    """The built-in topic descriptions of every topic but the brand's most likely one (``argmax brand_topic``):
+    the ``negative_emb`` of :func:`brand_score`."""
+    own = int(np.argmax(np.asarray(brand_topic)))
+    return np.asarray(desc_embeddings)[np.asarray(desc_topic_index) != own]
 
 
 def brand_score(

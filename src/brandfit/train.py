@@ -118,7 +118,7 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
     per ``config.source_weighting``; the promo head also sees decorated not-promo copies
     (:func:`brandfit.text.augment.decorate`) so a plain mention, hashtag or link is not read as an ad.
     """
-    from brandfit.brand import brand_score, brand_topic_proba, fit_calibration
+    from brandfit.brand import brand_score, brand_topic_proba, fit_calibration, other_topic_descriptions
     from brandfit.evaluation.loso import augmented_rows, mean_f1_threshold, source_weights, validation_mask
 
     t0 = time.perf_counter()
@@ -202,8 +202,10 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
     zs, ys = [], []
     for t in range(len(TOPICS) - 1):
         own = desc.topic_index == t
-        zs.append(brand_score(emb[cal_rows], desc.embeddings[own], p_cal, brand_topic_proba(q_desc[own]),
-                              negative_emb=desc.embeddings[~own], vertical=config.brand.vertical,
+        q = brand_topic_proba(q_desc[own])
+        zs.append(brand_score(emb[cal_rows], desc.embeddings[own], p_cal, q,
+                              negative_emb=other_topic_descriptions(desc.embeddings, desc.topic_index, q),
+                              vertical=config.brand.vertical,
                               contrast=config.brand.contrast, negative_reduce=config.brand.negative_reduce))
         ys.append(y_topic[cal_rows] == t)
     brand_cal = fit_calibration(zs, ys)

@@ -67,3 +67,21 @@ def test_fit_calibration_separable_does_not_diverge():
     y = np.r_[np.zeros(50, bool), np.ones(5, bool)]
     a, b = fit_calibration([z], [y], balanced=True)
     assert np.isfinite(a) and np.isfinite(b) and a > 0
+
+
+def test_brand_docstring_examples():
+    import doctest
+
+    import brandfit.brand
+
+    r = doctest.testmod(brandfit.brand)
+    assert r.attempted > 0 and r.failed == 0
+
+
+def test_other_topic_descriptions_drops_the_brands_vertical():
+    from brandfit.brand import other_topic_descriptions
+
+    emb = np.arange(12, dtype=np.float32).reshape(6, 2)
+    idx = np.array([0, 0, 1, 1, 2, 2])
+    out = other_topic_descriptions(emb, idx, np.array([0.1, 0.8, 0.1]))
+    np.testing.assert_array_equal(out, emb[[0, 1, 4, 5]])

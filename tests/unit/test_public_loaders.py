@@ -67,3 +67,17 @@ def test_cap_balances_labels(tmp_path):
     _write_synthetic(tmp_path)
     df = public.load_public(tmp_path, sources=("reddit_titles_6topics",), cap=3)  # 4 titles in 3 files
     assert len(df) == 3 and df["topic"].value_counts().max() == 1  # at most cap // n_files from each file
+
+
+def test_training_falls_back_when_public_folder_absent(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from brandfit.config import TrainConfig
+    from brandfit.train import resolve_public_root
+
+    monkeypatch.setenv("BRANDFIT_PUBLIC_DATA", str(tmp_path / "nowhere"))
+    config = TrainConfig(public_data="no/such/folder")
+    assert resolve_public_root(config, tmp_path) is None
+    assert resolve_public_root(replace(config, public_data=None), tmp_path) is None
+    _write_synthetic(tmp_path / "pub")
+    assert resolve_public_root(config, tmp_path, override=tmp_path / "pub") == (tmp_path / "pub").resolve()

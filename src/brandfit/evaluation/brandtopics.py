@@ -16,7 +16,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from brandfit.brand import brand_score, brand_topic_proba, fit_calibration
+from brandfit.brand import brand_score, brand_topic_proba, fit_calibration, other_topic_descriptions
 from brandfit.evaluation.loso import LosoData, binary_ece, embed_cached, fit_topic_model, source_weights
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def evaluate_brand_topics(d: LosoData, tasks: dict[str, pd.DataFrame], embedder:
             aps = []
             for i, t in enumerate(topics):
                 y = (df["subtopic"] == t).to_numpy()
-                negatives = d.desc_emb[d.desc_topic != int(np.argmax(q_all[i]))]
+                negatives = other_topic_descriptions(d.desc_emb, d.desc_topic, q_all[i])
                 z = brand_score(emb, w_emb[i], p, brand_topic_proba(q_all[i]), negative_emb=negatives, **s)
                 aps.append(average_precision_score(y, z))
                 scores.setdefault((source, name), []).append((z, y))
