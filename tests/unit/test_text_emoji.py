@@ -43,5 +43,10 @@ def test_unknown_symbol_kept():
     assert emoji_words("→") == "→"
 
 
-def test_no_torch_imported():
-    assert "torch" not in sys.modules
+def test_pure_modules_do_not_import_torch():
+    import subprocess
+
+    code = ("import sys, brandfit.text, brandfit.brand, brandfit.evaluation.loso, brandfit.evaluation.public; "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

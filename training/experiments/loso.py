@@ -111,6 +111,11 @@ SETS = {
         Candidate("minilm_lr_emoji", linear(variant="emoji"), weighting="none"),
         Candidate("minilm_lr_raw", linear(variant="raw"), weighting="none"),
     ],
+    "augment2": lambda: [
+        Candidate("final", linear(description_weight=3, prior_weight=1.0, temperature=True, topic_balanced=False,
+                                  cue_scale=0.6, promo_c=0.03), threshold="mean_f1", augment=True,
+                  calibrate_promo=True),
+    ],
     "mlp": lambda: [Candidate("mlp256", linear(hidden=256), weighting="none")],
 }
 
@@ -119,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--set", action="append", choices=sorted(SETS), required=True)
     ap.add_argument("--cap", type=int, default=2500, help="per public source (balanced by label, seeded)")
+    ap.add_argument("--augment", type=int, default=300, help="decorated not-promo copies per source")
     ap.add_argument("--task", action="append", choices=("topic", "promo"))
     ap.add_argument("--out", default=None, help="CSV of all rows")
     ap.add_argument("--emoji-subsets", action="store_true", help="also score the held-out rows that carry emoji")
@@ -131,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     t0 = time.perf_counter()
     frame = loso.load_sources(cap=args.cap)
-    d = loso.build_data(frame)
+    d = loso.build_data(frame, augment=args.augment)
     print(f"data ready: {len(frame)} texts in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     cands = [c for s in args.set for c in SETS[s]()]
     res = loso.run_loso(d, cands, tasks=tuple(args.task or ("topic", "promo")), emoji_subsets=args.emoji_subsets)
