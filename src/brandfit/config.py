@@ -119,6 +119,7 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, where: str = "config") -> "TrainConfig":
         data = dict(data)
+        data.pop("normalization_version", None)  # recorded beside the config in a trained model's config dict
         topic = _from(TopicConfig, data.pop("topic", None), f"{where}: topic")
         promo = _from(PromoConfig, data.pop("promo", None), f"{where}: promo")
         brand = _from(BrandConfig, data.pop("brand", None), f"{where}: brand")

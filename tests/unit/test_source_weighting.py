@@ -62,3 +62,13 @@ def test_decorate_is_seeded_and_neutral():
     pool = " ".join(MENTIONS + HASHTAGS + LINKS).lower()
     for bad in ("#ad", "#sponsored", "amzn.to", "bit.ly", "code", "shop"):
         assert bad not in pool.split()
+
+
+def test_config_round_trips_through_a_model_config_dict():
+    from brandfit.config import TrainConfig
+
+    c = TrainConfig()
+    d = c.to_dict()
+    d["normalization_version"] = 2  # what train.py stores beside the config
+    assert TrainConfig.from_dict(d) == c
+    assert d["brand"] == {"vertical": 0.0, "contrast": 0.5, "negative_reduce": "max"}
