@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-__all__ = ["TopicConfig", "PromoConfig", "TrainConfig", "load_config"]
+__all__ = ["TopicConfig", "PromoConfig", "BrandConfig", "TrainConfig", "load_config"]
 
 
 def _from(cls: type, data: dict[str, Any] | None, where: str) -> Any:
@@ -21,9 +21,10 @@ def _from(cls: type, data: dict[str, Any] | None, where: str) -> Any:
 @dataclass(frozen=True)
 class TopicConfig:
     c: float = 2.0  # inverse regularisation of the softmax head
-    desc_scale: float = 4.0  # weight of the description-similarity features (0 turns them off)
+    desc_scale: float = 0.0  # weight of the description-similarity features (0 turns them off)
     description_weight: float = 3.0  # sample weight of each written topic description used as a training example
-    prior_weight: float = 0.0  # weight of the zero-shot prior (cosine to descriptions) added to the head's logits
+    prior_weight: float = 1.0  # weight of the zero-shot prior (cosine to descriptions) added to the head's logits
+    balanced: bool = False  # class-balanced loss (True) or the (source-weighted) label shares as they are
 
     def __post_init__(self) -> None:
         if self.c <= 0:
@@ -32,16 +33,44 @@ class TopicConfig:
             raise ValueError("topic.desc_scale, topic.description_weight and topic.prior_weight must be >= 0")
 
 
+PROMO_THRESHOLDS = ("mean_f1", "pooled")
+
+
 @dataclass(frozen=True)
 class PromoConfig:
-    c: float = 1.0
-    cue_scale: float = 1.0  # weight of the cue columns relative to the embedding
+    c: float = 0.03
+    cue_scale: float = 0.6  # weight of the cue columns relative to the embedding
+    threshold: str = "mean_f1"  # mean_f1: best mean per-source F1 on validation; pooled: best F1 of all validation rows
+    calibrate: bool = True  # Platt-scale the promo probabilities on validation rows (each source equal), folded into the head
+    augment: int = 300  # decorated not-promo copies per source (text.augment): a plain @/#/link is not an ad; 0 = off
 
     def __post_init__(self) -> None:
         if self.c <= 0:
             raise ValueError(f"promo.c: must be > 0, got {self.c}")
         if self.cue_scale < 0:
             raise ValueError(f"promo.cue_scale: must be >= 0, got {self.cue_scale}")
+        if self.augment < 0:
+            raise ValueError(f"promo.augment: must be >= 0, got {self.augment}")
+        if self.threshold not in PROMO_THRESHOLDS:
+            raise ValueError(f"promo.threshold: expected one of {', '.join(PROMO_THRESHOLDS)}, got {self.threshold!r}")
+
+
+@dataclass(frozen=True)
+class BrandConfig:
+    """How custom brand topics are scored (:func:`brandfit.brand.brand_relevance`); read from ``model.config["brand"]``."""
+
+    vertical: float = 0.0  # weight of log(match of the text's and the brand's built-in topic)
+    contrast: float = 0.5  # weight of the cosine to the other topics' descriptions, subtracted
+    negative_reduce: str = "max"  # "max" or "mean" over those descriptions
+
+    def __post_init__(self) -> None:
+        if self.vertical < 0 or self.contrast < 0:
+            raise ValueError("brand.vertical and brand.contrast must be >= 0")
+        if self.negative_reduce not in ("max", "mean"):
+            raise ValueError(f"brand.negative_reduce: expected 'max' or 'mean', got {self.negative_reduce!r}")
+
+
+SOURCE_WEIGHTINGS = ("equal", "none")
 
 
 @dataclass(frozen=True)
@@ -53,6 +82,14 @@ class TrainConfig:
     split: tuple[float, float, float] = (0.7, 0.15, 0.15)
     topic: TopicConfig = field(default_factory=TopicConfig)
     promo: PromoConfig = field(default_factory=PromoConfig)
+    brand: BrandConfig = field(default_factory=BrandConfig)
+    # public corpora trained on besides `data` (brandfit.evaluation.public); None = data/labeled alone. A relative
+    # path is resolved against the working directory, then like public.default_root ($BRANDFIT_PUBLIC_DATA, or
+    # ../shared/datasets beside the checkout or any parent).
+    public_data: str | None = "../shared/datasets"
+    public_sources: tuple[str, ...] = ()  # () = every known source found there
+    public_cap: int = 2500  # texts per public source, balanced by label, seeded
+    source_weighting: str = "equal"  # equal: every source's rows share the same total weight; none: weight 1 per row
 
     def __post_init__(self) -> None:
         if isinstance(self.data, (str, Path)):
@@ -63,20 +100,32 @@ class TrainConfig:
             raise ValueError(f"split: three positive fractions summing to 1, got {self.split}")
         if not self.data:
             raise ValueError("data: at least one labeled file or folder")
+        object.__setattr__(self, "public_sources", tuple(str(x) for x in self.public_sources or ()))
+        if self.public_data in ("", False):
+            object.__setattr__(self, "public_data", None)
+        if self.source_weighting not in SOURCE_WEIGHTINGS:
+            raise ValueError(f"source_weighting: expected one of {', '.join(SOURCE_WEIGHTINGS)}, "
+                             f"got {self.source_weighting!r}")
+        if self.public_cap < 1:
+            raise ValueError(f"public_cap: must be >= 1, got {self.public_cap}")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["data"] = list(self.data)
         d["split"] = list(self.split)
+        d["public_sources"] = list(self.public_sources)
         return d
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, where: str = "config") -> "TrainConfig":
         data = dict(data)
+        data.pop("normalization_version", None)  # recorded beside the config in a trained model's config dict
         topic = _from(TopicConfig, data.pop("topic", None), f"{where}: topic")
         promo = _from(PromoConfig, data.pop("promo", None), f"{where}: promo")
+        brand = _from(BrandConfig, data.pop("brand", None), f"{where}: brand")
         base = _from(cls, data, where)
-        return cls(**{**{f.name: getattr(base, f.name) for f in fields(cls)}, "topic": topic, "promo": promo})
+        return cls(**{**{f.name: getattr(base, f.name) for f in fields(cls)}, "topic": topic, "promo": promo,
+                      "brand": brand})
 
 
 def load_config(path: str | Path) -> TrainConfig:

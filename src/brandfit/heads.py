@@ -61,10 +61,10 @@ class LogisticHead:
 
 
 def fit_softmax_head(x: np.ndarray, y: np.ndarray, n_classes: int, *, c: float, seed: int,
-                     sample_weight: np.ndarray | None = None) -> SoftmaxHead:
+                     sample_weight: np.ndarray | None = None, balanced: bool = True) -> SoftmaxHead:
     from sklearn.linear_model import LogisticRegression
 
-    clf = LogisticRegression(C=c, max_iter=3000, random_state=seed, class_weight="balanced")
+    clf = LogisticRegression(C=c, max_iter=3000, random_state=seed, class_weight="balanced" if balanced else None)
     clf.fit(x, y, sample_weight=sample_weight)
     coef = np.zeros((n_classes, x.shape[1]), dtype=np.float64)
     intercept = np.full(n_classes, -1e3, dtype=np.float64)  # a class never seen in training gets ~0 probability
@@ -73,11 +73,12 @@ def fit_softmax_head(x: np.ndarray, y: np.ndarray, n_classes: int, *, c: float, 
     return SoftmaxHead(coef=coef, intercept=intercept)
 
 
-def fit_logistic_head(x: np.ndarray, y: np.ndarray, *, c: float, seed: int, balanced: bool = True) -> LogisticHead:
+def fit_logistic_head(x: np.ndarray, y: np.ndarray, *, c: float, seed: int, balanced: bool = True,
+                      sample_weight: np.ndarray | None = None) -> LogisticHead:
     from sklearn.linear_model import LogisticRegression
 
     clf = LogisticRegression(C=c, max_iter=3000, random_state=seed, class_weight="balanced" if balanced else None)
-    clf.fit(x, y.astype(int))
+    clf.fit(x, y.astype(int), sample_weight=sample_weight)
     return LogisticHead(coef=clf.coef_[0].astype(np.float64), intercept=float(clf.intercept_[0]))
 
 

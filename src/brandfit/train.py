@@ -6,6 +6,7 @@ predictions (see tests/test_train.py).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import tempfile
 import time
@@ -22,14 +23,14 @@ from brandfit.data import assign_splits, dataset_hash, load_accounts, load_label
 from brandfit.embedding import DIM, MODEL_ID, Embedder, get_embedder
 from brandfit.evaluation.metrics import best_f1_threshold, promo_report, topic_report
 from brandfit.features import DescriptionIndex, promo_features, topic_features, topic_prior
-from brandfit.heads import SoftmaxHead, fit_logistic_head, fit_softmax_head, fit_temperature
+from brandfit.heads import LogisticHead, SoftmaxHead, fit_logistic_head, fit_softmax_head, fit_temperature
 from brandfit.model import RelevanceModel
-from brandfit.text import normalize
+from brandfit.text import NORMALIZATION_VERSION, normalize
 from brandfit.topics import TOPIC_DESCRIPTIONS, TOPICS
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["TrainResult", "load_training_frame", "fit_model", "train"]
+__all__ = ["TrainResult", "load_training_frame", "fit_model", "train", "resolve_public_root", "source_manifest"]
 
 
 @dataclass(frozen=True)
@@ -59,58 +60,194 @@ def load_training_frame(config: TrainConfig, base: Path | None = None) -> tuple[
     return frame, dataset_hash(frame)
 
 
+def resolve_public_root(config: TrainConfig, base: Path | None = None, override: str | Path | None = None) -> Path | None:
+    """Where the public corpora are, or None (``public_data`` unset, or nothing found there)."""
+    from brandfit.evaluation.public import available, default_root
+
+    if override is None and config.public_data is None:
+        return None
+    cands = []
+    if override is not None:
+        cands.append(Path(override))
+    else:
+        p = Path(config.public_data or "")
+        cands.append(p if p.is_absolute() else (base or Path.cwd()) / p)
+        cands.append(default_root())  # $BRANDFIT_PUBLIC_DATA, or ../shared/datasets beside any parent
+    for c in cands:
+        if available(c):
+            return c.resolve()
+    return None
+
+
+def _sha256_files(files: list[Path], root: Path) -> str:
+    h = hashlib.sha256()
+    for f in sorted(files):
+        h.update((str(f.relative_to(root)) if f.is_relative_to(root) else f.name).encode())
+        h.update(b"\x00")
+        with f.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
+def source_manifest(frame: pd.DataFrame, config: TrainConfig, base: Path, public_root: Path | None,
+                    public: pd.DataFrame | None) -> dict[str, Any]:
+    """Which sources the model saw: rows used and a sha256 over each source's files."""
+    out: dict[str, Any] = {}
+    files = []
+    for d in config.data:
+        p = Path(d) if Path(d).is_absolute() else base / d
+        files += [f for f in p.rglob("*") if f.is_file()] if p.is_dir() else [p] if p.exists() else []
+    out["ours"] = {"n": int(len(frame)), "path": list(config.data),
+                   "sha256": _sha256_files(files, base) if files else None}
+    if public_root is not None and public is not None and not public.empty:
+        for name, n in public["source"].value_counts().sort_index().items():
+            folder = public_root / name
+            out[name] = {"n": int(n), "path": str(folder),
+                         "sha256": _sha256_files([f for f in folder.rglob("*") if f.is_file()], folder)}
+    return out
+
+
 def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
-              embeddings: np.ndarray | None = None) -> tuple[RelevanceModel, dict[str, Any]]:
-    """Fit both heads on the ``train`` split, calibrate on ``validation``, report on ``test``."""
+              embeddings: np.ndarray | None = None, public: pd.DataFrame | None = None,
+              public_embeddings: np.ndarray | None = None) -> tuple[RelevanceModel, dict[str, Any]]:
+    """Fit both heads on the ``train`` rows, calibrate on ``validation``, report on ``test``.
+
+    ``frame`` is our labeled data with its split; ``public`` (optional) the public corpora
+    (:func:`brandfit.evaluation.public.load_public`), split into train / validation by group. Sources are weighted
+    per ``config.source_weighting``; the promo head also sees decorated not-promo copies
+    (:func:`brandfit.text.augment.decorate`) so a plain mention, hashtag or link is not read as an ad.
+    """
+    from brandfit.brand import brand_score, brand_topic_proba, fit_calibration, other_topic_descriptions
+    from brandfit.evaluation.loso import augmented_rows, mean_f1_threshold, source_weights, validation_mask
+
     t0 = time.perf_counter()
-    texts = frame["text"].tolist()
-    emb = embeddings if embeddings is not None else embedder.encode([normalize(t) for t in texts])
+    ours = pd.DataFrame({"text": frame["text"].to_numpy(), "source": "ours", "topic": frame["topic"].to_numpy(),
+                         "promo": frame["promo"].astype(object).to_numpy(), "split": frame["split"].to_numpy(),
+                         "augmented": False})
+    parts, embs = [ours], [embeddings if embeddings is not None else
+                           embedder.encode([normalize(t) for t in ours["text"]])]
+    if public is not None and not public.empty:
+        pub = public.reset_index(drop=True)
+        val = validation_mask(pub["group"].tolist(), fraction=config.split[1], salt=f"val{config.seed}")
+        pub = pd.DataFrame({"text": pub["text"], "source": pub["source"], "topic": pub["topic"],
+                            "promo": pub["promo"], "split": np.where(val, "validation", "train"), "augmented": False})
+        parts.append(pub)
+        embs.append(public_embeddings if public_embeddings is not None else
+                    embedder.encode([normalize(t) for t in pub["text"]], show_progress_bar=False))
+    all_rows = pd.concat(parts, ignore_index=True)
+    aug = augmented_rows(all_rows[all_rows["split"] == "train"], per_source=config.promo.augment, seed=config.seed) \
+        if config.promo.augment else all_rows.iloc[:0]
+    if len(aug):
+        parts.append(aug)
+        embs.append(embedder.encode([normalize(t) for t in aug["text"]], show_progress_bar=False))
+    rows = pd.concat(parts, ignore_index=True)
+    emb = np.vstack(embs).astype(np.float32)
+    texts = rows["text"].tolist()
     cues = find_cues(texts)
     desc = DescriptionIndex.build(embedder)
-    y_topic = np.array([TOPICS.index(t) for t in frame["topic"]])
-    y_promo = frame["promo"].to_numpy(dtype=bool)
-    split = frame["split"].to_numpy()
-    tr, va, te = (split == "train"), (split == "validation"), (split == "test")
+    src = rows["source"].to_numpy()
+    split = rows["split"].to_numpy()
+    has_topic = rows["topic"].notna().to_numpy()
+    has_promo = rows["promo"].notna().to_numpy()
+    is_aug = rows["augmented"].to_numpy(dtype=bool)
+    y_topic = np.array([TOPICS.index(t) if isinstance(t, str) else -1 for t in rows["topic"]])
+    y_promo = rows["promo"].fillna(False).to_numpy(dtype=bool)
+    tr, va = split == "train", split == "validation"
 
-    # topic head: our examples plus the written descriptions as extra examples
+    # topic head: every source's train rows (weighted per source) plus the written descriptions as examples
+    t_rows = tr & has_topic
     xt = topic_features(emb, desc, desc_scale=config.topic.desc_scale)
     x_desc = topic_features(desc.embeddings, desc, desc_scale=config.topic.desc_scale)
-    x_fit = np.vstack([xt[tr], x_desc])
-    y_fit = np.concatenate([y_topic[tr], desc.topic_index])
-    w_fit = np.concatenate([np.ones(tr.sum()), np.full(len(x_desc), config.topic.description_weight)])
-    head = fit_softmax_head(x_fit, y_fit, len(TOPICS), c=config.topic.c, seed=config.seed, sample_weight=w_fit)
+    w_topic = source_weights(src[t_rows], mode=config.source_weighting)
+    head = fit_softmax_head(
+        np.vstack([xt[t_rows], x_desc]), np.concatenate([y_topic[t_rows], desc.topic_index]), len(TOPICS),
+        c=config.topic.c, seed=config.seed, balanced=config.topic.balanced,
+        sample_weight=np.concatenate([w_topic, np.full(len(x_desc), config.topic.description_weight)]))
     prior = topic_prior(emb, desc, weight=config.topic.prior_weight)
-    temperature = fit_temperature(head.logits(xt[va], None if prior is None else prior[va]), y_topic[va]) \
-        if va.any() else 1.0
+    tv = va & has_topic
+    temperature = fit_temperature(head.logits(xt[tv], None if prior is None else prior[tv]), y_topic[tv]) \
+        if tv.any() else 1.0
     topic_head = SoftmaxHead(head.coef, head.intercept, temperature)
 
-    # promo head: embedding + cues
+    # promo head: embedding + cue columns, every source's train rows (and the decorated copies), weighted per source
+    p_rows = tr & has_promo
     xp = promo_features(emb, cues, cue_scale=config.promo.cue_scale)
-    promo_head = fit_logistic_head(xp[tr], y_promo[tr], c=config.promo.c, seed=config.seed)
-    p_val = promo_head.proba(xp[va])
-    threshold = best_f1_threshold(y_promo[va], p_val) if va.any() and y_promo[va].any() else 0.5
+    promo_head = fit_logistic_head(xp[p_rows], y_promo[p_rows], c=config.promo.c, seed=config.seed,
+                                   sample_weight=source_weights(src[p_rows], mode=config.source_weighting))
+    pv = va & has_promo & ~is_aug
+    p_val = promo_head.proba(xp[pv])
+    promo_platt = (1.0, 0.0)
+    if config.promo.calibrate and pv.any() and y_promo[pv].any() and (~y_promo[pv]).any():
+        # Platt scaling folded into the head: sigmoid(a * (x.coef + c0) + b) is a logistic head again
+        from brandfit.evaluation.loso import platt_by_source
 
-    # custom brand topics: how cosine-to-description maps to topic membership (Platt scaling on validation)
-    sims = desc.similarities(emb[va if va.any() else tr])
-    yv = y_topic[va if va.any() else tr]
-    cal = fit_logistic_head(
-        np.concatenate([sims[:, t] for t in range(len(TOPICS) - 1)])[:, None],
-        np.concatenate([yv == t for t in range(len(TOPICS) - 1)]),
-        c=100.0, seed=config.seed, balanced=False,
-    )
+        promo_platt = platt_by_source(p_val, y_promo[pv], src[pv])
+        a, b = promo_platt
+        promo_head = LogisticHead(coef=a * promo_head.coef, intercept=a * promo_head.intercept + b)
+        p_val = promo_head.proba(xp[pv])
+    if not pv.any() or not y_promo[pv].any():
+        threshold = 0.5
+    elif config.promo.threshold == "mean_f1":
+        threshold = mean_f1_threshold(y_promo[pv], p_val, src[pv])
+    else:
+        threshold = best_f1_threshold(y_promo[pv], p_val)
+
+    # custom brand topics: Platt scaling of brand.brand_score, the five verticals' descriptions as brand words,
+    # on the validation rows of every source
+    cal_rows = tv if tv.any() else (tr & has_topic)
+    p_cal = topic_head.proba(xt[cal_rows], None if prior is None else prior[cal_rows])
+    q_desc = topic_head.proba(x_desc, None if prior is None else topic_prior(desc.embeddings, desc,
+                                                                             weight=config.topic.prior_weight))
+    zs, ys = [], []
+    for t in range(len(TOPICS) - 1):
+        own = desc.topic_index == t
+        q = brand_topic_proba(q_desc[own])
+        zs.append(brand_score(emb[cal_rows], desc.embeddings[own], p_cal, q,
+                              negative_emb=other_topic_descriptions(desc.embeddings, desc.topic_index, q),
+                              vertical=config.brand.vertical,
+                              contrast=config.brand.contrast, negative_reduce=config.brand.negative_reduce))
+        ys.append(y_topic[cal_rows] == t)
+    brand_cal = fit_calibration(zs, ys)
+
+    model_config = config.to_dict()
+    model_config["normalization_version"] = NORMALIZATION_VERSION
     model = RelevanceModel(
         topic_head=topic_head, promo_head=promo_head, descriptions=desc, promo_threshold=threshold,
-        brand_calibration=(float(cal.coef[0]), cal.intercept),
-        config=config.to_dict(), embedder=embedder, backend=embedder.name.rsplit("/", 1)[-1],
+        brand_calibration=brand_cal, config=model_config, embedder=embedder,
+        backend=embedder.name.rsplit("/", 1)[-1].split("-")[0],
     )
-    metrics: dict[str, Any] = {"n_texts": {s: int((split == s).sum()) for s in ("train", "validation", "test")}}
-    for name, m in (("validation", va), ("test", te)):
+    metrics: dict[str, Any] = {
+        "n_texts": {s: int(((split == s) & (src == "ours")).sum()) for s in ("train", "validation", "test")},
+        "n_public_texts": {s: int(((split == s) & (src != "ours") & ~is_aug).sum()) for s in ("train", "validation")},
+        "n_decorated_texts": int(is_aug.sum()),
+    }
+    ours_rows = src == "ours"
+    for name in ("validation", "test"):
+        m = ours_rows & (split == name)
         if m.any():
             tp = topic_head.proba(xt[m], None if prior is None else prior[m])
             metrics[name] = {
-                "topic": topic_report(frame["topic"][m].tolist(), tp),
+                "topic": topic_report(rows["topic"][m].tolist(), tp),
                 "promo": promo_report(y_promo[m], promo_head.proba(xp[m]), threshold),
             }
+    by_source: dict[str, Any] = {}
+    for s in dict.fromkeys(src[~ours_rows & ~is_aug]):
+        m = (src == s) & va & ~is_aug
+        block: dict[str, Any] = {}
+        if (m & has_topic).any():
+            mt = m & has_topic
+            r = topic_report(rows["topic"][mt].tolist(), topic_head.proba(xt[mt], None if prior is None else prior[mt]))
+            block["topic"] = {k: r[k] for k in ("n", "accuracy", "macro_ap", "ece")}
+        if (m & has_promo).any():
+            mp = m & has_promo
+            block["promo"] = promo_report(y_promo[mp], promo_head.proba(xp[mp]), threshold)
+        by_source[s] = block
+    if by_source:
+        metrics["public_validation"] = by_source  # held-out groups of sources the model trained on (not LOSO)
+    metrics["promo_threshold"] = threshold
+    metrics["promo_platt"] = list(promo_platt)
+    metrics["brand_calibration"] = list(brand_cal)
     metrics["fit_seconds"] = round(time.perf_counter() - t0, 2)
     return model, metrics
 
@@ -121,19 +258,39 @@ def train(
     base: Path | None = None,
     embedder: Embedder | None = None,
     public_eval: bool = True,
-    check_backends: tuple[str, ...] = ("onnx",),
+    check_backends: tuple[str, ...] = ("onnx", "torch"),
+    public_data: str | Path | None = None,
 ) -> TrainResult:
-    """Run the whole pipeline (without publishing): data, split, fit, held-out and public metrics.
+    """Run the whole pipeline (without publishing): data, split, fit, held-out metrics.
 
-    Each backend in ``check_backends`` is then checked with the same heads (see
-    :mod:`brandfit.evaluation.backends`); those within tolerance join ``model.validated_backends``.
+    Trains on ``config.data`` and, when found, the public corpora (``public_data`` overrides
+    ``config.public_data``; see :func:`resolve_public_root`); without them it falls back to our labeled data alone
+    and says so (log and ``metrics["public_training"]``). Only then is the cross-domain evaluation on the public
+    corpora (``public_eval``) meaningful, and run. Each backend in ``check_backends`` is checked with the same heads
+    (see :mod:`brandfit.evaluation.backends`); those within tolerance join ``model.validated_backends``.
     """
-    embedder = embedder or get_embedder("torch")
+    base = base or Path.cwd()
+    embedder = embedder or get_embedder("onnx")
     frame, dhash = load_training_frame(config, base)
-    logger.info("training on %d labeled texts (%s)", len(frame), dhash[:19])
-    model, metrics = fit_model(frame, config, embedder)
+    public_root = resolve_public_root(config, base, public_data)
+    public = None
+    if public_root is not None:
+        from brandfit.evaluation.public import load_public
+
+        public = load_public(public_root, sources=config.public_sources or None, cap=config.public_cap)
+        msg = (f"training on {len(frame)} labeled texts ({dhash[:19]}) + {len(public)} public texts from "
+               f"{public['source'].nunique()} sources in {public_root}")
+    else:
+        where = "disabled in the config" if config.public_data is None and public_data is None else "not found"
+        msg = (f"public corpora {where}: training on data/labeled alone ({len(frame)} texts, {dhash[:19]}); "
+               "the model will not have seen real social text")
+        logger.warning(msg)
+    print(msg, flush=True)
+    model, metrics = fit_model(frame, config, embedder, public=public)
+    metrics["public_training"] = public_root is not None
+    metrics["training_sources"] = source_manifest(frame, config, base, public_root, public)
     corpora = None
-    if public_eval:
+    if public_eval and public_root is None:
         from brandfit.evaluation.crossdomain import evaluate_public
         from brandfit.evaluation.public import load_public
 
@@ -173,6 +330,8 @@ def publish(result: TrainResult, config: TrainConfig, registry_root: str | Path,
         "labels": {"topics": list(TOPICS), "promo": [False, True]},
         "topic_descriptions": {k: list(v) for k, v in TOPIC_DESCRIPTIONS.items()},
         "n_texts": int(len(result.frame)),
+        "training_sources": result.metrics.get("training_sources", {}),
+        "normalization_version": NORMALIZATION_VERSION,
     }
     with tempfile.TemporaryDirectory(prefix="brandfit-model-") as tmp:
         result.model.save(tmp)

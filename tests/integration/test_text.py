@@ -106,7 +106,22 @@ def test_clean_removes_every_format_character_except_emoji_joiners() -> None:
     ],
 )
 def test_normalize_examples(raw: str, expected: str) -> None:
+    # the structural rules, with emoji kept as characters (normalisation v1); emoji words: see below
+    assert normalize(raw, emoji_words=False) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("so good 🔥🔥🔥🔥", "so good fire"),
+        ("new shade💄💄!!", "new shade lipstick !!"),
+        ("😍😍🔥💯👏🙌 done", "smiling face with heart eyes fire hundred points done"),
+        ("👍🏽 👩\u200d💻 🇺🇸", "thumbs up woman technologist united states"),
+    ],
+)
+def test_normalize_writes_emoji_as_words(raw: str, expected: str) -> None:
     assert normalize(raw) == expected
+    assert normalize(expected) == expected
 
 
 def test_normalize_hashtag_wall_is_cut_to_12() -> None:
@@ -120,8 +135,8 @@ def test_normalize_a_typical_promo_caption() -> None:
         "https://glowlab.com/shop?ref=me #ad #skincareroutine #GlowUp #kbeauty"
     )
     assert normalize(raw) == (
-        "SOOO obsessed with my new @glowlab serum!! 😍 Use code GLOW20 for 20% off 👉 glowlab.com "
-        "ad skincare routine glow up kbeauty"
+        "SOOO obsessed with my new @glowlab serum!! smiling face with heart eyes Use code GLOW20 for 20% off "
+        "backhand index pointing right glowlab.com ad skincare routine glow up kbeauty"
     )
 
 

@@ -45,7 +45,7 @@ def test_bad_config_is_a_clear_error(tmp_path, yaml_text, words):
 
 @pytest.mark.slow
 def test_training_is_reproducible_and_publishes(small_data, embedder, tmp_path):
-    config = TrainConfig(data=(str(small_data),), accounts=None)
+    config = TrainConfig(data=(str(small_data),), accounts=None, public_data=None)
     r1 = train(config, embedder=embedder, public_eval=False)
     r2 = train(config, embedder=embedder, public_eval=False)
     p1, p2 = r1.model.topic_proba(PROBES), r2.model.topic_proba(PROBES)
@@ -97,13 +97,13 @@ def test_training_refuses_bad_rows(tmp_path, embedder):
     bad.write_text(json.dumps({"id": "1", "kind": "post", "text": "x", "topic": "golf", "promo": False,
                                "disclosed": False}) + "\n")
     with pytest.raises(ValueError, match=f"{bad}:1: topic"):
-        train(TrainConfig(data=(str(bad),), accounts=None), embedder=embedder, public_eval=False)
+        train(TrainConfig(data=(str(bad),), accounts=None, public_data=None), embedder=embedder, public_eval=False)
 
 
 @pytest.mark.slow
 def test_train_and_evaluate_cli(small_data, tmp_path, capsys):
     reg = tmp_path / "models"
-    assert main(["train", "--data", str(small_data), "--registry", str(reg), "--no-public-eval",
+    assert main(["train", "--data", str(small_data), "--registry", str(reg), "--no-public-eval", "--no-public",
                  "--alias", "staging"]) == 0
     assert "published relevance@1 (aliases: staging)" in capsys.readouterr().out
     out = tmp_path / "report"

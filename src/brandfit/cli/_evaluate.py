@@ -1,4 +1,5 @@
-"""``brandfit evaluate [--model REF] [--data PATH]``: metrics, Markdown report and plots."""
+"""``brandfit evaluate [--model REF] [--data PATH]``: metrics, Markdown report and plots; ``--cross-source``: the
+leave-one-source-out table of the training recipe and the baselines (brandfit.evaluation.loso)."""
 
 from __future__ import annotations
 
@@ -17,10 +18,59 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="report folder (default: models/_reports/<name>@<version>/, beside the version)")
     p.add_argument("--public", action="store_true", help="also run the cross-domain harness on ../shared/datasets")
     p.add_argument("--backend", choices=BACKENDS, default=None)
+    p.add_argument("--cross-source", action="store_true",
+                   help="leave-one-source-out table instead: for every source (data/labeled and each public corpus) "
+                        "train the recipe of --config and the baselines on all the others, score the one left out")
+    p.add_argument("--config", default="training/configs/default.yaml",
+                   help="training config whose recipe --cross-source evaluates (default training/configs/default.yaml)")
+    p.add_argument("--public-data", default=None, metavar="DIR",
+                   help="public corpora for --cross-source (default: ../shared/datasets or $BRANDFIT_PUBLIC_DATA)")
     p.set_defaults(func=_evaluate)
 
 
+def _cross_source(args: argparse.Namespace) -> int:
+    import time
+    from pathlib import Path
+
+    from brandfit.config import TrainConfig, load_config
+    from brandfit.evaluation import loso
+    from brandfit.train import resolve_public_root
+
+    t0 = time.perf_counter()
+    config = load_config(args.config) if Path(args.config).exists() else TrainConfig()
+    root = resolve_public_root(config, Path.cwd(), args.public_data)
+    if root is None:
+        print("public corpora not found (../shared/datasets or $BRANDFIT_PUBLIC_DATA): "
+              "no source to hold out, cross-source evaluation skipped")
+        return 1
+    frame = loso.load_sources(Path.cwd(), root, cap=config.public_cap, data=config.data)
+    if config.public_sources:
+        frame = frame[frame["source"].isin(("ours", *config.public_sources))]
+    d = loso.build_data(frame, augment=config.promo.augment)
+    res = loso.run_loso(d, loso.cross_source_candidates(config), emoji_subsets=True)
+    out = Path(args.out) if args.out else Path("models") / "_reports" / "cross-source"
+    out.mkdir(parents=True, exist_ok=True)
+    res.to_csv(out / "cross_source.csv", index=False)
+    main = res[~res["source"].str.endswith("[emoji rows]")]
+    table = loso.format_table(main)
+    prod = main[main["candidate"] == "production"]
+    ece = ["", "**ECE of the production recipe per held-out source** (topic: top-1 confidence; promo: binary)", "",
+           "| task | source | ECE |", "|---|---|---:|"]
+    ece += [f"| {r.task} | {r.source} | {r.ece:.3f} |" for r in prod.itertuples()]
+    emoji = res[res["source"].str.endswith("[emoji rows]")]
+    text = (f"# Leave-one-source-out evaluation\n\nconfig: `{args.config}`; public corpora: `{root}`; "
+            f"{len(frame)} texts; {time.perf_counter() - t0:.0f} s\n" + table + "\n" + "\n".join(ece) + "\n")
+    if not emoji.empty:
+        text += "\n**Held-out rows that carry emoji** (same predictions, subset)\n" + loso.format_table(emoji) + "\n"
+    (out / "cross_source.md").write_text(text, encoding="utf-8")
+    print(text)
+    print(f"written: {out / 'cross_source.md'}, {out / 'cross_source.csv'}")
+    return 0
+
+
 def _evaluate(args: argparse.Namespace) -> int:
+    if args.cross_source:
+        return _cross_source(args)
     from pathlib import Path
 
     from brandfit.config import TrainConfig

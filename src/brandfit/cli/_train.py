@@ -19,12 +19,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--registry", default=None, help="registry root (default: the bundled models/ folder)")
     p.add_argument("--alias", action="append", default=[], metavar="ALIAS",
                    help="also point this alias at the new version (repeatable), e.g. --alias staging")
-    p.add_argument("--no-public-eval", action="store_true", help="skip the cross-domain evaluation on public corpora")
+    p.add_argument("--public-data", default=None, metavar="DIR",
+                   help="public corpora to train on as well (default: the config's public_data, ../shared/datasets, "
+                        "resolved against the working directory and its parents, or $BRANDFIT_PUBLIC_DATA)")
+    p.add_argument("--no-public", action="store_true",
+                   help="train on the labeled data alone (no public corpora)")
+    p.add_argument("--no-public-eval", action="store_true",
+                   help="skip the cross-domain evaluation on public corpora (only run when they were not trained on)")
     p.add_argument("--dry-run", action="store_true", help="train and report, but publish nothing")
-    p.add_argument("--check-backend", action="append", choices=("onnx",), default=None, metavar="B",
-                   help="also check the model with this embedding backend (default: onnx); see --no-backend-check")
+    p.add_argument("--check-backend", action="append", choices=("onnx", "torch"), default=None, metavar="B",
+                   help="also check the model with this embedding backend (default: the one it was not trained on; "
+                        "heads are trained on onnx embeddings, the serving default); see --no-backend-check")
     p.add_argument("--no-backend-check", action="store_true",
-                   help="validate the model with the torch backend only")
+                   help="validate the model with its training backend only")
     p.set_defaults(func=_train)
 
 
@@ -39,8 +46,16 @@ def _train(args: argparse.Namespace) -> int:
     config = load_config(args.config) if Path(args.config).exists() or args.config != DEFAULT_CONFIG else TrainConfig()
     if args.data:
         config = replace(config, data=tuple(args.data), accounts=None)
-    backends = () if args.no_backend_check else tuple(args.check_backend or ("onnx",))
-    result = train(config, public_eval=not args.no_public_eval, check_backends=backends)
+    if args.no_public:
+        config = replace(config, public_data=None)
+    backends = () if args.no_backend_check else tuple(args.check_backend or ("onnx", "torch"))
+    result = train(config, public_eval=not args.no_public_eval, check_backends=backends,
+                   public_data=None if args.no_public else args.public_data)
+    if result.metrics.get("public_training"):
+        seen = result.metrics["training_sources"]
+        print("trained on: " + ", ".join(f"{k} ({v['n']})" for k, v in seen.items()))
+    else:
+        print("trained on data/labeled alone (no public corpora)")
     test = result.metrics.get("test", {})
     if test:
         t, p = test["topic"], test["promo"]
@@ -55,6 +70,15 @@ def _train(args: argparse.Namespace) -> int:
         verdict = "validated" if check["validated"] else "NOT validated (outside tolerance)"
         print(f"{name} backend: {verdict}; gaps to torch: "
               + ", ".join(f"{k} {v:+.4f}" for k, v in check["gaps"].items()))
+    for src, block in (result.metrics.get("public_validation") or {}).items():
+        parts = []
+        if "topic" in block:
+            parts.append(f"topic macro AP {block['topic']['macro_ap']:.3f} top-1 {block['topic']['accuracy']:.3f}")
+        if "promo" in block:
+            parts.append(f"promo AP {block['promo']['ap']:.3f} F1 {block['promo']['f1']:.3f}")
+        print(f"  validation groups of {src}: " + "; ".join(parts))
+    print(f"promo threshold {result.model.promo_threshold:.3f}; brand calibration "
+          f"a={result.model.brand_calibration[0]:.2f} b={result.model.brand_calibration[1]:.2f}")
     print(f"validated backends: {', '.join(result.model.validated_backends)}")
     if args.dry_run:
         print(json.dumps({"dataset_hash": result.dataset_hash, "published": None}))

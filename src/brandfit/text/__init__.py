@@ -5,7 +5,8 @@
   reads.
 * :func:`normalize` - what gets embedded: :func:`clean`, then hashtags become words (``#TrailRunning`` -> ``trail
   running``), mention / hashtag / emoji walls are capped, URLs become their host, repeated punctuation and
-  elongations are squeezed, and the text is cut at a word boundary to :data:`MAX_CHARS` characters.
+  elongations are squeezed, emoji become words (``💄`` -> ``lipstick``), and the text is cut at a word boundary to
+  :data:`MAX_CHARS` characters.
 * :func:`squeeze_repeats` - runs of one punctuation mark, symbol or emoji longer than 4 cut to 4, and runs of more
   than 16 such characters to their first 16 (what keeps a ``"!" * 5000`` post cheap).
 * :func:`segment_hashtag` - ``"#skincareroutine"`` -> ``["skincare", "routine"]``.
@@ -14,7 +15,7 @@
 
 >>> from brandfit.text import normalize
 >>> normalize("Use code GLOW20 for -30%!!!! 🔥🔥 #SkinCareRoutine #ad @glowlab https://www.glowlab.com/shop")
-'Use code GLOW20 for -30%!! 🔥 skin care routine ad @glowlab glowlab.com'
+'Use code GLOW20 for -30%!! fire skin care routine ad @glowlab glowlab.com'
 
 All functions are deterministic and never raise on a ``str`` (a non-``str`` is a ``TypeError``);
 ``normalize`` and ``clean`` are idempotent.
@@ -25,7 +26,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from brandfit.text._normalize import _EMOJI as EMOJI_PATTERN
-from brandfit.text._normalize import MAX_CHARS, clean, normalize
+from brandfit.text._normalize import MAX_CHARS, NORMALIZATION_VERSION, clean, emoji_words, normalize
 from brandfit.text._repeats import MAX_RUN, MAX_SCAN_CHARS, MAX_SYMBOL_RUN, squeeze_repeats
 from brandfit.text._segment import segment_hashtag
 
@@ -33,8 +34,8 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokenizer import Tokenizer
 
-__all__ = ["EMOJI_PATTERN", "MAX_CHARS", "MAX_RUN", "MAX_SCAN_CHARS", "MAX_SYMBOL_RUN", "clean", "get_nlp", "normalize", "segment_hashtag",
-           "squeeze_repeats", "tokenizer"]
+__all__ = ["EMOJI_PATTERN", "MAX_CHARS", "MAX_RUN", "MAX_SCAN_CHARS", "MAX_SYMBOL_RUN", "NORMALIZATION_VERSION", "clean",
+           "emoji_words", "get_nlp", "normalize", "segment_hashtag", "squeeze_repeats", "tokenizer"]
 
 
 def tokenizer(nlp: Language | None = None) -> Tokenizer:

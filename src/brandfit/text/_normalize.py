@@ -20,8 +20,13 @@
     * URLs become their host: ``https://amzn.to/3xYz`` -> ``amzn.to``, ``www.nike.com/x`` -> ``nike.com`` (lower
       case, ``www.`` dropped); a bare domain with a path (``bit.ly/3abc``) keeps its domain as written; a URL
       without a usable host (``https://`` alone) is dropped. E-mail addresses are kept.
-    * emoji are kept, but a run of the same emoji (``🔥🔥🔥``, ``🔥 🔥``) becomes one and at most ``MAX_EMOJI`` (3)
-      are kept in total. A flag, a keycap (1️⃣) or a ZWJ sequence (👩‍💻) counts as one emoji.
+    * emoji: a run of the same emoji (``🔥🔥🔥``, ``🔥 🔥``) becomes one and at most ``MAX_EMOJI`` (3) are kept in
+      total. A flag, a keycap (1️⃣) or a ZWJ sequence (👩‍💻) counts as one emoji. Each kept emoji is then written
+      as its English CLDR name (``emoji.demojize``; underscores and punctuation become spaces, lower case, skin tone
+      dropped): ``💄`` -> ``lipstick``, ``👩‍💻`` -> ``woman technologist``, ``🇺🇸`` -> ``united states``.
+      MiniLM's tokenizer reads every emoji as ``[UNK]``; the words carry the meaning into the embedding.
+      ``normalize(text, emoji_words=False)`` keeps the emoji characters (normalisation version 1 behaviour);
+      without the ``emoji`` package installed emoji are kept too, with a warning logged once.
     * repeated punctuation is squeezed (``!!!!!`` -> ``!!``, ``?!?!?`` -> ``?!``, ``.....`` -> ``...``, other
       ASCII marks to two) and elongated words too (``soooooo`` -> ``sooo``: 4+ identical letters become 3).
     * the result is cut to at most ``MAX_CHARS`` (1000) characters, at the last space before the limit (a single
@@ -44,6 +49,7 @@ Both functions are deterministic, idempotent (``f(f(x)) == f(x)``), never raise 
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import unicodedata
 from typing import Final, NamedTuple, Union, cast
@@ -51,7 +57,12 @@ from typing import Final, NamedTuple, Union, cast
 from brandfit.text._repeats import MAX_SCAN_CHARS, squeeze_repeats
 from brandfit.text._segment import _segment
 
-__all__ = ["MAX_CHARS", "MAX_EMOJI", "MAX_HASHTAGS", "MAX_MENTIONS", "clean", "normalize"]
+__all__ = ["MAX_CHARS", "MAX_EMOJI", "MAX_HASHTAGS", "MAX_MENTIONS", "NORMALIZATION_VERSION", "clean", "emoji_words",
+           "normalize"]
+
+NORMALIZATION_VERSION: Final[int] = 2
+"""Bumped whenever ``normalize`` output changes for the same input (models record the version they were trained
+with). 1: emoji kept as characters; 2: emoji written as words."""
 
 MAX_CHARS: Final[int] = 1000
 """``normalize`` output is at most this many characters (cut at a word boundary)."""
@@ -186,6 +197,36 @@ def clean(text: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ normalize
+
+_log = logging.getLogger(__name__)
+_SKIN_TONE_RE = re.compile(r"\b(?:medium light|medium dark|light|medium|dark) skin tone\b|\bskin tone\b")
+_NOT_WORD_RE = re.compile(r"[^\w' ]+")
+_demojize: object = None
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def emoji_words(cluster: str) -> str:
+    """One emoji (or flag, keycap, ZWJ sequence) as lower-case words: ``"💄"`` -> ``"lipstick"``.
+
+    Returns ``cluster`` unchanged when the ``emoji`` package does not know it (or is not installed).
+    """
+    global _demojize
+    if _demojize is None:
+        try:
+            from emoji import demojize
+
+            _demojize = demojize
+        except ImportError:  # pragma: no cover - emoji is a dependency
+            _log.warning("the emoji package is not installed: emoji are embedded as written (normalisation v1)")
+            _demojize = False
+    if not _demojize:
+        return cluster
+    name = _demojize(cluster, delimiters=("\x00", "\x00"))  # type: ignore[operator]
+    if "\x00" not in name:
+        return cluster
+    words = _NOT_WORD_RE.sub(" ", name.replace("\x00", " ").replace("_", " ").replace("-", " ").lower())
+    words = " ".join(_SKIN_TONE_RE.sub(" ", words).split())
+    return words or " "
 
 _TLDS = (
     "com|net|org|edu|gov|io|co|ly|to|gl|me|ai|app|dev|gg|tv|fm|so|sh|link|page|site|shop|store|online|blog|club"
@@ -346,7 +387,7 @@ def _chunk_plan(chunk: str) -> tuple[_Step, ...]:
     return tuple(plan)
 
 
-def _normalize_once(text: str) -> str:
+def _normalize_once(text: str, as_words: bool = False) -> str:
     """Everything ``normalize`` does to cleaned text but the cut to ``MAX_CHARS``."""
     out: list[str] = []
     tags: set[str] = set()
@@ -392,7 +433,9 @@ def _normalize_once(text: str) -> str:
                     pieces.append(" ")
                     dropped = True
                 else:
-                    pieces.append(token)
+                    pieces.append(f" {emoji_words(token)} " if as_words else token)
+                    if as_words:
+                        dropped = True  # the spaces around the words are squeezed below
                     n_emoji += 1
                     last_emoji = token
                     blank_since_emoji = True
@@ -452,11 +495,13 @@ def _truncate(text: str) -> tuple[str, bool]:
     return text[:cut], True
 
 
-def normalize(text: str) -> str:
+def normalize(text: str, *, emoji_words: bool = True) -> str:
     """Social text as it should be embedded; see the module docstring for every rule.
 
     >>> normalize("Sooooo happy with my new kicks!!!!! 🔥🔥🔥 #TrailRunning #fitfam https://amzn.to/3xYz")
-    'Sooo happy with my new kicks!! 🔥 trail running fit fam amzn.to'
+    'Sooo happy with my new kicks!! fire trail running fit fam amzn.to'
+    >>> normalize("new shade 💄💄", emoji_words=False)
+    'new shade 💄'
     """
     if not isinstance(text, str):
         raise TypeError(f"normalize() expects str, got {type(text).__name__}")
@@ -466,13 +511,14 @@ def normalize(text: str) -> str:
     squeezed = squeeze_repeats(cleaned)
     if squeezed != cleaned:
         squeezed = clean(squeezed)
-    result, inside_word = _truncate(_normalize_once(squeezed))
+    as_words = emoji_words
+    result, inside_word = _truncate(_normalize_once(squeezed, as_words))
     # A cut inside a 1000+ character "word" can split a token (an e-mail, a host) that a second pass would read
     # differently; settle it so normalize stays idempotent. Only such degenerate input ever takes this path.
     for _ in range(8):
         if not inside_word:
             break
-        again, inside_word = _truncate(_normalize_once(clean(result)))
+        again, inside_word = _truncate(_normalize_once(clean(result), as_words))
         if again == result:
             break
         result = again

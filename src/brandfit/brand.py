@@ -1,0 +1,188 @@
+"""Relevance of texts to a custom brand topic written in words ("trail running shoes", "vegan skincare").
+
+Pure numpy: the caller embeds (with the model's embedder, after :func:`brandfit.text.normalize`) and runs the
+model's topic head; nothing here loads a model.
+
+The score of a text combines two things the model knows:
+
+1. how close the text is to the brand's own words - the highest cosine between the text and any of the brand's
+   descriptions or example posts (``cos``), minus ``contrast`` x the highest cosine to the *other* built-in
+   topics' descriptions (``neg``), which lowers texts that are merely "on a topic" but a different one;
+2. whether the text sits in the same built-in vertical as the brand: ``match = sum_k q_k p_k``, where ``p`` is
+   the text's topic probabilities (the model's topic head) and ``q`` the brand's (the topic head applied to the
+   brand's own embeddings, averaged). A text from another vertical is pushed down even when it shares words.
+
+``z = cos - contrast * neg + vertical * log(match)`` and the relevance is ``sigmoid(a * z + b)``; ``a, b``
+(the model's ``brand_calibration``) are fitted at training time on sub-topics of the training sources
+(:func:`fit_calibration`). ``vertical=0, contrast=0`` is plain cosine-to-the-words, as before.
+
+>>> import numpy as np
+>>> texts = np.eye(3, 4, dtype=np.float32); brand = np.array([[1, 0, 0, 0]], np.float32)
+>>> brand_relevance(texts, brand, calibration=(10.0, -3.0), contrast=0.0).round(3).tolist()
+[0.999, 0.047, 0.047]
+>>> other = np.array([[0, 1, 0, 0]], np.float32)  # another topic's description: text 2 is close to it
+>>> brand_relevance(texts, brand, negative_emb=other, calibration=(10.0, -3.0)).round(3).tolist()
+[0.999, 0.0, 0.047]
+
+Use from the inference pipeline (model = a loaded ``RelevanceModel``; ``cfg = model.config.get("brand", {})``)::
+
+    brand_emb = model.embed(brand_words_and_examples)                 # (m, 384)
+    q = brand_topic_proba(model.analyze(brand_words_and_examples, embeddings=brand_emb).topic_proba)
+    neg = other_topic_descriptions(model.descriptions.embeddings, model.descriptions.topic_index, q)
+    rel = brand_relevance(analysis.embeddings, brand_emb, analysis.topic_proba, q, negative_emb=neg,
+                          calibration=model.brand_calibration, **cfg)
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["BRAND_VERTICAL_WEIGHT", "BRAND_CONTRAST", "brand_score", "brand_relevance", "brand_topic_proba",
+           "other_topic_descriptions", "fit_calibration"]
+
+BRAND_VERTICAL_WEIGHT = 0.0
+"""Default weight of ``log(match)``: 0, it lowered sub-topic AP in every source measured (docs/quality.md)."""
+BRAND_CONTRAST = 0.5
+"""Default weight of the other topics' descriptions: 0.5, best mean sub-topic AP (docs/quality.md)."""
+_EPS = 1e-4
+
+
+def _rows(x: np.ndarray, name: str) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim == 1:
+        x = x[None, :]
+    if x.ndim != 2:
+        raise ValueError(f"{name}: expected a 2-d array of embedding rows, got shape {x.shape}")
+    return x
+
+
+def brand_topic_proba(brand_topic_rows: np.ndarray) -> np.ndarray:
+    """The brand's vertical ``q``: the mean of the topic-head probabilities of its description/example rows."""
+    q = np.asarray(brand_topic_rows, dtype=np.float64)
+    q = q.mean(axis=0) if q.ndim == 2 else q
+    return q / max(q.sum(), 1e-12)
+
+
+def other_topic_descriptions(desc_embeddings: np.ndarray, desc_topic_index: np.ndarray,
+                             brand_topic: np.ndarray) -> np.ndarray:
+    """The built-in topic descriptions of every topic but the brand's most likely one (``argmax brand_topic``):
+    the ``negative_emb`` of :func:`brand_score`."""
+    own = int(np.argmax(np.asarray(brand_topic)))
+    return np.asarray(desc_embeddings)[np.asarray(desc_topic_index) != own]
+
+
+def brand_score(
+    text_emb: np.ndarray,
+    brand_emb: np.ndarray,
+    text_topic_proba: np.ndarray | None = None,
+    brand_topic: np.ndarray | None = None,
+    *,
+    negative_emb: np.ndarray | None = None,
+    vertical: float = BRAND_VERTICAL_WEIGHT,
+    contrast: float = BRAND_CONTRAST,
+    negative_reduce: str = "max",
+) -> np.ndarray:
+    """Uncalibrated score ``z`` (higher = more relevant), shape ``(n,)``.
+
+    ``text_emb`` (n, d) and ``brand_emb`` (m, d): L2-normalised embeddings of the texts and of the brand's
+    descriptions / examples. ``text_topic_proba`` (n, k): the texts' built-in topic probabilities;
+    ``brand_topic`` (k,) the brand's (see :func:`brand_topic_proba`). Without either, the vertical term is left
+    out. ``negative_emb`` (r, d): descriptions of what the brand is *not* (e.g. the other topics' descriptions),
+    used with weight ``contrast``: the highest (``negative_reduce="max"``) or mean (``"mean"``) cosine to them
+    is subtracted.
+    """
+    if negative_reduce not in ("max", "mean"):
+        raise ValueError(f"negative_reduce: expected 'max' or 'mean', got {negative_reduce!r}")
+    e = _rows(text_emb, "text_emb")
+    b = _rows(brand_emb, "brand_emb")
+    if len(e) == 0:
+        return np.zeros(0)
+    if len(b) == 0:
+        raise ValueError("brand_emb: the brand needs at least one description or example")
+    z = (e @ b.T).max(axis=1).astype(np.float64)
+    if contrast and negative_emb is not None and len(negative_emb):
+        neg = e @ _rows(negative_emb, "negative_emb").T
+        z = z - contrast * (neg.max(axis=1) if negative_reduce == "max" else neg.mean(axis=1))
+    if vertical and text_topic_proba is not None and brand_topic is not None:
+        p = np.asarray(text_topic_proba, dtype=np.float64)
+        q = np.asarray(brand_topic, dtype=np.float64)
+        if p.shape != (len(e), len(q)):
+            raise ValueError(f"text_topic_proba: expected shape {(len(e), len(q))}, got {p.shape}")
+        z = z + vertical * np.log(np.clip(p @ q, _EPS, None))
+    return z
+
+
+def brand_relevance(
+    text_emb: np.ndarray,
+    brand_emb: np.ndarray,
+    text_topic_proba: np.ndarray | None = None,
+    brand_topic: np.ndarray | None = None,
+    *,
+    calibration: tuple[float, float] = (10.0, -3.0),
+    negative_emb: np.ndarray | None = None,
+    vertical: float = BRAND_VERTICAL_WEIGHT,
+    contrast: float = BRAND_CONTRAST,
+    negative_reduce: str = "max",
+) -> np.ndarray:
+    """Calibrated probability (n,) that each text is about the brand's topic: ``sigmoid(a * z + b)``.
+
+    See :func:`brand_score` for the arguments; ``calibration`` is the model's ``brand_calibration`` ``(a, b)``,
+    fitted for the same ``vertical`` / ``contrast`` (model config ``brand``).
+    """
+    z = brand_score(text_emb, brand_emb, text_topic_proba, brand_topic, negative_emb=negative_emb,
+                    vertical=vertical, contrast=contrast, negative_reduce=negative_reduce)
+    a, b = calibration
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-(a * z + b)))
+
+
+def fit_calibration(scores: Sequence[np.ndarray], labels: Sequence[np.ndarray], *, balanced: bool = False,
+                    iters: int = 500, l2: float = 1e-6) -> tuple[float, float]:
+    """Platt scaling ``(a, b)`` of brand scores, pooled over several brand topics (each a ``(scores, labels)``
+    pair), every topic weighted equally. ``balanced=False`` keeps each topic's own share of positives (the
+    probability then means "relevant" at that base rate); ``balanced=True`` weighs positives and negatives
+    equally (0.5 = as likely relevant as not, whatever the pool). Pure numpy Newton steps with backtracking."""
+    zs, ys, ws = [], [], []
+    for z, y in zip(scores, labels):
+        z = np.asarray(z, dtype=np.float64)
+        y = np.asarray(y, dtype=bool)
+        if not y.any() or y.all():
+            continue
+        w = np.where(y, 0.5 / y.sum(), 0.5 / (~y).sum()) if balanced else np.full(len(y), 1.0 / len(y))
+        zs.append(z)
+        ys.append(y.astype(np.float64))
+        ws.append(w)
+    if not zs:
+        return (10.0, -3.0)
+    z, y, w = np.concatenate(zs), np.concatenate(ys), np.concatenate(ws)
+    w = w / w.sum()
+    x = np.c_[z, np.ones_like(z)]
+    reg = np.array([l2, 0.0])
+
+    def loss(th: np.ndarray) -> float:
+        m = x @ th
+        return float(np.sum(w * (np.logaddexp(0.0, m) - y * m)) + 0.5 * np.sum(reg * th**2))
+
+    theta = np.zeros(2)
+    current = loss(theta)
+    for _ in range(iters):  # Newton steps with backtracking: never increases the loss, so it cannot diverge
+        p = 1 / (1 + np.exp(-np.clip(x @ theta, -50, 50)))
+        g = x.T @ (w * (p - y)) + reg * theta
+        h = (x * (w * p * (1 - p))[:, None]).T @ x + np.diag(reg) + 1e-10 * np.eye(2)
+        step = np.linalg.solve(h, g)
+        t = 1.0
+        while t > 1e-6:
+            cand = theta - t * step
+            new = loss(cand)
+            if new <= current:
+                break
+            t /= 2
+        else:
+            break
+        theta, improved = cand, current - new
+        current = new
+        if improved < 1e-12:
+            break
+    return (float(theta[0]), float(theta[1]))

@@ -1,0 +1,627 @@
+"""Leave-one-source-out (LOSO) evaluation: train on every source but one, score the one left out.
+
+Sources are our labeled data (``ours``) and each public corpus (:mod:`brandfit.evaluation.public`). A topic
+source is held out from the topic head's training, a promo source from the promo head's; ``ours`` carries both
+labels. A candidate never sees a row of the source it is scored on, so the figures say how a design generalises
+to text nobody tuned it on - the question the independent benchmark asks.
+
+Each text is embedded once per normalisation variant (``emoji``: normalisation v2, emoji as words; ``raw``:
+v1, emoji kept as characters) with the onnx backend - the serving default - and cached on disk outside the
+repository (``$BRANDFIT_EXP_CACHE`` or ``~/.cache/brandfit-exp``), keyed by the normalised text.
+
+Per held-out source: topic macro AP (over the topics present in it), top-1 accuracy and ECE; promo AP, F1 at the
+threshold chosen on the training sources' grouped validation split (never on the held-out source) and a binary
+ECE. :func:`run_loso` returns one row per (candidate, source).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from brandfit.topics import TOPICS
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["LosoData", "Candidate", "source_weights", "validation_mask", "binary_ece", "load_sources",
+           "embed_cached", "build_data", "platt_by_source", "apply_platt", "production_candidate", "cross_source_candidates", "mean_f1_threshold", "shortcut_probe", "fit_topic_model", "fit_promo_model", "run_loso", "format_table", "CANDIDATES", "cache_dir"]
+
+OURS = "ours"
+VARIANTS = ("emoji", "raw")
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("BRANDFIT_EXP_CACHE") or Path.home() / ".cache" / "brandfit-exp")
+
+
+# ----------------------------------------------------------------------------------------- pure helpers
+
+
+def source_weights(sources: Sequence[str], *, mode: str = "equal", power: float = 1.0,
+                   fixed: dict[str, float] | None = None) -> np.ndarray:
+    """Per-row sample weights that keep any one source from swamping the rest.
+
+    ``mode="none"``: every row 1. ``mode="equal"``: each source's rows share the same total weight (a source of
+    ``n`` rows gets ``(N / S) / n`` per row; with ``power`` < 1 the equalisation is partial: ``∝ n ** -power``).
+    ``fixed`` multiplies a source's weight (e.g. ``{"ours": 2.0}``). Weights are rescaled to mean 1.
+    """
+    src = np.asarray(sources, dtype=object)
+    w = np.ones(len(src), dtype=np.float64)
+    if len(src) == 0:
+        return w
+    if mode not in ("none", "equal"):
+        raise ValueError(f"mode: expected 'none' or 'equal', got {mode!r}")
+    names, inverse, counts = np.unique(src, return_inverse=True, return_counts=True)
+    if mode == "equal":
+        w = counts[inverse].astype(np.float64) ** -power
+    if fixed:
+        w = w * np.array([fixed.get(str(n), 1.0) for n in names])[inverse]
+    return w * (len(w) / w.sum())
+
+
+def validation_mask(groups: Sequence[Any], *, fraction: float = 0.15, salt: str = "val") -> np.ndarray:
+    """Deterministic grouped split: a group goes to validation when the hash of its id falls under ``fraction``."""
+    out = np.zeros(len(groups), dtype=bool)
+    cache: dict[Any, bool] = {}
+    for i, g in enumerate(groups):
+        v = cache.get(g)
+        if v is None:
+            h = hashlib.sha256(f"{salt}:{g}".encode()).digest()
+            v = cache[g] = int.from_bytes(h[:4], "big") / 2**32 < fraction
+        out[i] = v
+    return out
+
+
+def binary_ece(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> float:
+    """Expected calibration error of probabilities ``p`` for binary labels ``y`` (equal-width bins)."""
+    y = np.asarray(y, dtype=float)
+    p = np.asarray(p, dtype=float)
+    if len(y) == 0:
+        return float("nan")
+    bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
+    return float(sum((bins == b).mean() * abs(y[bins == b].mean() - p[bins == b].mean())
+                     for b in range(n_bins) if (bins == b).any()))
+
+
+def platt_by_source(p: np.ndarray, y: np.ndarray, sources: Sequence[str]) -> tuple[float, float]:
+    """Platt scaling ``(a, b)`` of ``logit(p)``, every source's validation rows weighted equally."""
+    from brandfit.brand import fit_calibration
+
+    z = np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1))
+    src = np.asarray(sources, dtype=object)
+    names = np.unique(src)
+    return fit_calibration([z[src == n] for n in names], [np.asarray(y, bool)[src == n] for n in names])
+
+
+def apply_platt(p: np.ndarray, ab: tuple[float, float]) -> np.ndarray:
+    z = np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1))
+    return 1 / (1 + np.exp(-(ab[0] * z + ab[1])))
+
+
+def mean_f1_threshold(y: np.ndarray, p: np.ndarray, sources: Sequence[str]) -> float:
+    """The threshold maximising the mean over sources of each source's F1 (sources without both labels skipped),
+    so no one source's base rate or score scale decides the operating point for all."""
+    y = np.asarray(y, dtype=bool)
+    p = np.asarray(p, dtype=float)
+    src = np.asarray(sources, dtype=object)
+    groups = [m for m in (src == s for s in np.unique(src)) if y[m].any() and (~y[m]).any()]
+    if not groups:
+        return 0.5
+    grid = np.unique(np.quantile(p, np.linspace(0.01, 0.99, 197)))
+    best, best_t = -1.0, 0.5
+    for t in grid:
+        f1s = []
+        for m in groups:
+            pred, yy = p[m] >= t, y[m]
+            tp = float((pred & yy).sum())
+            f1s.append(2 * tp / max(pred.sum() + yy.sum(), 1))
+        f = float(np.mean(f1s))
+        if f > best:
+            best, best_t = f, float(t)
+    return best_t
+
+
+# ---------------------------------------------------------------------------------------------- data
+
+
+def load_sources(base: Path | None = None, public_root: Path | None = None, *, cap: int | None = 2500,
+                 data: Sequence[str] = ("data/labeled/texts",)) -> pd.DataFrame:
+    """``text, source, topic, promo, group``: our labeled data (source ``ours``, group = account) + public corpora."""
+    from brandfit.data import load_labeled
+    from brandfit.evaluation.public import load_public
+
+    base = base or Path.cwd()
+    labeled = load_labeled([p if Path(p).is_absolute() else base / p for p in data])
+    ours = labeled.frame
+    ours = pd.DataFrame({"text": ours["text"], "source": OURS, "topic": ours["topic"],
+                         "promo": ours["promo"].astype(object),
+                         "group": OURS + ":" + ours.get("account_id", pd.Series(range(len(ours)))).astype(str)})
+    public = load_public(public_root, cap=cap)
+    if public.empty:
+        logger.warning("public corpora not found: LOSO runs on data/labeled alone (nothing to hold out)")
+    return pd.concat([ours, public], ignore_index=True)
+
+
+def _texts_key(texts: Sequence[str]) -> str:
+    h = hashlib.sha256()
+    for t in texts:
+        h.update(t.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()[:20]
+
+
+def embed_cached(texts: Sequence[str], embedder: Any, *, tag: str, directory: Path | None = None) -> np.ndarray:
+    """Embed already-normalised ``texts``, reusing ``<cache>/<tag>-<sha>.npy`` and a per-text store.
+
+    The per-text store (``<cache>/<tag>-store.npz``) means a second variant only embeds the texts that differ.
+    """
+    directory = directory or cache_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    key = directory / f"{tag}-{_texts_key(texts)}.npy"
+    if key.exists():
+        return np.load(key)
+    store_path = directory / f"{embedder.name.replace('/', '_')}-store.npz"
+    store: dict[str, np.ndarray] = {}
+    if store_path.exists():
+        with np.load(store_path, allow_pickle=False) as z:
+            store = dict(zip(z["texts"].tolist(), z["emb"]))
+    todo = sorted({t for t in texts if t not in store})
+    if todo:
+        t0 = time.perf_counter()
+        logger.info("embedding %d new texts with %s", len(todo), embedder.name)
+        vecs = embedder.encode(todo, show_progress_bar=False)
+        store.update(zip(todo, vecs))
+        logger.info("embedded %d texts in %.1f s", len(todo), time.perf_counter() - t0)
+        names = list(store)
+        tmp = store_path.with_name(f"{store_path.stem}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, texts=np.array(names, dtype=object).astype(str), emb=np.stack([store[n] for n in names]))
+        os.replace(tmp, store_path)  # atomic: a concurrent reader sees the old or the new store, never half
+    out = np.stack([store[t] for t in texts]).astype(np.float32)
+    tmp_key = key.with_name(f"{key.stem}.{os.getpid()}.tmp.npy")
+    np.save(tmp_key, out)
+    os.replace(tmp_key, key)
+    return out
+
+
+@dataclass
+class LosoData:
+    """Everything a candidate may read: the frame, embeddings per variant, descriptions, cues, validation mask."""
+
+    frame: pd.DataFrame
+    emb: dict[str, np.ndarray]
+    norm: dict[str, list[str]]
+    desc_emb: np.ndarray
+    desc_topic: np.ndarray
+    cues: np.ndarray  # (n, n_cues + 1) cue matrix and log count, as features.promo_features builds it
+    val: np.ndarray
+    promo_desc: np.ndarray = field(default_factory=lambda: np.zeros((0, 384), np.float32))
+    organic_desc: np.ndarray = field(default_factory=lambda: np.zeros((0, 384), np.float32))
+
+    def sims(self, variant: str, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        return self.sims_of(self.emb[variant][rows])
+
+    def sims_of(self, e: np.ndarray) -> np.ndarray:
+        s = e @ self.desc_emb.T
+        out = np.full((len(e), len(TOPICS)), -1.0, dtype=np.float32)
+        for t in range(len(TOPICS)):
+            out[:, t] = s[:, self.desc_topic == t].max(axis=1)
+        return out
+
+
+def augmented_rows(frame: pd.DataFrame, *, per_source: int = 300, seed: int = 0) -> pd.DataFrame:
+    """Decorated copies (:func:`brandfit.text.augment.decorate`) of up to ``per_source`` not-promo texts of every
+    promo-labelled source, labelled not promo, same source and group, ``augmented=True`` (never scored)."""
+    from brandfit.text.augment import decorate
+
+    neg = frame[frame["promo"].notna() & (frame["promo"] == False)]  # noqa: E712 - object column
+    parts = [g.sample(n=min(len(g), per_source), random_state=seed) for _, g in neg.groupby("source", sort=True)]
+    if not parts:
+        return frame.iloc[:0]
+    picked = pd.concat(parts)
+    return picked.assign(text=decorate(picked["text"].tolist(), seed=seed), topic=None, augmented=True)
+
+
+def build_data(frame: pd.DataFrame, embedder: Any | None = None, *, variants: Sequence[str] = VARIANTS,
+               augment: int = 300) -> LosoData:
+    from brandfit.cues import cue_matrix, find_cues
+    from brandfit.evaluation.baselines import ORGANIC_DESCRIPTIONS, PROMO_DESCRIPTIONS
+    from brandfit.text import normalize
+    from brandfit.topics import TOPIC_DESCRIPTIONS
+
+    if embedder is None:
+        from brandfit.embedding import get_embedder
+
+        embedder = get_embedder("onnx")
+    frame = frame.reset_index(drop=True).assign(augmented=False)
+    if augment:
+        frame = pd.concat([frame, augmented_rows(frame, per_source=augment)], ignore_index=True)
+    texts = frame["text"].tolist()
+    norm, emb = {}, {}
+    for v in variants:
+        norm[v] = [normalize(t, emoji_words=(v == "emoji")) for t in texts]
+        emb[v] = embed_cached(norm[v], embedder, tag=f"{v}-{embedder.name.replace('/', '_')}")
+    d_texts, d_topic = [], []
+    for t, topic in enumerate(TOPICS):
+        for d in TOPIC_DESCRIPTIONS[topic]:
+            d_texts.append(d)
+            d_topic.append(t)
+    t0 = time.perf_counter()
+    m = cue_matrix(find_cues(texts))
+    logger.info("cues for %d texts in %.1f s", len(texts), time.perf_counter() - t0)
+    cues = np.hstack([m, np.log1p(m.sum(axis=1, keepdims=True))]).astype(np.float32)
+    return LosoData(
+        frame=frame, emb=emb, norm=norm,
+        desc_emb=embedder.encode(d_texts, show_progress_bar=False), desc_topic=np.array(d_topic),
+        cues=cues, val=validation_mask(frame["group"].tolist()),
+        promo_desc=embedder.encode(list(PROMO_DESCRIPTIONS), show_progress_bar=False),
+        organic_desc=embedder.encode(list(ORGANIC_DESCRIPTIONS), show_progress_bar=False),
+    )
+
+
+# ------------------------------------------------------------------------------------------ candidates
+
+# A candidate fits on rows ``fit`` (weights ``w``) and returns probabilities for rows ``out``:
+# topic -> (len(out), 6); promo -> (len(out),).
+FitPredict = Callable[[LosoData, str, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    name: str
+    fit_predict: FitPredict
+    weighting: str = "equal"  # source weighting of the training rows (see source_weights)
+    weight_power: float = 1.0
+    fixed_weights: tuple[tuple[str, float], ...] = ()
+    trained: bool = True
+    calibrate_promo: bool = False  # Platt-scale promo probabilities on the validation rows (each source equal)
+    augment: bool = False  # train the promo head on decorated not-promo copies too (text.augment)
+    threshold: str = "pooled"  # promo threshold: best F1 on the pooled validation rows, or "mean_f1" across sources
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _lr(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float, *, balanced: bool = True):
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=c, max_iter=2000, class_weight="balanced" if balanced else None)
+    clf.fit(x, y, sample_weight=w)
+    return clf
+
+
+def _topic_proba(clf: Any, x: np.ndarray, offset: np.ndarray | None = None, temperature: float = 1.0) -> np.ndarray:
+    z = np.full((x.shape[0], len(TOPICS)), -1e3)
+    z[:, clf.classes_] = clf.decision_function(x) if len(clf.classes_) > 2 else np.c_[-clf.decision_function(x) / 2,
+                                                                                        clf.decision_function(x) / 2]
+    if offset is not None:
+        z = z + offset
+    return _softmax(z / temperature)
+
+
+def _fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    from brandfit.heads import fit_temperature
+
+    return fit_temperature(logits, y)
+
+
+def zero_shot(temperature: float = 0.05, variant: str = "emoji") -> FitPredict:
+    def fp(d: LosoData, task: str, fit: np.ndarray, w: np.ndarray, out: np.ndarray) -> np.ndarray:
+        if task == "topic":
+            return _softmax(d.sims(variant, out) / temperature)
+        e = d.emb[variant][out]
+        diff = (e @ d.promo_desc.T).max(axis=1) - (e @ d.organic_desc.T).max(axis=1)
+        return 1 / (1 + np.exp(-diff / temperature))
+    return fp
+
+
+def tfidf_lr(c: float = 10.0, variant: str = "emoji") -> FitPredict:
+    def fp(d: LosoData, task: str, fit: np.ndarray, w: np.ndarray, out: np.ndarray) -> np.ndarray:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.pipeline import make_union
+
+        vec = make_union(
+            TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=200_000),
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3, sublinear_tf=True, max_features=200_000),
+        )
+        texts = d.norm[variant]
+        x_fit = vec.fit_transform([texts[i] for i in fit])
+        x_out = vec.transform([texts[i] for i in out])
+        y = _labels(d, task, fit)
+        clf = _lr(x_fit, y, w, c)
+        if task == "topic":
+            return _topic_proba(clf, x_out)
+        return clf.predict_proba(x_out)[:, 1]
+    return fp
+
+
+def _labels(d: LosoData, task: str, rows: np.ndarray) -> np.ndarray:
+    if task == "topic":
+        return np.array([TOPICS.index(t) for t in d.frame["topic"].to_numpy()[rows]])
+    return d.frame["promo"].to_numpy()[rows].astype(bool).astype(int)
+
+
+def linear(*, variant: str = "emoji", topic_c: float = 2.0, promo_c: float = 1.0, desc_scale: float = 0.0,
+           description_weight: float = 0.0, prior_weight: float = 0.0, cue_scale: float = 0.0,
+           temperature: bool = False, hidden: int = 0, topic_balanced: bool = True) -> FitPredict:
+    """The production family: embedding (+ description similarities, descriptions as examples, a zero-shot prior)
+    for topic; embedding (+ cue columns x ``cue_scale``) for promo. ``hidden`` > 0: an MLP head instead."""
+
+    def topic_x(d: LosoData, rows: np.ndarray | slice) -> np.ndarray:
+        e = d.emb[variant][rows]
+        if desc_scale <= 0:
+            return e
+        return np.hstack([e, desc_scale * d.sims(variant, rows)])
+
+    def fp(d: LosoData, task: str, fit: np.ndarray, w: np.ndarray, out: np.ndarray) -> np.ndarray:
+        y = _labels(d, task, fit)
+        if task == "promo":
+            predict_promo = fit_promo_model(d, fit, w, variant=variant, promo_c=promo_c, cue_scale=cue_scale,
+                                            hidden=hidden)
+            return predict_promo(d.emb[variant][out], d.cues[out])
+        predict = fit_topic_model(d, fit, w, variant=variant, topic_c=topic_c, desc_scale=desc_scale,
+                                  description_weight=description_weight, prior_weight=prior_weight,
+                                  temperature=temperature, hidden=hidden, balanced=topic_balanced)
+        return predict(d.emb[variant][out])
+
+    return fp
+
+
+def fit_promo_model(d: LosoData, fit: np.ndarray, w: np.ndarray, *, variant: str = "emoji", promo_c: float = 1.0,
+                    cue_scale: float = 0.0, hidden: int = 0) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """Fit the promo head on rows ``fit``; return ``predict(embeddings, cue_rows) -> (n,) probabilities``."""
+    y = _labels(d, "promo", fit)
+
+    def px(e: np.ndarray, cues: np.ndarray) -> np.ndarray:
+        return np.hstack([e, cue_scale * cues]) if cue_scale > 0 else e
+
+    if hidden:
+        from sklearn.neural_network import MLPClassifier
+
+        clf = MLPClassifier((hidden,), alpha=1e-2, max_iter=200, early_stopping=True, random_state=0)
+        clf.fit(px(d.emb[variant][fit], d.cues[fit]), y)
+    else:
+        clf = _lr(px(d.emb[variant][fit], d.cues[fit]), y, w, promo_c)
+
+    def predict(e: np.ndarray, cues: np.ndarray) -> np.ndarray:
+        return clf.predict_proba(px(e, cues))[:, 1]
+    return predict
+
+
+SHORTCUTS = {"mention": "{} @jess.miller", "hashtag": "{} #sundayvibes", "link": "{} https://example.org/p/4821",
+             "all three": "{} @jess.miller #sundayvibes https://example.org/p/4821"}
+
+
+def shortcut_probe(d: LosoData, embedder: Any, *, variant: str = "emoji", promo_c: float = 1.0,
+                   cue_scale: float = 0.0, n: int = 600, seed: int = 0, augment: bool = False
+                   ) -> dict[str, dict[str, float]]:
+    """Does the promo head read a plain @mention, hashtag or link as an ad?
+
+    Fits the promo head on every promo source, takes ``n`` texts labelled NOT promo (any source), appends a
+    neutral mention / hashtag / link, and reports the mean rise in promo probability and the share of texts
+    that cross the head's 0.5 line only because of the addition.
+    """
+    from brandfit.cues import cue_matrix, find_cues
+    from brandfit.text import normalize
+
+    f = d.frame
+    aug = f["augmented"].to_numpy(dtype=bool) if "augmented" in f else np.zeros(len(f), dtype=bool)
+    has = f["promo"].notna().to_numpy() & ~aug
+    rows = np.flatnonzero(has | (aug if augment else False))
+    predict = fit_promo_model(d, rows, source_weights(f["source"].to_numpy()[rows]), variant=variant,
+                              promo_c=promo_c, cue_scale=cue_scale)
+    neg = np.flatnonzero(has & (f["promo"].to_numpy() == False))  # noqa: E712 - object column
+    pick = np.random.default_rng(seed).choice(neg, size=min(n, len(neg)), replace=False)
+    texts = f["text"].to_numpy()[pick].tolist()
+    base = predict(d.emb[variant][pick], d.cues[pick])
+    out = {}
+    for name, fmt in SHORTCUTS.items():
+        aug = [fmt.format(t) for t in texts]
+        e = embed_cached([normalize(t, emoji_words=(variant == "emoji")) for t in aug], embedder, tag=f"probe-{variant}")
+        m = cue_matrix(find_cues(aug))
+        p = predict(e, np.hstack([m, np.log1p(m.sum(axis=1, keepdims=True))]))
+        out[name] = {"mean_rise": float((p - base).mean()), "flipped": float(((p >= 0.5) & (base < 0.5)).mean())}
+    return out
+
+
+def fit_topic_model(d: LosoData, fit: np.ndarray, w: np.ndarray, *, variant: str = "emoji", topic_c: float = 2.0,
+                    desc_scale: float = 0.0, description_weight: float = 0.0, prior_weight: float = 0.0,
+                    temperature: bool = False, hidden: int = 0, balanced: bool = True
+                    ) -> Callable[[np.ndarray], np.ndarray]:
+    """Fit the topic head on rows ``fit`` and return ``predict(embeddings) -> (n, 6) probabilities``."""
+    y = _labels(d, "topic", fit)
+    va = fit[d.val[fit]] if temperature else fit[:0]
+    if len(va):  # the temperature is fitted on validation groups the head did not see
+        keep = ~d.val[fit]
+        fit, w = fit[keep], w[keep]
+        y = _labels(d, "topic", fit)
+
+    def topic_x(e: np.ndarray) -> np.ndarray:
+        return e if desc_scale <= 0 else np.hstack([e, desc_scale * d.sims_of(e)])
+
+    x_fit = topic_x(d.emb[variant][fit])
+    if description_weight > 0:
+        x_fit = np.vstack([x_fit, topic_x(d.desc_emb)])
+        y = np.concatenate([y, d.desc_topic])
+        w = np.concatenate([w, np.full(len(d.desc_emb), description_weight)])
+    if hidden:
+        from sklearn.neural_network import MLPClassifier
+
+        mlp = MLPClassifier((hidden,), alpha=1e-2, max_iter=200, early_stopping=True, random_state=0)
+        mlp.fit(x_fit, y)
+
+        def predict_mlp(e: np.ndarray) -> np.ndarray:
+            p = np.zeros((len(e), len(TOPICS)))
+            p[:, mlp.classes_] = mlp.predict_proba(topic_x(e))
+            return p
+        return predict_mlp
+    clf = _lr(x_fit, y, w, topic_c, balanced=balanced)
+
+    def prior(e: np.ndarray) -> np.ndarray | None:
+        return (prior_weight / 0.05) * d.sims_of(e) if prior_weight > 0 else None
+
+    t = 1.0
+    if len(va):
+        e_va = d.emb[variant][va]
+        z = np.log(np.clip(_topic_proba(clf, topic_x(e_va), prior(e_va)), 1e-12, None))
+        t = _fit_temperature(z, _labels(d, "topic", va))
+
+    def predict(e: np.ndarray) -> np.ndarray:
+        return _topic_proba(clf, topic_x(e), prior(e), t)
+    return predict
+
+
+def _desc_self_sims(d: LosoData) -> np.ndarray:
+    s = d.desc_emb @ d.desc_emb.T
+    return np.stack([s[:, d.desc_topic == t].max(axis=1) for t in range(len(TOPICS))], axis=1)
+
+
+# ------------------------------------------------------------------------------------------------ run
+
+
+def _topic_metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
+    from sklearn.metrics import average_precision_score
+
+    from brandfit.evaluation.metrics import expected_calibration_error
+
+    aps = [average_precision_score(y == i, p[:, i]) for i in range(len(TOPICS)) if (y == i).any() and (y != i).any()]
+    return {"n": len(y), "macro_ap": float(np.mean(aps)) if aps else float("nan"),
+            "top1": float((p.argmax(axis=1) == y).mean()), "ece": expected_calibration_error(p, y)}
+
+
+def _promo_metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, float]:
+    from brandfit.evaluation.metrics import promo_report
+
+    r = promo_report(y, p, threshold)
+    return {"n": len(y), "ap": r["ap"], "f1": r["f1"], "threshold": threshold, "ece": binary_ece(y, p)}
+
+
+def run_loso(d: LosoData, candidates: Sequence[Candidate], *, sources: Sequence[str] | None = None,
+             tasks: Sequence[str] = ("topic", "promo"), emoji_subsets: bool = False) -> pd.DataFrame:
+    """One row per (candidate, held-out source, task) with the main figures (``emoji_subsets``: also the held-out
+    rows whose text carries emoji, as ``"<source> [emoji rows]"``)."""
+    from brandfit.evaluation.metrics import best_f1_threshold
+
+    f = d.frame
+    src = f["source"].to_numpy()
+    rows = []
+    emoji_rows = (np.array([a != b for a, b in zip(d.norm["emoji"], d.norm["raw"])])
+                  if emoji_subsets and "emoji" in d.norm and "raw" in d.norm else None)
+    aug = f["augmented"].to_numpy(dtype=bool) if "augmented" in f else np.zeros(len(f), dtype=bool)
+    for task in tasks:
+        has = f[task].notna().to_numpy() & ~aug
+        held = [s for s in dict.fromkeys(src[has]) if sources is None or s in sources]
+        for s in held:
+            train_rows = np.flatnonzero(has & (src != s))
+            train_aug = np.flatnonzero(f[task].notna().to_numpy() & aug & (src != s))
+            test_rows = np.flatnonzero(has & (src == s))
+            if len(test_rows) == 0 or len(np.unique(src[train_rows])) == 0:
+                continue
+            y_test = _labels(d, task, test_rows)
+            plain_train = train_rows
+            for c in candidates:
+                t0 = time.perf_counter()
+                # decorated copies join the training rows (never the validation rows) for candidates that ask
+                train_rows = np.concatenate([plain_train, train_aug[~d.val[train_aug]]]) if c.augment else plain_train
+                w_all = source_weights(src[train_rows], mode=c.weighting, power=c.weight_power,
+                                       fixed=dict(c.fixed_weights))
+                if task == "promo":
+                    # fit without the validation groups, choose the threshold on them, then report
+                    fit_mask = ~d.val[train_rows]
+                    fit_rows, va_rows = train_rows[fit_mask], train_rows[~fit_mask]
+                    p_both = c.fit_predict(d, task, fit_rows, w_all[fit_mask] * (fit_mask.sum() / w_all[fit_mask].sum()),
+                                           np.concatenate([va_rows, test_rows]))
+                    p_va, p_te = p_both[:len(va_rows)], p_both[len(va_rows):]
+                    y_va = _labels(d, task, va_rows)
+                    if c.calibrate_promo:
+                        ab = platt_by_source(p_va, y_va, src[va_rows])
+                        p_va, p_te = apply_platt(p_va, ab), apply_platt(p_te, ab)
+                    thr = (mean_f1_threshold(y_va, p_va, src[va_rows]) if c.threshold == "mean_f1"
+                           else best_f1_threshold(y_va, p_va) if y_va.any() else 0.5)
+                    m = _promo_metrics(y_test, p_te, thr)
+                else:
+                    p_te = c.fit_predict(d, task, train_rows, w_all, test_rows)
+                    m = _topic_metrics(y_test, p_te)
+                rows.append({"candidate": c.name, "task": task, "source": s, **m,
+                             "seconds": round(time.perf_counter() - t0, 1)})
+                if emoji_rows is not None:  # the same predictions, on the held-out rows that carry emoji
+                    sub = emoji_rows[test_rows]
+                    y_sub = y_test[sub]
+                    if sub.sum() >= 30 and len(np.unique(y_sub)) > 1:
+                        p_sub = p_te[sub]
+                        ms = _promo_metrics(y_sub, p_sub, m["threshold"]) if task == "promo" else \
+                            _topic_metrics(y_sub, p_sub)
+                        rows.append({"candidate": c.name, "task": task, "source": f"{s} [emoji rows]", **ms,
+                                     "seconds": 0.0})
+                logger.info("%s %s %s: %s", task, s, c.name,
+                            {k: round(v, 3) for k, v in m.items() if isinstance(v, float)})
+    return pd.DataFrame(rows)
+
+
+def format_table(res: pd.DataFrame, *, value: str | None = None) -> str:
+    """Markdown: one row per (task, source), one column per candidate, the main figure(s) per cell."""
+    lines = []
+    for task, figs in (("topic", ("macro_ap", "top1")), ("promo", ("ap", "f1"))):
+        sub = res[res["task"] == task]
+        if sub.empty:
+            continue
+        cands = list(dict.fromkeys(sub["candidate"]))
+        lines.append(f"\n**{task}** (cells: {' / '.join(figs)})\n")
+        lines.append("| held-out source | n | " + " | ".join(cands) + " |")
+        lines.append("|---|---:|" + "---:|" * len(cands))
+        for s, g in sub.groupby("source", sort=False):
+            cells = []
+            for c in cands:
+                r = g[g["candidate"] == c]
+                if r.empty:
+                    cells.append("–")
+                    continue
+                r = r.iloc[0]
+                cells.append(" / ".join("–" if pd.isna(r[k]) else f"{r[k]:.3f}" for k in figs))
+            lines.append(f"| {s} | {int(g['n'].iloc[0])} | " + " | ".join(cells) + " |")
+        mean = sub.groupby("candidate", sort=False)[list(figs)].mean()
+        lines.append("| **mean** | | " + " | ".join(
+            " / ".join(f"{mean.loc[c, k]:.3f}" for k in figs) for c in cands) + " |")
+    return "\n".join(lines)
+
+
+def production_candidate(config: Any, name: str = "production") -> Candidate:
+    """The recipe of a :class:`brandfit.config.TrainConfig` (what ``brandfit train`` fits) as a LOSO candidate."""
+    return Candidate(
+        name,
+        linear(variant="emoji", topic_c=config.topic.c, promo_c=config.promo.c, desc_scale=config.topic.desc_scale,
+               description_weight=config.topic.description_weight, prior_weight=config.topic.prior_weight,
+               cue_scale=config.promo.cue_scale, temperature=True, topic_balanced=config.topic.balanced),
+        weighting="equal" if config.source_weighting == "equal" else "none",
+        augment=config.promo.augment > 0, threshold=config.promo.threshold, calibrate_promo=config.promo.calibrate,
+    )
+
+
+def cross_source_candidates(config: Any) -> list[Candidate]:
+    """The production recipe and the baselines, trained the same way (same sources, same source weighting,
+    same validation rows and threshold rule): zero-shot, TF-IDF + LR, MiniLM + LR."""
+    weighting = "equal" if config.source_weighting == "equal" else "none"
+    return [
+        production_candidate(config),
+        Candidate("zero_shot", zero_shot(), trained=False, threshold=config.promo.threshold),
+        Candidate("tfidf_lr", tfidf_lr(), weighting=weighting, threshold=config.promo.threshold),
+        Candidate("minilm_lr", linear(), weighting=weighting, threshold=config.promo.threshold),
+    ]
+
+
+CANDIDATES: dict[str, Callable[[], Candidate]] = {
+    "zero_shot": lambda: Candidate("zero_shot", zero_shot(), trained=False),
+    "tfidf_lr": lambda: Candidate("tfidf_lr", tfidf_lr(), weighting="none"),
+    "minilm_lr": lambda: Candidate("minilm_lr", linear(), weighting="none"),
+    "production_v1": lambda: Candidate("production_v1", linear(variant="raw", desc_scale=4.0, description_weight=3.0,
+                                                                cue_scale=1.0, temperature=True), weighting="none"),
+}

@@ -1,0 +1,74 @@
+"""Source weighting, grouped validation, the cross-source threshold and the decorations (pure functions)."""
+
+import numpy as np
+import pytest
+
+from brandfit.evaluation.loso import binary_ece, mean_f1_threshold, source_weights, validation_mask
+from brandfit.text.augment import HASHTAGS, LINKS, MENTIONS, decorate
+
+
+def test_equal_weighting_gives_every_source_the_same_total():
+    src = ["a"] * 100 + ["b"] * 10 + ["c"] * 1
+    w = source_weights(src, mode="equal")
+    totals = {s: w[np.array(src) == s].sum() for s in "abc"}
+    assert totals["a"] == pytest.approx(totals["b"]) == pytest.approx(totals["c"])
+    assert w.mean() == pytest.approx(1.0)
+
+
+def test_none_partial_and_fixed():
+    src = ["a"] * 4 + ["b"]
+    np.testing.assert_allclose(source_weights(src, mode="none"), 1.0)
+    half = source_weights(src, mode="equal", power=0.5)
+    assert half[0] < half[-1] and half[:4].sum() > half[-1]
+    w = source_weights(src, mode="equal", fixed={"b": 2.0})
+    assert w[-1] == pytest.approx(2 * w[:4].sum())
+    with pytest.raises(ValueError):
+        source_weights(src, mode="bogus")
+
+
+def test_validation_mask_is_grouped_and_deterministic():
+    groups = [f"g{i // 5}" for i in range(5000)]
+    m1, m2 = validation_mask(groups), validation_mask(groups)
+    assert (m1 == m2).all()
+    g = np.array(groups)
+    for name in np.unique(g)[:50]:
+        assert len(set(m1[g == name])) == 1
+    assert 0.1 < m1.mean() < 0.2
+
+
+def test_mean_f1_threshold_weighs_sources_equally():
+    # source a (many rows) wants a high threshold, b (few rows) a low one; the mean-F1 rule must not ignore b
+    y = np.r_[np.ones(500, bool), np.zeros(500, bool), np.ones(20, bool), np.zeros(20, bool)]
+    p = np.r_[np.full(500, 0.9), np.full(500, 0.6), np.full(20, 0.5), np.full(20, 0.1)]
+    src = ["a"] * 1000 + ["b"] * 40
+    t = mean_f1_threshold(y, p, src)
+    assert 0.6 < t <= 0.9 or t <= 0.5
+    f1 = lambda yy, pp: 2 * (yy & pp).sum() / max(yy.sum() + pp.sum(), 1)  # noqa: E731
+    s = np.array(src)
+    mean = np.mean([f1(y[s == k], p[s == k] >= t) for k in "ab"])
+    assert mean >= 0.8
+
+
+def test_binary_ece():
+    assert binary_ece(np.array([1, 0, 1, 0]), np.array([0.5, 0.5, 0.5, 0.5])) == pytest.approx(0.0)
+    assert binary_ece(np.array([1, 1]), np.array([0.0, 0.0])) == pytest.approx(1.0)
+
+
+def test_decorate_is_seeded_and_neutral():
+    texts = [f"text {i}" for i in range(200)]
+    a, b = decorate(texts, seed=3), decorate(texts, seed=3)
+    assert a == b and a != decorate(texts, seed=4)
+    assert all(x.startswith(t + " ") for x, t in zip(a, texts))
+    pool = " ".join(MENTIONS + HASHTAGS + LINKS).lower()
+    for bad in ("#ad", "#sponsored", "amzn.to", "bit.ly", "code", "shop"):
+        assert bad not in pool.split()
+
+
+def test_config_round_trips_through_a_model_config_dict():
+    from brandfit.config import TrainConfig
+
+    c = TrainConfig()
+    d = c.to_dict()
+    d["normalization_version"] = 2  # what train.py stores beside the config
+    assert TrainConfig.from_dict(d) == c
+    assert d["brand"] == {"vertical": 0.0, "contrast": 0.5, "negative_reduce": "max"}
