@@ -131,6 +131,11 @@ class RelevanceModel:
         return self._embedder
 
     @property
+    def normalization_version(self) -> int:
+        """The :data:`brandfit.text.NORMALIZATION_VERSION` the model was trained with (1 before emoji became words)."""
+        return int(self.config.get("normalization_version", 1))
+
+    @property
     def embedder_loaded(self) -> bool:
         """Whether the encoder is in memory already (given to the constructor or used once)."""
         return self._embedder is not None
@@ -150,7 +155,8 @@ class RelevanceModel:
     def embed(self, texts: Sequence[str], *, show_progress_bar: bool | None = None) -> np.ndarray:
         """Normalise and embed ``texts`` (float32, L2-normalised rows), each distinct normalised text once."""
         texts = _check_texts(texts)
-        norm = [normalize(t) for t in texts]
+        as_words = self.normalization_version >= 2  # a model sees text normalised the way it was trained
+        norm = [normalize(t, emoji_words=as_words) for t in texts]
         uniq = list(dict.fromkeys(norm))
         if not uniq:
             return np.zeros((0, self.embedder.dim), np.float32)

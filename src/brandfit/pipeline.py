@@ -54,11 +54,21 @@ class Pipeline:
     def model_version(self) -> str:
         return self.model.version
 
-    def brand_relevance(self, embeddings: np.ndarray, brand: BrandTopic) -> np.ndarray:
-        """Each embedded text's calibrated relevance to a brand's own topic in words."""
-        brand_emb = self.model.embed(list(brand.texts()), show_progress_bar=False)
-        a, b = self.model.brand_calibration
-        return brand_text_relevance(embeddings, brand_emb, a, b)
+    def brand_relevance(self, analysis: TextAnalysis, brand: BrandTopic) -> np.ndarray:
+        """Each analysed text's calibrated relevance to a brand's own topic in words (:mod:`brandfit.brand`: cosine
+        to the brand's words, contrasted with the other built-in topics; models trained before it carry no
+        ``brand`` config and keep plain cosine-to-the-words)."""
+        m = self.model
+        brand_emb = m.embed(list(brand.texts()), show_progress_bar=False)
+        cfg = m.config.get("brand")
+        if cfg is None:
+            return brand_text_relevance(analysis.embeddings, brand_emb, *m.brand_calibration)
+        from brandfit.brand import brand_relevance, brand_topic_proba, other_topic_descriptions
+
+        q = brand_topic_proba(m.apply_heads(brand_emb, [[] for _ in range(len(brand_emb))]).topic_proba)
+        neg = other_topic_descriptions(m.descriptions.embeddings, m.descriptions.topic_index, q)
+        return brand_relevance(analysis.embeddings, brand_emb, analysis.topic_proba, q, negative_emb=neg,
+                               calibration=m.brand_calibration, **cfg)
 
     def score(self, accounts: Sequence[Account], brand: str | BrandTopic, *,
               show_progress_bar: bool | None = None) -> list[Relevance]:
@@ -69,7 +79,7 @@ class Pipeline:
         analysis = self.model.analyze(flat, show_progress_bar=show_progress_bar) if flat else None
         brand_rel = None
         if analysis is not None and isinstance(brand, BrandTopic):
-            brand_rel = self.brand_relevance(analysis.embeddings, brand)
+            brand_rel = self.brand_relevance(analysis, brand)
         out: list[Relevance] = []
         start = 0
         for acc, texts in zip(accounts, per_account):
