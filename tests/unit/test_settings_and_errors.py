@@ -81,3 +81,22 @@ def test_cli_interrupt_on_tag_says_how_to_resume(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(tag_cli, "_tag", interrupted)
     assert main(["tag", str(tmp_path), "-o", str(tmp_path / "o.parquet"), "--brand-topic", "fitness"]) == 130
     assert "--resume" in capsys.readouterr().err
+
+
+def test_the_bundled_registry_is_read_only():
+    from brandfit.registry import ModelRegistry
+
+    with pytest.raises(errors.InputError, match="read-only registry bundled"):
+        ModelRegistry(settings.bundled_registry()).promote("production")
+
+
+def test_bundled_registry_loads_and_matches_the_repositorys_production():
+    from brandfit.registry import ModelRegistry
+
+    bundled, files = ModelRegistry(settings.bundled_registry()).read_verified("production", ("model.json",))
+    repo_models = settings.Path(__file__).resolve().parents[2] / "models"
+    if not repo_models.is_dir():
+        pytest.skip("not a source checkout")
+    mv, repo_files = ModelRegistry(repo_models).read_verified("production", ("model.json",))
+    assert bundled.ref == mv.ref, "run `brandfit models bundle` after promoting, and commit src/brandfit/bundled"
+    assert files == repo_files

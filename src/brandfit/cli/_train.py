@@ -16,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--config", default=DEFAULT_CONFIG, help=f"YAML training config (default {DEFAULT_CONFIG})")
     p.add_argument("--data", action="append", metavar="PATH",
                    help="labeled file or folder (repeatable); overrides the config's data")
-    p.add_argument("--registry", default=None, help="registry root (default: the bundled models/ folder)")
+    p.add_argument("--registry", default=None,
+                   help="registry root (default: $BRANDFIT_REGISTRY, else ./models if it is a registry)")
     p.add_argument("--alias", action="append", default=[], metavar="ALIAS",
                    help="also point this alias at the new version (repeatable), e.g. --alias staging")
     p.add_argument("--public-data", default=None, metavar="DIR",

@@ -60,6 +60,7 @@ from brandfit.registry._names import (
     validate_name,
     validate_relpath,
 )
+from brandfit.settings import ENV_REGISTRY, bundled_registry
 
 __all__ = ["ModelRegistry", "ModelVersion"]
 
@@ -290,6 +291,9 @@ class ModelRegistry:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
+        if self.root.resolve() == bundled_registry().resolve():
+            raise InputError(f"{self.root} is the read-only registry bundled with brandfit; write to a registry of "
+                             f"your own (--registry PATH or ${ENV_REGISTRY})")
         self.root.mkdir(parents=True, exist_ok=True)
         lock = FileLock(self.root / LOCK_FILE, timeout=self.lock_timeout)
         try:
