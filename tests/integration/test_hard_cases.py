@@ -1,0 +1,122 @@
+"""Hard cases on the shipped production model: short, emoji-only and shortcut texts, checked for behaviour
+(which topic wins, which side of the promo threshold, whether the account is called unclear), never exact
+numbers. Every text here was written for this file; none comes from a public corpus."""
+
+from __future__ import annotations
+
+import pytest
+
+import brandfit
+
+KNOWN = "known weakness of relevance@4 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+
+
+def known(*values):
+    return pytest.param(*values, marks=pytest.mark.xfail(strict=True, reason=KNOWN))
+from brandfit import BrandTopic
+
+TOPIC_CASES = [
+    # (text, topic that must be the most likely one)
+    ("marathon runner", {"sports_outdoor", "fitness"}),
+    ("leg day then a protein shake 💪", {"fitness"}),
+    ("new trail shoes for the ultra 🏔️", {"sports_outdoor"}),
+    ("💄💋 #motd", {"beauty"}),
+    ("🏋️‍♀️💪 #legday", {"fitness"}),
+    ("ootd 👗✨ thrifted blazer", {"fashion"}),
+    ("unboxing the new phone 📱 camera is insane", {"electronics"}),
+    ("aaj leg day tha 😮‍💨 #gymlife", {"fitness"}),
+    ("mi rutina de skincare de noche 🌙 #skincare", {"beauty"}),
+    known("treino de pernas hoje 🔥 #academia", {"fitness"}),  # Portuguese gym words: read as "other"
+    ("summit pic from saturday 🏔️ #hiking", {"sports_outdoor"}),
+    ("sneaker rotation this week 👟 #streetwear", {"fashion", "sports_outdoor"}),
+    ("mechanical keyboard build, lubed the switches ⌨️", {"electronics"}),
+    ("curly hair wash day routine 🧴", {"beauty"}),
+    ("match day!! come on you reds ⚽️", {"sports_outdoor"}),
+    ("pilates reformer class this morning 🧘‍♀️", {"fitness"}),
+    ("red lip, winged liner, done 💄", {"beauty"}),
+    ("new lens for the mirrorless 📸 so sharp", {"electronics"}),
+    ("homemade lasagna for sunday lunch 🍝", {"other"}),
+    ("my cat knocked the plant over again 🙄🐈", {"other"}),
+]
+
+NOT_TOPIC_CASES = [
+    # (text, topic that must NOT be the most likely one): word-sense traps
+    known("makeup exam tomorrow, wish me luck", "beauty"),  # word sense: beauty 0.94
+    ("running late again, the bus never came", "sports_outdoor"),
+    ("apple pie recipe from my nan 🥧", "electronics"),
+    known("my social battery is at 2% today", "electronics"),  # word sense: electronics 0.70
+    known("this week has been a workout for my patience lol", "fitness"),  # word sense: fitness 0.46
+]
+
+PROMO_CASES = [
+    # (text, True = must read as advertorial, False = must not)
+    ("use code GLOW20 for 20% off, link in bio 🔗", True),
+    ("this video is brought to you by Nordpeak, get 15% off your first order at the link below", True),
+    ("thanks @lumiskin for sending these 😍 obsessed, they're on sale rn", True),
+    ("comment LINK and I'll DM you the dress 💌", True),
+    ("only 3 spots left in my 12-week coaching program, DM me to book", True),
+    ("giveaway time!! follow @brand and tag 3 friends to win 🎁", True),
+    ("📸 @jane.shoots", False),
+    ("sunday long run with @marta.runs and @trailclub 🏃‍♀️", False),
+    ("#reels #fyp #explore #viral", False),
+    ("wearing: top @zara, jeans thrifted, bag my mum's 🤍", False),
+    known("race report is up on the blog, link in bio if you want the details", False),  # "link in bio" still sells
+    ("honestly the worst serum I've bought, broke me out 😩", False),
+    ("happy birthday to my best friend @leahhh 🎂", False),
+    ("new PB on deadlift today 🏋️ thanks coach @mike.lifts", False),
+]
+
+
+@pytest.fixture(scope="module")
+def prod():
+    return brandfit.load_model()
+
+
+@pytest.mark.parametrize("text, allowed", TOPIC_CASES, ids=lambda v: v if isinstance(v, str) else "")
+def test_topic_of_real_form_text(prod, text, allowed):
+    top = prod.topic_proba([text]).iloc[0].idxmax()
+    assert top in allowed
+
+
+@pytest.mark.parametrize("text, topic", NOT_TOPIC_CASES, ids=lambda v: v if isinstance(v, str) else "")
+def test_word_sense_traps(prod, text, topic):
+    p = prod.topic_proba([text]).iloc[0]
+    assert p.idxmax() != topic and p[topic] < 0.5
+
+
+@pytest.mark.parametrize("text, is_promo", PROMO_CASES, ids=lambda v: v if isinstance(v, str) else "")
+def test_advertorial_tone_without_shortcuts(prod, text, is_promo):
+    assert (prod.promo_proba([text])[0] >= prod.promo_threshold) == is_promo
+
+
+def test_one_word_bio_is_not_a_confident_fit(prod):
+    rel = brandfit.predict_relevance({"bio": "gym"}, "fitness", model=prod)
+    assert rel.score < 0.9 and rel.confidence < 0.5
+
+
+def test_emoji_only_posts_give_no_primary_topic(prod):
+    rel = brandfit.predict_relevance({"bio": "🔥", "posts": ["🔥🔥", "✨✨", "🔥🔥🔥", "#reels #fyp", "🥹🥹"]},
+                                     "fitness", model=prod)
+    assert rel.primary_topic is None
+    assert any("No clear core topic" in r for r in rel.reasons)
+    assert rel.consistency < 0.5
+
+
+def test_a_clear_account_keeps_its_topic_and_confidence(prod):
+    acc = {"bio": "trail + ultra runner | coach 🏔️",
+           "posts": ["hill repeats in the fog", "50k race report is up", "new trail shoes 👟 first run",
+                     "sunday long run with the club", "recovery week, easy miles only"]}
+    rel = brandfit.predict_relevance(acc, "sports_outdoor", model=prod)
+    assert rel.primary_topic == "sports_outdoor" and rel.confidence > 0.6 and rel.score > 0.5
+
+
+def test_road_cycling_brand_ranks_the_cyclist_above_the_runner(prod):
+    cyclist = {"account_id": "c", "bio": "road cyclist | crit racing 🚴",
+               "posts": ["100k on the road bike today", "crit race this weekend, legs ready", "new carbon wheels",
+                         "climbing repeats on the bike", "group ride, 32 km/h average"]}
+    runner = {"account_id": "r", "bio": "marathon runner 🏃",
+              "posts": ["20 miles long run", "new running shoes", "tempo run at 4:30 pace", "marathon in 3 weeks",
+                        "easy run by the river"]}
+    brand = BrandTopic("road", "road cycling", examples=("road bike race", "cycling kit and carbon wheels"))
+    ranked = brandfit.rank_accounts([runner, cyclist], brand, top=2, model=prod)
+    assert ranked["account_id"].tolist()[0] == "c"
