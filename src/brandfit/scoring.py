@@ -13,10 +13,11 @@ Formula (documented for brand managers and kept deliberately simple):
   the score mixes bio and posts with the same weights, and a post is on topic when its relevance >= 0.5;
 - ``consistency`` = share of posts on topic (its top topic, with at least ``TOPICAL_MIN_PROB``); ``promo_ratio`` = share of posts whose promo probability
   is at or above the model's validated threshold;
-- ``confidence`` = how much topical evidence the account carries: the texts whose model output names one of the
-  five verticals with at least ``TOPICAL_MIN_PROB``, each weighted by its length (a one-word text counts a third),
-  over ``max(n_texts, MIN_EVIDENCE)``; with less than ``MIN_CONFIDENCE`` there is no ``primary_topic``, and the
-  score is shrunk towards the uninformed ``1/6`` in proportion to how little evidence there is;
+- ``confidence`` = how much topical evidence the account carries: the texts the model gives one topic (any of the
+  six, ``other`` included) at least ``TOPICAL_MIN_PROB``, each weighted by its words (a one-word text counts a
+  third, an emoji-only text nothing), over ``max(n_texts, MIN_EVIDENCE)``; with less than ``MIN_CONFIDENCE`` there
+  is no ``primary_topic``, and the score is shrunk towards the uninformed ``1/6`` in proportion to how little
+  evidence there is;
 - ranking (:func:`brandfit.rank_accounts`) uses :func:`rank_score`: ``score x (1 - promo_penalty x promo_ratio)``.
 """
 
@@ -38,7 +39,7 @@ __all__ = ["Relevance", "Evidence", "ScoringOptions", "TIER_BANDS", "tier_for", 
 
 BIO_WEIGHT = 0.3
 TOPICAL_MIN_PROB = 0.5
-"""A text counts as topical evidence when one of the five verticals gets at least this probability."""
+"""A text counts as topical evidence when one topic gets at least this probability."""
 MIN_EVIDENCE = 3
 """Fewer texts than this cannot give full confidence: one post is an anecdote, not a core topic."""
 MIN_CONFIDENCE = 0.3
@@ -173,10 +174,10 @@ def _word_count(text: str) -> int:
 
 def _confidence(texts: list[str], topic_proba: np.ndarray) -> tuple[float, int]:
     """(confidence in [0, 1], number of topical texts): see the module docstring."""
-    vertical = np.asarray(topic_proba)[:, : len(TOPICS) - 1].max(axis=1) >= TOPICAL_MIN_PROB
+    clear = np.asarray(topic_proba).max(axis=1) >= TOPICAL_MIN_PROB
     weights = np.array([min(1.0, _word_count(t) / FULL_WEIGHT_WORDS) for t in texts])
-    evidence = float((weights * vertical).sum())
-    return min(1.0, evidence / max(len(texts), MIN_EVIDENCE)), int(vertical.sum())
+    evidence = float((weights * clear).sum())
+    return min(1.0, evidence / max(len(texts), MIN_EVIDENCE)), int((clear & (weights > 0)).sum())
 
 
 def _empty_relevance(base: dict[str, Any]) -> Relevance:
@@ -294,7 +295,7 @@ def _reasons(account: Account, brand_name: str, score: float, consistency: float
     if primary is None:
         verb = "says" if n_topical == 1 else "say"
         reasons.append(f"No clear core topic: only {n_topical} of {_plural(n_texts, 'text')} {verb} anything topical "
-                       f"(confidence {_pct(confidence)}); most are short, emoji, hashtags or off-topic.")
+                       f"(confidence {_pct(confidence)}); most are too short, emoji or hashtags.")
     elif primary != brand_name:
         reasons.append(f"Mostly posts about {primary} ({_pct(float(topic_probs[TOPICS.index(primary)]))}).")
     if n_posts:

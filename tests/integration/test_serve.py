@@ -21,6 +21,8 @@ from brandfit.serve.app import ServeConfig, create_app  # noqa: E402
 from brandfit.serve.limits import Limits  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
+PROD = json.loads((REPO / "models" / "_aliases" / "production.json").read_text())
+PROD = f"{PROD['name']}@{PROD['version']}"  # the version the repository's production alias points to
 ACC = {"account_id": "a1", "handle": "@trail", "followers": 5400, "bio": "trail runner | ultra training log",
        "posts": ["20 miles of hill repeats in the fog", {"text": "new trail shoes, code TESS15 #ad", "likes": 30}]}
 BEAUTY = {"bio": "makeup hobbyist | swatches", "posts": ["lipstick swatches: 12 nude shades", "my skincare routine"]}
@@ -57,7 +59,7 @@ def test_relevance_matches_the_pipeline(client, production_model):
     assert r.status_code == 200 and r.headers["x-request-id"]
     body = r.json()
     want = Pipeline(production_model).score([Account.from_input(ACC)], "sports_outdoor")[0]
-    assert body["model_version"] == production_model.version == "relevance@3"
+    assert body["model_version"] == production_model.version
     assert body["score"] == pytest.approx(want.score) and body["primary_topic"] == want.primary_topic
     assert body["rank_score"] == pytest.approx(want.rank_score) and body["handle"] == "@trail"
 
@@ -74,7 +76,7 @@ def test_batch_keeps_order_and_reports_bad_items(client):
                                                  "brand_topic": "beauty"})
     assert r.status_code == 200
     body = r.json()
-    assert body["n_ok"] == 2 and body["n_errors"] == 3 and body["model_version"] == "relevance@3"
+    assert body["n_ok"] == 2 and body["n_errors"] == 3 and body["model_version"] == PROD
     res = body["results"]
     assert [x["index"] for x in res] == [0, 1, 2, 3, 4]
     assert res[0]["ok"] and res[0]["result"]["account_id"] == "a1"
@@ -104,13 +106,13 @@ def test_texts(client, production_model):
 
 def test_models_health_ready_metrics_openapi(client):
     models = client.get("/v1/models").json()
-    assert models["model_version"] == "relevance@3" and "relevance@3" in [v["ref"] for v in models["versions"]]
-    assert client.get("/healthz").json() == {"status": "ok", "model_version": "relevance@3"}
+    assert models["model_version"] == PROD and PROD in [v["ref"] for v in models["versions"]]
+    assert client.get("/healthz").json() == {"status": "ok", "model_version": PROD}
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["status"] == "ready" and ready.json()["refused"] is None
     metrics = client.get("/metrics").text
     for name in ("brandfit_serve_requests_total", "brandfit_serve_request_duration_seconds_bucket",
-                 "brandfit_serve_batch_accounts_bucket", 'brandfit_serve_model_info{backend="onnx",version="relevance@3"}'):
+                 "brandfit_serve_batch_accounts_bucket", f'brandfit_serve_model_info{{backend="onnx",version="{PROD}"}}'):
         assert name in metrics
     spec = client.get("/openapi.json").json()
     assert {"/v1/relevance", "/v1/relevance/batch", "/v1/rank", "/v1/texts", "/v1/models"} <= set(spec["paths"])
@@ -195,18 +197,18 @@ def test_hot_swap_and_refused_version(tmp_path, production_model):
     reg = ModelRegistry(root)
     with make_client(None, registry=root) as c:
         mgr = c.app.state.manager
-        assert c.get("/healthz").json()["model_version"] == "relevance@3"
+        assert c.get("/healthz").json()["model_version"] == PROD
         before = c.post("/v1/relevance", json={"account": ACC, "brand_topic": "fitness"}).json()
         assert c.portal.call(mgr.check) == "unchanged"
 
-        new = _copy_version(reg, root / "relevance" / "3", tmp_path, "copy")
+        new = _copy_version(reg, root / PROD.replace("@", "/"), tmp_path, "copy")
         reg.promote(new.ref)
         assert c.portal.call(mgr.check) == "swapped"
         after = c.post("/v1/relevance", json={"account": ACC, "brand_topic": "fitness"}).json()
         assert after["model_version"] == new.ref and after["score"] == pytest.approx(before["score"])
         assert c.get("/readyz").json()["model_version"] == new.ref
 
-        bad = _copy_version(reg, root / "relevance" / "3", tmp_path, "bad")
+        bad = _copy_version(reg, root / PROD.replace("@", "/"), tmp_path, "bad")
         reg.promote(bad.ref)
         heads = bad.path / "heads.npz"
         heads.chmod(0o644)
@@ -255,7 +257,7 @@ def test_real_server_process(tmp_path):
         with httpx.Client(base_url=base, timeout=30) as http:
             r = http.post("/v1/relevance", json={"account": ACC, "brand_topic": "sports_outdoor"},
                           headers={"X-Request-ID": "proc-1"})
-            assert r.status_code == 200 and r.json()["model_version"] == "relevance@3"
+            assert r.status_code == 200 and r.json()["model_version"] == PROD
             assert r.headers["x-request-id"] == "proc-1"
             assert http.post("/v1/relevance", json={"account": ACC, "brand_topic": "x"}).status_code == 422
             assert "brandfit_serve_requests_total" in http.get("/metrics").text

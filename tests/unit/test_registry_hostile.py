@@ -21,7 +21,8 @@ from brandfit.registry import ModelRegistry
 
 REPO = Path(__file__).resolve().parents[2]
 BUNDLED = REPO / "src" / "brandfit" / "bundled" / "registry"
-VERSION_FILES = sorted(p.name for p in (BUNDLED / "relevance" / "3").iterdir())
+BUNDLED_VERSION = next((BUNDLED / "relevance").iterdir())  # the one bundled version
+VERSION_FILES = sorted(p.name for p in BUNDLED_VERSION.iterdir())
 
 
 @contextmanager
@@ -73,7 +74,7 @@ def make_archive(path: Path, members: dict[str, bytes | int], *, pax: dict[str, 
 
 
 def version_members(root: str = "relevance-3") -> dict[str, bytes | int]:
-    return {f"{root}/{n}": (BUNDLED / "relevance" / "3" / n).read_bytes() for n in VERSION_FILES}
+    return {f"{root}/{n}": (BUNDLED_VERSION / n).read_bytes() for n in VERSION_FILES}
 
 
 def written(folder: Path) -> int:

@@ -25,11 +25,18 @@ def test_clear_account_gets_its_topic_with_full_confidence(pipeline):
 
 
 def test_emoji_and_hashtag_only_account_has_no_primary_topic(pipeline):
-    acc = Account(bio="🔥", posts=("🔥🔥", "#reels #fyp #explore", "✨✨", "monday mood"))
+    acc = Account(bio="🔥", posts=("🔥🔥", "#reels #fyp", "✨✨", "🥹🥹", "💯", "🔥🔥🔥"))
     (r,) = pipeline.score([acc], "fitness")
     assert r.primary_topic is None and r.confidence < MIN_CONFIDENCE
     assert r.consistency == 0.0
     assert any("No clear core topic" in x for x in r.reasons)
+
+
+def test_an_account_clearly_about_something_else_is_called_other(pipeline):
+    acc = Account(bio="home cook and bread baker", posts=("sourdough loaf came out great today",
+                                                          "sunday soup for the whole family", "tomato salad again"))
+    (r,) = pipeline.score([acc], "fitness")
+    assert r.primary_topic == "other" and r.confidence > 0.5 and r.score < 0.2
 
 
 def test_one_word_bio_is_not_a_confident_fit(pipeline):
