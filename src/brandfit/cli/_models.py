@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any, Sequence
 
-from brandfit.errors import FormatVersionError, IntegrityError
+from brandfit.errors import FormatVersionError, InputError, IntegrityError
 from brandfit.registry import ModelRegistry
 from brandfit.settings import ENV_REGISTRY, registry_root
 
@@ -46,41 +46,146 @@ def _fmt(value: Any) -> str:
     return "-" if value is None else str(value)
 
 
+def _short_hash(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        return "-"
+    return value.split(":", 1)[-1][:10]
+
+
+def _num(value: Any) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+_LIST_METRICS = (("test/topic_macro_ap", "TOPIC AP"), ("test/promo_ap", "PROMO AP"),
+                 ("public/topic_macro_ap", "PUB TOPIC AP"), ("public/promo_ap", "PUB PROMO AP"))
+
+
+def _tags_text(tags: Any) -> str:
+    if not isinstance(tags, dict) or not tags:
+        return ""
+    return " ".join(f"{k}={v}" for k, v in sorted(tags.items()))
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
+    from brandfit.registry.compare import headline_from_metadata
+
     reg = _registry(args)
     aliases: dict[str, list[str]] = {}
     for alias, target in reg.aliases().items():
         aliases.setdefault(target, []).append(alias)
     entries = []
     for mv in reg.list():
+        entry: dict[str, Any] = {"ref": mv.ref, "name": mv.name, "version": mv.version, "path": str(mv.path),
+                                 "aliases": aliases.get(mv.ref, [])}
         try:
             meta = mv.metadata
-            published = meta.get("published_at") or meta.get("created_at")
         except (IntegrityError, FormatVersionError) as exc:
-            published = f"(unreadable: {exc})"
-        entries.append({"ref": mv.ref, "name": mv.name, "version": mv.version, "path": str(mv.path),
-                        "published_at": published, "aliases": aliases.get(mv.ref, [])})
+            entry.update(published_at=f"(unreadable: {exc})", created_at=None, description=None, tags={},
+                         dataset_hash=None, headline={})
+        else:
+            entry.update(published_at=meta.get("published_at") or meta.get("created_at"),
+                         created_at=meta.get("created_at"), description=meta.get("description"),
+                         tags=meta.get("tags") or {}, dataset_hash=meta.get("dataset_hash"),
+                         headline=headline_from_metadata(meta))
+        entries.append(entry)
     if args.json:
         _print_json(entries)
         return 0
     if not entries:
         print(f"no models in {reg.root}")
         return 0
-    rows = [(e["name"], e["version"], e["published_at"], ", ".join(e["aliases"])) for e in entries]
-    print(_table(("NAME", "VERSION", "PUBLISHED", "ALIASES"), rows))
+    rows = []
+    for e in entries:
+        created = str(e["created_at"] or e["published_at"] or "-")[:16].replace("T", " ")
+        text = " ".join(x for x in (e["description"] or "", _tags_text(e["tags"])) if x)
+        if len(text) > 48:
+            text = text[:47] + "…"
+        rows.append([e["ref"], ", ".join(e["aliases"]), created, _short_hash(e["dataset_hash"])]
+                    + [_num(e["headline"].get(key)) for key, _ in _LIST_METRICS] + [text])
+    print(_table(("VERSION", "ALIASES", "CREATED (UTC)", "DATASET") + tuple(h for _, h in _LIST_METRICS)
+                 + ("DESCRIPTION",), rows))
     return 0
 
 
+def _section(title: str) -> None:
+    print(f"\n{title}\n{'-' * len(title)}")
+
+
+def _kv(pairs: Sequence[tuple[str, Any]]) -> None:
+    pairs = [(k, v) for k, v in pairs if v not in (None, "", [], {})]
+    width = max((len(k) for k, _ in pairs), default=0)
+    for key, value in pairs:
+        print(f"  {key.ljust(width)}  {value}")
+
+
 def _cmd_show(args: argparse.Namespace) -> int:
-    info = _registry(args).show(args.ref)
+    from brandfit.registry.compare import headline_from_metadata
+
+    reg = _registry(args)
+    info = reg.show(args.ref)
+    history = reg.history(info["ref"])
     if args.json:
-        _print_json(info)
+        _print_json({**info, "history": history})
         return 0
-    for key in sorted(info):
-        value = info[key]
-        if isinstance(value, (dict, list)):
-            value = json.dumps(value, sort_keys=True, ensure_ascii=False)
-        print(f"{key}: {value}")
+    print(f"{info['ref']}" + (f"  [{', '.join(info['aliases'])}]" if info["aliases"] else ""))
+    if info.get("description"):
+        print(f"  {info['description']}")
+    _section("Version")
+    _kv([("aliases", ", ".join(info["aliases"]) or "none"), ("created", info.get("created_at")),
+         ("published", info.get("published_at")), ("tags", _tags_text(info.get("tags"))),
+         ("path", info["path"]), ("backend", info.get("backend")),
+         ("validated backends", ", ".join(info.get("validated_backends") or [])),
+         ("git commit", info.get("git_commit")), ("dataset hash", info.get("dataset_hash")),
+         ("texts", info.get("n_texts")),
+         ("embedding", f"{info.get('embedding_model')} ({info.get('embedding_dim')}-d)"
+          if info.get("embedding_model") else None)])
+    metrics = info.get("metrics") or {}
+    head = headline_from_metadata(info)
+    if any(v is not None for v in head.values()):
+        _section("Headline metrics")
+        print(_table(("METRIC", "VALUE"), [(k, _num(v)) for k, v in head.items() if v is not None]))
+    for split in ("validation", "test"):
+        block = metrics.get(split)
+        if isinstance(block, dict) and isinstance(block.get("topic"), dict):
+            t, p = block["topic"], block.get("promo") or {}
+            _section(f"Labeled {split} split ({t.get('n')} texts)")
+            rows = [(topic, _num(v.get("precision")), _num(v.get("recall")), _num(v.get("f1")), _num(v.get("ap")),
+                     v.get("support")) for topic, v in (t.get("per_topic") or {}).items()]
+            rows.append(("macro", _num(t.get("macro_precision")), _num(t.get("macro_recall")),
+                         _num(t.get("macro_f1")), _num(t.get("macro_ap")), t.get("n")))
+            print(_table(("TOPIC", "PRECISION", "RECALL", "F1", "AP", "SUPPORT"), rows))
+            print(f"  topic accuracy {_num(t.get('accuracy'))}, ECE {_num(t.get('ece'))}; promo AP {_num(p.get('ap'))},"
+                  f" F1 {_num(p.get('f1'))} (P {_num(p.get('precision'))}, R {_num(p.get('recall'))}) at threshold "
+                  f"{_num(p.get('threshold'))}")
+    public = metrics.get("public")
+    if isinstance(public, dict) and public.get("sources"):
+        _section("Public corpora (cross-source)")
+        rows = []
+        for source, block in sorted(public["sources"].items()):
+            t, p = block.get("topic") or {}, block.get("promo") or {}
+            rows.append((source, t.get("n") or p.get("n"), _num(t.get("macro_ap")), _num(t.get("top1_accuracy")),
+                         _num(p.get("ap")), _num(p.get("f1"))))
+        t, p = public.get("pooled_topic") or {}, public.get("pooled_promo") or {}
+        rows.append(("pooled", (t.get("n") or 0) + (p.get("n") or 0), _num(t.get("macro_ap")),
+                     _num(t.get("top1_accuracy")), _num(p.get("ap")), _num(p.get("f1"))))
+        print(_table(("SOURCE", "N", "TOPIC MACRO AP", "TOP-1", "PROMO AP", "PROMO F1"), rows))
+    backends = metrics.get("backends")
+    if isinstance(backends, dict) and backends:
+        _section("Other embedding backends")
+        rows = [(name, "yes" if b.get("validated") else "NO",
+                 ", ".join(f"{k} {v:+.4f}" for k, v in (b.get("gaps") or {}).items() if isinstance(v, (int, float))))
+                for name, b in backends.items()]
+        print(_table(("BACKEND", "VALIDATED", "GAPS TO TRAINING BACKEND"), rows))
+    if history:
+        _section("History")
+        rows = [(h.get("when", "")[:19].replace("T", " "), h.get("who"), h.get("event"), h.get("alias"),
+                 f"{h.get('previous') or '-'} -> {h.get('ref')}",
+                 ("FORCED: " if h.get("forced") else "") + str(h.get("reason") or "")) for h in history]
+        print(_table(("WHEN (UTC)", "WHO", "EVENT", "ALIAS", "CHANGE", "REASON"), rows))
+    config = info.get("config")
+    if isinstance(config, dict):
+        _section("Training config")
+        print("  " + json.dumps(config, sort_keys=True))
     return 0
 
 
@@ -96,6 +201,14 @@ def _cmd_promote(args: argparse.Namespace) -> int:
 
 
 def _cmd_alias(args: argparse.Namespace) -> int:
+    if args.delete:
+        if args.ref is not None:
+            raise InputError(f"models alias --delete {args.alias}: takes no REF")
+        was = _registry(args).delete_alias(args.alias)
+        print(f"deleted alias {args.alias} (was {was})")
+        return 0
+    if args.ref is None:
+        raise InputError(f"models alias {args.alias}: give the REF to point it at, or --delete to remove it")
     mv = _registry(args).set_alias(args.alias, args.ref)
     print(f"{args.alias} -> {mv.ref}")
     return 0
@@ -187,9 +300,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.set_defaults(func=func)
         return sub
 
-    p = action("list", _cmd_list, "every version with its publication time and aliases")
+    p = action("list", _cmd_list, "every version: aliases, creation time, dataset, headline metrics, description")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p = action("show", _cmd_show, "metadata and aliases of one version")
+    p = action("show", _cmd_show, "one version: provenance, metrics tables, alias history (--json: everything)")
     p.add_argument("ref", metavar="REF")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p = action("resolve", _cmd_resolve, "print the folder a ref points to")
@@ -197,9 +310,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = action("promote", _cmd_promote, "point an alias (default production) at REF, after verifying it")
     p.add_argument("ref", metavar="REF")
     p.add_argument("--alias", default="production", help="alias to move (default: production)")
-    p = action("alias", _cmd_alias, "point ALIAS at REF, after verifying it")
+    p = action("alias", _cmd_alias, "point ALIAS at REF, after verifying it (or --delete ALIAS)")
     p.add_argument("alias", metavar="ALIAS")
-    p.add_argument("ref", metavar="REF")
+    p.add_argument("ref", metavar="REF", nargs="?")
+    p.add_argument("--delete", action="store_true", help="remove the alias (the versions stay)")
     p = action("rollback", _cmd_rollback, "point an alias back at its previous target")
     p.add_argument("--alias", default="production", help="alias to roll back (default: production)")
     p = action("compare", _cmd_compare, "metrics of two versions side by side")

@@ -25,7 +25,24 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="also check the model with this embedding backend (default: onnx); see --no-backend-check")
     p.add_argument("--no-backend-check", action="store_true",
                    help="validate the model with the torch backend only")
+    p.add_argument("--description", default=None, metavar="TEXT",
+                   help="what this candidate is (stored with the version; shown by `brandfit models list/show`)")
+    p.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE",
+                   help="a key=value tag stored with the version (repeatable), e.g. --tag experiment=c4")
     p.set_defaults(func=_train)
+
+
+def parse_tags(items: list[str]) -> dict[str, str]:
+    """``["k=v", ...]`` as a dict; an item without ``=`` or with an empty key is an :class:`InputError`."""
+    from brandfit.errors import InputError
+
+    tags: dict[str, str] = {}
+    for item in items:
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise InputError(f"--tag {item!r}: expected KEY=VALUE, e.g. --tag experiment=c4")
+        tags[key.strip()] = value.strip()
+    return tags
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -39,6 +56,11 @@ def _train(args: argparse.Namespace) -> int:
     config = load_config(args.config) if Path(args.config).exists() or args.config != DEFAULT_CONFIG else TrainConfig()
     if args.data:
         config = replace(config, data=tuple(args.data), accounts=None)
+    extra: dict = {}
+    if args.description:
+        extra["description"] = args.description
+    if args.tag:
+        extra["tags"] = parse_tags(args.tag)  # checked before the minutes of training
     backends = () if args.no_backend_check else tuple(args.check_backend or ("onnx",))
     result = train(config, public_eval=not args.no_public_eval, check_backends=backends)
     test = result.metrics.get("test", {})
@@ -59,6 +81,7 @@ def _train(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(json.dumps({"dataset_hash": result.dataset_hash, "published": None}))
         return 0
-    ref = publish(result, config, args.registry or default_registry_root(), aliases=tuple(args.alias))
+    ref = publish(result, config, args.registry or default_registry_root(), aliases=tuple(args.alias),
+                  extra_metadata=extra)
     print(f"published {ref}" + (f" (aliases: {', '.join(args.alias)})" if args.alias else ""))
     return 0
