@@ -649,9 +649,9 @@ def test_cli_round_trip(reg: ModelRegistry, src: Path, tmp_path: Path, capsys) -
     assert run_cli(capsys, *r, "resolve", "production")[1].strip() == str(reg.root / "topic" / "2")
     assert json.loads(run_cli(capsys, *r, "show", "production", "--json")[1])["version"] == 2
     assert re.search(r"aliases\s+production, staging", run_cli(capsys, *r, "show", "topic@2")[1])
-    code, out, _ = run_cli(capsys, *r, "compare", "topic@1", "topic@2")
+    code, out, _ = run_cli(capsys, *r, "compare", "topic@1", "topic@2", "--full")
     assert re.search(r"f1\s+0\.5\s+0\.75\s+0\.25", out), out
-    assert json.loads(run_cli(capsys, *r, "compare", "topic@1", "topic@2", "--json")[1])["b"] == "topic@2"
+    assert json.loads(run_cli(capsys, *r, "compare", "topic@1", "topic@2", "--full", "--json")[1])["b"] == "topic@2"
     assert "topic@1 (rolled back)" in run_cli(capsys, *r, "rollback")[1]
     archive = tmp_path / "t.tar.gz"
     assert run_cli(capsys, *r, "export", "topic@2", "-o", str(archive))[0] == 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from typing import Any, Sequence
 
@@ -16,6 +17,8 @@ from brandfit.registry import ModelRegistry
 from brandfit.settings import ENV_REGISTRY, registry_root
 
 __all__ = ["register"]
+
+logger = logging.getLogger(__name__)
 
 def _registry(args: argparse.Namespace) -> ModelRegistry:
     return ModelRegistry(registry_root(getattr(args, "registry", None) or None))  # the default load_model() uses
@@ -195,9 +198,61 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
 
 
 def _cmd_promote(args: argparse.Namespace) -> int:
-    mv = _registry(args).promote(args.ref, alias=args.alias)
+    """Promote REF unless it is worse than the alias's current target beyond ``--tolerance`` on a headline
+    metric (evaluated now, on the same texts); ``--force --reason`` overrides and is recorded."""
+    if args.force and not (args.reason or "").strip():
+        raise InputError("--force needs --reason TEXT: the override is recorded in the registry history")
+    reg = _registry(args)
+    candidate = reg.resolve_version(args.ref)
+    current = reg.aliases().get(args.alias)
+    details: dict[str, Any] = {}
+    if args.reason:
+        details["reason"] = args.reason.strip()
+    if current is not None and current != candidate.ref and not args.no_gate:
+        gate = _gate(args, reg, current, candidate.ref)
+        if gate is not None:
+            worse, table = gate
+            details["gate"] = {"tolerance": args.tolerance, "passed": not worse,
+                               "regressions": {r.key: round(r.delta, 6) for r in worse}}
+            if worse and not args.force:
+                print(table)
+                names = ", ".join(f"{r.key} {r.delta:+.4f}" for r in worse)
+                print(f"brandfit: refusing to promote {candidate.ref} to {args.alias}: worse than {current} beyond "
+                      f"the tolerance {args.tolerance:g} on {names}. Override with --force --reason TEXT.",
+                      file=sys.stderr)
+                return 2
+            if worse:
+                print(table)
+                print(f"promoting despite regressions ({args.reason.strip()})", file=sys.stderr)
+    if args.force:
+        details["forced"] = True
+    mv = reg.promote(candidate.ref, alias=args.alias, details=details or None)
     print(f"{args.alias} -> {mv.ref}")
     return 0
+
+
+def _gate(args: argparse.Namespace, reg: ModelRegistry, current: str, candidate: str) -> Any:
+    """``(regressions, table)`` for the candidate against the current target; None when there is nothing to judge
+    (neither version is a relevance model nor recorded headline metrics)."""
+    from brandfit.registry.compare import MetricRow, headline_from_metadata, regressions
+
+    try:
+        comparison = _evaluate_pair(args, current, candidate)
+    except InputError as exc:
+        # not loadable as relevance models (e.g. foreign artifacts): judge on the recorded headline figures
+        logger.info("gate falls back to the recorded metrics: %s", exc)
+        a = headline_from_metadata(reg.resolve_version(current).metadata)
+        b = headline_from_metadata(reg.resolve_version(candidate).metadata)
+        rows = [MetricRow(k.split("/")[0], k.split("/")[1], 0, a[k], b[k], float("nan"), float("nan"))
+                for k in a if a[k] is not None and b[k] is not None]
+        if not rows:
+            return None
+        worse = regressions(rows, args.tolerance)
+        table = _table(("METRIC", current, candidate, "DELTA"),
+                       [(r.key, f"{r.a:.4f}", f"{r.b:.4f}", f"{r.delta:+.4f}") for r in rows])
+        return worse, "recorded headline metrics (the versions could not be evaluated):\n" + table
+    worse = regressions(comparison.headline, args.tolerance)
+    return worse, _comparison_table(comparison, args.tolerance, headline_only=True)
 
 
 def _cmd_alias(args: argparse.Namespace) -> int:
@@ -221,6 +276,24 @@ def _cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
+    if args.full:
+        return _compare_recorded(args)
+    comparison = _evaluate_pair(args, args.a, args.b)
+    if args.plot:
+        from brandfit.registry.compare import plot_pr_curves
+
+        plot_pr_curves(comparison, args.plot)
+    if args.json:
+        _print_json(comparison.as_dict())
+        return 0
+    print(_comparison_table(comparison))
+    if args.plot:
+        print(f"precision-recall curves: {args.plot}")
+    return 0
+
+
+def _compare_recorded(args: argparse.Namespace) -> int:
+    """``--full``: every metric recorded in the two versions' metadata, side by side."""
     result = _registry(args).compare(args.a, args.b)
     if args.json:
         _print_json(result)
@@ -231,6 +304,61 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         return 0
     print(_table(("METRIC", result["a"], result["b"], "DELTA"), rows))
     return 0
+
+
+def _evaluate_pair(args: argparse.Namespace, ref_a: str, ref_b: str):
+    """Load both versions, build the evaluation sets and compare them with paired bootstrap intervals."""
+    from brandfit.model import load_model
+    from brandfit.registry.compare import compare_models, comparison_texts
+
+    reg = _registry(args)
+    mv_a, mv_b = reg.resolve_version(ref_a), reg.resolve_version(ref_b)
+    models = []
+    for mv in (mv_a, mv_b):
+        try:
+            models.append(load_model(mv.ref, reg.root, backend=args.backend))
+        except (InputError, IntegrityError, FormatVersionError, OSError, KeyError, ValueError) as exc:
+            raise InputError(f"{mv.ref} cannot be loaded as a relevance model ({exc}); "
+                             "compare the recorded metrics with --full") from None
+    emb_a, emb_b = (mv.metadata.get("embedding_model") for mv in (mv_a, mv_b))
+    if emb_a and emb_b and emb_a != emb_b:
+        raise InputError(f"{mv_a.ref} embeds with {emb_a} and {mv_b.ref} with {emb_b}; the paired comparison embeds "
+                         "the texts once, so both must share the encoder (compare recorded metrics with --full)")
+    config = mv_a.metadata.get("config") or {}
+    split = config.get("split") or (0.7, 0.15, 0.15)
+    sets, skipped = comparison_texts(
+        labeled=args.data or ["data/labeled/texts"], accounts=args.accounts, split="test",
+        public=not args.no_public, public_cap=args.public_cap or None, seed=int(config.get("seed", 13)),
+        fractions=tuple(float(x) for x in split),
+    )
+    if not sets:
+        raise InputError("nothing to evaluate on: no labeled test split and no public corpora "
+                         f"({'; '.join(skipped)})")
+    return compare_models(models[0], models[1], sets, n_bootstrap=args.bootstrap, skipped=skipped,
+                          keep_curves=bool(getattr(args, "plot", None)))
+
+
+def _verdict(row: Any, tolerance: float | None = None) -> str:
+    if tolerance is not None and row.delta < -tolerance:
+        return "WORSE (beyond tolerance)"
+    if row.low > 0:
+        return "better"
+    if row.high < 0:
+        return "worse"
+    return "~ (interval spans 0)"
+
+
+def _comparison_table(comparison: Any, tolerance: float | None = None, *, headline_only: bool = False) -> str:
+    rows = []
+    for r in comparison.headline if headline_only else comparison.rows:
+        rows.append((r.source, r.metric, r.n, f"{r.a:.4f}", f"{r.b:.4f}", f"{r.delta:+.4f}",
+                     f"[{r.low:+.4f}, {r.high:+.4f}]", _verdict(r, tolerance)))
+    lines = [f"A = {comparison.a}, B = {comparison.b}; DELTA = B - A with a paired bootstrap 95% interval "
+             f"({comparison.n_bootstrap} resamples of the texts, the same for both models)", ""]
+    lines.append(_table(("SOURCE", "METRIC", "N", "A", "B", "DELTA", "95% CI", "VERDICT"), rows))
+    for note in comparison.skipped:
+        lines.append(f"skipped: {note}")
+    return "\n".join(lines)
 
 
 def _cmd_delete(args: argparse.Namespace) -> int:
@@ -278,6 +406,19 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluation_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", action="append", metavar="PATH", default=None,
+                   help="labeled texts whose test split is evaluated (default data/labeled/texts; repeatable)")
+    p.add_argument("--accounts", default="data/labeled/accounts", metavar="PATH",
+                   help="accounts file or folder used by the split (default data/labeled/accounts)")
+    p.add_argument("--no-public", action="store_true", help="skip the public corpora (cross-source figures)")
+    p.add_argument("--public-cap", type=int, default=500, metavar="N",
+                   help="at most N texts per public source (default 500; 0 = all)")
+    p.add_argument("--bootstrap", type=int, default=1000, metavar="B", help="bootstrap resamples (default 1000)")
+    p.add_argument("--backend", choices=("torch", "onnx"), default=None,
+                   help="embedding backend for both models (default: $BRANDFIT_BACKEND, else onnx)")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``brandfit models`` and its actions."""
     common = argparse.ArgumentParser(add_help=False)
@@ -307,19 +448,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p = action("resolve", _cmd_resolve, "print the folder a ref points to")
     p.add_argument("ref", metavar="REF")
-    p = action("promote", _cmd_promote, "point an alias (default production) at REF, after verifying it")
+    p = action("promote", _cmd_promote, "point an alias (default production) at REF, after verifying it and "
+               "checking it is not worse than the current target (exit 2 with the comparison table if it is)")
     p.add_argument("ref", metavar="REF")
     p.add_argument("--alias", default="production", help="alias to move (default: production)")
+    p.add_argument("--tolerance", type=float, default=0.01, metavar="T",
+                   help="refuse when a headline metric drops by more than T (absolute; default 0.01)")
+    p.add_argument("--force", action="store_true", help="promote even when the gate refuses (needs --reason)")
+    p.add_argument("--reason", default=None, metavar="TEXT", help="why; recorded in the registry history")
+    p.add_argument("--no-gate", action="store_true", help="skip the comparison (e.g. no data on this machine)")
+    _evaluation_options(p)
     p = action("alias", _cmd_alias, "point ALIAS at REF, after verifying it (or --delete ALIAS)")
     p.add_argument("alias", metavar="ALIAS")
     p.add_argument("ref", metavar="REF", nargs="?")
     p.add_argument("--delete", action="store_true", help="remove the alias (the versions stay)")
     p = action("rollback", _cmd_rollback, "point an alias back at its previous target")
     p.add_argument("--alias", default="production", help="alias to roll back (default: production)")
-    p = action("compare", _cmd_compare, "metrics of two versions side by side")
+    p = action("compare", _cmd_compare, "evaluate two versions on the same texts: headline metrics side by side "
+               "with the difference and its paired bootstrap 95%% interval, per source")
     p.add_argument("a", metavar="A")
     p.add_argument("b", metavar="B")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--full", action="store_true",
+                   help="instead: every metric recorded in the two versions' metadata (no evaluation)")
+    p.add_argument("--plot", metavar="FILE.png", default=None, help="also draw both precision-recall curves")
+    _evaluation_options(p)
     p = action("delete", _cmd_delete, "delete one version (refused while an alias points to it)")
     p.add_argument("ref", metavar="REF")
     p = action("gc", _cmd_gc, "remove stale temporary builds and old versions nothing points to")

@@ -289,13 +289,24 @@ def compare_models(
     return Comparison(model_a.version, model_b.version, rows, n_bootstrap, list(skipped), curves)
 
 
+def _pr_curve(y: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Precision and recall at every distinct threshold, highest first (no scikit-learn needed)."""
+    y = np.asarray(y, dtype=bool)
+    order = np.argsort(-np.asarray(score, dtype=float), kind="mergesort")
+    s, yy = np.asarray(score, dtype=float)[order], y[order]
+    ends = np.r_[np.flatnonzero(np.diff(s) != 0), len(s) - 1]
+    tp = np.cumsum(yy)[ends]
+    precision = tp / (ends + 1)
+    recall = tp / max(int(y.sum()), 1)
+    return np.r_[1.0, precision], np.r_[0.0, recall]
+
+
 def plot_pr_curves(comparison: Comparison, path: str) -> str:
     """Overlay both versions' precision-recall curves (test split and pooled public, topic and promo) in one PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from sklearn.metrics import precision_recall_curve
 
     keys = [k for k in comparison.curves if not k.startswith("public/") or k.count("/") == 1]
     if not keys:
@@ -304,7 +315,7 @@ def plot_pr_curves(comparison: Comparison, path: str) -> str:
     for ax, key in zip(axes[0], keys):
         c = comparison.curves[key]
         for side, ref, style in (("a", comparison.a, "-"), ("b", comparison.b, "--")):
-            p, r, _ = precision_recall_curve(c["y"].astype(int), c[side])
+            p, r = _pr_curve(c["y"], c[side])
             row = next(x for x in comparison.rows if x.key == key)
             ax.plot(r, p, style, label=f"{ref} (AP {getattr(row, side):.3f})")
         ax.set_title(key + (" (one-vs-rest, pooled)" if "topic" in key else ""), fontsize=9)
