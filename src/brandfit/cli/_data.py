@@ -95,8 +95,9 @@ def _check(args: argparse.Namespace) -> int:
         print(p, file=sys.stdout)
     if len(problems) > args.max:
         print(f"... and {len(problems) - args.max} more problems", file=sys.stdout)
-    accounts = f", {n_accounts} account(s)" if folders else ""
-    print(f"{n_files} file(s): {n_texts} valid record(s){accounts}, {len(problems)} problem(s)", file=sys.stderr)
+    accounts = f", {_plural(n_accounts, 'account')}" if folders else ""
+    print(f"{_plural(n_files, 'file')}: {_plural(n_texts, 'valid record')}{accounts}, {_plural(len(problems), 'problem')}",
+          file=sys.stderr)
     return 1 if problems else 0
 
 
@@ -132,7 +133,8 @@ def _stats(args: argparse.Namespace) -> int:
     shape = shape_table(df, by="source")
     with pd.option_context("display.width", 250, "display.max_columns", 30):
         print(shape.to_string(float_format=lambda x: f"{x:.2f}"))
-    print(f"\n{len(df)} records, {df['account_id'].nunique()} accounts, {len(result.problems)} problem(s); "
+    print(f"\n{_plural(len(df), 'record')}, {_plural(df['account_id'].nunique(), 'account')}, "
+          f"{_plural(len(result.problems), 'problem')}; "
           f"dataset hash {dataset_hash(df)}")
     return 1 if result.problems else 0
 
