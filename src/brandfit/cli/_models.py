@@ -221,9 +221,11 @@ def _cmd_promote(args: argparse.Namespace) -> int:
                       f"the tolerance {args.tolerance:g} on {names}. Override with --force --reason TEXT.",
                       file=sys.stderr)
                 return 2
+            print(table)
             if worse:
-                print(table)
                 print(f"promoting despite regressions ({args.reason.strip()})", file=sys.stderr)
+            else:
+                print(f"gate passed: no headline metric worse than {current} by more than {args.tolerance:g}")
     if args.force:
         details["forced"] = True
     mv = reg.promote(candidate.ref, alias=args.alias, details=details or None)
