@@ -12,7 +12,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,ray,serve]'
+	$(BIN)/python -m pip install --quiet -e '.[test,ray,serve,audit]'
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -313,7 +313,7 @@ def train(
 
 
 def publish(result: TrainResult, config: TrainConfig, registry_root: str | Path, *,
-            aliases: tuple[str, ...] = ()) -> str:
+            aliases: tuple[str, ...] = (), extra_metadata: dict[str, Any] | None = None) -> str:
     """Write the model into a temporary folder and publish it as a new registry version; return its ref."""
     from brandfit.modelcard import render_card
     from brandfit.registry import ModelRegistry
@@ -332,6 +332,7 @@ def publish(result: TrainResult, config: TrainConfig, registry_root: str | Path,
         "n_texts": int(len(result.frame)),
         "training_sources": result.metrics.get("training_sources", {}),
         "normalization_version": NORMALIZATION_VERSION,
+        **(extra_metadata or {}),  # description, tags (brandfit train --description/--tag)
     }
     with tempfile.TemporaryDirectory(prefix="brandfit-model-") as tmp:
         result.model.save(tmp)

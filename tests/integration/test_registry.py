@@ -657,15 +657,15 @@ def test_cli_round_trip(reg: ModelRegistry, tmp_path: Path, capsys) -> None:
     assert run_cli(capsys, *r, "alias", "staging", "topic@2")[1].strip() == "staging -> topic@2"
     assert run_cli(capsys, *r, "promote", "staging", "--alias", "production")[0] == 0
     code, out, _ = run_cli(capsys, *r, "list")
-    assert code == 0 and re.search(r"topic\s+2\s+\S+Z\s+production, staging", out), out
+    assert code == 0 and re.search(r"topic@2\s+production, staging\s+\d{4}-\d\d-\d\d \d\d:\d\d", out), out
     listed = json.loads(run_cli(capsys, *r, "list", "--json")[1])
     assert [e["ref"] for e in listed] == ["topic@1", "topic@2"]
     assert run_cli(capsys, *r, "resolve", "production")[1].strip() == str(reg.root / "topic" / "2")
     assert json.loads(run_cli(capsys, *r, "show", "production", "--json")[1])["version"] == 2
-    assert "aliases: [\"production\", \"staging\"]" in run_cli(capsys, *r, "show", "topic@2")[1]
-    code, out, _ = run_cli(capsys, *r, "compare", "topic@1", "topic@2")
+    assert re.search(r"aliases\s+production, staging", run_cli(capsys, *r, "show", "topic@2")[1])
+    code, out, _ = run_cli(capsys, *r, "compare", "topic@1", "topic@2", "--full")
     assert re.search(r"f1\s+0\.5\s+0\.75\s+0\.25", out), out
-    assert json.loads(run_cli(capsys, *r, "compare", "topic@1", "topic@2", "--json")[1])["b"] == "topic@2"
+    assert json.loads(run_cli(capsys, *r, "compare", "topic@1", "topic@2", "--full", "--json")[1])["b"] == "topic@2"
     assert "topic@1 (rolled back)" in run_cli(capsys, *r, "rollback")[1]
     archive = tmp_path / "t.tar.gz"
     assert run_cli(capsys, *r, "export", "topic@2", "-o", str(archive))[0] == 0

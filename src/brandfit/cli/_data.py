@@ -25,6 +25,44 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--accounts", default=None,
                    help="accounts file or folder (default: PATH/accounts for a labeled folder, else data/labeled/accounts)")
     s.set_defaults(func=_stats)
+    a = dsub.add_parser(
+        "audit",
+        help="rank likely label errors (confident learning), near-duplicates and outliers",
+        description="Confident learning over 5-fold cross-validated predictions of a logistic regression on the "
+        "texts' embeddings, for the topic and the promo labels; plus near-duplicate pairs and outliers. Writes one "
+        "JSONL (label issues ranked first) and prints the top of each list.",
+    )
+    a.add_argument("path", nargs="?", default="data/labeled", metavar="PATH",
+                   help="labeled texts file or folder, or a labeled folder with texts/ (default data/labeled)")
+    a.add_argument("-o", "--output", default="audit.jsonl", metavar="FILE", help="JSONL to write (default audit.jsonl)")
+    a.add_argument("--top", type=int, default=100, metavar="N", help="label issues kept (default 100; 0 = all flagged)")
+    a.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+    a.add_argument("--dup-threshold", type=float, default=0.95, metavar="COS",
+                   help="cosine above which two texts are near-duplicates (default 0.95)")
+    a.add_argument("--method", choices=("auto", "cleanlab", "builtin"), default="auto",
+                   help="cleanlab's find_label_issues when installed (auto), or the built-in confident-learning rule")
+    a.add_argument("--backend", choices=("torch", "onnx"), default=None, help="embedding backend (default onnx)")
+    a.add_argument("--show", type=int, default=15, metavar="N", help="rows printed per list (default 15)")
+    a.set_defaults(func=_audit)
+    g = dsub.add_parser(
+        "suggest",
+        help="pick the unlabeled texts most worth labeling next (uncertain, novel, diverse)",
+        description="Score unlabeled texts with a model: topic entropy and promo closeness to the threshold "
+        "(uncertainty) times distance to the training set (novelty); then pick a diverse set (k-center greedy over "
+        "the embeddings, weighted by that score). Writes them in the labeled schema with the model's guesses.",
+    )
+    g.add_argument("unlabeled", nargs="+", metavar="UNLABELED",
+                   help="JSONL/CSV/Parquet file or folder with a text column, or account files")
+    g.add_argument("-n", type=int, default=200, help="how many to pick (default 200)")
+    g.add_argument("-o", "--output", default="to_label.jsonl", metavar="FILE", help="JSONL to write")
+    g.add_argument("--model", default="production", metavar="REF", help="registry ref (default production)")
+    g.add_argument("--registry", default=None, metavar="PATH", help="registry folder")
+    g.add_argument("--labeled", default="data/labeled/texts", metavar="PATH",
+                   help="the training set, for novelty (default data/labeled/texts; 'none' to skip)")
+    g.add_argument("--backend", choices=("torch", "onnx"), default=None, help="embedding backend (default onnx)")
+    g.add_argument("--pool", type=int, default=0, metavar="N",
+                   help="only consider the N most uncertain texts (default 0 = all)")
+    g.set_defaults(func=_suggest)
 
 
 def _split_paths(paths: list[str]) -> tuple[list[str], list[str]]:
@@ -57,8 +95,9 @@ def _check(args: argparse.Namespace) -> int:
         print(p, file=sys.stdout)
     if len(problems) > args.max:
         print(f"... and {len(problems) - args.max} more problems", file=sys.stdout)
-    accounts = f", {n_accounts} account(s)" if folders else ""
-    print(f"{n_files} file(s): {n_texts} valid record(s){accounts}, {len(problems)} problem(s)", file=sys.stderr)
+    accounts = f", {_plural(n_accounts, 'account')}" if folders else ""
+    print(f"{_plural(n_files, 'file')}: {_plural(n_texts, 'valid record')}{accounts}, {_plural(len(problems), 'problem')}",
+          file=sys.stderr)
     return 1 if problems else 0
 
 
@@ -94,6 +133,71 @@ def _stats(args: argparse.Namespace) -> int:
     shape = shape_table(df, by="source")
     with pd.option_context("display.width", 250, "display.max_columns", 30):
         print(shape.to_string(float_format=lambda x: f"{x:.2f}"))
-    print(f"\n{len(df)} records, {df['account_id'].nunique()} accounts, {len(result.problems)} problem(s); "
+    print(f"\n{_plural(len(df), 'record')}, {_plural(df['account_id'].nunique(), 'account')}, "
+          f"{_plural(len(result.problems), 'problem')}; "
           f"dataset hash {dataset_hash(df)}")
     return 1 if result.problems else 0
+
+
+def _labeled_texts_path(path: str) -> str:
+    from pathlib import Path
+
+    from brandfit.data.check import is_labeled_folder
+
+    return str(Path(path) / "texts") if is_labeled_folder(path) and (Path(path) / "texts").is_dir() else path
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+def _audit(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from brandfit.data import load_labeled
+    from brandfit.data.audit import audit_labels
+    from brandfit.embedding import get_embedder
+
+    labeled = load_labeled(_labeled_texts_path(args.path))
+    labeled.raise_if_problems()
+    frame = labeled.frame
+    result = audit_labels(frame, get_embedder(args.backend), folds=args.folds, top=args.top or None,
+                          dup_threshold=args.dup_threshold, method=args.method)
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", encoding="utf-8") as handle:
+        for record in result.records():
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def short(text: str, width: int = 70) -> str:
+        text = " ".join(str(text).split())
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    print(f"{_plural(result.n_texts, 'text')} audited ({result.method} confident learning over "
+          f"{args.folds}-fold predictions): {_plural(len(result.issues), 'likely label error')} kept, "
+          f"{_plural(len(result.duplicates), 'near-duplicate pair')}, {_plural(len(result.outliers), 'outlier')}")
+    from brandfit.cli._models import _table
+
+    if result.issues:
+        print("\nlikely label errors (most suspect first):")
+        print(_table(("RANK", "ID", "FIELD", "GIVEN", "SUGGESTED", "SCORE", "TEXT"),
+                     [(r["rank"], r["id"], r["field"], r["given"], r["suggested"], f"{r['score']:.3f}", short(r["text"]))
+                      for r in result.issues[: args.show]]))
+    if result.duplicates:
+        print(f"\nnear-duplicates (cosine > {args.dup_threshold:g}; conflicting labels first):")
+        print(_table(("ID A", "ID B", "COSINE", "SAME LABELS", "TEXT A"),
+                     [(d["id_a"], d["id_b"], f"{d['cosine']:.3f}", "yes" if d["same_labels"] else "NO", short(d["text_a"], 50))
+                      for d in result.duplicates[: args.show]]))
+    if result.outliers:
+        print("\noutliers (farthest from their 10 nearest neighbours):")
+        print(_table(("ID", "TOPIC", "SCORE", "TEXT"),
+                     [(o["id"], o["topic"], f"{o['score']:.3f}", short(o["text"])) for o in result.outliers[: args.show]]))
+    print(f"\nwrote {out}")
+    return 0
+
+
+def _suggest(args: argparse.Namespace) -> int:
+    from brandfit.data.suggest import run_suggest
+
+    return run_suggest(args)

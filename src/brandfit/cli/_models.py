@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from typing import Any, Sequence
 
-from brandfit.errors import FormatVersionError, IntegrityError
+from brandfit.errors import FormatVersionError, InputError, IntegrityError
 from brandfit.registry import ModelRegistry
 from brandfit.settings import ENV_REGISTRY, registry_root
 
 __all__ = ["register"]
+
+logger = logging.getLogger(__name__)
 
 def _registry(args: argparse.Namespace) -> ModelRegistry:
     return ModelRegistry(registry_root(getattr(args, "registry", None) or None))  # the default load_model() uses
@@ -46,41 +49,146 @@ def _fmt(value: Any) -> str:
     return "-" if value is None else str(value)
 
 
+def _short_hash(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        return "-"
+    return value.split(":", 1)[-1][:10]
+
+
+def _num(value: Any) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+_LIST_METRICS = (("test/topic_macro_ap", "TOPIC AP"), ("test/promo_ap", "PROMO AP"),
+                 ("public/topic_macro_ap", "PUB TOPIC AP"), ("public/promo_ap", "PUB PROMO AP"))
+
+
+def _tags_text(tags: Any) -> str:
+    if not isinstance(tags, dict) or not tags:
+        return ""
+    return " ".join(f"{k}={v}" for k, v in sorted(tags.items()))
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
+    from brandfit.registry.compare import headline_from_metadata
+
     reg = _registry(args)
     aliases: dict[str, list[str]] = {}
     for alias, target in reg.aliases().items():
         aliases.setdefault(target, []).append(alias)
     entries = []
     for mv in reg.list():
+        entry: dict[str, Any] = {"ref": mv.ref, "name": mv.name, "version": mv.version, "path": str(mv.path),
+                                 "aliases": aliases.get(mv.ref, [])}
         try:
             meta = mv.metadata
-            published = meta.get("published_at") or meta.get("created_at")
         except (IntegrityError, FormatVersionError) as exc:
-            published = f"(unreadable: {exc})"
-        entries.append({"ref": mv.ref, "name": mv.name, "version": mv.version, "path": str(mv.path),
-                        "published_at": published, "aliases": aliases.get(mv.ref, [])})
+            entry.update(published_at=f"(unreadable: {exc})", created_at=None, description=None, tags={},
+                         dataset_hash=None, headline={})
+        else:
+            entry.update(published_at=meta.get("published_at") or meta.get("created_at"),
+                         created_at=meta.get("created_at"), description=meta.get("description"),
+                         tags=meta.get("tags") or {}, dataset_hash=meta.get("dataset_hash"),
+                         headline=headline_from_metadata(meta))
+        entries.append(entry)
     if args.json:
         _print_json(entries)
         return 0
     if not entries:
         print(f"no models in {reg.root}")
         return 0
-    rows = [(e["name"], e["version"], e["published_at"], ", ".join(e["aliases"])) for e in entries]
-    print(_table(("NAME", "VERSION", "PUBLISHED", "ALIASES"), rows))
+    rows = []
+    for e in entries:
+        created = str(e["created_at"] or e["published_at"] or "-")[:16].replace("T", " ")
+        text = " ".join(x for x in (e["description"] or "", _tags_text(e["tags"])) if x)
+        if len(text) > 48:
+            text = text[:47] + "…"
+        rows.append([e["ref"], ", ".join(e["aliases"]), created, _short_hash(e["dataset_hash"])]
+                    + [_num(e["headline"].get(key)) for key, _ in _LIST_METRICS] + [text])
+    print(_table(("VERSION", "ALIASES", "CREATED (UTC)", "DATASET") + tuple(h for _, h in _LIST_METRICS)
+                 + ("DESCRIPTION",), rows))
     return 0
 
 
+def _section(title: str) -> None:
+    print(f"\n{title}\n{'-' * len(title)}")
+
+
+def _kv(pairs: Sequence[tuple[str, Any]]) -> None:
+    pairs = [(k, v) for k, v in pairs if v not in (None, "", [], {})]
+    width = max((len(k) for k, _ in pairs), default=0)
+    for key, value in pairs:
+        print(f"  {key.ljust(width)}  {value}")
+
+
 def _cmd_show(args: argparse.Namespace) -> int:
-    info = _registry(args).show(args.ref)
+    from brandfit.registry.compare import headline_from_metadata
+
+    reg = _registry(args)
+    info = reg.show(args.ref)
+    history = reg.history(info["ref"])
     if args.json:
-        _print_json(info)
+        _print_json({**info, "history": history})
         return 0
-    for key in sorted(info):
-        value = info[key]
-        if isinstance(value, (dict, list)):
-            value = json.dumps(value, sort_keys=True, ensure_ascii=False)
-        print(f"{key}: {value}")
+    print(f"{info['ref']}" + (f"  [{', '.join(info['aliases'])}]" if info["aliases"] else ""))
+    if info.get("description"):
+        print(f"  {info['description']}")
+    _section("Version")
+    _kv([("aliases", ", ".join(info["aliases"]) or "none"), ("created", info.get("created_at")),
+         ("published", info.get("published_at")), ("tags", _tags_text(info.get("tags"))),
+         ("path", info["path"]), ("backend", info.get("backend")),
+         ("validated backends", ", ".join(info.get("validated_backends") or [])),
+         ("git commit", info.get("git_commit")), ("dataset hash", info.get("dataset_hash")),
+         ("texts", info.get("n_texts")),
+         ("embedding", f"{info.get('embedding_model')} ({info.get('embedding_dim')}-d)"
+          if info.get("embedding_model") else None)])
+    metrics = info.get("metrics") or {}
+    head = headline_from_metadata(info)
+    if any(v is not None for v in head.values()):
+        _section("Headline metrics")
+        print(_table(("METRIC", "VALUE"), [(k, _num(v)) for k, v in head.items() if v is not None]))
+    for split in ("validation", "test"):
+        block = metrics.get(split)
+        if isinstance(block, dict) and isinstance(block.get("topic"), dict):
+            t, p = block["topic"], block.get("promo") or {}
+            _section(f"Labeled {split} split ({t.get('n')} texts)")
+            rows = [(topic, _num(v.get("precision")), _num(v.get("recall")), _num(v.get("f1")), _num(v.get("ap")),
+                     v.get("support")) for topic, v in (t.get("per_topic") or {}).items()]
+            rows.append(("macro", _num(t.get("macro_precision")), _num(t.get("macro_recall")),
+                         _num(t.get("macro_f1")), _num(t.get("macro_ap")), t.get("n")))
+            print(_table(("TOPIC", "PRECISION", "RECALL", "F1", "AP", "SUPPORT"), rows))
+            print(f"  topic accuracy {_num(t.get('accuracy'))}, ECE {_num(t.get('ece'))}; promo AP {_num(p.get('ap'))},"
+                  f" F1 {_num(p.get('f1'))} (P {_num(p.get('precision'))}, R {_num(p.get('recall'))}) at threshold "
+                  f"{_num(p.get('threshold'))}")
+    public = metrics.get("public")
+    if isinstance(public, dict) and public.get("sources"):
+        _section("Public corpora (cross-source)")
+        rows = []
+        for source, block in sorted(public["sources"].items()):
+            t, p = block.get("topic") or {}, block.get("promo") or {}
+            rows.append((source, t.get("n") or p.get("n"), _num(t.get("macro_ap")), _num(t.get("top1_accuracy")),
+                         _num(p.get("ap")), _num(p.get("f1"))))
+        t, p = public.get("pooled_topic") or {}, public.get("pooled_promo") or {}
+        rows.append(("pooled", (t.get("n") or 0) + (p.get("n") or 0), _num(t.get("macro_ap")),
+                     _num(t.get("top1_accuracy")), _num(p.get("ap")), _num(p.get("f1"))))
+        print(_table(("SOURCE", "N", "TOPIC MACRO AP", "TOP-1", "PROMO AP", "PROMO F1"), rows))
+    backends = metrics.get("backends")
+    if isinstance(backends, dict) and backends:
+        _section("Other embedding backends")
+        rows = [(name, "yes" if b.get("validated") else "NO",
+                 ", ".join(f"{k} {v:+.4f}" for k, v in (b.get("gaps") or {}).items() if isinstance(v, (int, float))))
+                for name, b in backends.items()]
+        print(_table(("BACKEND", "VALIDATED", "GAPS TO TRAINING BACKEND"), rows))
+    if history:
+        _section("History")
+        rows = [(h.get("when", "")[:19].replace("T", " "), h.get("who"), h.get("event"), h.get("alias"),
+                 f"{h.get('previous') or '-'} -> {h.get('ref')}",
+                 ("FORCED: " if h.get("forced") else "") + str(h.get("reason") or "")) for h in history]
+        print(_table(("WHEN (UTC)", "WHO", "EVENT", "ALIAS", "CHANGE", "REASON"), rows))
+    config = info.get("config")
+    if isinstance(config, dict):
+        _section("Training config")
+        print("  " + json.dumps(config, sort_keys=True))
     return 0
 
 
@@ -90,12 +198,74 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
 
 
 def _cmd_promote(args: argparse.Namespace) -> int:
-    mv = _registry(args).promote(args.ref, alias=args.alias)
+    """Promote REF unless it is worse than the alias's current target beyond ``--tolerance`` on a headline
+    metric (evaluated now, on the same texts); ``--force --reason`` overrides and is recorded."""
+    if args.force and not (args.reason or "").strip():
+        raise InputError("--force needs --reason TEXT: the override is recorded in the registry history")
+    reg = _registry(args)
+    candidate = reg.resolve_version(args.ref)
+    current = reg.aliases().get(args.alias)
+    details: dict[str, Any] = {}
+    if args.reason:
+        details["reason"] = args.reason.strip()
+    if current is not None and current != candidate.ref and not args.no_gate:
+        gate = _gate(args, reg, current, candidate.ref)
+        if gate is not None:
+            worse, table = gate
+            details["gate"] = {"tolerance": args.tolerance, "passed": not worse,
+                               "regressions": {r.key: round(r.delta, 6) for r in worse}}
+            if worse and not args.force:
+                print(table)
+                names = ", ".join(f"{r.key} {r.delta:+.4f}" for r in worse)
+                print(f"brandfit: refusing to promote {candidate.ref} to {args.alias}: worse than {current} beyond "
+                      f"the tolerance {args.tolerance:g} on {names}. Override with --force --reason TEXT.",
+                      file=sys.stderr)
+                return 2
+            print(table)
+            if worse:
+                print(f"promoting despite regressions ({args.reason.strip()})", file=sys.stderr)
+            else:
+                print(f"gate passed: no headline metric worse than {current} by more than {args.tolerance:g}")
+    if args.force:
+        details["forced"] = True
+    mv = reg.promote(candidate.ref, alias=args.alias, details=details or None)
     print(f"{args.alias} -> {mv.ref}")
     return 0
 
 
+def _gate(args: argparse.Namespace, reg: ModelRegistry, current: str, candidate: str) -> Any:
+    """``(regressions, table)`` for the candidate against the current target; None when there is nothing to judge
+    (neither version is a relevance model nor recorded headline metrics)."""
+    from brandfit.registry.compare import MetricRow, headline_from_metadata, regressions
+
+    try:
+        comparison = _evaluate_pair(args, current, candidate)
+    except InputError as exc:
+        # not loadable as relevance models (e.g. foreign artifacts): judge on the recorded headline figures
+        logger.info("gate falls back to the recorded metrics: %s", exc)
+        a = headline_from_metadata(reg.resolve_version(current).metadata)
+        b = headline_from_metadata(reg.resolve_version(candidate).metadata)
+        rows = [MetricRow(k.split("/")[0], k.split("/")[1], 0, a[k], b[k], float("nan"), float("nan"))
+                for k in a if a[k] is not None and b[k] is not None]
+        if not rows:
+            return None
+        worse = regressions(rows, args.tolerance)
+        table = _table(("METRIC", current, candidate, "DELTA"),
+                       [(r.key, f"{r.a:.4f}", f"{r.b:.4f}", f"{r.delta:+.4f}") for r in rows])
+        return worse, "recorded headline metrics (the versions could not be evaluated):\n" + table
+    worse = regressions(comparison.headline, args.tolerance)
+    return worse, _comparison_table(comparison, args.tolerance, headline_only=True)
+
+
 def _cmd_alias(args: argparse.Namespace) -> int:
+    if args.delete:
+        if args.ref is not None:
+            raise InputError(f"models alias --delete {args.alias}: takes no REF")
+        was = _registry(args).delete_alias(args.alias)
+        print(f"deleted alias {args.alias} (was {was})")
+        return 0
+    if args.ref is None:
+        raise InputError(f"models alias {args.alias}: give the REF to point it at, or --delete to remove it")
     mv = _registry(args).set_alias(args.alias, args.ref)
     print(f"{args.alias} -> {mv.ref}")
     return 0
@@ -108,6 +278,24 @@ def _cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
+    if args.full:
+        return _compare_recorded(args)
+    comparison = _evaluate_pair(args, args.a, args.b)
+    if args.plot:
+        from brandfit.registry.compare import plot_pr_curves
+
+        plot_pr_curves(comparison, args.plot)
+    if args.json:
+        _print_json(comparison.as_dict())
+        return 0
+    print(_comparison_table(comparison))
+    if args.plot:
+        print(f"precision-recall curves: {args.plot}")
+    return 0
+
+
+def _compare_recorded(args: argparse.Namespace) -> int:
+    """``--full``: every metric recorded in the two versions' metadata, side by side."""
     result = _registry(args).compare(args.a, args.b)
     if args.json:
         _print_json(result)
@@ -118,6 +306,61 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         return 0
     print(_table(("METRIC", result["a"], result["b"], "DELTA"), rows))
     return 0
+
+
+def _evaluate_pair(args: argparse.Namespace, ref_a: str, ref_b: str):
+    """Load both versions, build the evaluation sets and compare them with paired bootstrap intervals."""
+    from brandfit.model import load_model
+    from brandfit.registry.compare import compare_models, comparison_texts
+
+    reg = _registry(args)
+    mv_a, mv_b = reg.resolve_version(ref_a), reg.resolve_version(ref_b)
+    models = []
+    for mv in (mv_a, mv_b):
+        try:
+            models.append(load_model(mv.ref, reg.root, backend=args.backend))
+        except (InputError, IntegrityError, FormatVersionError, OSError, KeyError, ValueError) as exc:
+            raise InputError(f"{mv.ref} cannot be loaded as a relevance model ({exc}); "
+                             "compare the recorded metrics with --full") from None
+    emb_a, emb_b = (mv.metadata.get("embedding_model") for mv in (mv_a, mv_b))
+    if emb_a and emb_b and emb_a != emb_b:
+        raise InputError(f"{mv_a.ref} embeds with {emb_a} and {mv_b.ref} with {emb_b}; the paired comparison embeds "
+                         "the texts once, so both must share the encoder (compare recorded metrics with --full)")
+    config = mv_a.metadata.get("config") or {}
+    split = config.get("split") or (0.7, 0.15, 0.15)
+    sets, skipped = comparison_texts(
+        labeled=args.data or ["data/labeled/texts"], accounts=args.accounts, split="test",
+        public=not args.no_public, public_cap=args.public_cap or None, seed=int(config.get("seed", 13)),
+        fractions=tuple(float(x) for x in split),
+    )
+    if not sets:
+        raise InputError("nothing to evaluate on: no labeled test split and no public corpora "
+                         f"({'; '.join(skipped)})")
+    return compare_models(models[0], models[1], sets, n_bootstrap=args.bootstrap, skipped=skipped,
+                          keep_curves=bool(getattr(args, "plot", None)))
+
+
+def _verdict(row: Any, tolerance: float | None = None) -> str:
+    if tolerance is not None and row.delta < -tolerance:
+        return "WORSE (beyond tolerance)"
+    if row.low > 0:
+        return "better"
+    if row.high < 0:
+        return "worse"
+    return "~ (interval spans 0)"
+
+
+def _comparison_table(comparison: Any, tolerance: float | None = None, *, headline_only: bool = False) -> str:
+    rows = []
+    for r in comparison.headline if headline_only else comparison.rows:
+        rows.append((r.source, r.metric, r.n, f"{r.a:.4f}", f"{r.b:.4f}", f"{r.delta:+.4f}",
+                     f"[{r.low:+.4f}, {r.high:+.4f}]", _verdict(r, tolerance)))
+    lines = [f"A = {comparison.a}, B = {comparison.b}; DELTA = B - A with a paired bootstrap 95% interval "
+             f"({comparison.n_bootstrap} resamples of the texts, the same for both models)", ""]
+    lines.append(_table(("SOURCE", "METRIC", "N", "A", "B", "DELTA", "95% CI", "VERDICT"), rows))
+    for note in comparison.skipped:
+        lines.append(f"skipped: {note}")
+    return "\n".join(lines)
 
 
 def _cmd_delete(args: argparse.Namespace) -> int:
@@ -174,6 +417,19 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluation_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", action="append", metavar="PATH", default=None,
+                   help="labeled texts whose test split is evaluated (default data/labeled/texts; repeatable)")
+    p.add_argument("--accounts", default="data/labeled/accounts", metavar="PATH",
+                   help="accounts file or folder used by the split (default data/labeled/accounts)")
+    p.add_argument("--no-public", action="store_true", help="skip the public corpora (cross-source figures)")
+    p.add_argument("--public-cap", type=int, default=500, metavar="N",
+                   help="at most N texts per public source (default 500; 0 = all)")
+    p.add_argument("--bootstrap", type=int, default=1000, metavar="B", help="bootstrap resamples (default 1000)")
+    p.add_argument("--backend", choices=("torch", "onnx"), default=None,
+                   help="embedding backend for both models (default: $BRANDFIT_BACKEND, else onnx)")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``brandfit models`` and its actions."""
     common = argparse.ArgumentParser(add_help=False)
@@ -196,25 +452,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.set_defaults(func=func)
         return sub
 
-    p = action("list", _cmd_list, "every version with its publication time and aliases")
+    p = action("list", _cmd_list, "every version: aliases, creation time, dataset, headline metrics, description")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p = action("show", _cmd_show, "metadata and aliases of one version")
+    p = action("show", _cmd_show, "one version: provenance, metrics tables, alias history (--json: everything)")
     p.add_argument("ref", metavar="REF")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p = action("resolve", _cmd_resolve, "print the folder a ref points to")
     p.add_argument("ref", metavar="REF")
-    p = action("promote", _cmd_promote, "point an alias (default production) at REF, after verifying it")
+    p = action("promote", _cmd_promote, "point an alias (default production) at REF, after verifying it and "
+               "checking it is not worse than the current target (exit 2 with the comparison table if it is)")
     p.add_argument("ref", metavar="REF")
     p.add_argument("--alias", default="production", help="alias to move (default: production)")
-    p = action("alias", _cmd_alias, "point ALIAS at REF, after verifying it")
+    p.add_argument("--tolerance", type=float, default=0.01, metavar="T",
+                   help="refuse when a headline metric drops by more than T (absolute; default 0.01)")
+    p.add_argument("--force", action="store_true", help="promote even when the gate refuses (needs --reason)")
+    p.add_argument("--reason", default=None, metavar="TEXT", help="why; recorded in the registry history")
+    p.add_argument("--no-gate", action="store_true", help="skip the comparison (e.g. no data on this machine)")
+    _evaluation_options(p)
+    p = action("alias", _cmd_alias, "point ALIAS at REF, after verifying it (or --delete ALIAS)")
     p.add_argument("alias", metavar="ALIAS")
-    p.add_argument("ref", metavar="REF")
+    p.add_argument("ref", metavar="REF", nargs="?")
+    p.add_argument("--delete", action="store_true", help="remove the alias (the versions stay)")
     p = action("rollback", _cmd_rollback, "point an alias back at its previous target")
     p.add_argument("--alias", default="production", help="alias to roll back (default: production)")
-    p = action("compare", _cmd_compare, "metrics of two versions side by side")
+    p = action("compare", _cmd_compare, "evaluate two versions on the same texts: headline metrics side by side "
+               "with the difference and its paired bootstrap 95%% interval, per source")
     p.add_argument("a", metavar="A")
     p.add_argument("b", metavar="B")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--full", action="store_true",
+                   help="instead: every metric recorded in the two versions' metadata (no evaluation)")
+    p.add_argument("--plot", metavar="FILE.png", default=None, help="also draw both precision-recall curves")
+    _evaluation_options(p)
     p = action("delete", _cmd_delete, "delete one version (refused while an alias points to it)")
     p.add_argument("ref", metavar="REF")
     p = action("gc", _cmd_gc, "remove stale temporary builds and old versions nothing points to")

@@ -87,6 +87,10 @@ def _table(rows) -> str:
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def _tag(args: argparse.Namespace) -> int:
     from brandfit.tagging import tag_files
 
@@ -103,12 +107,12 @@ def _tag(args: argparse.Namespace) -> int:
     )
     aside = summary.rows_set_aside
     if args.quiet_summary:
-        print(f"{summary.output}: {summary.accounts_tagged} accounts tagged, {aside} rows set aside, "
+        print(f"{summary.output}: {_plural(summary.accounts_tagged, 'account')} tagged, {_plural(aside, 'row')} set aside, "
               f"{summary.seconds:.1f} s")
     else:
         resumed = (f" ({summary.accounts_from_checkpoint} from the checkpoint, {summary.accounts_this_run} in this run)"
                    if summary.accounts_from_checkpoint else "")
-        print(f"tagged {summary.accounts_tagged} accounts{resumed} for {summary.brand_topic} "
+        print(f"tagged {_plural(summary.accounts_tagged, 'account')}{resumed} for {summary.brand_topic} "
               f"with {summary.model_version} (run {summary.run_id}, engine {summary.engine})")
         print(f"  output:         {summary.output} ({summary.format})")
         print(f"  rows set aside: {aside}" + (f" -> {summary.errors_path}" if aside else ""))
@@ -117,6 +121,6 @@ def _tag(args: argparse.Namespace) -> int:
             print(f"\nbest {len(summary.top)} of {summary.accounts_tagged} for {summary.brand_topic}:")
             print(_table(summary.top))
     if aside and args.fail_on_error:
-        print(f"brandfit: {aside} row(s) set aside (--fail-on-error); see {summary.errors_path}", file=sys.stderr)
+        print(f"brandfit: {_plural(aside, 'row')} set aside (--fail-on-error); see {summary.errors_path}", file=sys.stderr)
         return 1
     return 0

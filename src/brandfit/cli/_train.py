@@ -33,7 +33,24 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "heads are trained on onnx embeddings, the serving default); see --no-backend-check")
     p.add_argument("--no-backend-check", action="store_true",
                    help="validate the model with its training backend only")
+    p.add_argument("--description", default=None, metavar="TEXT",
+                   help="what this candidate is (stored with the version; shown by `brandfit models list/show`)")
+    p.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE",
+                   help="a key=value tag stored with the version (repeatable), e.g. --tag experiment=c4")
     p.set_defaults(func=_train)
+
+
+def parse_tags(items: list[str]) -> dict[str, str]:
+    """``["k=v", ...]`` as a dict; an item without ``=`` or with an empty key is an :class:`InputError`."""
+    from brandfit.errors import InputError
+
+    tags: dict[str, str] = {}
+    for item in items:
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise InputError(f"--tag {item!r}: expected KEY=VALUE, e.g. --tag experiment=c4")
+        tags[key.strip()] = value.strip()
+    return tags
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -47,6 +64,11 @@ def _train(args: argparse.Namespace) -> int:
     config = load_config(args.config) if Path(args.config).exists() or args.config != DEFAULT_CONFIG else TrainConfig()
     if args.data:
         config = replace(config, data=tuple(args.data), accounts=None)
+    extra: dict = {}
+    if args.description:
+        extra["description"] = args.description
+    if args.tag:
+        extra["tags"] = parse_tags(args.tag)  # checked before the minutes of training
     if args.no_public:
         config = replace(config, public_data=None)
     backends = () if args.no_backend_check else tuple(args.check_backend or ("onnx", "torch"))
@@ -84,6 +106,7 @@ def _train(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(json.dumps({"dataset_hash": result.dataset_hash, "published": None}))
         return 0
-    ref = publish(result, config, args.registry or default_registry_root(), aliases=tuple(args.alias))
+    ref = publish(result, config, args.registry or default_registry_root(), aliases=tuple(args.alias),
+                  extra_metadata=extra)
     print(f"published {ref}" + (f" (aliases: {', '.join(args.alias)})" if args.alias else ""))
     return 0

@@ -17,7 +17,9 @@ rollback, delete, gc) serialise on ``.lock``. Nothing is ever unpickled; every f
 from __future__ import annotations
 
 import builtins
+import getpass
 import hashlib
+import json
 import importlib.metadata
 import logging
 import math
@@ -72,6 +74,7 @@ ALIASES_DIR = "_aliases"
 TMP_DIR = ".tmp"
 LOCK_FILE = ".lock"
 COUNTER = "_next_version"
+HISTORY = "_history.jsonl"  # append-only log of alias changes: who, when, why (one JSON object a line)
 MAX_ALIAS_HISTORY = 100
 # keys the registry owns; a caller's value is replaced. created_at, libraries and git_commit are only
 # filled in when missing, so an imported version keeps the provenance of where it was trained.
@@ -628,7 +631,8 @@ class ModelRegistry:
                   "history": history, "updated_at": _now()}
         atomic_write_json(self._aliases_dir / f"{alias}.json", record)
 
-    def set_alias(self, alias: str, ref: str) -> ModelVersion:
+    def set_alias(self, alias: str, ref: str, *, event: str = "alias",
+                  details: Mapping[str, Any] | None = None) -> ModelVersion:
         """Point ``alias`` at ``ref`` (after verifying it); the old target goes to the alias history."""
         alias = validate_name(alias, kind="alias")
         self._check_namespace(None, [alias])
@@ -639,13 +643,58 @@ class ModelRegistry:
             mv = self.resolve_version(ref)  # again: a ref like "staging" may have moved meanwhile
             if mv != checked:
                 self.verify(mv.ref)
+            previous = self.aliases().get(alias)
             self._write_alias(alias, mv)
+            if previous != mv.ref:
+                self._log_event({"event": event, "alias": alias, "ref": mv.ref, "previous": previous, **(details or {})})
         logger.info("alias %s -> %s", alias, mv.ref)
         return mv
 
-    def promote(self, ref: str, alias: str = "production") -> ModelVersion:
-        """``set_alias(alias, ref)``: promote a version (or what another alias points to) to ``production``."""
-        return self.set_alias(alias, ref)
+    def promote(self, ref: str, alias: str = "production", *, details: Mapping[str, Any] | None = None) -> ModelVersion:
+        """``set_alias(alias, ref)``: promote a version (or what another alias points to) to ``production``.
+        ``details`` (e.g. ``{"forced": True, "reason": "..."}``) are recorded in the registry history."""
+        return self.set_alias(alias, ref, event="promote", details=details)
+
+    def delete_alias(self, alias: str) -> str:
+        """Remove ``alias``; return the ref it pointed to. The versions stay."""
+        alias = validate_name(alias, kind="alias")
+        with self._locked():
+            current = self._read_alias(alias)
+            if current is None:
+                raise self._unknown(f"unknown alias {alias!r}")
+            ref = f"{current['name']}@{current['version']}"
+            (self._aliases_dir / f"{alias}.json").unlink()
+            fsync_dir(self._aliases_dir)
+            self._log_event({"event": "alias-deleted", "alias": alias, "ref": ref})
+        logger.info("deleted alias %s (was %s)", alias, ref)
+        return ref
+
+    def _log_event(self, event: Mapping[str, Any]) -> None:
+        """Append one record to ``root/_history.jsonl`` (the caller holds the lock)."""
+        try:
+            who = getpass.getuser()
+        except (KeyError, OSError):  # no login name (some containers)
+            who = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+        record = {"when": _now(), "who": who, **_jsonable(dict(event), "event")}
+        with open(self.root / HISTORY, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def history(self, ref: str | None = None) -> builtins.list[dict[str, Any]]:
+        """The alias changes recorded in the registry, oldest first; only those involving ``ref`` if given."""
+        path = self.root / HISTORY
+        if not path.is_file():
+            return []
+        out = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue  # a torn last line of a killed writer
+            if isinstance(record, dict) and (ref is None or ref in (record.get("ref"), record.get("previous"))):
+                out.append(record)
+        return out
 
     def rollback(self, alias: str = "production") -> ModelVersion:
         """Point ``alias`` back at the version it pointed to before the last change."""
@@ -669,6 +718,8 @@ class ModelRegistry:
                 ) from None
             verify_folder(mv.path)
             self._store_alias(alias, mv, history[:-1])
+            self._log_event({"event": "rollback", "alias": alias, "ref": mv.ref,
+                             "previous": f"{current['name']}@{current['version']}"})
         logger.info("rolled %s back to %s", alias, mv.ref)
         return mv
 

@@ -29,7 +29,7 @@ from brandfit.pipeline import Pipeline
 from brandfit.settings import DEFAULT_MODEL_REF
 from brandfit.tagging._checkpoint import Checkpoint, fingerprint
 from brandfit.tagging._input import AccountReader, ErrorLog
-from brandfit.tagging._local import Progress, chunked, run_local
+from brandfit.tagging._local import Progress, chunked, count_accounts, run_local
 from brandfit.tagging._output import (
     FORMATS,
     TopAccounts,
@@ -134,7 +134,8 @@ def _run(files: list[Path], ckpt: Checkpoint, model: RelevanceModel, brand: str 
          chunk_size: int, already: int, show_progress_bar: bool | None, ray_address: str | None,
          ray_concurrency: int | None) -> tuple[int, int]:
     """Read, tag and checkpoint every chunk; returns (number of chunks, rows set aside)."""
-    progress = Progress(show_progress_bar=show_progress_bar, already_done=already)
+    progress = Progress(show_progress_bar=show_progress_bar, already_done=already,
+                        total=lambda: count_accounts(files))
     scratch = ckpt.reset_scratch()
     with open(ckpt.errors_path, "w", encoding="utf-8") as efh:
         errors = ErrorLog(efh)

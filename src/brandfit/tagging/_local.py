@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from typing import Any, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from brandfit.account import BrandTopic
 from brandfit.errors import InputError
@@ -20,7 +21,8 @@ from brandfit.tagging._output import relevance_table, write_part
 
 logger = logging.getLogger("brandfit.tagging")
 
-__all__ = ["Progress", "chunked", "check_skipped", "score_items", "run_local", "PendingChunks", "save_chunk"]
+__all__ = ["Progress", "count_accounts", "chunked", "check_skipped", "score_items", "run_local", "PendingChunks",
+           "save_chunk"]
 
 LOG_EVERY_S = 10.0
 
@@ -39,13 +41,51 @@ def chunked(items: Iterable[Item], size: int) -> Iterator[tuple[int, list[Item]]
         yield k, chunk
 
 
-class Progress:
-    """Accounts tagged in this run: a tqdm bar on a terminal, else an INFO line every few seconds."""
+def count_accounts(files: Sequence[Path]) -> int | None:
+    """How many accounts ``files`` hold, when that is knowable cheaply: every file has one account per row
+    (JSONL lines, CSV records, Parquet row count). ``None`` when a file has one text per row (accounts are only
+    known after grouping) or cannot be read."""
+    import csv
 
-    def __init__(self, *, show_progress_bar: bool | None, already_done: int = 0) -> None:
+    from brandfit.tagging._input import detect_shape
+
+    total = 0
+    try:
+        for path in files:
+            if detect_shape(path) != "accounts":
+                return None
+            suffix = path.suffix.lower()
+            if suffix in (".jsonl", ".json"):
+                with open(path, "rb") as handle:
+                    total += sum(1 for line in handle if line.strip())
+            elif suffix == ".csv":
+                with open(path, newline="", encoding="utf-8-sig") as handle:
+                    total += max(sum(1 for _ in csv.reader(handle)) - 1, 0)
+            elif suffix == ".parquet":
+                import pyarrow.parquet as pq
+
+                total += pq.ParquetFile(path).metadata.num_rows
+            else:
+                return None
+    except (OSError, ValueError, ImportError) as exc:
+        logger.debug("could not count the accounts up front: %s", exc)
+        return None
+    return total
+
+
+class Progress:
+    """Accounts tagged in this run: a tqdm bar on a terminal (with a percentage and ETA when ``total`` is
+    known), else an INFO line every few seconds."""
+
+    def __init__(self, *, show_progress_bar: bool | None, already_done: int = 0,
+                 total: int | Callable[[], int | None] | None = None) -> None:
         if show_progress_bar is None:
             show_progress_bar = sys.stderr.isatty() and logger.isEnabledFor(logging.INFO)
         self.n = 0
+        # a callable is only asked when a bar is shown: counting reads every input file once
+        self.total = (total() if show_progress_bar else None) if callable(total) else total
+        self._already = already_done
+        total = self.total
         self._t0 = time.perf_counter()
         self._last_log = self._t0
         self._bar = None
@@ -53,7 +93,7 @@ class Progress:
             from tqdm.auto import tqdm
 
             self._bar = tqdm(desc="tagging", unit=" accounts", file=sys.stderr, dynamic_ncols=True,
-                             initial=already_done, smoothing=0.1)
+                             initial=already_done, total=total, smoothing=0.1)
 
     def update(self, n: int, *, set_aside: int = 0) -> None:
         self.n += n
@@ -64,8 +104,14 @@ class Progress:
         now = time.perf_counter()
         if now - self._last_log >= LOG_EVERY_S:
             self._last_log = now
-            logger.info("tagged %d accounts in this run (%.1f accounts/s), %d rows set aside so far",
-                        self.n, self.n / max(now - self._t0, 1e-9), set_aside)
+            rate = self.n / max(now - self._t0, 1e-9)
+            of = ""
+            if self.total:
+                done = self._already + self.n
+                left = max(self.total - done, 0)
+                of = f" ({done} of {self.total}, {100 * done / self.total:.0f}%, about {left / max(rate, 1e-9):.0f} s left)"
+            logger.info("tagged %d account%s%s in this run (%.1f accounts/s), %d row%s set aside so far", self.n,
+                        "" if self.n == 1 else "s", of, rate, set_aside, "" if set_aside == 1 else "s")
 
     def close(self) -> None:
         if self._bar is not None:

@@ -1,0 +1,140 @@
+"""``brandfit models compare`` (paired bootstrap on the same texts) and the promotion gate of ``models promote``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import KEYWORDS, FakeEmbedder, make_model
+
+from brandfit.registry import ModelRegistry
+from brandfit.registry.compare import average_precision_bootstrap, compare_models, regressions
+from brandfit.topics import TOPICS
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    from brandfit.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def labeled_rows(n_per_topic: int = 30, seed: int = 0) -> list[dict]:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for t, topic in enumerate(TOPICS):
+        words = KEYWORDS.get(t, ("weather", "garden", "recipe", "dinner"))
+        for i in range(n_per_topic):
+            promo = i % 3 == 0
+            text = f"my {rng.choice(words)} {rng.choice(words)} day number {i} with friends"
+            if promo:
+                text += " use code SAVE20 for 20% off, link in bio #ad"
+            rows.append({"id": f"{topic[:3]}-{i:03d}", "kind": "post", "text": text, "topic": topic, "promo": promo,
+                         "disclosed": promo, "account_id": None})
+    return rows
+
+
+def sets_frame():
+    import pandas as pd
+
+    return {"test": pd.DataFrame(labeled_rows())[["text", "topic", "promo"]]}
+
+
+def worse_model(version: str = "relevance@2"):
+    m = make_model(version=version)
+    coef = m.topic_head.coef.copy()
+    coef[[0, 1]] = coef[[1, 0]]  # confuses sports_outdoor and fashion
+    from brandfit.heads import SoftmaxHead
+
+    m.topic_head = SoftmaxHead(coef, m.topic_head.intercept, 1.0)
+    return m
+
+
+def average_precision_score(y, score):
+    """scikit-learn's definition, written out (scipy, which sklearn.metrics imports, is unusable in this tier):
+    sum over distinct thresholds of (recall gained) x precision."""
+    y, score = np.asarray(y, bool), np.asarray(score, float)
+    ap, prev_recall = 0.0, 0.0
+    for thr in sorted(set(score), reverse=True):
+        picked = score >= thr
+        recall = (picked & y).sum() / y.sum()
+        ap += (recall - prev_recall) * (picked & y).sum() / picked.sum()
+        prev_recall = recall
+    return ap
+
+
+def test_bootstrap_average_precision_matches_sklearns_definition():
+    rng = np.random.default_rng(1)
+    y = rng.random(200) < 0.3
+    score = np.round(rng.random(200) + y * 0.4, 1)  # many ties
+    ones = np.ones((1, 200))
+    assert average_precision_bootstrap(y, score, ones)[0] == pytest.approx(average_precision_score(y, score))
+    counts = rng.multinomial(200, np.full(200, 1 / 200), 3)
+    for row in counts:
+        idx = np.repeat(np.arange(200), row)
+        expected = average_precision_score(y[idx], score[idx])
+        assert average_precision_bootstrap(y, score, row[None])[0] == pytest.approx(expected)
+
+
+def test_same_model_has_zero_difference_and_a_worse_one_is_flagged():
+    emb = FakeEmbedder()
+    same = compare_models(make_model(emb), make_model(emb, version="relevance@2"), sets_frame(), n_bootstrap=200)
+    assert [r.key for r in same.headline] == ["test/topic_macro_ap", "test/promo_ap"]
+    assert all(r.delta == 0 and r.low == 0 and r.high == 0 for r in same.rows)
+    assert emb.calls == [len(sets_frame()["test"])]  # embedded once for both models
+    worse = compare_models(make_model(), worse_model(), sets_frame(), n_bootstrap=200)
+    topic = worse.rows[0]
+    assert topic.delta < -0.1 and topic.low <= topic.delta <= topic.high < 0
+    assert [r.key for r in regressions(worse.headline, 0.01)] == ["test/topic_macro_ap"]
+
+
+@pytest.fixture
+def registry(tmp_path: Path, monkeypatch) -> ModelRegistry:
+    import brandfit.model
+
+    monkeypatch.setattr(brandfit.model, "get_embedder", lambda backend=None: FakeEmbedder())
+    monkeypatch.chdir(tmp_path)
+    texts = tmp_path / "data" / "labeled" / "texts"
+    texts.mkdir(parents=True)
+    (texts / "all.jsonl").write_text("".join(json.dumps(r) + "\n" for r in labeled_rows()), encoding="utf-8")
+    reg = ModelRegistry(tmp_path / "models")
+    for i, model in enumerate((make_model(), worse_model()), start=1):
+        folder = tmp_path / f"m{i}"
+        model.save(folder)
+        reg.publish("relevance", folder, metadata={"metrics": {}, "embedding_model": "fake"})
+    reg.promote("relevance@1")
+    return reg
+
+
+def test_compare_cli_prints_intervals_and_plots(registry, capsys, tmp_path):
+    r = ("models", "--registry", str(registry.root))
+    code, out, _ = run_cli(capsys, *r, "compare", "relevance@1", "relevance@2", "--no-public", "--bootstrap", "100",
+                           "--plot", str(tmp_path / "pr.png"))
+    assert code == 0, out
+    assert "paired bootstrap 95% interval" in out and "worse" in out
+    assert (tmp_path / "pr.png").stat().st_size > 1000
+    data = json.loads(run_cli(capsys, *r, "compare", "relevance@1", "relevance@2", "--no-public", "--json",
+                              "--bootstrap", "50")[1])
+    assert data["rows"][0]["key" if "key" in data["rows"][0] else "metric"] == "topic_macro_ap"
+    assert data["rows"][0]["delta"] < 0
+
+
+def test_gate_refuses_a_worse_candidate_and_force_is_recorded(registry, capsys):
+    r = ("models", "--registry", str(registry.root))
+    code, out, err = run_cli(capsys, *r, "promote", "relevance@2", "--no-public", "--bootstrap", "50")
+    assert code == 2 and "refusing to promote relevance@2" in err and "WORSE" in out
+    assert registry.aliases()["production"] == "relevance@1"
+    assert run_cli(capsys, *r, "promote", "relevance@2", "--force", "--no-public")[0] == 2  # no reason
+    code, out, err = run_cli(capsys, *r, "promote", "relevance@2", "--no-public", "--bootstrap", "50",
+                             "--force", "--reason", "needed for the demo")
+    assert code == 0 and out.strip().endswith("production -> relevance@2")
+    event = registry.history("relevance@2")[-1]
+    assert event["forced"] is True and event["reason"] == "needed for the demo" and event["who"]
+    assert event["gate"]["regressions"]["test/topic_macro_ap"] < -0.01
+    # back to the better one: the gate lets it through
+    code, out, _ = run_cli(capsys, *r, "promote", "relevance@1", "--no-public", "--bootstrap", "50")
+    assert code == 0 and registry.aliases()["production"] == "relevance@1"
+    assert "FORCED: needed for the demo" in run_cli(capsys, *r, "show", "relevance@2")[1]
