@@ -363,7 +363,6 @@ def linear(*, variant: str = "emoji", topic_c: float = 2.0, promo_c: float = 1.0
         return np.hstack([e, desc_scale * d.sims(variant, rows)])
 
     def fp(d: LosoData, task: str, fit: np.ndarray, w: np.ndarray, out: np.ndarray) -> np.ndarray:
-        y = _labels(d, task, fit)
         if task == "promo":
             predict_promo = fit_promo_model(d, fit, w, variant=variant, promo_c=promo_c, cue_scale=cue_scale,
                                             hidden=hidden)

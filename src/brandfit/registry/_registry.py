@@ -376,12 +376,11 @@ class ModelRegistry:
             raise IntegrityError(f"{path}: the alias file is malformed ({exc})") from None
         return data
 
-    def check_aliases(self) -> dict[str, str | None]:
-        """Read every alias file: ``{alias: None}`` when it is sound, ``{alias: reason}`` when it is unreadable,
-        malformed, from a newer brandfit, or points at a version that does not exist."""
+    def _alias_names(self) -> builtins.list[str]:
+        """The names of the alias files (leftovers of an interrupted atomic write, which start with '.', skipped)."""
         if not _is_dir(self._aliases_dir):
-            return {}
-        out: dict[str, str | None] = {}
+            return []
+        names = []
         for entry in sorted(os.listdir(self._aliases_dir)):
             stem, dot, ext = entry.rpartition(".")
             if ext != "json" or not dot:
@@ -389,7 +388,15 @@ class ModelRegistry:
             try:
                 validate_name(stem)
             except ValueError:
-                continue  # leftovers of an interrupted atomic write start with '.'
+                continue
+            names.append(stem)
+        return names
+
+    def check_aliases(self) -> dict[str, str | None]:
+        """Read every alias file: ``{alias: None}`` when it is sound, ``{alias: reason}`` when it is unreadable,
+        malformed, from a newer brandfit, or points at a version that does not exist."""
+        out: dict[str, str | None] = {}
+        for stem in self._alias_names():
             try:
                 data = self._read_alias(stem)
             except (IntegrityError, FormatVersionError) as exc:
@@ -398,25 +405,16 @@ class ModelRegistry:
             if data is None:
                 continue
             if not _is_dir(self._version_dir(data["name"], data["version"])):
-                out[stem] = (f"{self._aliases_dir / entry}: points at {data['name']}@{data['version']}, which does "
-                             "not exist")
+                out[stem] = (f"{self._aliases_dir / (stem + '.json')}: points at {data['name']}@{data['version']}, "
+                             "which does not exist")
             else:
                 out[stem] = None
         return out
 
     def aliases(self) -> dict[str, str]:
         """``{alias: "name@version"}`` for every alias."""
-        if not _is_dir(self._aliases_dir):
-            return {}
         out = {}
-        for entry in sorted(os.listdir(self._aliases_dir)):
-            stem, dot, ext = entry.rpartition(".")
-            if ext != "json" or not dot:
-                continue
-            try:
-                validate_name(stem)
-            except ValueError:
-                continue  # leftovers of an interrupted atomic write start with '.'
+        for stem in self._alias_names():
             data = self._read_alias(stem)
             if data is not None:
                 out[stem] = f"{data['name']}@{data['version']}"
