@@ -23,7 +23,7 @@ __all__ = ["main", "build_parser"]
 logger = logging.getLogger("brandfit")
 
 # module name -> what it adds; imported lazily so `brandfit --help` stays fast
-_SUBCOMMAND_MODULES = ("data", "train", "evaluate", "models", "predict", "tag", "export_onnx", "embed")
+_SUBCOMMAND_MODULES = ("data", "train", "evaluate", "models", "predict", "tag", "cache", "export_onnx", "embed")
 
 EXIT_OK = 0
 EXIT_FAILURE = 1  # the job ran and found problems (bad rows, failed checks)
