@@ -11,6 +11,7 @@ plain arrays and JSON in a registry version folder. Load one with :func:`brandfi
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import logging
@@ -170,9 +171,11 @@ class RelevanceModel:
     def analyze(self, texts: Sequence[str], *, show_progress_bar: bool | None = None,
                 cache: EmbeddingCache | None = None) -> TextAnalysis:
         """Topic and promo probabilities plus cues for ``texts`` in one pass: normalise, embed each distinct text
-        once while the cues are found on a background thread, then apply both heads."""
+        once while the cues are found on a background thread, then apply both heads. With ``cache``, embeddings
+        and cues already known for a text are read back instead."""
         texts = _check_texts(texts)
-        pending = in_background(find_cues, texts) if texts else None
+        find = find_cues if cache is None else functools.partial(cache.find_cues, find_cues)
+        pending = in_background(find, texts) if texts else None
         try:
             emb = self.embed(texts, show_progress_bar=show_progress_bar, cache=cache)
         except BaseException:

@@ -302,3 +302,20 @@ def test_cache_pickles_as_its_path(db):
     c = EmbeddingCache(db, max_bytes=1 << 20)
     back = pickle.loads(pickle.dumps(c))
     assert back.path == c.path and back.max_bytes == c.max_bytes
+
+
+def test_cues_are_cached_and_the_same(db):
+    from brandfit.cues import find_cues
+
+    texts = ["Use code GLOW20 for 20% off, link in bio! #ad", "went for a run this morning", "DM me for collabs",
+             "went for a run this morning"]
+    calls = []
+
+    def counting(ts):
+        calls.append(len(ts))
+        return find_cues(ts)
+
+    cache = EmbeddingCache(db)
+    assert cache.find_cues(counting, texts) == find_cues(texts)
+    assert cache.find_cues(counting, texts + ["giveaway! tag a friend"]) == find_cues(texts + ["giveaway! tag a friend"])
+    assert calls == [4, 1]

@@ -1,5 +1,8 @@
 """A persistent, shareable, bounded embedding cache: a text embedded once is never embedded again.
 
+It also keeps each text's advertorial cues (a bit mask, under their own identity), so a re-tag that finds every
+embedding cached does not run the spaCy cue matcher on them either.
+
 One SQLite file (stdlib, WAL mode) maps ``(encoder identity, sha256 of the normalised text)`` to the float32
 vector. ``brandfit tag`` uses it by default (``$BRANDFIT_CACHE_DB``, else ``~/.cache/brandfit/embeddings.sqlite``),
 the Python API when asked (``cache=`` or ``$BRANDFIT_CACHE_DB``); see :func:`brandfit.settings.resolve_cache_db`.
@@ -123,6 +126,21 @@ def _onnx_identity(model_path: Path) -> str:
     meta = read_sidecar(Path(model_path).with_suffix(".json"))
     return (f"src={meta.get('source_sha256')}|recipe={meta.get('recipe', RECIPE)}|onnx={meta.get('onnx_sha256')}"
             f"|onnxruntime={_dist_version('onnxruntime')}")
+
+
+@functools.lru_cache(maxsize=1)
+def cue_identity() -> str:
+    """What cached cue masks were found with: the cue patterns, the cleaning and tokenizer code, spaCy's version."""
+    import brandfit.cues as cues
+    import brandfit.text as text
+
+    h = hashlib.sha256()
+    troot = Path(text.__file__).resolve().parent
+    for path in (Path(cues.__file__).resolve(), troot / "_normalize.py", troot / "_tokenizer.py"):
+        h.update(path.name.encode() + b"\0")
+        h.update(path.read_bytes() if path.is_file() else b"-")
+    assert len(cues.CUES) <= 24  # masks are stored as one float32: exact up to 2**24
+    return f"brandfit-cues|src-{h.hexdigest()[:16]}|spacy={_dist_version('spacy')}|n={len(cues.CUES)}"
 
 
 _identities: "weakref.WeakKeyDictionary[Any, str]" = weakref.WeakKeyDictionary()
@@ -493,6 +511,30 @@ class EmbeddingCache:
         out[miss] = vecs
         self.put(identity, todo, vecs)
         return out
+
+    def find_cues(self, find: Callable[[list[str]], list[list[str]]], texts: Sequence[str]) -> list[list[str]]:
+        """``find(texts)`` (:func:`brandfit.cues.find_cues`), answering from the cache what it holds: each text's cue
+        names, stored as a bit mask in :data:`brandfit.cues.CUES` order under :func:`cue_identity`."""
+        from brandfit.cues import CUES
+
+        texts = list(texts)
+        names = list(CUES)
+        identity = cue_identity()
+        got, found = self.get(identity, 1, texts)
+        out: list[list[str] | None] = [None] * len(texts)
+        for i in np.flatnonzero(found):
+            bits = int(got[i, 0])
+            out[i] = [n for k, n in enumerate(names) if bits >> k & 1]
+        miss = np.flatnonzero(~found)
+        if len(miss):
+            todo = [texts[i] for i in miss]
+            fresh = find(todo)
+            index = {n: k for k, n in enumerate(names)}
+            masks = np.array([[float(sum(1 << index[n] for n in f))] for f in fresh], np.float32)
+            for i, f in zip(miss, fresh):
+                out[i] = list(f)
+            self.put(identity, todo, masks)
+        return out  # type: ignore[return-value]
 
     # --- bounds and maintenance -----------------------------------------------------------------------------
     def _write(self, conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], Any]) -> Any:

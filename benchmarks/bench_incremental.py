@@ -1,0 +1,176 @@
+"""Incremental tagging with the embedding cache: cold, re-tag after a few posts changed, new accounts; one run.
+
+    PYTHONPATH=src .venv/bin/python benchmarks/bench_incremental.py                   # 5,000 accounts
+    PYTHONPATH=src .venv/bin/python benchmarks/bench_incremental.py --accounts 1000   # a quick look
+
+Synthetic accounts as in benchmarks/bench_tag.py (a bio and 8 posts). Each run is ``brandfit tag`` (local engine,
+the default onnx backend) in a fresh interpreter, model loaded and warmed before the clock starts, so the rows time
+the job and not the start-up; peak RSS is the child's ``ru_maxrss``:
+
+1. ``uncached``: the reference, ``--no-cache``;
+2. ``cold``: the same accounts into an empty cache;
+3. ``re-tag``: the same accounts again with 10% of all posts replaced by new ones (``--changed``);
+4. ``new accounts``: as many accounts never seen, into the warm cache.
+
+Checks (exit status 1 when one fails): the cold and uncached outputs are identical, and so are the re-tag output
+and an uncached scoring of the re-tagged accounts (all of them, or ``--verify`` of them); re-tag is at least
+``--min-speedup`` (5) times faster than cold; cold with the cache is at most ``--max-overhead`` (1.05) times slower
+than without.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_tag import make_accounts  # noqa: E402
+
+TAG_CHILD = r"""
+import json, sys, time
+import brandfit
+from brandfit.tagging import tag_files
+inp, out, cache = sys.argv[1:4]
+model = brandfit.load_model("production")
+model.analyze(["warm up the encoder"] * 8)
+t0 = time.perf_counter()
+s = tag_files(inp, out, "fitness", model=model, overwrite=True, show_progress_bar=False, top=0,
+              cache=False if cache == "-" else cache)
+print("BENCH " + json.dumps({"seconds": time.perf_counter() - t0, "accounts": s.accounts_tagged,
+                             "hits": s.cache_hits, "misses": s.cache_misses}))
+"""
+
+VERIFY_CHILD = r"""
+import json, sys
+import numpy as np, pyarrow.parquet as pq
+import brandfit
+inp, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+accounts = [json.loads(line) for line in open(inp, encoding="utf-8")][:n]
+fresh = brandfit.predict_relevance_batch(accounts, "fitness", cache=False, show_progress_bar=False)
+tagged = pq.read_table(out).to_pandas().set_index("account_id").loc[fresh["account_id"]]
+cols = ["score", "consistency", "promo_ratio", "confidence"]
+bad = [c for c in cols if not np.array_equal(fresh[c].to_numpy(float), tagged[c].to_numpy(float))]
+print("BENCH " + json.dumps({"checked": len(fresh), "differ": bad}))
+"""
+
+
+
+def run_child(code: str, *args: str) -> tuple[dict, float]:
+    """Run ``code`` in a fresh interpreter; return its BENCH record and its peak RSS in MiB."""
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"benchmark child failed with status {os.waitstatus_to_exitcode(status)}:\n{out}")
+    rec = json.loads([line for line in out.splitlines() if line.startswith("BENCH ")][-1][6:])
+    return rec, usage.ru_maxrss / 1024
+
+
+def write(path: Path, accounts: list[dict]) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for a in accounts:
+            fh.write(json.dumps(a) + "\n")
+
+
+def change_posts(accounts: list[dict], fraction: float, seed: int) -> tuple[list[dict], int]:
+    """A copy of ``accounts`` with ``fraction`` of all posts replaced by posts of fresh synthetic accounts."""
+    rng = random.Random(seed)
+    donors = (p for a in make_accounts(len(accounts) * 2, 8, seed=seed + 1) for p in a["posts"])
+    out, n = [], 0
+    for a in accounts:
+        posts = []
+        for p in a["posts"]:
+            if rng.random() < fraction:
+                p = dict(next(donors))
+                p["text"] = p["text"] + " today"  # never a text of the original set
+                n += 1
+            posts.append(p)
+        out.append({**a, "posts": posts})
+    return out, n
+
+
+def same_output(a: Path, b: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    ta, tb = pq.read_table(a), pq.read_table(b)
+    cols = [c for c in ta.column_names if c != "run_id"]  # every column, every p_<topic> included
+    return [c for c in cols if ta.column(c).to_pylist() != tb.column(c).to_pylist()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--accounts", type=int, default=5_000, help="accounts per run (default 5,000)")
+    p.add_argument("--changed", type=float, default=0.10, help="fraction of posts replaced for the re-tag (0.10)")
+    p.add_argument("--verify", type=int, default=None,
+                   help="re-tagged accounts checked against uncached scoring (default: all)")
+    p.add_argument("--min-speedup", type=float, default=5.0)
+    p.add_argument("--max-overhead", type=float, default=1.05)
+    p.add_argument("--workdir", type=Path, default=None, help="where inputs, outputs and the cache go (default: temp)")
+    args = p.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="bench_incremental-") as tmp:
+        work = args.workdir or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        base = list(make_accounts(args.accounts, 8, seed=0))
+        changed, n_changed = change_posts(base, args.changed, seed=7)
+        fresh = [{**a, "account_id": "new-" + a["account_id"]} for a in make_accounts(args.accounts, 8, seed=99)]
+        n_posts = sum(len(a["posts"]) for a in base)
+        for name, accs in (("base", base), ("changed", changed), ("new", fresh)):
+            write(work / f"{name}.jsonl", accs)
+        db = work / "cache.sqlite"
+        for suffix in ("", "-wal", "-shm"):
+            (work / f"cache.sqlite{suffix}").unlink(missing_ok=True)
+
+        runs = [("uncached", "base", "-"), ("cold (empty cache)", "base", str(db)),
+                ("re-tag, %d%% posts new" % round(100 * args.changed), "changed", str(db)),
+                ("new accounts", "new", str(db))]
+        rows = []
+        for i, (label, inp, cache) in enumerate(runs):
+            print(f"{label} ...", file=sys.stderr)
+            rec, rss = run_child(TAG_CHILD, str(work / f"{inp}.jsonl"), str(work / f"out{i}.parquet"), cache)
+            rows.append((label, rec, rss))
+        print("verifying ...", file=sys.stderr)
+        differ_cold = same_output(work / "out0.parquet", work / "out1.parquet")
+        ver, _ = run_child(VERIFY_CHILD, str(work / "changed.jsonl"), str(work / "out2.parquet"),
+                           str(args.verify or args.accounts))
+        db_mib = sum(f.stat().st_size for f in work.glob("cache.sqlite*")) / (1 << 20)
+
+    head = f"{'run':<24} {'accounts':>8} {'seconds':>8} {'accounts/s':>10} {'hit rate':>9} {'peak RSS MiB':>13}"
+    print(f"{args.accounts} synthetic accounts x 8 posts ({n_posts} posts); re-tag: {n_changed} posts replaced "
+          f"({100 * n_changed / n_posts:.1f}%)")
+    print(head)
+    print("-" * len(head))
+    for label, rec, rss in rows:
+        hits, misses = rec["hits"], rec["misses"]
+        rate = "-" if hits is None else f"{100 * hits / max(hits + misses, 1):.1f}%"
+        print(f"{label:<24} {rec['accounts']:>8} {rec['seconds']:>8.1f} {rec['accounts'] / rec['seconds']:>10.1f} "
+              f"{rate:>9} {rss:>13.0f}")
+    secs = [r[1]["seconds"] for r in rows]
+    speedup = secs[1] / secs[2]
+    overhead = secs[1] / secs[0]
+    print(f"\nre-tag speed-up over cold: {speedup:.2f}x (goal >= {args.min_speedup})")
+    print(f"cold with cache / without: {overhead:.3f}x (goal <= {args.max_overhead})")
+    print(f"new accounts / cold: {secs[3] / secs[1]:.3f}x; cache file {db_mib:.0f} MiB")
+    print(f"scores: cold vs uncached {'identical' if not differ_cold else 'DIFFER in ' + ', '.join(differ_cold)}; "
+          f"re-tag vs uncached on {ver['checked']} accounts "
+          f"{'identical' if not ver['differ'] else 'DIFFER in ' + ', '.join(ver['differ'])}")
+    failed = []
+    if differ_cold or ver["differ"]:
+        failed.append("scores differ with the cache")
+    if speedup < args.min_speedup:
+        failed.append(f"re-tag only {speedup:.2f}x faster than cold")
+    if overhead > args.max_overhead:
+        failed.append(f"the cache slows a cold run by {overhead:.3f}x")
+    for f in failed:
+        print("MISSED: " + f)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
