@@ -33,6 +33,21 @@ CacheArg = "bool | str | os.PathLike[str] | EmbeddingCache | None"
 __all__ = ["predict_relevance", "predict_relevance_batch", "rank_accounts", "relevance_frame", "pipeline_for"]
 
 
+_cues_warming = False
+
+
+def _warm_cues() -> None:
+    """Build the cue matcher (importing spaCy, ~0.6 s) on the background thread, once per process, while this
+    thread loads the model and the encoder: a first prediction then waits for the longer of the two, not both."""
+    global _cues_warming
+    if not _cues_warming:
+        _cues_warming = True
+        from brandfit._background import in_background
+        from brandfit.cues import find_cues
+
+        in_background(find_cues, [])
+
+
 def pipeline_for(model: str | RelevanceModel = DEFAULT_MODEL_REF, *, backend: str | None = None,
                  options: ScoringOptions | None = None, cache: CacheArg = None) -> Pipeline:
     """The :class:`~brandfit.pipeline.Pipeline` for a registry ref (loaded, verified and cached by
@@ -42,6 +57,7 @@ def pipeline_for(model: str | RelevanceModel = DEFAULT_MODEL_REF, *, backend: st
     asked: ``cache=True`` (``$BRANDFIT_CACHE_DB``, else ``~/.cache/brandfit/embeddings.sqlite``), a path, an
     :class:`~brandfit.embedding.cache.EmbeddingCache`, or ``None`` (the default) with ``$BRANDFIT_CACHE_DB`` set;
     ``False`` never. Scores are the same with or without it."""
+    _warm_cues()
     if isinstance(model, RelevanceModel):
         if backend is not None and backend != model.backend:
             model = model.with_backend(backend)
