@@ -319,3 +319,17 @@ def test_cues_are_cached_and_the_same(db):
     assert cache.find_cues(counting, texts) == find_cues(texts)
     assert cache.find_cues(counting, texts + ["giveaway! tag a friend"]) == find_cues(texts + ["giveaway! tag a friend"])
     assert calls == [4, 1]
+
+
+def test_an_unwritable_default_location_runs_without_the_cache(tmp_path, monkeypatch, caplog):
+    from brandfit.embedding.cache import resolve_cache
+    from brandfit.settings import ENV_CACHE_DB
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv(ENV_CACHE_DB, str(blocker / "sub" / "emb.sqlite"))  # parent is a file: cannot be made
+    with caplog.at_level(logging.WARNING):
+        assert resolve_cache(None, default_on=True) is None
+    assert "running without it" in caplog.text
+    with pytest.raises(OSError):
+        resolve_cache(blocker / "sub" / "x.sqlite", default_on=True)  # named explicitly: an error

@@ -83,6 +83,13 @@ class UnusableCacheError(Exception):
     """The file is not an embedding cache of this format and schema (or SQLite says it is malformed)."""
 
 
+def _is_corruption(exc: BaseException) -> bool:
+    """SQLite's "not a database" / "malformed" (and our own checks), as opposed to busy, full, I/O or permission
+    errors (``OperationalError``), which say nothing against the file."""
+    return isinstance(exc, UnusableCacheError) or (
+        isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError))
+
+
 # --- identity -------------------------------------------------------------------------------------------------
 @functools.lru_cache(maxsize=1)
 def normalization_version() -> str:
@@ -282,6 +289,8 @@ class EmbeddingCache:
         try:
             conn = self._try_open()
         except (UnusableCacheError, sqlite3.DatabaseError) as exc:
+            if not _is_corruption(exc):
+                raise  # locked for longer than the timeout, disk full, no permission: not the file's fault
             self._rebuild(exc, seen)
             conn = self._try_open()
         return conn, self._inode()
@@ -367,7 +376,7 @@ class EmbeddingCache:
         try:
             yield
         except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower():
+            if not _is_corruption(exc):  # busy past the timeout, disk full, I/O error: skip, keep the file
                 logger.warning("embedding cache %s: %s; continuing without it for this batch", self.path, exc)
                 return
             slot = self._slots.pop(threading.get_ident(), None)
@@ -712,7 +721,15 @@ def resolve_cache(cache: Any = None, *, default_on: bool) -> EmbeddingCache | No
     from brandfit.settings import cache_max_bytes, resolve_cache_db
 
     path = resolve_cache_db(cache, default_on=default_on)
-    return None if path is None else open_cache(path, max_bytes=cache_max_bytes())
+    if path is None:
+        return None
+    try:
+        return open_cache(path, max_bytes=cache_max_bytes())
+    except (OSError, sqlite3.Error) as exc:
+        if cache is not None and cache is not True:
+            raise  # a cache the caller named: say why it cannot be used
+        logger.warning("embedding cache %s cannot be opened (%s); running without it", path, exc)
+        return None
 
 
 class CachedEmbedder:
