@@ -15,7 +15,8 @@ What makes it safe to share and to trust:
 
 * **Identity.** Every vector is stored under its encoder's identity (:func:`encoder_identity`: model id, the
   packaged weights' hash, backend, the int8 recipe and the exact ONNX file's sha256, runtime library versions,
-  the text-normalisation version). A row's key is ``sha256(text)`` xor a per-identity salt, and the row
+  the text-normalisation version). A row's key is ``sha256(text)`` xor a per-identity salt (rows themselves are
+  appended in insertion order, so pages stay full and eviction frees whole pages), and the row
   holds the encoder id and the full text hash, both checked on every read: a vector of another encoder or
   another text is never returned, whatever the key collides with. Each vector carries a CRC32 of its bytes:
   one changed on disk is a miss (and is removed), never a wrong answer.
@@ -73,8 +74,8 @@ _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE encoders (id INTEGER PRIMARY KEY, identity TEXT NOT NULL UNIQUE, dim INTEGER NOT NULL,
                        created REAL NOT NULL);
-CREATE TABLE vectors (id INTEGER PRIMARY KEY, enc INTEGER NOT NULL, h BLOB NOT NULL, vec BLOB NOT NULL,
-                      crc INTEGER NOT NULL, used REAL NOT NULL);
+CREATE TABLE vectors (id INTEGER PRIMARY KEY, key INTEGER NOT NULL UNIQUE, enc INTEGER NOT NULL, h BLOB NOT NULL,
+                      vec BLOB NOT NULL, crc INTEGER NOT NULL, used REAL NOT NULL);
 CREATE INDEX vectors_used ON vectors (used);
 """
 
@@ -298,10 +299,12 @@ class EmbeddingCache:
     def _try_open(self) -> sqlite3.Connection:
         conn = self._connect()
         try:
+            # A new file only (no-op later): 8 KiB pages hold five 384-d vectors, 4 KiB ones two at 78% fill.
+            conn.execute("PRAGMA page_size = 8192")
             if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: consistent after a crash, fast commits
-            conn.execute("PRAGMA journal_size_limit = 67108864")
+            conn.execute("PRAGMA journal_size_limit = 33554432")  # the WAL shrinks back to 32 MiB after a checkpoint
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if not tables:
                 self._create(conn)
@@ -421,8 +424,9 @@ class EmbeddingCache:
         return int(row[0])
 
     # --- lookups and stores ---------------------------------------------------------------------------------
-    def get(self, identity: str, dim: int, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """``(vectors, found)``: a ``(len(texts), dim)`` float32 array (zeros where missing) and a bool mask."""
+    def get(self, identity: str, dim: int, texts: Sequence[str], *, count: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """``(vectors, found)``: a ``(len(texts), dim)`` float32 array (zeros where missing) and a bool mask.
+        ``count``: add to :attr:`hits` / :attr:`misses` (embedding lookups do, cue lookups do not)."""
         out = np.zeros((len(texts), dim), np.float32)
         found = np.zeros(len(texts), bool)
         if not texts:
@@ -443,7 +447,7 @@ class EmbeddingCache:
             now = self._clock()
             for b in range(0, len(keys), _BATCH):
                 chunk = keys[b:b + _BATCH]
-                q = f"SELECT id, enc, h, vec, crc, used FROM vectors WHERE id IN ({','.join('?' * len(chunk))})"
+                q = f"SELECT key, enc, h, vec, crc, used FROM vectors WHERE key IN ({','.join('?' * len(chunk))})"
                 for rid, r_enc, r_h, vec, crc, used in conn.execute(q, chunk):
                     r_h = bytes(r_h)
                     rows = [i for i in pos[rid] if hashes[i] == r_h]
@@ -459,13 +463,15 @@ class EmbeddingCache:
                     if used < now - self.touch_after_s:
                         stale.append(rid)
             if stale:
-                self._write(conn, lambda c: c.executemany("UPDATE vectors SET used = ? WHERE id = ?",
+                self._write(conn, lambda c: c.executemany("UPDATE vectors SET used = ? WHERE key = ?",
                                                           [(now, rid) for rid in stale]))
             if damaged:
                 logger.warning("embedding cache %s: %d entries fail their checksum; ignored and removed (run "
                                "`brandfit cache stats --check`)", self.path, len(damaged))
                 self._write(conn, lambda c: self._delete_ids(c, damaged))
         n_hit = int(found.sum())
+        if not count:
+            return out, found
         with self._lock:
             self.hits += n_hit
             self.misses += len(texts) - n_hit
@@ -490,11 +496,12 @@ class EmbeddingCache:
             for t, v in zip(texts, vectors):
                 h = text_hash(t)
                 b = v.tobytes()
-                rows[_row_id(h, salt)] = (_row_id(h, salt), enc, h, b, zlib.crc32(b), now)
+                key = _row_id(h, salt)
+                rows[key] = (key, enc, h, b, zlib.crc32(b), now)
             entry = dim * 4 + ENTRY_OVERHEAD
 
             def insert(c: sqlite3.Connection) -> None:
-                cur = c.executemany("INSERT OR IGNORE INTO vectors (id, enc, h, vec, crc, used) VALUES (?, ?, ?, ?, ?, ?)",
+                cur = c.executemany("INSERT OR IGNORE INTO vectors (key, enc, h, vec, crc, used) VALUES (?, ?, ?, ?, ?, ?)",
                                     list(rows.values()))
                 added = max(cur.rowcount, 0)
                 if added:
@@ -529,7 +536,7 @@ class EmbeddingCache:
         texts = list(texts)
         names = list(CUES)
         identity = cue_identity()
-        got, found = self.get(identity, 1, texts)
+        got, found = self.get(identity, 1, texts, count=False)
         out: list[list[str] | None] = [None] * len(texts)
         for i in np.flatnonzero(found):
             bits = int(got[i, 0])
@@ -563,9 +570,9 @@ class EmbeddingCache:
         for b in range(0, len(ids), _BATCH):
             chunk = list(ids[b:b + _BATCH])
             marks = ",".join("?" * len(chunk))
-            c, f = conn.execute(f"SELECT count(*), coalesce(sum(length(vec)), 0) FROM vectors WHERE id IN ({marks})",
+            c, f = conn.execute(f"SELECT count(*), coalesce(sum(length(vec)), 0) FROM vectors WHERE key IN ({marks})",
                                 chunk).fetchone()
-            conn.execute(f"DELETE FROM vectors WHERE id IN ({marks})", chunk)
+            conn.execute(f"DELETE FROM vectors WHERE key IN ({marks})", chunk)
             n, freed = n + c, freed + f
         conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) - ? WHERE key = 'entries'", (n,))
         conn.execute("UPDATE meta SET value = max(CAST(value AS INTEGER) - ?, 0) WHERE key = 'bytes'",
