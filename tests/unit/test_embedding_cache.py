@@ -290,7 +290,7 @@ def test_cli_cache_stats_prune_clear(db, capsys):
     assert "entries:   5" in capsys.readouterr().out
     assert main(["cache", "--cache", str(db), "prune", "--max-mb", "0.004"]) == 0  # ~2 entries
     assert "removed 3 entries" in capsys.readouterr().out
-    assert main(["cache", "--cache", str(db), "clear"]) == 0
+    assert main(["cache", "clear", "--cache", str(db)]) == 0
     assert main(["cache", "--cache", str(db), "stats", "--json", "--check"]) == 0
     out = capsys.readouterr().out
     assert '"entries": 0' in out and '"integrity_check": "ok"' in out

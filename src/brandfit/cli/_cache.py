@@ -31,7 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     pr.add_argument("--older-than-days", type=float, default=None, metavar="DAYS",
                     help="first drop every entry not used for DAYS days")
     pr.add_argument("--no-vacuum", action="store_true", help="do not give the freed space back to the disk")
-    actions.add_parser("clear", help="remove every entry")
+    cl = actions.add_parser("clear", help="remove every entry")
+    for action in (st, pr, cl):  # `brandfit cache stats --cache PATH` works as well as `brandfit cache --cache PATH stats`
+        action.add_argument("--cache", default=argparse.SUPPRESS, metavar="PATH", help="the cache file")
     p.set_defaults(func=_cache)
 
 

@@ -55,8 +55,8 @@ import numpy as np
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "EmbeddingCache", "CacheStats", "encoder_identity", "normalization_version", "open_cache",
-    "FORMAT", "SCHEMA_VERSION", "ENTRY_OVERHEAD",
+    "EmbeddingCache", "CacheStats", "CachedEmbedder", "encoder_identity", "cue_identity", "normalization_version",
+    "open_cache", "resolve_cache", "FORMAT", "SCHEMA_VERSION", "ENTRY_OVERHEAD",
 ]
 
 FORMAT = "brandfit-embedding-cache"
