@@ -1,4 +1,4 @@
-"""Shared by both tiers: the onnx cache folder of the session and the Ray loopback check.
+"""Shared by both tiers: the onnx cache folder and embedding cache of the session, and the Ray loopback check.
 
 The real model's fixtures live in tests/integration/conftest.py; tests/unit never loads it."""
 
@@ -23,6 +23,9 @@ def pytest_configure(config):
     if not os.environ.get("BRANDFIT_CACHE_DIR"):
         _OWN_CACHE.append(tempfile.mkdtemp(prefix="brandfit-test-onnx-"))
         os.environ["BRANDFIT_CACHE_DIR"] = _OWN_CACHE[0]
+    if not os.environ.get("BRANDFIT_CACHE_DB"):  # the embedding cache brandfit tag uses by default: the session's own
+        _OWN_CACHE.append(tempfile.mkdtemp(prefix="brandfit-test-embcache-"))
+        os.environ["BRANDFIT_CACHE_DB"] = str(Path(_OWN_CACHE[-1]) / "embeddings.sqlite")
 
 
 def pytest_unconfigure(config):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from brandfit.config import load_config
 from brandfit.embedding import default_embedder
-from brandfit.embedding._cache import CachedEmbedder
+from brandfit.embedding.cache import CachedEmbedder
 from brandfit.evaluation.baselines import TfidfScorer, ZeroShotScorer
 from brandfit.evaluation.crossdomain import evaluate_public, format_public_table
 from brandfit.evaluation.public import load_public
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         print("public corpora not found (../shared/datasets or $BRANDFIT_PUBLIC_DATA): nothing to compare")
         return 0
     config = load_config(args.config)
-    emb = CachedEmbedder(default_embedder(), Path(".cache/embeddings"))
+    emb = CachedEmbedder(default_embedder(), Path(".cache/embeddings.sqlite"))
     frame, _ = load_training_frame(config)
     train = frame[frame["split"] == "train"]
     results = {

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from brandfit.account import Account, BrandTopic, parse_brand_topic
+from brandfit.embedding.cache import EmbeddingCache, resolve_cache  # noqa: F401 - EmbeddingCache: CacheArg
 from brandfit.errors import InputError, InputTypeError
 from brandfit.model import RelevanceModel, load_model
 from brandfit.pipeline import Pipeline
@@ -23,15 +24,40 @@ from brandfit.scoring import Relevance, ScoringOptions, rank_score
 from brandfit.settings import DEFAULT_MODEL_REF
 
 if TYPE_CHECKING:  # pandas is imported where a DataFrame is made: predict_relevance never needs it
+    import os
+
     import pandas as pd
+
+CacheArg = "bool | str | os.PathLike[str] | EmbeddingCache | None"
 
 __all__ = ["predict_relevance", "predict_relevance_batch", "rank_accounts", "relevance_frame", "pipeline_for"]
 
 
+_cues_warming = False
+
+
+def _warm_cues() -> None:
+    """Build the cue matcher (importing spaCy, ~0.6 s) on the background thread, once per process, while this
+    thread loads the model and the encoder: a first prediction then waits for the longer of the two, not both."""
+    global _cues_warming
+    if not _cues_warming:
+        _cues_warming = True
+        from brandfit._background import in_background
+        from brandfit.cues import find_cues
+
+        in_background(find_cues, [])
+
+
 def pipeline_for(model: str | RelevanceModel = DEFAULT_MODEL_REF, *, backend: str | None = None,
-                 options: ScoringOptions | None = None) -> Pipeline:
+                 options: ScoringOptions | None = None, cache: CacheArg = None) -> Pipeline:
     """The :class:`~brandfit.pipeline.Pipeline` for a registry ref (loaded, verified and cached by
-    :func:`brandfit.load_model`) or an already loaded model."""
+    :func:`brandfit.load_model`) or an already loaded model.
+
+    ``cache``: the persistent embedding cache (:mod:`brandfit.embedding.cache`). The Python API uses one only when
+    asked: ``cache=True`` (``$BRANDFIT_CACHE_DB``, else ``~/.cache/brandfit/embeddings.sqlite``), a path, an
+    :class:`~brandfit.embedding.cache.EmbeddingCache`, or ``None`` (the default) with ``$BRANDFIT_CACHE_DB`` set;
+    ``False`` never. Scores are the same with or without it."""
+    _warm_cues()
     if isinstance(model, RelevanceModel):
         if backend is not None and backend != model.backend:
             model = model.with_backend(backend)
@@ -39,7 +65,7 @@ def pipeline_for(model: str | RelevanceModel = DEFAULT_MODEL_REF, *, backend: st
         model = load_model(model, backend=backend)
     else:
         raise InputTypeError(f"model: expected a registry ref or a RelevanceModel, got {type(model).__name__}")
-    return Pipeline(model, options=options)
+    return Pipeline(model, options=options, cache=resolve_cache(cache, default_on=False))
 
 
 def _frame_records(frame: Any) -> list[dict[str, Any]]:
@@ -77,16 +103,17 @@ def predict_relevance(
     model: str | RelevanceModel = DEFAULT_MODEL_REF,
     backend: str | None = None,
     options: ScoringOptions | None = None,
+    cache: CacheArg = None,
 ) -> Relevance:
     """How closely one account matches ``brand_topic`` (a topic id or a :class:`BrandTopic`).
 
     ``account`` is a mapping (``bio``, ``posts`` as strings or ``{"text", "likes", "comments",
     "posted_at"}``, optional ``account_id``, ``handle``, ``followers``) or an :class:`Account`.
-    Bad input raises ``ValueError``/``TypeError`` naming the field.
+    Bad input raises ``ValueError``/``TypeError`` naming the field. ``cache``: see :func:`pipeline_for`.
     """
     brand = parse_brand_topic(brand_topic)
     acc = Account.from_input(account)
-    return pipeline_for(model, backend=backend, options=options).score([acc], brand)[0]
+    return pipeline_for(model, backend=backend, options=options, cache=cache).score([acc], brand)[0]
 
 
 def relevance_frame(results: Sequence[Relevance]) -> pd.DataFrame:
@@ -104,11 +131,13 @@ def predict_relevance_batch(
     backend: str | None = None,
     options: ScoringOptions | None = None,
     show_progress_bar: bool | None = None,
+    cache: CacheArg = None,
 ) -> pd.DataFrame:
-    """Score many accounts, embedding all their texts in one pass; one row per account, input order."""
+    """Score many accounts, embedding all their texts in one pass; one row per account, input order.
+    ``cache``: see :func:`pipeline_for`."""
     brand = parse_brand_topic(brand_topic)
     accs = _accounts(accounts)
-    pipe = pipeline_for(model, backend=backend, options=options)
+    pipe = pipeline_for(model, backend=backend, options=options, cache=cache)
     return relevance_frame(pipe.score(accs, brand, show_progress_bar=show_progress_bar))
 
 
@@ -121,15 +150,17 @@ def rank_accounts(
     backend: str | None = None,
     promo_penalty: float = 1.0,
     options: ScoringOptions | None = None,
+    cache: CacheArg = None,
 ) -> pd.DataFrame:
     """A shortlist of at most ``top`` accounts, best first, ranked by
-    ``score x (1 - promo_penalty x promo_ratio)`` (a program needs 20 to 40 micro-influencers)."""
+    ``score x (1 - promo_penalty x promo_ratio)`` (a program needs 20 to 40 micro-influencers).
+    ``cache``: see :func:`pipeline_for`."""
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:
         raise InputError(f"top: must be a positive integer, got {top!r}")
     if isinstance(promo_penalty, bool) or not isinstance(promo_penalty, (int, float)) or not 0 <= promo_penalty <= 1:
         raise InputError(f"promo_penalty: must be a number in [0, 1], got {promo_penalty!r}")
     brand = parse_brand_topic(brand_topic)
-    results = pipeline_for(model, backend=backend, options=options).score(_accounts(accounts), brand)
+    results = pipeline_for(model, backend=backend, options=options, cache=cache).score(_accounts(accounts), brand)
     df = relevance_frame(results)
     if df.empty:
         return df.assign(rank_score=[], rank=[])

@@ -11,6 +11,7 @@ plain arrays and JSON in a registry version folder. Load one with :func:`brandfi
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import logging
@@ -40,6 +41,8 @@ from brandfit.topics import TOPICS
 
 if TYPE_CHECKING:  # imported in topic_proba: a prediction alone does not load pandas (~0.5 s)
     import pandas as pd
+
+    from brandfit.embedding.cache import EmbeddingCache
 
 logger = logging.getLogger(__name__)
 
@@ -152,27 +155,35 @@ class RelevanceModel:
         )
 
     # --- prediction -------------------------------------------------------------------------
-    def embed(self, texts: Sequence[str], *, show_progress_bar: bool | None = None) -> np.ndarray:
-        """Normalise and embed ``texts`` (float32, L2-normalised rows), each distinct normalised text once."""
+    def embed(self, texts: Sequence[str], *, show_progress_bar: bool | None = None,
+              cache: EmbeddingCache | None = None) -> np.ndarray:
+        """Normalise and embed ``texts`` (float32, L2-normalised rows), each distinct normalised text once;
+        with ``cache`` (:class:`~brandfit.embedding.cache.EmbeddingCache`), only those it does not hold yet."""
         texts = _check_texts(texts)
         as_words = self.normalization_version >= 2  # a model sees text normalised the way it was trained
         norm = [normalize(t, emoji_words=as_words) for t in texts]
         uniq = list(dict.fromkeys(norm))
         if not uniq:
             return np.zeros((0, self.embedder.dim), np.float32)
-        vecs = self.embedder.encode(uniq, show_progress_bar=show_progress_bar)
+        if cache is None:
+            vecs = self.embedder.encode(uniq, show_progress_bar=show_progress_bar)
+        else:
+            vecs = cache.encode(self.embedder, uniq, show_progress_bar=show_progress_bar)
         if len(uniq) == len(norm):
             return vecs
         pos = {t: i for i, t in enumerate(uniq)}
         return vecs[[pos[t] for t in norm]]
 
-    def analyze(self, texts: Sequence[str], *, show_progress_bar: bool | None = None) -> TextAnalysis:
+    def analyze(self, texts: Sequence[str], *, show_progress_bar: bool | None = None,
+                cache: EmbeddingCache | None = None) -> TextAnalysis:
         """Topic and promo probabilities plus cues for ``texts`` in one pass: normalise, embed each distinct text
-        once while the cues are found on a background thread, then apply both heads."""
+        once while the cues are found on a background thread, then apply both heads. With ``cache``, embeddings
+        and cues already known for a text are read back instead."""
         texts = _check_texts(texts)
-        pending = in_background(find_cues, texts) if texts else None
+        find = find_cues if cache is None else functools.partial(cache.find_cues, find_cues)
+        pending = in_background(find, texts) if texts else None
         try:
-            emb = self.embed(texts, show_progress_bar=show_progress_bar)
+            emb = self.embed(texts, show_progress_bar=show_progress_bar, cache=cache)
         except BaseException:
             if pending is not None:
                 pending.cancel()  # not started yet: drop it; started: it finishes and is ignored

@@ -20,6 +20,7 @@ from typing import Sequence
 import numpy as np
 
 from brandfit.account import Account, BrandTopic
+from brandfit.embedding.cache import EmbeddingCache
 from brandfit.errors import InputTypeError
 from brandfit.model import RelevanceModel, TextAnalysis
 from brandfit.scoring import (
@@ -39,16 +40,21 @@ class Pipeline:
     in one pass, so larger batches are faster per account.
     """
 
-    def __init__(self, model: RelevanceModel, *, options: ScoringOptions | None = None) -> None:
+    def __init__(self, model: RelevanceModel, *, options: ScoringOptions | None = None,
+                 cache: EmbeddingCache | None = None) -> None:
         if not isinstance(model, RelevanceModel):
             raise InputTypeError(f"model: expected a RelevanceModel, got {type(model).__name__}")
         if options is not None and not isinstance(options, ScoringOptions):
             raise InputTypeError(f"options: expected ScoringOptions, got {type(options).__name__}")
+        if cache is not None and not isinstance(cache, EmbeddingCache):
+            raise InputTypeError(f"cache: expected an EmbeddingCache, got {type(cache).__name__}")
         self.model = model
         self.options = options or ScoringOptions()
+        self.cache = cache
+        """Where embeddings are looked up before they are computed (None: always computed)."""
 
     def __repr__(self) -> str:
-        return f"Pipeline({self.model!r})"
+        return f"Pipeline({self.model!r})" if self.cache is None else f"Pipeline({self.model!r}, cache={self.cache!r})"
 
     @property
     def model_version(self) -> str:
@@ -59,7 +65,7 @@ class Pipeline:
         to the brand's words, contrasted with the other built-in topics; models trained before it carry no
         ``brand`` config and keep plain cosine-to-the-words)."""
         m = self.model
-        brand_emb = m.embed(list(brand.texts()), show_progress_bar=False)
+        brand_emb = m.embed(list(brand.texts()), show_progress_bar=False, cache=self.cache)
         cfg = m.config.get("brand")
         if cfg is None:
             return brand_text_relevance(analysis.embeddings, brand_emb, *m.brand_calibration)
@@ -76,7 +82,7 @@ class Pipeline:
         (already checked: see :func:`brandfit.account.parse_brand_topic`)."""
         per_account = [a.scored_texts() for a in accounts]
         flat = [t for texts in per_account for t in texts]
-        analysis = self.model.analyze(flat, show_progress_bar=show_progress_bar) if flat else None
+        analysis = self.model.analyze(flat, show_progress_bar=show_progress_bar, cache=self.cache) if flat else None
         brand_rel = None
         if analysis is not None and isinstance(brand, BrandTopic):
             brand_rel = self.brand_relevance(analysis, brand)

@@ -20,6 +20,8 @@ from brandfit.errors import SettingsError
 __all__ = [
     "BACKENDS", "DEFAULT_BACKEND", "DEFAULT_MODEL_REF", "ENV_BACKEND", "ENV_REGISTRY", "ENV_PUBLIC_DATA",
     "ENV_CACHE_DIR", "resolve_backend", "registry_root", "bundled_registry", "is_registry", "env_path", "env",
+    "ENV_CACHE_DB", "ENV_CACHE_MAX_MB", "DEFAULT_CACHE_MAX_MB", "default_cache_db", "resolve_cache_db",
+    "cache_max_bytes",
 ]
 
 BACKENDS = ("torch", "onnx")
@@ -33,6 +35,12 @@ ENV_BACKEND = "BRANDFIT_BACKEND"
 ENV_REGISTRY = "BRANDFIT_REGISTRY"
 ENV_PUBLIC_DATA = "BRANDFIT_PUBLIC_DATA"
 ENV_CACHE_DIR = "BRANDFIT_CACHE_DIR"
+ENV_CACHE_DB = "BRANDFIT_CACHE_DB"
+"""The embedding cache (:mod:`brandfit.embedding.cache`): a path, or ``off`` to turn it off everywhere."""
+ENV_CACHE_MAX_MB = "BRANDFIT_CACHE_MAX_MB"
+DEFAULT_CACHE_MAX_MB = 2048
+"""The embedding cache's cap: 2 GiB holds ~1.3 million texts (384 float32 + key: ~1.6 KB each)."""
+_OFF = ("off", "none", "no", "false", "0")
 
 _ALIASES_DIR = "_aliases"
 
@@ -98,3 +106,44 @@ def registry_root(registry: str | os.PathLike[str] | None = None) -> Path:
     if is_registry(local):
         return local
     return bundled_registry()
+
+
+def default_cache_db() -> Path:
+    """Where the embedding cache lives unless told: ``${XDG_CACHE_HOME:-~/.cache}/brandfit/embeddings.sqlite``."""
+    base = env_path("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return base / "brandfit" / "embeddings.sqlite"
+
+
+def resolve_cache_db(cache: "bool | str | os.PathLike[str] | None" = None, *, default_on: bool) -> Path | None:
+    """The embedding cache file to use, or None for no cache.
+
+    ``cache`` is ``False`` (off), ``True`` (``$BRANDFIT_CACHE_DB``, else :func:`default_cache_db`), a path, or
+    ``None``: then ``$BRANDFIT_CACHE_DB`` decides (a path, or ``off``), and when it is unset ``default_on`` does:
+    ``brandfit tag`` caches by default, the Python API only when asked.
+    """
+    if cache is False:
+        return None
+    if cache is not None and cache is not True:
+        if isinstance(cache, str) and not cache.strip():
+            raise SettingsError("cache: empty path")
+        return Path(cache).expanduser()
+    value = env(ENV_CACHE_DB)
+    if value is not None:
+        if value.lower() in _OFF:
+            return None if cache is None else default_cache_db()
+        return Path(value).expanduser()
+    return default_cache_db() if (cache is True or default_on) else None
+
+
+def cache_max_bytes() -> int:
+    """The embedding cache's size cap in bytes: ``$BRANDFIT_CACHE_MAX_MB`` (MiB), else :data:`DEFAULT_CACHE_MAX_MB`."""
+    value = env(ENV_CACHE_MAX_MB)
+    if value is None:
+        return DEFAULT_CACHE_MAX_MB << 20
+    try:
+        mb = float(value)
+    except ValueError:
+        raise SettingsError(f"${ENV_CACHE_MAX_MB}: expected a number of MiB, got {value!r}") from None
+    if not mb > 0:
+        raise SettingsError(f"${ENV_CACHE_MAX_MB}: must be > 0, got {value!r}")
+    return int(mb * (1 << 20))

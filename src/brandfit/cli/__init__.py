@@ -23,8 +23,8 @@ __all__ = ["main", "build_parser"]
 logger = logging.getLogger("brandfit")
 
 # module name -> what it adds; imported lazily so `brandfit --help` stays fast
-_SUBCOMMAND_MODULES = ("data", "train", "evaluate", "models", "predict", "tag", "rank", "export_onnx", "embed",
-                       "serve")
+_SUBCOMMAND_MODULES = ("data", "train", "evaluate", "models", "predict", "tag", "rank", "cache", "export_onnx",
+                       "embed", "serve")
 
 EXIT_OK = 0
 EXIT_FAILURE = 1  # the job ran and found problems (bad rows, failed checks)

@@ -71,6 +71,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--top", type=int, default=10, metavar="N",
                    help="print the N best accounts after the summary, ranked by score x (1 - promo_ratio) "
                         "(default 10; 0: none)")
+    cache = p.add_mutually_exclusive_group()
+    cache.add_argument("--cache", default=None, metavar="PATH",
+                       help="the embedding cache: texts embedded by an earlier job are not embedded again (default: "
+                            "$BRANDFIT_CACHE_DB, else ~/.cache/brandfit/embeddings.sqlite; see brandfit cache)")
+    cache.add_argument("--no-cache", action="store_true", help="embed every text; do not read or write the cache")
     p.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
     p.add_argument("--quiet-summary", action="store_true", help="print a one-line summary and no table")
     p.set_defaults(func=_tag)
@@ -104,6 +109,7 @@ def _tag(args: argparse.Namespace) -> int:
         engine=args.engine, format=args.format, chunk_size=args.chunk_size, resume=args.resume,
         overwrite=args.overwrite, ray_address=args.ray_address, ray_concurrency=args.ray_concurrency,
         show_progress_bar=False if args.no_progress else None, top=0 if args.quiet_summary else max(args.top, 0),
+        cache=False if args.no_cache else args.cache,
     )
     aside = summary.rows_set_aside
     if args.quiet_summary:
@@ -117,6 +123,10 @@ def _tag(args: argparse.Namespace) -> int:
         print(f"  output:         {summary.output} ({summary.format})")
         print(f"  rows set aside: {aside}" + (f" -> {summary.errors_path}" if aside else ""))
         print(f"  time:           {summary.seconds:.1f} s, {summary.accounts_per_second:.1f} accounts/s")
+        if summary.cache_path is not None:
+            rate = summary.cache_hit_rate
+            print(f"  embedding cache: {summary.cache_path}"
+                  + (f" ({100 * rate:.1f}% of texts already embedded)" if rate is not None else ""))
         if summary.top:
             print(f"\nbest {len(summary.top)} of {summary.accounts_tagged} for {summary.brand_topic}:")
             print(_table(summary.top))

@@ -23,6 +23,7 @@ from typing import Any
 
 from brandfit.account import BrandTopic, parse_brand_topic
 from brandfit.data.readers import list_input_files
+from brandfit.embedding.cache import EmbeddingCache, resolve_cache
 from brandfit.errors import InputError
 from brandfit.model import RelevanceModel, load_model
 from brandfit.pipeline import Pipeline
@@ -71,6 +72,18 @@ class TagSummary:
     """The best accounts, ranked as :func:`brandfit.rank_accounts` does (``rank_score`` = score x (1 - promo_ratio)),
     best first, each with ``account_id``, ``handle``, ``score``, ``rank_score``, ``primary_topic``, ``consistency``,
     ``promo_ratio``, ``tier``; as many as ``tag_files(top=...)`` asked for."""
+    cache_path: str | None = None
+    """The embedding cache used (None: none)."""
+    cache_hits: int | None = None
+    """Texts whose embedding this run read from the cache, and those it computed (local engine only: Ray actors
+    count their own)."""
+    cache_misses: int | None = None
+
+    @property
+    def cache_hit_rate(self) -> float | None:
+        if self.cache_hits is None or self.cache_misses is None or self.cache_hits + self.cache_misses == 0:
+            return None
+        return self.cache_hits / (self.cache_hits + self.cache_misses)
 
     @property
     def accounts_per_second(self) -> float:
@@ -84,6 +97,7 @@ class TagSummary:
         d = asdict(self)
         d["output"], d["errors_path"] = str(self.output), str(self.errors_path)
         d["accounts_per_second"] = round(self.accounts_per_second, 3)
+        d["cache_hit_rate"] = None if self.cache_hit_rate is None else round(self.cache_hit_rate, 4)
         d["top"] = [dict(r) for r in self.top]
         return d
 
@@ -132,7 +146,7 @@ def _prepare_model(model: str | RelevanceModel, registry: str | Path | None, bac
 
 def _run(files: list[Path], ckpt: Checkpoint, model: RelevanceModel, brand: str | BrandTopic, *, engine: str,
          chunk_size: int, already: int, show_progress_bar: bool | None, ray_address: str | None,
-         ray_concurrency: int | None) -> tuple[int, int]:
+         ray_concurrency: int | None, cache: EmbeddingCache | None = None) -> tuple[int, int]:
     """Read, tag and checkpoint every chunk; returns (number of chunks, rows set aside)."""
     progress = Progress(show_progress_bar=show_progress_bar, already_done=already,
                         total=lambda: count_accounts(files))
@@ -143,13 +157,13 @@ def _run(files: list[Path], ckpt: Checkpoint, model: RelevanceModel, brand: str 
         try:
             chunks = chunked(reader, chunk_size)
             if engine == "local":
-                n_chunks = run_local(chunks, ckpt, pipeline=Pipeline(model), brand=brand, errors=errors,
-                                     progress=progress)
+                n_chunks = run_local(chunks, ckpt, pipeline=Pipeline(model, cache=cache), brand=brand,
+                                     errors=errors, progress=progress)
             else:
                 from brandfit.tagging._ray import run_ray
 
                 n_chunks = run_ray(chunks, ckpt, model=model, brand=brand, errors=errors, progress=progress,
-                                   address=ray_address, concurrency=ray_concurrency)
+                                   address=ray_address, concurrency=ray_concurrency, cache=cache)
         finally:
             reader.close()
             progress.close()
@@ -173,6 +187,7 @@ def tag_files(
     ray_concurrency: int | None = None,
     show_progress_bar: bool | None = None,
     top: int = 10,
+    cache: bool | str | Path | EmbeddingCache | None = None,
 ) -> TagSummary:
     """Tag every account in ``input`` (a JSONL/CSV/Parquet file or a folder of them) for ``brand_topic``.
 
@@ -184,6 +199,12 @@ def tag_files(
     an unfinished run is in the way (``overwrite`` / ``resume`` say what to do), ``ImportError`` for the Ray
     engine without Ray. ``show_progress_bar=None`` shows a bar only on a terminal. The summary lists the
     ``top`` best accounts (see :attr:`TagSummary.top`).
+
+    ``cache``: the persistent embedding cache (:mod:`brandfit.embedding.cache`), on by default for tagging:
+    ``None`` uses ``$BRANDFIT_CACHE_DB`` (a path, or ``off``), else ``~/.cache/brandfit/embeddings.sqlite``;
+    ``False`` turns it off; a path or an :class:`~brandfit.embedding.cache.EmbeddingCache` picks one. Texts
+    embedded by an earlier job (any job sharing the file, either engine) are not embedded again; the scores are
+    the same either way.
     """
     t0 = time.perf_counter()
     _check_args(engine, chunk_size, ray_concurrency, top)
@@ -197,15 +218,17 @@ def tag_files(
 
         import_ray()  # fail before any work if the extra is missing
     m = _prepare_model(model, registry, backend)
+    emb_cache = resolve_cache(cache, default_on=True)
     settings = {"brand_topic": _brand_setting(brand), "model_version": m.version, "backend": m.backend,
                 "chunk_size": chunk_size}
     ckpt = Checkpoint.open(output, settings=settings, inputs=[fingerprint(f) for f in files],
                            resume=resume, overwrite=overwrite)
+    hits0, misses0 = (emb_cache.hits, emb_cache.misses) if emb_cache is not None else (0, 0)
     try:
         already = ckpt.accounts_done
         n_chunks, n_errors = _run(files, ckpt, m, brand, engine=engine, chunk_size=chunk_size, already=already,
                                   show_progress_bar=show_progress_bar, ray_address=ray_address,
-                                  ray_concurrency=ray_concurrency)
+                                  ray_concurrency=ray_concurrency, cache=emb_cache)
         errors_path = errors_path_for(output)
         move_into_place(ckpt.errors_path, errors_path)
         best = TopAccounts(top)
@@ -219,6 +242,9 @@ def tag_files(
         accounts_this_run=n_rows - already, rows_set_aside=n_errors, seconds=seconds, run_id=ckpt.run_id,
         model_version=m.version, brand_topic=brand if isinstance(brand, str) else brand.name, engine=engine,
         top=tuple(best.result()),
+        cache_path=None if emb_cache is None else str(emb_cache.path),
+        cache_hits=None if emb_cache is None or engine != "local" else emb_cache.hits - hits0,
+        cache_misses=None if emb_cache is None or engine != "local" else emb_cache.misses - misses0,
     )
     logger.info("tagged %d accounts (%d in this run) in %.1f s, %.1f accounts/s; %d rows set aside",
                 n_rows, summary.accounts_this_run, seconds, summary.accounts_per_second, n_errors)

@@ -57,13 +57,13 @@ class _Tagger:
     """A Ray actor: builds the model once from its files, then tags one staged chunk per call."""
 
     def __init__(self, *, model_files: dict[str, bytes], model_version: str, backend: str,
-                 brand: str | dict[str, Any], run_id: str) -> None:
+                 brand: str | dict[str, Any], run_id: str, cache: Any = None) -> None:
         from brandfit.account import parse_brand_topic
         from brandfit.pipeline import Pipeline
 
         model = RelevanceModel.from_files(model_files, version=model_version, backend=backend)
         model.embedder  # load the encoder now, once per actor
-        self.pipeline = Pipeline(model)
+        self.pipeline = Pipeline(model, cache=cache)  # the driver's cache, reopened here from its path
         self.brand = parse_brand_topic(brand)
         self.run_id = run_id
 
@@ -119,6 +119,7 @@ def run_ray(
     progress: Progress,
     address: str | None = None,
     concurrency: int | None = None,
+    cache: Any = None,
 ) -> int:
     """Tag every chunk not yet in the checkpoint on Ray; returns the number of chunks in the stream."""
     ray = import_ray()
@@ -130,7 +131,7 @@ def run_ray(
         files_ref = ray.put(model.to_files())
         actor_cls = ray.remote(num_cpus=1)(_Tagger)
         actors = [actor_cls.remote(model_files=files_ref, model_version=model.version, backend=model.backend,
-                                   brand=brand_arg, run_id=ckpt.run_id) for _ in range(n_actors)]
+                                   brand=brand_arg, run_id=ckpt.run_id, cache=cache) for _ in range(n_actors)]
         logger.info("tagging on Ray with %d actor(s)", n_actors)
         in_flight: dict[Any, int] = {}  # object ref -> number of accounts
         pending = PendingChunks(chunks, ckpt)
