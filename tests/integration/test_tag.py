@@ -7,11 +7,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +16,7 @@ import pytest
 
 import brandfit
 from brandfit.cli import main
+from killed_job import kill_after_chunks
 from brandfit.tagging import TagSummary, errors_path_for, tag_files
 from brandfit.tagging._checkpoint import Checkpoint, fingerprint, parts_dir_for
 from brandfit.tagging._output import COLUMNS
@@ -325,29 +321,7 @@ def test_sigkill_then_resume_tags_every_account_once_with_identical_scores(tmp_p
     assert main([*args, "-o", str(ref_out)]) == 0
     capsys.readouterr()
 
-    # the child sleeps after each checkpointed chunk, so the test can kill it mid-run
-    code = ("import sys, time; from brandfit.tagging._checkpoint import Checkpoint; mark = Checkpoint.mark_done\n"
-            "def slow(self, *a, **k):\n    mark(self, *a, **k); time.sleep(0.5)\n"
-            "Checkpoint.mark_done = slow\n"
-            "from brandfit.cli import main; sys.exit(main(sys.argv[1:]))")
-    proc = subprocess.Popen([sys.executable, "-c", code, *args, "-o", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    state = parts_dir_for(out) / "state.json"
-    deadline = time.monotonic() + 120
-    done = 0
-    try:
-        while done < 3:
-            assert proc.poll() is None, proc.communicate()[1].decode()[-2000:]
-            assert time.monotonic() < deadline, "the job did not checkpoint 3 chunks in time"
-            time.sleep(0.05)
-            try:
-                done = len(json.loads(state.read_text())["completed"])
-            except (FileNotFoundError, json.JSONDecodeError):
-                pass
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-    assert proc.returncode == -signal.SIGKILL
+    state = kill_after_chunks(args, out, 3)
     assert not out.exists() and state.exists()
     killed_run = json.loads(state.read_text())["run_id"]
 

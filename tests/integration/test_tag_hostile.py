@@ -5,18 +5,13 @@ SIGKILL mid-run followed by --resume gives the same output."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 
 from brandfit.cli import main
 from brandfit.tagging import errors_path_for
-from brandfit.tagging._checkpoint import parts_dir_for
+from killed_job import kill_after_chunks
 
 GOOD = [{"account_id": f"good-{i}", "bio": bio, "followers": 1200 + i,
          "posts": [f"{bio} post {k}" for k in range(3)]}
@@ -69,27 +64,7 @@ def test_poison_folder_is_tagged_and_resumes_after_sigkill(tmp_path, capsys):
     ref.to_json(tmp_path / "check.jsonl", orient="records", lines=True, force_ascii=False)  # valid UTF-8 out
 
     out = tmp_path / "t.parquet"
-    code = ("import sys, time; from brandfit.tagging._checkpoint import Checkpoint; mark = Checkpoint.mark_done\n"
-            "def slow(self, *a, **k):\n    mark(self, *a, **k); time.sleep(0.5)\n"
-            "Checkpoint.mark_done = slow\n"
-            "from brandfit.cli import main; sys.exit(main(sys.argv[1:]))")
-    proc = subprocess.Popen([sys.executable, "-c", code, *args, "-o", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    state = parts_dir_for(out) / "state.json"
-    deadline = time.monotonic() + 120
-    done = 0
-    try:
-        while done < 2:
-            assert proc.poll() is None, proc.communicate()[1].decode()[-2000:]
-            assert time.monotonic() < deadline, "the job did not checkpoint 2 chunks in time"
-            time.sleep(0.05)
-            try:
-                done = len(json.loads(state.read_text())["completed"])
-            except (FileNotFoundError, json.JSONDecodeError):
-                pass
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+    kill_after_chunks(args, out, 2)
     assert main([*args, "-o", str(out), "--resume"]) == 0
     got = pd.read_parquet(out)
     cols = ["account_id", "score", "primary_topic", "confidence", "consistency", "promo_ratio", "reasons"]
