@@ -29,7 +29,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from brandfit.data.readers import RawRow, iter_rows, list_input_files
 from brandfit.data.labeled import LabeledSet, Problem, load_labeled
