@@ -108,20 +108,30 @@ def source_manifest(frame: pd.DataFrame, config: TrainConfig, base: Path, public
     return out
 
 
-def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
-              embeddings: np.ndarray | None = None, public: pd.DataFrame | None = None,
-              public_embeddings: np.ndarray | None = None) -> tuple[RelevanceModel, dict[str, Any]]:
-    """Fit both heads on the ``train`` rows, calibrate on ``validation``, report on ``test``.
+@dataclass
+class _FitRows:
+    """The training table of :func:`fit_model` (ours, public, decorated copies) with its vectors and masks."""
 
-    ``frame`` is our labeled data with its split; ``public`` (optional) the public corpora
-    (:func:`brandfit.evaluation.public.load_public`), split into train / validation by group. Sources are weighted
-    per ``config.source_weighting``; the promo head also sees decorated not-promo copies
-    (:func:`brandfit.text.augment.decorate`) so a plain mention, hashtag or link is not read as an ad.
-    """
-    from brandfit.brand import brand_score, brand_topic_proba, fit_calibration, other_topic_descriptions
-    from brandfit.evaluation.loso import augmented_rows, mean_f1_threshold, source_weights, validation_mask
+    rows: pd.DataFrame
+    emb: np.ndarray
+    cues: Any
+    src: np.ndarray
+    split: np.ndarray
+    has_topic: np.ndarray
+    has_promo: np.ndarray
+    is_aug: np.ndarray
+    y_topic: np.ndarray
+    y_promo: np.ndarray
+    tr: np.ndarray
+    va: np.ndarray
 
-    t0 = time.perf_counter()
+
+def _fit_rows(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, embeddings: np.ndarray | None,
+              public: pd.DataFrame | None, public_embeddings: np.ndarray | None) -> _FitRows:
+    """Our rows, the public rows (split into train / validation by group) and the decorated not-promo copies,
+    embedded (reusing ``embeddings`` / ``public_embeddings`` when given)."""
+    from brandfit.evaluation.loso import augmented_rows, validation_mask
+
     ours = pd.DataFrame({"text": frame["text"].to_numpy(), "source": "ours", "topic": frame["topic"].to_numpy(),
                          "promo": frame["promo"].astype(object).to_numpy(), "split": frame["split"].to_numpy(),
                          "augmented": False})
@@ -143,59 +153,73 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
         embs.append(embedder.encode([normalize(t) for t in aug["text"]], show_progress_bar=False))
     rows = pd.concat(parts, ignore_index=True)
     emb = np.vstack(embs).astype(np.float32)
-    texts = rows["text"].tolist()
-    cues = find_cues(texts)
-    desc = DescriptionIndex.build(embedder)
-    src = rows["source"].to_numpy()
+    cues = find_cues(rows["text"].tolist())
     split = rows["split"].to_numpy()
-    has_topic = rows["topic"].notna().to_numpy()
-    has_promo = rows["promo"].notna().to_numpy()
-    is_aug = rows["augmented"].to_numpy(dtype=bool)
-    y_topic = np.array([TOPICS.index(t) if isinstance(t, str) else -1 for t in rows["topic"]])
-    y_promo = rows["promo"].fillna(False).to_numpy(dtype=bool)
-    tr, va = split == "train", split == "validation"
+    return _FitRows(
+        rows=rows, emb=emb, cues=cues, src=rows["source"].to_numpy(), split=split,
+        has_topic=rows["topic"].notna().to_numpy(), has_promo=rows["promo"].notna().to_numpy(),
+        is_aug=rows["augmented"].to_numpy(dtype=bool),
+        y_topic=np.array([TOPICS.index(t) if isinstance(t, str) else -1 for t in rows["topic"]]),
+        y_promo=rows["promo"].fillna(False).to_numpy(dtype=bool), tr=split == "train", va=split == "validation",
+    )
 
-    # topic head: every source's train rows (weighted per source) plus the written descriptions as examples
-    t_rows = tr & has_topic
-    xt = topic_features(emb, desc, desc_scale=config.topic.desc_scale)
+
+def _fit_topic_head(d: _FitRows, desc: DescriptionIndex, config: TrainConfig):
+    """Topic head: every source's train rows (weighted per source) plus the written descriptions as examples,
+    temperature-scaled on the validation rows. Returns ``(topic_head, xt, x_desc, prior, tv)``."""
+    from brandfit.evaluation.loso import source_weights
+
+    t_rows = d.tr & d.has_topic
+    xt = topic_features(d.emb, desc, desc_scale=config.topic.desc_scale)
     x_desc = topic_features(desc.embeddings, desc, desc_scale=config.topic.desc_scale)
-    w_topic = source_weights(src[t_rows], mode=config.source_weighting)
+    w_topic = source_weights(d.src[t_rows], mode=config.source_weighting)
     head = fit_softmax_head(
-        np.vstack([xt[t_rows], x_desc]), np.concatenate([y_topic[t_rows], desc.topic_index]), len(TOPICS),
+        np.vstack([xt[t_rows], x_desc]), np.concatenate([d.y_topic[t_rows], desc.topic_index]), len(TOPICS),
         c=config.topic.c, seed=config.seed, balanced=config.topic.balanced,
         sample_weight=np.concatenate([w_topic, np.full(len(x_desc), config.topic.description_weight)]))
-    prior = topic_prior(emb, desc, weight=config.topic.prior_weight)
-    tv = va & has_topic
-    temperature = fit_temperature(head.logits(xt[tv], None if prior is None else prior[tv]), y_topic[tv]) \
+    prior = topic_prior(d.emb, desc, weight=config.topic.prior_weight)
+    tv = d.va & d.has_topic
+    temperature = fit_temperature(head.logits(xt[tv], None if prior is None else prior[tv]), d.y_topic[tv]) \
         if tv.any() else 1.0
-    topic_head = SoftmaxHead(head.coef, head.intercept, temperature)
+    return SoftmaxHead(head.coef, head.intercept, temperature), xt, x_desc, prior, tv
 
-    # promo head: embedding + cue columns, every source's train rows (and the decorated copies), weighted per source
-    p_rows = tr & has_promo
-    xp = promo_features(emb, cues, cue_scale=config.promo.cue_scale)
-    promo_head = fit_logistic_head(xp[p_rows], y_promo[p_rows], c=config.promo.c, seed=config.seed,
-                                   sample_weight=source_weights(src[p_rows], mode=config.source_weighting))
-    pv = va & has_promo & ~is_aug
+
+def _fit_promo_head(d: _FitRows, config: TrainConfig):
+    """Promo head: embedding + cue columns, every source's train rows (and the decorated copies), weighted per
+    source; Platt-calibrated and thresholded on the validation rows. Returns ``(promo_head, xp, threshold, platt)``."""
+    from brandfit.evaluation.loso import mean_f1_threshold, source_weights
+
+    p_rows = d.tr & d.has_promo
+    xp = promo_features(d.emb, d.cues, cue_scale=config.promo.cue_scale)
+    promo_head = fit_logistic_head(xp[p_rows], d.y_promo[p_rows], c=config.promo.c, seed=config.seed,
+                                   sample_weight=source_weights(d.src[p_rows], mode=config.source_weighting))
+    pv = d.va & d.has_promo & ~d.is_aug
     p_val = promo_head.proba(xp[pv])
     promo_platt = (1.0, 0.0)
-    if config.promo.calibrate and pv.any() and y_promo[pv].any() and (~y_promo[pv]).any():
+    if config.promo.calibrate and pv.any() and d.y_promo[pv].any() and (~d.y_promo[pv]).any():
         # Platt scaling folded into the head: sigmoid(a * (x.coef + c0) + b) is a logistic head again
         from brandfit.evaluation.loso import platt_by_source
 
-        promo_platt = platt_by_source(p_val, y_promo[pv], src[pv])
+        promo_platt = platt_by_source(p_val, d.y_promo[pv], d.src[pv])
         a, b = promo_platt
         promo_head = LogisticHead(coef=a * promo_head.coef, intercept=a * promo_head.intercept + b)
         p_val = promo_head.proba(xp[pv])
-    if not pv.any() or not y_promo[pv].any():
+    if not pv.any() or not d.y_promo[pv].any():
         threshold = 0.5
     elif config.promo.threshold == "mean_f1":
-        threshold = mean_f1_threshold(y_promo[pv], p_val, src[pv])
+        threshold = mean_f1_threshold(d.y_promo[pv], p_val, d.src[pv])
     else:
-        threshold = best_f1_threshold(y_promo[pv], p_val)
+        threshold = best_f1_threshold(d.y_promo[pv], p_val)
+    return promo_head, xp, threshold, promo_platt
 
-    # custom brand topics: Platt scaling of brand.brand_score, the five verticals' descriptions as brand words,
-    # on the validation rows of every source
-    cal_rows = tv if tv.any() else (tr & has_topic)
+
+def _fit_brand_calibration(d: _FitRows, desc: DescriptionIndex, config: TrainConfig, topic_head: SoftmaxHead,
+                           xt: np.ndarray, x_desc: np.ndarray, prior: np.ndarray | None, tv: np.ndarray):
+    """Custom brand topics: Platt scaling of brand.brand_score, the five verticals' descriptions as brand words,
+    on the validation rows of every source (the train rows when there are none)."""
+    from brandfit.brand import brand_score, brand_topic_proba, fit_calibration, other_topic_descriptions
+
+    cal_rows = tv if tv.any() else (d.tr & d.has_topic)
     p_cal = topic_head.proba(xt[cal_rows], None if prior is None else prior[cal_rows])
     q_desc = topic_head.proba(x_desc, None if prior is None else topic_prior(desc.embeddings, desc,
                                                                              weight=config.topic.prior_weight))
@@ -203,20 +227,18 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
     for t in range(len(TOPICS) - 1):
         own = desc.topic_index == t
         q = brand_topic_proba(q_desc[own])
-        zs.append(brand_score(emb[cal_rows], desc.embeddings[own], p_cal, q,
+        zs.append(brand_score(d.emb[cal_rows], desc.embeddings[own], p_cal, q,
                               negative_emb=other_topic_descriptions(desc.embeddings, desc.topic_index, q),
                               vertical=config.brand.vertical,
                               contrast=config.brand.contrast, negative_reduce=config.brand.negative_reduce))
-        ys.append(y_topic[cal_rows] == t)
-    brand_cal = fit_calibration(zs, ys)
+        ys.append(d.y_topic[cal_rows] == t)
+    return fit_calibration(zs, ys)
 
-    model_config = config.to_dict()
-    model_config["normalization_version"] = NORMALIZATION_VERSION
-    model = RelevanceModel(
-        topic_head=topic_head, promo_head=promo_head, descriptions=desc, promo_threshold=threshold,
-        brand_calibration=brand_cal, config=model_config, embedder=embedder,
-        backend=embedder.name.rsplit("/", 1)[-1].split("-")[0],
-    )
+
+def _fit_metrics(d: _FitRows, topic_head: SoftmaxHead, promo_head: LogisticHead, xt: np.ndarray, xp: np.ndarray,
+                 prior: np.ndarray | None, threshold: float) -> dict[str, Any]:
+    """Row counts, our validation / test reports and the per-source public validation reports."""
+    split, src, is_aug = d.split, d.src, d.is_aug
     metrics: dict[str, Any] = {
         "n_texts": {s: int(((split == s) & (src == "ours")).sum()) for s in ("train", "validation", "test")},
         "n_public_texts": {s: int(((split == s) & (src != "ours") & ~is_aug).sum()) for s in ("train", "validation")},
@@ -228,23 +250,52 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
         if m.any():
             tp = topic_head.proba(xt[m], None if prior is None else prior[m])
             metrics[name] = {
-                "topic": topic_report(rows["topic"][m].tolist(), tp),
-                "promo": promo_report(y_promo[m], promo_head.proba(xp[m]), threshold),
+                "topic": topic_report(d.rows["topic"][m].tolist(), tp),
+                "promo": promo_report(d.y_promo[m], promo_head.proba(xp[m]), threshold),
             }
     by_source: dict[str, Any] = {}
     for s in dict.fromkeys(src[~ours_rows & ~is_aug]):
-        m = (src == s) & va & ~is_aug
+        m = (src == s) & d.va & ~is_aug
         block: dict[str, Any] = {}
-        if (m & has_topic).any():
-            mt = m & has_topic
-            r = topic_report(rows["topic"][mt].tolist(), topic_head.proba(xt[mt], None if prior is None else prior[mt]))
+        if (m & d.has_topic).any():
+            mt = m & d.has_topic
+            r = topic_report(d.rows["topic"][mt].tolist(),
+                             topic_head.proba(xt[mt], None if prior is None else prior[mt]))
             block["topic"] = {k: r[k] for k in ("n", "accuracy", "macro_ap", "ece")}
-        if (m & has_promo).any():
-            mp = m & has_promo
-            block["promo"] = promo_report(y_promo[mp], promo_head.proba(xp[mp]), threshold)
+        if (m & d.has_promo).any():
+            mp = m & d.has_promo
+            block["promo"] = promo_report(d.y_promo[mp], promo_head.proba(xp[mp]), threshold)
         by_source[s] = block
     if by_source:
         metrics["public_validation"] = by_source  # held-out groups of sources the model trained on (not LOSO)
+    return metrics
+
+
+def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
+              embeddings: np.ndarray | None = None, public: pd.DataFrame | None = None,
+              public_embeddings: np.ndarray | None = None) -> tuple[RelevanceModel, dict[str, Any]]:
+    """Fit both heads on the ``train`` rows, calibrate on ``validation``, report on ``test``.
+
+    ``frame`` is our labeled data with its split; ``public`` (optional) the public corpora
+    (:func:`brandfit.evaluation.public.load_public`), split into train / validation by group. Sources are weighted
+    per ``config.source_weighting``; the promo head also sees decorated not-promo copies
+    (:func:`brandfit.text.augment.decorate`) so a plain mention, hashtag or link is not read as an ad.
+    """
+    t0 = time.perf_counter()
+    d = _fit_rows(frame, config, embedder, embeddings, public, public_embeddings)
+    desc = DescriptionIndex.build(embedder)
+    topic_head, xt, x_desc, prior, tv = _fit_topic_head(d, desc, config)
+    promo_head, xp, threshold, promo_platt = _fit_promo_head(d, config)
+    brand_cal = _fit_brand_calibration(d, desc, config, topic_head, xt, x_desc, prior, tv)
+
+    model_config = config.to_dict()
+    model_config["normalization_version"] = NORMALIZATION_VERSION
+    model = RelevanceModel(
+        topic_head=topic_head, promo_head=promo_head, descriptions=desc, promo_threshold=threshold,
+        brand_calibration=brand_cal, config=model_config, embedder=embedder,
+        backend=embedder.name.rsplit("/", 1)[-1].split("-")[0],
+    )
+    metrics = _fit_metrics(d, topic_head, promo_head, xt, xp, prior, threshold)
     metrics["promo_threshold"] = threshold
     metrics["promo_platt"] = list(promo_platt)
     metrics["brand_calibration"] = list(brand_cal)

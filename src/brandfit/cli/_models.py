@@ -121,18 +121,8 @@ def _kv(pairs: Sequence[tuple[str, Any]]) -> None:
         print(f"  {key.ljust(width)}  {value}")
 
 
-def _cmd_show(args: argparse.Namespace) -> int:
-    from brandfit.registry.compare import headline_from_metadata
-
-    reg = _registry(args)
-    info = reg.show(args.ref)
-    history = reg.history(info["ref"])
-    if args.json:
-        _print_json({**info, "history": history})
-        return 0
-    print(f"{info['ref']}" + (f"  [{', '.join(info['aliases'])}]" if info["aliases"] else ""))
-    if info.get("description"):
-        print(f"  {info['description']}")
+def _show_version(info: dict[str, Any]) -> None:
+    """``models show``: the provenance section."""
     _section("Version")
     _kv([("aliases", ", ".join(info["aliases"]) or "none"), ("created", info.get("created_at")),
          ("published", info.get("published_at")), ("tags", _tags_text(info.get("tags"))),
@@ -142,11 +132,20 @@ def _cmd_show(args: argparse.Namespace) -> int:
          ("texts", info.get("n_texts")),
          ("embedding", f"{info.get('embedding_model')} ({info.get('embedding_dim')}-d)"
           if info.get("embedding_model") else None)])
-    metrics = info.get("metrics") or {}
+
+
+def _show_headline(info: dict[str, Any]) -> None:
+    """``models show``: the headline metrics, when any is recorded."""
+    from brandfit.registry.compare import headline_from_metadata
+
     head = headline_from_metadata(info)
     if any(v is not None for v in head.values()):
         _section("Headline metrics")
         print(_table(("METRIC", "VALUE"), [(k, _num(v)) for k, v in head.items() if v is not None]))
+
+
+def _show_split_tables(metrics: dict[str, Any]) -> None:
+    """``models show``: per-topic tables for the labeled validation and test splits."""
     for split in ("validation", "test"):
         block = metrics.get(split)
         if isinstance(block, dict) and isinstance(block.get("topic"), dict):
@@ -160,6 +159,10 @@ def _cmd_show(args: argparse.Namespace) -> int:
             print(f"  topic accuracy {_num(t.get('accuracy'))}, ECE {_num(t.get('ece'))}; promo AP {_num(p.get('ap'))},"
                   f" F1 {_num(p.get('f1'))} (P {_num(p.get('precision'))}, R {_num(p.get('recall'))}) at threshold "
                   f"{_num(p.get('threshold'))}")
+
+
+def _show_public(metrics: dict[str, Any]) -> None:
+    """``models show``: the cross-source table on the public corpora."""
     public = metrics.get("public")
     if isinstance(public, dict) and public.get("sources"):
         _section("Public corpora (cross-source)")
@@ -172,6 +175,10 @@ def _cmd_show(args: argparse.Namespace) -> int:
         rows.append(("pooled", (t.get("n") or 0) + (p.get("n") or 0), _num(t.get("macro_ap")),
                      _num(t.get("top1_accuracy")), _num(p.get("ap")), _num(p.get("f1"))))
         print(_table(("SOURCE", "N", "TOPIC MACRO AP", "TOP-1", "PROMO AP", "PROMO F1"), rows))
+
+
+def _show_backends(metrics: dict[str, Any]) -> None:
+    """``models show``: validation of the other embedding backends."""
     backends = metrics.get("backends")
     if isinstance(backends, dict) and backends:
         _section("Other embedding backends")
@@ -179,12 +186,35 @@ def _cmd_show(args: argparse.Namespace) -> int:
                  ", ".join(f"{k} {v:+.4f}" for k, v in (b.get("gaps") or {}).items() if isinstance(v, (int, float))))
                 for name, b in backends.items()]
         print(_table(("BACKEND", "VALIDATED", "GAPS TO TRAINING BACKEND"), rows))
+
+
+def _show_history(history: list[dict[str, Any]]) -> None:
+    """``models show``: the alias history."""
     if history:
         _section("History")
         rows = [(h.get("when", "")[:19].replace("T", " "), h.get("who"), h.get("event"), h.get("alias"),
                  f"{h.get('previous') or '-'} -> {h.get('ref')}",
                  ("FORCED: " if h.get("forced") else "") + str(h.get("reason") or "")) for h in history]
         print(_table(("WHEN (UTC)", "WHO", "EVENT", "ALIAS", "CHANGE", "REASON"), rows))
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    reg = _registry(args)
+    info = reg.show(args.ref)
+    history = reg.history(info["ref"])
+    if args.json:
+        _print_json({**info, "history": history})
+        return 0
+    print(f"{info['ref']}" + (f"  [{', '.join(info['aliases'])}]" if info["aliases"] else ""))
+    if info.get("description"):
+        print(f"  {info['description']}")
+    _show_version(info)
+    metrics = info.get("metrics") or {}
+    _show_headline(info)
+    _show_split_tables(metrics)
+    _show_public(metrics)
+    _show_backends(metrics)
+    _show_history(history)
     config = info.get("config")
     if isinstance(config, dict):
         _section("Training config")
@@ -430,6 +460,77 @@ def _evaluation_options(p: argparse.ArgumentParser) -> None:
                    help="embedding backend for both models (default: $BRANDFIT_BACKEND, else onnx)")
 
 
+def _add_inspect_actions(action: Any) -> None:
+    """``models list``, ``show`` and ``resolve``."""
+    p = action("list", _cmd_list, "every version: aliases, creation time, dataset, headline metrics, description")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = action("show", _cmd_show, "one version: provenance, metrics tables, alias history (--json: everything)")
+    p.add_argument("ref", metavar="REF")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = action("resolve", _cmd_resolve, "print the folder a ref points to")
+    p.add_argument("ref", metavar="REF")
+
+
+def _add_alias_actions(action: Any) -> None:
+    """``models promote``, ``alias`` and ``rollback``: moving aliases."""
+    p = action("promote", _cmd_promote, "point an alias (default production) at REF, after verifying it and "
+               "checking it is not worse than the current target (exit 2 with the comparison table if it is)")
+    p.add_argument("ref", metavar="REF")
+    p.add_argument("--alias", default="production", help="alias to move (default: production)")
+    p.add_argument("--tolerance", type=float, default=0.01, metavar="T",
+                   help="refuse when a headline metric drops by more than T (absolute; default 0.01)")
+    p.add_argument("--force", action="store_true", help="promote even when the gate refuses (needs --reason)")
+    p.add_argument("--reason", default=None, metavar="TEXT", help="why; recorded in the registry history")
+    p.add_argument("--no-gate", action="store_true", help="skip the comparison (e.g. no data on this machine)")
+    _evaluation_options(p)
+    p = action("alias", _cmd_alias, "point ALIAS at REF, after verifying it (or --delete ALIAS)")
+    p.add_argument("alias", metavar="ALIAS")
+    p.add_argument("ref", metavar="REF", nargs="?")
+    p.add_argument("--delete", action="store_true", help="remove the alias (the versions stay)")
+    p = action("rollback", _cmd_rollback, "point an alias back at its previous target")
+    p.add_argument("--alias", default="production", help="alias to roll back (default: production)")
+
+
+def _add_compare_action(action: Any) -> None:
+    """``models compare``."""
+    p = action("compare", _cmd_compare, "evaluate two versions on the same texts: headline metrics side by side "
+               "with the difference and its paired bootstrap 95%% interval, per source")
+    p.add_argument("a", metavar="A")
+    p.add_argument("b", metavar="B")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--full", action="store_true",
+                   help="instead: every metric recorded in the two versions' metadata (no evaluation)")
+    p.add_argument("--plot", metavar="FILE.png", default=None, help="also draw both precision-recall curves")
+    _evaluation_options(p)
+
+
+def _add_maintenance_actions(action: Any) -> None:
+    """``models delete``, ``gc`` and ``verify``."""
+    p = action("delete", _cmd_delete, "delete one version (refused while an alias points to it)")
+    p.add_argument("ref", metavar="REF")
+    p = action("gc", _cmd_gc, "remove stale temporary builds and old versions nothing points to")
+    p.add_argument("--dry-run", action="store_true", help="only print what would be removed")
+    p.add_argument("--keep", type=int, default=3, metavar="N", help="newest versions kept per model (default 3)")
+    p = action("verify", _cmd_verify, "re-hash every file against the manifest; exit 1 on any mismatch")
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("ref", metavar="REF", nargs="?")
+    target.add_argument("--all", action="store_true", help="verify every version and every alias file")
+
+
+def _add_transfer_actions(action: Any) -> None:
+    """``models export``, ``bundle`` and ``import``."""
+    p = action("export", _cmd_export, "write one version to a .tar.gz archive")
+    p.add_argument("ref", metavar="REF")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="archive to write (or a folder)")
+    p = action("bundle", _cmd_bundle, "copy the production version into the registry shipped inside the package "
+               "(run from a source checkout after a promotion, then commit src/brandfit/bundled/)")
+    p.add_argument("--alias", default="production", help="alias to bundle (default: production)")
+    p.add_argument("--to", default=None, metavar="PATH", help="bundled registry folder (default: the package's)")
+    p = action("import", _cmd_import, "publish the version inside an exported archive as a new version")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--name", default=None, help="publish under this model name (default: the archive's)")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``brandfit models`` and its actions."""
     common = argparse.ArgumentParser(add_help=False)
@@ -452,54 +553,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.set_defaults(func=func)
         return sub
 
-    p = action("list", _cmd_list, "every version: aliases, creation time, dataset, headline metrics, description")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p = action("show", _cmd_show, "one version: provenance, metrics tables, alias history (--json: everything)")
-    p.add_argument("ref", metavar="REF")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p = action("resolve", _cmd_resolve, "print the folder a ref points to")
-    p.add_argument("ref", metavar="REF")
-    p = action("promote", _cmd_promote, "point an alias (default production) at REF, after verifying it and "
-               "checking it is not worse than the current target (exit 2 with the comparison table if it is)")
-    p.add_argument("ref", metavar="REF")
-    p.add_argument("--alias", default="production", help="alias to move (default: production)")
-    p.add_argument("--tolerance", type=float, default=0.01, metavar="T",
-                   help="refuse when a headline metric drops by more than T (absolute; default 0.01)")
-    p.add_argument("--force", action="store_true", help="promote even when the gate refuses (needs --reason)")
-    p.add_argument("--reason", default=None, metavar="TEXT", help="why; recorded in the registry history")
-    p.add_argument("--no-gate", action="store_true", help="skip the comparison (e.g. no data on this machine)")
-    _evaluation_options(p)
-    p = action("alias", _cmd_alias, "point ALIAS at REF, after verifying it (or --delete ALIAS)")
-    p.add_argument("alias", metavar="ALIAS")
-    p.add_argument("ref", metavar="REF", nargs="?")
-    p.add_argument("--delete", action="store_true", help="remove the alias (the versions stay)")
-    p = action("rollback", _cmd_rollback, "point an alias back at its previous target")
-    p.add_argument("--alias", default="production", help="alias to roll back (default: production)")
-    p = action("compare", _cmd_compare, "evaluate two versions on the same texts: headline metrics side by side "
-               "with the difference and its paired bootstrap 95%% interval, per source")
-    p.add_argument("a", metavar="A")
-    p.add_argument("b", metavar="B")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--full", action="store_true",
-                   help="instead: every metric recorded in the two versions' metadata (no evaluation)")
-    p.add_argument("--plot", metavar="FILE.png", default=None, help="also draw both precision-recall curves")
-    _evaluation_options(p)
-    p = action("delete", _cmd_delete, "delete one version (refused while an alias points to it)")
-    p.add_argument("ref", metavar="REF")
-    p = action("gc", _cmd_gc, "remove stale temporary builds and old versions nothing points to")
-    p.add_argument("--dry-run", action="store_true", help="only print what would be removed")
-    p.add_argument("--keep", type=int, default=3, metavar="N", help="newest versions kept per model (default 3)")
-    p = action("verify", _cmd_verify, "re-hash every file against the manifest; exit 1 on any mismatch")
-    target = p.add_mutually_exclusive_group(required=True)
-    target.add_argument("ref", metavar="REF", nargs="?")
-    target.add_argument("--all", action="store_true", help="verify every version and every alias file")
-    p = action("export", _cmd_export, "write one version to a .tar.gz archive")
-    p.add_argument("ref", metavar="REF")
-    p.add_argument("-o", "--output", required=True, metavar="FILE", help="archive to write (or a folder)")
-    p = action("bundle", _cmd_bundle, "copy the production version into the registry shipped inside the package "
-               "(run from a source checkout after a promotion, then commit src/brandfit/bundled/)")
-    p.add_argument("--alias", default="production", help="alias to bundle (default: production)")
-    p.add_argument("--to", default=None, metavar="PATH", help="bundled registry folder (default: the package's)")
-    p = action("import", _cmd_import, "publish the version inside an exported archive as a new version")
-    p.add_argument("file", metavar="FILE")
-    p.add_argument("--name", default=None, help="publish under this model name (default: the archive's)")
+    _add_inspect_actions(action)
+    _add_alias_actions(action)
+    _add_compare_action(action)
+    _add_maintenance_actions(action)
+    _add_transfer_actions(action)

@@ -207,6 +207,28 @@ def audit_labels(
     ``top`` caps the ranked label issues (None: all flagged); see the module docstring for the method.
     """
     from brandfit.text import normalize
+
+    _check_audit_args(frame, folds, method)
+    texts = frame["text"].astype(str).tolist()
+    if embeddings is None:
+        logger.info("embedding %d texts", len(texts))
+        embeddings = np.asarray(embedder.encode([normalize(t) for t in texts]), dtype=np.float64)
+    emb = embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
+    ids = frame["id"].astype(str).tolist()
+
+    issues, probas, used = _label_issues(frame, emb, ids, texts, folds=folds, seed=seed, neighbours=neighbours,
+                                         method=method)
+    if top is not None:
+        issues = issues[:top]
+
+    duplicates, outliers = _duplicates_and_outliers(frame, emb, ids, texts, dup_threshold=dup_threshold, k=k,
+                                                    n_outliers=n_outliers)
+    return AuditResult(issues=issues, duplicates=duplicates, outliers=outliers, method=used, n_texts=len(frame),
+                       proba=probas)
+
+
+def _check_audit_args(frame: pd.DataFrame, folds: int, method: str) -> None:
+    """Raise :class:`InputError` for an unknown method, too few texts for the folds, or unknown topics."""
     from brandfit.topics import TOPICS
 
     if method not in ("auto", "cleanlab", "builtin"):
@@ -216,12 +238,12 @@ def audit_labels(
     unknown = sorted(set(frame["topic"]) - set(TOPICS))
     if unknown:
         raise InputError(f"audit: unknown topics {unknown}; expected {', '.join(TOPICS)}")
-    texts = frame["text"].astype(str).tolist()
-    if embeddings is None:
-        logger.info("embedding %d texts", len(texts))
-        embeddings = np.asarray(embedder.encode([normalize(t) for t in texts]), dtype=np.float64)
-    emb = embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
-    ids = frame["id"].astype(str).tolist()
+
+
+def _label_issues(frame: pd.DataFrame, emb: np.ndarray, ids: list[str], texts: list[str], *, folds: int,
+                  seed: int, neighbours: int, method: str) -> tuple[list[dict[str, Any]], dict[str, np.ndarray], str]:
+    """Flag likely label errors for the topic and promo fields; return ``(issues ranked, probas, method used)``."""
+    from brandfit.topics import TOPICS
 
     tasks = {
         "topic": (np.array([TOPICS.index(t) for t in frame["topic"]]), list(TOPICS)),
@@ -250,9 +272,12 @@ def audit_labels(
     issues.sort(key=lambda r: (-r["score"], r["id"], r["field"]))
     for rank, row in enumerate(issues, start=1):
         row["rank"] = rank
-    if top is not None:
-        issues = issues[:top]
+    return issues, probas, used
 
+
+def _duplicates_and_outliers(frame: pd.DataFrame, emb: np.ndarray, ids: list[str], texts: list[str], *,
+                             dup_threshold: float, k: int, n_outliers: int) -> tuple[list[dict], list[dict]]:
+    """Near-duplicate pairs (conflicting labels first) and the ``n_outliers`` most isolated texts."""
     pairs, knn = _neighbours(emb.astype(np.float32), dup_threshold, k)
     topic, promo = frame["topic"].tolist(), frame["promo"].astype(bool).tolist()
     duplicates = [
@@ -264,5 +289,4 @@ def audit_labels(
     order = np.argsort(knn, kind="mergesort")[:n_outliers]
     outliers = [{"id": ids[i], "text": texts[i], "topic": topic[i], "score": round(float(1.0 - knn[i]), 4)}
                 for i in order]
-    return AuditResult(issues=issues, duplicates=duplicates, outliers=outliers, method=used, n_texts=len(frame),
-                       proba=probas)
+    return duplicates, outliers

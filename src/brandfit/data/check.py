@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from brandfit.data.readers import RawRow, iter_rows, list_input_files
@@ -63,6 +64,35 @@ def is_labeled_folder(path: str | Path) -> bool:
 
 def _nonneg_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _check_posts(posts_raw: Any, bad: Callable[[str, str], None]) -> list[dict[str, Any]]:
+    """Check an account's ``posts`` value, reporting through ``bad(field, message)``; return the readable posts."""
+    posts: list[dict[str, Any]] = []
+    if posts_raw is None:
+        bad("posts", "missing")
+    elif not isinstance(posts_raw, list):
+        bad("posts", f"expected a list, got {type(posts_raw).__name__}")
+    else:
+        for k, post in enumerate(posts_raw):
+            where = f"posts[{k}]"
+            if not isinstance(post, dict):
+                bad(where, f"expected an object, got {type(post).__name__}")
+                continue
+            for key in post:
+                if key not in _POST_FIELDS:
+                    bad(f"{where}.{key}", f"unknown field (expected {', '.join(_POST_FIELDS)})")
+            pid = post.get("id")
+            if not (isinstance(pid, str) and pid.strip()):
+                bad(f"{where}.id", f"expected a non-empty string, got {pid!r}")
+                continue
+            for key in ("likes", "comments"):
+                if key not in post:
+                    bad(f"{where}.{key}", "missing")
+                elif not _nonneg_int(post[key]):
+                    bad(f"{where}.{key}", f"expected a non-negative integer, got {post[key]!r}")
+            posts.append({"id": pid.strip(), "likes": post.get("likes"), "comments": post.get("comments")})
+    return posts
 
 
 def check_accounts_rows(rows: list[RawRow]) -> tuple[list[dict[str, Any]], list[Problem]]:
@@ -106,31 +136,7 @@ def check_accounts_rows(rows: list[RawRow]) -> tuple[list[dict[str, Any]], list[
         followers = v.get("followers")
         if followers is not None and not _nonneg_int(followers):
             bad("followers", f"expected a non-negative integer, got {followers!r}")
-        posts_raw = v.get("posts")
-        posts: list[dict[str, Any]] = []
-        if posts_raw is None:
-            bad("posts", "missing")
-        elif not isinstance(posts_raw, list):
-            bad("posts", f"expected a list, got {type(posts_raw).__name__}")
-        else:
-            for k, post in enumerate(posts_raw):
-                where = f"posts[{k}]"
-                if not isinstance(post, dict):
-                    bad(where, f"expected an object, got {type(post).__name__}")
-                    continue
-                for key in post:
-                    if key not in _POST_FIELDS:
-                        bad(f"{where}.{key}", f"unknown field (expected {', '.join(_POST_FIELDS)})")
-                pid = post.get("id")
-                if not (isinstance(pid, str) and pid.strip()):
-                    bad(f"{where}.id", f"expected a non-empty string, got {pid!r}")
-                    continue
-                for key in ("likes", "comments"):
-                    if key not in post:
-                        bad(f"{where}.{key}", "missing")
-                    elif not _nonneg_int(post[key]):
-                        bad(f"{where}.{key}", f"expected a non-negative integer, got {post[key]!r}")
-                posts.append({"id": pid.strip(), "likes": post.get("likes"), "comments": post.get("comments")})
+        posts = _check_posts(v.get("posts"), bad)
         if acc_id is not None:
             accounts.append({"account_id": acc_id, "handle": v.get("handle"), "topic": topic,
                              "followers": followers, "note": v.get("note"), "posts": posts,

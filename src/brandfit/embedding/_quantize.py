@@ -40,7 +40,7 @@ def quantize_rowwise(src: str | Path, dst: str | Path) -> int:
     """
     import numpy as np
     import onnx
-    from onnx import TensorProto, helper, numpy_helper
+    from onnx import numpy_helper
 
     model = onnx.load(str(src))
     graph = model.graph
@@ -51,12 +51,7 @@ def quantize_rowwise(src: str | Path, dst: str | Path) -> int:
         added.append(numpy_helper.from_array(np.asarray(value), name))
         return name
 
-    eps, qmax = const("rq/eps", np.float32(1e-8)), const("rq/qmax", np.float32(QMAX))
-    zero, zp_f = const("rq/zero", np.float32(0.0)), const("rq/zp_f", np.float32(ZERO_POINT))
-    one, zp_u8 = const("rq/one", np.float32(1.0)), const("rq/zp", np.uint8(ZERO_POINT))
-    axis1, first = const("rq/axis1", np.array([1], np.int64)), const("rq/first", np.array([0], np.int64))
-    but_last = const("rq/but_last", np.array([-1], np.int64))
-
+    shared = _shared_constants(const)
     rows: dict[str, tuple[str, str, str]] = {}  # activation -> (quantised rows, row scales (M, 1), leading shape)
     nodes: list = []
     n = 0
@@ -75,33 +70,76 @@ def quantize_rowwise(src: str | Path, dst: str | Path) -> int:
         const(f"{p}/s_col", s_col)
         if x not in rows:  # Q, K and V share their input: quantise it once
             a = f"rq/a{len(rows)}"
-            nodes += [
-                helper.make_node("Shape", [x], [f"{a}/shape"]),
-                helper.make_node("Slice", [f"{a}/shape", first, but_last], [f"{a}/lead"]),
-                helper.make_node("Reshape", [x, const(f"{a}/2d", np.array([-1, k], np.int64))], [f"{a}/rows"]),
-                helper.make_node("Abs", [f"{a}/rows"], [f"{a}/abs"]),
-                helper.make_node("ReduceMax", [f"{a}/abs"], [f"{a}/max"], axes=[1], keepdims=0),
-                helper.make_node("Div", [f"{a}/max", qmax], [f"{a}/s0"]),
-                helper.make_node("Max", [f"{a}/s0", eps], [f"{a}/s"]),
-                # a per-row zero point of 128, shaped like the scales (QuantizeLinear wants them alike)
-                helper.make_node("Mul", [f"{a}/s", zero], [f"{a}/z0"]),
-                helper.make_node("Add", [f"{a}/z0", zp_f], [f"{a}/z1"]),
-                helper.make_node("Cast", [f"{a}/z1"], [f"{a}/zp"], to=TensorProto.UINT8),
-                helper.make_node("QuantizeLinear", [f"{a}/rows", f"{a}/s", f"{a}/zp"], [f"{a}/q"], axis=0),
-                helper.make_node("Unsqueeze", [f"{a}/s", axis1], [f"{a}/s_rows"]),
-            ]
+            nodes += _row_quantize_nodes(x, a, k, const, shared)
             rows[x] = (f"{a}/q", f"{a}/s_rows", f"{a}/lead")
-        q, s_rows, lead = rows[x]
-        nodes += [
-            helper.make_node("MatMulIntegerToFloat", [q, f"{p}/wq", one, f"{p}/s_col", zp_u8], [f"{p}/y0"],
-                             domain="com.microsoft", name=f"{node.name}/rowwise_int8"),
-            helper.make_node("Mul", [f"{p}/y0", s_rows], [f"{p}/y"]),
-            helper.make_node("Concat", [lead, const(f"{p}/n", np.array([width], np.int64))], [f"{p}/shape"], axis=0),
-            helper.make_node("Reshape", [f"{p}/y", f"{p}/shape"], [node.output[0]]),
-        ]
+        nodes += _rowwise_matmul_nodes(node, p, rows[x], width, const, shared)
         n += 1
     if n == 0:
         raise InputError(f"{src}: no MatMul with a constant 2-D weight to quantise")
+    _replace_graph(model, nodes, added)
+    onnx.save(model, str(dst))
+    return n
+
+
+def _shared_constants(const) -> dict[str, str]:
+    """Add the scalar and shape constants every rewritten MatMul uses; return their names by role."""
+    import numpy as np
+
+    names = {}
+    names["eps"], names["qmax"] = const("rq/eps", np.float32(1e-8)), const("rq/qmax", np.float32(QMAX))
+    names["zero"], names["zp_f"] = const("rq/zero", np.float32(0.0)), const("rq/zp_f", np.float32(ZERO_POINT))
+    names["one"], names["zp_u8"] = const("rq/one", np.float32(1.0)), const("rq/zp", np.uint8(ZERO_POINT))
+    names["axis1"] = const("rq/axis1", np.array([1], np.int64))
+    names["first"] = const("rq/first", np.array([0], np.int64))
+    names["but_last"] = const("rq/but_last", np.array([-1], np.int64))
+    return names
+
+
+def _row_quantize_nodes(x: str, a: str, k: int, const, c: dict[str, str]) -> list:
+    """Nodes quantising activation ``x`` (..., K) row by row into ``{a}/q``, with scales ``{a}/s_rows`` (M, 1) and
+    the leading shape ``{a}/lead``."""
+    import numpy as np
+    from onnx import TensorProto, helper
+
+    return [
+        helper.make_node("Shape", [x], [f"{a}/shape"]),
+        helper.make_node("Slice", [f"{a}/shape", c["first"], c["but_last"]], [f"{a}/lead"]),
+        helper.make_node("Reshape", [x, const(f"{a}/2d", np.array([-1, k], np.int64))], [f"{a}/rows"]),
+        helper.make_node("Abs", [f"{a}/rows"], [f"{a}/abs"]),
+        helper.make_node("ReduceMax", [f"{a}/abs"], [f"{a}/max"], axes=[1], keepdims=0),
+        helper.make_node("Div", [f"{a}/max", c["qmax"]], [f"{a}/s0"]),
+        helper.make_node("Max", [f"{a}/s0", c["eps"]], [f"{a}/s"]),
+        # a per-row zero point of 128, shaped like the scales (QuantizeLinear wants them alike)
+        helper.make_node("Mul", [f"{a}/s", c["zero"]], [f"{a}/z0"]),
+        helper.make_node("Add", [f"{a}/z0", c["zp_f"]], [f"{a}/z1"]),
+        helper.make_node("Cast", [f"{a}/z1"], [f"{a}/zp"], to=TensorProto.UINT8),
+        helper.make_node("QuantizeLinear", [f"{a}/rows", f"{a}/s", f"{a}/zp"], [f"{a}/q"], axis=0),
+        helper.make_node("Unsqueeze", [f"{a}/s", c["axis1"]], [f"{a}/s_rows"]),
+    ]
+
+
+def _rowwise_matmul_nodes(node, p: str, quantized: tuple[str, str, str], width: int, const, c: dict[str, str]) -> list:
+    """Nodes replacing MatMul ``node`` by the integer product of the quantised rows and weights ``{p}/wq``,
+    rescaled and reshaped back to the original output."""
+    import numpy as np
+    from onnx import helper
+
+    q, s_rows, lead = quantized
+    return [
+        helper.make_node("MatMulIntegerToFloat", [q, f"{p}/wq", c["one"], f"{p}/s_col", c["zp_u8"]], [f"{p}/y0"],
+                         domain="com.microsoft", name=f"{node.name}/rowwise_int8"),
+        helper.make_node("Mul", [f"{p}/y0", s_rows], [f"{p}/y"]),
+        helper.make_node("Concat", [lead, const(f"{p}/n", np.array([width], np.int64))], [f"{p}/shape"], axis=0),
+        helper.make_node("Reshape", [f"{p}/y", f"{p}/shape"], [node.output[0]]),
+    ]
+
+
+def _replace_graph(model, nodes: list, added: list) -> None:
+    """Swap in the rewritten ``nodes``, keep only the initializers still used, and declare the com.microsoft
+    opset."""
+    from onnx import helper
+
+    graph = model.graph
     used = {name for nd in nodes for name in nd.input}
     kept = [init for init in list(graph.initializer) + added if init.name in used]
     del graph.node[:]
@@ -110,5 +148,3 @@ def quantize_rowwise(src: str | Path, dst: str | Path) -> int:
     graph.initializer.extend(kept)
     if not any(op.domain == "com.microsoft" for op in model.opset_import):
         model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
-    onnx.save(model, str(dst))
-    return n

@@ -223,6 +223,29 @@ def _warn_on_version_change(meta: dict[str, Any], onnx_path: Path) -> None:
         )
 
 
+def _sidecar_meta(onnx_path: Path, int8: Path, source_hash: str, n_quantized: int,
+                  libraries: tuple[Any, ...]) -> dict[str, Any]:
+    """The sidecar describing the quantised model ``int8`` about to be published as ``onnx_path``, with the
+    versions of the ``libraries`` (modules) that made it."""
+    digest = sha256_file(int8)
+    return {
+        "format": SIDECAR_FORMAT,
+        "recipe": RECIPE,
+        "model": MODEL_ID,
+        "source_sha256": source_hash,
+        "onnx_file": onnx_path.name,
+        "onnx_sha256": digest,
+        "onnx_bytes": int8.stat().st_size,
+        "opset": OPSET,
+        "quantization": {
+            "scheme": "int8, per-token dynamic activations (uint8, zero point 128), per-channel weights",
+            "matmuls": n_quantized,
+        },
+        **{lib.__name__: lib.__version__ for lib in libraries},
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
 def _export(model_dir: Path, onnx_path: Path, sidecar: Path, source_hash: str) -> None:
     """Export, verify, quantise and sanity-check in a private temp folder, then publish atomically."""
     from brandfit._imports import torch_import
@@ -263,26 +286,7 @@ def _export(model_dir: Path, onnx_path: Path, sidecar: Path, source_hash: str) -
         del model
         _sanity_check(int8, feeds, want)
 
-        digest = sha256_file(int8)
-        meta = {
-            "format": SIDECAR_FORMAT,
-            "recipe": RECIPE,
-            "model": MODEL_ID,
-            "source_sha256": source_hash,
-            "onnx_file": onnx_path.name,
-            "onnx_sha256": digest,
-            "onnx_bytes": int8.stat().st_size,
-            "opset": OPSET,
-            "quantization": {
-                "scheme": "int8, per-token dynamic activations (uint8, zero point 128), per-channel weights",
-                "matmuls": n_quantized,
-            },
-            "onnxruntime": onnxruntime.__version__,
-            "onnx": onnx.__version__,
-            "torch": torch.__version__,
-            "transformers": transformers.__version__,
-            "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        }
+        meta = _sidecar_meta(onnx_path, int8, source_hash, n_quantized, (onnxruntime, onnx, torch, transformers))
         fsync_file(int8)
         os.replace(int8, onnx_path)
         atomic_write_text(sidecar, json.dumps(meta, indent=2, sort_keys=True) + "\n")

@@ -36,9 +36,13 @@ def _plots(out: Path, metrics: dict[str, Any], raw: dict[str, np.ndarray]) -> li
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from sklearn.metrics import precision_recall_curve
 
-    files = []
+    return [_plot_confusion(out, metrics, plt), _plot_reliability(out, metrics, raw, plt),
+            _plot_pr_curves(out, metrics, raw, plt)]
+
+
+def _plot_confusion(out: Path, metrics: dict[str, Any], plt: Any) -> str:
+    """Draw the topic confusion matrix into ``out``; return the file name."""
     cm = np.array(metrics["topic"]["confusion"])
     fig, ax = plt.subplots(figsize=(6, 5))
     ax.imshow(cm, cmap="Blues")
@@ -53,8 +57,11 @@ def _plots(out: Path, metrics: dict[str, Any], raw: dict[str, np.ndarray]) -> li
     fig.tight_layout()
     fig.savefig(out / "confusion.png", dpi=110)
     plt.close(fig)
-    files.append("confusion.png")
+    return "confusion.png"
 
+
+def _plot_reliability(out: Path, metrics: dict[str, Any], raw: dict[str, np.ndarray], plt: Any) -> str:
+    """Draw the topic reliability diagram into ``out``; return the file name."""
     proba, y = raw["topic_proba"], raw["y_topic"]
     conf, correct = proba.max(axis=1), proba.argmax(axis=1) == y
     bins = np.linspace(0, 1, 11)
@@ -74,8 +81,14 @@ def _plots(out: Path, metrics: dict[str, Any], raw: dict[str, np.ndarray]) -> li
     fig.tight_layout()
     fig.savefig(out / "reliability.png", dpi=110)
     plt.close(fig)
-    files.append("reliability.png")
+    return "reliability.png"
 
+
+def _plot_pr_curves(out: Path, metrics: dict[str, Any], raw: dict[str, np.ndarray], plt: Any) -> str:
+    """Draw the per-topic and promo precision-recall curves into ``out``; return the file name."""
+    from sklearn.metrics import precision_recall_curve
+
+    proba, y = raw["topic_proba"], raw["y_topic"]
     fig, ax = plt.subplots(figsize=(6, 5))
     for i, t in enumerate(TOPICS):
         pos = y == i
@@ -92,8 +105,7 @@ def _plots(out: Path, metrics: dict[str, Any], raw: dict[str, np.ndarray]) -> li
     fig.tight_layout()
     fig.savefig(out / "pr_curves.png", dpi=110)
     plt.close(fig)
-    files.append("pr_curves.png")
-    return files
+    return "pr_curves.png"
 
 
 def write_report(out: Path, version: str, data_desc: str, metrics: dict[str, Any], raw: dict[str, np.ndarray]) -> Path:

@@ -112,6 +112,38 @@ def _member_parts(member: tarfile.TarInfo, archive: Path) -> tuple[str, ...] | N
         raise InputError(f"refusing {archive}: {exc}") from None
 
 
+def _open_tar_stream(counted: _CappedReader, archive: Path, max_header_bytes: int) -> tarfile.TarFile:
+    """Open the (decompressed, capped) stream as a tar stream; ``InputError`` when it is not one."""
+    try:
+        return tarfile.open(fileobj=counted, mode="r|", tarinfo=_capped_tarinfo(max_header_bytes))
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise InputError(f"refusing {archive}: not a tar archive or a .tar.gz ({exc})") from None
+    except _Refused as exc:
+        raise InputError(f"refusing {archive}: {exc}") from None
+
+
+def _accept_member(member: tarfile.TarInfo, parts: tuple[str, ...], archive: Path,
+                   seen: set[tuple[str, ...]]) -> bool:
+    """Whether to extract ``member`` (False for a folder); ``InputError`` when it is not an allowed file or appears
+    twice. Adds ``parts`` to ``seen``."""
+    if member.isdir():
+        return False  # folders are created on demand for the files inside them
+    if not member.isfile() or member.issparse():
+        raise InputError(
+            f"refusing {archive}: member {member.name!r} is {_member_kind(member)}; "
+            "only regular files are allowed"
+        )
+    if parts[-1] not in ALLOWED_FILES or len(parts) > 2:
+        raise InputError(
+            f"refusing {archive}: member {member.name!r} is not a file of a model version (only "
+            f"{', '.join(sorted(ALLOWED_FILES))}, at the top or in one folder)"
+        )
+    if parts in seen:
+        raise InputError(f"refusing {archive}: member {member.name!r} appears twice")
+    seen.add(parts)
+    return True
+
+
 def safe_extract(
     archive: Path,
     dest: Path,
@@ -141,13 +173,7 @@ def safe_extract(
         head = _Prefixed(magic, hashing)
         plain = gzip.GzipFile(fileobj=head, mode="rb") if magic == _GZIP_MAGIC else head
         counted = _CappedReader(plain, stream_cap, archive)
-        try:
-            tar = tarfile.open(fileobj=counted, mode="r|", tarinfo=_capped_tarinfo(max_header_bytes))  # noqa: SIM115
-        except (tarfile.TarError, OSError, EOFError) as exc:
-            raise InputError(f"refusing {archive}: not a tar archive or a .tar.gz ({exc})") from None
-        except _Refused as exc:
-            raise InputError(f"refusing {archive}: {exc}") from None
-        with tar:
+        with _open_tar_stream(counted, archive, max_header_bytes) as tar:
             try:
                 for count, member in enumerate(tar, start=1):
                     if count > max_members:
@@ -155,21 +181,8 @@ def safe_extract(
                     parts = _member_parts(member, archive)
                     if parts is None:
                         continue
-                    if member.isdir():
-                        continue  # folders are created on demand for the files inside them
-                    if not member.isfile() or member.issparse():
-                        raise InputError(
-                            f"refusing {archive}: member {member.name!r} is {_member_kind(member)}; "
-                            "only regular files are allowed"
-                        )
-                    if parts[-1] not in ALLOWED_FILES or len(parts) > 2:
-                        raise InputError(
-                            f"refusing {archive}: member {member.name!r} is not a file of a model version (only "
-                            f"{', '.join(sorted(ALLOWED_FILES))}, at the top or in one folder)"
-                        )
-                    if parts in seen:
-                        raise InputError(f"refusing {archive}: member {member.name!r} appears twice")
-                    seen.add(parts)
+                    if not _accept_member(member, parts, archive, seen):
+                        continue
                     total += member.size
                     if total > max_bytes:
                         raise InputError(

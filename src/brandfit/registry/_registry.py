@@ -254,6 +254,33 @@ def _collect_source(source: Path) -> dict[str, Path]:
     return files
 
 
+def _copy_tree(files: Mapping[str, Path], build: Path) -> tuple[dict[str, str], set[Path]]:
+    """Copy ``files`` (relpath -> source file) under ``build``; return their hashes and the folders made."""
+    hashes = {}
+    folders = {build}
+    for relpath, src in files.items():
+        dst = build.joinpath(*relpath.split("/"))
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        folders.add(dst.parent)
+        hashes[relpath] = _copy_and_hash(src, dst)
+    return hashes, folders
+
+
+def _finish_build(build: Path, full: dict[str, Any], card: str | None, hashes: dict[str, str],
+                  folders: set[Path]) -> None:
+    """Write the metadata, the card (generated when ``None``) and the manifest into ``build``, durably.
+
+    Adds the metadata and card hashes to ``hashes``.
+    """
+    hashes[METADATA] = _write_durable(build / METADATA, dump_json(full).encode("utf-8"))
+    card_text = card if card is not None else _generated_card(full)
+    hashes[CARD] = _write_durable(build / CARD, card_text.encode("utf-8"))
+    manifest = {"format_version": FORMAT_VERSION, "files": dict(sorted(hashes.items()))}
+    _write_durable(build / MANIFEST, dump_json(manifest).encode("utf-8"))
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        fsync_dir(folder)
+
+
 class ModelRegistry:
     """Versioned models on disk. See the module docstring for the layout and the concurrency model.
 
@@ -583,25 +610,13 @@ class ModelRegistry:
         meta.setdefault("git_commit", _git_commit())
 
         with self._scratch("publish") as build:
-            hashes = {}
-            folders = {build}
-            for relpath, src in files.items():
-                dst = build.joinpath(*relpath.split("/"))
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                folders.add(dst.parent)
-                hashes[relpath] = _copy_and_hash(src, dst)
+            hashes, folders = _copy_tree(files, build)
             with self._locked():
                 self._check_namespace(name, aliases)
                 version = self._allocate_version(name)
                 full = {**meta, "format_version": FORMAT_VERSION, "name": name, "version": version,
                         "published_at": _now()}
-                hashes[METADATA] = _write_durable(build / METADATA, dump_json(full).encode("utf-8"))
-                card_text = card if card is not None else _generated_card(full)
-                hashes[CARD] = _write_durable(build / CARD, card_text.encode("utf-8"))
-                manifest = {"format_version": FORMAT_VERSION, "files": dict(sorted(hashes.items()))}
-                _write_durable(build / MANIFEST, dump_json(manifest).encode("utf-8"))
-                for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
-                    fsync_dir(folder)
+                _finish_build(build, full, card, hashes, folders)
                 target = self._version_dir(name, version)
                 os.rename(build, target)  # the moment the version appears, complete
                 fsync_dir(target.parent)

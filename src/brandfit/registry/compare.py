@@ -215,20 +215,12 @@ def compare_models(
     All texts are embedded once with ``model_a``'s encoder and both models' heads are applied to the same
     vectors. Sets whose names start with ``public/`` are also pooled into ``public`` (topic and promo apart).
     """
-    import pandas as pd
-
-    from brandfit.cues import find_cues
     from brandfit.topics import TOPICS
 
     frames = {name: df for name, df in sets.items() if len(df)}
     if not frames:
         return Comparison(model_a.version, model_b.version, [], n_bootstrap, list(skipped))
-    everything = pd.concat([df.assign(_set=name) for name, df in frames.items()], ignore_index=True)
-    texts = everything["text"].astype(str).tolist()
-    logger.info("embedding %d texts once for both models", len(texts))
-    emb = model_a.embed(texts)
-    cues = find_cues(texts)
-    out_a, out_b = model_a.apply_heads(emb, cues), model_b.apply_heads(emb, cues)
+    everything, out_a, out_b = _embed_once(model_a, model_b, frames)
     rng = np.random.default_rng(seed)
     topic_index = {t: i for i, t in enumerate(TOPICS)}
 
@@ -239,37 +231,14 @@ def compare_models(
 
     def evaluate(source: str, idx: np.ndarray, what: str) -> None:
         part = everything.iloc[idx]
+        kept = curves if keep_curves else None
         if what == "topic":
-            mask = part["topic"].notna().to_numpy()
-            if not mask.any():
-                return
-            sel = idx[mask]
-            y = np.array([topic_index.get(t, -1) for t in part["topic"][mask]])
-            topics = [t for t in range(len(TOPICS)) if (y == t).any() and (y != t).any()]
-            if not topics:
-                return
-            w = np.vstack([np.ones(len(sel)), rng.multinomial(len(sel), np.full(len(sel), 1 / len(sel)), n_bootstrap)])
-            va = _macro_ap(y, out_a.topic_proba[sel], w, topics)
-            vb = _macro_ap(y, out_b.topic_proba[sel], w, topics)
-            metric = "topic_macro_ap"
-            if keep_curves:
-                onehot = np.eye(len(TOPICS), dtype=bool)[np.clip(y, 0, None)][:, topics].ravel()
-                curves[f"{source}/{metric}"] = {"y": onehot, "a": out_a.topic_proba[sel][:, topics].ravel(),
-                                                "b": out_b.topic_proba[sel][:, topics].ravel()}
+            got = _topic_values(source, part, idx, out_a, out_b, rng, n_bootstrap, topic_index, kept)
         else:
-            mask = part["promo"].notna().to_numpy()
-            if not mask.any():
-                return
-            sel = idx[mask]
-            y = part["promo"][mask].astype(bool).to_numpy()
-            if y.all() or not y.any():
-                return
-            w = np.vstack([np.ones(len(sel)), rng.multinomial(len(sel), np.full(len(sel), 1 / len(sel)), n_bootstrap)])
-            va = average_precision_bootstrap(y, out_a.promo_proba[sel], w)
-            vb = average_precision_bootstrap(y, out_b.promo_proba[sel], w)
-            metric = "promo_ap"
-            if keep_curves:
-                curves[f"{source}/{metric}"] = {"y": y, "a": out_a.promo_proba[sel], "b": out_b.promo_proba[sel]}
+            got = _promo_values(source, part, idx, out_a, out_b, rng, n_bootstrap, kept)
+        if got is None:
+            return
+        sel, va, vb, metric = got
         diff = (vb - va)[1:]
         diff = diff[np.isfinite(diff)]
         low, high = (np.percentile(diff, [2.5, 97.5]) if len(diff) else (np.nan, np.nan))
@@ -286,6 +255,71 @@ def compare_models(
             for what in ("topic", "promo"):
                 evaluate(name, groups[name], what)
     return Comparison(model_a.version, model_b.version, rows, n_bootstrap, list(skipped), curves)
+
+
+def _embed_once(model_a: RelevanceModel, model_b: RelevanceModel, frames: Mapping[str, pd.DataFrame]):
+    """Concatenate the sets (tagged by ``_set``), embed their texts once with ``model_a``'s encoder and apply
+    both models' heads to the same vectors; return ``(everything, out_a, out_b)``."""
+    import pandas as pd
+
+    from brandfit.cues import find_cues
+
+    everything = pd.concat([df.assign(_set=name) for name, df in frames.items()], ignore_index=True)
+    texts = everything["text"].astype(str).tolist()
+    logger.info("embedding %d texts once for both models", len(texts))
+    emb = model_a.embed(texts)
+    cues = find_cues(texts)
+    return everything, model_a.apply_heads(emb, cues), model_b.apply_heads(emb, cues)
+
+
+def _bootstrap_weights(n: int, n_bootstrap: int, rng: np.random.Generator) -> np.ndarray:
+    """Row 0 all ones (the point estimate), then ``n_bootstrap`` multinomial resampling weights."""
+    return np.vstack([np.ones(n), rng.multinomial(n, np.full(n, 1 / n), n_bootstrap)])
+
+
+def _topic_values(source, part, idx, out_a, out_b, rng, n_bootstrap, topic_index, curves):
+    """Bootstrapped topic macro-AP of both models on ``part``, or ``None`` when it cannot be scored.
+
+    Returns ``(sel, va, vb, metric)``; records the curve data into ``curves`` unless it is ``None``.
+    """
+    from brandfit.topics import TOPICS
+
+    mask = part["topic"].notna().to_numpy()
+    if not mask.any():
+        return None
+    sel = idx[mask]
+    y = np.array([topic_index.get(t, -1) for t in part["topic"][mask]])
+    topics = [t for t in range(len(TOPICS)) if (y == t).any() and (y != t).any()]
+    if not topics:
+        return None
+    w = _bootstrap_weights(len(sel), n_bootstrap, rng)
+    va = _macro_ap(y, out_a.topic_proba[sel], w, topics)
+    vb = _macro_ap(y, out_b.topic_proba[sel], w, topics)
+    metric = "topic_macro_ap"
+    if curves is not None:
+        onehot = np.eye(len(TOPICS), dtype=bool)[np.clip(y, 0, None)][:, topics].ravel()
+        curves[f"{source}/{metric}"] = {"y": onehot, "a": out_a.topic_proba[sel][:, topics].ravel(),
+                                        "b": out_b.topic_proba[sel][:, topics].ravel()}
+    return sel, va, vb, metric
+
+
+def _promo_values(source, part, idx, out_a, out_b, rng, n_bootstrap, curves):
+    """Bootstrapped promo AP of both models on ``part``, or ``None`` when it cannot be scored (see
+    :func:`_topic_values`)."""
+    mask = part["promo"].notna().to_numpy()
+    if not mask.any():
+        return None
+    sel = idx[mask]
+    y = part["promo"][mask].astype(bool).to_numpy()
+    if y.all() or not y.any():
+        return None
+    w = _bootstrap_weights(len(sel), n_bootstrap, rng)
+    va = average_precision_bootstrap(y, out_a.promo_proba[sel], w)
+    vb = average_precision_bootstrap(y, out_b.promo_proba[sel], w)
+    metric = "promo_ap"
+    if curves is not None:
+        curves[f"{source}/{metric}"] = {"y": y, "a": out_a.promo_proba[sel], "b": out_b.promo_proba[sel]}
+    return sel, va, vb, metric
 
 
 def _pr_curve(y: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -207,6 +207,26 @@ def tag_files(
     the same either way.
     """
     t0 = time.perf_counter()
+    input, output, fmt, files, brand = _preflight(input, output, format, brand_topic, engine=engine,
+                                                  chunk_size=chunk_size, ray_concurrency=ray_concurrency, top=top)
+    m = _prepare_model(model, registry, backend)
+    emb_cache = resolve_cache(cache, default_on=True)
+    ckpt = _open_checkpoint(output, files, m, brand, chunk_size=chunk_size, resume=resume, overwrite=overwrite)
+    hits0, misses0 = (emb_cache.hits, emb_cache.misses) if emb_cache is not None else (0, 0)
+    already, n_rows, n_errors, errors_path, best = _run_and_finish(
+        files, ckpt, m, brand, output, fmt, engine=engine, chunk_size=chunk_size, show_progress_bar=show_progress_bar,
+        ray_address=ray_address, ray_concurrency=ray_concurrency, emb_cache=emb_cache, top=top)
+    seconds = time.perf_counter() - t0
+    summary = _summary(output, errors_path, fmt, n_rows=n_rows, already=already, n_errors=n_errors,
+                       seconds=seconds, run_id=ckpt.run_id, m=m, brand=brand, engine=engine, best=best,
+                       emb_cache=emb_cache, hits0=hits0, misses0=misses0)
+    logger.info("tagged %d accounts (%d in this run) in %.1f s, %.1f accounts/s; %d rows set aside",
+                n_rows, summary.accounts_this_run, seconds, summary.accounts_per_second, n_errors)
+    return summary
+
+
+def _preflight(input, output, format, brand_topic, *, engine, chunk_size, ray_concurrency, top):
+    """Validate ``tag_files``' arguments and paths before any work; return ``(input, output, fmt, files, brand)``."""
     _check_args(engine, chunk_size, ray_concurrency, top)
     input, output = Path(input), Path(output)
     fmt = resolve_format(format, output)
@@ -217,13 +237,23 @@ def tag_files(
         from brandfit.tagging._ray import import_ray
 
         import_ray()  # fail before any work if the extra is missing
-    m = _prepare_model(model, registry, backend)
-    emb_cache = resolve_cache(cache, default_on=True)
+    return input, output, fmt, files, brand
+
+
+def _open_checkpoint(output, files, m, brand, *, chunk_size, resume, overwrite) -> Checkpoint:
+    """Open (or resume) the checkpoint of a ``tag_files`` job, keyed by its settings and input fingerprints."""
     settings = {"brand_topic": _brand_setting(brand), "model_version": m.version, "backend": m.backend,
                 "chunk_size": chunk_size}
-    ckpt = Checkpoint.open(output, settings=settings, inputs=[fingerprint(f) for f in files],
+    return Checkpoint.open(output, settings=settings, inputs=[fingerprint(f) for f in files],
                            resume=resume, overwrite=overwrite)
-    hits0, misses0 = (emb_cache.hits, emb_cache.misses) if emb_cache is not None else (0, 0)
+
+
+def _run_and_finish(files, ckpt, m, brand, output, fmt, *, engine, chunk_size, show_progress_bar, ray_address,
+                    ray_concurrency, emb_cache, top):
+    """Tag the chunks not yet done, then write the final output and errors file and remove the checkpoint.
+
+    Returns ``(already, n_rows, n_errors, errors_path, best)``; the checkpoint is closed either way.
+    """
     try:
         already = ckpt.accounts_done
         n_chunks, n_errors = _run(files, ckpt, m, brand, engine=engine, chunk_size=chunk_size, already=already,
@@ -236,16 +266,18 @@ def tag_files(
         ckpt.remove()
     finally:
         ckpt.close()
-    seconds = time.perf_counter() - t0
-    summary = TagSummary(
+    return already, n_rows, n_errors, errors_path, best
+
+
+def _summary(output, errors_path, fmt, *, n_rows, already, n_errors, seconds, run_id, m, brand, engine, best,
+             emb_cache, hits0, misses0) -> TagSummary:
+    """The :class:`TagSummary` of a finished ``tag_files`` job."""
+    return TagSummary(
         output=output, errors_path=errors_path, format=fmt, accounts_tagged=n_rows,
-        accounts_this_run=n_rows - already, rows_set_aside=n_errors, seconds=seconds, run_id=ckpt.run_id,
+        accounts_this_run=n_rows - already, rows_set_aside=n_errors, seconds=seconds, run_id=run_id,
         model_version=m.version, brand_topic=brand if isinstance(brand, str) else brand.name, engine=engine,
         top=tuple(best.result()),
         cache_path=None if emb_cache is None else str(emb_cache.path),
         cache_hits=None if emb_cache is None or engine != "local" else emb_cache.hits - hits0,
         cache_misses=None if emb_cache is None or engine != "local" else emb_cache.misses - misses0,
     )
-    logger.info("tagged %d accounts (%d in this run) in %.1f s, %.1f accounts/s; %d rows set aside",
-                n_rows, summary.accounts_this_run, seconds, summary.accounts_per_second, n_errors)
-    return summary

@@ -392,29 +392,16 @@ def _normalize_once(text: str, as_words: bool = False) -> str:
     out: list[str] = []
     tags: set[str] = set()
     mentions: set[str] = set()
-    n_emoji = 0
-    last_emoji = ""
-    blank_since_emoji = False  # only spaces or dropped tokens since the last kept emoji
-    dropped = False
+    # blank_since_emoji: only spaces or dropped tokens since the last kept emoji
+    n_emoji, last_emoji, dropped, blank_since_emoji = 0, "", False, False
     for chunk in _squeeze(text).split(" "):
-        if chunk.isalpha() or (
-            chunk.isascii()
-            and "#" not in chunk
-            and "@" not in chunk
-            and "://" not in chunk
-            and ("." not in chunk or not _DOT_HOT_RE.search(chunk))
-        ):
-            out.append(chunk)  # nothing in it can start a token (a URL, e-mail, tag, mention, domain, emoji)
+        if chunk.isalpha() or (chunk.isascii() and "#" not in chunk and "@" not in chunk and "://" not in chunk
+                               and ("." not in chunk or not _DOT_HOT_RE.search(chunk))) \
+                or not (plan := _chunk_plan(chunk)):
+            out.append(chunk)  # no token can start in it (URL, e-mail, tag, mention, domain, emoji) or none did
             blank_since_emoji = False
             continue
-        plan = _chunk_plan(chunk)
-        if not plan:
-            out.append(chunk)
-            blank_since_emoji = False
-            continue
-        pieces = []
-        pos = 0
-        emoji_end = -1  # where the last kept or repeated emoji ended in this chunk
+        pieces, pos, emoji_end = [], 0, -1  # emoji_end: where the last kept or repeated emoji ended in this chunk
         for step in plan:
             kind, start, end = step[0], step[1], step[2]
             if start > pos:
@@ -434,8 +421,7 @@ def _normalize_once(text: str, as_words: bool = False) -> str:
                     dropped = True
                 else:
                     pieces.append(f" {emoji_words(token)} " if as_words else token)
-                    if as_words:
-                        dropped = True  # the spaces around the words are squeezed below
+                    dropped = dropped or as_words  # with words, the spaces around them are squeezed below
                     n_emoji += 1
                     last_emoji = token
                     blank_since_emoji = True
@@ -449,37 +435,49 @@ def _normalize_once(text: str, as_words: bool = False) -> str:
                     blank_since_emoji = False
             else:
                 chain = cast(_Chain, step[3])
-                kept = []
-                for is_mention, key, words in chain.parts:
-                    seen = mentions if is_mention else tags
-                    if key in seen or len(seen) >= (MAX_MENTIONS if is_mention else MAX_HASHTAGS):
-                        kept.append("")  # a repeat or over the cap: dropped, leaving a space
-                    else:
-                        seen.add(key)
-                        kept.append(words)
-                if all(kept):
-                    pieces.append(chain.all_kept)
-                    blank_since_emoji = False
-                    continue
-                dropped = True
-                piece = " ".join(kept)
-                if not piece or piece.isspace():
-                    pieces.append(" ")
-                    continue
-                if chain.space_before:
-                    piece = " " + piece
-                if chain.space_after and kept[-1]:
-                    piece += " "
+                piece = _chain_piece(chain, tags, mentions)
                 pieces.append(piece)
+                if piece is not chain.all_kept:
+                    dropped = True
+                    if piece == " ":
+                        continue
                 blank_since_emoji = False
         if pos < len(chunk):
             pieces.append(chunk[pos:])
             blank_since_emoji = False
         out.append("".join(pieces))
-    result = " ".join(out)
+    return _squeeze_spaces(" ".join(out), dropped)
+
+
+def _squeeze_spaces(result: str, dropped: bool) -> str:
+    """Collapse runs of spaces and strip the ends, when something was dropped or the text has such spaces."""
     if dropped or result[:1] == " " or result[-1:] == " " or "  " in result:
         result = " ".join(result.split())
     return result
+
+
+def _chain_piece(chain: _Chain, tags: set[str], mentions: set[str]) -> str:
+    """The replacement of ``chain``: ``chain.all_kept`` itself when every tag and mention is kept, else the words
+    with the repeats and those over the caps dropped (``" "`` when nothing is left). Records the kept keys in
+    ``tags`` / ``mentions``."""
+    kept = []
+    for is_mention, key, words in chain.parts:
+        seen = mentions if is_mention else tags
+        if key in seen or len(seen) >= (MAX_MENTIONS if is_mention else MAX_HASHTAGS):
+            kept.append("")  # a repeat or over the cap: dropped, leaving a space
+        else:
+            seen.add(key)
+            kept.append(words)
+    if all(kept):
+        return chain.all_kept
+    piece = " ".join(kept)
+    if not piece or piece.isspace():
+        return " "
+    if chain.space_before:
+        piece = " " + piece
+    if chain.space_after and kept[-1]:
+        piece += " "
+    return piece
 
 
 def _truncate(text: str) -> tuple[str, bool]:
