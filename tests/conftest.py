@@ -4,7 +4,6 @@ The real model's fixtures live in tests/integration/conftest.py; tests/unit neve
 
 from __future__ import annotations
 
-import copy
 import os
 import shutil
 import tempfile

@@ -10,7 +10,7 @@ from brandfit.data import load_labeled
 from brandfit.data.audit import audit_labels
 from brandfit.topics import TOPICS
 
-from conftest import REPO
+from fakes import REPO
 
 
 def test_fifty_flipped_labels_mostly_in_the_top_100(embedder):

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pandas as pd
-from conftest import KEYWORDS, FakeEmbedder
+from fakes import KEYWORDS, FakeEmbedder
 
 from brandfit.data.audit import audit_labels, confident_learning_issues, cross_val_proba
 from brandfit.topics import TOPICS

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import KEYWORDS, FakeEmbedder, make_model
+from fakes import KEYWORDS, FakeEmbedder, make_model
 
 from brandfit.registry import ModelRegistry
 from brandfit.registry.compare import average_precision_bootstrap, compare_models, regressions

@@ -19,7 +19,7 @@ from brandfit.embedding import cache as cache_mod
 from brandfit.embedding.cache import ENTRY_OVERHEAD, EmbeddingCache, encoder_identity
 from brandfit.pipeline import Pipeline
 
-from conftest import DIM, FakeEmbedder, make_model
+from fakes import DIM, FakeEmbedder, make_model
 
 TEXTS = ["trail run in the fog", "matte lipstick swatches", "leg day squats", "new laptop keyboard", "coffee"]
 

@@ -10,7 +10,7 @@ import pytest
 
 from brandfit.errors import FormatVersionError, IntegrityError
 from brandfit.model import HEADS_FILE, MODEL_FILE, RelevanceModel
-from conftest import FakeEmbedder, make_model
+from fakes import FakeEmbedder, make_model
 
 
 def _files():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import REPO, FakeEmbedder, make_model
+from fakes import REPO, FakeEmbedder, make_model
 
 from brandfit.registry import ModelRegistry
 

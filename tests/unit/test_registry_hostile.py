@@ -9,8 +9,6 @@ import json
 import os
 import signal
 import tarfile
-import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
 

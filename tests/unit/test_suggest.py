@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from conftest import make_model
+from fakes import make_model
 
 from brandfit.data.suggest import k_center_greedy, mean_pairwise_cosine, suggest, uncertainty
 from brandfit.data.unlabeled import read_accounts, read_texts
