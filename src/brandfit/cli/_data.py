@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from brandfit.settings import BACKENDS
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("data", help="check and describe labeled data files")
@@ -41,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="cosine above which two texts are near-duplicates (default 0.95)")
     a.add_argument("--method", choices=("auto", "cleanlab", "builtin"), default="auto",
                    help="cleanlab's find_label_issues when installed (auto), or the built-in confident-learning rule")
-    a.add_argument("--backend", choices=("torch", "onnx"), default=None, help="embedding backend (default onnx)")
+    a.add_argument("--backend", choices=BACKENDS, default=None, help="embedding backend (default onnx)")
     a.add_argument("--show", type=int, default=15, metavar="N", help="rows printed per list (default 15)")
     a.set_defaults(func=_audit)
     g = dsub.add_parser(
@@ -59,7 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--registry", default=None, metavar="PATH", help="registry folder")
     g.add_argument("--labeled", default="data/labeled/texts", metavar="PATH",
                    help="the training set, for novelty (default data/labeled/texts; 'none' to skip)")
-    g.add_argument("--backend", choices=("torch", "onnx"), default=None, help="embedding backend (default onnx)")
+    g.add_argument("--backend", choices=BACKENDS, default=None, help="embedding backend (default onnx)")
     g.add_argument("--pool", type=int, default=0, metavar="N",
                    help="only consider the N most uncertain texts (default 0 = all)")
     g.set_defaults(func=_suggest)

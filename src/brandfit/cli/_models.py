@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 from brandfit.errors import FormatVersionError, InputError, IntegrityError
 from brandfit.registry import ModelRegistry
-from brandfit.settings import ENV_REGISTRY, registry_root
+from brandfit.settings import BACKENDS, ENV_REGISTRY, registry_root
 
 __all__ = ["register"]
 
@@ -456,7 +456,7 @@ def _evaluation_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--public-cap", type=int, default=500, metavar="N",
                    help="at most N texts per public source (default 500; 0 = all)")
     p.add_argument("--bootstrap", type=int, default=1000, metavar="B", help="bootstrap resamples (default 1000)")
-    p.add_argument("--backend", choices=("torch", "onnx"), default=None,
+    p.add_argument("--backend", choices=BACKENDS, default=None,
                    help="embedding backend for both models (default: $BRANDFIT_BACKEND, else onnx)")
 
 

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from brandfit.errors import InputError
+from brandfit.settings import BACKENDS
 
 COLUMNS = ("rank", "handle", "account_id", "rank_score", "score", "primary_topic", "consistency", "promo_ratio",
            "undisclosed_promo", "n_posts", "tier", "followers")
@@ -36,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="write the shortlist here (.csv, .jsonl or .parquet) instead of printing it")
     p.add_argument("--model", default="production", metavar="REF", help="registry ref (default production)")
     p.add_argument("--registry", default=None, metavar="PATH", help="registry folder")
-    p.add_argument("--backend", choices=("torch", "onnx"), default=None, help="embedding backend (default onnx)")
+    p.add_argument("--backend", choices=BACKENDS, default=None, help="embedding backend (default onnx)")
     p.set_defaults(func=_rank)
 
 

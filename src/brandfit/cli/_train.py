@@ -6,6 +6,8 @@ import argparse
 import json
 import logging
 
+from brandfit.settings import BACKENDS
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_CONFIG = "training/configs/default.yaml"
@@ -28,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-public-eval", action="store_true",
                    help="skip the cross-domain evaluation on public corpora (only run when they were not trained on)")
     p.add_argument("--dry-run", action="store_true", help="train and report, but publish nothing")
-    p.add_argument("--check-backend", action="append", choices=("onnx", "torch"), default=None, metavar="B",
+    p.add_argument("--check-backend", action="append", choices=BACKENDS, default=None, metavar="B",
                    help="also check the model with this embedding backend (default: the one it was not trained on; "
                         "heads are trained on onnx embeddings, the serving default); see --no-backend-check")
     p.add_argument("--no-backend-check", action="store_true",
