@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from brandfit.account import Account, BrandTopic, parse_brand_topic
-from brandfit.embedding.cache import EmbeddingCache, resolve_cache  # noqa: F401 - EmbeddingCache: CacheArg
 from brandfit.errors import InputError, InputTypeError
 from brandfit.model import RelevanceModel, load_model
 from brandfit.pipeline import Pipeline
@@ -24,7 +23,8 @@ from brandfit.scoring import Relevance, ScoringOptions, rank_score
 from brandfit.settings import DEFAULT_MODEL_REF
 
 if TYPE_CHECKING:  # pandas is imported where a DataFrame is made: predict_relevance never needs it
-    import os
+    from brandfit.embedding.cache import EmbeddingCache  # noqa: F401 - in CacheArg
+    import os  # noqa: F401 - in CacheArg
 
     import pandas as pd
 
@@ -65,7 +65,19 @@ def pipeline_for(model: str | RelevanceModel = DEFAULT_MODEL_REF, *, backend: st
         model = load_model(model, backend=backend)
     else:
         raise InputTypeError(f"model: expected a registry ref or a RelevanceModel, got {type(model).__name__}")
-    return Pipeline(model, options=options, cache=resolve_cache(cache, default_on=False))
+    return Pipeline(model, options=options, cache=_cache(cache))
+
+
+def _cache(cache: Any) -> Any:
+    """The cache to use; the SQLite module is imported only when there is one (keeps the first prediction fast)."""
+    if cache is None or cache is False:
+        from brandfit.settings import resolve_cache_db
+
+        if resolve_cache_db(cache, default_on=False) is None:
+            return None
+    from brandfit.embedding.cache import resolve_cache
+
+    return resolve_cache(cache, default_on=False)
 
 
 def _frame_records(frame: Any) -> list[dict[str, Any]]:

@@ -15,12 +15,11 @@ aggregation. :func:`brandfit.predict_relevance`, :func:`brandfit.predict_relevan
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
 from brandfit.account import Account, BrandTopic
-from brandfit.embedding.cache import EmbeddingCache
 from brandfit.errors import InputTypeError
 from brandfit.model import RelevanceModel, TextAnalysis
 from brandfit.scoring import (
@@ -29,6 +28,9 @@ from brandfit.scoring import (
     brand_text_relevance,
     score_account,
 )
+
+if TYPE_CHECKING:
+    from brandfit.embedding.cache import EmbeddingCache
 
 __all__ = ["Pipeline"]
 
@@ -46,7 +48,7 @@ class Pipeline:
             raise InputTypeError(f"model: expected a RelevanceModel, got {type(model).__name__}")
         if options is not None and not isinstance(options, ScoringOptions):
             raise InputTypeError(f"options: expected ScoringOptions, got {type(options).__name__}")
-        if cache is not None and not isinstance(cache, EmbeddingCache):
+        if cache is not None and not _is_cache(cache):
             raise InputTypeError(f"cache: expected an EmbeddingCache, got {type(cache).__name__}")
         self.model = model
         self.options = options or ScoringOptions()
@@ -102,3 +104,9 @@ class Pipeline:
 def _rows(a: TextAnalysis, start: int, end: int) -> TextAnalysis:
     return TextAnalysis(topic_proba=a.topic_proba[start:end], promo_proba=a.promo_proba[start:end],
                         cues=a.cues[start:end], embeddings=a.embeddings[start:end])
+
+
+def _is_cache(obj: object) -> bool:
+    from brandfit.embedding.cache import EmbeddingCache  # only when a cache is given: sqlite3 stays unimported
+
+    return isinstance(obj, EmbeddingCache)

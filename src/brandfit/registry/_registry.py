@@ -36,7 +36,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock, Timeout
 
 from brandfit._atomic import atomic_write_json, dump_json, fsync_dir
 from brandfit.errors import (
@@ -325,6 +324,8 @@ class ModelRegistry:
             raise InputError(f"{self.root} is the read-only registry bundled with brandfit; write to a registry of "
                              f"your own (--registry PATH or ${ENV_REGISTRY})")
         self.root.mkdir(parents=True, exist_ok=True)
+        from filelock import FileLock, Timeout  # writers only: loading a model needs no lock
+
         lock = FileLock(self.root / LOCK_FILE, timeout=self.lock_timeout)
         try:
             lock.acquire()
@@ -344,6 +345,8 @@ class ModelRegistry:
         self._tmp_dir.mkdir(parents=True, exist_ok=True)
         token = f"{kind}-{os.getpid()}-{secrets.token_hex(6)}"
         lock_path = self._tmp_dir / f"{token}.lock"
+        from filelock import FileLock
+
         lock = FileLock(lock_path, timeout=0)
         lock.acquire()  # before the folder exists, so gc never sees it unlocked
         path = self._tmp_dir / token
@@ -788,6 +791,8 @@ class ModelRegistry:
         return removed
 
     def _gc_scratch(self, dry_run: bool) -> builtins.list[Path]:
+        from filelock import FileLock, Timeout
+
         if not _is_dir(self._tmp_dir):
             return []
         removed = []
