@@ -37,14 +37,17 @@ _cues_warming = False
 
 
 def _warm_cues() -> None:
-    """Build the cue matcher (importing spaCy, ~0.6 s) on the background thread, once per process, while this
-    thread loads the model and the encoder: a first prediction then waits for the longer of the two, not both."""
+    """Load emoji's name table and build the cue matcher (importing spaCy, ~0.6 s) on the background thread, once
+    per process, while this thread loads the model and the encoder (onnxruntime releases the GIL): a first
+    prediction then waits for the longer of the two, not both."""
     global _cues_warming
     if not _cues_warming:
         _cues_warming = True
         from brandfit._background import in_background
         from brandfit.cues import find_cues
+        from brandfit.text import normalize
 
+        in_background(normalize, "\U0001f525")  # the first emoji imports the emoji package (~60 ms)
         in_background(find_cues, [])
 
 
