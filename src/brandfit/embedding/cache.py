@@ -316,27 +316,23 @@ class EmbeddingCache:
             raise
 
     def _create(self, conn: sqlite3.Connection) -> None:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            if conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]:
-                conn.execute("ROLLBACK")  # another process created it meanwhile
-                self._check_meta(conn, {r[0] for r in conn.execute("SELECT name FROM sqlite_master")})
-                return
-            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            for stmt in _SCHEMA.strip().split(";"):
-                if stmt.strip():
-                    conn.execute(stmt)
-            from brandfit import __version__
+        self._write(conn, self._create_tables)
 
-            conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [
-                ("format", FORMAT), ("schema_version", str(SCHEMA_VERSION)), ("entries", "0"), ("bytes", "0"),
-                ("created_by", f"brandfit {__version__}"), ("created_at", str(self._clock())),
-            ])
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+    def _create_tables(self, conn: sqlite3.Connection) -> None:
+        """Inside the write transaction: make the schema, unless another process created it meanwhile."""
+        if conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]:
+            self._check_meta(conn, {r[0] for r in conn.execute("SELECT name FROM sqlite_master")})
+            return
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        for stmt in _SCHEMA.strip().split(";"):
+            if stmt.strip():
+                conn.execute(stmt)
+        from brandfit import __version__
+
+        conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [
+            ("format", FORMAT), ("schema_version", str(SCHEMA_VERSION)), ("entries", "0"), ("bytes", "0"),
+            ("created_by", f"brandfit {__version__}"), ("created_at", str(self._clock())),
+        ])
 
     @staticmethod
     def _check_meta(conn: sqlite3.Connection, tables: set[str]) -> None:
@@ -407,15 +403,8 @@ class EmbeddingCache:
             return got
         row = conn.execute("SELECT id, dim FROM encoders WHERE identity = ?", (identity,)).fetchone()
         if row is None:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.execute("INSERT OR IGNORE INTO encoders (identity, dim, created) VALUES (?, ?, ?)",
-                             (identity, dim, self._clock()))
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+            self._write(conn, lambda c: c.execute("INSERT OR IGNORE INTO encoders (identity, dim, created) "
+                                                  "VALUES (?, ?, ?)", (identity, dim, self._clock())))
             row = conn.execute("SELECT id, dim FROM encoders WHERE identity = ?", (identity,)).fetchone()
         if int(row[1]) != dim:
             raise UnusableCacheError(f"encoder {identity[:60]}... recorded with dim {row[1]}, now {dim}")
