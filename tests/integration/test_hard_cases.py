@@ -120,3 +120,32 @@ def test_road_cycling_brand_ranks_the_cyclist_above_the_runner(prod):
     brand = BrandTopic("road", "road cycling", examples=("road bike race", "cycling kit and carbon wheels"))
     ranked = brandfit.rank_accounts([runner, cyclist], brand, top=2, model=prod)
     assert ranked["account_id"].tolist()[0] == "c"
+
+
+LIFESTYLE = ["sunday pancakes w the kids 🥞", "beach day ☀️🌊", "🥹🥹", "date night 🍷 @jamie.r", "#mumlife #fyp",
+             "family bbq 🍔", "new haircut who dis", "happy birthday to me 🎂"]
+MIXED_FEEDS = {  # real micro-influencer feeds: the core topic in a third to a half of the posts, no bio
+    "fitness": ["reformer day 🔥 #pilates", "glute bridge progression, 3x12 🍑", "5am club ⏰ hit 100kg hip thrust",
+                "core burner, save for later 📌"],
+    "beauty": ["chrome french for @beth.x 🤍", "gel x extensions, almond shape 💅 #nailart",
+               "cuticle care tutorial up now", "glazed donut nails are back 🍩 #nails"],
+    "electronics": ["lubed these switches all evening 😮‍💨", "new keycaps, GMK clone 👀",
+                    "desk setup v4 #setup #battlestation", "thocky or clacky? 🎧"],
+    "sports_outdoor": ["14er #38 done ⛰️", "pack list for 3 days in the winds 🎒", "avalanche course this weekend ❄️",
+                       "new boots broke me in, not the other way round 🥾"],
+}
+
+
+@pytest.mark.parametrize("topic", sorted(MIXED_FEEDS))
+def test_a_vertical_feed_full_of_lifestyle_posts_is_not_called_other(prod, topic):
+    posts = [p for pair in zip(LIFESTYLE, MIXED_FEEDS[topic] * 2) for p in pair]  # half on topic, interleaved
+    rel = brandfit.predict_relevance({"posts": posts}, topic, model=prod)
+    assert rel.topic_probs["other"] > 0.3  # lifestyle posts weigh in the mix ...
+    assert rel.primary_topic in (topic, None), rel.reasons  # ... but a feed half about a vertical is not "other"
+
+
+def test_a_food_feed_is_not_given_a_vertical(prod):
+    posts = ["15 min garlic noodles 🍜", "sourdough day 3 🥖", "sunday roast for 6", "my kitchen is a mess lol",
+             "meal prep for the week 🥗 #mealprep", "lemon drizzle cake 🍋", "date night pasta 🍝", "🤤🤤"]
+    rel = brandfit.predict_relevance({"bio": "home cook | weeknight recipes 🍝", "posts": posts}, "fitness", model=prod)
+    assert rel.primary_topic in ("other", None)

@@ -136,3 +136,44 @@ def test_heads_agree_with_numpy_reference(fake_model):
     a = fake_model.analyze(["squat at the gym", "new lipstick", "hello there"])
     assert a.topic_proba.shape == (3, 6) and np.allclose(a.topic_proba.sum(axis=1), 1)
     assert list(a.topic_proba.argmax(axis=1)) == [2, 3, 5]
+
+
+def _mix(**shares: float) -> np.ndarray:
+    from brandfit.topics import TOPICS
+
+    rest = (1.0 - sum(shares.values())) / (len(TOPICS) - len(shares))
+    return np.array([shares.get(t, rest) for t in TOPICS])
+
+
+@pytest.mark.parametrize("mix, expected", [
+    (_mix(fitness=0.55, other=0.35), "fitness"),        # a clear vertical
+    (_mix(fitness=0.35, other=0.57), "fitness"),        # a fitness feed full of selfies and food: still fitness
+    (_mix(fitness=0.3, other=0.62), "fitness"),         # exactly at PRIMARY_MIN_SHARE
+    (_mix(beauty=0.24, other=0.6), None),               # in between: no clear core topic
+    (_mix(fashion=0.25, beauty=0.25, other=0.4), None),
+    (_mix(other=0.85), "other"),                        # a food or travel feed
+    (_mix(fitness=0.19, other=0.7), "other"),
+])
+def test_core_topic_prefers_a_vertical_that_holds_a_real_share(mix, expected):
+    from brandfit.scoring import core_topic
+
+    assert core_topic(mix) == expected
+
+
+def test_unclear_mix_gets_no_primary_topic_and_says_why(pipeline):
+    # the fake model reads "gym" as fitness and "lipstick" as beauty: half and half, with lifestyle posts
+    acc = Account(posts=("gym session done", "lipstick swatches", "sunday at the lake", "coffee with mum",
+                         "gym again", "lipstick of the week", "new puppy!!", "road trip vibes"))
+    (r,) = pipeline.score([acc], "fitness")
+    assert r.primary_topic is None and r.confidence > MIN_CONFIDENCE  # plenty of evidence, just no single topic
+    assert "No clear core topic: no topic dominates what it posts about (other 35%, fitness 28%, beauty 28%)." \
+        in r.reasons
+
+
+def test_a_vertical_feed_with_lifestyle_posts_keeps_its_vertical(pipeline):
+    acc = Account(posts=("squat day at the gym", "sunday at the lake", "coffee with mum", "protein oats",
+                         "new puppy!!", "road trip vibes", "deadlift pr today", "birthday dinner",
+                         "thank you 2k!!"))
+    (r,) = pipeline.score([acc], "fitness")
+    assert r.topic_probs["other"] > r.topic_probs["fitness"]  # the plain argmax would say "other"
+    assert r.primary_topic == "fitness"
