@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-__all__ = ["TopicConfig", "PromoConfig", "BrandConfig", "TrainConfig", "load_config"]
+__all__ = ["TopicConfig", "PromoConfig", "BrandConfig", "LexicalConfig", "TrainConfig", "load_config"]
 
 
 def _from(cls: type, data: dict[str, Any] | None, where: str) -> Any:
@@ -70,6 +70,31 @@ class BrandConfig:
             raise ValueError(f"brand.negative_reduce: expected 'max' or 'mean', got {self.negative_reduce!r}")
 
 
+@dataclass(frozen=True)
+class LexicalConfig:
+    """The lexical half of the heads (:mod:`brandfit.lexical`): hashed word and character n-grams."""
+
+    topic_weight: float = 0.3  # share of the lexical head in the topic probabilities, mixed (1 - w) : w
+    promo_weight: float = 0.15  # share of the lexical head in the promo logit, mixed (1 - w) : w; both 0 = no head
+    n_buckets: int = 1 << 17  # hash buckets per kind of n-gram (word / character)
+    topic_c: float = 10.0  # inverse regularisation of the lexical topic layer
+    promo_c: float = 1.0  # inverse regularisation of the lexical promo layer
+
+    def __post_init__(self) -> None:
+        for name in ("topic_weight", "promo_weight"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"lexical.{name}: must be in [0, 1), got {getattr(self, name)}")
+        if self.n_buckets < 1024 or self.n_buckets & (self.n_buckets - 1):
+            raise ValueError(f"lexical.n_buckets: a power of two >= 1024, got {self.n_buckets}")
+        if self.topic_c <= 0 or self.promo_c <= 0:
+            raise ValueError("lexical.topic_c and lexical.promo_c must be > 0")
+
+    @property
+    def on(self) -> bool:
+        """Whether a model trained with this config has a lexical head."""
+        return self.topic_weight > 0 or self.promo_weight > 0
+
+
 SOURCE_WEIGHTINGS = ("equal", "none")
 
 
@@ -83,6 +108,7 @@ class TrainConfig:
     topic: TopicConfig = field(default_factory=TopicConfig)
     promo: PromoConfig = field(default_factory=PromoConfig)
     brand: BrandConfig = field(default_factory=BrandConfig)
+    lexical: LexicalConfig = field(default_factory=LexicalConfig)
     # public corpora trained on besides `data` (brandfit.evaluation.public); None = data/labeled alone. A relative
     # path is resolved against the working directory, then like public.default_root ($BRANDFIT_PUBLIC_DATA, or
     # ../shared/datasets beside the checkout or any parent).
@@ -123,9 +149,10 @@ class TrainConfig:
         topic = _from(TopicConfig, data.pop("topic", None), f"{where}: topic")
         promo = _from(PromoConfig, data.pop("promo", None), f"{where}: promo")
         brand = _from(BrandConfig, data.pop("brand", None), f"{where}: brand")
+        lexical = _from(LexicalConfig, data.pop("lexical", None), f"{where}: lexical")
         base = _from(cls, data, where)
         return cls(**{**{f.name: getattr(base, f.name) for f in fields(cls)}, "topic": topic, "promo": promo,
-                      "brand": brand})
+                      "brand": brand, "lexical": lexical})
 
 
 def load_config(path: str | Path) -> TrainConfig:

@@ -54,10 +54,13 @@ class LogisticHead:
     coef: np.ndarray  # (n_features,)
     intercept: float
 
-    def proba(self, x: np.ndarray) -> np.ndarray:
+    def logit(self, x: np.ndarray) -> np.ndarray:
         if x.shape[1] != self.coef.shape[0]:
             raise ValueError(f"features: expected {self.coef.shape[0]} columns, got {x.shape[1]}")
-        return expit(x @ self.coef + self.intercept)
+        return x @ self.coef + self.intercept
+
+    def proba(self, x: np.ndarray) -> np.ndarray:
+        return expit(self.logit(x))
 
 
 def fit_softmax_head(x: np.ndarray, y: np.ndarray, n_classes: int, *, c: float, seed: int,

@@ -1,7 +1,8 @@
 """The relevance model: topic probabilities, advertorial-tone probability and cues for any text.
 
-A model is two linear heads over the sentence embedding (see :mod:`brandfit.features`), stored as
-plain arrays and JSON in a registry version folder. Load one with :func:`brandfit.load_model`.
+A model is two linear heads over the sentence embedding (see :mod:`brandfit.features`), optionally mixed with
+two over hashed word and character n-grams (:mod:`brandfit.lexical`), stored as plain arrays and JSON in a
+registry version folder. Load one with :func:`brandfit.load_model`.
 
 >>> import brandfit
 >>> model = brandfit.load_model()            # the registry's "production" version
@@ -26,14 +27,15 @@ from brandfit._atomic import atomic_write_bytes
 from brandfit._background import in_background
 from brandfit.cues import CUES, find_cues, has_disclosure
 from brandfit.embedding import DIM, MODEL_ID, Embedder, get_embedder
-from brandfit.errors import InputError, InputTypeError, MissingFileError
+from brandfit.errors import InputError, InputTypeError, IntegrityError, MissingFileError
 from brandfit.features import (
     DescriptionIndex,
     promo_features,
     topic_features,
     topic_prior,
 )
-from brandfit.heads import LogisticHead, SoftmaxHead
+from brandfit.heads import LogisticHead, SoftmaxHead, expit, softmax
+from brandfit.lexical import LexicalHead, mix_calibrated
 from brandfit.model_format import FORMAT_VERSION, parse_heads, parse_meta
 from brandfit.settings import DEFAULT_MODEL_REF, registry_root, resolve_backend
 from brandfit.text import normalize
@@ -78,6 +80,14 @@ def _check_cues(cues: Sequence[Sequence[str]], n: int) -> list[list[str]]:
     return out
 
 
+def _lexical_weights(config: Mapping[str, Any]) -> tuple[float, float]:
+    """(topic, promo) weights of the lexical head in a model's config ((0, 0) for models without one)."""
+    section = config.get("lexical")
+    if not isinstance(section, dict):
+        return 0.0, 0.0
+    return float(section.get("topic_weight", 0.0)), float(section.get("promo_weight", 0.0))
+
+
 def _check_texts(texts: Sequence[str]) -> list[str]:
     if isinstance(texts, str):
         raise InputTypeError("texts: expected a sequence of strings, got a single str; wrap it in a list")
@@ -107,6 +117,8 @@ class RelevanceModel:
         backend: str | None = None,
         embedder: Embedder | None = None,
         validated_backends: tuple[str, ...] | None = None,
+        lexical: LexicalHead | None = None,
+        mix_temperature: float = 1.0,
     ) -> None:
         if not 0.0 <= promo_threshold <= 1.0:
             raise InputError(f"promo_threshold: must be in [0, 1], got {promo_threshold}")
@@ -120,6 +132,13 @@ class RelevanceModel:
         self.backend = resolve_backend(backend)
         self.validated_backends = tuple(validated_backends) if validated_backends else (self.backend,)
         """Backends whose embeddings this model's threshold and calibration were checked with at training time."""
+        self.lexical = lexical
+        self.mix_temperature = float(mix_temperature)
+        """Temperature applied to the mixed topic probabilities (1.0 without a lexical head)."""
+        """The lexical heads (None: embedding heads alone): topic probabilities mixed in with weight
+        ``config["lexical"]["topic_weight"]``; its promo layer comes pre-scaled (the promo logit is the sum)."""
+        if max(_lexical_weights(self.config)) > 0 and lexical is None:
+            raise InputError("lexical: the config gives the lexical head a weight but no head was given")
         self._embedder = embedder
         self._lock = threading.Lock()
 
@@ -139,6 +158,11 @@ class RelevanceModel:
         return int(self.config.get("normalization_version", 1))
 
     @property
+    def lexical_weight(self) -> float:
+        """Share of the lexical head in the topic probabilities (0 for models without one)."""
+        return _lexical_weights(self.config)[0] if self.lexical is not None else 0.0
+
+    @property
     def embedder_loaded(self) -> bool:
         """Whether the encoder is in memory already (given to the constructor or used once)."""
         return self._embedder is not None
@@ -152,6 +176,7 @@ class RelevanceModel:
             topic_head=self.topic_head, promo_head=self.promo_head, descriptions=self.descriptions,
             promo_threshold=self.promo_threshold, config=self.config, brand_calibration=self.brand_calibration,
             version=self.version, backend=resolve_backend(backend), validated_backends=self.validated_backends,
+            lexical=self.lexical, mix_temperature=self.mix_temperature,
         )
 
     # --- prediction -------------------------------------------------------------------------
@@ -159,9 +184,15 @@ class RelevanceModel:
               cache: EmbeddingCache | None = None) -> np.ndarray:
         """Normalise and embed ``texts`` (float32, L2-normalised rows), each distinct normalised text once;
         with ``cache`` (:class:`~brandfit.embedding.cache.EmbeddingCache`), only those it does not hold yet."""
-        texts = _check_texts(texts)
+        return self._embed_normalized(self._normalize(_check_texts(texts)), show_progress_bar=show_progress_bar,
+                                      cache=cache)
+
+    def _normalize(self, texts: list[str]) -> list[str]:
         as_words = self.normalization_version >= 2  # a model sees text normalised the way it was trained
-        norm = [normalize(t, emoji_words=as_words) for t in texts]
+        return [normalize(t, emoji_words=as_words) for t in texts]
+
+    def _embed_normalized(self, norm: list[str], *, show_progress_bar: bool | None,
+                          cache: EmbeddingCache | None) -> np.ndarray:
         uniq = list(dict.fromkeys(norm))
         if not uniq:
             return np.zeros((0, self.embedder.dim), np.float32)
@@ -183,24 +214,43 @@ class RelevanceModel:
         find = find_cues if cache is None else functools.partial(cache.find_cues, find_cues)
         pending = in_background(find, texts) if texts else None
         try:
-            emb = self.embed(texts, show_progress_bar=show_progress_bar, cache=cache)
+            norm = self._normalize(texts)
+            emb = self._embed_normalized(norm, show_progress_bar=show_progress_bar, cache=cache)
         except BaseException:
             if pending is not None:
                 pending.cancel()  # not started yet: drop it; started: it finishes and is ignored
             raise
         cues = pending.result() if pending is not None else []
-        return self.apply_heads(emb, cues)
+        return self._heads(emb, cues, norm)
 
-    def apply_heads(self, emb: np.ndarray, cues: Sequence[Sequence[str]]) -> TextAnalysis:
-        """The heads' outputs for texts already embedded (``emb``) with their cues found."""
+    def apply_heads(self, emb: np.ndarray, cues: Sequence[Sequence[str]],
+                    texts: Sequence[str] | None = None) -> TextAnalysis:
+        """The heads' outputs for ``texts`` already embedded (``emb``) with their cues found. ``texts`` (as given to
+        :meth:`embed`) are required when the model has a lexical head."""
+        if texts is None:
+            if self.lexical is not None:
+                raise InputError("texts: this model has a lexical head, so apply_heads needs the texts as well")
+            return self._heads(emb, cues, None)
+        texts = _check_texts(texts)
+        if len(texts) != len(emb):
+            raise InputError(f"texts: {len(texts)} texts for {len(emb)} embeddings")
+        return self._heads(emb, cues, self._normalize(texts))
+
+    def _heads(self, emb: np.ndarray, cues: Sequence[Sequence[str]], norm: list[str] | None) -> TextAnalysis:
         cues = _check_cues(cues, len(emb))
         tcfg = self.config["topic"]
         tp = self.topic_head.proba(
             topic_features(emb, self.descriptions, desc_scale=tcfg["desc_scale"]),
             topic_prior(emb, self.descriptions, weight=tcfg.get("prior_weight", 0.0)),
         )
-        pp = self.promo_head.proba(promo_features(emb, cues, cue_scale=self.config["promo"]["cue_scale"]))
-        return TextAnalysis(topic_proba=tp, promo_proba=pp, cues=cues, embeddings=emb)
+        promo_logit = self.promo_head.logit(promo_features(emb, cues, cue_scale=self.config["promo"]["cue_scale"]))
+        if self.lexical is not None and norm is not None and len(norm):
+            # the promo head was Platt-calibrated on the sum of both logits (each pre-scaled by its share)
+            lex_topic, lex_promo = self.lexical.logits(norm)
+            w = self.lexical_weight
+            tp = mix_calibrated((1.0 - w) * tp + w * softmax(lex_topic, axis=1), self.mix_temperature)
+            promo_logit = promo_logit + lex_promo
+        return TextAnalysis(topic_proba=tp, promo_proba=expit(promo_logit), cues=cues, embeddings=emb)
 
     def topic_proba(self, texts: Sequence[str]) -> pd.DataFrame:
         """One row per text, one column per topic id (all six, :data:`brandfit.TOPICS` order), rows sum to 1."""
@@ -221,8 +271,7 @@ class RelevanceModel:
     def to_files(self) -> dict[str, bytes]:
         """The model as the bytes of its two files (``model.json``, ``heads.npz``): plain JSON and arrays."""
         buf = io.BytesIO()
-        np.savez(
-            buf,
+        arrays = dict(
             topic_coef=self.topic_head.coef,
             topic_intercept=self.topic_head.intercept,
             promo_coef=self.promo_head.coef,
@@ -230,14 +279,22 @@ class RelevanceModel:
             desc_embeddings=self.descriptions.embeddings,
             desc_topic_index=self.descriptions.topic_index,
         )
+        if self.lexical is None:
+            np.savez(buf, **arrays)
+        else:  # the n-gram layers are mostly zeros where a bucket never occurred: compressed
+            lx = self.lexical
+            np.savez_compressed(buf, **arrays, lex_idf=lx.idf, lex_topic_coef=lx.topic_coef,
+                                lex_topic_intercept=lx.topic_intercept, lex_promo_coef=lx.promo_coef,
+                                lex_promo_intercept=np.array([lx.promo_intercept]))
         meta = {
-            "format_version": FORMAT_VERSION,
+            "format_version": FORMAT_VERSION if self.lexical is not None else 1,  # older readers would ignore it
             "topics": list(TOPICS),
             "embedding_model": MODEL_ID,
             "embedding_dim": DIM,
             "backend": self.backend,
             "validated_backends": list(self.validated_backends),
             "topic_temperature": self.topic_head.temperature,
+            "topic_mix_temperature": self.mix_temperature,
             "promo_threshold": self.promo_threshold,
             "brand_calibration": list(self.brand_calibration),
             "config": self.config,
@@ -265,7 +322,16 @@ class RelevanceModel:
             logger.warning("model %s: its promo threshold and calibration were validated with the %s backend only; "
                            "predicting with %s (retrain with `brandfit train` to validate it)", version,
                            "/".join(validated), chosen)
+        lexical = None
+        if "lex_idf" in arrays:
+            lexical = LexicalHead(idf=arrays["lex_idf"], topic_coef=arrays["lex_topic_coef"],
+                                  topic_intercept=arrays["lex_topic_intercept"], promo_coef=arrays["lex_promo_coef"],
+                                  promo_intercept=float(arrays["lex_promo_intercept"][0]))
+        elif max(_lexical_weights(meta["config"])) > 0:
+            raise IntegrityError(f"{where}/{HEADS_FILE}: the config gives the lexical head a weight, but the "
+                                 "file holds no lexical arrays")
         return cls(
+            lexical=lexical, mix_temperature=float(meta.get("topic_mix_temperature", 1.0)),
             topic_head=SoftmaxHead(arrays["topic_coef"], arrays["topic_intercept"], float(meta["topic_temperature"])),
             promo_head=LogisticHead(arrays["promo_coef"], float(arrays["promo_intercept"][0])),
             descriptions=DescriptionIndex(embeddings=arrays["desc_embeddings"], topic_index=arrays["desc_topic_index"]),

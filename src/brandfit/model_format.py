@@ -27,9 +27,12 @@ from brandfit.topics import TOPICS
 
 __all__ = ["FORMAT_VERSION", "MAX_META_BYTES", "MAX_HEADS_BYTES", "parse_meta", "parse_heads"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""The newest model format this brandfit reads. 2 adds the optional lexical head (``lex_*`` arrays); a model
+without one is still written as format 1, so older brandfit versions keep loading it."""
 MAX_META_BYTES = 1 << 20
 MAX_HEADS_BYTES = 64 << 20
+LEXICAL_ARRAYS = ("lex_idf", "lex_topic_coef", "lex_topic_intercept", "lex_promo_coef", "lex_promo_intercept")
 HEAD_ARRAYS = ("topic_coef", "topic_intercept", "promo_coef", "promo_intercept", "desc_embeddings",
                "desc_topic_index")
 
@@ -65,6 +68,8 @@ def parse_meta(data: bytes | None, *, where: str) -> dict[str, Any]:
     if meta.get("topics") != list(TOPICS):
         raise IntegrityError(f"{where}: topics {meta.get('topics')} differ from {list(TOPICS)}")
     _finite_number(meta, "topic_temperature", where, low=1e-6)
+    if "topic_mix_temperature" in meta:
+        _finite_number(meta, "topic_mix_temperature", where, low=1e-6)
     _finite_number(meta, "promo_threshold", where, low=0.0, high=1.0)
     cal = meta.get("brand_calibration", [10.0, -5.0])
     if not (isinstance(cal, list) and len(cal) == 2
@@ -78,6 +83,10 @@ def parse_meta(data: bytes | None, *, where: str) -> dict[str, Any]:
 
 def _load_npz(data: bytes, where: str) -> dict[str, np.ndarray]:
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:  # a compressed member must not unpack to gigabytes
+            unpacked = sum(info.file_size for info in zf.infolist())
+        if unpacked > MAX_HEADS_BYTES:
+            raise IntegrityError(f"{where}: unpacks to {unpacked} bytes (more than {MAX_HEADS_BYTES})")
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
             return {k: z[k] for k in z.files}
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
@@ -116,4 +125,27 @@ def parse_heads(data: bytes | None, *, where: str) -> dict[str, np.ndarray]:
     for ok, name, want, a in checks:
         if not ok:
             raise IntegrityError(f"{where}: {name}: expected shape {want}, got {a.shape} {a.dtype}")
+    _check_lexical(arrays, where)
     return arrays
+
+
+def _check_lexical(arrays: dict[str, np.ndarray], where: str) -> None:
+    """The optional lexical head: all of its arrays or none, finite floats of consistent shapes."""
+    from brandfit.lexical import check_shapes
+
+    present = [k for k in LEXICAL_ARRAYS if k in arrays]
+    if not present:
+        return
+    if len(present) != len(LEXICAL_ARRAYS):
+        missing = sorted(set(LEXICAL_ARRAYS) - set(present))
+        raise IntegrityError(f"{where}: lexical head incomplete: missing array(s) {', '.join(missing)}")
+    for name in LEXICAL_ARRAYS:
+        a = arrays[name]
+        if a.dtype.kind != "f" or not np.isfinite(a).all():
+            raise IntegrityError(f"{where}: {name}: expected finite floats, got dtype {a.dtype}")
+    problem = check_shapes(arrays["lex_idf"], arrays["lex_topic_coef"], arrays["lex_topic_intercept"],
+                           arrays["lex_promo_coef"], len(TOPICS))
+    if problem is None and arrays["lex_promo_intercept"].shape != (1,):
+        problem = f"lex_promo_intercept: expected (1,), got {arrays['lex_promo_intercept'].shape}"
+    if problem:
+        raise IntegrityError(f"{where}: {problem}")

@@ -13,6 +13,16 @@ def _fmt(v: Any) -> str:
     return f"{v:.3f}" if isinstance(v, float) else str(v)
 
 
+def _lexical_lines(config: dict[str, Any]) -> list[str]:
+    lex = config.get("lexical") or {}
+    if not (lex.get("topic_weight") or lex.get("promo_weight")):
+        return []
+    return [f"- Lexical head (`brandfit.lexical`): logistic regressions over hashed word 1-2-grams and character"
+            f" 3-5-grams ({lex.get('n_buckets')} buckets each, tf-idf), mixed in with weight {lex.get('topic_weight')}"
+            f" (topic probabilities, then temperature-scaled) and {lex.get('promo_weight')} (promo logit, before the"
+            " Platt calibration and threshold)."]
+
+
 def render_card(name: str, meta: dict[str, Any]) -> str:
     m = meta.get("metrics", {})
     lines = [
@@ -27,6 +37,7 @@ def render_card(name: str, meta: dict[str, Any]) -> str:
         " descriptions; the descriptions are also training examples. Calibrated by temperature scaling on validation.",
         "- Promo head: logistic regression over the embedding plus spaCy-matched advertorial cues; decision threshold"
         " chosen for best F1 on validation.",
+        *_lexical_lines(meta.get("config") or {}),
         f"- Trained on `data/labeled` (hand-written for this project), {meta.get('n_texts')} texts, dataset hash"
         f" `{meta.get('dataset_hash')}`.",
         "",

@@ -67,13 +67,14 @@ class Pipeline:
         to the brand's words, contrasted with the other built-in topics; models trained before it carry no
         ``brand`` config and keep plain cosine-to-the-words)."""
         m = self.model
-        brand_emb = m.embed(list(brand.texts()), show_progress_bar=False, cache=self.cache)
+        brand_texts = list(brand.texts())
+        brand_emb = m.embed(brand_texts, show_progress_bar=False, cache=self.cache)
         cfg = m.config.get("brand")
         if cfg is None:
             return brand_text_relevance(analysis.embeddings, brand_emb, *m.brand_calibration)
         from brandfit.brand import brand_relevance, brand_topic_proba, other_topic_descriptions
 
-        q = brand_topic_proba(m.apply_heads(brand_emb, [[] for _ in range(len(brand_emb))]).topic_proba)
+        q = brand_topic_proba(m.apply_heads(brand_emb, [[] for _ in range(len(brand_emb))], brand_texts).topic_proba)
         neg = other_topic_descriptions(m.descriptions.embeddings, m.descriptions.topic_index, q)
         return brand_relevance(analysis.embeddings, brand_emb, analysis.topic_proba, q, negative_emb=neg,
                                calibration=m.brand_calibration, **cfg)

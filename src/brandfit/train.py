@@ -6,6 +6,7 @@ predictions (see tests/test_train.py).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import tempfile
@@ -23,7 +24,16 @@ from brandfit.data import assign_splits, dataset_hash, load_accounts, load_label
 from brandfit.embedding import DIM, MODEL_ID, Embedder, get_embedder
 from brandfit.evaluation.metrics import best_f1_threshold, promo_report, topic_report
 from brandfit.features import DescriptionIndex, promo_features, topic_features, topic_prior
-from brandfit.heads import LogisticHead, SoftmaxHead, fit_logistic_head, fit_softmax_head, fit_temperature
+from brandfit.heads import (
+    LogisticHead,
+    SoftmaxHead,
+    expit,
+    fit_logistic_head,
+    fit_softmax_head,
+    fit_temperature,
+    softmax,
+)
+from brandfit.lexical import LexicalHead, fit_lexical_head, mix_calibrated
 from brandfit.model import RelevanceModel
 from brandfit.text import NORMALIZATION_VERSION, normalize
 from brandfit.topics import TOPIC_DESCRIPTIONS, TOPICS
@@ -184,45 +194,85 @@ def _fit_topic_head(d: _FitRows, desc: DescriptionIndex, config: TrainConfig):
     return SoftmaxHead(head.coef, head.intercept, temperature), xt, x_desc, prior, tv
 
 
-def _fit_promo_head(d: _FitRows, config: TrainConfig):
+@dataclass
+class _Lexical:
+    """The lexical head while it is fitted, and its logits for every training row and every topic description."""
+
+    head: LexicalHead
+    topic_logits: np.ndarray
+    promo_logits: np.ndarray
+    desc_topic_logits: np.ndarray
+
+
+def _fit_lexical(d: _FitRows, config: TrainConfig) -> _Lexical | None:
+    """The lexical layers (``config.lexical``) on the same rows and source weights as the embedding heads."""
+    from brandfit.evaluation.loso import source_weights
+
+    if not config.lexical.on:
+        return None
+    t0 = time.perf_counter()
+    norm = [normalize(t) for t in d.rows["text"]]
+    t_rows, p_rows = np.flatnonzero(d.tr & d.has_topic), np.flatnonzero(d.tr & d.has_promo)
+    head, topic_logits, promo_logits = fit_lexical_head(
+        norm, idf_rows=np.flatnonzero(d.tr & ~d.is_aug), topic_rows=t_rows, y_topic=d.y_topic[t_rows],
+        topic_weight=source_weights(d.src[t_rows], mode=config.source_weighting), promo_rows=p_rows,
+        y_promo=d.y_promo[p_rows], promo_weight=source_weights(d.src[p_rows], mode=config.source_weighting),
+        n_topics=len(TOPICS), n_buckets=config.lexical.n_buckets, topic_c=config.lexical.topic_c,
+        promo_c=config.lexical.promo_c, seed=config.seed)
+    desc_texts = [normalize(t) for topic in TOPICS for t in TOPIC_DESCRIPTIONS[topic]]
+    logger.info("lexical head fitted in %.1f s", time.perf_counter() - t0)
+    return _Lexical(head, topic_logits, promo_logits, head.logits(desc_texts)[0])
+
+
+def _fit_promo_head(d: _FitRows, config: TrainConfig, lex: _Lexical | None):
     """Promo head: embedding + cue columns, every source's train rows (and the decorated copies), weighted per
-    source; Platt-calibrated and thresholded on the validation rows. Returns ``(promo_head, xp, threshold, platt)``."""
+    source; its logit mixed with the lexical head's (if any), Platt-calibrated and thresholded on the validation
+    rows. Returns ``(promo_head, lexical_head, probabilities of every row, threshold, platt)``."""
     from brandfit.evaluation.loso import mean_f1_threshold, source_weights
 
     p_rows = d.tr & d.has_promo
     xp = promo_features(d.emb, d.cues, cue_scale=config.promo.cue_scale)
     promo_head = fit_logistic_head(xp[p_rows], d.y_promo[p_rows], c=config.promo.c, seed=config.seed,
                                    sample_weight=source_weights(d.src[p_rows], mode=config.source_weighting))
+    # with a lexical head the two logits are mixed (1 - w) : w, folded into the heads: their sum is the mixed logit
+    w = config.lexical.promo_weight if lex is not None else 0.0
+    promo_head = LogisticHead(coef=(1 - w) * promo_head.coef, intercept=(1 - w) * promo_head.intercept)
+    scale = w  # lexical promo logits of the final head = scale x the fitted layer's
+    lex_logits = lex.promo_logits if lex is not None else np.zeros(len(xp))
     pv = d.va & d.has_promo & ~d.is_aug
-    p_val = promo_head.proba(xp[pv])
+    p_val = expit(promo_head.logit(xp[pv]) + scale * lex_logits[pv])
     promo_platt = (1.0, 0.0)
     if config.promo.calibrate and pv.any() and d.y_promo[pv].any() and (~d.y_promo[pv]).any():
-        # Platt scaling folded into the head: sigmoid(a * (x.coef + c0) + b) is a logistic head again
+        # Platt scaling folded into the heads: sigmoid(a * (x.coef + c0) + b) is a logistic head again
         from brandfit.evaluation.loso import platt_by_source
 
         promo_platt = platt_by_source(p_val, d.y_promo[pv], d.src[pv])
         a, b = promo_platt
         promo_head = LogisticHead(coef=a * promo_head.coef, intercept=a * promo_head.intercept + b)
-        p_val = promo_head.proba(xp[pv])
+        scale *= a
+        p_val = expit(promo_head.logit(xp[pv]) + scale * lex_logits[pv])
+    lex_head = None if lex is None else dataclasses.replace(
+        lex.head, promo_coef=(scale * lex.head.promo_coef).astype(np.float32),
+        promo_intercept=scale * lex.head.promo_intercept)
+    p_all = expit(promo_head.logit(xp) + scale * lex_logits)
     if not pv.any() or not d.y_promo[pv].any():
         threshold = 0.5
     elif config.promo.threshold == "mean_f1":
         threshold = mean_f1_threshold(d.y_promo[pv], p_val, d.src[pv])
     else:
         threshold = best_f1_threshold(d.y_promo[pv], p_val)
-    return promo_head, xp, threshold, promo_platt
+    return promo_head, lex_head, p_all, threshold, promo_platt
 
 
-def _fit_brand_calibration(d: _FitRows, desc: DescriptionIndex, config: TrainConfig, topic_head: SoftmaxHead,
-                           xt: np.ndarray, x_desc: np.ndarray, prior: np.ndarray | None, tv: np.ndarray):
+def _fit_brand_calibration(d: _FitRows, desc: DescriptionIndex, config: TrainConfig, p_topic: np.ndarray,
+                           q_desc: np.ndarray, tv: np.ndarray):
     """Custom brand topics: Platt scaling of brand.brand_score, the five verticals' descriptions as brand words,
-    on the validation rows of every source (the train rows when there are none)."""
+    on the validation rows of every source (the train rows when there are none). ``p_topic``: the model's topic
+    probabilities of every row; ``q_desc``: those of the descriptions."""
     from brandfit.brand import brand_score, brand_topic_proba, fit_calibration, other_topic_descriptions
 
     cal_rows = tv if tv.any() else (d.tr & d.has_topic)
-    p_cal = topic_head.proba(xt[cal_rows], None if prior is None else prior[cal_rows])
-    q_desc = topic_head.proba(x_desc, None if prior is None else topic_prior(desc.embeddings, desc,
-                                                                             weight=config.topic.prior_weight))
+    p_cal = p_topic[cal_rows]
     zs, ys = [], []
     for t in range(len(TOPICS) - 1):
         own = desc.topic_index == t
@@ -235,9 +285,9 @@ def _fit_brand_calibration(d: _FitRows, desc: DescriptionIndex, config: TrainCon
     return fit_calibration(zs, ys)
 
 
-def _fit_metrics(d: _FitRows, topic_head: SoftmaxHead, promo_head: LogisticHead, xt: np.ndarray, xp: np.ndarray,
-                 prior: np.ndarray | None, threshold: float) -> dict[str, Any]:
-    """Row counts, our validation / test reports and the per-source public validation reports."""
+def _fit_metrics(d: _FitRows, p_topic: np.ndarray, p_promo: np.ndarray, threshold: float) -> dict[str, Any]:
+    """Row counts, our validation / test reports and the per-source public validation reports, from the model's
+    topic and promo probabilities of every row."""
     split, src, is_aug = d.split, d.src, d.is_aug
     metrics: dict[str, Any] = {
         "n_texts": {s: int(((split == s) & (src == "ours")).sum()) for s in ("train", "validation", "test")},
@@ -248,10 +298,9 @@ def _fit_metrics(d: _FitRows, topic_head: SoftmaxHead, promo_head: LogisticHead,
     for name in ("validation", "test"):
         m = ours_rows & (split == name)
         if m.any():
-            tp = topic_head.proba(xt[m], None if prior is None else prior[m])
             metrics[name] = {
-                "topic": topic_report(d.rows["topic"][m].tolist(), tp),
-                "promo": promo_report(d.y_promo[m], promo_head.proba(xp[m]), threshold),
+                "topic": topic_report(d.rows["topic"][m].tolist(), p_topic[m]),
+                "promo": promo_report(d.y_promo[m], p_promo[m], threshold),
             }
     by_source: dict[str, Any] = {}
     for s in dict.fromkeys(src[~ours_rows & ~is_aug]):
@@ -259,12 +308,11 @@ def _fit_metrics(d: _FitRows, topic_head: SoftmaxHead, promo_head: LogisticHead,
         block: dict[str, Any] = {}
         if (m & d.has_topic).any():
             mt = m & d.has_topic
-            r = topic_report(d.rows["topic"][mt].tolist(),
-                             topic_head.proba(xt[mt], None if prior is None else prior[mt]))
+            r = topic_report(d.rows["topic"][mt].tolist(), p_topic[mt])
             block["topic"] = {k: r[k] for k in ("n", "accuracy", "macro_ap", "ece")}
         if (m & d.has_promo).any():
             mp = m & d.has_promo
-            block["promo"] = promo_report(d.y_promo[mp], promo_head.proba(xp[mp]), threshold)
+            block["promo"] = promo_report(d.y_promo[mp], p_promo[mp], threshold)
         by_source[s] = block
     if by_source:
         metrics["public_validation"] = by_source  # held-out groups of sources the model trained on (not LOSO)
@@ -285,19 +333,32 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
     d = _fit_rows(frame, config, embedder, embeddings, public, public_embeddings)
     desc = DescriptionIndex.build(embedder)
     topic_head, xt, x_desc, prior, tv = _fit_topic_head(d, desc, config)
-    promo_head, xp, threshold, promo_platt = _fit_promo_head(d, config)
-    brand_cal = _fit_brand_calibration(d, desc, config, topic_head, xt, x_desc, prior, tv)
+    lex = _fit_lexical(d, config)
+    p_topic = topic_head.proba(xt, prior)
+    q_desc = topic_head.proba(x_desc, topic_prior(desc.embeddings, desc, weight=config.topic.prior_weight))
+    mix_temperature = 1.0
+    if lex is not None and config.lexical.topic_weight > 0:
+        # topic probabilities mixed (1 - w) : w, then temperature-scaled on the validation rows
+        w = config.lexical.topic_weight
+        p_topic = (1 - w) * p_topic + w * softmax(lex.topic_logits, axis=1)
+        q_desc = (1 - w) * q_desc + w * softmax(lex.desc_topic_logits, axis=1)
+        if tv.any():
+            mix_temperature = fit_temperature(np.log(np.clip(p_topic[tv], 1e-12, None)), d.y_topic[tv])
+        p_topic, q_desc = (mix_calibrated(p, mix_temperature) for p in (p_topic, q_desc))
+    promo_head, lex_head, p_promo, threshold, promo_platt = _fit_promo_head(d, config, lex)
+    brand_cal = _fit_brand_calibration(d, desc, config, p_topic, q_desc, tv)
 
     model_config = config.to_dict()
     model_config["normalization_version"] = NORMALIZATION_VERSION
     model = RelevanceModel(
         topic_head=topic_head, promo_head=promo_head, descriptions=desc, promo_threshold=threshold,
         brand_calibration=brand_cal, config=model_config, embedder=embedder,
-        backend=embedder.name.rsplit("/", 1)[-1].split("-")[0],
+        backend=embedder.name.rsplit("/", 1)[-1].split("-")[0], lexical=lex_head, mix_temperature=mix_temperature,
     )
-    metrics = _fit_metrics(d, topic_head, promo_head, xt, xp, prior, threshold)
+    metrics = _fit_metrics(d, p_topic, p_promo, threshold)
     metrics["promo_threshold"] = threshold
     metrics["promo_platt"] = list(promo_platt)
+    metrics["topic_mix_temperature"] = mix_temperature
     metrics["brand_calibration"] = list(brand_cal)
     metrics["fit_seconds"] = round(time.perf_counter() - t0, 2)
     return model, metrics

@@ -166,16 +166,18 @@ def test_analyze_finds_cues_alongside_embedding_or_takes_them_given(model):
     texts = ["use code GLOW20 for 20% off, link in bio #ad", "long run by the river this morning"]
     a = model.analyze(texts)  # cues found on the background thread while embedding
     assert a.cues == find_cues(texts)
-    b = model.apply_heads(a.embeddings, a.cues)
+    b = model.apply_heads(a.embeddings, a.cues, texts)
     assert np.array_equal(a.promo_proba, b.promo_proba) and np.array_equal(a.topic_proba, b.topic_proba)
     with pytest.raises(ValueError, match="cues: 1 rows for 2 texts"):
-        model.apply_heads(a.embeddings, a.cues[:1])
+        model.apply_heads(a.embeddings, a.cues[:1], texts)
+    with pytest.raises(ValueError, match="texts: 1 texts for 2 embeddings"):
+        model.apply_heads(a.embeddings, a.cues, texts[:1])
 
 
 def test_analyze_rejects_cues_that_are_not_lists_of_known_names(model):
     texts = ["a", "b"]
     emb = model.embed(texts)
     with pytest.raises(ValueError, match=r"cues\[1\]: expected a list of cue names"):
-        model.apply_heads(emb, [[], ["not_a_cue"]])
+        model.apply_heads(emb, [[], ["not_a_cue"]], texts)
     with pytest.raises(ValueError, match=r"cues\[0\]: expected a list of cue names"):
-        model.apply_heads(emb, ["disclosure", []])
+        model.apply_heads(emb, ["disclosure", []], texts)

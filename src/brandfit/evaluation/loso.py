@@ -344,6 +344,49 @@ def tfidf_lr(c: float = 10.0, variant: str = "emoji") -> FitPredict:
     return fp
 
 
+def lexical_lr(*, n_buckets: int = 1 << 17, topic_c: float = 10.0, promo_c: float = 10.0,
+               variant: str = "emoji") -> FitPredict:
+    """The lexical head as it ships (:mod:`brandfit.lexical`): hashed word and character n-grams, idf of the fit
+    rows, class-balanced logistic regressions. Topic -> probabilities; promo -> probabilities (uncalibrated)."""
+    def fp(d: LosoData, task: str, fit: np.ndarray, w: np.ndarray, out: np.ndarray) -> np.ndarray:
+        from brandfit.lexical import document_frequency, idf_from, to_csr
+
+        texts = d.norm[variant]
+        idf = idf_from(*document_frequency([texts[i] for i in fit], n_buckets))
+        x_fit = to_csr([texts[i] for i in fit], n_buckets=n_buckets, idf=idf)
+        x_out = to_csr([texts[i] for i in out], n_buckets=n_buckets, idf=idf)
+        clf = _lr(x_fit, _labels(d, task, fit), w, topic_c if task == "topic" else promo_c)
+        return _topic_proba(clf, x_out) if task == "topic" else clf.predict_proba(x_out)[:, 1]
+    return fp
+
+
+def memo(fp: FitPredict) -> FitPredict:
+    """``fp`` computed once per (task, fit rows, weights, out rows): candidates that share a member share its fit."""
+    seen: dict[str, np.ndarray] = {}
+
+    def wrapped(d: LosoData, task: str, fit: np.ndarray, w: np.ndarray, out: np.ndarray) -> np.ndarray:
+        key = task + hashlib.sha1(b"".join(np.ascontiguousarray(a).tobytes() for a in (fit, w, out))).hexdigest()
+        if key not in seen:
+            seen[key] = fp(d, task, fit, w, out)
+        return seen[key]
+    return wrapped
+
+
+def mixed(a: FitPredict, b: FitPredict, topic_weight: float, promo_weight: float) -> FitPredict:
+    """``(1 - weight) : weight`` mix of two candidates per task, as a model with a lexical head mixes its heads:
+    topic probabilities averaged, promo logits averaged (then calibrated and thresholded like any candidate)."""
+    def fp(d: LosoData, task: str, fit: np.ndarray, w: np.ndarray, out: np.ndarray) -> np.ndarray:
+        weight_b = topic_weight if task == "topic" else promo_weight
+        if weight_b == 0:
+            return a(d, task, fit, w, out)
+        pa, pb = a(d, task, fit, w, out), b(d, task, fit, w, out)
+        if task == "topic":
+            return (1 - weight_b) * pa + weight_b * pb
+        la, lb = (np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1)) for p in (pa, pb))
+        return 1 / (1 + np.exp(-((1 - weight_b) * la + weight_b * lb)))
+    return fp
+
+
 def _labels(d: LosoData, task: str, rows: np.ndarray) -> np.ndarray:
     if task == "topic":
         return np.array([TOPICS.index(t) for t in d.frame["topic"].to_numpy()[rows]])
@@ -595,11 +638,16 @@ def format_table(res: pd.DataFrame, *, value: str | None = None) -> str:
 
 def production_candidate(config: Any, name: str = "production") -> Candidate:
     """The recipe of a :class:`brandfit.config.TrainConfig` (what ``brandfit train`` fits) as a LOSO candidate."""
+    fp = linear(variant="emoji", topic_c=config.topic.c, promo_c=config.promo.c, desc_scale=config.topic.desc_scale,
+                description_weight=config.topic.description_weight, prior_weight=config.topic.prior_weight,
+                cue_scale=config.promo.cue_scale, temperature=True, topic_balanced=config.topic.balanced)
+    lex = config.lexical
+    if lex.on:
+        fp = mixed(fp, lexical_lr(n_buckets=lex.n_buckets, topic_c=lex.topic_c, promo_c=lex.promo_c),
+                   lex.topic_weight, lex.promo_weight)
     return Candidate(
         name,
-        linear(variant="emoji", topic_c=config.topic.c, promo_c=config.promo.c, desc_scale=config.topic.desc_scale,
-               description_weight=config.topic.description_weight, prior_weight=config.topic.prior_weight,
-               cue_scale=config.promo.cue_scale, temperature=True, topic_balanced=config.topic.balanced),
+        fp,
         weighting="equal" if config.source_weighting == "equal" else "none",
         augment=config.promo.augment > 0, threshold=config.promo.threshold, calibrate_promo=config.promo.calibrate,
     )

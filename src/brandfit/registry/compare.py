@@ -269,7 +269,7 @@ def _embed_once(model_a: RelevanceModel, model_b: RelevanceModel, frames: Mappin
     logger.info("embedding %d texts once for both models", len(texts))
     emb = model_a.embed(texts)
     cues = find_cues(texts)
-    return everything, model_a.apply_heads(emb, cues), model_b.apply_heads(emb, cues)
+    return everything, model_a.apply_heads(emb, cues, texts), model_b.apply_heads(emb, cues, texts)
 
 
 def _bootstrap_weights(n: int, n_bootstrap: int, rng: np.random.Generator) -> np.ndarray:

@@ -1,0 +1,133 @@
+"""The other half of generalisation: held-out *groups* of sources the candidate did train on.
+
+    PYTHONPATH=src python training/experiments/in_source.py [--set default]
+
+Leave-one-source-out (loso.py) asks how a recipe does on a kind of text it never saw. A shipped model also meets
+text like its training sources (sponsor reads like the podcast corpus, comments like the Reddit ones), and a recipe
+regularised hard for LOSO may underfit those. Here every source keeps 20% of its groups (accounts, episodes,
+videos, subreddits: never split) out of training; candidates train on everything else (all sources, the same
+source weighting and validation rows as ``brandfit train``) and are scored on each source's held-out groups.
+Promo F1 is at the threshold chosen on the validation rows, as in LOSO. Public corpora are read in place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from brandfit.config import LexicalConfig, TrainConfig
+from brandfit.evaluation import loso
+from brandfit.evaluation.loso import Candidate, linear
+from brandfit.evaluation.public import available
+
+
+def candidates(name: str) -> list[Candidate]:
+    cfg = TrainConfig()
+    base = loso.cross_source_candidates(cfg)
+    if name == "default":
+        return base
+    if name == "promo_c":
+        return [base[0]] + [
+            Candidate(f"prod_promo_c{c}", linear(variant="emoji", topic_c=cfg.topic.c, promo_c=c,
+                                                 description_weight=cfg.topic.description_weight,
+                                                 prior_weight=cfg.topic.prior_weight, cue_scale=cfg.promo.cue_scale,
+                                                 temperature=True, topic_balanced=cfg.topic.balanced),
+                      augment=True, threshold="mean_f1", calibrate_promo=True)
+            for c in (0.1, 0.3, 1.0)]
+    if name == "topic":
+        return [base[0]] + [
+            Candidate(f"prod_prior{p}_c{c}", linear(variant="emoji", topic_c=c, promo_c=cfg.promo.c,
+                                                    description_weight=cfg.topic.description_weight, prior_weight=p,
+                                                    cue_scale=cfg.promo.cue_scale, temperature=True,
+                                                    topic_balanced=cfg.topic.balanced))
+            for p, c in ((0.5, 2.0), (1.0, 8.0), (0.5, 8.0))]
+    if name == "ensemble":  # the embedding recipe mixed with the lexical head (brandfit.lexical) at several weights
+        prod = loso.production_candidate(dataclasses.replace(cfg, lexical=LexicalConfig()))
+        pf, lf = loso.memo(prod.fit_predict), loso.memo(loso.lexical_lr())
+        out = [dataclasses.replace(prod, name="embedding heads", fit_predict=pf),
+               dataclasses.replace(prod, name="lexical head", fit_predict=lf)]
+        for w in (0.15, 0.3, 0.5):
+            out.append(dataclasses.replace(prod, name=f"mixed, lexical {w}", fit_predict=loso.mixed(pf, lf, w, w)))
+        return out
+    if name == "promo_lex":  # the promo mix: lexical share x the lexical promo layer's regularisation
+        prod = loso.production_candidate(dataclasses.replace(cfg, lexical=LexicalConfig()))
+        pf = loso.memo(prod.fit_predict)
+        out = [dataclasses.replace(prod, name="embedding heads", fit_predict=pf)]
+        for c in (1.0, 0.3):
+            lf = loso.memo(loso.lexical_lr(promo_c=c))
+            for w in (0.15, 0.3, 0.5):
+                out.append(dataclasses.replace(prod, name=f"lexical {w} C{c}", fit_predict=loso.mixed(pf, lf, 0, w)))
+        return out
+    raise SystemExit(f"unknown set {name!r}")
+
+
+def run(d: loso.LosoData, cands: list[Candidate], tasks: tuple[str, ...] = ("topic", "promo")) -> pd.DataFrame:
+    from brandfit.evaluation.metrics import best_f1_threshold
+
+    f = d.frame
+    src = f["source"].to_numpy()
+    aug = f["augmented"].to_numpy(dtype=bool)
+    test_mask = loso.validation_mask(f["group"].tolist(), fraction=0.2, salt="in-source") & ~d.val
+    rows = []
+    for task in tasks:
+        has = f[task].notna().to_numpy()
+        train = np.flatnonzero(has & ~test_mask & ~aug)
+        train_aug = np.flatnonzero(has & aug & ~test_mask & ~d.val)
+        test = np.flatnonzero(has & test_mask & ~aug)
+        for c in cands:
+            tr = np.concatenate([train, train_aug]) if c.augment else train
+            w = loso.source_weights(src[tr], mode=c.weighting)
+            if task == "topic":
+                p = c.fit_predict(d, task, tr, w, test)
+                by = {s: loso._topic_metrics(loso._labels(d, task, test[src[test] == s]), p[src[test] == s])
+                      for s in dict.fromkeys(src[test])}
+            else:
+                fit_mask = ~d.val[tr]
+                va = tr[~fit_mask]
+                ww = w[fit_mask] * (fit_mask.sum() / w[fit_mask].sum())
+                p_both = c.fit_predict(d, task, tr[fit_mask], ww, np.concatenate([va, test]))
+                p_va, p_te = p_both[:len(va)], p_both[len(va):]
+                y_va = loso._labels(d, task, va)
+                if c.calibrate_promo:
+                    ab = loso.platt_by_source(p_va, y_va, src[va])
+                    p_va, p_te = loso.apply_platt(p_va, ab), loso.apply_platt(p_te, ab)
+                thr = (loso.mean_f1_threshold(y_va, p_va, src[va]) if c.threshold == "mean_f1"
+                       else best_f1_threshold(y_va, p_va))
+                y_te = loso._labels(d, task, test)
+                by = {s: loso._promo_metrics(y_te[src[test] == s], p_te[src[test] == s], thr)
+                      for s in dict.fromkeys(src[test])}
+            for s, m in by.items():
+                rows.append({"candidate": c.name, "task": task, "source": s, **m})
+            logging.info("%s %s done", task, c.name)
+    return pd.DataFrame(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--set", default="default", choices=("default", "promo_c", "topic", "ensemble", "promo_lex"))
+    ap.add_argument("--loso", action="store_true", help="leave-one-source-out instead (loso.run_loso)")
+    ap.add_argument("--task", choices=("topic", "promo"), help="one task only")
+    ap.add_argument("--out", type=Path)
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    repo = Path(__file__).resolve().parents[2]
+    if not available():
+        print("public corpora not found (../shared/datasets or $BRANDFIT_PUBLIC_DATA): nothing to evaluate")
+        return 2
+    d = loso.build_data(loso.load_sources(repo), variants=("emoji",))
+    tasks = (args.task,) if args.task else ("topic", "promo")
+    res = loso.run_loso(d, candidates(args.set), tasks=tasks) if args.loso else run(d, candidates(args.set), tasks)
+    if args.out:
+        res.to_csv(args.out, index=False)
+    print(loso.format_table(res))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
