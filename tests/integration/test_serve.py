@@ -196,7 +196,7 @@ def test_hot_swap_and_refused_version(tmp_path, production_model):
     shutil.copytree(REPO / "models", root)
     reg = ModelRegistry(root)
     with make_client(None, registry=root) as c:
-        mgr = c.app.state.manager
+        mgr = c.app.state.serve.manager
         assert c.get("/healthz").json()["model_version"] == PROD
         before = c.post("/v1/relevance", json={"account": ACC, "brand_topic": "fitness"}).json()
         assert c.portal.call(mgr.check) == "unchanged"
