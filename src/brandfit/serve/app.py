@@ -14,31 +14,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from fastapi import Depends, FastAPI
 
 from brandfit import __version__
 from brandfit.model import RelevanceModel
 from brandfit.serve import routes_ops, routes_scoring, routes_texts
+from brandfit.serve import schemas as S
 from brandfit.serve.batching import MicroBatcher
 from brandfit.serve.edge import Edge
 from brandfit.serve.handlers import install_error_handlers, problem_docs
 from brandfit.serve.limits import Limits
 from brandfit.serve.metrics import ServeMetrics
 from brandfit.serve.models import ModelManager
+from brandfit.serve.responses import JSONOut
 from brandfit.serve.state import ENV_API_KEY, ServeState, authorize
 
 __all__ = ["ServeConfig", "create_app", "ENV_API_KEY"]
 
 logger = logging.getLogger(__name__)
-
-_V1_ERRORS = {400: "Malformed JSON", 401: "Missing or wrong API key", 413: "Body too large",
-              422: "Invalid input or over a limit (names the field)", 503: "Model still loading"}
-
 
 @dataclass
 class ServeConfig:
@@ -59,6 +59,11 @@ class ServeConfig:
     api_key: str | None = field(default_factory=lambda: (os.environ.get(ENV_API_KEY) or "").strip() or None)
 
 
+def _batcher(cfg: ServeConfig, metrics: ServeMetrics) -> MicroBatcher:
+    return MicroBatcher(max_batch=cfg.max_batch, max_wait=cfg.max_wait, max_delay=cfg.max_delay,
+                        workers=cfg.workers, on_batch=metrics.observe_batch)
+
+
 def _track_model(metrics: ServeMetrics):
     def on_change(m: ModelManager, what: str) -> None:
         if m.current is not None:
@@ -74,6 +79,8 @@ async def _lifespan(app: FastAPI):
     """Load the model unless given one, poll the alias for hot swaps; on the way out stop polling and drain."""
     state: ServeState = app.state.serve
     mgr, loop = state.manager, asyncio.get_running_loop()
+    if state.batcher.closed:  # a second start of the same app (in-process use): a fresh batcher
+        state.batcher = _batcher(state.config, state.metrics)
     if mgr.current is None:
         await loop.run_in_executor(None, mgr.load_initial)
     else:
@@ -99,18 +106,26 @@ def create_app(config: ServeConfig | None = None, *, model: RelevanceModel | Non
     metrics = ServeMetrics()
     mgr = manager or ModelManager(cfg.ref, registry=cfg.registry, backend=cfg.backend, model=model)
     mgr.on_change = _track_model(metrics)
-    batcher = MicroBatcher(max_batch=cfg.max_batch, max_wait=cfg.max_wait, max_delay=cfg.max_delay,
-                           workers=cfg.workers, on_batch=metrics.observe_batch)
     app = FastAPI(
-        title="brandfit", version=__version__, lifespan=_lifespan,
+        title="brandfit", version=__version__, lifespan=_lifespan, default_response_class=JSONOut,
         description="How well influencer accounts (bio + posts) fit a brand's topic, and how advertorial their "
                     "tone is. Errors are RFC 9457 problem details naming the offending field.",
     )
-    app.state.serve = ServeState(config=cfg, manager=mgr, batcher=batcher, metrics=metrics)
+    app.state.serve = ServeState(config=cfg, manager=mgr, batcher=_batcher(cfg, metrics), metrics=metrics)
     app.add_middleware(Edge, limits=cfg.limits, metrics=metrics)
     install_error_handlers(app)
-    v1 = {"prefix": "/v1", "dependencies": [Depends(authorize)], "responses": problem_docs(_V1_ERRORS)}
+    # the API key guards /v1 only when one is set, and only then does OpenAPI declare it (and its 401)
+    guard = {"dependencies": [Depends(authorize)], "responses": problem_docs(401)} if cfg.api_key else {}
     for router in (routes_scoring.router, routes_texts.router, routes_ops.models_router):
-        app.include_router(router, **v1)
+        app.include_router(router, prefix="/v1", **guard)
     app.include_router(routes_ops.ops_router)
+    app.openapi = functools.partial(_openapi, app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's OpenAPI document, finished by :func:`~brandfit.serve.schemas.finish_openapi` (shared schemas,
+    this server's limits)."""
+    if app.openapi_schema is None:
+        S.finish_openapi(FastAPI.openapi(app), app.state.serve.limits)  # FastAPI.openapi caches it on the app
+    return app.openapi_schema

@@ -23,9 +23,13 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Protocol, Sequence
 
-__all__ = ["MicroBatcher", "Scorer", "BatchStats"]
+__all__ = ["MicroBatcher", "Scorer", "BatchStats", "BatcherClosed"]
 
 logger = logging.getLogger(__name__)
+
+
+class BatcherClosed(RuntimeError):
+    """The batcher was closed (the server is shutting down): nothing new is scored."""
 
 
 class Scorer(Protocol):
@@ -90,13 +94,17 @@ class MicroBatcher:
     # ------------------------------------------------------------------------------------------- public
 
     @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
     def queued_accounts(self) -> int:
         return sum(len(p.accounts) for p in self._queue)
 
     async def score(self, scorer: Scorer, accounts: Sequence[Any], brand: Any) -> list[Any]:
         """``scorer.score(accounts, brand)``, possibly merged with other callers' accounts; results in order."""
         if self._closed:
-            raise RuntimeError("the batcher is closed")
+            raise BatcherClosed("the batcher is closed")
         accounts = list(accounts)
         if not accounts:
             return []

@@ -14,11 +14,14 @@ import time
 import uuid
 from typing import Any
 
-from brandfit.serve.handlers import problem_response
 from brandfit.serve.limits import Limits, Problem
 from brandfit.serve.metrics import ServeMetrics
+from brandfit.serve.responses import problem_response
 
-__all__ = ["Edge"]
+__all__ = ["Edge", "BODY_KEY"]
+
+BODY_KEY = "brandfit.body"
+"""Where the request body read here is kept in the request state."""
 
 access_logger = logging.getLogger("brandfit.serve.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -51,7 +54,7 @@ class Edge:
         try:
             body_problem = None
             if scope.get("method") in ("POST", "PUT", "PATCH"):
-                receive, body_problem = await self._bounded(headers, receive)
+                receive, body_problem = await self._bounded(scope, headers, receive)
             if body_problem is not None:
                 resp = problem_response(body_problem, scope.get("path"))
                 await resp(scope, receive, send_wrapped)
@@ -71,7 +74,7 @@ class Edge:
                     "duration_ms": round(seconds * 1000, 2), "client": client[0] if client else None,
                 }))
 
-    async def _bounded(self, headers: dict, receive: Any) -> tuple[Any, Problem | None]:
+    async def _bounded(self, scope: dict, headers: dict, receive: Any) -> tuple[Any, Problem | None]:
         """Read the body up to the limit; a :class:`Problem` (413) when it is larger."""
         limit = self.limits.max_body_bytes
         too_big = Problem(413, "Request body too large", f"body: at most {limit} bytes", field="body",
@@ -97,6 +100,7 @@ class Edge:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        scope["state"][BODY_KEY] = body  # for the 400 handler to say why the body does not parse
         sent = [False]
 
         async def replay() -> dict:

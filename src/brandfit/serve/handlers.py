@@ -12,24 +12,32 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from brandfit.serve import schemas as S
+from brandfit.serve.batching import BatcherClosed
+from brandfit.serve.edge import BODY_KEY
 from brandfit.serve.limits import PROBLEM_JSON, Problem
+from brandfit.serve.responses import problem_response
 
-__all__ = ["install_error_handlers", "problem_response", "problem_docs"]
+__all__ = ["install_error_handlers", "problem_docs"]
 
 logger = logging.getLogger(__name__)
 
-_UNION_TAGS = ("str", "BrandTopicIn", "PostIn", "int", "float")
+_FASTAPI_PARSE_ERROR = "There was an error parsing the body"
+_UNION_TAGS = ("str", "BrandTopicIn", "int", "float")
 
 
-def problem_response(problem: Problem, instance: str | None) -> JSONResponse:
-    return JSONResponse(problem.body(instance), status_code=problem.status, media_type=PROBLEM_JSON,
-                        headers=problem.headers)
+PROBLEM_REF = "#/components/schemas/Problem"
+_MEANING = {400: "Malformed JSON (field: body)", 401: "Missing or wrong API key (field: authorization)",
+            413: "Body over the size limit (field: body)", 415: "Body not sent as JSON (field: content-type)",
+            422: "Invalid input or over a limit (names the field)",
+            503: "Model still loading, or the server shutting down (Retry-After)"}
 
 
-def problem_docs(codes: dict[int, str]) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for these status codes: each a :class:`~brandfit.serve.schemas.Problem` body."""
-    return {code: {"model": S.Problem, "description": text, "content": {PROBLEM_JSON: {}}}
-            for code, text in codes.items()}
+def problem_docs(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these status codes: each an ``application/problem+json``
+    :class:`~brandfit.serve.schemas.Problem` (added to the components by
+    :func:`~brandfit.serve.schemas.finish_openapi`)."""
+    return {code: {"description": _MEANING[code], "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}}}
+            for code in codes}
 
 
 def loc_to_field(loc: tuple[Any, ...]) -> str:
@@ -69,9 +77,29 @@ async def _on_invalid(request: Request, exc: RequestValidationError) -> JSONResp
     return problem_response(problem, request.url.path)
 
 
+def _unparsable(request: Request) -> Problem:
+    """FastAPI's bare 400 for a body ``json.loads`` gave up on (nesting, a huge integer), with the reason."""
+    from brandfit._safejson import JSONLimitError, loads_bounded
+
+    reason = "could not be parsed"
+    try:
+        loads_bounded(request.scope.get("state", {}).get(BODY_KEY) or b"")
+    except JSONLimitError as exc:
+        reason = str(exc)
+    return Problem(400, "Malformed JSON", f"body: {reason}", field="body")
+
+
 async def _on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 400 and exc.detail == _FASTAPI_PARSE_ERROR:
+        return problem_response(_unparsable(request), request.url.path)
     problem = Problem(exc.status_code, {404: "Not found", 405: "Method not allowed"}.get(exc.status_code,
                       "HTTP error"), str(exc.detail), kind="http", headers=getattr(exc, "headers", None))
+    return problem_response(problem, request.url.path)
+
+
+async def _on_closed(request: Request, exc: BatcherClosed) -> JSONResponse:
+    problem = Problem(503, "Shutting down", "the server is shutting down; retry on another instance",
+                      kind="not-ready", headers={"Retry-After": "2"})
     return problem_response(problem, request.url.path)
 
 
@@ -87,4 +115,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_invalid)
     app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(BatcherClosed, _on_closed)
     app.add_exception_handler(Exception, _on_bug)

@@ -9,18 +9,20 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from brandfit.scoring import Relevance, rank_score
 from brandfit.serve import limits as lim
 from brandfit.serve import schemas as S
 from brandfit.serve.limits import Limits, Problem
+from brandfit.serve.handlers import problem_docs
 from brandfit.serve.models import Served
-from brandfit.serve.state import ServeState, get_state, served
+from brandfit.serve.responses import JSONOut
+from brandfit.serve.state import ServeState, get_state, json_body, served
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["relevance"])
+router = APIRouter(dependencies=[Depends(json_body)], responses=problem_docs(400, 413, 415, 422, 503), tags=["relevance"])
 
 
 def relevance_json(r: Relevance) -> dict[str, Any]:
@@ -46,7 +48,7 @@ async def relevance(req: S.RelevanceRequest, cur: Served = Depends(served),
     brand = _brand(req.brand_topic, state.limits)
     account = lim.check_account(req.account, "account", state.limits)
     [result] = await state.batcher.score(cur.pipeline, [account], brand)
-    return JSONResponse(relevance_json(result))
+    return JSONOut(relevance_json(result))
 
 
 @router.post("/relevance/batch", response_model=S.BatchOut,
@@ -65,7 +67,7 @@ async def relevance_batch(req: S.BatchRequest, cur: Served = Depends(served),
     results = await state.batcher.score(cur.pipeline, [a for _, a in good], brand)
     for (i, _), r in zip(good, results):
         items[i]["result"] = relevance_json(r)
-    return JSONResponse({"model_version": cur.version, "n_ok": len(good), "n_errors": len(items) - len(good),
+    return JSONOut({"model_version": cur.version, "n_ok": len(good), "n_errors": len(items) - len(good),
                          "results": items})
 
 
@@ -86,4 +88,4 @@ async def rank(req: S.RankRequest, cur: Served = Depends(served), state: ServeSt
     rows = rows[:req.top]
     for n, d in enumerate(rows, 1):
         d["rank"] = n
-    return JSONResponse({"model_version": cur.version, "n_scored": len(results), "results": rows})
+    return JSONOut({"model_version": cur.version, "n_scored": len(results), "results": rows})

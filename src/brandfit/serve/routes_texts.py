@@ -5,17 +5,19 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from brandfit.serve import limits as lim
 from brandfit.serve import schemas as S
+from brandfit.serve.handlers import problem_docs
 from brandfit.serve.models import Served
-from brandfit.serve.state import ServeState, get_state, served
+from brandfit.serve.responses import JSONOut
+from brandfit.serve.state import ServeState, get_state, json_body, served
 from brandfit.topics import TOPICS
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["texts"])
+router = APIRouter(dependencies=[Depends(json_body)], responses=problem_docs(400, 413, 415, 422, 503), tags=["texts"])
 
 
 @router.post("/texts", response_model=S.TextsOut, summary="Topic probabilities, promo probability and cues of single texts")
@@ -29,5 +31,5 @@ async def texts(req: S.TextsRequest, cur: Served = Depends(served), state: Serve
                 for tp, pp, cues in zip(analysis.topic_proba, analysis.promo_proba, analysis.cues)]
     else:
         rows = []
-    return JSONResponse({"model_version": cur.version, "topics": list(TOPICS),
+    return JSONOut({"model_version": cur.version, "topics": list(TOPICS),
                          "promo_threshold": model.promo_threshold, "results": rows})

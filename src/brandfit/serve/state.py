@@ -21,7 +21,7 @@ from brandfit.serve.models import ModelManager, Served
 if TYPE_CHECKING:
     from brandfit.serve.app import ServeConfig
 
-__all__ = ["ServeState", "ENV_API_KEY", "get_state", "served", "authorize"]
+__all__ = ["ServeState", "ENV_API_KEY", "get_state", "served", "authorize", "json_body"]
 
 ENV_API_KEY = "BRANDFIT_API_KEY"
 
@@ -55,6 +55,14 @@ def served(state: ServeState = Depends(get_state)) -> Served:
         raise Problem(503, "Not ready", "the model is still loading; retry shortly", kind="not-ready",
                       headers={"Retry-After": "2"})
     return cur
+
+
+def json_body(request: Request) -> None:
+    """415 unless the request says its body is JSON (``application/json`` or ``application/*+json``)."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/json" and not (kind.startswith("application/") and kind.endswith("+json")):
+        raise Problem(415, "Unsupported media type", f"content-type: expected application/json, got "
+                      f"{kind or 'none'}", field="content-type", kind="unsupported-media-type")
 
 
 bearer = HTTPBearer(auto_error=False, description=f"Required when the server has ${ENV_API_KEY} set.")
