@@ -153,6 +153,33 @@ def test_other_errors(client):
     assert client.get("/v1/relevance").status_code == 405
 
 
+def test_schema_fuzz_on_the_real_model(production_model):
+    """The schema fuzz of tests/unit/test_serve_schema.py, briefly, on the real encoder (hostile Unicode reaches
+    the real tokenizer): generated requests for every operation, no 5xx, answers as documented both ways."""
+    schemathesis = pytest.importorskip("schemathesis")
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis.checks import (content_type_conformance, negative_data_rejection, not_a_server_error,
+                                     positive_data_acceptance, response_schema_conformance, status_code_conformance)
+
+    from brandfit.serve.models import warm_up
+
+    checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
+              negative_data_rejection, positive_data_acceptance]
+    warm_up(production_model)  # the first encode may export the onnx model (~30 s): not within a request timeout
+    limits = Limits(max_accounts=3, max_posts=4, max_chars=200, max_texts=4, max_body_bytes=1_000_000)
+    app = create_app(ServeConfig(poll_interval=0, registry=REPO / "models", limits=limits), model=production_model)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) == 8
+    for operation in operations:
+        @given(case=operation.as_strategy())
+        @settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+        def fuzz(case):
+            case.call_and_validate(checks=checks)
+
+        fuzz()
+
+
 def test_request_id_is_echoed_and_access_log_has_no_body(client, caplog):
     import logging
 
