@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +14,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from brandfit.serve.app import ServeConfig, create_app  # noqa: E402
 from brandfit.serve.limits import Limits  # noqa: E402
+from serve_process import publish_copy, start_server  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 PROD = json.loads((REPO / "models" / "_aliases" / "production.json").read_text())
@@ -204,18 +200,6 @@ def test_api_key(production_model):
         assert c.get("/healthz").status_code == 200 and c.get("/readyz").status_code == 200
 
 
-def _copy_version(reg, src: Path, tmp: Path, name: str):
-    folder = tmp / name
-    folder.mkdir()
-    for f in src.iterdir():
-        if f.name not in ("manifest.json", "metadata.json"):
-            shutil.copy2(f, folder / f.name)
-    meta = json.loads((src / "metadata.json").read_text())
-    for key in ("name", "version", "published_at", "format_version"):
-        meta.pop(key, None)
-    return reg.publish("relevance", folder, metadata=meta)
-
-
 def test_hot_swap_and_refused_version(tmp_path, production_model):
     from brandfit.registry import ModelRegistry
 
@@ -228,14 +212,14 @@ def test_hot_swap_and_refused_version(tmp_path, production_model):
         before = c.post("/v1/relevance", json={"account": ACC, "brand_topic": "fitness"}).json()
         assert c.portal.call(mgr.check) == "unchanged"
 
-        new = _copy_version(reg, root / PROD.replace("@", "/"), tmp_path, "copy")
+        new = publish_copy(reg, root / PROD.replace("@", "/"), tmp_path, "copy")
         reg.promote(new.ref)
         assert c.portal.call(mgr.check) == "swapped"
         after = c.post("/v1/relevance", json={"account": ACC, "brand_topic": "fitness"}).json()
         assert after["model_version"] == new.ref and after["score"] == pytest.approx(before["score"])
         assert c.get("/readyz").json()["model_version"] == new.ref
 
-        bad = _copy_version(reg, root / PROD.replace("@", "/"), tmp_path, "bad")
+        bad = publish_copy(reg, root / PROD.replace("@", "/"), tmp_path, "bad")
         reg.promote(bad.ref)
         heads = bad.path / "heads.npz"
         heads.chmod(0o644)
@@ -254,64 +238,26 @@ def test_hot_swap_and_refused_version(tmp_path, production_model):
         assert c.portal.call(mgr.check) == "unchanged" and c.get("/readyz").json()["refused"] is None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_real_server_process(tmp_path):
+    """``brandfit serve`` as a process on loopback: answers, request ids, access log, and a clean SIGTERM exit.
+    (SIGTERM and a hot swap under 16 clients' load: tests/integration/test_serve_load.py.)"""
     import httpx
 
-    port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    log = open(tmp_path / "server.log", "w+")
-    proc = subprocess.Popen([sys.executable, "-m", "brandfit", "serve", "--port", str(port), "--registry",
-                             str(REPO / "models"), "--poll-interval", "0.5"], env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    server = start_server(tmp_path, REPO / "models", "--poll-interval", "0.5")
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert proc.poll() is None, (tmp_path / "server.log").read_text()
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "server did not become ready"
-            time.sleep(0.3)
-        with httpx.Client(base_url=base, timeout=30) as http:
+        with httpx.Client(base_url=server.base, timeout=30) as http:
             r = http.post("/v1/relevance", json={"account": ACC, "brand_topic": "sports_outdoor"},
                           headers={"X-Request-ID": "proc-1"})
             assert r.status_code == 200 and r.json()["model_version"] == PROD
             assert r.headers["x-request-id"] == "proc-1"
             assert http.post("/v1/relevance", json={"account": ACC, "brand_topic": "x"}).status_code == 422
             assert "brandfit_serve_requests_total" in http.get("/metrics").text
-        # SIGTERM while a large batch is being scored: the request still gets its answer (drained)
-        import threading
-
-        answer = {}
-        many = [{"bio": f"trail runner {i}", "posts": [f"hill repeats, week {i} day {k}" for k in range(12)]}
-                for i in range(128)]
-
-        def call() -> None:
-            answer["r"] = httpx.post(f"{base}/v1/relevance/batch", json={"accounts": many, "brand_topic": "fitness"},
-                                     timeout=120)
-
-        t = threading.Thread(target=call)
-        t.start()
-        time.sleep(0.5)
-        proc.send_signal(signal.SIGTERM)
-        t.join(120)
-        assert answer["r"].status_code == 200 and answer["r"].json()["n_ok"] == 128
+        server.proc.send_signal(signal.SIGTERM)
         # uvicorn drains, runs the lifespan shutdown, then re-raises SIGTERM to itself (exit -15)
-        assert proc.wait(timeout=60) in (0, -signal.SIGTERM)
+        assert server.proc.wait(timeout=60) in (0, -signal.SIGTERM)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    text = (tmp_path / "server.log").read_text()
+        server.stop()
+    text = server.text()
     assert "Application shutdown complete" in text
     access = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
     assert any(a["request_id"] == "proc-1" and a["path"] == "/v1/relevance" for a in access)
