@@ -103,7 +103,7 @@ class Load:
         while not self._stop.is_set():
             sent: list[float] = []
 
-            async def trace(event: str, info: dict) -> None:
+            async def trace(event: str, info: dict, sent: list[float] = sent) -> None:
                 if event == "http11.send_request_body.complete":
                     sent.append(time.perf_counter())
                     self.in_flight += 1

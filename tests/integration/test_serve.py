@@ -11,10 +11,10 @@ import pytest
 
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
+from serve_process import publish_copy, start_server  # noqa: E402
 
 from brandfit.serve.app import ServeConfig, create_app  # noqa: E402
 from brandfit.serve.limits import Limits  # noqa: E402
-from serve_process import publish_copy, start_server  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 PROD = json.loads((REPO / "models" / "_aliases" / "production.json").read_text())
@@ -154,8 +154,14 @@ def test_schema_fuzz_on_the_real_model(production_model):
     the real tokenizer): generated requests for every operation, no 5xx, answers as documented both ways."""
     schemathesis = pytest.importorskip("schemathesis")
     from hypothesis import HealthCheck, given, settings
-    from schemathesis.checks import (content_type_conformance, negative_data_rejection, not_a_server_error,
-                                     positive_data_acceptance, response_schema_conformance, status_code_conformance)
+    from schemathesis.checks import (
+        content_type_conformance,
+        negative_data_rejection,
+        not_a_server_error,
+        positive_data_acceptance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
 
     from brandfit.serve.models import warm_up
 

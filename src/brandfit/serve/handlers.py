@@ -11,7 +11,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from brandfit.serve import schemas as S
 from brandfit.serve.batching import BatcherClosed
 from brandfit.serve.edge import BODY_KEY
 from brandfit.serve.limits import PROBLEM_JSON, Problem

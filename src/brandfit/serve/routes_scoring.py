@@ -14,8 +14,8 @@ from fastapi.responses import Response
 from brandfit.scoring import Relevance, rank_score
 from brandfit.serve import limits as lim
 from brandfit.serve import schemas as S
-from brandfit.serve.limits import Limits, Problem
 from brandfit.serve.handlers import problem_docs
+from brandfit.serve.limits import Limits, Problem
 from brandfit.serve.models import Served
 from brandfit.serve.responses import JSONOut
 from brandfit.serve.state import ServeState, get_state, json_body, served
