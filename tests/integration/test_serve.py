@@ -100,6 +100,37 @@ def test_texts(client, production_model):
     assert sum(second["topic_probs"].values()) == pytest.approx(1.0, abs=1e-4)
 
 
+def test_texts_merged_from_concurrent_requests_match_one_by_one(production_model):
+    """Concurrent /v1/texts requests share one encoder call on the real model, and each gets the rows it would
+    have got alone."""
+    import asyncio
+
+    import httpx
+
+    batches = [["use my code GLOW20 for 20% off #ad", "squats and deadlifts"], ["trail shoes for the ultra"],
+               ["new phone camera test", "red lip tutorial", "linen summer outfit"], ["morning yoga flow"]]
+    app = create_app(ServeConfig(poll_interval=0, registry=REPO / "models", max_wait=0.2, max_delay=1.0),
+                     model=production_model)
+    async def together():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            answers = await asyncio.gather(*(http.post("/v1/texts", json={"texts": t}) for t in batches))
+            metrics = (await http.get("/metrics")).text
+        await app.state.serve.batcher.close()
+        return [r.json()["results"] for r in answers], metrics
+
+    merged, metrics = asyncio.run(together())
+    assert "brandfit_serve_batch_texts_count 1.0" in metrics  # one model call for the four requests
+    with TestClient(app) as c:
+        alone = [c.post("/v1/texts", json={"texts": t}).json()["results"] for t in batches]
+    for rows_alone, rows_merged in zip(alone, merged):
+        assert [r["cues"] for r in rows_alone] == [r["cues"] for r in rows_merged]
+        assert [r["top_topic"] for r in rows_alone] == [r["top_topic"] for r in rows_merged]
+        for a, m in zip(rows_alone, rows_merged):
+            assert m["promo_probability"] == pytest.approx(a["promo_probability"], abs=1e-4)
+            assert list(m["topic_probs"].values()) == pytest.approx(list(a["topic_probs"].values()), abs=1e-4)
+
+
 def test_models_health_ready_metrics_openapi(client):
     models = client.get("/v1/models").json()
     assert models["model_version"] == PROD and PROD in [v["ref"] for v in models["versions"]]

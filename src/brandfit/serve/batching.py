@@ -51,11 +51,14 @@ class BatchStats:
     """What one scorer call covered (given to ``on_batch``, e.g. for the metrics)."""
 
     accounts: int
+    """Items scored: accounts, or texts for a scorer of ``kind`` texts."""
     requests: int
     queue_wait: float
     """Seconds the oldest request of the batch waited before its call started."""
     seconds: float
     """Seconds the call took."""
+    kind: str = "accounts"
+    """What was scored: the scorer's ``kind`` attribute (``"texts"`` for /v1/texts), else ``"accounts"``."""
 
 
 class MicroBatcher:
@@ -241,7 +244,8 @@ class MicroBatcher:
                 start = end
             if self.on_batch is not None:
                 try:
-                    self.on_batch(BatchStats(len(accounts), len(batch), started - batch[0].queued_at, seconds))
+                    self.on_batch(BatchStats(len(accounts), len(batch), started - batch[0].queued_at, seconds,
+                                            getattr(scorer, "kind", "accounts")))
                 except Exception:  # metrics must never break scoring
                     logger.exception("on_batch failed")
         finally:

@@ -1,8 +1,10 @@
-"""``POST /v1/texts``: topic probabilities, promo probability and cues of single texts (for tools that tag posts)."""
+"""``POST /v1/texts``: topic probabilities, promo probability and cues of single texts (for tools that tag posts).
+
+The texts go through the micro-batcher like accounts do (:class:`~brandfit.serve.models.TextScorer`), so
+concurrent requests share one encoder call; texts and accounts are never mixed in one call.
+"""
 
 from __future__ import annotations
-
-import asyncio
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
@@ -23,13 +25,6 @@ router = APIRouter(dependencies=[Depends(json_body)], responses=problem_docs(400
 @router.post("/texts", response_model=S.TextsOut, summary="Topic probabilities, promo probability and cues of single texts")
 async def texts(req: S.TextsRequest, cur: Served = Depends(served), state: ServeState = Depends(get_state)) -> Response:
     lim.check_texts(req.texts, state.limits)
-    model = cur.model
-    if req.texts:
-        analysis = await asyncio.get_running_loop().run_in_executor(state.batcher.executor, model.analyze, req.texts)
-        rows = [{"topic_probs": dict(zip(TOPICS, map(float, tp))), "top_topic": TOPICS[int(tp.argmax())],
-                 "promo_probability": float(pp), "promo": bool(pp >= model.promo_threshold), "cues": list(cues)}
-                for tp, pp, cues in zip(analysis.topic_proba, analysis.promo_proba, analysis.cues)]
-    else:
-        rows = []
+    rows = await state.batcher.score(cur.texts, req.texts, None)  # merged with concurrent /v1/texts requests
     return JSONOut({"model_version": cur.version, "topics": list(TOPICS),
-                         "promo_threshold": model.promo_threshold, "results": rows})
+                    "promo_threshold": cur.model.promo_threshold, "results": rows})
