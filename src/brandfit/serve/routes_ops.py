@@ -39,7 +39,8 @@ def _versions(mgr: ModelManager) -> list[dict[str, Any]]:
     return out
 
 
-@models_router.get("/models", response_model=S.ModelsOut, summary="The model served, the alias it follows and the registry's versions")
+@models_router.get("/models", response_model=S.ModelsOut,
+                   summary="The model served, the alias it follows and the registry's versions")
 async def models(state: ServeState = Depends(get_state)) -> Response:
     mgr = state.manager
     try:
@@ -56,7 +57,8 @@ async def healthz(state: ServeState = Depends(get_state)) -> Response:
     return JSONOut({"status": "ok", "model_version": cur.version if cur else None})
 
 
-@ops_router.get("/readyz", response_model=S.Ready, summary="Ready to score: 200 with details, 503 while the model loads",
+@ops_router.get("/readyz", response_model=S.Ready,
+                summary="Ready to score: 200 with details, 503 while the model loads",
                 responses={503: {"model": S.Ready, "description": "The model is still loading"}})
 async def readyz(state: ServeState = Depends(get_state)) -> Response:
     status = state.manager.status()

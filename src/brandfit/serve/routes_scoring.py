@@ -22,7 +22,8 @@ from brandfit.serve.state import ServeState, get_state, json_body, served
 
 __all__ = ["router"]
 
-router = APIRouter(dependencies=[Depends(json_body)], responses=problem_docs(400, 413, 415, 422, 503), tags=["relevance"])
+router = APIRouter(dependencies=[Depends(json_body)], responses=problem_docs(400, 413, 415, 422, 503),
+                   tags=["relevance"])
 
 
 def relevance_json(r: Relevance) -> dict[str, Any]:
@@ -73,7 +74,8 @@ async def relevance_batch(req: S.BatchRequest, cur: Served = Depends(served),
 
 @router.post("/rank", response_model=S.RankOut,
              summary="Shortlist: the top accounts by rank_score = score x (1 - promo_penalty x promo_ratio)")
-async def rank(req: S.RankRequest, cur: Served = Depends(served), state: ServeState = Depends(get_state)) -> Response:
+async def rank(req: S.RankRequest, cur: Served = Depends(served),
+               state: ServeState = Depends(get_state)) -> Response:
     brand = _brand(req.brand_topic, state.limits)
     accounts = [lim.check_account(raw, f"accounts[{i}]", state.limits)
                 for i, raw in enumerate(_accounts(req.accounts, state.limits))]

@@ -19,11 +19,14 @@ from brandfit.topics import TOPICS
 
 __all__ = ["router"]
 
-router = APIRouter(dependencies=[Depends(json_body)], responses=problem_docs(400, 413, 415, 422, 503), tags=["texts"])
+router = APIRouter(dependencies=[Depends(json_body)], responses=problem_docs(400, 413, 415, 422, 503),
+                   tags=["texts"])
 
 
-@router.post("/texts", response_model=S.TextsOut, summary="Topic probabilities, promo probability and cues of single texts")
-async def texts(req: S.TextsRequest, cur: Served = Depends(served), state: ServeState = Depends(get_state)) -> Response:
+@router.post("/texts", response_model=S.TextsOut,
+             summary="Topic probabilities, promo probability and cues of single texts")
+async def texts(req: S.TextsRequest, cur: Served = Depends(served),
+                state: ServeState = Depends(get_state)) -> Response:
     lim.check_texts(req.texts, state.limits)
     rows = await state.batcher.score(cur.texts, req.texts, None)  # merged with concurrent /v1/texts requests
     return JSONOut({"model_version": cur.version, "topics": list(TOPICS),

@@ -123,7 +123,8 @@ class BatchRequest(_Strict):
 class RankRequest(_Strict):
     accounts: AccountsField
     brand_topic: BrandTopicField
-    top: Annotated[int, BeforeValidator(_whole)] = Field(40, ge=1, description="How many accounts the shortlist keeps (a program needs 20 to 40).")
+    top: Annotated[int, BeforeValidator(_whole)] = Field(
+        40, ge=1, description="How many accounts the shortlist keeps (a program needs 20 to 40).")
     promo_penalty: float = Field(1.0, ge=0.0, le=1.0,
                                  description="rank_score = score x (1 - promo_penalty x promo_ratio)")
 
