@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
+from serve_process import publish_copy, start_server  # noqa: E402
 
 from brandfit.serve.app import ServeConfig, create_app  # noqa: E402
 from brandfit.serve.limits import Limits  # noqa: E402
@@ -104,6 +100,37 @@ def test_texts(client, production_model):
     assert sum(second["topic_probs"].values()) == pytest.approx(1.0, abs=1e-4)
 
 
+def test_texts_merged_from_concurrent_requests_match_one_by_one(production_model):
+    """Concurrent /v1/texts requests share one encoder call on the real model, and each gets the rows it would
+    have got alone."""
+    import asyncio
+
+    import httpx
+
+    batches = [["use my code GLOW20 for 20% off #ad", "squats and deadlifts"], ["trail shoes for the ultra"],
+               ["new phone camera test", "red lip tutorial", "linen summer outfit"], ["morning yoga flow"]]
+    app = create_app(ServeConfig(poll_interval=0, registry=REPO / "models", max_wait=0.2, max_delay=1.0),
+                     model=production_model)
+    async def together():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            answers = await asyncio.gather(*(http.post("/v1/texts", json={"texts": t}) for t in batches))
+            metrics = (await http.get("/metrics")).text
+        await app.state.serve.batcher.close()
+        return [r.json()["results"] for r in answers], metrics
+
+    merged, metrics = asyncio.run(together())
+    assert "brandfit_serve_batch_texts_count 1.0" in metrics  # one model call for the four requests
+    with TestClient(app) as c:
+        alone = [c.post("/v1/texts", json={"texts": t}).json()["results"] for t in batches]
+    for rows_alone, rows_merged in zip(alone, merged):
+        assert [r["cues"] for r in rows_alone] == [r["cues"] for r in rows_merged]
+        assert [r["top_topic"] for r in rows_alone] == [r["top_topic"] for r in rows_merged]
+        for a, m in zip(rows_alone, rows_merged):
+            assert m["promo_probability"] == pytest.approx(a["promo_probability"], abs=1e-4)
+            assert list(m["topic_probs"].values()) == pytest.approx(list(a["topic_probs"].values()), abs=1e-4)
+
+
 def test_models_health_ready_metrics_openapi(client):
     models = client.get("/v1/models").json()
     assert models["model_version"] == PROD and PROD in [v["ref"] for v in models["versions"]]
@@ -153,6 +180,39 @@ def test_other_errors(client):
     assert client.get("/v1/relevance").status_code == 405
 
 
+def test_schema_fuzz_on_the_real_model(production_model):
+    """The schema fuzz of tests/unit/test_serve_schema.py, briefly, on the real encoder (hostile Unicode reaches
+    the real tokenizer): generated requests for every operation, no 5xx, answers as documented both ways."""
+    schemathesis = pytest.importorskip("schemathesis")
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis.checks import (
+        content_type_conformance,
+        negative_data_rejection,
+        not_a_server_error,
+        positive_data_acceptance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    from brandfit.serve.models import warm_up
+
+    checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
+              negative_data_rejection, positive_data_acceptance]
+    warm_up(production_model)  # the first encode may export the onnx model (~30 s): not within a request timeout
+    limits = Limits(max_accounts=3, max_posts=4, max_chars=200, max_texts=4, max_body_bytes=1_000_000)
+    app = create_app(ServeConfig(poll_interval=0, registry=REPO / "models", limits=limits), model=production_model)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) == 8
+    for operation in operations:
+        @given(case=operation.as_strategy())
+        @settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+        def fuzz(case):
+            case.call_and_validate(checks=checks)
+
+        fuzz()
+
+
 def test_request_id_is_echoed_and_access_log_has_no_body(client, caplog):
     import logging
 
@@ -177,18 +237,6 @@ def test_api_key(production_model):
         assert c.get("/healthz").status_code == 200 and c.get("/readyz").status_code == 200
 
 
-def _copy_version(reg, src: Path, tmp: Path, name: str):
-    folder = tmp / name
-    folder.mkdir()
-    for f in src.iterdir():
-        if f.name not in ("manifest.json", "metadata.json"):
-            shutil.copy2(f, folder / f.name)
-    meta = json.loads((src / "metadata.json").read_text())
-    for key in ("name", "version", "published_at", "format_version"):
-        meta.pop(key, None)
-    return reg.publish("relevance", folder, metadata=meta)
-
-
 def test_hot_swap_and_refused_version(tmp_path, production_model):
     from brandfit.registry import ModelRegistry
 
@@ -196,19 +244,19 @@ def test_hot_swap_and_refused_version(tmp_path, production_model):
     shutil.copytree(REPO / "models", root)
     reg = ModelRegistry(root)
     with make_client(None, registry=root) as c:
-        mgr = c.app.state.manager
+        mgr = c.app.state.serve.manager
         assert c.get("/healthz").json()["model_version"] == PROD
         before = c.post("/v1/relevance", json={"account": ACC, "brand_topic": "fitness"}).json()
         assert c.portal.call(mgr.check) == "unchanged"
 
-        new = _copy_version(reg, root / PROD.replace("@", "/"), tmp_path, "copy")
+        new = publish_copy(reg, root / PROD.replace("@", "/"), tmp_path, "copy")
         reg.promote(new.ref)
         assert c.portal.call(mgr.check) == "swapped"
         after = c.post("/v1/relevance", json={"account": ACC, "brand_topic": "fitness"}).json()
         assert after["model_version"] == new.ref and after["score"] == pytest.approx(before["score"])
         assert c.get("/readyz").json()["model_version"] == new.ref
 
-        bad = _copy_version(reg, root / PROD.replace("@", "/"), tmp_path, "bad")
+        bad = publish_copy(reg, root / PROD.replace("@", "/"), tmp_path, "bad")
         reg.promote(bad.ref)
         heads = bad.path / "heads.npz"
         heads.chmod(0o644)
@@ -227,64 +275,26 @@ def test_hot_swap_and_refused_version(tmp_path, production_model):
         assert c.portal.call(mgr.check) == "unchanged" and c.get("/readyz").json()["refused"] is None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_real_server_process(tmp_path):
+    """``brandfit serve`` as a process on loopback: answers, request ids, access log, and a clean SIGTERM exit.
+    (SIGTERM and a hot swap under 16 clients' load: tests/integration/test_serve_load.py.)"""
     import httpx
 
-    port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    log = open(tmp_path / "server.log", "w+")
-    proc = subprocess.Popen([sys.executable, "-m", "brandfit", "serve", "--port", str(port), "--registry",
-                             str(REPO / "models"), "--poll-interval", "0.5"], env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    server = start_server(tmp_path, REPO / "models", "--poll-interval", "0.5")
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert proc.poll() is None, (tmp_path / "server.log").read_text()
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "server did not become ready"
-            time.sleep(0.3)
-        with httpx.Client(base_url=base, timeout=30) as http:
+        with httpx.Client(base_url=server.base, timeout=30) as http:
             r = http.post("/v1/relevance", json={"account": ACC, "brand_topic": "sports_outdoor"},
                           headers={"X-Request-ID": "proc-1"})
             assert r.status_code == 200 and r.json()["model_version"] == PROD
             assert r.headers["x-request-id"] == "proc-1"
             assert http.post("/v1/relevance", json={"account": ACC, "brand_topic": "x"}).status_code == 422
             assert "brandfit_serve_requests_total" in http.get("/metrics").text
-        # SIGTERM while a large batch is being scored: the request still gets its answer (drained)
-        import threading
-
-        answer = {}
-        many = [{"bio": f"trail runner {i}", "posts": [f"hill repeats, week {i} day {k}" for k in range(12)]}
-                for i in range(128)]
-
-        def call() -> None:
-            answer["r"] = httpx.post(f"{base}/v1/relevance/batch", json={"accounts": many, "brand_topic": "fitness"},
-                                     timeout=120)
-
-        t = threading.Thread(target=call)
-        t.start()
-        time.sleep(0.5)
-        proc.send_signal(signal.SIGTERM)
-        t.join(120)
-        assert answer["r"].status_code == 200 and answer["r"].json()["n_ok"] == 128
+        server.proc.send_signal(signal.SIGTERM)
         # uvicorn drains, runs the lifespan shutdown, then re-raises SIGTERM to itself (exit -15)
-        assert proc.wait(timeout=60) in (0, -signal.SIGTERM)
+        assert server.proc.wait(timeout=60) in (0, -signal.SIGTERM)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    text = (tmp_path / "server.log").read_text()
+        server.stop()
+    text = server.text()
     assert "Application shutdown complete" in text
     access = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
     assert any(a["request_id"] == "proc-1" and a["path"] == "/v1/relevance" for a in access)

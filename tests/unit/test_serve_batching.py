@@ -200,3 +200,34 @@ def test_missing_extra_names_the_install_command(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "fastapi" else real(name, *a))
     with pytest.raises(MissingExtraError, match=r"fastapi.*pip install 'brandfit\[serve\]'"):
         require_extra()
+
+
+def test_concurrent_texts_requests_share_one_encoder_call():
+    """/v1/texts goes through the batcher: 8 concurrent requests, one analyze call, each its own rows back."""
+    pytest.importorskip("fastapi")
+    import httpx
+    from fakes import REPO, FakeEmbedder, make_model
+
+    from brandfit.serve.app import ServeConfig, create_app
+
+    embedder = FakeEmbedder()
+    app = create_app(ServeConfig(poll_interval=0, registry=REPO / "models", max_wait=0.2, max_delay=1.0),
+                     model=make_model(embedder))
+    texts = [[f"leg day squats {i}", f"new lipstick shade {i} #ad"] for i in range(8)]
+
+    async def main():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            answers = await asyncio.gather(*(http.post("/v1/texts", json={"texts": t}) for t in texts))
+            metrics = (await http.get("/metrics")).text
+        await app.state.serve.batcher.close()
+        return answers, metrics
+
+    answers, metrics = run(main())
+    assert embedder.calls == [16]  # the 16 distinct texts of 8 requests, embedded in one pass
+    for t, r in zip(texts, answers):
+        rows = r.json()["results"]
+        assert r.status_code == 200 and [row["top_topic"] for row in rows] == ["fitness", "beauty"], t
+        assert rows[1]["promo"] and "disclosure" in rows[1]["cues"]
+    assert "brandfit_serve_batch_texts_count 1.0" in metrics and "brandfit_serve_texts_analyzed_total 16.0" in metrics
+    assert "brandfit_serve_batch_accounts_count 0.0" in metrics

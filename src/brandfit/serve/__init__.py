@@ -1,7 +1,10 @@
 """``brandfit serve``: the HTTP API for discovery tools (FastAPI on uvicorn, the ``serve`` extra).
 
-Modules: :mod:`~brandfit.serve.app` (routes, middleware, lifespan), :mod:`~brandfit.serve.batching` (adaptive
-micro-batching of concurrent requests into one :meth:`brandfit.pipeline.Pipeline.score` call per brand topic),
+Modules: :mod:`~brandfit.serve.app` (configuration, lifespan, assembly), :mod:`~brandfit.serve.state` (what the
+routes share, handed out as FastAPI dependencies), :mod:`~brandfit.serve.routes_scoring`,
+:mod:`~brandfit.serve.routes_texts` and :mod:`~brandfit.serve.routes_ops` (the routes),
+:mod:`~brandfit.serve.handlers` (problem+json errors), :mod:`~brandfit.serve.edge` (request id, body limit,
+access log), :mod:`~brandfit.serve.batching` (adaptive micro-batching of concurrent requests into one model call),
 :mod:`~brandfit.serve.schemas` (request/response shapes and OpenAPI examples), :mod:`~brandfit.serve.limits`
 (size limits and RFC 9457 problem details), :mod:`~brandfit.serve.metrics` (Prometheus) and
 :mod:`~brandfit.serve.models` (the served model and its hot swap). Importing this package loads none of them:

@@ -23,9 +23,13 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Protocol, Sequence
 
-__all__ = ["MicroBatcher", "Scorer", "BatchStats"]
+__all__ = ["MicroBatcher", "Scorer", "BatchStats", "BatcherClosed"]
 
 logger = logging.getLogger(__name__)
+
+
+class BatcherClosed(RuntimeError):
+    """The batcher was closed (the server is shutting down): nothing new is scored."""
 
 
 class Scorer(Protocol):
@@ -47,11 +51,14 @@ class BatchStats:
     """What one scorer call covered (given to ``on_batch``, e.g. for the metrics)."""
 
     accounts: int
+    """Items scored: accounts, or texts for a scorer of ``kind`` texts."""
     requests: int
     queue_wait: float
     """Seconds the oldest request of the batch waited before its call started."""
     seconds: float
     """Seconds the call took."""
+    kind: str = "accounts"
+    """What was scored: the scorer's ``kind`` attribute (``"texts"`` for /v1/texts), else ``"accounts"``."""
 
 
 class MicroBatcher:
@@ -90,13 +97,17 @@ class MicroBatcher:
     # ------------------------------------------------------------------------------------------- public
 
     @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
     def queued_accounts(self) -> int:
         return sum(len(p.accounts) for p in self._queue)
 
     async def score(self, scorer: Scorer, accounts: Sequence[Any], brand: Any) -> list[Any]:
         """``scorer.score(accounts, brand)``, possibly merged with other callers' accounts; results in order."""
         if self._closed:
-            raise RuntimeError("the batcher is closed")
+            raise BatcherClosed("the batcher is closed")
         accounts = list(accounts)
         if not accounts:
             return []
@@ -233,7 +244,8 @@ class MicroBatcher:
                 start = end
             if self.on_batch is not None:
                 try:
-                    self.on_batch(BatchStats(len(accounts), len(batch), started - batch[0].queued_at, seconds))
+                    self.on_batch(BatchStats(len(accounts), len(batch), started - batch[0].queued_at, seconds,
+                                            getattr(scorer, "kind", "accounts")))
                 except Exception:  # metrics must never break scoring
                     logger.exception("on_batch failed")
         finally:

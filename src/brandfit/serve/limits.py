@@ -102,18 +102,29 @@ def _check_text(value: Any, where: str, limits: Limits) -> None:
         raise too_large(where, f"at most {limits.max_chars} characters per text, got {len(value)}")
 
 
+def _check_type(value: Any, types: tuple[type, ...], want: str, where: str) -> None:
+    """The HTTP schema is stricter than the Python API here: ids, handles and dates come as JSON text (or an
+    integer id), never as objects or lists that would be scored as their Python repr."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, types)):
+        raise Problem(422, "Invalid input", f"{where}: expected {want}, got {type(value).__name__}", field=where)
+
+
 def check_account(raw: Any, where: str, limits: Limits):
     """``raw`` (one account as JSON gave it) as a :class:`brandfit.account.Account`, or a :class:`Problem`
     naming the field: over a limit, wrong type, or missing text."""
     from brandfit.account import Account
 
     if isinstance(raw, Mapping):
+        _check_type(raw.get("account_id"), (str, int), "a string or an integer", f"{where}.account_id")
+        _check_type(raw.get("handle"), (str,), "a string", f"{where}.handle")
         _check_text(raw.get("bio"), f"{where}.bio", limits)
         posts = raw.get("posts")
         if isinstance(posts, list):
             if len(posts) > limits.max_posts:
                 raise too_large(f"{where}.posts", f"at most {limits.max_posts} posts per account, got {len(posts)}")
             for i, p in enumerate(posts):
+                if isinstance(p, Mapping):
+                    _check_type(p.get("posted_at"), (str,), "a string", f"{where}.posts[{i}].posted_at")
                 _check_text(p.get("text") if isinstance(p, Mapping) else p, f"{where}.posts[{i}]"
                             + (".text" if isinstance(p, Mapping) else ""), limits)
     try:
@@ -122,16 +133,26 @@ def check_account(raw: Any, where: str, limits: Limits):
         raise invalid(exc) from None
 
 
+def _clean(value: Any) -> Any:
+    from brandfit.account import clean_text
+
+    return clean_text(value) if isinstance(value, str) else value
+
+
 def check_brand(raw: Any, limits: Limits):
-    """A topic id or a :class:`brandfit.account.BrandTopic` from JSON, or a :class:`Problem` naming the field."""
+    """A topic id or a :class:`brandfit.account.BrandTopic` from JSON, or a :class:`Problem` naming the field.
+    Its texts are cleaned like an account's (lone surrogates become U+FFFD), since the name is echoed back."""
     from brandfit.account import parse_brand_topic
 
     if isinstance(raw, Mapping):
+        _check_text(raw.get("name"), "brand_topic.name", limits)
         _check_text(raw.get("description"), "brand_topic.description", limits)
         examples = raw.get("examples")
         if isinstance(examples, list):
             for i, e in enumerate(examples):
                 _check_text(e, f"brand_topic.examples[{i}]", limits)
+        raw = {k: _clean(v) if k in ("name", "description") else
+               [_clean(e) for e in v] if k == "examples" and isinstance(v, list) else v for k, v in raw.items()}
     try:
         return parse_brand_topic(raw)
     except (InputError, TypeError, ValueError) as exc:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -21,8 +21,9 @@ from brandfit.model import RelevanceModel, load_model
 from brandfit.pipeline import Pipeline
 from brandfit.registry import ModelRegistry
 from brandfit.settings import registry_root, resolve_backend
+from brandfit.topics import TOPICS
 
-__all__ = ["Served", "ModelManager", "warm_up"]
+__all__ = ["Served", "ModelManager", "TextScorer", "warm_up"]
 
 logger = logging.getLogger(__name__)
 
@@ -38,12 +39,34 @@ def warm_up(model: RelevanceModel) -> None:
     model.analyze(list(WARM_UP_TEXTS))
 
 
+class TextScorer:
+    """Single texts through one model, shaped as the micro-batcher's scorer: ``score(texts, None)`` gives one
+    /v1/texts row per text (topic probabilities, top topic, promo probability and verdict, cues), so concurrent
+    /v1/texts requests share one :meth:`~brandfit.model.RelevanceModel.analyze` call (one encoder pass)."""
+
+    kind = "texts"
+
+    def __init__(self, model: RelevanceModel) -> None:
+        self.model = model
+
+    def score(self, texts: list[str], brand: None = None) -> list[dict[str, Any]]:
+        analysis = self.model.analyze(list(texts))
+        threshold = self.model.promo_threshold
+        return [{"topic_probs": dict(zip(TOPICS, map(float, tp))), "top_topic": TOPICS[int(tp.argmax())],
+                 "promo_probability": float(pp), "promo": bool(pp >= threshold), "cues": list(cues)}
+                for tp, pp, cues in zip(analysis.topic_proba, analysis.promo_proba, analysis.cues)]
+
+
 @dataclass(frozen=True)
 class Served:
-    """One loaded model and the pipeline scoring with it."""
+    """One loaded model and what scores with it: the pipeline (accounts) and a :class:`TextScorer` (texts)."""
 
     pipeline: Pipeline
     loaded_at: str
+    texts: TextScorer = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "texts", TextScorer(self.pipeline.model))
 
     @property
     def model(self) -> RelevanceModel:

@@ -1,20 +1,25 @@
 """Request and response shapes (pydantic), with the examples /docs and /openapi.json show.
 
 Accounts are checked by :meth:`brandfit.account.Account.from_input` (the one validator every entry point uses),
-so a request model holds them as plain JSON objects documented with :class:`AccountIn`; in a batch, a bad
-account is then one per-item error instead of a failed request.
+so a request model holds them as plain JSON objects documented with :data:`ACCOUNT_SCHEMA`; in a batch, a bad
+account is then one per-item error instead of a failed request. The documented schemas say exactly what the
+server accepts (the schema fuzz in tests/unit/test_serve_fuzz.py holds them to it both ways): a schema-valid
+request is scored, a schema-invalid one is refused with a 4xx naming the field. The size limits of the running
+server are written in by :func:`document_limits` (``x-brandfit-limit`` markers become ``maxLength``/``maxItems``).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional, Union
+import copy
+from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
+from brandfit.account import MAX_BRAND_EXAMPLES, MAX_COUNT
 from brandfit.topics import BRAND_TOPICS
 
-__all__ = ["AccountIn", "PostIn", "BrandTopicIn", "RelevanceRequest", "BatchRequest", "RankRequest",
-           "TextsRequest", "EXAMPLE_ACCOUNT"]
+__all__ = ["ACCOUNT_SCHEMA", "BrandTopicIn", "RelevanceRequest", "BatchRequest", "RankRequest", "TextsRequest",
+           "EXAMPLE_ACCOUNT", "finish_openapi"]
 
 EXAMPLE_ACCOUNT = {
     "account_id": "acc-42",
@@ -29,17 +34,45 @@ EXAMPLE_ACCOUNT = {
 }
 EXAMPLE_BRAND = {"name": "trail gear", "description": "trail running shoes and ultramarathon gear",
                  "examples": ["long run on rocky singletrack in new trail shoes"]}
-_POST_SCHEMA = {"anyOf": [{"type": "string"}, {"type": "object", "required": ["text"], "properties": {
-    "text": {"type": "string"}, "likes": {"type": "integer", "minimum": 0},
-    "comments": {"type": "integer", "minimum": 0}, "posted_at": {"type": "string"}}}]}
-_ACCOUNT_SCHEMA = {
+
+LIMIT_KEY = "x-brandfit-limit"
+"""Marks where a configurable :class:`~brandfit.serve.limits.Limits` field bounds a string or an array."""
+NOT_BLANK = r"[^\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+"""A character ``str.strip()`` keeps: the whitespace spelled out, since ``\\s`` differs between regex dialects."""
+REF_KEY = "x-brandfit-ref"
+ACCOUNT_REF = {REF_KEY: "Account"}  # pydantic would try to resolve a "$ref" itself: finish_openapi writes it
+
+_COUNT = {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_COUNT}
+_TEXT = {"type": "string", LIMIT_KEY: "max_chars"}
+_POST_SCHEMA = {"anyOf": [_TEXT, {
+    "type": "object", "required": ["text"], "description": "Other keys are ignored.",
+    "properties": {"text": _TEXT, "likes": _COUNT, "comments": _COUNT, "posted_at": {"type": ["string", "null"]}}}]}
+ACCOUNT_SCHEMA = {
     "type": "object",
-    "description": "One influencer account: a bio and/or posts (strings or objects with text). Checked by "
-                   "brandfit.account.Account.from_input; errors name the field.",
-    "properties": {"account_id": {"type": "string"}, "handle": {"type": "string"},
-                   "followers": {"type": "integer", "minimum": 0}, "bio": {"type": "string"},
-                   "posts": {"type": "array", "items": _POST_SCHEMA}},
+    "description": "One influencer account: a bio and/or posts (strings or objects with text); other keys are "
+                   "ignored. Checked by brandfit.account.Account.from_input; errors name the field.",
+    "properties": {"account_id": {"type": ["string", "integer", "null"]}, "handle": {"type": ["string", "null"]},
+                   "followers": _COUNT, "bio": {"type": ["string", "null"], LIMIT_KEY: "max_chars"},
+                   "posts": {"type": ["array", "null"], "items": _POST_SCHEMA, LIMIT_KEY: "max_posts"}},
+    "anyOf": [{"required": ["bio"], "properties": {"bio": {"type": "string"}}},
+              {"required": ["posts"], "properties": {"posts": {"type": "array", "minItems": 1}}}],
     "examples": [EXAMPLE_ACCOUNT],
+    "title": "Account",
+}
+_BRAND_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "enum": list(BRAND_TOPICS), "title": "A built-in topic id"},
+        {"type": "object", "title": "A brand topic in words", "additionalProperties": False,
+         "required": ["name", "description"],
+         "description": "A brand's own topic in words (scored by similarity, calibrated like a built-in topic).",
+         "properties": {
+             "name": {"type": "string", "pattern": NOT_BLANK, LIMIT_KEY: "max_chars"},
+             "description": {"type": "string", "pattern": NOT_BLANK, LIMIT_KEY: "max_chars"},
+             "examples": {"type": "array", "maxItems": MAX_BRAND_EXAMPLES,
+                          "items": {"type": "string", "pattern": NOT_BLANK, LIMIT_KEY: "max_chars"}}}},
+    ],
+    "description": f"A built-in topic id ({', '.join(BRAND_TOPICS)}) or a brand topic in words.",
+    "examples": ["sports_outdoor", EXAMPLE_BRAND],
 }
 
 
@@ -47,50 +80,40 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
-class PostIn(BaseModel):
-    text: str
-    likes: Optional[int] = None
-    comments: Optional[int] = None
-    posted_at: Optional[str] = None
-
-
-class AccountIn(BaseModel):
-    """One influencer account: a bio and/or posts (strings or objects with ``text``)."""
-
-    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [EXAMPLE_ACCOUNT]})
-    account_id: Optional[str] = None
-    handle: Optional[str] = None
-    followers: Optional[int] = Field(None, ge=0)
-    bio: Optional[str] = None
-    posts: list[Union[str, PostIn]] = Field(default_factory=list)
-
-
 class BrandTopicIn(_Strict):
     """A brand's own topic in words (scored by similarity, calibrated like a built-in topic)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [EXAMPLE_BRAND]})
     name: str
     description: str
     examples: list[str] = Field(default_factory=list)
 
 
-BrandTopicField = Field(
-    ..., description=f"A built-in topic id ({', '.join(BRAND_TOPICS)}) or a brand topic in words.",
-    examples=["sports_outdoor", EXAMPLE_BRAND],
-)
+BrandTopicField = Annotated[Union[str, BrandTopicIn], WithJsonSchema(_BRAND_SCHEMA)]
+AccountField = Annotated[dict[str, Any], WithJsonSchema(ACCOUNT_REF)]
+AccountsField = Annotated[list[Any], WithJsonSchema({"type": "array", "items": ACCOUNT_REF,
+                                                     LIMIT_KEY: "max_accounts"})]
+AnyAccountsField = Annotated[list[Any], WithJsonSchema({
+    "type": "array", LIMIT_KEY: "max_accounts",
+    "items": {"anyOf": [ACCOUNT_REF, {"description": "anything else: answered with a per-item error"}]}})]
+
+
+def _whole(value: Any) -> Any:
+    """JSON Schema counts 3.0 as an integer: so do we (strict mode would refuse a float)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 class RelevanceRequest(_Strict):
-    account: dict[str, Any] = Field(..., json_schema_extra=_ACCOUNT_SCHEMA)
-    brand_topic: Union[str, BrandTopicIn] = BrandTopicField
+    account: AccountField
+    brand_topic: BrandTopicField
 
     model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={
         "examples": [{"account": EXAMPLE_ACCOUNT, "brand_topic": "sports_outdoor"}]})
 
 
 class BatchRequest(_Strict):
-    accounts: list[Any] = Field(..., json_schema_extra={"items": _ACCOUNT_SCHEMA})
-    brand_topic: Union[str, BrandTopicIn] = BrandTopicField
+    accounts: AnyAccountsField = Field(..., description="A bad account is a per-item error in the answer, not a "
+                                                        "422 for the whole batch.")
+    brand_topic: BrandTopicField
 
     model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={
         "examples": [{"accounts": [EXAMPLE_ACCOUNT, {"bio": "lipstick swatches daily"}],
@@ -98,9 +121,10 @@ class BatchRequest(_Strict):
 
 
 class RankRequest(_Strict):
-    accounts: list[Any] = Field(..., json_schema_extra={"items": _ACCOUNT_SCHEMA})
-    brand_topic: Union[str, BrandTopicIn] = BrandTopicField
-    top: int = Field(40, ge=1, description="How many accounts the shortlist keeps (a program needs 20 to 40).")
+    accounts: AccountsField
+    brand_topic: BrandTopicField
+    top: Annotated[int, BeforeValidator(_whole)] = Field(
+        40, ge=1, description="How many accounts the shortlist keeps (a program needs 20 to 40).")
     promo_penalty: float = Field(1.0, ge=0.0, le=1.0,
                                  description="rank_score = score x (1 - promo_penalty x promo_ratio)")
 
@@ -110,10 +134,39 @@ class RankRequest(_Strict):
 
 
 class TextsRequest(_Strict):
-    texts: list[str]
+    texts: Annotated[list[str], WithJsonSchema({"type": "array", "items": _TEXT, LIMIT_KEY: "max_texts"})]
 
     model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={
         "examples": [{"texts": ["20 miles of hill repeats", "use my code GLOW20 for 20% off #ad"]}]})
+
+
+def finish_openapi(spec: dict[str, Any], limits: Any) -> dict[str, Any]:
+    """``spec`` (FastAPI's OpenAPI document, changed in place) made exact: the shared schemas (account, problem)
+    in its components, their references written, and this server's limits filled in."""
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Account"] = copy.deepcopy(ACCOUNT_SCHEMA)
+    schemas["Problem"] = Problem.model_json_schema()
+    return document_limits(spec, limits)
+
+
+def document_limits(node: Any, limits: Any) -> Any:
+    """``node`` (an OpenAPI document, changed in place) with each ``x-brandfit-limit`` marker replaced by the
+    ``maxLength`` (strings) or ``maxItems`` (arrays) this server enforces, each ``x-brandfit-ref`` by a ``$ref``."""
+    if isinstance(node, dict):
+        ref = node.pop(REF_KEY, None)
+        if ref is not None:
+            node["$ref"] = f"#/components/schemas/{ref}"
+        name = node.pop(LIMIT_KEY, None)
+        if name is not None:
+            types = node.get("type")
+            types = types if isinstance(types, list) else [types]
+            node["maxItems" if "array" in types else "maxLength"] = getattr(limits, name)
+        for value in node.values():
+            document_limits(value, limits)
+    elif isinstance(node, list):
+        for value in node:
+            document_limits(value, limits)
+    return node
 
 
 # ------------------------------------------------------------------------------------------- responses (docs)
@@ -210,5 +263,42 @@ class Problem(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok", "ready", "starting"]
+    status: Literal["ok"]
     model_version: Optional[str] = None
+
+
+class Refusal(BaseModel):
+    """The last version the alias pointed to that failed to load or verify (the old one kept serving)."""
+
+    version: str
+    error: str
+    at: str
+
+
+class ServingStatus(BaseModel):
+    model_version: Optional[str] = Field(..., description="The version being served (null while loading)")
+    backend: str
+    loaded_at: Optional[str]
+    ref: str = Field(..., description="The registry ref (alias) the server follows")
+    alias_target: Optional[str]
+    registry: str
+    swaps: int
+    refused: Optional[Refusal]
+    last_check: Optional[str]
+    last_check_error: Optional[str]
+
+
+class VersionOut(BaseModel):
+    ref: str
+    aliases: list[str]
+    published_at: Optional[str]
+    description: Optional[str]
+
+
+class ModelsOut(ServingStatus):
+    versions: list[VersionOut]
+
+
+class Ready(ServingStatus):
+    status: Literal["ready", "starting"]
+    queued_accounts: int = Field(..., description="Accounts and texts waiting for the model")
