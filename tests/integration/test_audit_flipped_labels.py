@@ -16,14 +16,20 @@ from fakes import REPO
 def test_fifty_flipped_labels_mostly_in_the_top_100(embedder):
     pytest.importorskip("cleanlab", reason="the acceptance figure is for cleanlab (pip install 'brandfit[audit]'); "
                         "the built-in rule found 28-32 of 50")
-    frame = load_labeled(REPO / "data" / "labeled" / "texts").frame.copy()
-    rng = np.random.default_rng(2026)
-    flip = rng.choice(len(frame), 50, replace=False)
-    for i in flip:
-        current = TOPICS.index(frame.at[frame.index[i], "topic"])
-        frame.at[frame.index[i], "topic"] = TOPICS[(current + 1 + int(rng.integers(len(TOPICS) - 1))) % len(TOPICS)]
-    result = audit_labels(frame, embedder, top=100)
-    flipped = set(frame["id"].iloc[flip])
-    found = sum(1 for r in result.issues if r["field"] == "topic" and r["id"] in flipped)
-    print(f"\n{found} of 50 flipped topic labels in the top 100 ({result.method})")
-    assert found >= 35
+    from brandfit.text import normalize
+
+    base = load_labeled(REPO / "data" / "labeled" / "texts").frame
+    emb = np.asarray(embedder.encode([normalize(t) for t in base["text"]]), dtype=np.float64)  # labels don't matter
+    found = []
+    for draw in (2026, 1, 2):  # three random sets of 50 flips: one draw is luck, the mean is the audit
+        frame = base.copy()
+        rng = np.random.default_rng(draw)
+        flip = rng.choice(len(frame), 50, replace=False)
+        for i in flip:
+            current = TOPICS.index(frame.at[frame.index[i], "topic"])
+            frame.at[frame.index[i], "topic"] = TOPICS[(current + 1 + int(rng.integers(len(TOPICS) - 1))) % len(TOPICS)]
+        result = audit_labels(frame, embedder, top=100, embeddings=emb)
+        flipped = set(frame["id"].iloc[flip])
+        found.append(sum(1 for r in result.issues if r["field"] == "topic" and r["id"] in flipped))
+    print(f"\nflipped topic labels in the top 100 ({result.method}), three draws of 50: {found}")
+    assert np.mean(found) >= 35 and min(found) >= 30
