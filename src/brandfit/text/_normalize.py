@@ -51,6 +51,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import threading
 import unicodedata
 from typing import Final, NamedTuple, Union, cast
 
@@ -204,21 +205,36 @@ _NOT_WORD_RE = re.compile(r"[^\w' ]+")
 _demojize: object = None
 
 
+_demojize_lock = threading.Lock()
+
+
+def _load_demojize() -> None:
+    """Import ``emoji`` and build its name table and search tree once, under a lock. The package builds both lazily
+    on its first call and is not thread-safe while doing so: two threads converting their first emoji at once (the
+    cue thread and the encoder's, a Ray actor's, the server's) could see a half-built tree, leave an emoji
+    unconverted, and :func:`emoji_words` would then cache that wrong answer for the life of the process."""
+    global _demojize
+    with _demojize_lock:
+        if _demojize is not None:
+            return
+        try:
+            from emoji import demojize
+        except ImportError:  # pragma: no cover - emoji is a dependency
+            _log.warning("the emoji package is not installed: emoji are embedded as written (normalisation v1)")
+            _demojize = False
+            return
+        demojize("\U0001f525", delimiters=("\x00", "\x00"))  # loads the English names and the search tree
+        _demojize = demojize
+
+
 @functools.lru_cache(maxsize=1 << 12)
 def emoji_words(cluster: str) -> str:
     """One emoji (or flag, keycap, ZWJ sequence) as lower-case words: ``"💄"`` -> ``"lipstick"``.
 
     Returns ``cluster`` unchanged when the ``emoji`` package does not know it (or is not installed).
     """
-    global _demojize
     if _demojize is None:
-        try:
-            from emoji import demojize
-
-            _demojize = demojize
-        except ImportError:  # pragma: no cover - emoji is a dependency
-            _log.warning("the emoji package is not installed: emoji are embedded as written (normalisation v1)")
-            _demojize = False
+        _load_demojize()
     if not _demojize:
         return cluster
     name = _demojize(cluster, delimiters=("\x00", "\x00"))  # type: ignore[operator]
