@@ -133,10 +133,10 @@ class RelevanceModel:
         self.validated_backends = tuple(validated_backends) if validated_backends else (self.backend,)
         """Backends whose embeddings this model's threshold and calibration were checked with at training time."""
         self.lexical = lexical
-        self.mix_temperature = float(mix_temperature)
-        """Temperature applied to the mixed topic probabilities (1.0 without a lexical head)."""
         """The lexical heads (None: embedding heads alone): topic probabilities mixed in with weight
         ``config["lexical"]["topic_weight"]``; its promo layer comes pre-scaled (the promo logit is the sum)."""
+        self.mix_temperature = float(mix_temperature)
+        """Temperature applied to the mixed topic probabilities (1.0 without a lexical head)."""
         if max(_lexical_weights(self.config)) > 0 and lexical is None:
             raise InputError("lexical: the config gives the lexical head a weight but no head was given")
         self._embedder = embedder
@@ -246,7 +246,12 @@ class RelevanceModel:
         promo_logit = self.promo_head.logit(promo_features(emb, cues, cue_scale=self.config["promo"]["cue_scale"]))
         if self.lexical is not None and norm is not None and len(norm):
             # the promo head was Platt-calibrated on the sum of both logits (each pre-scaled by its share)
-            lex_topic, lex_promo = self.lexical.logits(norm)
+            uniq = list(dict.fromkeys(norm))  # each distinct text featurised once, as it is embedded once
+            lex_topic, lex_promo = self.lexical.logits(uniq)
+            if len(uniq) != len(norm):
+                pos = {t: i for i, t in enumerate(uniq)}
+                rows = [pos[t] for t in norm]
+                lex_topic, lex_promo = lex_topic[rows], lex_promo[rows]
             w = self.lexical_weight
             tp = mix_calibrated((1.0 - w) * tp + w * softmax(lex_topic, axis=1), self.mix_temperature)
             promo_logit = promo_logit + lex_promo

@@ -110,3 +110,13 @@ def test_a_heads_file_that_unpacks_to_gigabytes_is_refused_before_unpacking():
     assert len(bomb) < 1 << 20
     with pytest.raises(IntegrityError, match="unpacks to"):
         parse_heads(bomb, where="heads.npz")
+
+
+def test_repeated_texts_get_the_same_outputs_as_when_alone():
+    m = _with_lexical()
+    texts = ["gym squat day", "#reels #fyp", "gym squat day", "lipstick swatches #ad", "#reels #fyp"]
+    emb = m.embed(texts)
+    both = m.apply_heads(emb, [[] for _ in texts], texts)
+    alone = [m.apply_heads(emb[[i]], [[]], [t]) for i, t in enumerate(texts)]
+    assert np.allclose(both.topic_proba, np.vstack([a.topic_proba for a in alone]))
+    assert np.allclose(both.promo_proba, np.concatenate([a.promo_proba for a in alone]))
