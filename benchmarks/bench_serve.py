@@ -7,9 +7,9 @@ httpx async clients, each sending one account (a bio and 12 posts: 13 texts) per
 account's texts distinct. Prints accounts/s and p50/p95/p99 latency per level, and two in-process references
 on the same accounts with the same backend (the server's default, onnx), measured in the same run:
 
-- throughput: ``brandfit.predict_relevance_batch`` on all the accounts in one call, measured before the server
-  starts and again (server idle) just before the 16-client level; the gate compares with the mean of the two,
-  since the cores may be shared;
+- throughput: ``brandfit.predict_relevance_batch`` on all the accounts in one call (best of ``--repeats``)
+  before the server starts, for the table; the 16-client gate level runs ``--repeats`` times, each right after
+  one in-process run (server idle), and compares best with best, since the cores may be shared;
 - single-client latency: ``brandfit.predict_relevance`` on one account per call. The 1-client level alternates
   account by account between the server and the in-process call (the order flipping every account), so both
   p50s come from the same minutes of a shared machine.
@@ -174,15 +174,29 @@ def run_levels(base: str, model, accs: list[dict], args: argparse.Namespace, ref
             print(f"   (in-process predict_relevance, same {len(n)} accounts, alternating: p50 "
                   f"{1000 * gates['p50'][1]:.1f} ms, p95 {1000 * pct(local, 95):.1f} ms)", flush=True)
             continue
-        if level == GATE_LEVEL:  # the machine is shared: measure the reference again right before the gate
-            ref_gate = in_process_batch(model, accs, args.brand, 1)
-            print(f"   (in-process again, server idle: {ref_gate:.1f} accounts/s)", flush=True)
-            ref = (ref + ref_gate) / 2
+        if level == GATE_LEVEL:
+            gates["throughput"] = gate_level(base, model, accs, args)
+            continue
         tput, lat = asyncio.run(run_level(base, accs, args.brand, level))
         print(row(level, tput, ref, lat), flush=True)
-        if level == GATE_LEVEL:
-            gates["throughput"] = tput / ref
     return gates
+
+
+def gate_level(base: str, model, accs: list[dict], args: argparse.Namespace) -> float:
+    """The gate level, ``--repeats`` times, each right after an in-process run on the same accounts (server
+    idle): both sides see the same minutes of a shared machine. Returns best server / best in-process, the
+    way the reference has always been a best-of."""
+    refs, tputs = [], []
+    for r in range(args.repeats):
+        refs.append(in_process_batch(model, accs, args.brand, 1))
+        tput, lat = asyncio.run(run_level(base, accs, args.brand, GATE_LEVEL))
+        tputs.append(tput)
+        print(row(GATE_LEVEL, tput, refs[-1], lat) + f"   (run {r + 1}: in-process just before: {refs[-1]:.1f}/s)",
+              flush=True)
+    ratio = max(tputs) / max(refs)
+    print(f"   best of {args.repeats}: server {max(tputs):.1f} accounts/s, in-process {max(refs):.1f} accounts/s "
+          f"= {ratio:.2f}x", flush=True)
+    return ratio
 
 
 def verdict(gates: dict) -> bool:

@@ -25,6 +25,7 @@ import numpy as np
 
 from brandfit._atomic import atomic_write_bytes
 from brandfit._background import in_background
+from brandfit._blas import single_threaded_blas
 from brandfit.cues import CUES, find_cues, has_disclosure
 from brandfit.embedding import DIM, MODEL_ID, Embedder, get_embedder
 from brandfit.errors import InputError, InputTypeError, IntegrityError, MissingFileError
@@ -238,6 +239,10 @@ class RelevanceModel:
 
     def _heads(self, emb: np.ndarray, cues: Sequence[Sequence[str]], norm: list[str] | None) -> TextAnalysis:
         cues = _check_cues(cues, len(emb))
+        with single_threaded_blas():  # small products: OpenBLAS threads would only take CPU from the embedder
+            return self._heads_unlocked(emb, cues, norm)
+
+    def _heads_unlocked(self, emb: np.ndarray, cues: list[list[str]], norm: list[str] | None) -> TextAnalysis:
         tcfg = self.config["topic"]
         tp = self.topic_head.proba(
             topic_features(emb, self.descriptions, desc_scale=tcfg["desc_scale"]),

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
+from brandfit._blas import single_threaded_blas
 from brandfit.account import Account, BrandTopic
 from brandfit.errors import InputTypeError
 from brandfit.model import RelevanceModel, TextAnalysis
@@ -83,6 +84,11 @@ class Pipeline:
               show_progress_bar: bool | None = None) -> list[Relevance]:
         """One :class:`Relevance` per account, in input order. ``brand`` is a topic id or a :class:`BrandTopic`
         (already checked: see :func:`brandfit.account.parse_brand_topic`)."""
+        with single_threaded_blas():  # only small products here; OpenBLAS threads would slow the embedder
+            return self._score(accounts, brand, show_progress_bar=show_progress_bar)
+
+    def _score(self, accounts: Sequence[Account], brand: str | BrandTopic, *,
+               show_progress_bar: bool | None) -> list[Relevance]:
         per_account = [a.scored_texts() for a in accounts]
         flat = [t for texts in per_account for t in texts]
         analysis = self.model.analyze(flat, show_progress_bar=show_progress_bar, cache=self.cache) if flat else None

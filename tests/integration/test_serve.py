@@ -109,7 +109,7 @@ def test_texts_merged_from_concurrent_requests_match_one_by_one(production_model
 
     batches = [["use my code GLOW20 for 20% off #ad", "squats and deadlifts"], ["trail shoes for the ultra"],
                ["new phone camera test", "red lip tutorial", "linen summer outfit"], ["morning yoga flow"]]
-    app = create_app(ServeConfig(poll_interval=0, registry=REPO / "models", max_wait=0.2, max_delay=1.0),
+    app = create_app(ServeConfig(poll_interval=0, registry=REPO / "models", max_delay=1.0),
                      model=production_model)
     async def together():
         transport = httpx.ASGITransport(app=app)

@@ -211,7 +211,7 @@ def test_concurrent_texts_requests_share_one_encoder_call():
     from brandfit.serve.app import ServeConfig, create_app
 
     embedder = FakeEmbedder()
-    app = create_app(ServeConfig(poll_interval=0, registry=REPO / "models", max_wait=0.2, max_delay=1.0),
+    app = create_app(ServeConfig(poll_interval=0, registry=REPO / "models", max_delay=1.0),
                      model=make_model(embedder))
     texts = [[f"leg day squats {i}", f"new lipstick shade {i} #ad"] for i in range(8)]
 
@@ -231,3 +231,79 @@ def test_concurrent_texts_requests_share_one_encoder_call():
         assert rows[1]["promo"] and "disclosure" in rows[1]["cues"]
     assert "brandfit_serve_batch_texts_count 1.0" in metrics and "brandfit_serve_texts_analyzed_total 16.0" in metrics
     assert "brandfit_serve_batch_accounts_count 0.0" in metrics
+
+
+# --- waiting for the requests the HTTP edge announced (Arrivals) ----------------------------------------------
+
+def test_with_arrivals_a_lone_request_waits_for_nobody():
+    """No request on its way and none recently at once: scored at once, however long max_delay is."""
+    from brandfit.serve.batching import Arrivals
+
+    scorer = FakeScorer()
+
+    async def main():
+        arrivals = Arrivals()
+        b = MicroBatcher(max_wait=1.0, max_delay=1.0, arrivals=arrivals)
+        took = []
+        for i in range(3):
+            t0 = time.perf_counter()
+            with arrivals.announce():
+                await b.score(scorer, [i], "t")
+            took.append(time.perf_counter() - t0)
+        await b.close()
+        return took
+
+    took = run(main())
+    assert max(took) < 0.25, took
+    assert [len(c[0]) for c in scorer.calls] == [1, 1, 1]
+
+
+def test_with_arrivals_a_batch_waits_for_an_announced_request_still_being_read():
+    from brandfit.serve.batching import Arrivals
+
+    scorer = FakeScorer()
+
+    async def client(arrivals, b, item, reading):
+        with arrivals.announce():
+            await asyncio.sleep(reading)  # the body still arriving, being validated
+            return await b.score(scorer, [item], "t")
+
+    async def main():
+        arrivals = Arrivals()
+        b = MicroBatcher(max_wait=0.0, max_delay=1.0, arrivals=arrivals)
+        out = await asyncio.gather(client(arrivals, b, "a", 0.0), client(arrivals, b, "b", 0.08))
+        await b.close()
+        return out
+
+    assert run(main()) == [["t:a"], ["t:b"]]
+    assert [c[0] for c in scorer.calls] == [["a", "b"]]  # one call: the first waited for the second
+
+
+def test_with_arrivals_a_request_that_never_reaches_the_batcher_stops_the_wait():
+    """A request refused before scoring (bad input) ends its announcement: the queued one goes at once."""
+    from brandfit.serve.batching import Arrivals
+
+    scorer = FakeScorer()
+
+    async def refused(arrivals):
+        with pytest.raises(ValueError), arrivals.announce():
+            await asyncio.sleep(0.03)
+            raise ValueError("422")
+
+    async def main():
+        arrivals = Arrivals()
+        b = MicroBatcher(max_wait=0.0, max_delay=5.0, arrivals=arrivals)
+        t0 = time.perf_counter()
+
+        async def good():
+            with arrivals.announce():
+                return await b.score(scorer, ["a"], "t")
+
+        out = await asyncio.gather(good(), refused(arrivals))
+        took = time.perf_counter() - t0
+        await b.close()
+        return out[0], took, arrivals.count
+
+    out, took, count = run(main())
+    assert out == ["t:a"] and count == 0
+    assert took < 1.0, took  # not max_delay (5 s)

@@ -26,11 +26,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--poll-interval", type=float, default=2.0,
                    help="seconds between checks of the alias for a hot swap (0: never swap; default 2)")
     p.add_argument("--max-batch", type=int, default=256, help="most accounts in one model call (default 256)")
-    p.add_argument("--max-wait-ms", type=float, default=5.0,
-                   help="a gap this long (ms) with no new request ends a batch's wait for company (default 5)")
     p.add_argument("--max-delay-ms", type=float, default=25.0,
-                   help="longest (ms) any request waits for company before its batch is scored (default 25)")
-    p.add_argument("--score-threads", type=int, default=1, help="model calls running at once (default 1)")
+                   help="longest (ms) a batch waits for requests still arriving once a worker is free (default 25)")
+    p.add_argument("--score-threads", type=int, default=2,
+                   help="model calls running at once (default 2: one's Python stages overlap the other's encoding)")
     for name, help_ in (("max-body-bytes", "largest request body"), ("max-accounts", "accounts per request"),
                         ("max-posts", "posts per account"), ("max-chars", "characters per text"),
                         ("max-texts", "texts per /v1/texts request")):
@@ -67,9 +66,12 @@ def _serve(args: argparse.Namespace) -> int:
     limits = Limits.from_env(max_body_bytes=args.max_body_bytes, max_accounts=args.max_accounts,
                              max_posts=args.max_posts, max_chars=args.max_chars, max_texts=args.max_texts)
     cfg = ServeConfig(ref=args.model, registry=args.registry, backend=args.backend, limits=limits,
-                      max_batch=args.max_batch, max_wait=args.max_wait_ms / 1000.0,
+                      max_batch=args.max_batch,
                       max_delay=args.max_delay_ms / 1000.0, workers=args.score_threads,
                       poll_interval=args.poll_interval)
+    from brandfit._blas import pin_single_threaded_blas
+
+    pin_single_threaded_blas()  # this process only serves: no OpenBLAS threads spinning beside the embedder
     manager = ModelManager(cfg.ref, registry=cfg.registry, backend=cfg.backend)
     manager.load_initial()  # fail fast, before listening: unknown ref, tampered files
     logging.getLogger("brandfit").info("loaded %s (%s); listening on http://%s:%d", manager.current.version,

@@ -27,7 +27,7 @@ from brandfit import __version__
 from brandfit.model import RelevanceModel
 from brandfit.serve import routes_ops, routes_scoring, routes_texts
 from brandfit.serve import schemas as S
-from brandfit.serve.batching import MicroBatcher
+from brandfit.serve.batching import Arrivals, MicroBatcher
 from brandfit.serve.edge import Edge
 from brandfit.serve.handlers import install_error_handlers, problem_docs
 from brandfit.serve.limits import Limits
@@ -49,19 +49,19 @@ class ServeConfig:
     backend: str | None = None
     limits: Limits = field(default_factory=Limits)
     max_batch: int = 256
-    max_wait: float = 0.005
-    """Seconds without a new request that end a batch's wait for company."""
     max_delay: float = 0.025
-    """Longest a request waits for company before its batch is scored."""
-    workers: int = 1
+    """Longest (seconds) a batch waits, once a worker is free, for requests the edge has seen arriving (see
+    :class:`~brandfit.serve.batching.Arrivals`)."""
+    workers: int = 2
+    """Scorer calls at once: two keep the embedder busy while the other call is in its Python stages."""
     poll_interval: float = 2.0
     """Seconds between checks of the registry alias; 0 turns hot swap off."""
     api_key: str | None = field(default_factory=lambda: (os.environ.get(ENV_API_KEY) or "").strip() or None)
 
 
-def _batcher(cfg: ServeConfig, metrics: ServeMetrics) -> MicroBatcher:
-    return MicroBatcher(max_batch=cfg.max_batch, max_wait=cfg.max_wait, max_delay=cfg.max_delay,
-                        workers=cfg.workers, on_batch=metrics.observe_batch)
+def _batcher(cfg: ServeConfig, metrics: ServeMetrics, arrivals: Arrivals) -> MicroBatcher:
+    return MicroBatcher(max_batch=cfg.max_batch, max_delay=cfg.max_delay,
+                        workers=cfg.workers, arrivals=arrivals, on_batch=metrics.observe_batch)
 
 
 def _track_model(metrics: ServeMetrics):
@@ -80,7 +80,7 @@ async def _lifespan(app: FastAPI):
     state: ServeState = app.state.serve
     mgr, loop = state.manager, asyncio.get_running_loop()
     if state.batcher.closed:  # a second start of the same app (in-process use): a fresh batcher
-        state.batcher = _batcher(state.config, state.metrics)
+        state.batcher = _batcher(state.config, state.metrics, state.arrivals)
     if mgr.current is None:
         await loop.run_in_executor(None, mgr.load_initial)
     else:
@@ -111,8 +111,10 @@ def create_app(config: ServeConfig | None = None, *, model: RelevanceModel | Non
         description="How well influencer accounts (bio + posts) fit a brand's topic, and how advertorial their "
                     "tone is. Errors are RFC 9457 problem details naming the offending field.",
     )
-    app.state.serve = ServeState(config=cfg, manager=mgr, batcher=_batcher(cfg, metrics), metrics=metrics)
-    app.add_middleware(Edge, limits=cfg.limits, metrics=metrics)
+    arrivals = Arrivals()  # the edge announces each request; the batcher waits only for those on their way
+    app.state.serve = ServeState(config=cfg, manager=mgr, batcher=_batcher(cfg, metrics, arrivals),
+                                 metrics=metrics, arrivals=arrivals)
+    app.add_middleware(Edge, limits=cfg.limits, metrics=metrics, arrivals=arrivals)
     install_error_handlers(app)
     # the API key guards /v1 only when one is set, and only then does OpenAPI declare it (and its 401)
     guard = {"dependencies": [Depends(authorize)], "responses": problem_docs(401)} if cfg.api_key else {}

@@ -3,11 +3,19 @@
 Each request hands its accounts to :meth:`MicroBatcher.score` and awaits its own results. One collector task
 takes the oldest waiting request, gathers every other waiting request for the same scorer (the model snapshot
 the request started on) and the same brand topic, up to ``max_batch`` accounts, and runs the call on a worker
-thread (``run_in_executor``), so the event loop (health checks, new requests) is never blocked. Batches adapt to
-load: before a call the collector waits for company until no request has arrived for ``max_wait`` seconds (5 ms)
-or the oldest has waited ``max_delay`` (25 ms), and while every worker is busy the requests arriving meanwhile
-pile up into the next, larger batch. (The idle gap matters on a busy machine: while a call runs, the worker
-thread holds the GIL often, so requests already on the socket are parsed just after it ends, in a burst.)
+thread (``run_in_executor``), so the event loop (health checks, new requests) is never blocked. While every
+worker is busy the requests arriving meanwhile pile up into the next, larger batch.
+
+Before a call the collector waits for company, at most ``max_delay`` (25 ms) once a worker is free:
+
+- with :class:`Arrivals` (the server's HTTP edge announces every request from its first byte until it reaches
+  ``score``), until no announced request is still being read or validated: a lone client pays no wait, and
+  requests that arrived together are scored together instead of being split by a timer;
+- without (a batcher used on its own), until no request has arrived for ``max_wait`` seconds (5 ms), or the
+  oldest request has waited ``max_delay``.
+
+The server runs two calls at once by default (``workers``): while one call is in its Python stages (cues,
+heads, scoring) the other keeps the embedder's cores busy.
 
 No FastAPI and no model here: the scorer is anything with ``score(accounts, brand) -> list`` (one result per
 account, in order), so the unit tier tests this with a fake.
@@ -16,16 +24,83 @@ account, in order), so the unit tier tests this with a fake.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import logging
 import time
 from collections import deque
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Protocol, Sequence
+from typing import Any, Callable, Hashable, Iterator, Protocol, Sequence
 
-__all__ = ["MicroBatcher", "Scorer", "BatchStats", "BatcherClosed"]
+__all__ = ["MicroBatcher", "Scorer", "BatchStats", "BatcherClosed", "Arrivals"]
 
 logger = logging.getLogger(__name__)
+
+
+class _Announcement:
+    __slots__ = ("arrivals", "live")
+
+    def __init__(self, arrivals: "Arrivals") -> None:
+        self.arrivals, self.live = arrivals, True
+
+    def end(self) -> None:
+        if self.live:
+            self.live = False
+            self.arrivals._ended()
+
+
+_ANNOUNCED: contextvars.ContextVar[_Announcement | None] = contextvars.ContextVar("brandfit_announced", default=None)
+
+
+class Arrivals:
+    """Requests on their way to the batcher: started to arrive (announced by the HTTP edge), not queued yet.
+
+    The edge wraps each request that may score (a POST) in :meth:`announce`; ``count`` is how many are between
+    their first byte and their first :meth:`MicroBatcher.score` call (same task, so the same context), or their
+    end when they never get there (a 422). Event-loop use only.
+
+    >>> arrivals = Arrivals()
+    >>> with arrivals.announce():
+    ...     arrivals.count
+    1
+    >>> arrivals.count
+    0
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._listeners: list[Callable[[], None]] = []
+
+    @contextlib.contextmanager
+    def announce(self) -> Iterator[None]:
+        note = _Announcement(self)
+        self.count += 1
+        token = _ANNOUNCED.set(note)
+        try:
+            yield
+        finally:
+            _ANNOUNCED.reset(token)
+            note.end()
+
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Callable[[], None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
+
+    def _ended(self) -> None:
+        self.count -= 1
+        for listener in list(self._listeners):
+            listener()
+
+
+def _arrived() -> None:
+    """End this request's announcement: its accounts are in the queue now (or it is not coming)."""
+    note = _ANNOUNCED.get()
+    if note is not None:
+        note.end()
 
 
 class BatcherClosed(RuntimeError):
@@ -65,13 +140,13 @@ class MicroBatcher:
     """Gather concurrent ``score`` calls into few scorer calls; see the module docstring.
 
     ``max_batch`` bounds the accounts of one call (one request larger than that is split into several calls);
-    ``max_wait`` (seconds) is the gap without a new request that ends the wait for company, ``max_delay``
-    (default ``5 x max_wait``) the longest any request waits for company; ``workers`` scorer calls run
-    at once on the ``executor`` (a thread pool of that size by default).
+    ``max_delay`` (default ``5 x max_wait``) bounds each wait for company; ``arrivals`` (from the HTTP edge) says
+    which requests to wait for, and without it ``max_wait`` (seconds) is the gap without a new request that ends
+    the wait; ``workers`` scorer calls run at once on the ``executor`` (a thread pool of that size by default).
     """
 
     def __init__(self, *, max_batch: int = 256, max_wait: float = 0.005, max_delay: float | None = None,
-                 workers: int = 1,
+                 workers: int = 1, arrivals: Arrivals | None = None,
                  executor: Executor | None = None, on_batch: Callable[[BatchStats], None] | None = None) -> None:
         if isinstance(max_batch, bool) or not isinstance(max_batch, int) or max_batch < 1:
             raise ValueError(f"max_batch: must be a positive integer, got {max_batch!r}")
@@ -87,6 +162,9 @@ class MicroBatcher:
         self._own_executor = executor is None
         self.executor = executor or ThreadPoolExecutor(max_workers=workers, thread_name_prefix="brandfit-score")
         self.on_batch = on_batch
+        self.arrivals = arrivals
+        if arrivals is not None:
+            arrivals.subscribe(self._poke)
         self._queue: deque[_Pending] = deque()
         self._wakeup: asyncio.Event | None = None
         self._slots: asyncio.Semaphore | None = None
@@ -110,6 +188,7 @@ class MicroBatcher:
             raise BatcherClosed("the batcher is closed")
         accounts = list(accounts)
         if not accounts:
+            _arrived()
             return []
         self._start()
         loop = asyncio.get_running_loop()
@@ -124,6 +203,7 @@ class MicroBatcher:
         assert self._wakeup is not None
         self._last_arrival = time.perf_counter()
         self._wakeup.set()
+        _arrived()
         try:
             results = await asyncio.gather(*futures)
         except BaseException:
@@ -135,6 +215,8 @@ class MicroBatcher:
     async def close(self) -> None:
         """Finish everything queued and running, then stop (and shut down the executor the batcher made)."""
         self._closed = True
+        if self.arrivals is not None:
+            self.arrivals.unsubscribe(self._poke)
         if self._collector is not None:
             assert self._wakeup is not None
             self._wakeup.set()
@@ -146,6 +228,10 @@ class MicroBatcher:
             self.executor.shutdown(wait=True)
 
     # ------------------------------------------------------------------------------------------ internals
+
+    def _poke(self) -> None:
+        if self._wakeup is not None:
+            self._wakeup.set()
 
     def _start(self) -> None:
         if self._collector is None:
@@ -178,14 +264,23 @@ class MicroBatcher:
             task.add_done_callback(self._running.discard)
 
     async def _wait_for_company(self) -> None:
-        """Until ``max_wait`` passes with no new request, or the oldest has waited ``max_delay``, or its batch is
-        full."""
+        """Until the batch is full, or (with :class:`Arrivals`) no announced request is still on its way, or
+        ``max_delay`` has passed since the wait began; without Arrivals, until ``max_wait`` passes with no new
+        request or the oldest has waited ``max_delay``."""
         assert self._wakeup is not None
+        began = time.perf_counter()
         while not self._closed and self._queue:
             oldest = self._queue[0]
-            deadline = min(oldest.queued_at + self.max_delay, self._last_arrival + self.max_wait)
+            if self._fill(oldest.key) >= self.max_batch:
+                return
+            if self.arrivals is not None:
+                if self.arrivals.count <= 0:
+                    return
+                deadline = began + self.max_delay
+            else:
+                deadline = min(oldest.queued_at + self.max_delay, self._last_arrival + self.max_wait)
             remaining = deadline - time.perf_counter()
-            if remaining <= 0 or self._fill(oldest.key) >= self.max_batch:
+            if remaining <= 0:
                 return
             self._wakeup.clear()
             try:

@@ -2,11 +2,13 @@
 
 Runs before routing, so a body over ``max_body_bytes`` is refused (413 problem) before anything parses it, and
 every answer, a routing 404 included, gets an ``X-Request-ID`` header, one JSON access-log line (no bodies, no
-headers) and its count in the metrics.
+headers) and its count in the metrics. Each POST is announced to the micro-batcher (:class:`Arrivals`) from its
+first byte until its accounts are queued, so a batch waits for the requests already on their way, and only those.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -14,6 +16,7 @@ import time
 import uuid
 from typing import Any
 
+from brandfit.serve.batching import Arrivals
 from brandfit.serve.limits import Limits, Problem
 from brandfit.serve.metrics import ServeMetrics
 from brandfit.serve.responses import problem_response
@@ -30,8 +33,9 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 class Edge:
     """Pure ASGI middleware: request id, body-size limit, access log line, request metrics."""
 
-    def __init__(self, app: Any, *, limits: Limits, metrics: ServeMetrics) -> None:
+    def __init__(self, app: Any, *, limits: Limits, metrics: ServeMetrics, arrivals: Arrivals | None = None) -> None:
         self.app, self.limits, self.metrics = app, limits, metrics
+        self.arrivals = arrivals or Arrivals()
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -51,15 +55,18 @@ class Edge:
             await send(message)
 
         self.metrics.in_flight.inc()
+        posted = scope.get("method") in ("POST", "PUT", "PATCH")
         try:
-            body_problem = None
-            if scope.get("method") in ("POST", "PUT", "PATCH"):
-                receive, body_problem = await self._bounded(scope, headers, receive)
-            if body_problem is not None:
-                resp = problem_response(body_problem, scope.get("path"))
-                await resp(scope, receive, send_wrapped)
-            else:
-                await self.app(scope, receive, send_wrapped)
+            # a POST may bring accounts to score: the batcher waits for it (until it is queued or answered)
+            with self.arrivals.announce() if posted else contextlib.nullcontext():
+                body_problem = None
+                if posted:
+                    receive, body_problem = await self._bounded(scope, headers, receive)
+                if body_problem is not None:
+                    resp = problem_response(body_problem, scope.get("path"))
+                    await resp(scope, receive, send_wrapped)
+                else:
+                    await self.app(scope, receive, send_wrapped)
         finally:
             self.metrics.in_flight.dec()
             seconds = time.perf_counter() - started

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Optional
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from brandfit.serve.batching import MicroBatcher
+from brandfit.serve.batching import Arrivals, MicroBatcher
 from brandfit.serve.limits import Limits, Problem
 from brandfit.serve.metrics import ServeMetrics
 from brandfit.serve.models import ModelManager, Served
@@ -31,12 +31,13 @@ ENV_API_KEY = "BRANDFIT_API_KEY"
 
 @dataclass
 class ServeState:
-    """One app's configuration, model manager, batcher and metrics."""
+    """One app's configuration, model manager, batcher and metrics, and the requests on their way to the batcher."""
 
     config: ServeConfig
     manager: ModelManager
     batcher: MicroBatcher
     metrics: ServeMetrics
+    arrivals: Arrivals
 
     @property
     def limits(self) -> Limits:
