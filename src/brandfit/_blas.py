@@ -12,9 +12,7 @@ Without ``threadpoolctl`` (a scikit-learn dependency, so normally present) this 
 
 A long-running process of our own (``brandfit serve``) instead pins one thread for good
 (:func:`pin_single_threaded_blas`): putting the threads back after every call wakes them, and between calls they
-spun on a core the event loop needed. Pinning is done from the main thread at startup: OpenBLAS does not always
-honour a change made from another thread (seen here: once the main thread had set 2, a worker thread's 1 was
-ignored), and the server's scoring runs on worker threads. Measured with 16 HTTP clients sending 200 accounts: OpenBLAS's thread
+spun on a core the event loop needed. Measured with 16 HTTP clients sending 200 accounts: OpenBLAS's thread
 took 1.2-1.7 s of CPU with the per-call limit, none when pinned.
 """
 
@@ -57,6 +55,17 @@ def _is_numpys(filepath: str) -> bool:
     return any(part.startswith("numpy") for part in PurePath(filepath).parts[:-1])
 
 
+def _release() -> None:
+    """threadpoolctl lets only one thread (the first to set a limit, while it lives) change a shared OpenBLAS
+    pool's size and silently ignores the others; our changes are serialised by ``_lock``, so hand control back
+    after each one, or a scoring thread's limit would be dropped while the thread that set the first one lives."""
+    try:
+        from threadpoolctl import OpenBLASController
+    except ImportError:  # pragma: no cover - older threadpoolctl: no controlling-thread rule
+        return
+    OpenBLASController.clear_controlling_thread()  # only if this thread holds it
+
+
 @contextlib.contextmanager
 def single_threaded_blas() -> Iterator[None]:
     """While inside, numpy's BLAS runs on one thread (process-wide; nested and concurrent use is fine)."""
@@ -65,6 +74,7 @@ def single_threaded_blas() -> Iterator[None]:
         if _depth == 0:
             libs = _numpy_blas()
             _restore = libs.limit(limits=1) if libs is not None and libs.lib_controllers else None
+            _release()
         _depth += 1
     try:
         yield
@@ -74,13 +84,18 @@ def single_threaded_blas() -> Iterator[None]:
             if _depth == 0 and _restore is not None:
                 _restore.restore_original_limits()
                 _restore = None
+                _release()
 
 
 def pin_single_threaded_blas() -> bool:
     """numpy's BLAS on one thread for the rest of the process (for processes that only serve brandfit); True if
-    a BLAS library was found and limited."""
-    libs = _numpy_blas()
-    if libs is None or not libs.lib_controllers:
-        return False
-    libs.limit(limits=1)
-    return True
+    a BLAS library was found and limited. Later :func:`single_threaded_blas` calls leave it at one."""
+    global _depth
+    with _lock:
+        libs = _numpy_blas()
+        if libs is None or not libs.lib_controllers:
+            return False
+        libs.limit(limits=1)
+        _release()
+        _depth += 1  # held for good: no per-call restore (it woke OpenBLAS's threads between calls)
+        return True

@@ -65,8 +65,9 @@ class Pipeline:
 
     def brand_relevance(self, analysis: TextAnalysis, brand: BrandTopic) -> np.ndarray:
         """Each analysed text's calibrated relevance to a brand's own topic in words (:mod:`brandfit.brand`: cosine
-        to the brand's words, contrasted with the other built-in topics; models trained before it carry no
-        ``brand`` config and keep plain cosine-to-the-words)."""
+        to the brand's description, and to its example posts' centroid when it gives some, contrasted with the
+        other built-in topics; models trained before it carry no ``brand`` config and keep plain
+        cosine-to-the-words)."""
         m = self.model
         brand_texts = list(brand.texts())
         brand_emb = m.embed(brand_texts, show_progress_bar=False, cache=self.cache)
@@ -77,8 +78,9 @@ class Pipeline:
 
         q = brand_topic_proba(m.apply_heads(brand_emb, [[] for _ in range(len(brand_emb))], brand_texts).topic_proba)
         neg = other_topic_descriptions(m.descriptions.embeddings, m.descriptions.topic_index, q)
-        return brand_relevance(analysis.embeddings, brand_emb, analysis.topic_proba, q, negative_emb=neg,
-                               calibration=m.brand_calibration, **cfg)
+        # the description is the brand's words; its example posts count through their centroid
+        return brand_relevance(analysis.embeddings, brand_emb[:1], analysis.topic_proba, q, negative_emb=neg,
+                               example_emb=brand_emb[1:], calibration=m.brand_calibration, **cfg)
 
     def score(self, accounts: Sequence[Account], brand: str | BrandTopic, *,
               show_progress_bar: bool | None = None) -> list[Relevance]:

@@ -36,6 +36,43 @@ def test_one_thread_inside_and_the_old_count_back_after_nested_and_concurrent_us
     assert _numpy_blas_threads() == before
 
 
+def test_the_limit_holds_from_other_threads_and_overlapping_ones_restore_once():
+    """threadpoolctl lets only one thread change a shared OpenBLAS pool; the limit must still apply when it is
+    entered from worker threads (the server scores on them), after the main thread used it, and when threads
+    overlap (A in, B in, A out, B out) the count must come back."""
+    import threading
+
+    before = _numpy_blas_threads()
+    if not before:
+        pytest.skip("numpy's BLAS is not visible to threadpoolctl here")
+    with single_threaded_blas():  # the main thread first: it must not keep control afterwards
+        pass
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, set[int]] = {}
+
+    def a():
+        with single_threaded_blas():
+            seen["a"] = set(_numpy_blas_threads())
+            a_in.set()
+            b_in.wait(10)
+        a_out.set()
+
+    def b():
+        a_in.wait(10)
+        with single_threaded_blas():
+            b_in.set()
+            a_out.wait(10)
+            seen["b after a left"] = set(_numpy_blas_threads())
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert seen == {"a": {1}, "b after a left": {1}}
+    assert _numpy_blas_threads() == before
+
+
 
 def test_pinned_for_good_in_a_serving_process():
     """``pin_single_threaded_blas`` (``brandfit serve`` calls it at startup, on its main thread) leaves one thread
@@ -68,10 +105,13 @@ def test_the_limit_is_lifted_when_the_body_raises():
     assert _numpy_blas_threads() == before
 
 
-@pytest.mark.parametrize("n", [1, 2, 7, 13, 26, 52, 64, 65, 156, 1000, 4096])
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 13, 26, 52, 64, 65, 156, 1000, 4096])
 @pytest.mark.parametrize("workers", [1, 2, 3, 4])
 def test_onnx_batches_come_in_whole_rounds_of_near_equal_size(n, workers):
     size = _balanced(n, 32, workers)
+    if n == 0:
+        assert size == 32
+        return
     assert 1 <= size <= 32
     batches = -(-n // size)
     full = [size] * (n // size) + ([n % size] if n % size else [])

@@ -85,3 +85,26 @@ def test_other_topic_descriptions_drops_the_brands_vertical():
     idx = np.array([0, 0, 1, 1, 2, 2])
     out = other_topic_descriptions(emb, idx, np.array([0.1, 0.8, 0.1]))
     np.testing.assert_array_equal(out, emb[[0, 1, 4, 5]])
+
+
+def test_example_posts_count_through_their_centroid_not_the_closest_one():
+    """Two example posts: a text with what both share outranks a text that echoes only one of them (the highest
+    cosine to any example, the earlier rule, ranked them the other way round)."""
+    from brandfit.brand import BRAND_EXAMPLE_WEIGHT, brand_score
+
+    words = np.array([[0, 0, 1, 0]], np.float32)
+    examples = np.array([[1, 0, 0, 0], [0, 1, 0, 0]], np.float32)
+    shared = np.array([np.sqrt(0.5), np.sqrt(0.5), 0, 0], np.float32)
+    echo = np.array([1, 0, 0, 0], np.float32)
+    texts = np.stack([shared, echo])
+    z = brand_score(texts, words, example_emb=examples, contrast=0.0)
+    assert z[0] > z[1]
+    np.testing.assert_allclose(z, [BRAND_EXAMPLE_WEIGHT * 1.0, BRAND_EXAMPLE_WEIGHT * np.sqrt(0.5)], atol=1e-6)
+    # examples never pull a text below its words' cosine (the scale the calibration was fitted on)
+    on_words = np.array([[0, 0, 1, 0]], np.float32)
+    assert brand_score(on_words, words, example_emb=examples, contrast=0.0)[0] == pytest.approx(1.0)
+    old_rule = brand_score(texts, np.vstack([words, examples]), contrast=0.0)
+    assert old_rule[1] > old_rule[0]
+    # no examples: the words alone, exactly as before
+    np.testing.assert_allclose(brand_score(texts, words, example_emb=examples[:0], contrast=0.0),
+                               brand_score(texts, words, contrast=0.0))

@@ -307,3 +307,37 @@ def test_with_arrivals_a_request_that_never_reaches_the_batcher_stops_the_wait()
     out, took, count = run(main())
     assert out == ["t:a"] and count == 0
     assert took < 1.0, took  # not max_delay (5 s)
+
+
+def test_the_edge_announces_a_post_only_once_its_body_is_read():
+    """A slow upload must not hold every batch: the announcement starts when the body is in hand, and ends
+    with the request even when the app never reaches the batcher."""
+    pytest.importorskip("prometheus_client")
+    from brandfit.serve.batching import Arrivals
+    from brandfit.serve.edge import Edge
+    from brandfit.serve.limits import Limits
+    from brandfit.serve.metrics import ServeMetrics
+
+    arrivals = Arrivals()
+    seen: dict[str, int] = {}
+
+    async def app(scope, receive, send):
+        seen["in the app"] = arrivals.count
+        await send({"type": "http.response.start", "status": 422, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    chunks = [b'{"account": ', b'{"bio": "x"}}']
+
+    async def receive():
+        await asyncio.sleep(0.02)
+        seen.setdefault("while the body arrives", arrivals.count)
+        chunk = chunks.pop(0)
+        return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
+
+    async def send(message):
+        pass
+
+    scope = {"type": "http", "method": "POST", "path": "/v1/relevance", "headers": [], "state": {}}
+    run(Edge(app, limits=Limits(), metrics=ServeMetrics(), arrivals=arrivals)(scope, receive, send))
+    assert seen == {"while the body arrives": 0, "in the app": 1}
+    assert arrivals.count == 0

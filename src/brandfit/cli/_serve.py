@@ -26,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--poll-interval", type=float, default=2.0,
                    help="seconds between checks of the alias for a hot swap (0: never swap; default 2)")
     p.add_argument("--max-batch", type=int, default=256, help="most accounts in one model call (default 256)")
+    p.add_argument("--max-wait-ms", type=float, default=None, help=argparse.SUPPRESS)  # removed; warns if given
     p.add_argument("--max-delay-ms", type=float, default=25.0,
                    help="longest (ms) a batch waits for requests still arriving once a worker is free (default 25)")
     p.add_argument("--score-threads", type=int, default=2,
@@ -55,6 +56,9 @@ def _serve(args: argparse.Namespace) -> int:
     from brandfit.serve import require_extra
 
     require_extra()
+    if args.max_wait_ms is not None:
+        logging.getLogger("brandfit").warning(
+            "--max-wait-ms is ignored: batches now wait only for requests already arriving (see --max-delay-ms)")
     if not 0 <= args.port <= 65535:
         raise InputError(f"--port: must be in [0, 65535], got {args.port}")
     import uvicorn

@@ -52,6 +52,8 @@ def _balanced(n: int, batch_size: int, workers: int) -> int:
     """A batch size of at most ``batch_size`` that cuts ``n`` texts into a multiple of ``workers`` batches of
     near-equal size, so no worker idles through the last round (156 texts on 2 workers: 6 x 26, not 4 x 32 + 28,
     which leaves one core idle for a fifth of the call)."""
+    if n <= 0:
+        return batch_size
     batches = -(-n // batch_size)
     batches = -(-batches // workers) * workers
     return max(1, -(-n // batches))
@@ -137,13 +139,14 @@ class OnnxEmbedder:
         from tqdm.auto import tqdm
 
         pool = self._workers()
-        batch_size = self._batch_size if pool is None else _balanced(len(texts), self._batch_size, self._threads)
         with tqdm(
             total=len(texts), desc="Embedding (onnx)", unit="text",
             disable=not want_progress(show_progress_bar, len(texts), logger),
         ) as bar:
             for start in range(0, len(texts), CHUNK_SIZE):
                 encodings = self._tokenizer.encode_batch(texts[start : start + CHUNK_SIZE])
+                batch_size = (self._batch_size if pool is None
+                              else _balanced(len(encodings), self._batch_size, self._threads))
                 order = np.argsort([len(e.ids) for e in encodings], kind="stable")
                 batches = [order[b : b + batch_size] for b in range(0, len(order), batch_size)]
                 jobs = [[encodings[i].ids for i in rows] for rows in batches]

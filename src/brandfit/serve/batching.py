@@ -8,8 +8,8 @@ worker is busy the requests arriving meanwhile pile up into the next, larger bat
 
 Before a call the collector waits for company, at most ``max_delay`` (25 ms) once a worker is free:
 
-- with :class:`Arrivals` (the server's HTTP edge announces every request from its first byte until it reaches
-  ``score``), until no announced request is still being read or validated: a lone client pays no wait, and
+- with :class:`Arrivals` (the server's HTTP edge announces every request from the moment its body is read until
+  it reaches ``score``), until no announced request is still being validated: a lone client pays no wait, and
   requests that arrived together are scored together instead of being split by a timer;
 - without (a batcher used on its own), until no request has arrived for ``max_wait`` seconds (5 ms), or the
   oldest request has waited ``max_delay``.
@@ -56,9 +56,9 @@ _ANNOUNCED: contextvars.ContextVar[_Announcement | None] = contextvars.ContextVa
 class Arrivals:
     """Requests on their way to the batcher: started to arrive (announced by the HTTP edge), not queued yet.
 
-    The edge wraps each request that may score (a POST) in :meth:`announce`; ``count`` is how many are between
-    their first byte and their first :meth:`MicroBatcher.score` call (same task, so the same context), or their
-    end when they never get there (a 422). Event-loop use only.
+    The edge wraps each request that may score (a POST, once its body is read) in :meth:`announce`; ``count`` is
+    how many are between then and their first :meth:`MicroBatcher.score` call (same task, so the same context),
+    or their end when they never get there (a 422). Event-loop use only.
 
     >>> arrivals = Arrivals()
     >>> with arrivals.announce():

@@ -2,8 +2,9 @@
 
 Runs before routing, so a body over ``max_body_bytes`` is refused (413 problem) before anything parses it, and
 every answer, a routing 404 included, gets an ``X-Request-ID`` header, one JSON access-log line (no bodies, no
-headers) and its count in the metrics. Each POST is announced to the micro-batcher (:class:`Arrivals`) from its
-first byte until its accounts are queued, so a batch waits for the requests already on their way, and only those.
+headers) and its count in the metrics. Each POST is announced to the micro-batcher (:class:`Arrivals`) from the
+moment its body is read until its accounts are queued, so a batch waits for the requests being validated, and
+only those.
 """
 
 from __future__ import annotations
@@ -57,15 +58,16 @@ class Edge:
         self.metrics.in_flight.inc()
         posted = scope.get("method") in ("POST", "PUT", "PATCH")
         try:
-            # a POST may bring accounts to score: the batcher waits for it (until it is queued or answered)
-            with self.arrivals.announce() if posted else contextlib.nullcontext():
-                body_problem = None
-                if posted:
-                    receive, body_problem = await self._bounded(scope, headers, receive)
-                if body_problem is not None:
-                    resp = problem_response(body_problem, scope.get("path"))
-                    await resp(scope, receive, send_wrapped)
-                else:
+            body_problem = None
+            if posted:
+                receive, body_problem = await self._bounded(scope, headers, receive)
+            if body_problem is not None:
+                resp = problem_response(body_problem, scope.get("path"))
+                await resp(scope, receive, send_wrapped)
+            else:
+                # a POST with its body in hand may bring accounts to score: the batcher waits for it (until it
+                # is queued or answered). Not while the body arrives: a slow upload must not hold every batch.
+                with self.arrivals.announce() if posted else contextlib.nullcontext():
                     await self.app(scope, receive, send_wrapped)
         finally:
             self.metrics.in_flight.dec()
