@@ -25,12 +25,15 @@ class TopicConfig:
     description_weight: float = 3.0  # sample weight of each written topic description used as a training example
     prior_weight: float = 1.0  # weight of the zero-shot prior (cosine to descriptions) added to the head's logits
     balanced: bool = False  # class-balanced loss (True) or the (source-weighted) label shares as they are
+    zero_shot_share: float = 0.0  # geometric share of the zero-shot topic probabilities in the final mix (0 = none)
 
     def __post_init__(self) -> None:
         if self.c <= 0:
             raise ValueError(f"topic.c: must be > 0, got {self.c}")
         if self.desc_scale < 0 or self.description_weight < 0 or self.prior_weight < 0:
             raise ValueError("topic.desc_scale, topic.description_weight and topic.prior_weight must be >= 0")
+        if not 0.0 <= self.zero_shot_share < 1.0:
+            raise ValueError(f"topic.zero_shot_share: must be in [0, 1), got {self.zero_shot_share}")
 
 
 PROMO_THRESHOLDS = ("mean_f1", "pooled")

@@ -15,7 +15,7 @@ from brandfit.cues import CUES, cue_matrix
 from brandfit.embedding import Embedder
 from brandfit.topics import TOPIC_DESCRIPTIONS, TOPICS
 
-__all__ = ["DescriptionIndex", "topic_features", "topic_prior", "promo_features"]
+__all__ = ["DescriptionIndex", "topic_features", "topic_prior", "zero_shot_proba", "geometric_mix", "promo_features"]
 
 
 class DescriptionIndex:
@@ -61,6 +61,22 @@ def topic_prior(emb: np.ndarray, desc: DescriptionIndex, *, weight: float) -> np
     if weight <= 0:
         return None
     return (weight / PRIOR_TEMPERATURE) * desc.similarities(emb).astype(np.float64)
+
+
+def zero_shot_proba(emb: np.ndarray, desc: DescriptionIndex) -> np.ndarray:
+    """Zero-shot topic probabilities: softmax of the cosine to each topic's descriptions / 0.05."""
+    z = desc.similarities(emb).astype(np.float64) / PRIOR_TEMPERATURE
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def geometric_mix(p: np.ndarray, q: np.ndarray, share: float) -> np.ndarray:
+    """``p^(1 - share) x q^share``, rows renormalised: the two must agree for a topic to keep its mass."""
+    if share <= 0:
+        return p
+    z = (1.0 - share) * np.log(np.clip(p, 1e-12, None)) + share * np.log(np.clip(q, 1e-12, None))
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
 
 
 def promo_features(emb: np.ndarray, cues: Sequence[Sequence[str]], *, cue_scale: float) -> np.ndarray:

@@ -31,9 +31,11 @@ from brandfit.embedding import DIM, MODEL_ID, Embedder, get_embedder
 from brandfit.errors import InputError, InputTypeError, IntegrityError, MissingFileError
 from brandfit.features import (
     DescriptionIndex,
+    geometric_mix,
     promo_features,
     topic_features,
     topic_prior,
+    zero_shot_proba,
 )
 from brandfit.heads import LogisticHead, SoftmaxHead, expit, softmax
 from brandfit.lexical import LexicalHead, mix_calibrated
@@ -164,6 +166,12 @@ class RelevanceModel:
         return _lexical_weights(self.config)[0] if self.lexical is not None else 0.0
 
     @property
+    def zero_shot_share(self) -> float:
+        """Geometric share of the zero-shot topic probabilities in the topic mix (0 for models before it)."""
+        topic = self.config.get("topic")
+        return float(topic.get("zero_shot_share", 0.0)) if isinstance(topic, dict) else 0.0
+
+    @property
     def embedder_loaded(self) -> bool:
         """Whether the encoder is in memory already (given to the constructor or used once)."""
         return self._embedder is not None
@@ -258,8 +266,17 @@ class RelevanceModel:
                 rows = [pos[t] for t in norm]
                 lex_topic, lex_promo = lex_topic[rows], lex_promo[rows]
             w = self.lexical_weight
-            tp = mix_calibrated((1.0 - w) * tp + w * softmax(lex_topic, axis=1), self.mix_temperature)
+            tp = (1.0 - w) * tp + w * softmax(lex_topic, axis=1)
             promo_logit = promo_logit + lex_promo
+            mixed = True
+        else:
+            mixed = False
+        share = self.zero_shot_share
+        if share > 0 and len(emb):  # the zero-shot view must agree (geometric), then one temperature for the mix
+            tp = geometric_mix(tp, zero_shot_proba(emb, self.descriptions), share)
+            mixed = True
+        if mixed:
+            tp = mix_calibrated(tp, self.mix_temperature)
         return TextAnalysis(topic_proba=tp, promo_proba=expit(promo_logit), cues=cues, embeddings=emb)
 
     def topic_proba(self, texts: Sequence[str]) -> pd.DataFrame:
@@ -297,7 +314,8 @@ class RelevanceModel:
                                 lex_topic_intercept=lx.topic_intercept, lex_promo_coef=lx.promo_coef,
                                 lex_promo_intercept=np.array([lx.promo_intercept]))
         meta = {
-            "format_version": FORMAT_VERSION if self.lexical is not None else 1,  # older readers would ignore it
+            # older readers would ignore what they do not know: 3 = zero-shot share, 2 = lexical head
+            "format_version": 3 if self.zero_shot_share > 0 else 2 if self.lexical is not None else 1,
             "topics": list(TOPICS),
             "embedding_model": MODEL_ID,
             "embedding_dim": DIM,

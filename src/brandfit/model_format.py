@@ -27,9 +27,10 @@ from brandfit.topics import TOPICS
 
 __all__ = ["FORMAT_VERSION", "MAX_META_BYTES", "MAX_HEADS_BYTES", "parse_meta", "parse_heads"]
 
-FORMAT_VERSION = 2
-"""The newest model format this brandfit reads. 2 adds the optional lexical head (``lex_*`` arrays); a model
-without one is still written as format 1, so older brandfit versions keep loading it."""
+FORMAT_VERSION = 3
+"""The newest model format this brandfit reads. 2 adds the optional lexical head (``lex_*`` arrays); 3 the
+zero-shot share of the topic mix (``config.topic.zero_shot_share``). A model is written with the lowest format
+that holds it, so older brandfit versions keep loading what they can apply faithfully and refuse the rest."""
 MAX_META_BYTES = 1 << 20
 MAX_HEADS_BYTES = 64 << 20
 LEXICAL_ARRAYS = ("lex_idf", "lex_topic_coef", "lex_topic_intercept", "lex_promo_coef", "lex_promo_intercept")

@@ -23,7 +23,8 @@ from brandfit.cues import find_cues
 from brandfit.data import assign_splits, dataset_hash, load_accounts, load_labeled
 from brandfit.embedding import DIM, MODEL_ID, Embedder, get_embedder
 from brandfit.evaluation.metrics import best_f1_threshold, promo_report, topic_report
-from brandfit.features import DescriptionIndex, promo_features, topic_features, topic_prior
+from brandfit.features import (DescriptionIndex, geometric_mix, promo_features, topic_features, topic_prior,
+                               zero_shot_proba)
 from brandfit.heads import (
     LogisticHead,
     SoftmaxHead,
@@ -337,11 +338,19 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
     p_topic = topic_head.proba(xt, prior)
     q_desc = topic_head.proba(x_desc, topic_prior(desc.embeddings, desc, weight=config.topic.prior_weight))
     mix_temperature = 1.0
+    mixed = False
     if lex is not None and config.lexical.topic_weight > 0:
-        # topic probabilities mixed (1 - w) : w, then temperature-scaled on the validation rows
+        # topic probabilities mixed (1 - w) : w with the lexical head's
         w = config.lexical.topic_weight
         p_topic = (1 - w) * p_topic + w * softmax(lex.topic_logits, axis=1)
         q_desc = (1 - w) * q_desc + w * softmax(lex.desc_topic_logits, axis=1)
+        mixed = True
+    share = config.topic.zero_shot_share
+    if share > 0:  # then geometrically with the zero-shot probabilities (RelevanceModel._heads does the same)
+        p_topic = geometric_mix(p_topic, zero_shot_proba(d.emb, desc), share)
+        q_desc = geometric_mix(q_desc, zero_shot_proba(desc.embeddings, desc), share)
+        mixed = True
+    if mixed:  # and the mix temperature-scaled on the validation rows
         if tv.any():
             mix_temperature = fit_temperature(np.log(np.clip(p_topic[tv], 1e-12, None)), d.y_topic[tv])
         p_topic, q_desc = (mix_calibrated(p, mix_temperature) for p in (p_topic, q_desc))

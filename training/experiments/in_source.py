@@ -27,19 +27,6 @@ from brandfit.evaluation.loso import Candidate, linear
 from brandfit.evaluation.public import available
 
 
-def _geometric(a, b, share: float):
-    """Topic: ``p_a ** (1 - share) * p_b ** share``, renormalised (experts must agree); promo: ``a`` alone."""
-    def fp(d, task, fit, w, out):
-        pa = a(d, task, fit, w, out)
-        if task != "topic":
-            return pa
-        pb = b(d, task, fit, w, out)
-        z = (1 - share) * np.log(np.clip(pa, 1e-12, None)) + share * np.log(np.clip(pb, 1e-12, None))
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
-    return fp
-
-
 def candidates(name: str) -> list[Candidate]:
     cfg = TrainConfig()
     base = loso.cross_source_candidates(cfg)
@@ -78,13 +65,15 @@ def candidates(name: str) -> list[Candidate]:
                 out.append(dataclasses.replace(prod, name=f"lexical {w} C{c}", fit_predict=loso.mixed(pf, lf, 0, w)))
         return out
     if name == "zero_shot_share":  # the shipped mix, then a share of the zero-shot topic probabilities on top
-        prod = loso.production_candidate(dataclasses.replace(cfg, lexical=LexicalConfig()))
+        base_cfg = dataclasses.replace(cfg, lexical=LexicalConfig(), topic=dataclasses.replace(cfg.topic,
+                                                                                             zero_shot_share=0.0))
+        prod = loso.production_candidate(base_cfg)
         pf, zf = loso.memo(prod.fit_predict), loso.memo(loso.zero_shot())
-        out = [dataclasses.replace(prod, name="shipped mix", fit_predict=pf)]
+        out = [dataclasses.replace(prod, name="relevance@5 mix", fit_predict=pf)]
         for c in (0.1, 0.2, 0.3):
             out.append(dataclasses.replace(prod, name=f"zero-shot share {c}", fit_predict=loso.mixed(pf, zf, c, 0)))
         for c in (0.15, 0.3):
-            out.append(dataclasses.replace(prod, name=f"geometric {c}", fit_predict=_geometric(pf, zf, c)))
+            out.append(dataclasses.replace(prod, name=f"geometric {c}", fit_predict=loso.geometric(pf, zf, c)))
         return out
     raise SystemExit(f"unknown set {name!r}")
 

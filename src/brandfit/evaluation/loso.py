@@ -387,6 +387,17 @@ def mixed(a: FitPredict, b: FitPredict, topic_weight: float, promo_weight: float
     return fp
 
 
+def geometric(a: FitPredict, b: FitPredict, share: float) -> FitPredict:
+    """Topic: ``a``'s probabilities and ``b``'s mixed geometrically (:func:`brandfit.features.geometric_mix`), as
+    a model with ``topic.zero_shot_share`` does; promo: ``a`` alone."""
+    from brandfit.features import geometric_mix
+
+    def fp(d: LosoData, task: str, fit: np.ndarray, w: np.ndarray, out: np.ndarray) -> np.ndarray:
+        pa = a(d, task, fit, w, out)
+        return geometric_mix(pa, b(d, task, fit, w, out), share) if task == "topic" else pa
+    return fp
+
+
 def _labels(d: LosoData, task: str, rows: np.ndarray) -> np.ndarray:
     if task == "topic":
         return np.array([TOPICS.index(t) for t in d.frame["topic"].to_numpy()[rows]])
@@ -645,6 +656,8 @@ def production_candidate(config: Any, name: str = "production") -> Candidate:
     if lex.on:
         fp = mixed(fp, lexical_lr(n_buckets=lex.n_buckets, topic_c=lex.topic_c, promo_c=lex.promo_c),
                    lex.topic_weight, lex.promo_weight)
+    if getattr(config.topic, "zero_shot_share", 0.0) > 0:
+        fp = geometric(fp, zero_shot(), config.topic.zero_shot_share)
     return Candidate(
         name,
         fp,
