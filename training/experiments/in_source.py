@@ -27,6 +27,30 @@ from brandfit.evaluation.loso import Candidate, linear
 from brandfit.evaluation.public import available
 
 
+def _coverage_mixed(a, b, weight: float, min_df: int, n_buckets: int = 1 << 17):
+    """Promo: logits mixed ``(1 - weight x c) : weight x c``, where ``c`` is the share of the text's word n-gram
+    mass (squared tf-idf) in buckets seen in at least ``min_df`` training texts: the lexical head counts for
+    less where its n-grams are new. Topic: ``a``."""
+    from brandfit.lexical import document_frequency, featurize, idf_from
+
+    def fp(d, task, fit, w, out):
+        pa = a(d, task, fit, w, out)
+        if task != "promo":
+            return pa
+        pb = b(d, task, fit, w, out)
+        texts = d.norm["emoji"]
+        df, n = document_frequency([texts[i] for i in fit], n_buckets)
+        rows, cols, vals = featurize([texts[i] for i in out], n_buckets=n_buckets, idf=idf_from(df, n))
+        word = cols < n_buckets
+        seen = word & (df[cols] >= min_df)
+        total = np.bincount(rows[word], weights=vals[word] ** 2, minlength=len(out))
+        cov = np.bincount(rows[seen], weights=vals[seen] ** 2, minlength=len(out)) / np.where(total > 0, total, 1)
+        wc = weight * cov
+        la, lb = (np.log(np.clip(q, 1e-6, 1 - 1e-6) / np.clip(1 - q, 1e-6, 1)) for q in (pa, pb))
+        return 1 / (1 + np.exp(-((1 - wc) * la + wc * lb)))
+    return fp
+
+
 def candidates(name: str) -> list[Candidate]:
     cfg = TrainConfig()
     base = loso.cross_source_candidates(cfg)
@@ -63,6 +87,16 @@ def candidates(name: str) -> list[Candidate]:
             lf = loso.memo(loso.lexical_lr(promo_c=c))
             for w in (0.15, 0.3, 0.5):
                 out.append(dataclasses.replace(prod, name=f"lexical {w} C{c}", fit_predict=loso.mixed(pf, lf, 0, w)))
+        return out
+    if name == "promo_coverage":  # the lexical promo share scaled by how familiar the text's word n-grams are
+        emb_cfg = dataclasses.replace(cfg, lexical=LexicalConfig(promo_weight=0.0))
+        prod = loso.production_candidate(emb_cfg)  # topic as shipped; promo: the embedding head alone
+        pf, lf = loso.memo(prod.fit_predict), loso.memo(loso.lexical_lr(promo_c=1.0))
+        out = [dataclasses.replace(prod, name="shipped (0.15)", fit_predict=loso.mixed(pf, lf, 0, 0.15)),
+               dataclasses.replace(prod, name="0.3", fit_predict=loso.mixed(pf, lf, 0, 0.3))]
+        for w, k in ((0.3, 2), (0.3, 5), (0.5, 2), (0.5, 5)):
+            out.append(dataclasses.replace(prod, name=f"{w} x coverage(df>={k})",
+                                           fit_predict=_coverage_mixed(pf, lf, w, k)))
         return out
     if name == "zero_shot_share":  # the shipped mix, then a share of the zero-shot topic probabilities on top
         base_cfg = dataclasses.replace(cfg, lexical=LexicalConfig(), topic=dataclasses.replace(cfg.topic,
@@ -122,7 +156,7 @@ def run(d: loso.LosoData, cands: list[Candidate], tasks: tuple[str, ...] = ("top
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", default="default", choices=("default", "promo_c", "topic", "ensemble", "promo_lex",
-                                                             "zero_shot_share"))
+                                                             "zero_shot_share", "promo_coverage"))
     ap.add_argument("--loso", action="store_true", help="leave-one-source-out instead (loso.run_loso)")
     ap.add_argument("--task", choices=("topic", "promo"), help="one task only")
     ap.add_argument("--out", type=Path)
