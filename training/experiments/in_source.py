@@ -27,10 +27,10 @@ from brandfit.evaluation.loso import Candidate, linear
 from brandfit.evaluation.public import available
 
 
-def _coverage_mixed(a, b, weight: float, min_df: int, n_buckets: int = 1 << 17):
+def _coverage_mixed(a, b, weight: float, min_df: int, n_buckets: int = 1 << 17, base: float = 0.0):
     """Promo: logits mixed ``(1 - weight x c) : weight x c``, where ``c`` is the share of the text's word n-gram
     mass (squared tf-idf) in buckets seen in at least ``min_df`` training texts: the lexical head counts for
-    less where its n-grams are new. Topic: ``a``."""
+    less where its n-grams are new (``base`` + that, with ``base``). Topic: ``a``."""
     from brandfit.lexical import document_frequency, featurize, idf_from
 
     def fp(d, task, fit, w, out):
@@ -45,7 +45,7 @@ def _coverage_mixed(a, b, weight: float, min_df: int, n_buckets: int = 1 << 17):
         seen = word & (df[cols] >= min_df)
         total = np.bincount(rows[word], weights=vals[word] ** 2, minlength=len(out))
         cov = np.bincount(rows[seen], weights=vals[seen] ** 2, minlength=len(out)) / np.where(total > 0, total, 1)
-        wc = weight * cov
+        wc = base + weight * cov
         la, lb = (np.log(np.clip(q, 1e-6, 1 - 1e-6) / np.clip(1 - q, 1e-6, 1)) for q in (pa, pb))
         return 1 / (1 + np.exp(-((1 - wc) * la + wc * lb)))
     return fp
@@ -97,6 +97,9 @@ def candidates(name: str) -> list[Candidate]:
         for w, k in ((0.3, 2), (0.3, 5), (0.5, 2), (0.5, 5)):
             out.append(dataclasses.replace(prod, name=f"{w} x coverage(df>={k})",
                                            fit_predict=_coverage_mixed(pf, lf, w, k)))
+        for base, w, k in ((0.15, 0.2, 5), (0.15, 0.35, 5), (0.15, 0.35, 10), (0.1, 0.5, 10)):
+            out.append(dataclasses.replace(prod, name=f"{base} + {w} x coverage(df>={k})",
+                                           fit_predict=_coverage_mixed(pf, lf, w, k, base=base)))
         return out
     if name == "zero_shot_share":  # the shipped mix, then a share of the zero-shot topic probabilities on top
         base_cfg = dataclasses.replace(cfg, lexical=LexicalConfig(), topic=dataclasses.replace(cfg.topic,
