@@ -1,8 +1,9 @@
 """``brandfit serve``: the HTTP API for discovery tools (FastAPI on uvicorn; needs ``brandfit[serve]``).
 
 Loads and verifies the model first (a bad ref or a tampered model exits 2 before anything listens), then serves
-on loopback by default. SIGTERM/SIGINT: uvicorn stops accepting, lets requests in flight finish (up to
-``--graceful-timeout`` s), then the batcher drains. See docs/serve.md.
+on loopback by default. SIGTERM/SIGINT: the server stops accepting, answers requests already written to open
+connections (``serve.server.DrainingServer``), lets requests in flight finish (up to ``--graceful-timeout`` s),
+then the batcher drains. See docs/serve.md.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def _serve(args: argparse.Namespace) -> int:
     from brandfit.serve.app import ServeConfig, create_app
     from brandfit.serve.limits import Limits
     from brandfit.serve.models import ModelManager
+    from brandfit.serve.server import DrainingServer
 
     limits = Limits.from_env(max_body_bytes=args.max_body_bytes, max_accounts=args.max_accounts,
                              max_posts=args.max_posts, max_chars=args.max_chars, max_texts=args.max_texts)
@@ -82,6 +84,13 @@ def _serve(args: argparse.Namespace) -> int:
                                        manager.backend, args.host, args.port)
     app = create_app(cfg, manager=manager)
     _access_log_handler()
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="info",
-                timeout_graceful_shutdown=args.graceful_timeout, lifespan="on")
+    server = DrainingServer(uvicorn.Config(app, host=args.host, port=args.port, access_log=False, log_level="info",
+                                           timeout_graceful_shutdown=args.graceful_timeout, lifespan="on"))
+    try:
+        server.run()
+    except KeyboardInterrupt:  # a second Ctrl-C during the drain
+        pass
+    if not server.started:
+        print(f"brandfit: could not start serving on {args.host}:{args.port} (see the log above)", file=sys.stderr)
+        return 3  # uvicorn's own exit status when it cannot start
     return 0
