@@ -56,6 +56,8 @@ def candidates(name: str) -> list[Candidate]:
     base = loso.cross_source_candidates(cfg)
     if name == "default":
         return base
+    if name == "shipped":  # the shipped recipe alone: for comparing data changes (run from two checkouts)
+        return [loso.production_candidate(cfg)]
     if name == "promo_c":
         return [base[0]] + [
             Candidate(f"prod_promo_c{c}", linear(variant="emoji", topic_c=cfg.topic.c, promo_c=c,
@@ -159,7 +161,7 @@ def run(d: loso.LosoData, cands: list[Candidate], tasks: tuple[str, ...] = ("top
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", default="default", choices=("default", "promo_c", "topic", "ensemble", "promo_lex",
-                                                             "zero_shot_share", "promo_coverage"))
+                                                             "zero_shot_share", "promo_coverage", "shipped"))
     ap.add_argument("--loso", action="store_true", help="leave-one-source-out instead (loso.run_loso)")
     ap.add_argument("--task", choices=("topic", "promo"), help="one task only")
     ap.add_argument("--out", type=Path)
