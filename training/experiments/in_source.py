@@ -26,6 +26,8 @@ from brandfit.evaluation import loso
 from brandfit.evaluation.loso import Candidate, linear
 from brandfit.evaluation.public import available
 
+log = logging.getLogger("in_source")
+
 
 def _coverage_mixed(a, b, weight: float, min_df: int, n_buckets: int = 1 << 17, base: float = 0.0):
     """Promo: logits mixed ``(1 - weight x c) : weight x c``, where ``c`` is the share of the text's word n-gram
@@ -51,11 +53,68 @@ def _coverage_mixed(a, b, weight: float, min_df: int, n_buckets: int = 1 << 17, 
     return fp
 
 
+def _knn_familiarity(d, fit: np.ndarray, out: np.ndarray, k: int = 10, chunk: int = 1024) -> np.ndarray:
+    """Mean cosine of each ``out`` row's ``k`` nearest ``fit`` rows (MiniLM embeddings): how familiar its kind is."""
+    e = d.emb["emoji"]
+    base = e[fit] / np.linalg.norm(e[fit], axis=1, keepdims=True).clip(1e-9)
+    res = np.empty(len(out), dtype=np.float32)
+    for i in range(0, len(out), chunk):
+        q = e[out[i:i + chunk]]
+        q = q / np.linalg.norm(q, axis=1, keepdims=True).clip(1e-9)
+        sims = q @ base.T
+        res[i:i + chunk] = np.partition(sims, -k, axis=1)[:, -k:].mean(axis=1)
+    return res
+
+
+def _knn_gated(reg, flex, quantile: float, tau: float = 0.02, k: int = 10):
+    """Promo: each head Platt-calibrated and centred on its own mean-F1 threshold on the validation rows, then mixed
+    ``(1 - g) : g`` with ``g`` the text's familiarity (kNN cosine to the training rows) relative to the validation
+    rows' familiarity: familiar kinds get the flexible head, unfamiliar ones the regularised one. Topic: ``reg``."""
+    def logit(p):
+        p = np.clip(p, 1e-6, 1 - 1e-6)
+        return np.log(p / (1 - p))
+
+    def fp(d, task, fit, w, out):
+        if task == "topic":
+            return reg(d, task, fit, w, out)
+        src = d.frame["source"].to_numpy()
+        cal = np.flatnonzero(d.val[out] & np.isin(src[out], np.unique(src[fit])))
+        y = loso._labels(d, task, out[cal])
+        parts = []
+        for head in (reg, flex):
+            p = head(d, task, fit, w, out)
+            ab = loso.platt_by_source(p[cal], y, src[out[cal]])
+            p = loso.apply_platt(p, ab)
+            t = loso.mean_f1_threshold(y, p[cal], src[out[cal]])
+            parts.append(logit(p) - logit(np.array(t)))
+        fam = _knn_familiarity(d, fit, out, k=k)
+        mid = np.quantile(fam[cal], quantile)
+        g = 1 / (1 + np.exp(-(fam - mid) / tau))
+        rest = np.setdiff1d(np.arange(len(out)), cal)
+        log.info("knn gate q%.2f: mean g validation %.2f, other rows %.2f (familiarity %.3f vs %.3f)",
+                     quantile, g[cal].mean(), g[rest].mean() if len(rest) else float("nan"), fam[cal].mean(),
+                     fam[rest].mean() if len(rest) else float("nan"))
+        return 1 / (1 + np.exp(-((1 - g) * parts[0] + g * parts[1])))
+    return fp
+
+
 def candidates(name: str) -> list[Candidate]:
     cfg = TrainConfig()
     base = loso.cross_source_candidates(cfg)
     if name == "default":
         return base
+    if name == "knn_gate":  # promo: a flexible head where the text's kind is familiar, the shipped one elsewhere
+        prod = loso.production_candidate(cfg)
+        reg = loso.memo(prod.fit_predict)
+        lf = loso.memo(loso.lexical_lr(promo_c=1.0))
+        ef = loso.memo(linear(variant="emoji", promo_c=1.0, cue_scale=cfg.promo.cue_scale))
+        flex = loso.memo(loso.mixed(ef, lf, 0, 0.5))
+        out = [dataclasses.replace(prod, name="shipped", fit_predict=reg),
+               dataclasses.replace(prod, name="flexible (C 1, lexical 0.5)", fit_predict=flex)]
+        for q in (0.05, 0.2, 0.4):
+            out.append(dataclasses.replace(prod, name=f"knn gate q{q}", fit_predict=_knn_gated(reg, flex, q),
+                                           calibrate_promo=False))
+        return out
     if name == "shipped":  # the shipped recipe alone: for comparing data changes (run from two checkouts)
         return [loso.production_candidate(cfg)]
     if name == "promo_c":
@@ -154,14 +213,14 @@ def run(d: loso.LosoData, cands: list[Candidate], tasks: tuple[str, ...] = ("top
                       for s in dict.fromkeys(src[test])}
             for s, m in by.items():
                 rows.append({"candidate": c.name, "task": task, "source": s, **m})
-            logging.info("%s %s done", task, c.name)
+            log.info("%s %s done", task, c.name)
     return pd.DataFrame(rows)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", default="default", choices=("default", "promo_c", "topic", "ensemble", "promo_lex",
-                                                             "zero_shot_share", "promo_coverage", "shipped"))
+                                                             "zero_shot_share", "promo_coverage", "shipped", "knn_gate"))
     ap.add_argument("--loso", action="store_true", help="leave-one-source-out instead (loso.run_loso)")
     ap.add_argument("--task", choices=("topic", "promo"), help="one task only")
     ap.add_argument("--out", type=Path)
