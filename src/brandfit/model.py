@@ -91,6 +91,18 @@ def _lexical_weights(config: Mapping[str, Any]) -> tuple[float, float]:
     return float(section.get("topic_weight", 0.0)), float(section.get("promo_weight", 0.0))
 
 
+def _promo_boost(config: Mapping[str, Any]) -> float:
+    """``lexical.promo_boost / lexical.promo_weight`` of a model's config, checked (0 when there is no boost)."""
+    section = config.get("lexical")
+    boost = section.get("promo_boost", 0.0) if isinstance(section, dict) else 0.0
+    if isinstance(boost, bool) or not isinstance(boost, (int, float)) or not 0.0 <= boost <= 10.0:
+        raise InputError(f"lexical.promo_boost: expected a number in [0, 10], got {boost!r}")
+    weight = _lexical_weights(config)[1]
+    if boost > 0 and not weight > 0:
+        raise InputError("lexical.promo_boost: needs lexical.promo_weight > 0 (the boost is stored relative to it)")
+    return float(boost) / weight if boost > 0 else 0.0
+
+
 def _check_texts(texts: Sequence[str]) -> list[str]:
     if isinstance(texts, str):
         raise InputTypeError("texts: expected a sequence of strings, got a single str; wrap it in a list")
@@ -142,6 +154,9 @@ class RelevanceModel:
         """Temperature applied to the mixed topic probabilities (1.0 without a lexical head)."""
         if max(_lexical_weights(self.config)) > 0 and lexical is None:
             raise InputError("lexical: the config gives the lexical head a weight but no head was given")
+        self.promo_boost = _promo_boost(self.config) if lexical is not None else 0.0
+        """Factor on ``max(lexical promo logit, 0)`` added to the promo logit: the stored lexical layer is
+        pre-scaled by ``promo_weight``, so this is ``lexical.promo_boost / lexical.promo_weight`` (0 before it)."""
         self._embedder = embedder
         self._lock = threading.Lock()
 
@@ -268,6 +283,8 @@ class RelevanceModel:
             w = self.lexical_weight
             tp = (1.0 - w) * tp + w * softmax(lex_topic, axis=1)
             promo_logit = promo_logit + lex_promo
+            if self.promo_boost > 0:  # the n-grams may raise a promo score where they are confident, never lower it
+                promo_logit = promo_logit + self.promo_boost * np.maximum(lex_promo, 0.0)
             mixed = True
         else:
             mixed = False
@@ -314,8 +331,9 @@ class RelevanceModel:
                                 lex_topic_intercept=lx.topic_intercept, lex_promo_coef=lx.promo_coef,
                                 lex_promo_intercept=np.array([lx.promo_intercept]))
         meta = {
-            # older readers would ignore what they do not know: 3 = zero-shot share, 2 = lexical head
-            "format_version": 3 if self.zero_shot_share > 0 else 2 if self.lexical is not None else 1,
+            # older readers would ignore what they do not know: 4 = promo boost, 3 = zero-shot share, 2 = lexical head
+            "format_version": (4 if self.promo_boost > 0 else 3 if self.zero_shot_share > 0
+                               else 2 if self.lexical is not None else 1),
             "topics": list(TOPICS),
             "embedding_model": MODEL_ID,
             "embedding_dim": DIM,

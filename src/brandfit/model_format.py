@@ -27,7 +27,7 @@ from brandfit.topics import TOPICS
 
 __all__ = ["FORMAT_VERSION", "MAX_META_BYTES", "MAX_HEADS_BYTES", "parse_meta", "parse_heads"]
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 """The newest model format this brandfit reads. 2 adds the optional lexical head (``lex_*`` arrays); 3 the
 zero-shot share of the topic mix (``config.topic.zero_shot_share``). A model is written with the lowest format
 that holds it, so older brandfit versions keep loading what they can apply faithfully and refuse the rest."""

@@ -20,7 +20,9 @@ def _lexical_lines(config: dict[str, Any]) -> list[str]:
     return [f"- Lexical head (`brandfit.lexical`): logistic regressions over hashed word 1-2-grams and character"
             f" 3-5-grams ({lex.get('n_buckets')} buckets each, tf-idf), mixed in with weight {lex.get('topic_weight')}"
             f" (topic probabilities, then temperature-scaled) and {lex.get('promo_weight')} (promo logit, before the"
-            " Platt calibration and threshold)."]
+            " Platt calibration and threshold)"
+            + (f"; plus {lex['promo_boost']} x the positive part of its promo logit (the n-grams may raise a promo"
+               " score, never lower it)." if lex.get("promo_boost") else ".")]
 
 
 def render_card(name: str, meta: dict[str, Any]) -> str:

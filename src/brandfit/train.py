@@ -22,6 +22,7 @@ from brandfit.config import TrainConfig
 from brandfit.cues import find_cues
 from brandfit.data import assign_splits, dataset_hash, load_accounts, load_labeled
 from brandfit.embedding import DIM, MODEL_ID, Embedder, get_embedder
+from brandfit.errors import DataError
 from brandfit.evaluation.metrics import best_f1_threshold, promo_report, topic_report
 from brandfit.features import (DescriptionIndex, geometric_mix, promo_features, topic_features, topic_prior,
                                zero_shot_proba)
@@ -235,13 +236,16 @@ def _fit_promo_head(d: _FitRows, config: TrainConfig, lex: _Lexical | None):
     xp = promo_features(d.emb, d.cues, cue_scale=config.promo.cue_scale)
     promo_head = fit_logistic_head(xp[p_rows], d.y_promo[p_rows], c=config.promo.c, seed=config.seed,
                                    sample_weight=source_weights(d.src[p_rows], mode=config.source_weighting))
-    # with a lexical head the two logits are mixed (1 - w) : w, folded into the heads: their sum is the mixed logit
+    # with a lexical head the two logits are mixed (1 - w) : w, folded into the heads: their sum is the mixed logit;
+    # plus boost x max(lexical logit, 0): the n-grams may raise a score where they are confident, never lower it
     w = config.lexical.promo_weight if lex is not None else 0.0
+    boost = config.lexical.promo_boost if lex is not None else 0.0
     promo_head = LogisticHead(coef=(1 - w) * promo_head.coef, intercept=(1 - w) * promo_head.intercept)
     scale = w  # lexical promo logits of the final head = scale x the fitted layer's
     lex_logits = lex.promo_logits if lex is not None else np.zeros(len(xp))
+    lex_part = scale * lex_logits + boost * np.maximum(lex_logits, 0.0)  # before calibration
     pv = d.va & d.has_promo & ~d.is_aug
-    p_val = expit(promo_head.logit(xp[pv]) + scale * lex_logits[pv])
+    p_val = expit(promo_head.logit(xp[pv]) + lex_part[pv])
     promo_platt = (1.0, 0.0)
     if config.promo.calibrate and pv.any() and d.y_promo[pv].any() and (~d.y_promo[pv]).any():
         # Platt scaling folded into the heads: sigmoid(a * (x.coef + c0) + b) is a logistic head again
@@ -249,13 +253,17 @@ def _fit_promo_head(d: _FitRows, config: TrainConfig, lex: _Lexical | None):
 
         promo_platt = platt_by_source(p_val, d.y_promo[pv], d.src[pv])
         a, b = promo_platt
+        if boost > 0 and not a > 0:  # the model applies the boost to the scaled logit: a must keep its sign
+            raise DataError(f"promo calibration slope {a:.3g} <= 0 with lexical.promo_boost: the validation rows"
+                            " rank promo below organic; check the labels")
         promo_head = LogisticHead(coef=a * promo_head.coef, intercept=a * promo_head.intercept + b)
         scale *= a
-        p_val = expit(promo_head.logit(xp[pv]) + scale * lex_logits[pv])
+        lex_part = a * lex_part
+        p_val = expit(promo_head.logit(xp[pv]) + lex_part[pv])
     lex_head = None if lex is None else dataclasses.replace(
         lex.head, promo_coef=(scale * lex.head.promo_coef).astype(np.float32),
         promo_intercept=scale * lex.head.promo_intercept)
-    p_all = expit(promo_head.logit(xp) + scale * lex_logits)
+    p_all = expit(promo_head.logit(xp) + lex_part)
     if not pv.any() or not d.y_promo[pv].any():
         threshold = 0.5
     elif config.promo.threshold == "mean_f1":

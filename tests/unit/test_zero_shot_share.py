@@ -47,7 +47,7 @@ def test_a_model_with_a_share_mixes_round_trips_and_is_written_as_format_3():
     assert not np.allclose(a.topic_proba, b.topic_proba)
     np.testing.assert_allclose(b.topic_proba.sum(axis=1), 1.0, atol=1e-9)
     files = shared.to_files()
-    assert json.loads(files["model.json"])["format_version"] == 3 == FORMAT_VERSION
+    assert json.loads(files["model.json"])["format_version"] == 3 <= FORMAT_VERSION
     back = RelevanceModel.from_files(files).with_backend("onnx")
     assert back.zero_shot_share == pytest.approx(0.15) and back.mix_temperature == pytest.approx(0.8)
     np.testing.assert_allclose(back.apply_heads(emb, [[]] * 3).topic_proba, b.topic_proba)

@@ -98,6 +98,22 @@ def _knn_gated(reg, flex, quantile: float, tau: float = 0.02, k: int = 10):
     return fp
 
 
+def _positive_boost(a, b, weight: float, margin: float):
+    """Promo: ``a``'s logit plus ``weight`` x the part of ``b``'s logit above ``margin`` (the lexical head may only
+    raise a score, where its n-grams are confidently promotional); topic: ``a``."""
+    def logit(p):
+        p = np.clip(p, 1e-6, 1 - 1e-6)
+        return np.log(p / (1 - p))
+
+    def fp(d, task, fit, w, out):
+        pa = a(d, task, fit, w, out)
+        if task == "topic":
+            return pa
+        boost = np.maximum(logit(b(d, task, fit, w, out)) - margin, 0.0)
+        return 1 / (1 + np.exp(-(logit(pa) + weight * boost)))
+    return fp
+
+
 def candidates(name: str) -> list[Candidate]:
     cfg = TrainConfig()
     base = loso.cross_source_candidates(cfg)
@@ -114,6 +130,16 @@ def candidates(name: str) -> list[Candidate]:
         for q in (0.05, 0.2, 0.4):
             out.append(dataclasses.replace(prod, name=f"knn gate q{q}", fit_predict=_knn_gated(reg, flex, q),
                                            calibrate_promo=False))
+        return out
+    if name == "promo_boost":  # the mix without a boost, plus the lexical promo logit where it is confidently positive
+        prod = loso.production_candidate(dataclasses.replace(cfg, lexical=dataclasses.replace(cfg.lexical,
+                                                                                              promo_boost=0.0)))
+        reg = loso.memo(prod.fit_predict)
+        lf = loso.memo(loso.lexical_lr(promo_c=1.0))
+        out = [dataclasses.replace(prod, name="no boost (relevance@6)", fit_predict=reg)]
+        for weight, margin in ((0.3, 0.0), (0.5, 0.0), (0.5, 2.0), (1.0, 2.0)):
+            out.append(dataclasses.replace(prod, name=f"boost {weight} above {margin}",
+                                           fit_predict=_positive_boost(reg, lf, weight, margin)))
         return out
     if name == "shipped":  # the shipped recipe alone: for comparing data changes (run from two checkouts)
         return [loso.production_candidate(cfg)]
@@ -220,7 +246,7 @@ def run(d: loso.LosoData, cands: list[Candidate], tasks: tuple[str, ...] = ("top
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", default="default", choices=("default", "promo_c", "topic", "ensemble", "promo_lex",
-                                                             "zero_shot_share", "promo_coverage", "shipped", "knn_gate"))
+                                                             "zero_shot_share", "promo_coverage", "shipped", "knn_gate", "promo_boost"))
     ap.add_argument("--loso", action="store_true", help="leave-one-source-out instead (loso.run_loso)")
     ap.add_argument("--task", choices=("topic", "promo"), help="one task only")
     ap.add_argument("--out", type=Path)

@@ -387,6 +387,19 @@ def mixed(a: FitPredict, b: FitPredict, topic_weight: float, promo_weight: float
     return fp
 
 
+def promo_boosted(a: FitPredict, b: FitPredict, boost: float) -> FitPredict:
+    """Promo: ``a``'s logit plus ``boost`` x ``max(b's logit, 0)``, as a model with ``lexical.promo_boost`` adds the
+    confidently promotional part of its lexical logit (then calibrated and thresholded like any candidate);
+    topic: ``a``."""
+    def fp(d: LosoData, task: str, fit: np.ndarray, w: np.ndarray, out: np.ndarray) -> np.ndarray:
+        pa = a(d, task, fit, w, out)
+        if task == "topic" or boost == 0:
+            return pa
+        la, lb = (np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1)) for p in (pa, b(d, task, fit, w, out)))
+        return 1 / (1 + np.exp(-(la + boost * np.maximum(lb, 0.0))))
+    return fp
+
+
 def geometric(a: FitPredict, b: FitPredict, share: float) -> FitPredict:
     """Topic: ``a``'s probabilities and ``b``'s mixed geometrically (:func:`brandfit.features.geometric_mix`), as
     a model with ``topic.zero_shot_share`` does; promo: ``a`` alone."""
@@ -654,8 +667,10 @@ def production_candidate(config: Any, name: str = "production") -> Candidate:
                 cue_scale=config.promo.cue_scale, temperature=True, topic_balanced=config.topic.balanced)
     lex = config.lexical
     if lex.on:
-        fp = mixed(fp, lexical_lr(n_buckets=lex.n_buckets, topic_c=lex.topic_c, promo_c=lex.promo_c),
-                   lex.topic_weight, lex.promo_weight)
+        lf = memo(lexical_lr(n_buckets=lex.n_buckets, topic_c=lex.topic_c, promo_c=lex.promo_c))
+        fp = mixed(fp, lf, lex.topic_weight, lex.promo_weight)
+        if getattr(lex, "promo_boost", 0.0) > 0:
+            fp = promo_boosted(fp, lf, lex.promo_boost)
     if getattr(config.topic, "zero_shot_share", 0.0) > 0:
         fp = geometric(fp, zero_shot(), config.topic.zero_shot_share)
     return Candidate(
