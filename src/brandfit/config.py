@@ -82,7 +82,7 @@ class LexicalConfig:
     n_buckets: int = 1 << 17  # hash buckets per kind of n-gram (word / character)
     topic_c: float = 10.0  # inverse regularisation of the lexical topic layer
     promo_c: float = 1.0  # inverse regularisation of the lexical promo layer
-    promo_boost: float = 0.3  # + this x max(lexical promo logit, 0): the n-grams may raise a promo score, not lower it
+    promo_boost: float = 0.3  # + this x max(lexical promo logit, 0): n-grams may raise a promo score; 0 if promo_weight 0
 
     def __post_init__(self) -> None:
         for name in ("topic_weight", "promo_weight"):
@@ -94,8 +94,6 @@ class LexicalConfig:
             raise ValueError("lexical.topic_c and lexical.promo_c must be > 0")
         if not 0.0 <= self.promo_boost <= 10.0:
             raise ValueError(f"lexical.promo_boost: must be in [0, 10], got {self.promo_boost}")
-        if self.promo_boost > 0 and self.promo_weight <= 0:
-            raise ValueError("lexical.promo_boost: needs lexical.promo_weight > 0 (the boost is stored relative to it)")
 
     @property
     def on(self) -> bool:

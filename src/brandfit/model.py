@@ -98,9 +98,7 @@ def _promo_boost(config: Mapping[str, Any]) -> float:
     if isinstance(boost, bool) or not isinstance(boost, (int, float)) or not 0.0 <= boost <= 10.0:
         raise InputError(f"lexical.promo_boost: expected a number in [0, 10], got {boost!r}")
     weight = _lexical_weights(config)[1]
-    if boost > 0 and not weight > 0:
-        raise InputError("lexical.promo_boost: needs lexical.promo_weight > 0 (the boost is stored relative to it)")
-    return float(boost) / weight if boost > 0 else 0.0
+    return float(boost) / weight if boost > 0 and weight > 0 else 0.0  # no lexical promo share: no boost
 
 
 def _check_texts(texts: Sequence[str]) -> list[str]:

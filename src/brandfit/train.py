@@ -239,7 +239,7 @@ def _fit_promo_head(d: _FitRows, config: TrainConfig, lex: _Lexical | None):
     # with a lexical head the two logits are mixed (1 - w) : w, folded into the heads: their sum is the mixed logit;
     # plus boost x max(lexical logit, 0): the n-grams may raise a score where they are confident, never lower it
     w = config.lexical.promo_weight if lex is not None else 0.0
-    boost = config.lexical.promo_boost if lex is not None else 0.0
+    boost = config.lexical.promo_boost if lex is not None and w > 0 else 0.0  # the boost rides on the promo share
     promo_head = LogisticHead(coef=(1 - w) * promo_head.coef, intercept=(1 - w) * promo_head.intercept)
     scale = w  # lexical promo logits of the final head = scale x the fitted layer's
     lex_logits = lex.promo_logits if lex is not None else np.zeros(len(xp))

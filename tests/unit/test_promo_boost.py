@@ -63,11 +63,8 @@ def test_a_bad_boost_in_a_model_config_is_refused(boost):
         _model(boost)
 
 
-def test_a_boost_needs_a_lexical_promo_share():
-    with pytest.raises(InputError, match="promo_weight"):
-        _model(0.3, promo_weight=0.0)
-    with pytest.raises(ValueError, match="promo_weight"):
-        LexicalConfig(promo_weight=0.0, promo_boost=0.3)
+def test_without_a_lexical_promo_share_there_is_no_boost():
+    assert _model(0.3, promo_weight=0.0).promo_boost == 0.0  # the boost rides on the promo share
+    assert not LexicalConfig(topic_weight=0.0, promo_weight=0.0).on  # "both 0 = no head" needs no boost setting
     with pytest.raises(ValueError, match="promo_boost"):
         LexicalConfig(promo_boost=-1.0)
-    assert LexicalConfig(promo_weight=0.0, promo_boost=0.0).promo_boost == 0.0

@@ -159,7 +159,7 @@ def candidates(name: str) -> list[Candidate]:
                                                     topic_balanced=cfg.topic.balanced))
             for p, c in ((0.5, 2.0), (1.0, 8.0), (0.5, 8.0))]
     if name == "ensemble":  # the embedding recipe mixed with the lexical head (brandfit.lexical) at several weights
-        prod = loso.production_candidate(dataclasses.replace(cfg, lexical=LexicalConfig()))
+        prod = loso.production_candidate(dataclasses.replace(cfg, lexical=LexicalConfig(promo_boost=0.0)))
         pf, lf = loso.memo(prod.fit_predict), loso.memo(loso.lexical_lr())
         out = [dataclasses.replace(prod, name="embedding heads", fit_predict=pf),
                dataclasses.replace(prod, name="lexical head", fit_predict=lf)]
@@ -167,7 +167,7 @@ def candidates(name: str) -> list[Candidate]:
             out.append(dataclasses.replace(prod, name=f"mixed, lexical {w}", fit_predict=loso.mixed(pf, lf, w, w)))
         return out
     if name == "promo_lex":  # the promo mix: lexical share x the lexical promo layer's regularisation
-        prod = loso.production_candidate(dataclasses.replace(cfg, lexical=LexicalConfig()))
+        prod = loso.production_candidate(dataclasses.replace(cfg, lexical=LexicalConfig(promo_boost=0.0)))
         pf = loso.memo(prod.fit_predict)
         out = [dataclasses.replace(prod, name="embedding heads", fit_predict=pf)]
         for c in (1.0, 0.3):
@@ -189,7 +189,7 @@ def candidates(name: str) -> list[Candidate]:
                                            fit_predict=_coverage_mixed(pf, lf, w, k, base=base)))
         return out
     if name == "zero_shot_share":  # the shipped mix, then a share of the zero-shot topic probabilities on top
-        base_cfg = dataclasses.replace(cfg, lexical=LexicalConfig(), topic=dataclasses.replace(cfg.topic,
+        base_cfg = dataclasses.replace(cfg, lexical=LexicalConfig(promo_boost=0.0), topic=dataclasses.replace(cfg.topic,
                                                                                              zero_shot_share=0.0))
         prod = loso.production_candidate(base_cfg)
         pf, zf = loso.memo(prod.fit_predict), loso.memo(loso.zero_shot())

@@ -88,7 +88,7 @@ def _serve(args: argparse.Namespace) -> int:
                                            timeout_graceful_shutdown=args.graceful_timeout, lifespan="on"))
     try:
         server.run()
-    except KeyboardInterrupt:  # a second Ctrl-C during the drain
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it drained on
         pass
     if not server.started:
         print(f"brandfit: could not start serving on {args.host}:{args.port} (see the log above)", file=sys.stderr)

@@ -669,7 +669,7 @@ def production_candidate(config: Any, name: str = "production") -> Candidate:
     if lex.on:
         lf = memo(lexical_lr(n_buckets=lex.n_buckets, topic_c=lex.topic_c, promo_c=lex.promo_c))
         fp = mixed(fp, lf, lex.topic_weight, lex.promo_weight)
-        if getattr(lex, "promo_boost", 0.0) > 0:
+        if getattr(lex, "promo_boost", 0.0) > 0 and lex.promo_weight > 0:
             fp = promo_boosted(fp, lf, lex.promo_boost)
     if getattr(config.topic, "zero_shot_share", 0.0) > 0:
         fp = geometric(fp, zero_shot(), config.topic.zero_shot_share)
