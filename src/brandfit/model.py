@@ -374,6 +374,10 @@ class RelevanceModel:
         elif max(_lexical_weights(meta["config"])) > 0:
             raise IntegrityError(f"{where}/{HEADS_FILE}: the config gives the lexical head a weight, but the "
                                  "file holds no lexical arrays")
+        try:
+            _promo_boost(meta["config"])
+        except InputError as exc:
+            raise IntegrityError(f"{where}/{MODEL_FILE}: {exc}") from None
         return cls(
             lexical=lexical, mix_temperature=float(meta.get("topic_mix_temperature", 1.0)),
             topic_head=SoftmaxHead(arrays["topic_coef"], arrays["topic_intercept"], float(meta["topic_temperature"])),

@@ -139,3 +139,22 @@ def test_sigterm_under_load(tmp_path):
     assert any(c.status is None for c in later)  # the server did stop accepting
     assert status in (0, -signal.SIGTERM), status
     assert "Application shutdown complete" in server.text()
+
+
+def test_a_port_in_use_exits_3_with_a_message(tmp_path):
+    """``brandfit serve`` on a port another process holds: uvicorn's bind error, then our one-line reason, status 3."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+        proc = subprocess.run([sys.executable, "-m", "brandfit", "serve", "--port", str(port), "--registry",
+                               str(REPO / "models")], env=env, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 3, proc.stderr[-2000:]
+    assert f"could not start serving on 127.0.0.1:{port}" in proc.stderr
+    assert "Traceback" not in proc.stderr

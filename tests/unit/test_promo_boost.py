@@ -68,3 +68,14 @@ def test_without_a_lexical_promo_share_there_is_no_boost():
     assert not LexicalConfig(topic_weight=0.0, promo_weight=0.0).on  # "both 0 = no head" needs no boost setting
     with pytest.raises(ValueError, match="promo_boost"):
         LexicalConfig(promo_boost=-1.0)
+
+
+def test_a_bad_boost_in_a_model_file_is_an_integrity_error():
+    from brandfit.errors import IntegrityError
+
+    files = _model(0.45).to_files()
+    meta = json.loads(files["model.json"])
+    meta["config"]["lexical"]["promo_boost"] = 99
+    files["model.json"] = json.dumps(meta).encode()
+    with pytest.raises(IntegrityError, match="model.json.*promo_boost"):
+        RelevanceModel.from_files(files, where="somewhere")

@@ -90,6 +90,9 @@ def _serve(args: argparse.Namespace) -> int:
         server.run()
     except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it drained on
         pass
+    except SystemExit:  # uvicorn exits (status 3) when it cannot bind the port or the app cannot start
+        if server.started:
+            raise
     if not server.started:
         print(f"brandfit: could not start serving on {args.host}:{args.port} (see the log above)", file=sys.stderr)
         return 3  # uvicorn's own exit status when it cannot start
