@@ -26,10 +26,15 @@ class TopicConfig:
     prior_weight: float = 1.0  # weight of the zero-shot prior (cosine to descriptions) added to the head's logits
     balanced: bool = False  # class-balanced loss (True) or the (source-weighted) label shares as they are
     zero_shot_share: float = 0.0  # geometric share of the zero-shot topic probabilities in the final mix (0 = none)
+    # weight (on top of the source weighting) of a source whose topic rows all carry one label: with nothing to
+    # contrast, the heads would learn its style as that label (1 = no change, 0 = leave such sources out)
+    one_label_weight: float = 0.1
 
     def __post_init__(self) -> None:
         if self.c <= 0:
             raise ValueError(f"topic.c: must be > 0, got {self.c}")
+        if not 0.0 <= self.one_label_weight <= 1.0:
+            raise ValueError(f"topic.one_label_weight: must be in [0, 1], got {self.one_label_weight}")
         if self.desc_scale < 0 or self.description_weight < 0 or self.prior_weight < 0:
             raise ValueError("topic.desc_scale, topic.description_weight and topic.prior_weight must be >= 0")
         if not 0.0 <= self.zero_shot_share < 1.0:

@@ -184,7 +184,8 @@ def _fit_topic_head(d: _FitRows, desc: DescriptionIndex, config: TrainConfig):
     t_rows = d.tr & d.has_topic
     xt = topic_features(d.emb, desc, desc_scale=config.topic.desc_scale)
     x_desc = topic_features(desc.embeddings, desc, desc_scale=config.topic.desc_scale)
-    w_topic = source_weights(d.src[t_rows], mode=config.source_weighting)
+    w_topic = source_weights(d.src[t_rows], mode=config.source_weighting, labels=d.y_topic[t_rows],
+                             one_label_weight=config.topic.one_label_weight)
     head = fit_softmax_head(
         np.vstack([xt[t_rows], x_desc]), np.concatenate([d.y_topic[t_rows], desc.topic_index]), len(TOPICS),
         c=config.topic.c, seed=config.seed, balanced=config.topic.balanced,
@@ -217,7 +218,8 @@ def _fit_lexical(d: _FitRows, config: TrainConfig) -> _Lexical | None:
     t_rows, p_rows = np.flatnonzero(d.tr & d.has_topic), np.flatnonzero(d.tr & d.has_promo)
     head, topic_logits, promo_logits = fit_lexical_head(
         norm, idf_rows=np.flatnonzero(d.tr & ~d.is_aug), topic_rows=t_rows, y_topic=d.y_topic[t_rows],
-        topic_weight=source_weights(d.src[t_rows], mode=config.source_weighting), promo_rows=p_rows,
+        topic_weight=source_weights(d.src[t_rows], mode=config.source_weighting, labels=d.y_topic[t_rows],
+                                    one_label_weight=config.topic.one_label_weight), promo_rows=p_rows,
         y_promo=d.y_promo[p_rows], promo_weight=source_weights(d.src[p_rows], mode=config.source_weighting),
         n_topics=len(TOPICS), n_buckets=config.lexical.n_buckets, topic_c=config.lexical.topic_c,
         promo_c=config.lexical.promo_c, seed=config.seed)

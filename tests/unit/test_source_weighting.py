@@ -26,6 +26,35 @@ def test_none_partial_and_fixed():
         source_weights(src, mode="bogus")
 
 
+def test_a_source_with_one_label_is_down_weighted():
+    src = ["a"] * 4 + ["b"] * 4 + ["c"] * 2
+    labels = [0, 1, 0, 1] + [2, 2, 2, 2] + [0, 3]
+    plain = source_weights(src, mode="equal")
+    w = source_weights(src, mode="equal", labels=labels, one_label_weight=0.1)
+    s = np.array(src)
+    assert w[s == "b"].sum() == pytest.approx(0.1 * w[s == "a"].sum())
+    assert w[s == "a"].sum() == pytest.approx(w[s == "c"].sum())
+    assert w.mean() == pytest.approx(1.0)
+    np.testing.assert_allclose(source_weights(src, mode="equal", labels=labels, one_label_weight=1.0), plain)
+    np.testing.assert_allclose(source_weights(src, mode="equal", labels=labels), plain)  # the default changes nothing
+    zero = source_weights(src, mode="equal", labels=labels, one_label_weight=0.0)
+    assert (zero[s == "b"] == 0).all() and zero.mean() == pytest.approx(1.0)
+    # when every source carries one label there is nothing to weigh against: plain weights, not a division by zero
+    np.testing.assert_allclose(source_weights(["a", "b"], labels=[0, 1], one_label_weight=0.0), 1.0)
+    with pytest.raises(ValueError):
+        source_weights(src, labels=labels[:3], one_label_weight=0.5)
+    with pytest.raises(ValueError):
+        source_weights(src, labels=labels, one_label_weight=-1.0)
+
+
+def test_one_label_weight_is_checked_in_the_config():
+    from brandfit.config import TopicConfig
+
+    assert TopicConfig().one_label_weight == 0.1
+    with pytest.raises(ValueError, match="one_label_weight"):
+        TopicConfig(one_label_weight=1.5)
+
+
 def test_validation_mask_is_grouped_and_deterministic():
     groups = [f"g{i // 5}" for i in range(5000)]
     m1, m2 = validation_mask(groups), validation_mask(groups)

@@ -46,12 +46,16 @@ def cache_dir() -> Path:
 
 
 def source_weights(sources: Sequence[str], *, mode: str = "equal", power: float = 1.0,
-                   fixed: dict[str, float] | None = None) -> np.ndarray:
+                   fixed: dict[str, float] | None = None, labels: Sequence[Any] | None = None,
+                   one_label_weight: float = 1.0) -> np.ndarray:
     """Per-row sample weights that keep any one source from swamping the rest.
 
     ``mode="none"``: every row 1. ``mode="equal"``: each source's rows share the same total weight (a source of
     ``n`` rows gets ``(N / S) / n`` per row; with ``power`` < 1 the equalisation is partial: ``∝ n ** -power``).
-    ``fixed`` multiplies a source's weight (e.g. ``{"ours": 2.0}``). Weights are rescaled to mean 1.
+    ``fixed`` multiplies a source's weight (e.g. ``{"ours": 2.0}``). With ``labels`` (one per row), a source whose
+    rows all carry the same label is multiplied by ``one_label_weight``: it has nothing to contrast, so a head
+    learns its *style* as that label (Reddit cycling posts: "a Reddit help question" -> sports). Weights are
+    rescaled to mean 1.
     """
     src = np.asarray(sources, dtype=object)
     w = np.ones(len(src), dtype=np.float64)
@@ -64,6 +68,16 @@ def source_weights(sources: Sequence[str], *, mode: str = "equal", power: float 
         w = counts[inverse].astype(np.float64) ** -power
     if fixed:
         w = w * np.array([fixed.get(str(n), 1.0) for n in names])[inverse]
+    if labels is not None and one_label_weight != 1.0:
+        if one_label_weight < 0:
+            raise ValueError(f"one_label_weight: must be >= 0, got {one_label_weight}")
+        lab = np.asarray(labels, dtype=object)
+        if len(lab) != len(src):
+            raise ValueError(f"labels: expected {len(src)} (one per row), got {len(lab)}")
+        alone = np.array([len(set(lab[inverse == i].tolist())) == 1 for i in range(len(names))])
+        w = w * np.where(alone, one_label_weight, 1.0)[inverse]
+        if w.sum() == 0:  # every source carries one label: nothing to down-weight against
+            w = np.ones(len(src), dtype=np.float64)
     return w * (len(w) / w.sum())
 
 
@@ -280,6 +294,7 @@ class Candidate:
     weighting: str = "equal"  # source weighting of the training rows (see source_weights)
     weight_power: float = 1.0
     fixed_weights: tuple[tuple[str, float], ...] = ()
+    one_label_weight: float = 1.0  # topic: weight of a source whose rows all carry one label (see source_weights)
     trained: bool = True
     calibrate_promo: bool = False  # Platt-scale promo probabilities on the validation rows (each source equal)
     augment: bool = False  # train the promo head on decorated not-promo copies too (text.augment)
@@ -599,7 +614,8 @@ def run_loso(d: LosoData, candidates: Sequence[Candidate], *, sources: Sequence[
                 # decorated copies join the training rows (never the validation rows) for candidates that ask
                 train_rows = np.concatenate([plain_train, train_aug[~d.val[train_aug]]]) if c.augment else plain_train
                 w_all = source_weights(src[train_rows], mode=c.weighting, power=c.weight_power,
-                                       fixed=dict(c.fixed_weights))
+                                       fixed=dict(c.fixed_weights), labels=_labels(d, task, train_rows),
+                                       one_label_weight=c.one_label_weight if task == "topic" else 1.0)
                 if task == "promo":
                     # fit without the validation groups, choose the threshold on them, then report
                     fit_mask = ~d.val[train_rows]
@@ -678,6 +694,7 @@ def production_candidate(config: Any, name: str = "production") -> Candidate:
         fp,
         weighting="equal" if config.source_weighting == "equal" else "none",
         augment=config.promo.augment > 0, threshold=config.promo.threshold, calibrate_promo=config.promo.calibrate,
+        one_label_weight=getattr(config.topic, "one_label_weight", 1.0),
     )
 
 
