@@ -145,6 +145,10 @@ def candidates(name: str) -> list[Candidate]:
         prod = loso.production_candidate(cfg)
         return [dataclasses.replace(prod, name=f"one-label sources x{f}", one_label_weight=f)
                 for f in (1.0, 0.5, 0.25, 0.1, 0.0)]
+    if name == "balance_labels":  # topic: inside every source, each label gets the same share of its weight
+        prod = loso.production_candidate(cfg)  # one-label sources x0.1 (shipped)
+        return [dataclasses.replace(prod, name="shipped"),
+                dataclasses.replace(prod, name="labels balanced within sources", balance_labels=True)]
     if name == "shipped":  # the shipped recipe alone: for comparing data changes (run from two checkouts)
         return [loso.production_candidate(cfg)]
     if name == "promo_c":
@@ -223,7 +227,8 @@ def run(d: loso.LosoData, cands: list[Candidate], tasks: tuple[str, ...] = ("top
             tr = np.concatenate([train, train_aug]) if c.augment else train
             w = loso.source_weights(src[tr], mode=c.weighting, fixed=dict(c.fixed_weights),
                                     labels=loso._labels(d, task, tr),
-                                    one_label_weight=c.one_label_weight if task == "topic" else 1.0)
+                                    one_label_weight=c.one_label_weight if task == "topic" else 1.0,
+                                    balance_labels=c.balance_labels and task == "topic")
             if task == "topic":
                 p = c.fit_predict(d, task, tr, w, test)
                 by = {s: loso._topic_metrics(loso._labels(d, task, test[src[test] == s]), p[src[test] == s])
@@ -252,7 +257,7 @@ def run(d: loso.LosoData, cands: list[Candidate], tasks: tuple[str, ...] = ("top
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", default="default", choices=("default", "promo_c", "topic", "ensemble", "promo_lex",
-                                                             "zero_shot_share", "promo_coverage", "shipped", "knn_gate", "promo_boost", "one_label"))
+                                                             "zero_shot_share", "promo_coverage", "shipped", "knn_gate", "promo_boost", "one_label", "balance_labels"))
     ap.add_argument("--loso", action="store_true", help="leave-one-source-out instead (loso.run_loso)")
     ap.add_argument("--task", choices=("topic", "promo"), help="one task only")
     ap.add_argument("--out", type=Path)

@@ -47,7 +47,7 @@ def cache_dir() -> Path:
 
 def source_weights(sources: Sequence[str], *, mode: str = "equal", power: float = 1.0,
                    fixed: dict[str, float] | None = None, labels: Sequence[Any] | None = None,
-                   one_label_weight: float = 1.0) -> np.ndarray:
+                   one_label_weight: float = 1.0, balance_labels: bool = False) -> np.ndarray:
     """Per-row sample weights that keep any one source from swamping the rest.
 
     ``mode="none"``: every row 1. ``mode="equal"``: each source's rows share the same total weight (a source of
@@ -55,7 +55,8 @@ def source_weights(sources: Sequence[str], *, mode: str = "equal", power: float 
     ``fixed`` multiplies a source's weight (e.g. ``{"ours": 2.0}``). With ``labels`` (one per row), a source whose
     rows all carry the same label is multiplied by ``one_label_weight``: it has nothing to contrast, so a head
     learns its *style* as that label (Reddit cycling posts: "a Reddit help question" -> sports). Weights are
-    rescaled to mean 1.
+    rescaled to mean 1. ``balance_labels`` (with ``labels``): inside each source, every label gets the same share
+    of the source's weight, so no source's style leans towards its majority label.
     """
     src = np.asarray(sources, dtype=object)
     w = np.ones(len(src), dtype=np.float64)
@@ -68,6 +69,13 @@ def source_weights(sources: Sequence[str], *, mode: str = "equal", power: float 
         w = counts[inverse].astype(np.float64) ** -power
     if fixed:
         w = w * np.array([fixed.get(str(n), 1.0) for n in names])[inverse]
+    if labels is not None and balance_labels:
+        lab = np.asarray(labels, dtype=object)
+        cells = np.array([f"{a}\x00{b}" for a, b in zip(inverse, lab)], dtype=object)
+        _, cell_inv, cell_n = np.unique(cells, return_inverse=True, return_counts=True)
+        n_labels = np.array([len(set(lab[inverse == i].tolist())) for i in range(len(names))])
+        src_n = counts[inverse]
+        w = w * (src_n / (n_labels[inverse] * cell_n[cell_inv]))  # each (source, label) cell: source total / labels
     if labels is not None and one_label_weight != 1.0:
         if one_label_weight < 0:
             raise ValueError(f"one_label_weight: must be >= 0, got {one_label_weight}")
@@ -295,6 +303,7 @@ class Candidate:
     weight_power: float = 1.0
     fixed_weights: tuple[tuple[str, float], ...] = ()
     one_label_weight: float = 1.0  # topic: weight of a source whose rows all carry one label (see source_weights)
+    balance_labels: bool = False  # topic: every label of a source gets the same share of its weight
     trained: bool = True
     calibrate_promo: bool = False  # Platt-scale promo probabilities on the validation rows (each source equal)
     augment: bool = False  # train the promo head on decorated not-promo copies too (text.augment)
@@ -615,7 +624,8 @@ def run_loso(d: LosoData, candidates: Sequence[Candidate], *, sources: Sequence[
                 train_rows = np.concatenate([plain_train, train_aug[~d.val[train_aug]]]) if c.augment else plain_train
                 w_all = source_weights(src[train_rows], mode=c.weighting, power=c.weight_power,
                                        fixed=dict(c.fixed_weights), labels=_labels(d, task, train_rows),
-                                       one_label_weight=c.one_label_weight if task == "topic" else 1.0)
+                                       one_label_weight=c.one_label_weight if task == "topic" else 1.0,
+                                       balance_labels=c.balance_labels and task == "topic")
                 if task == "promo":
                     # fit without the validation groups, choose the threshold on them, then report
                     fit_mask = ~d.val[train_rows]
