@@ -176,16 +176,35 @@ def _fit_rows(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, embe
     )
 
 
+def _one_label_down(d: _FitRows, config: TrainConfig) -> dict[str, float]:
+    """``{source: topic.one_label_weight}`` for the sources whose labelled topic rows (every split) all carry one
+    label: with nothing to contrast, the topic heads would learn their style as that label."""
+    from brandfit.evaluation.loso import one_label_sources
+
+    if config.topic.one_label_weight == 1.0:
+        return {}
+    rows = d.has_topic & ~d.is_aug
+    alone = one_label_sources(d.src[rows], d.y_topic[rows])
+    if alone >= set(d.src[rows].tolist()):
+        return {}  # every source carries one label: nothing to weigh them against
+    return {s: config.topic.one_label_weight for s in sorted(alone)}
+
+
+def _topic_weights(d: _FitRows, rows: np.ndarray, config: TrainConfig) -> np.ndarray:
+    """Sample weights of the topic rows ``rows`` (both topic heads use these)."""
+    from brandfit.evaluation.loso import source_weights
+
+    return source_weights(d.src[rows], mode=config.source_weighting, fixed=_one_label_down(d, config))
+
+
 def _fit_topic_head(d: _FitRows, desc: DescriptionIndex, config: TrainConfig):
     """Topic head: every source's train rows (weighted per source) plus the written descriptions as examples,
     temperature-scaled on the validation rows. Returns ``(topic_head, xt, x_desc, prior, tv)``."""
-    from brandfit.evaluation.loso import source_weights
 
     t_rows = d.tr & d.has_topic
     xt = topic_features(d.emb, desc, desc_scale=config.topic.desc_scale)
     x_desc = topic_features(desc.embeddings, desc, desc_scale=config.topic.desc_scale)
-    w_topic = source_weights(d.src[t_rows], mode=config.source_weighting, labels=d.y_topic[t_rows],
-                             one_label_weight=config.topic.one_label_weight)
+    w_topic = _topic_weights(d, t_rows, config)
     head = fit_softmax_head(
         np.vstack([xt[t_rows], x_desc]), np.concatenate([d.y_topic[t_rows], desc.topic_index]), len(TOPICS),
         c=config.topic.c, seed=config.seed, balanced=config.topic.balanced,
@@ -218,8 +237,7 @@ def _fit_lexical(d: _FitRows, config: TrainConfig) -> _Lexical | None:
     t_rows, p_rows = np.flatnonzero(d.tr & d.has_topic), np.flatnonzero(d.tr & d.has_promo)
     head, topic_logits, promo_logits = fit_lexical_head(
         norm, idf_rows=np.flatnonzero(d.tr & ~d.is_aug), topic_rows=t_rows, y_topic=d.y_topic[t_rows],
-        topic_weight=source_weights(d.src[t_rows], mode=config.source_weighting, labels=d.y_topic[t_rows],
-                                    one_label_weight=config.topic.one_label_weight), promo_rows=p_rows,
+        topic_weight=_topic_weights(d, t_rows, config), promo_rows=p_rows,
         y_promo=d.y_promo[p_rows], promo_weight=source_weights(d.src[p_rows], mode=config.source_weighting),
         n_topics=len(TOPICS), n_buckets=config.lexical.n_buckets, topic_c=config.lexical.topic_c,
         promo_c=config.lexical.promo_c, seed=config.seed)
@@ -343,6 +361,10 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
     t0 = time.perf_counter()
     d = _fit_rows(frame, config, embedder, embeddings, public, public_embeddings)
     desc = DescriptionIndex.build(embedder)
+    down = _one_label_down(d, config)
+    if down:
+        logger.info("topic heads: one-label source(s) weighted x%s: %s", config.topic.one_label_weight,
+                    ", ".join(down))
     topic_head, xt, x_desc, prior, tv = _fit_topic_head(d, desc, config)
     lex = _fit_lexical(d, config)
     p_topic = topic_head.proba(xt, prior)
@@ -379,6 +401,7 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
     metrics["promo_platt"] = list(promo_platt)
     metrics["topic_mix_temperature"] = mix_temperature
     metrics["brand_calibration"] = list(brand_cal)
+    metrics["topic_one_label_sources"] = down  # {source: weight factor} in both topic heads
     metrics["fit_seconds"] = round(time.perf_counter() - t0, 2)
     return model, metrics
 

@@ -39,12 +39,31 @@ def test_a_source_with_one_label_is_down_weighted():
     np.testing.assert_allclose(source_weights(src, mode="equal", labels=labels), plain)  # the default changes nothing
     zero = source_weights(src, mode="equal", labels=labels, one_label_weight=0.0)
     assert (zero[s == "b"] == 0).all() and zero.mean() == pytest.approx(1.0)
-    # when every source carries one label there is nothing to weigh against: plain weights, not a division by zero
-    np.testing.assert_allclose(source_weights(["a", "b"], labels=[0, 1], one_label_weight=0.0), 1.0)
-    with pytest.raises(ValueError):
+    # when every source carries one label there is nothing to weigh against: the weights as they were, not a
+    # division by zero (and not a reset that would undo the source weighting or a fixed 0)
+    uneven = ["a", "a", "b"]
+    np.testing.assert_allclose(source_weights(uneven, labels=[0, 0, 1], one_label_weight=0.0),
+                               source_weights(uneven))
+    w = source_weights(uneven, labels=[0, 0, 1], one_label_weight=0.0, fixed={"b": 0.0})
+    assert w[2] == 0.0 and w.mean() == pytest.approx(1.0)
+    for bad in (-1.0, float("nan")):
+        with pytest.raises(ValueError, match="one_label_weight"):
+            source_weights(src, labels=labels, one_label_weight=bad)
+    with pytest.raises(ValueError, match="labels"):
         source_weights(src, labels=labels[:3], one_label_weight=0.5)
-    with pytest.raises(ValueError):
-        source_weights(src, labels=labels, one_label_weight=-1.0)
+    with pytest.raises(ValueError, match="labels"):
+        source_weights(src, labels=labels[:3], balance_labels=True)
+
+
+def test_one_label_sources_and_balanced_labels():
+    from brandfit.evaluation.loso import one_label_sources
+
+    assert one_label_sources(["a", "a", "b", "b", "c"], [0, 1, "x", "x", 3]) == {"b", "c"}
+    assert one_label_sources([], []) == set()
+    src = ["a"] * 4 + ["b"] * 3
+    w = source_weights(src, labels=[0, 0, 0, 1, 2, 2, 3], balance_labels=True)
+    cells = [w[:3].sum(), w[3], w[4:6].sum(), w[6]]  # every (source, label) cell gets the same total here
+    np.testing.assert_allclose(cells, cells[0])
 
 
 def test_one_label_weight_is_checked_in_the_config():

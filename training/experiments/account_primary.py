@@ -47,7 +47,7 @@ def loso_topic_proba(d: loso.LosoData) -> np.ndarray:
     for s in dict.fromkeys(src[has]):
         train = np.flatnonzero(has & (src != s))
         test = np.flatnonzero(has & (src == s))
-        w = loso.source_weights(src[train], mode="equal")
+        w = cand.weights(d, "topic", train)
         out[test] = cand.fit_predict(d, "topic", train, w, test)
         logging.info("fold %s: %d texts", s, len(test))
     return out

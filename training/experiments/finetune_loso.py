@@ -199,7 +199,7 @@ def in_source(d, cand, held: str) -> dict[str, float]:
     and promo AP."""
     from sklearn.metrics import average_precision_score
 
-    from brandfit.evaluation.loso import _labels, _topic_metrics, source_weights
+    from brandfit.evaluation.loso import _labels, _topic_metrics
 
     f = d.frame
     src = f["source"].to_numpy()
@@ -211,7 +211,7 @@ def in_source(d, cand, held: str) -> dict[str, float]:
         if cand.augment and task == "promo":
             fit = np.concatenate([fit, np.flatnonzero(f[task].notna().to_numpy() & aug & (src != held) & ~d.val)])
         va = np.flatnonzero(has & d.val)
-        w = source_weights(src[fit], mode=cand.weighting)
+        w = cand.weights(d, task, fit)
         p = cand.fit_predict(d, task, fit, w, va)
         y = _labels(d, task, va)
         per = []

@@ -225,10 +225,7 @@ def run(d: loso.LosoData, cands: list[Candidate], tasks: tuple[str, ...] = ("top
         test = np.flatnonzero(has & test_mask & ~aug)
         for c in cands:
             tr = np.concatenate([train, train_aug]) if c.augment else train
-            w = loso.source_weights(src[tr], mode=c.weighting, fixed=dict(c.fixed_weights),
-                                    labels=loso._labels(d, task, tr),
-                                    one_label_weight=c.one_label_weight if task == "topic" else 1.0,
-                                    balance_labels=c.balance_labels and task == "topic")
+            w = c.weights(d, task, tr)
             if task == "topic":
                 p = c.fit_predict(d, task, tr, w, test)
                 by = {s: loso._topic_metrics(loso._labels(d, task, test[src[test] == s]), p[src[test] == s])

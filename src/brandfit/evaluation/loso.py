@@ -45,6 +45,18 @@ def cache_dir() -> Path:
 # ----------------------------------------------------------------------------------------- pure helpers
 
 
+def one_label_sources(sources: Sequence[str], labels: Sequence[Any]) -> set[str]:
+    """The sources among ``sources`` whose rows (``labels``, one per row) all carry the same label."""
+    src = np.asarray(sources, dtype=object)
+    lab = [str(x) for x in labels]  # one spelling per label: 1, 1.0 and "1" differ only if the caller mixes them
+    if len(lab) != len(src):
+        raise ValueError(f"labels: expected {len(src)} (one per row), got {len(lab)}")
+    seen: dict[str, set[str]] = {}
+    for s_, l_ in zip(src.tolist(), lab):
+        seen.setdefault(str(s_), set()).add(l_)
+    return {s_ for s_, ls in seen.items() if len(ls) == 1}
+
+
 def source_weights(sources: Sequence[str], *, mode: str = "equal", power: float = 1.0,
                    fixed: dict[str, float] | None = None, labels: Sequence[Any] | None = None,
                    one_label_weight: float = 1.0, balance_labels: bool = False) -> np.ndarray:
@@ -53,13 +65,18 @@ def source_weights(sources: Sequence[str], *, mode: str = "equal", power: float 
     ``mode="none"``: every row 1. ``mode="equal"``: each source's rows share the same total weight (a source of
     ``n`` rows gets ``(N / S) / n`` per row; with ``power`` < 1 the equalisation is partial: ``∝ n ** -power``).
     ``fixed`` multiplies a source's weight (e.g. ``{"ours": 2.0}``). With ``labels`` (one per row), a source whose
-    rows all carry the same label is multiplied by ``one_label_weight``: it has nothing to contrast, so a head
-    learns its *style* as that label (Reddit cycling posts: "a Reddit help question" -> sports). Weights are
-    rescaled to mean 1. ``balance_labels`` (with ``labels``): inside each source, every label gets the same share
-    of the source's weight, so no source's style leans towards its majority label.
+    rows all carry the same label (:func:`one_label_sources`) is multiplied by ``one_label_weight``: it has nothing
+    to contrast, so a head learns its *style* as that label (Reddit cycling posts: "a Reddit help question" ->
+    sports). ``balance_labels`` (with ``labels``): inside each source, every label gets the same share of the
+    source's weight, so no source's style leans towards its majority label. Weights are rescaled to mean 1; if
+    the one-label factor would zero every row, it is not applied.
     """
     src = np.asarray(sources, dtype=object)
     w = np.ones(len(src), dtype=np.float64)
+    if not one_label_weight >= 0:  # also refuses NaN
+        raise ValueError(f"one_label_weight: must be >= 0, got {one_label_weight}")
+    if labels is not None and len(labels) != len(src):
+        raise ValueError(f"labels: expected {len(src)} (one per row), got {len(labels)}")
     if len(src) == 0:
         return w
     if mode not in ("none", "equal"):
@@ -70,22 +87,19 @@ def source_weights(sources: Sequence[str], *, mode: str = "equal", power: float 
     if fixed:
         w = w * np.array([fixed.get(str(n), 1.0) for n in names])[inverse]
     if labels is not None and balance_labels:
-        lab = np.asarray(labels, dtype=object)
+        lab = [str(x) for x in labels]
         cells = np.array([f"{a}\x00{b}" for a, b in zip(inverse, lab)], dtype=object)
         _, cell_inv, cell_n = np.unique(cells, return_inverse=True, return_counts=True)
-        n_labels = np.array([len(set(lab[inverse == i].tolist())) for i in range(len(names))])
-        src_n = counts[inverse]
-        w = w * (src_n / (n_labels[inverse] * cell_n[cell_inv]))  # each (source, label) cell: source total / labels
+        labels_of: dict[int, set[str]] = {}
+        for i, l_ in zip(inverse.tolist(), lab):
+            labels_of.setdefault(i, set()).add(l_)
+        n_labels = np.array([len(labels_of[i]) for i in range(len(names))])
+        w = w * (counts[inverse] / (n_labels[inverse] * cell_n[cell_inv]))  # each (source, label) cell: equal share
     if labels is not None and one_label_weight != 1.0:
-        if one_label_weight < 0:
-            raise ValueError(f"one_label_weight: must be >= 0, got {one_label_weight}")
-        lab = np.asarray(labels, dtype=object)
-        if len(lab) != len(src):
-            raise ValueError(f"labels: expected {len(src)} (one per row), got {len(lab)}")
-        alone = np.array([len(set(lab[inverse == i].tolist())) == 1 for i in range(len(names))])
-        w = w * np.where(alone, one_label_weight, 1.0)[inverse]
-        if w.sum() == 0:  # every source carries one label: nothing to down-weight against
-            w = np.ones(len(src), dtype=np.float64)
+        alone = one_label_sources(src, labels)
+        factor = np.array([one_label_weight if str(n) in alone else 1.0 for n in names])[inverse]
+        if (w * factor).sum() > 0:  # else every weighted row would vanish: nothing to down-weight against
+            w = w * factor
     return w * (len(w) / w.sum())
 
 
@@ -304,6 +318,15 @@ class Candidate:
     fixed_weights: tuple[tuple[str, float], ...] = ()
     one_label_weight: float = 1.0  # topic: weight of a source whose rows all carry one label (see source_weights)
     balance_labels: bool = False  # topic: every label of a source gets the same share of its weight
+
+    def weights(self, d: LosoData, task: str, rows: np.ndarray) -> np.ndarray:
+        """The sample weights of ``rows`` for ``task``, as this candidate's recipe asks (the same call everywhere)."""
+        src = d.frame["source"].to_numpy()[rows]
+        if task != "topic" or (self.one_label_weight == 1.0 and not self.balance_labels):
+            return source_weights(src, mode=self.weighting, power=self.weight_power, fixed=dict(self.fixed_weights))
+        return source_weights(src, mode=self.weighting, power=self.weight_power, fixed=dict(self.fixed_weights),
+                              labels=_labels(d, task, rows), one_label_weight=self.one_label_weight,
+                              balance_labels=self.balance_labels)
     trained: bool = True
     calibrate_promo: bool = False  # Platt-scale promo probabilities on the validation rows (each source equal)
     augment: bool = False  # train the promo head on decorated not-promo copies too (text.augment)
@@ -622,10 +645,7 @@ def run_loso(d: LosoData, candidates: Sequence[Candidate], *, sources: Sequence[
                 t0 = time.perf_counter()
                 # decorated copies join the training rows (never the validation rows) for candidates that ask
                 train_rows = np.concatenate([plain_train, train_aug[~d.val[train_aug]]]) if c.augment else plain_train
-                w_all = source_weights(src[train_rows], mode=c.weighting, power=c.weight_power,
-                                       fixed=dict(c.fixed_weights), labels=_labels(d, task, train_rows),
-                                       one_label_weight=c.one_label_weight if task == "topic" else 1.0,
-                                       balance_labels=c.balance_labels and task == "topic")
+                w_all = c.weights(d, task, train_rows)
                 if task == "promo":
                     # fit without the validation groups, choose the threshold on them, then report
                     fit_mask = ~d.val[train_rows]
