@@ -67,6 +67,17 @@ PROMO_CASES = [
 ]
 
 
+FORUM_BODY_QUESTIONS = [
+    # forum-style questions about training the body, with no sport named: fitness, not the style of the one-label
+    # Reddit cycling source ("a help question" -> sports; docs/quality.md, "A source with one label ...")
+    "knee pain when I push up into bridge, feels like pulling on the outside of the knee. normal?",
+    "tired all the time lately: stretching, light weights and a bit of biking. am I doing too much?",
+    "how do you safely come out of the splits? I always feel a twinge on the way up",
+    "my calves are so tight I can't get my heels down, any stretch recs?",
+    "shoulders cramping in plank holds after about 30s, form issue or just weak?",
+]
+
+
 @pytest.fixture(scope="module")
 def prod():
     return brandfit.load_model()
@@ -76,6 +87,12 @@ def prod():
 def test_topic_of_real_form_text(prod, text, allowed):
     top = prod.topic_proba([text]).iloc[0].idxmax()
     assert top in allowed
+
+
+@pytest.mark.parametrize("text", FORUM_BODY_QUESTIONS)
+def test_a_forum_question_about_the_body_is_fitness_not_sports(prod, text):
+    p = prod.topic_proba([text]).iloc[0]
+    assert p.idxmax() == "fitness" and p["fitness"] > p["sports_outdoor"]
 
 
 @pytest.mark.parametrize("text, topic", NOT_TOPIC_CASES, ids=lambda v: v if isinstance(v, str) else "")
