@@ -145,6 +145,10 @@ def candidates(name: str) -> list[Candidate]:
         prod = loso.production_candidate(cfg)
         return [dataclasses.replace(prod, name=f"one-label sources x{f}", one_label_weight=f)
                 for f in (1.0, 0.5, 0.25, 0.1, 0.0)]
+    if name == "prior_one_label":  # the zero-shot prior weight again, now that the one-label shortcut is gone
+        return [loso.production_candidate(dataclasses.replace(cfg, topic=dataclasses.replace(cfg.topic,
+                                                                                             prior_weight=p)),
+                                          name=f"prior {p}") for p in (1.0, 0.75, 1.5)]
     if name == "balance_labels":  # topic: inside every source, each label gets the same share of its weight
         prod = loso.production_candidate(cfg)  # one-label sources x0.1 (shipped)
         return [dataclasses.replace(prod, name="shipped"),
@@ -254,7 +258,7 @@ def run(d: loso.LosoData, cands: list[Candidate], tasks: tuple[str, ...] = ("top
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", default="default", choices=("default", "promo_c", "topic", "ensemble", "promo_lex",
-                                                             "zero_shot_share", "promo_coverage", "shipped", "knn_gate", "promo_boost", "one_label", "balance_labels"))
+                                                             "zero_shot_share", "promo_coverage", "shipped", "knn_gate", "promo_boost", "one_label", "balance_labels", "prior_one_label"))
     ap.add_argument("--loso", action="store_true", help="leave-one-source-out instead (loso.run_loso)")
     ap.add_argument("--task", choices=("topic", "promo"), help="one task only")
     ap.add_argument("--out", type=Path)
