@@ -200,7 +200,6 @@ def _topic_weights(d: _FitRows, rows: np.ndarray, config: TrainConfig) -> np.nda
 def _fit_topic_head(d: _FitRows, desc: DescriptionIndex, config: TrainConfig):
     """Topic head: every source's train rows (weighted per source) plus the written descriptions as examples,
     temperature-scaled on the validation rows. Returns ``(topic_head, xt, x_desc, prior, tv)``."""
-
     t_rows = d.tr & d.has_topic
     xt = topic_features(d.emb, desc, desc_scale=config.topic.desc_scale)
     x_desc = topic_features(desc.embeddings, desc, desc_scale=config.topic.desc_scale)

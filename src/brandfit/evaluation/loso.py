@@ -318,6 +318,10 @@ class Candidate:
     fixed_weights: tuple[tuple[str, float], ...] = ()
     one_label_weight: float = 1.0  # topic: weight of a source whose rows all carry one label (see source_weights)
     balance_labels: bool = False  # topic: every label of a source gets the same share of its weight
+    trained: bool = True
+    calibrate_promo: bool = False  # Platt-scale promo probabilities on the validation rows (each source equal)
+    augment: bool = False  # train the promo head on decorated not-promo copies too (text.augment)
+    threshold: str = "pooled"  # promo threshold: best F1 on the pooled validation rows, or "mean_f1" across sources
 
     def weights(self, d: LosoData, task: str, rows: np.ndarray) -> np.ndarray:
         """The sample weights of ``rows`` for ``task``, as this candidate's recipe asks (the same call everywhere)."""
@@ -327,10 +331,6 @@ class Candidate:
         return source_weights(src, mode=self.weighting, power=self.weight_power, fixed=dict(self.fixed_weights),
                               labels=_labels(d, task, rows), one_label_weight=self.one_label_weight,
                               balance_labels=self.balance_labels)
-    trained: bool = True
-    calibrate_promo: bool = False  # Platt-scale promo probabilities on the validation rows (each source equal)
-    augment: bool = False  # train the promo head on decorated not-promo copies too (text.augment)
-    threshold: str = "pooled"  # promo threshold: best F1 on the pooled validation rows, or "mean_f1" across sources
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
