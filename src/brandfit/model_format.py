@@ -29,7 +29,8 @@ __all__ = ["FORMAT_VERSION", "MAX_META_BYTES", "MAX_HEADS_BYTES", "parse_meta", 
 
 FORMAT_VERSION = 4
 """The newest model format this brandfit reads. 2 adds the optional lexical head (``lex_*`` arrays); 3 the
-zero-shot share of the topic mix (``config.topic.zero_shot_share``). A model is written with the lowest format
+zero-shot share of the topic mix (``config.topic.zero_shot_share``); 4 the lexical promo boost
+(``config.lexical.promo_boost``). A model is written with the lowest format
 that holds it, so older brandfit versions keep loading what they can apply faithfully and refuse the rest."""
 MAX_META_BYTES = 1 << 20
 MAX_HEADS_BYTES = 64 << 20
