@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from brandfit.topics import PHRASE_TEMPLATES, check_templates
+
 __all__ = ["TopicConfig", "PromoConfig", "BrandConfig", "LexicalConfig", "TrainConfig", "load_config"]
 
 
@@ -29,8 +31,13 @@ class TopicConfig:
     # weight (on top of the source weighting) of a source whose topic rows all carry one label: with nothing to
     # contrast, the heads would learn its style as that label (1 = no change, 0 = leave such sources out)
     one_label_weight: float = 0.1
+    # framings of each topic description (and, at inference, of a brand's own words) averaged into its embedding
+    # (brandfit.features.embed_phrases); ["{}"] = the phrase as written
+    description_templates: tuple[str, ...] = PHRASE_TEMPLATES
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "description_templates",
+                           check_templates(self.description_templates, field="topic.description_templates"))
         if self.c <= 0:
             raise ValueError(f"topic.c: must be > 0, got {self.c}")
         if not 0.0 <= self.one_label_weight <= 1.0:
@@ -151,6 +158,7 @@ class TrainConfig:
         d["data"] = list(self.data)
         d["split"] = list(self.split)
         d["public_sources"] = list(self.public_sources)
+        d["topic"]["description_templates"] = list(self.topic.description_templates)
         return d
 
     @classmethod

@@ -7,15 +7,33 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from brandfit.cues import CUES, cue_matrix
 from brandfit.embedding import Embedder
-from brandfit.topics import TOPIC_DESCRIPTIONS, TOPICS
+from brandfit.topics import PHRASE_TEMPLATES, TOPIC_DESCRIPTIONS, TOPICS, check_templates
 
-__all__ = ["DescriptionIndex", "topic_features", "topic_prior", "zero_shot_proba", "geometric_mix", "promo_features"]
+__all__ = ["embed_phrases", "DescriptionIndex", "topic_features", "topic_prior",
+           "zero_shot_proba", "geometric_mix", "promo_features"]
+
+def embed_phrases(encode: Callable[[list[str]], np.ndarray], phrases: Sequence[str],
+                  templates: Sequence[str] = PHRASE_TEMPLATES) -> np.ndarray:
+    """``(len(phrases), d)`` float32, L2-normalised: for each phrase, the mean of the embeddings of its framings
+    (``templates``), renormalised. ``encode`` embeds a list of texts into L2-normalised rows.
+
+    >>> enc = lambda texts: np.array([[1.0, 0.0] if "post" in t else [0.0, 1.0] for t in texts], np.float32)
+    >>> embed_phrases(enc, ["yoga"], ("{}", "a post about {}")).astype(float).round(3).tolist()
+    [[0.707, 0.707]]
+    """
+    templates = check_templates(templates)
+    if not phrases:
+        return np.zeros((0, 0), np.float32)
+    framed = [t.format(p) for p in phrases for t in templates]
+    e = np.asarray(encode(framed), dtype=np.float64).reshape(len(phrases), len(templates), -1).mean(axis=1)
+    e /= np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
+    return e.astype(np.float32)
 
 
 class DescriptionIndex:
@@ -28,13 +46,16 @@ class DescriptionIndex:
         self.topic_index = np.asarray(topic_index, dtype=np.int64)
 
     @classmethod
-    def build(cls, embedder: Embedder, descriptions: dict[str, Sequence[str]] = TOPIC_DESCRIPTIONS) -> "DescriptionIndex":
+    def build(cls, embedder: Embedder, descriptions: dict[str, Sequence[str]] = TOPIC_DESCRIPTIONS,
+              templates: Sequence[str] = ("{}",)) -> "DescriptionIndex":
+        """Embed every description, each framed by ``templates`` (:func:`embed_phrases`; ``("{}",)``: as written)."""
         texts, index = [], []
         for t, topic in enumerate(TOPICS):
             for d in descriptions[topic]:
                 texts.append(d)
                 index.append(t)
-        return cls(embeddings=embedder.encode(texts, show_progress_bar=False), topic_index=np.array(index))
+        emb = embed_phrases(lambda x: embedder.encode(x, show_progress_bar=False), texts, templates)
+        return cls(embeddings=emb, topic_index=np.array(index))
 
     def similarities(self, emb: np.ndarray) -> np.ndarray:
         """``(n, 6)``: per topic, the best cosine between each row and that topic's descriptions."""

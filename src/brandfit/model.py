@@ -185,6 +185,22 @@ class RelevanceModel:
         return float(topic.get("zero_shot_share", 0.0)) if isinstance(topic, dict) else 0.0
 
     @property
+    def phrase_templates(self) -> tuple[str, ...]:
+        """The framings its topic descriptions were embedded with, and a brand's own words are
+        (:data:`brandfit.topics.PHRASE_TEMPLATES`); ``("{}",)``, the phrase as written, for models before them."""
+        topic = self.config.get("topic")
+        templates = topic.get("description_templates") if isinstance(topic, dict) else None
+        return tuple(templates) if templates else ("{}",)
+
+    def embed_phrases(self, phrases: Sequence[str], *, cache: EmbeddingCache | None = None) -> np.ndarray:
+        """Each phrase (a brand's own words) embedded the way the model's topic descriptions were: the normalised
+        mean of its :attr:`phrase_templates` framings, each normalised and embedded like any text."""
+        from brandfit.features import embed_phrases
+
+        return embed_phrases(lambda texts: self.embed(texts, show_progress_bar=False, cache=cache), phrases,
+                             self.phrase_templates)
+
+    @property
     def embedder_loaded(self) -> bool:
         """Whether the encoder is in memory already (given to the constructor or used once)."""
         return self._embedder is not None

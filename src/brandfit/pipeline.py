@@ -70,10 +70,15 @@ class Pipeline:
         cosine-to-the-words)."""
         m = self.model
         brand_texts = list(brand.texts())
-        brand_emb = m.embed(brand_texts, show_progress_bar=False, cache=self.cache)
         cfg = m.config.get("brand")
         if cfg is None:
+            brand_emb = m.embed(brand_texts, show_progress_bar=False, cache=self.cache)
             return brand_text_relevance(analysis.embeddings, brand_emb, *m.brand_calibration)
+        # the words framed like the model's topic descriptions (relevance@9 on); example posts as they are
+        words = m.embed_phrases([brand.description], cache=self.cache)
+        examples = (m.embed(list(brand.examples), show_progress_bar=False, cache=self.cache) if brand.examples
+                    else np.zeros((0, words.shape[1]), np.float32))
+        brand_emb = np.vstack([words, examples])
         from brandfit.brand import brand_relevance, brand_topic_proba, other_topic_descriptions
 
         q = brand_topic_proba(m.apply_heads(brand_emb, [[] for _ in range(len(brand_emb))], brand_texts).topic_proba)

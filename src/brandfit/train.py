@@ -359,7 +359,7 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
     """
     t0 = time.perf_counter()
     d = _fit_rows(frame, config, embedder, embeddings, public, public_embeddings)
-    desc = DescriptionIndex.build(embedder)
+    desc = DescriptionIndex.build(embedder, templates=config.topic.description_templates)
     down = _one_label_down(d, config)
     if down:
         logger.info("topic heads: one-label source(s) weighted x%s: %s", config.topic.one_label_weight,

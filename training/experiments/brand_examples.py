@@ -33,6 +33,8 @@ from brandfit.evaluation import loso
 from brandfit.evaluation.brandtopics import _EXCLUDE
 from brandfit.evaluation.loso import embed_cached, fit_topic_model, source_weights
 from brandfit.evaluation.public import available, subtopic_tasks
+from brandfit.features import embed_phrases
+from brandfit.topics import PHRASE_TEMPLATES
 
 TOPIC_PARAMS = {"description_weight": 3.0, "prior_weight": 1.0, "temperature": True, "balanced": False}
 CONTRAST = 0.5
@@ -83,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         emb = embed_cached([normalize(t) for t in df["text"]], embedder, tag=f"brand-{source}")
         topics = list(dict.fromkeys(df["subtopic"]))
         names = dict(zip(df["subtopic"], df["words"]))
-        w_emb = embedder.encode([names[t] for t in topics], show_progress_bar=False)
+        # the words framed as posts, as production embeds them (the descriptions in d.desc_emb are framed too)
+        w_emb = embed_phrases(lambda x: embedder.encode([normalize(t) for t in x], show_progress_bar=False),
+                              [names[t] for t in topics], PHRASE_TEMPLATES)
         q_all = predict(w_emb)
         labels = df["subtopic"].to_numpy()
         for k in ks:

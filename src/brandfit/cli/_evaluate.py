@@ -46,7 +46,7 @@ def _cross_source(args: argparse.Namespace) -> int:
     frame = loso.load_sources(Path.cwd(), root, cap=config.public_cap, data=config.data)
     if config.public_sources:
         frame = frame[frame["source"].isin(("ours", *config.public_sources))]
-    d = loso.build_data(frame, augment=config.promo.augment)
+    d = loso.build_data(frame, augment=config.promo.augment, templates=config.topic.description_templates)
     res = loso.run_loso(d, loso.cross_source_candidates(config), emoji_subsets=True)
     out = Path(args.out) if args.out else Path("models") / "_reports" / "cross-source"
     out.mkdir(parents=True, exist_ok=True)

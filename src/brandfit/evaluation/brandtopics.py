@@ -18,6 +18,8 @@ import pandas as pd
 
 from brandfit.brand import brand_score, brand_topic_proba, fit_calibration, other_topic_descriptions
 from brandfit.evaluation.loso import LosoData, binary_ece, embed_cached, fit_topic_model, source_weights
+from brandfit.features import embed_phrases
+from brandfit.topics import PHRASE_TEMPLATES, TOPIC_DESCRIPTIONS, TOPICS
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +31,12 @@ _EXCLUDE = {
     "reddit_cycling_climbing_yoga": ("reddit_cycling_mtb_velo", "reddit_climbing_yoga"),
     "yt_categories": ("yt_trending_us_2017",),
 }
+# each setting: brand.brand_score's arguments, plus "framed": the brand's words and the topic descriptions embedded
+# framed as posts (brandfit.topics.PHRASE_TEMPLATES, as relevance@9 on does) instead of as written
 SETTINGS: dict[str, dict[str, Any]] = {
     "cosine": {"vertical": 0.0, "contrast": 0.0},
+    "cosine framed": {"vertical": 0.0, "contrast": 0.0, "framed": True},
+    "contrast0.5 framed": {"vertical": 0.0, "contrast": 0.5, "framed": True},
     "vertical0.05": {"vertical": 0.05, "contrast": 0.0},
     "contrast0.3": {"vertical": 0.0, "contrast": 0.3},
     "contrast0.5": {"vertical": 0.0, "contrast": 0.5},
@@ -41,7 +47,7 @@ SETTINGS: dict[str, dict[str, Any]] = {
 
 
 def evaluate_brand_topics(d: LosoData, tasks: dict[str, pd.DataFrame], embedder: Any, *,
-                          topic_params: dict[str, Any], settings: dict[str, dict[str, float]] = SETTINGS,
+                          topic_params: dict[str, Any], settings: dict[str, dict[str, Any]] = SETTINGS,
                           brand_only: Callable[[str, str], bool] | None = None) -> pd.DataFrame:
     """One row per (source, setting): mean AP over the source's brand topics, n topics, ECE after calibration."""
     from sklearn.metrics import average_precision_score
@@ -50,6 +56,8 @@ def evaluate_brand_topics(d: LosoData, tasks: dict[str, pd.DataFrame], embedder:
 
     src = d.frame["source"].to_numpy()
     has = d.frame["topic"].notna().to_numpy()
+    # the descriptions as written (d.desc_emb holds them framed, as production embeds them)
+    desc_plain = embedder.encode([x for t in TOPICS for x in TOPIC_DESCRIPTIONS[t]], show_progress_bar=False)
     scores: dict[tuple[str, str], list[tuple[np.ndarray, np.ndarray]]] = {}
     rows = []
     for source, df in tasks.items():
@@ -59,13 +67,18 @@ def evaluate_brand_topics(d: LosoData, tasks: dict[str, pd.DataFrame], embedder:
         p = predict(emb)
         topics = [t for t in dict.fromkeys(df["subtopic"]) if brand_only is None or brand_only(source, t)]
         words = dict(zip(df["subtopic"], df["words"]))
-        w_emb = embedder.encode([words[t] for t in topics], show_progress_bar=False)
-        q_all = predict(w_emb)
-        for name, s in settings.items():
+        w_plain = embedder.encode([words[t] for t in topics], show_progress_bar=False)
+        w_framed = embed_phrases(lambda x: embedder.encode([normalize(t) for t in x], show_progress_bar=False),
+                                 [words[t] for t in topics], PHRASE_TEMPLATES)
+        q_plain, q_framed = predict(w_plain), predict(w_framed)
+        for name, setting in settings.items():
+            s = {k: v for k, v in setting.items() if k != "framed"}
+            framed = bool(setting.get("framed"))
+            w_emb, q_all, desc = (w_framed, q_framed, d.desc_emb) if framed else (w_plain, q_plain, desc_plain)
             aps = []
             for i, t in enumerate(topics):
                 y = (df["subtopic"] == t).to_numpy()
-                negatives = other_topic_descriptions(d.desc_emb, d.desc_topic, q_all[i])
+                negatives = other_topic_descriptions(desc, d.desc_topic, q_all[i])
                 z = brand_score(emb, w_emb[i], p, brand_topic_proba(q_all[i]), negative_emb=negatives, **s)
                 aps.append(average_precision_score(y, z))
                 scores.setdefault((source, name), []).append((z, y))

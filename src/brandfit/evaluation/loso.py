@@ -266,11 +266,16 @@ def augmented_rows(frame: pd.DataFrame, *, per_source: int = 300, seed: int = 0)
 
 
 def build_data(frame: pd.DataFrame, embedder: Any | None = None, *, variants: Sequence[str] = VARIANTS,
-               augment: int = 300) -> LosoData:
+               augment: int = 300, templates: Sequence[str] | None = None) -> LosoData:
+    """Embed every text (per variant, cached), find its cues, and embed the topic descriptions framed by
+    ``templates`` as production does (:func:`brandfit.features.embed_phrases`; default
+    :data:`brandfit.topics.PHRASE_TEMPLATES`; ``("{}",)`` = as written). The zero-shot candidate reads the same
+    description embeddings as production's prior."""
     from brandfit.cues import cue_matrix, find_cues
     from brandfit.evaluation.baselines import ORGANIC_DESCRIPTIONS, PROMO_DESCRIPTIONS
+    from brandfit.features import embed_phrases
     from brandfit.text import normalize
-    from brandfit.topics import TOPIC_DESCRIPTIONS
+    from brandfit.topics import PHRASE_TEMPLATES, TOPIC_DESCRIPTIONS
 
     if embedder is None:
         from brandfit.embedding import get_embedder
@@ -295,7 +300,9 @@ def build_data(frame: pd.DataFrame, embedder: Any | None = None, *, variants: Se
     cues = np.hstack([m, np.log1p(m.sum(axis=1, keepdims=True))]).astype(np.float32)
     return LosoData(
         frame=frame, emb=emb, norm=norm,
-        desc_emb=embedder.encode(d_texts, show_progress_bar=False), desc_topic=np.array(d_topic),
+        desc_emb=embed_phrases(lambda x: embedder.encode(x, show_progress_bar=False), d_texts,
+                               PHRASE_TEMPLATES if templates is None else templates),
+        desc_topic=np.array(d_topic),
         cues=cues, val=validation_mask(frame["group"].tolist()),
         promo_desc=embedder.encode(list(PROMO_DESCRIPTIONS), show_progress_bar=False),
         organic_desc=embedder.encode(list(ORGANIC_DESCRIPTIONS), show_progress_bar=False),
