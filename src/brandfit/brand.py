@@ -6,7 +6,8 @@ model's topic head; nothing here loads a model.
 The score of a text combines two things the model knows:
 
 1. how close the text is to the brand's own words - the highest cosine between the text and the brand's
-   description(s) (``cos``); when the brand also gives example posts, the higher of that and the mean of it
+   description(s) (``cos``; from ``relevance@9`` on, the words are embedded framed as posts, like the built-in
+   descriptions: :meth:`brandfit.model.RelevanceModel.embed_phrases`); when the brand also gives example posts, the higher of that and the mean of it
    with the cosine to the examples' centroid (the highest cosine to any one example, the earlier rule, rewards
    texts that echo one of them; the centroid keeps what they share; and a text never scores below its words'
    cosine, the scale the calibration is fitted on); minus ``contrast`` x the highest cosine to the *other*
@@ -29,11 +30,12 @@ The score of a text combines two things the model knows:
 
 Use from the inference pipeline (model = a loaded ``RelevanceModel``; ``cfg = model.config.get("brand", {})``)::
 
-    brand_emb = model.embed(brand_words_and_examples)                 # (m, 384)
-    q = brand_topic_proba(model.analyze(brand_words_and_examples, embeddings=brand_emb).topic_proba)
+    words = model.embed_phrases([brand_words])                        # (1, 384), framed like the descriptions
+    examples = model.embed(example_posts)                             # (j, 384), as they are
+    q = brand_topic_proba(topic probabilities of the words and examples rows)
     neg = other_topic_descriptions(model.descriptions.embeddings, model.descriptions.topic_index, q)
-    rel = brand_relevance(analysis.embeddings, brand_emb, analysis.topic_proba, q, negative_emb=neg,
-                          calibration=model.brand_calibration, **cfg)
+    rel = brand_relevance(analysis.embeddings, words, analysis.topic_proba, q, negative_emb=neg,
+                          example_emb=examples, calibration=model.brand_calibration, **cfg)
 """
 
 from __future__ import annotations

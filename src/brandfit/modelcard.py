@@ -25,8 +25,65 @@ def _lexical_lines(config: dict[str, Any]) -> list[str]:
                " score, never lower it)." if lex.get("promo_boost") else ".")]
 
 
+def _topic_line(config: dict[str, Any]) -> str:
+    topic = config.get("topic") or {}
+    parts = ["- Topic head: multinomial logistic regression over the embedding"]
+    if topic.get("desc_scale"):
+        parts.append(" plus cosine similarity to the written topic descriptions")
+    parts.append("; the descriptions are also training examples")
+    templates = topic.get("description_templates")
+    if templates and list(templates) != ["{}"]:
+        parts.append(" (each embedded as the mean of its framings " + ", ".join(f"`{t}`" for t in templates)
+                     + "; a brand's own words are embedded the same way)")
+    if topic.get("prior_weight"):
+        parts.append(f"; a zero-shot prior (cosine to the descriptions / 0.05, weight {topic['prior_weight']}) is"
+                     " added to its logits")
+    if topic.get("one_label_weight", 1.0) != 1.0:
+        parts.append(f"; a source whose rows all carry one label is weighted x{topic['one_label_weight']}")
+    parts.append(". Calibrated by temperature scaling on validation.")
+    return "".join(parts)
+
+
+def _promo_line(config: dict[str, Any]) -> str:
+    promo = config.get("promo") or {}
+    rule = ("the best mean per-source F1" if promo.get("threshold") == "mean_f1" else "the best F1")
+    return ("- Promo head: logistic regression over the embedding plus spaCy-matched advertorial cues"
+            + (", Platt-calibrated on validation (each source equal)" if promo.get("calibrate") else "")
+            + (f"; it also saw {promo['augment']} decorated not-promo copies per source (a plain @mention, #hashtag"
+               " or link is not an ad)" if promo.get("augment") else "")
+            + f"; decision threshold chosen for {rule} on validation.")
+
+
+def _sources_lines(meta: dict[str, Any]) -> list[str]:
+    sources = (meta.get("metrics") or {}).get("training_sources") or {}
+    public = {k: v for k, v in sources.items() if k != "ours" and isinstance(v, dict)}
+    lines = [f"- Trained on `data/labeled` (hand-written for this project), {meta.get('n_texts')} texts, dataset hash"
+             f" `{meta.get('dataset_hash')}`" + ("." if not public else ", and on public corpora read in place (never"
+                                                 " copied), each source given the same total weight:")]
+    for name, info in sorted(public.items()):
+        sha = str(info.get("sha256") or "")
+        lines.append(f"  - `{name}`: {info.get('n')} texts, sha256 `{sha[:16]}`")
+    return lines
+
+
+def _public_validation_lines(pv: dict[str, Any]) -> list[str]:
+    def f(v: Any) -> str:
+        return "–" if not isinstance(v, (int, float)) or v != v else f"{v:.3f}"
+
+    lines = ["Held-out groups (accounts, threads, episodes) of the public sources it trained on: text of a kind it has"
+             " seen, so optimistic for a new kind. The leave-one-source-out table (`brandfit evaluate"
+             " --cross-source`, `docs/quality.md`) is the figure for kinds it never saw.", "",
+             "| source | n | topic macro AP | top-1 | promo AP | promo F1 |", "|---|---:|---:|---:|---:|---:|"]
+    for source, block in sorted(pv.items()):
+        t, p = block.get("topic") or {}, block.get("promo") or {}
+        lines.append(f"| {source} | {t.get('n', p.get('n', ''))} | {f(t.get('macro_ap'))} | {f(t.get('accuracy'))}"
+                     f" | {f(p.get('ap'))} | {f(p.get('f1'))} |")
+    return lines
+
+
 def render_card(name: str, meta: dict[str, Any]) -> str:
     m = meta.get("metrics", {})
+    config = meta.get("config") or {}
     lines = [
         f"# brandfit model `{name}`",
         "",
@@ -35,13 +92,10 @@ def render_card(name: str, meta: dict[str, Any]) -> str:
         "## What it is",
         f"- Embedding: `{meta.get('embedding_model')}` ({meta.get('embedding_dim')}-d), backend `{meta.get('backend')}`;"
         " referenced by id, not copied.",
-        "- Topic head: multinomial logistic regression over the embedding plus cosine similarity to written topic"
-        " descriptions; the descriptions are also training examples. Calibrated by temperature scaling on validation.",
-        "- Promo head: logistic regression over the embedding plus spaCy-matched advertorial cues; decision threshold"
-        " chosen for best F1 on validation.",
-        *_lexical_lines(meta.get("config") or {}),
-        f"- Trained on `data/labeled` (hand-written for this project), {meta.get('n_texts')} texts, dataset hash"
-        f" `{meta.get('dataset_hash')}`.",
+        _topic_line(config),
+        _promo_line(config),
+        *_lexical_lines(config),
+        *_sources_lines(meta),
         "",
         "## Held-out test split (our own writing: optimistic)",
     ]
@@ -54,13 +108,14 @@ def render_card(name: str, meta: dict[str, Any]) -> str:
             f"- promo: precision {_fmt(p['precision'])}, recall {_fmt(p['recall'])}, F1 {_fmt(p['f1'])},"
             f" AP {_fmt(p['ap'])} at threshold {_fmt(p['threshold'])}",
         ]
-    lines += ["", "## Public corpora we did not write (the figures that matter)", "",
-              "Baselines on the same texts (zero-shot cosine, TF-IDF + LR): `python training/compare_designs.py`,"
-              " recorded in `docs/quality.md`."]
-    if m.get("public"):
-        lines += ["", format_public_table({name: m["public"]})]
+    lines += ["", "## Public corpora we did not write (the figures that matter)", ""]
+    if m.get("public_validation"):
+        lines += _public_validation_lines(m["public_validation"])
+    elif m.get("public"):  # models before public training: scored on the public corpora after training
+        lines += ["Baselines on the same texts (zero-shot cosine, TF-IDF + LR): `python training/compare_designs.py`,"
+                  " recorded in `docs/quality.md`.", "", format_public_table({name: m["public"]})]
     else:
-        lines += ["", "Not measured: the public corpora were absent when this version was trained."]
+        lines += ["Not measured: the public corpora were absent when this version was trained."]
     backends = m.get("backends") or {}
     if backends:
         lines += ["", "## Embedding backends",
@@ -73,11 +128,15 @@ def render_card(name: str, meta: dict[str, Any]) -> str:
             for k, v in check.get("gaps", {}).items():
                 tol = check.get("tolerance", {}).get(k.rsplit("/", 1)[-1], float("nan"))
                 lines.append(f"| {b} | {k} | {v:+.4f} | {tol:.2f} | {'ok' if abs(v) <= tol else 'OUT'} |")
+    trained_public = bool(m.get("public_validation"))
     lines += [
         "",
         "## Limits",
-        "- Trained only on our own hand-written English captions; public sources differ in style (product titles,"
-        " Reddit posts, spam comments), so per-source figures vary.",
+        ("- Public sources differ in style from captions (product titles, Reddit posts, spam comments, podcast"
+         " transcripts); on a kind of text none of them resembles, expect the leave-one-source-out figures, not the"
+         " ones above." if trained_public else
+         "- Trained only on our own hand-written English captions; public sources differ in style (product titles,"
+         " Reddit posts, spam comments), so per-source figures vary."),
         "- Spam and scam comments are a proxy for advertorial tone, not sponsorship.",
         "",
     ]
