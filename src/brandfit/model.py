@@ -345,9 +345,10 @@ class RelevanceModel:
                                 lex_topic_intercept=lx.topic_intercept, lex_promo_coef=lx.promo_coef,
                                 lex_promo_intercept=np.array([lx.promo_intercept]))
         meta = {
-            # older readers would ignore what they do not know: 4 = promo boost, 3 = zero-shot share, 2 = lexical head
-            "format_version": (4 if self.promo_boost > 0 else 3 if self.zero_shot_share > 0
-                               else 2 if self.lexical is not None else 1),
+            # older readers would ignore what they do not know: 5 = phrases framed as posts, 4 = promo boost,
+            # 3 = zero-shot share, 2 = lexical head
+            "format_version": (5 if self.phrase_templates != ("{}",) else 4 if self.promo_boost > 0
+                               else 3 if self.zero_shot_share > 0 else 2 if self.lexical is not None else 1),
             "topics": list(TOPICS),
             "embedding_model": MODEL_ID,
             "embedding_dim": DIM,

@@ -23,14 +23,15 @@ import numpy as np
 
 from brandfit.embedding import DIM
 from brandfit.errors import FormatVersionError, IntegrityError
-from brandfit.topics import TOPICS
+from brandfit.topics import TOPICS, check_templates
 
 __all__ = ["FORMAT_VERSION", "MAX_META_BYTES", "MAX_HEADS_BYTES", "parse_meta", "parse_heads"]
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 """The newest model format this brandfit reads. 2 adds the optional lexical head (``lex_*`` arrays); 3 the
 zero-shot share of the topic mix (``config.topic.zero_shot_share``); 4 the lexical promo boost
-(``config.lexical.promo_boost``). A model is written with the lowest format
+(``config.lexical.promo_boost``); 5 phrases framed as posts (``config.topic.description_templates``: a brand's
+own words must be embedded the way the descriptions were). A model is written with the lowest format
 that holds it, so older brandfit versions keep loading what they can apply faithfully and refuse the rest."""
 MAX_META_BYTES = 1 << 20
 MAX_HEADS_BYTES = 64 << 20
@@ -80,6 +81,11 @@ def parse_meta(data: bytes | None, *, where: str) -> dict[str, Any]:
     config = meta.get("config")
     if not (isinstance(config, dict) and isinstance(config.get("topic"), dict) and isinstance(config.get("promo"), dict)):
         raise IntegrityError(f"{where}: config: expected an object with 'topic' and 'promo' sections")
+    if "description_templates" in config["topic"]:
+        try:
+            check_templates(config["topic"]["description_templates"], field="config.topic.description_templates")
+        except ValueError as exc:
+            raise IntegrityError(f"{where}: {exc}") from None
     return meta
 
 

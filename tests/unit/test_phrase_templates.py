@@ -101,3 +101,33 @@ def test_a_model_without_templates_embeds_the_words_as_written():
     rel = Pipeline(model).score([ACCOUNT], BrandTopic("trail", "trail shoes"))[0]
     assert not any("a post about" in t for t in rec.texts)
     assert 0.0 <= rel.score <= 1.0
+
+
+def test_a_model_with_framed_phrases_is_format_5_and_round_trips():
+    import json
+
+    from brandfit.model import RelevanceModel
+    from brandfit.model_format import FORMAT_VERSION
+
+    framed = _brand_model(FakeEmbedder(), ("{}", "a post about {}"))
+    files = framed.to_files()
+    assert json.loads(files["model.json"])["format_version"] == 5 == FORMAT_VERSION
+    back = RelevanceModel.from_files(files)
+    assert back.phrase_templates == ("{}", "a post about {}")
+    assert json.loads(_brand_model(FakeEmbedder(), None).to_files()["model.json"])["format_version"] == 1
+    assert json.loads(_brand_model(FakeEmbedder(), ("{}",)).to_files()["model.json"])["format_version"] == 1
+
+
+@pytest.mark.parametrize("bad", [["x"], "{}", [], [1], None])
+def test_bad_templates_in_a_model_file_are_an_integrity_error(bad):
+    import json
+
+    from brandfit.errors import IntegrityError
+    from brandfit.model import RelevanceModel
+
+    files = _brand_model(FakeEmbedder(), ("{}", "a post about {}")).to_files()
+    meta = json.loads(files["model.json"])
+    meta["config"]["topic"]["description_templates"] = bad
+    files["model.json"] = json.dumps(meta).encode()
+    with pytest.raises(IntegrityError, match="model.json.*description_templates"):
+        RelevanceModel.from_files(files)

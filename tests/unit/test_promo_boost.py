@@ -48,7 +48,7 @@ def test_the_boost_adds_the_positive_part_of_the_stored_lexical_logit():
 def test_a_boosted_model_round_trips_as_format_4_and_others_keep_their_format():
     boosted = _model(0.3)
     files = boosted.to_files()
-    assert json.loads(files["model.json"])["format_version"] == 4 == FORMAT_VERSION
+    assert json.loads(files["model.json"])["format_version"] == 4 < FORMAT_VERSION  # 5: phrases framed as posts
     back = RelevanceModel.from_files(files).with_backend("onnx")
     emb = boosted.embed(TEXTS)
     np.testing.assert_allclose(back.apply_heads(emb, [[]] * len(TEXTS), TEXTS).promo_proba,
