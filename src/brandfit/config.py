@@ -32,7 +32,8 @@ class TopicConfig:
     # contrast, the heads would learn its style as that label (1 = no change, 0 = leave such sources out)
     one_label_weight: float = 0.1
     # framings of each topic description (and, at inference, of a brand's own words) averaged into its embedding
-    # (brandfit.features.embed_phrases); ["{}"] = the phrase as written
+    # (brandfit.features.embed_phrases); ["{}"] = the phrase as written. A *stored* model config without the key was
+    # trained with ["{}"] (models before relevance@9): read it with RelevanceModel.phrase_templates, not from_dict
     description_templates: tuple[str, ...] = PHRASE_TEMPLATES
 
     def __post_init__(self) -> None:

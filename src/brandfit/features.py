@@ -13,23 +13,26 @@ import numpy as np
 
 from brandfit.cues import CUES, cue_matrix
 from brandfit.embedding import Embedder
-from brandfit.topics import PHRASE_TEMPLATES, TOPIC_DESCRIPTIONS, TOPICS, check_templates
+from brandfit.topics import TOPIC_DESCRIPTIONS, TOPICS, check_templates
 
 __all__ = ["embed_phrases", "DescriptionIndex", "topic_features", "topic_prior",
            "zero_shot_proba", "geometric_mix", "promo_features"]
 
 def embed_phrases(encode: Callable[[list[str]], np.ndarray], phrases: Sequence[str],
-                  templates: Sequence[str] = PHRASE_TEMPLATES) -> np.ndarray:
+                  templates: Sequence[str]) -> np.ndarray:
     """``(len(phrases), d)`` float32, L2-normalised: for each phrase, the mean of the embeddings of its framings
-    (``templates``), renormalised. ``encode`` embeds a list of texts into L2-normalised rows.
+    (``templates``, e.g. :data:`brandfit.topics.PHRASE_TEMPLATES`; ``("{}",)`` = the phrase as written),
+    renormalised. ``encode`` embeds a list of texts into L2-normalised rows.
 
     >>> enc = lambda texts: np.array([[1.0, 0.0] if "post" in t else [0.0, 1.0] for t in texts], np.float32)
     >>> embed_phrases(enc, ["yoga"], ("{}", "a post about {}")).astype(float).round(3).tolist()
     [[0.707, 0.707]]
     """
     templates = check_templates(templates)
+    phrases = [str(p) for p in phrases]
     if not phrases:
-        return np.zeros((0, 0), np.float32)
+        e = np.asarray(encode([]), dtype=np.float32)
+        return e.reshape(0, e.shape[-1] if e.ndim == 2 else 0)
     framed = [t.format(p) for p in phrases for t in templates]
     e = np.asarray(encode(framed), dtype=np.float64).reshape(len(phrases), len(templates), -1).mean(axis=1)
     e /= np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from brandfit.evaluation.crossdomain import format_public_table
+from brandfit.features import PRIOR_TEMPERATURE
 
 __all__ = ["render_card"]
 
@@ -36,8 +37,8 @@ def _topic_line(config: dict[str, Any]) -> str:
         parts.append(" (each embedded as the mean of its framings " + ", ".join(f"`{t}`" for t in templates)
                      + "; a brand's own words are embedded the same way)")
     if topic.get("prior_weight"):
-        parts.append(f"; a zero-shot prior (cosine to the descriptions / 0.05, weight {topic['prior_weight']}) is"
-                     " added to its logits")
+        parts.append(f"; a zero-shot prior (cosine to the descriptions / {PRIOR_TEMPERATURE}, weight"
+                     f" {topic['prior_weight']}) is added to its logits")
     if topic.get("one_label_weight", 1.0) != 1.0:
         parts.append(f"; a source whose rows all carry one label is weighted x{topic['one_label_weight']}")
     parts.append(". Calibrated by temperature scaling on validation.")
@@ -57,9 +58,11 @@ def _promo_line(config: dict[str, Any]) -> str:
 def _sources_lines(meta: dict[str, Any]) -> list[str]:
     sources = (meta.get("metrics") or {}).get("training_sources") or {}
     public = {k: v for k, v in sources.items() if k != "ours" and isinstance(v, dict)}
+    equal = (meta.get("config") or {}).get("source_weighting") == "equal"
     lines = [f"- Trained on `data/labeled` (hand-written for this project), {meta.get('n_texts')} texts, dataset hash"
              f" `{meta.get('dataset_hash')}`" + ("." if not public else ", and on public corpora read in place (never"
-                                                 " copied), each source given the same total weight:")]
+                                                 " copied)" + (", each source given the same total weight:" if equal
+                                                               else ", one weight per row:"))]
     for name, info in sorted(public.items()):
         sha = str(info.get("sha256") or "")
         lines.append(f"  - `{name}`: {info.get('n')} texts, sha256 `{sha[:16]}`")

@@ -100,8 +100,12 @@ PHRASE_TEMPLATES: Final[tuple[str, ...]] = ("{}", "a post about {}", "my {} this
 """How a short phrase (a topic description, a brand's own words) is embedded: the normalised mean of the
 embeddings of these framings of it (:func:`brandfit.features.embed_phrases`). A bare phrase ("rock climbing and
 bouldering") sits far from how posts are written; its framings as a post move it towards them. Chosen leave-one-source-out (docs/quality.md, "Phrases
-framed as posts"): brand sub-topic AP 0.509 -> 0.526 with better AP on all three sources, topic mean
+framed as posts"): brand sub-topic AP 0.508 -> 0.525 with better AP on all three sources, topic mean
 0.803 / 0.729 -> 0.805 / 0.733. ``("{}",)`` is the bare phrase (every model before ``relevance@9``)."""
+
+
+MAX_TEMPLATES: Final = 16
+"""At most this many framings: a brand's words are embedded once per template on every request."""
 
 
 def check_templates(templates: Sequence[str], *, field: str = "templates") -> tuple[str, ...]:
@@ -110,11 +114,16 @@ def check_templates(templates: Sequence[str], *, field: str = "templates") -> tu
     >>> check_templates(["{}", "a post about {}"])
     ('{}', 'a post about {}')
     """
-    if isinstance(templates, str) or not isinstance(templates, Sequence) or not templates:
-        raise ValueError(f"{field}: expected a non-empty list of strings with one '{{}}' each")
+    if isinstance(templates, (str, bytes)) or not isinstance(templates, Sequence) or not templates:
+        raise ValueError(f"{field}: expected a non-empty list of strings with one '{{}}' each, got {templates!r:.80}")
+    if len(templates) > MAX_TEMPLATES:
+        raise ValueError(f"{field}: at most {MAX_TEMPLATES} templates (each phrase is embedded once per template), "
+                         f"got {len(templates)}")
     out = []
     for t in templates:
-        if not isinstance(t, str) or t.count("{}") != 1 or t.replace("{}", "").count("{") or t.count("}") != 1:
+        if not isinstance(t, str):
+            raise ValueError(f"{field}: each template must be a string, got {type(t).__name__}")
+        if t.count("{}") != 1 or t.replace("{}", "").count("{") or t.count("}") != 1:
             raise ValueError(f"{field}: each template needs exactly one '{{}}' and no other braces, got {t!r}")
         out.append(t)
     return tuple(out)

@@ -94,13 +94,39 @@ def test_a_brand_s_words_are_framed_like_the_model_s_descriptions():
     assert "a post about hill run today" not in rec.texts  # example posts are embedded as they are
 
 
-def test_a_model_without_templates_embeds_the_words_as_written():
+def test_a_model_without_templates_scores_brands_exactly_as_before():
+    from brandfit.brand import brand_relevance, brand_topic_proba, other_topic_descriptions
+
     rec = Recording()
     model = _brand_model(rec, None)
     assert model.phrase_templates == ("{}",)
-    rel = Pipeline(model).score([ACCOUNT], BrandTopic("trail", "trail shoes"))[0]
+    brand = BrandTopic("trail", "trail shoes", examples=("hill run today", "new lipstick"))
+    texts = ["ultra race this weekend", "new lipstick", "trail shoes for the hills", "my cat"]
+    analysis = model.analyze(texts)
+    got = Pipeline(model).brand_relevance(analysis, brand)
     assert not any("a post about" in t for t in rec.texts)
-    assert 0.0 <= rel.score <= 1.0
+    # the rule before framing: the words and examples embedded as they are, in one call
+    emb = model.embed(list(brand.texts()))
+    q = brand_topic_proba(model.apply_heads(emb, [[] for _ in emb], list(brand.texts())).topic_proba)
+    neg = other_topic_descriptions(model.descriptions.embeddings, model.descriptions.topic_index, q)
+    want = brand_relevance(analysis.embeddings, emb[:1], analysis.topic_proba, q, negative_emb=neg,
+                           example_emb=emb[1:], calibration=model.brand_calibration, **model.config["brand"])
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+    framed = Pipeline(_brand_model(FakeEmbedder(), ("{}", "a post about {}"))).brand_relevance(analysis, brand)
+    assert not np.allclose(framed, want)  # the framing does change the scores: the comparison above has teeth
+
+
+def test_no_phrases_give_no_rows_of_the_encoder_s_width():
+    enc = FakeEmbedder()
+    assert embed_phrases(lambda x: enc.encode(x), [], ("{}",)).shape == (0, 384)
+    assert embed_phrases(lambda x: enc.encode(x), np.array(["yoga"]), ("{}",)).shape == (1, 384)
+
+
+def test_too_many_templates_are_refused():
+    with pytest.raises(ValueError, match="at most 16"):
+        check_templates(["{}"] * 17)
+    with pytest.raises(ValueError, match="expected a non-empty list"):
+        check_templates(b"{}")
 
 
 def test_a_model_with_framed_phrases_is_format_5_and_round_trips():

@@ -34,7 +34,6 @@ from brandfit.evaluation.brandtopics import _EXCLUDE
 from brandfit.evaluation.loso import embed_cached, fit_topic_model, source_weights
 from brandfit.evaluation.public import available, subtopic_tasks
 from brandfit.features import embed_phrases
-from brandfit.topics import PHRASE_TEMPLATES
 
 TOPIC_PARAMS = {"description_weight": 3.0, "prior_weight": 1.0, "temperature": True, "balanced": False}
 CONTRAST = 0.5
@@ -87,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         names = dict(zip(df["subtopic"], df["words"]))
         # the words framed as posts, as production embeds them (the descriptions in d.desc_emb are framed too)
         w_emb = embed_phrases(lambda x: embedder.encode([normalize(t) for t in x], show_progress_bar=False),
-                              [names[t] for t in topics], PHRASE_TEMPLATES)
+                              [names[t] for t in topics], d.desc_templates)
         q_all = predict(w_emb)
         labels = df["subtopic"].to_numpy()
         for k in ks:

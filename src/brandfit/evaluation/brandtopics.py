@@ -19,7 +19,7 @@ import pandas as pd
 from brandfit.brand import brand_score, brand_topic_proba, fit_calibration, other_topic_descriptions
 from brandfit.evaluation.loso import LosoData, binary_ece, embed_cached, fit_topic_model, source_weights
 from brandfit.features import embed_phrases
-from brandfit.topics import PHRASE_TEMPLATES, TOPIC_DESCRIPTIONS, TOPICS
+from brandfit.topics import TOPIC_DESCRIPTIONS, TOPICS
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,8 @@ _EXCLUDE = {
     "yt_categories": ("yt_trending_us_2017",),
 }
 # each setting: brand.brand_score's arguments, plus "framed": the brand's words and the topic descriptions embedded
-# framed as posts (brandfit.topics.PHRASE_TEMPLATES, as relevance@9 on does) instead of as written
+# framed as posts (LosoData.desc_templates: brandfit.topics.PHRASE_TEMPLATES, as relevance@9 on does) instead of as
+# written
 SETTINGS: dict[str, dict[str, Any]] = {
     "cosine": {"vertical": 0.0, "contrast": 0.0},
     "cosine framed": {"vertical": 0.0, "contrast": 0.0, "framed": True},
@@ -67,9 +68,10 @@ def evaluate_brand_topics(d: LosoData, tasks: dict[str, pd.DataFrame], embedder:
         p = predict(emb)
         topics = [t for t in dict.fromkeys(df["subtopic"]) if brand_only is None or brand_only(source, t)]
         words = dict(zip(df["subtopic"], df["words"]))
-        w_plain = embedder.encode([words[t] for t in topics], show_progress_bar=False)
-        w_framed = embed_phrases(lambda x: embedder.encode([normalize(t) for t in x], show_progress_bar=False),
-                                 [words[t] for t in topics], PHRASE_TEMPLATES)
+        # the brand's words normalised like any text, as the pipeline embeds them; framed like d.desc_emb
+        encode = lambda x: embedder.encode([normalize(t) for t in x], show_progress_bar=False)  # noqa: E731
+        w_plain = embed_phrases(encode, [words[t] for t in topics], ("{}",))
+        w_framed = embed_phrases(encode, [words[t] for t in topics], d.desc_templates)
         q_plain, q_framed = predict(w_plain), predict(w_framed)
         for name, setting in settings.items():
             s = {k: v for k, v in setting.items() if k != "framed"}

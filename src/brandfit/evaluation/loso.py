@@ -240,6 +240,7 @@ class LosoData:
     val: np.ndarray
     promo_desc: np.ndarray = field(default_factory=lambda: np.zeros((0, 384), np.float32))
     organic_desc: np.ndarray = field(default_factory=lambda: np.zeros((0, 384), np.float32))
+    desc_templates: tuple[str, ...] = ("{}",)  # the framings desc_emb was embedded with (topics.PHRASE_TEMPLATES)
 
     def sims(self, variant: str, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         return self.sims_of(self.emb[variant][rows])
@@ -294,14 +295,15 @@ def build_data(frame: pd.DataFrame, embedder: Any | None = None, *, variants: Se
         for d in TOPIC_DESCRIPTIONS[topic]:
             d_texts.append(d)
             d_topic.append(t)
+    desc_templates = tuple(PHRASE_TEMPLATES if templates is None else templates)
     t0 = time.perf_counter()
     m = cue_matrix(find_cues(texts))
     logger.info("cues for %d texts in %.1f s", len(texts), time.perf_counter() - t0)
     cues = np.hstack([m, np.log1p(m.sum(axis=1, keepdims=True))]).astype(np.float32)
     return LosoData(
         frame=frame, emb=emb, norm=norm,
-        desc_emb=embed_phrases(lambda x: embedder.encode(x, show_progress_bar=False), d_texts,
-                               PHRASE_TEMPLATES if templates is None else templates),
+        desc_emb=embed_phrases(lambda x: embedder.encode(x, show_progress_bar=False), d_texts, desc_templates),
+        desc_templates=desc_templates,
         desc_topic=np.array(d_topic),
         cues=cues, val=validation_mask(frame["group"].tolist()),
         promo_desc=embedder.encode(list(PROMO_DESCRIPTIONS), show_progress_bar=False),
