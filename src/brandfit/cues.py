@@ -28,11 +28,13 @@ MAX_SYMBOL_RUN: Final[int] = 16
 ``brandfit.text.MAX_SYMBOL_RUN``)."""
 
 CUES: Final[dict[str, str]] = {
-    "disclosure": "explicit ad disclosure: #ad, #sponsored, #partner, paid partnership, gifted, in collaboration with",
+    "disclosure": "explicit ad disclosure: #ad, #sponsored, #partner, paid partnership, gifted, in collaboration with, "
+                  "and spoken: 'this episode is brought to you by', 'support for this podcast comes from'",
     "discount_code": "a discount code: 'use code GLOW20', 'promo code', a code-like token such as TRAIL15",
-    "affiliate_link": "an affiliate or shortened shop link (amzn.to, bit.ly, liketk.it ...) or 'affiliate link'",
+    "affiliate_link": "an affiliate or shortened shop link (amzn.to, bit.ly, liketk.it ...), 'affiliate link', or a "
+                      "spoken tracking address ('go to X dot com slash Y')",
     "link_in_bio": "'link in bio', 'swipe up', 'tap the link', 'link below'",
-    "link": "any URL or web address",
+    "link": "any URL or web address, written or spoken ('X dot com')",
     "price": "a price: $49.99, 30€, £20, Rs 499",
     "discount": "percent off, sale, half price, BOGO, free shipping",
     "urgency": "'today only', 'ends tonight', 'last chance', 'limited time', 'hurry'",
@@ -56,6 +58,11 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "gifted by", "gifted from", "kindly gifted", "pr package", "pr product", "pr gift", "this post is sponsored",
         "sponsored post", "for sponsoring", "werbung", "anzeige", "publicidad", "ad |", "ad:", "[ad]", "(ad)",
         "(gifted)", "*gifted", "gifted item", "press sample",
+        # spoken disclosures (sponsor reads in podcasts and videos)
+        "brought to you by", "support for this podcast comes from", "support for this show comes from",
+        "support for the show comes from", "support for this episode comes from", "today's sponsor",
+        "todays sponsor", "this episode is sponsored", "this video is sponsored", "thanks to our sponsor",
+        "thank you to our sponsor",
     ),
     "discount_code": (
         "use code", "use my code", "with code", "with my code", "promo code", "discount code", "coupon code",
@@ -66,7 +73,9 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "affiliate link", "affiliate links", "#affiliate", "#affiliatelink", "#commissionsearned",
         "i earn a commission", "i earn a small commission", "small commission", "ltk", "#liketkit", "#ltkunder50",
         "shop my", "shop my ltk", "amazon storefront", "my storefront",
+        "dot com slash", "dot com forward slash",  # a spoken tracking address: "go to X dot com slash Y"
     ),
+    "link": ("dot com", "dot co", "dot org", "dot net", "dot io"),  # a web address read aloud
     "link_in_bio": (
         "link in bio", "link in my bio", "linked in bio", "links in bio", "link in profile", "link on my profile",
         "swipe up", "tap the link", "click the link", "link below", "link in stories", "link in my stories",

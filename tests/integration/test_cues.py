@@ -16,6 +16,11 @@ from brandfit.cues import CUES, cue_matrix, find_cues, has_disclosure
         ("DM me to learn how I make money from home with forex", {"dm_request", "money_pitch"}),
         ("Congratulations you have won a cash prize, call now to claim", {"prize_offer"}),
         ("please subscribe to my channel and check out my new video", {"self_promo"}),
+        # spoken sponsor reads: the disclosure and the address are said, not written
+        ("This episode is brought to you by Helix Sleep.", {"disclosure"}),
+        ("support for this podcast comes from the listeners and from Squarespace", {"disclosure"}),
+        ("go to rxbar dot com slash tim and use promo code TIM", {"affiliate_link", "link", "discount_code"}),
+        ("visit athletic greens dot com for a free year of vitamin D", {"link"}),
     ],
 )
 def test_cues_fire(text, expected):
@@ -30,6 +35,8 @@ def test_cues_fire(text, expected):
         "makeup exam tomorrow and I haven't studied",
         "honestly these boots fell apart after two months, not buying again",
         "the fashion of 18th-century politics is a weird rabbit hole",
+        "huge thanks to our sponsors and volunteers at the race today",
+        "the dot-com bubble documentary was wild",
         "",
     ],
 )
