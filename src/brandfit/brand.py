@@ -7,9 +7,9 @@ The score of a text combines two things the model knows:
 
 1. how close the text is to the brand's own words - the highest cosine between the text and the brand's
    description(s) (``cos``; from ``relevance@9`` on, the words are embedded framed as posts, like the built-in
-   descriptions: :meth:`brandfit.model.RelevanceModel.embed_phrases`); when the brand also gives example posts, the higher of that and the mean of it
-   with the cosine to the examples' centroid (the highest cosine to any one example, the earlier rule, rewards
-   texts that echo one of them; the centroid keeps what they share; and a text never scores below its words'
+   descriptions: :meth:`brandfit.model.RelevanceModel.embed_phrases`); when the brand also gives example posts,
+   the higher of that and the mean of it with the cosine to the examples' centroid (the highest cosine to any one
+   example, the earlier rule, rewards texts that echo one of them; the centroid keeps what they share; and a text never scores below its words'
    cosine, the scale the calibration is fitted on); minus ``contrast`` x the highest cosine to the *other*
    built-in topics' descriptions (``neg``), which lowers texts that are merely "on a topic" but a different one;
 2. whether the text sits in the same built-in vertical as the brand: ``match = sum_k q_k p_k``, where ``p`` is
