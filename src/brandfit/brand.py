@@ -16,9 +16,13 @@ The score of a text combines two things the model knows:
    the text's topic probabilities (the model's topic head) and ``q`` the brand's (the topic head applied to the
    brand's own embeddings, averaged). A text from another vertical is pushed down even when it shares words.
 
-``z = cos - contrast * neg + vertical * log(match)`` and the relevance is ``sigmoid(a * z + b)``; ``a, b``
-(the model's ``brand_calibration``) are fitted at training time on sub-topics of the training sources
-(:func:`fit_calibration`). ``vertical=0, contrast=0`` is plain cosine-to-the-words, as before.
+3. from ``relevance@12`` on, the words themselves: ``lex``, the cosine between the text's and the brand words'
+   hashed word and character n-grams (:func:`brandfit.lexical.similarity`, weighted by the model's idf), so a
+   text that *says* "bouldering" or "skincare" gains over one that is merely near them in the embedding space.
+
+``z = cos - contrast * neg + vertical * log(match) + lexical * lex`` and the relevance is ``sigmoid(a * z + b)``;
+``a, b`` (the model's ``brand_calibration``) are fitted at training time on sub-topics of the training sources
+(:func:`fit_calibration`). ``vertical=0, contrast=0, lexical=0`` is plain cosine-to-the-words, as before.
 
 >>> import numpy as np
 >>> texts = np.eye(3, 4, dtype=np.float32); brand = np.array([[1, 0, 0, 0]], np.float32)
@@ -34,8 +38,9 @@ Use from the inference pipeline (model = a loaded ``RelevanceModel``; ``cfg = mo
     examples = model.embed(example_posts)                             # (j, 384), as they are
     q = brand_topic_proba(topic probabilities of the words and examples rows)
     neg = other_topic_descriptions(model.descriptions.embeddings, model.descriptions.topic_index, q)
+    lex = similarity(normalised texts, [normalised words], idf=model.lexical.idf)   # (n, 1)
     rel = brand_relevance(analysis.embeddings, words, analysis.topic_proba, q, negative_emb=neg,
-                          example_emb=examples, calibration=model.brand_calibration, **cfg)
+                          example_emb=examples, lexical_sim=lex, calibration=model.brand_calibration, **cfg)
 """
 
 from __future__ import annotations
@@ -44,7 +49,8 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["BRAND_VERTICAL_WEIGHT", "BRAND_CONTRAST", "BRAND_EXAMPLE_WEIGHT", "brand_score", "brand_relevance",
+__all__ = ["BRAND_VERTICAL_WEIGHT", "BRAND_CONTRAST", "BRAND_EXAMPLE_WEIGHT", "BRAND_LEXICAL_WEIGHT", "brand_score",
+           "brand_relevance",
            "brand_topic_proba", "other_topic_descriptions", "fit_calibration"]
 
 BRAND_VERTICAL_WEIGHT = 0.0
@@ -56,6 +62,10 @@ BRAND_EXAMPLE_WEIGHT = 0.5
 of their own texts as examples (training/experiments/brand_examples.py, docs/quality.md): mean AP 0.530 / 0.550 /
 0.557, against 0.501 / 0.519 / 0.522 for the highest cosine to any row (the earlier rule, below the words alone
 on YouTube categories) and 0.507 / 0.503 / 0.501 for the words alone."""
+BRAND_LEXICAL_WEIGHT = 0.5
+"""Weight of the n-gram cosine between a text and the brand's words in models trained from ``relevance@12`` on
+(``brand.lexical`` in their config; models without the key score without it). Real sub-topics named in words
+(docs/quality.md, "Brand topics in words"): mean AP 0.525 -> 0.539, better on all three sources."""
 _EPS = 1e-4
 
 
@@ -95,6 +105,8 @@ def brand_score(
     negative_reduce: str = "max",
     example_emb: np.ndarray | None = None,
     example_weight: float = BRAND_EXAMPLE_WEIGHT,
+    lexical_sim: np.ndarray | None = None,
+    lexical: float = 0.0,
 ) -> np.ndarray:
     """Uncalibrated score ``z`` (higher = more relevant), shape ``(n,)``.
 
@@ -104,7 +116,8 @@ def brand_score(
     ``brand_topic`` (k,) the brand's (see :func:`brand_topic_proba`). Without either, the vertical term is left
     out. ``negative_emb`` (r, d): descriptions of what the brand is *not* (e.g. the other topics' descriptions),
     used with weight ``contrast``: the highest (``negative_reduce="max"``) or mean (``"mean"``) cosine to them
-    is subtracted.
+    is subtracted. ``lexical_sim`` (n,) or (n, m): the texts' n-gram cosine to the brand's words
+    (:func:`brandfit.lexical.similarity`; the highest of ``m`` columns), added with weight ``lexical``.
     """
     if negative_reduce not in ("max", "mean"):
         raise ValueError(f"negative_reduce: expected 'max' or 'mean', got {negative_reduce!r}")
@@ -129,6 +142,13 @@ def brand_score(
         if p.shape != (len(e), len(q)):
             raise ValueError(f"text_topic_proba: expected shape {(len(e), len(q))}, got {p.shape}")
         z = z + vertical * np.log(np.clip(p @ q, _EPS, None))
+    if lexical and lexical_sim is not None:
+        lx = np.asarray(lexical_sim, dtype=np.float64)
+        if lx.ndim == 2:
+            lx = lx.max(axis=1) if lx.shape[1] else np.zeros(len(lx))
+        if lx.shape != (len(e),):
+            raise ValueError(f"lexical_sim: expected {len(e)} rows, got shape {np.shape(lexical_sim)}")
+        z = z + lexical * lx
     return z
 
 
@@ -145,15 +165,17 @@ def brand_relevance(
     negative_reduce: str = "max",
     example_emb: np.ndarray | None = None,
     example_weight: float = BRAND_EXAMPLE_WEIGHT,
+    lexical_sim: np.ndarray | None = None,
+    lexical: float = 0.0,
 ) -> np.ndarray:
     """Calibrated probability (n,) that each text is about the brand's topic: ``sigmoid(a * z + b)``.
 
     See :func:`brand_score` for the arguments; ``calibration`` is the model's ``brand_calibration`` ``(a, b)``,
-    fitted for the same ``vertical`` / ``contrast`` (model config ``brand``).
+    fitted for the same ``vertical`` / ``contrast`` / ``lexical`` (model config ``brand``).
     """
     z = brand_score(text_emb, brand_emb, text_topic_proba, brand_topic, negative_emb=negative_emb,
                     vertical=vertical, contrast=contrast, negative_reduce=negative_reduce, example_emb=example_emb,
-                    example_weight=example_weight)
+                    example_weight=example_weight, lexical_sim=lexical_sim, lexical=lexical)
     a, b = calibration
     with np.errstate(over="ignore"):
         return 1.0 / (1.0 + np.exp(-(a * z + b)))

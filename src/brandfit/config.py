@@ -78,10 +78,11 @@ class BrandConfig:
     vertical: float = 0.0  # weight of log(match of the text's and the brand's built-in topic)
     contrast: float = 0.5  # weight of the cosine to the other topics' descriptions, subtracted
     negative_reduce: str = "max"  # "max" or "mean" over those descriptions
+    lexical: float = 0.5  # weight of the n-gram cosine to the brand's words (needs the lexical head); 0 = none
 
     def __post_init__(self) -> None:
-        if self.vertical < 0 or self.contrast < 0:
-            raise ValueError("brand.vertical and brand.contrast must be >= 0")
+        if self.vertical < 0 or self.contrast < 0 or self.lexical < 0:
+            raise ValueError("brand.vertical, brand.contrast and brand.lexical must be >= 0")
         if self.negative_reduce not in ("max", "mean"):
             raise ValueError(f"brand.negative_reduce: expected 'max' or 'mean', got {self.negative_reduce!r}")
 

@@ -30,8 +30,8 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["N_BUCKETS", "featurize", "LexicalHead", "document_frequency", "idf_from", "to_csr", "fit_lexical_head",
-           "mix_calibrated"]
+__all__ = ["N_BUCKETS", "featurize", "similarity", "LexicalHead", "document_frequency", "idf_from", "to_csr",
+           "fit_lexical_head", "mix_calibrated"]
 
 N_BUCKETS = 1 << 17
 """Buckets per kind of n-gram (word / character) in shipped models."""
@@ -122,6 +122,32 @@ def featurize(texts: Sequence[str], *, n_buckets: int = N_BUCKETS, idf: np.ndarr
     total = np.sqrt(np.bincount(rows, weights=vals ** 2, minlength=n))
     vals /= np.where(total > 0, total, 1.0)[rows]
     return rows, cols, vals
+
+
+def similarity(texts: Sequence[str], phrases: Sequence[str], *, idf: np.ndarray) -> np.ndarray:
+    """Cosine ``(len(texts), len(phrases))`` between the lexical features of already-normalised ``texts`` and
+    ``phrases`` (word and character n-grams weighted by ``idf``, as :func:`featurize` cuts them): how many of a
+    phrase's rarer words, or pieces of them ("climb" in "climbers"), a text shares. Pure numpy.
+
+    >>> import numpy as np
+    >>> idf = np.ones(2 * 4096, np.float32)
+    >>> s = similarity(["rock climbing at the crag", "new lipstick shade"], ["climbing"], idf=idf)
+    >>> bool(s[0, 0] > 0.3), float(s[1, 0])
+    (True, 0.0)
+    """
+    n_buckets = idf.shape[0] // 2
+    out = np.zeros((len(texts), len(phrases)))
+    if not len(texts) or not len(phrases):
+        return out
+    rows, cols, vals = featurize(texts, n_buckets=n_buckets, idf=idf)
+    p_rows, p_cols, p_vals = featurize(phrases, n_buckets=n_buckets, idf=idf)
+    dense = np.zeros(2 * n_buckets)
+    for j in range(len(phrases)):  # a few phrases: one dense vector each, then a gather per text n-gram
+        mine = p_rows == j
+        dense[p_cols[mine]] = p_vals[mine]
+        out[:, j] = np.bincount(rows, weights=vals * dense[cols], minlength=len(texts))
+        dense[p_cols[mine]] = 0.0
+    return out
 
 
 def to_csr(texts: Sequence[str], *, n_buckets: int = N_BUCKETS, idf: np.ndarray | None = None):

@@ -101,6 +101,15 @@ def _promo_boost(config: Mapping[str, Any]) -> float:
     return float(boost) / weight if boost > 0 and weight > 0 else 0.0  # no lexical promo share: no boost
 
 
+def _brand_lexical(config: Mapping[str, Any]) -> float:
+    """``brand.lexical`` of a model's config, checked (0 when absent: models before it)."""
+    section = config.get("brand")
+    value = section.get("lexical", 0.0) if isinstance(section, dict) else 0.0
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 10.0:
+        raise InputError(f"brand.lexical: expected a number in [0, 10], got {value!r}")
+    return float(value)
+
+
 def _check_texts(texts: Sequence[str]) -> list[str]:
     if isinstance(texts, str):
         raise InputTypeError("texts: expected a sequence of strings, got a single str; wrap it in a list")
@@ -191,6 +200,23 @@ class RelevanceModel:
         topic = self.config.get("topic")
         templates = topic.get("description_templates") if isinstance(topic, dict) else None
         return tuple(templates) if templates else ("{}",)
+
+    @property
+    def brand_lexical(self) -> float:
+        """Weight of the n-gram cosine between a text and a brand's words in its brand score (``brand.lexical``;
+        0 for models before ``relevance@12`` and for models without a lexical head)."""
+        return _brand_lexical(self.config) if self.lexical is not None else 0.0
+
+    def lexical_similarity(self, texts: Sequence[str], phrases: Sequence[str]) -> np.ndarray:
+        """``(len(texts), len(phrases))`` cosine of their hashed word and character n-grams, weighted by the
+        lexical head's idf, both normalised the way the model reads text (:func:`brandfit.lexical.similarity`).
+        Zeros for a model without a lexical head."""
+        from brandfit.lexical import similarity
+
+        texts, phrases = _check_texts(texts), _check_texts(phrases)
+        if self.lexical is None:
+            return np.zeros((len(texts), len(phrases)))
+        return similarity(self._normalize(texts), self._normalize(phrases), idf=self.lexical.idf)
 
     def embed_phrases(self, phrases: Sequence[str], *, cache: EmbeddingCache | None = None) -> np.ndarray:
         """Each phrase (a brand's own words) embedded the way the model's topic descriptions were: the normalised
@@ -345,9 +371,11 @@ class RelevanceModel:
                                 lex_topic_intercept=lx.topic_intercept, lex_promo_coef=lx.promo_coef,
                                 lex_promo_intercept=np.array([lx.promo_intercept]))
         meta = {
-            # older readers would ignore what they do not know: 5 = phrases framed as posts, 4 = promo boost,
+            # older readers would ignore what they do not know: 6 = the brand's words matched as n-grams,
+            # 5 = phrases framed as posts, 4 = promo boost,
             # 3 = zero-shot share, 2 = lexical head
-            "format_version": (5 if self.phrase_templates != ("{}",) else 4 if self.promo_boost > 0
+            "format_version": (6 if self.brand_lexical > 0 else 5 if self.phrase_templates != ("{}",)
+                               else 4 if self.promo_boost > 0
                                else 3 if self.zero_shot_share > 0 else 2 if self.lexical is not None else 1),
             "topics": list(TOPICS),
             "embedding_model": MODEL_ID,
@@ -393,6 +421,7 @@ class RelevanceModel:
                                  "file holds no lexical arrays")
         try:
             _promo_boost(meta["config"])
+            _brand_lexical(meta["config"])
         except InputError as exc:
             raise IntegrityError(f"{where}/{MODEL_FILE}: {exc}") from None
         return cls(

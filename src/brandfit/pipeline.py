@@ -63,10 +63,11 @@ class Pipeline:
     def model_version(self) -> str:
         return self.model.version
 
-    def brand_relevance(self, analysis: TextAnalysis, brand: BrandTopic) -> np.ndarray:
+    def brand_relevance(self, analysis: TextAnalysis, brand: BrandTopic, texts: Sequence[str]) -> np.ndarray:
         """Each analysed text's calibrated relevance to a brand's own topic in words (:mod:`brandfit.brand`: cosine
         to the brand's description, and to its example posts' centroid when it gives some, contrasted with the
-        other built-in topics; models trained before it carry no ``brand`` config and keep plain
+        other built-in topics, plus the n-gram match of ``texts`` (the analysed texts) with the words from
+        ``relevance@12`` on; models trained before it carry no ``brand`` config and keep plain
         cosine-to-the-words)."""
         m = self.model
         brand_texts = list(brand.texts())
@@ -83,9 +84,13 @@ class Pipeline:
 
         q = brand_topic_proba(m.apply_heads(brand_emb, [[] for _ in range(len(brand_emb))], brand_texts).topic_proba)
         neg = other_topic_descriptions(m.descriptions.embeddings, m.descriptions.topic_index, q)
+        settings = {k: v for k, v in cfg.items() if k != "lexical"}
+        lexical = m.brand_lexical
+        lex = m.lexical_similarity(texts, [brand.description]) if lexical else None
         # the description is the brand's words; its example posts count through their centroid
         return brand_relevance(analysis.embeddings, brand_emb[:1], analysis.topic_proba, q, negative_emb=neg,
-                               example_emb=brand_emb[1:], calibration=m.brand_calibration, **cfg)
+                               example_emb=brand_emb[1:], lexical_sim=lex, lexical=lexical,
+                               calibration=m.brand_calibration, **settings)
 
     def score(self, accounts: Sequence[Account], brand: str | BrandTopic, *,
               show_progress_bar: bool | None = None) -> list[Relevance]:
@@ -101,7 +106,7 @@ class Pipeline:
         analysis = self.model.analyze(flat, show_progress_bar=show_progress_bar, cache=self.cache) if flat else None
         brand_rel = None
         if analysis is not None and isinstance(brand, BrandTopic):
-            brand_rel = self.brand_relevance(analysis, brand)
+            brand_rel = self.brand_relevance(analysis, brand, flat)
         out: list[Relevance] = []
         start = 0
         for acc, texts in zip(accounts, per_account):

@@ -293,14 +293,21 @@ def _fit_promo_head(d: _FitRows, config: TrainConfig, lex: _Lexical | None):
 
 
 def _fit_brand_calibration(d: _FitRows, desc: DescriptionIndex, config: TrainConfig, p_topic: np.ndarray,
-                           q_desc: np.ndarray, tv: np.ndarray):
+                           q_desc: np.ndarray, tv: np.ndarray, lex_head: LexicalHead | None):
     """Custom brand topics: Platt scaling of brand.brand_score, the five verticals' descriptions as brand words,
     on the validation rows of every source (the train rows when there are none). ``p_topic``: the model's topic
-    probabilities of every row; ``q_desc``: those of the descriptions."""
+    probabilities of every row; ``q_desc``: those of the descriptions; ``lex_head``: its idf weighs the n-gram
+    cosine to the words (``brand.lexical``; none without a lexical head)."""
     from brandfit.brand import brand_score, brand_topic_proba, fit_calibration, other_topic_descriptions
+    from brandfit.lexical import similarity
 
     cal_rows = tv if tv.any() else (d.tr & d.has_topic)
     p_cal = p_topic[cal_rows]
+    lexical = config.brand.lexical if lex_head is not None else 0.0
+    if lexical:
+        norm = [normalize(t) for t in d.rows["text"].to_numpy()[cal_rows]]
+        words = [normalize(w) for topic in TOPICS for w in TOPIC_DESCRIPTIONS[topic]]
+        lex = similarity(norm, words, idf=lex_head.idf)  # (rows, descriptions), columns in desc.topic_index order
     zs, ys = [], []
     for t in range(len(TOPICS) - 1):
         own = desc.topic_index == t
@@ -308,7 +315,8 @@ def _fit_brand_calibration(d: _FitRows, desc: DescriptionIndex, config: TrainCon
         zs.append(brand_score(d.emb[cal_rows], desc.embeddings[own], p_cal, q,
                               negative_emb=other_topic_descriptions(desc.embeddings, desc.topic_index, q),
                               vertical=config.brand.vertical,
-                              contrast=config.brand.contrast, negative_reduce=config.brand.negative_reduce))
+                              contrast=config.brand.contrast, negative_reduce=config.brand.negative_reduce,
+                              lexical_sim=lex[:, own] if lexical else None, lexical=lexical))
         ys.append(d.y_topic[cal_rows] == t)
     return fit_calibration(zs, ys)
 
@@ -386,7 +394,7 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
             mix_temperature = fit_temperature(np.log(np.clip(p_topic[tv], 1e-12, None)), d.y_topic[tv])
         p_topic, q_desc = (mix_calibrated(p, mix_temperature) for p in (p_topic, q_desc))
     promo_head, lex_head, p_promo, threshold, promo_platt = _fit_promo_head(d, config, lex)
-    brand_cal = _fit_brand_calibration(d, desc, config, p_topic, q_desc, tv)
+    brand_cal = _fit_brand_calibration(d, desc, config, p_topic, q_desc, tv, lex_head)
 
     model_config = config.to_dict()
     model_config["normalization_version"] = NORMALIZATION_VERSION

@@ -103,7 +103,7 @@ def test_a_model_without_templates_scores_brands_exactly_as_before():
     brand = BrandTopic("trail", "trail shoes", examples=("hill run today", "new lipstick"))
     texts = ["ultra race this weekend", "new lipstick", "trail shoes for the hills", "my cat"]
     analysis = model.analyze(texts)
-    got = Pipeline(model).brand_relevance(analysis, brand)
+    got = Pipeline(model).brand_relevance(analysis, brand, texts)
     assert not any("a post about" in t for t in rec.texts)
     # the rule before framing: the words and examples embedded as they are, in one call
     emb = model.embed(list(brand.texts()))
@@ -112,7 +112,7 @@ def test_a_model_without_templates_scores_brands_exactly_as_before():
     want = brand_relevance(analysis.embeddings, emb[:1], analysis.topic_proba, q, negative_emb=neg,
                            example_emb=emb[1:], calibration=model.brand_calibration, **model.config["brand"])
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
-    framed = Pipeline(_brand_model(FakeEmbedder(), ("{}", "a post about {}"))).brand_relevance(analysis, brand)
+    framed = Pipeline(_brand_model(FakeEmbedder(), ("{}", "a post about {}"))).brand_relevance(analysis, brand, texts)
     assert not np.allclose(framed, want)  # the framing does change the scores: the comparison above has teeth
 
 
@@ -137,7 +137,7 @@ def test_a_model_with_framed_phrases_is_format_5_and_round_trips():
 
     framed = _brand_model(FakeEmbedder(), ("{}", "a post about {}"))
     files = framed.to_files()
-    assert json.loads(files["model.json"])["format_version"] == 5 == FORMAT_VERSION
+    assert json.loads(files["model.json"])["format_version"] == 5 < FORMAT_VERSION  # 6: brand words as n-grams
     back = RelevanceModel.from_files(files)
     assert back.phrase_templates == ("{}", "a post about {}")
     assert json.loads(_brand_model(FakeEmbedder(), None).to_files()["model.json"])["format_version"] == 1

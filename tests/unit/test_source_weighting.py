@@ -119,4 +119,4 @@ def test_config_round_trips_through_a_model_config_dict():
     d = c.to_dict()
     d["normalization_version"] = 2  # what train.py stores beside the config
     assert TrainConfig.from_dict(d) == c
-    assert d["brand"] == {"vertical": 0.0, "contrast": 0.5, "negative_reduce": "max"}
+    assert d["brand"] == {"vertical": 0.0, "contrast": 0.5, "negative_reduce": "max", "lexical": 0.5}

@@ -6,7 +6,8 @@ A brand often describes its topic with a few example posts as well as words. bra
 Here every real sub-topic (Amazon sub-categories, Reddit cycling / climbing / yoga, YouTube categories; see
 ``brandfit.evaluation.public.subtopic_tasks``) gets its name plus ``k`` of its own texts as examples; those
 ``k`` texts leave the pool being ranked. Scorings of the pool compared (all minus 0.5 x the best cosine to the
-other built-in topics' descriptions, as shipped):
+other built-in topics' descriptions, as shipped; ``--lexical W`` adds W x the n-gram cosine to the words, as
+``relevance@12`` does with 0.5):
 
 - ``words``: the name alone (what brand_eval measures), for reference;
 - ``max``: the highest cosine to any brand row (name or example): what ``brandfit.brand`` does today;
@@ -34,6 +35,7 @@ from brandfit.evaluation.brandtopics import _EXCLUDE
 from brandfit.evaluation.loso import embed_cached, fit_topic_model, source_weights
 from brandfit.evaluation.public import available, subtopic_tasks
 from brandfit.features import embed_phrases
+from brandfit.lexical import document_frequency, idf_from, similarity
 
 TOPIC_PARAMS = {"description_weight": 3.0, "prior_weight": 1.0, "temperature": True, "balanced": False}
 CONTRAST = 0.5
@@ -64,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--k", type=int, action="append", help="examples per brand topic (repeatable; default 3, 5)")
     ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--lexical", type=float, default=0.0,
+                    help="add this x the n-gram cosine between a text and the brand's words (relevance@12: 0.5)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     ks = args.k or [3, 5]
@@ -81,13 +85,16 @@ def main(argv: list[str] | None = None) -> int:
     for source, df in subtopic_tasks().items():
         fit_rows = np.flatnonzero(has & ~np.isin(src, _EXCLUDE.get(source, ())))
         predict = fit_topic_model(d, fit_rows, source_weights(src[fit_rows]), **TOPIC_PARAMS)
-        emb = embed_cached([normalize(t) for t in df["text"]], embedder, tag=f"brand-{source}")
+        norm = [normalize(t) for t in df["text"]]
+        emb = embed_cached(norm, embedder, tag=f"brand-{source}")
         topics = list(dict.fromkeys(df["subtopic"]))
         names = dict(zip(df["subtopic"], df["words"]))
         # the words framed as posts, as production embeds them (the descriptions in d.desc_emb are framed too)
         w_emb = embed_phrases(lambda x: embedder.encode([normalize(t) for t in x], show_progress_bar=False),
                               [names[t] for t in topics], d.desc_templates)
         q_all = predict(w_emb)
+        idf = idf_from(*document_frequency([d.norm["emoji"][i] for i in fit_rows]))
+        lex = similarity(norm, [normalize(names[t]) for t in topics], idf=idf)
         labels = df["subtopic"].to_numpy()
         for k in ks:
             for seed in range(args.seeds):
@@ -98,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
                     ex = rng.choice(own, size=min(k, len(own) - 1), replace=False)
                     keep = np.setdiff1d(np.arange(len(df)), ex)
                     neg = other_topic_descriptions(d.desc_emb, d.desc_topic, q_all[i])
-                    penalty = CONTRAST * (emb[keep] @ neg.T).max(axis=1)
+                    penalty = CONTRAST * (emb[keep] @ neg.T).max(axis=1) - args.lexical * lex[keep, i]
                     y = labels[keep] == t
                     for name, z in scorings(emb[keep], w_emb[i], emb[ex]).items():
                         aps.setdefault(name, []).append(average_precision_score(y, z - penalty))

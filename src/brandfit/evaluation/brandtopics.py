@@ -33,11 +33,13 @@ _EXCLUDE = {
 }
 # each setting: brand.brand_score's arguments, plus "framed": the brand's words and the topic descriptions embedded
 # framed as posts (LosoData.desc_templates: brandfit.topics.PHRASE_TEMPLATES, as relevance@9 on does) instead of as
-# written
+# written; "lexical" weighs the n-gram cosine to the words (idf of the rows the topic head is fitted on, as a
+# model's lexical head holds it; relevance@12 on)
 SETTINGS: dict[str, dict[str, Any]] = {
     "cosine": {"vertical": 0.0, "contrast": 0.0},
     "cosine framed": {"vertical": 0.0, "contrast": 0.0, "framed": True},
     "contrast0.5 framed": {"vertical": 0.0, "contrast": 0.5, "framed": True},
+    "contrast0.5 framed lexical0.5": {"vertical": 0.0, "contrast": 0.5, "framed": True, "lexical": 0.5},
     "vertical0.05": {"vertical": 0.05, "contrast": 0.0},
     "contrast0.3": {"vertical": 0.0, "contrast": 0.3},
     "contrast0.5": {"vertical": 0.0, "contrast": 0.5},
@@ -53,6 +55,7 @@ def evaluate_brand_topics(d: LosoData, tasks: dict[str, pd.DataFrame], embedder:
     """One row per (source, setting): mean AP over the source's brand topics, n topics, ECE after calibration."""
     from sklearn.metrics import average_precision_score
 
+    from brandfit.lexical import document_frequency, idf_from, similarity
     from brandfit.text import normalize
 
     src = d.frame["source"].to_numpy()
@@ -64,10 +67,13 @@ def evaluate_brand_topics(d: LosoData, tasks: dict[str, pd.DataFrame], embedder:
     for source, df in tasks.items():
         rows_fit = np.flatnonzero(has & ~np.isin(src, _EXCLUDE.get(source, ())))
         predict = fit_topic_model(d, rows_fit, source_weights(src[rows_fit]), **topic_params)
-        emb = embed_cached([normalize(t) for t in df["text"]], embedder, tag=f"brand-{source}")
+        norm = [normalize(t) for t in df["text"]]
+        emb = embed_cached(norm, embedder, tag=f"brand-{source}")
         p = predict(emb)
         topics = [t for t in dict.fromkeys(df["subtopic"]) if brand_only is None or brand_only(source, t)]
         words = dict(zip(df["subtopic"], df["words"]))
+        idf = idf_from(*document_frequency([d.norm["emoji"][i] for i in rows_fit]))
+        lex = similarity(norm, [normalize(words[t]) for t in topics], idf=idf)  # (texts, topics)
         # the brand's words normalised like any text, as the pipeline embeds them; framed like d.desc_emb
         encode = lambda x: embedder.encode([normalize(t) for t in x], show_progress_bar=False)  # noqa: E731
         w_plain = embed_phrases(encode, [words[t] for t in topics], ("{}",))
@@ -81,7 +87,8 @@ def evaluate_brand_topics(d: LosoData, tasks: dict[str, pd.DataFrame], embedder:
             for i, t in enumerate(topics):
                 y = (df["subtopic"] == t).to_numpy()
                 negatives = other_topic_descriptions(desc, d.desc_topic, q_all[i])
-                z = brand_score(emb, w_emb[i], p, brand_topic_proba(q_all[i]), negative_emb=negatives, **s)
+                z = brand_score(emb, w_emb[i], p, brand_topic_proba(q_all[i]), negative_emb=negatives,
+                                lexical_sim=lex[:, i], **s)
                 aps.append(average_precision_score(y, z))
                 scores.setdefault((source, name), []).append((z, y))
             rows.append({"source": source, "setting": name, "n_topics": len(topics), "n_texts": len(df),
