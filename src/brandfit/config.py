@@ -35,6 +35,9 @@ class TopicConfig:
     # (brandfit.features.embed_phrases); ["{}"] = the phrase as written. A *stored* model config without the key was
     # trained with ["{}"] (models before relevance@9): read it with RelevanceModel.phrase_templates, not from_dict
     description_templates: tuple[str, ...] = PHRASE_TEMPLATES
+    # + this x (per topic) the n-gram cosine between a text and the topic's written descriptions, added to the log
+    # topic probabilities after the mix (needs the lexical head: its idf weighs the n-grams); 0 = none
+    lexical_prior: float = 4.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "description_templates",
@@ -45,6 +48,8 @@ class TopicConfig:
             raise ValueError(f"topic.one_label_weight: must be in [0, 1], got {self.one_label_weight}")
         if self.desc_scale < 0 or self.description_weight < 0 or self.prior_weight < 0:
             raise ValueError("topic.desc_scale, topic.description_weight and topic.prior_weight must be >= 0")
+        if not 0.0 <= self.lexical_prior <= 20.0:
+            raise ValueError(f"topic.lexical_prior: must be in [0, 20], got {self.lexical_prior}")
         if not 0.0 <= self.zero_shot_share < 1.0:
             raise ValueError(f"topic.zero_shot_share: must be in [0, 1), got {self.zero_shot_share}")
 

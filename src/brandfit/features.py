@@ -42,11 +42,17 @@ def embed_phrases(encode: Callable[[list[str]], np.ndarray], phrases: Sequence[s
 class DescriptionIndex:
     """Embeddings of the written topic descriptions and which topic each belongs to."""
 
-    def __init__(self, *, embeddings: np.ndarray, topic_index: np.ndarray) -> None:
+    def __init__(self, *, embeddings: np.ndarray, topic_index: np.ndarray,
+                 phrases: Sequence[str] | None = None) -> None:
         if embeddings.ndim != 2 or len(embeddings) != len(topic_index):
             raise ValueError("description embeddings and topic index disagree in length")
+        if phrases is not None and (isinstance(phrases, str) or len(phrases) != len(topic_index)
+                                    or not all(isinstance(p, str) for p in phrases)):
+            raise ValueError("description phrases: expected one string per description embedding")
         self.embeddings = np.asarray(embeddings, dtype=np.float32)
         self.topic_index = np.asarray(topic_index, dtype=np.int64)
+        self.phrases: tuple[str, ...] | None = None if phrases is None else tuple(phrases)
+        """The descriptions as written (``None`` for models that did not store them)."""
 
     @classmethod
     def build(cls, embedder: Embedder, descriptions: dict[str, Sequence[str]] = TOPIC_DESCRIPTIONS,
@@ -58,7 +64,7 @@ class DescriptionIndex:
                 texts.append(d)
                 index.append(t)
         emb = embed_phrases(lambda x: embedder.encode(x, show_progress_bar=False), texts, templates)
-        return cls(embeddings=emb, topic_index=np.array(index))
+        return cls(embeddings=emb, topic_index=np.array(index), phrases=texts)
 
     def similarities(self, emb: np.ndarray) -> np.ndarray:
         """``(n, 6)``: per topic, the best cosine between each row and that topic's descriptions."""

@@ -30,7 +30,7 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["N_BUCKETS", "featurize", "similarity", "LexicalHead", "document_frequency", "idf_from", "to_csr",
+__all__ = ["N_BUCKETS", "featurize", "similarity", "topic_match", "LexicalHead", "document_frequency", "idf_from", "to_csr",
            "fit_lexical_head", "mix_calibrated"]
 
 N_BUCKETS = 1 << 17
@@ -147,6 +147,20 @@ def similarity(texts: Sequence[str], phrases: Sequence[str], *, idf: np.ndarray)
         dense[p_cols[mine]] = p_vals[mine]
         out[:, j] = np.bincount(rows, weights=vals * dense[cols], minlength=len(texts))
         dense[p_cols[mine]] = 0.0
+    return out
+
+
+def topic_match(texts: Sequence[str], phrases: Sequence[str], phrase_topic: Sequence[int], n_topics: int, *,
+                idf: np.ndarray) -> np.ndarray:
+    """``(len(texts), n_topics)``: per topic, the highest :func:`similarity` between each text and that topic's
+    description ``phrases`` (``phrase_topic[j]`` is phrase ``j``'s topic; 0 for a topic without phrases)."""
+    sims = similarity(texts, phrases, idf=idf)
+    topic = np.asarray(phrase_topic)
+    out = np.zeros((len(texts), n_topics))
+    for k in range(n_topics):
+        cols = topic == k
+        if cols.any() and len(texts):
+            out[:, k] = sims[:, cols].max(axis=1)
     return out
 
 

@@ -110,6 +110,15 @@ def _brand_lexical(config: Mapping[str, Any]) -> float:
     return float(value)
 
 
+def _lexical_prior(config: Mapping[str, Any]) -> float:
+    """``topic.lexical_prior`` of a model's config, checked (0 when absent: models before it)."""
+    section = config.get("topic")
+    value = section.get("lexical_prior", 0.0) if isinstance(section, dict) else 0.0
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 20.0:
+        raise InputError(f"topic.lexical_prior: expected a number in [0, 20], got {value!r}")
+    return float(value)
+
+
 def _check_texts(texts: Sequence[str]) -> list[str]:
     if isinstance(texts, str):
         raise InputTypeError("texts: expected a sequence of strings, got a single str; wrap it in a list")
@@ -161,6 +170,13 @@ class RelevanceModel:
         """Temperature applied to the mixed topic probabilities (1.0 without a lexical head)."""
         if max(_lexical_weights(self.config)) > 0 and lexical is None:
             raise InputError("lexical: the config gives the lexical head a weight but no head was given")
+        self.lexical_prior = _lexical_prior(self.config) if lexical is not None else 0.0
+        """Weight of the n-gram cosine between a text and each topic's written descriptions, added to the log
+        topic probabilities (``topic.lexical_prior``; 0 for models before ``relevance@13`` or without a lexical
+        head)."""
+        if self.lexical_prior > 0 and descriptions.phrases is None:
+            raise InputError("topic.lexical_prior: the config gives it a weight, but the descriptions carry no phrases")
+        self._phrases_norm: list[str] | None = None
         self.promo_boost = _promo_boost(self.config) if lexical is not None else 0.0
         """Factor on ``max(lexical promo logit, 0)`` added to the promo logit: the stored lexical layer is
         pre-scaled by ``promo_weight``, so this is ``lexical.promo_boost / lexical.promo_weight`` (0 before it)."""
@@ -334,7 +350,24 @@ class RelevanceModel:
             mixed = True
         if mixed:
             tp = mix_calibrated(tp, self.mix_temperature)
+        if self.lexical_prior > 0 and norm is not None and len(norm):
+            tp = self._with_lexical_prior(tp, norm)
         return TextAnalysis(topic_proba=tp, promo_proba=expit(promo_logit), cues=cues, embeddings=emb)
+
+    def _with_lexical_prior(self, tp: np.ndarray, norm: list[str]) -> np.ndarray:
+        """``softmax(log tp + lexical_prior x topic_match)``: a text that says a topic's described words gains
+        that topic (:func:`brandfit.lexical.topic_match`, weighted by the lexical head's idf)."""
+        from brandfit.lexical import topic_match
+
+        if self._phrases_norm is None:
+            self._phrases_norm = self._normalize(list(self.descriptions.phrases or ()))
+        uniq = list(dict.fromkeys(norm))
+        match = topic_match(uniq, self._phrases_norm, self.descriptions.topic_index, len(TOPICS),
+                            idf=self.lexical.idf)
+        if len(uniq) != len(norm):
+            pos = {t: i for i, t in enumerate(uniq)}
+            match = match[[pos[t] for t in norm]]
+        return softmax(np.log(np.clip(tp, 1e-12, None)) + self.lexical_prior * match, axis=1)
 
     def topic_proba(self, texts: Sequence[str]) -> pd.DataFrame:
         """One row per text, one column per topic id (all six, :data:`brandfit.TOPICS` order), rows sum to 1."""
@@ -371,10 +404,12 @@ class RelevanceModel:
                                 lex_topic_intercept=lx.topic_intercept, lex_promo_coef=lx.promo_coef,
                                 lex_promo_intercept=np.array([lx.promo_intercept]))
         meta = {
-            # older readers would ignore what they do not know: 6 = the brand's words matched as n-grams,
+            # older readers would ignore what they do not know: 6 = the brand's words and the topic
+            # descriptions matched as n-grams,
             # 5 = phrases framed as posts, 4 = promo boost,
             # 3 = zero-shot share, 2 = lexical head
-            "format_version": (6 if self.brand_lexical > 0 else 5 if self.phrase_templates != ("{}",)
+            "format_version": (6 if self.brand_lexical > 0 or self.lexical_prior > 0
+                               else 5 if self.phrase_templates != ("{}",)
                                else 4 if self.promo_boost > 0
                                else 3 if self.zero_shot_share > 0 else 2 if self.lexical is not None else 1),
             "topics": list(TOPICS),
@@ -388,6 +423,8 @@ class RelevanceModel:
             "brand_calibration": list(self.brand_calibration),
             "config": self.config,
         }
+        if self.lexical_prior > 0:  # the descriptions as written: the lexical prior matches their n-grams
+            meta["description_phrases"] = list(self.descriptions.phrases or ())
         text = json.dumps(meta, indent=2, sort_keys=True, allow_nan=False) + "\n"
         return {MODEL_FILE: text.encode("utf-8"), HEADS_FILE: buf.getvalue()}
 
@@ -422,13 +459,23 @@ class RelevanceModel:
         try:
             _promo_boost(meta["config"])
             _brand_lexical(meta["config"])
+            prior = _lexical_prior(meta["config"])
         except InputError as exc:
             raise IntegrityError(f"{where}/{MODEL_FILE}: {exc}") from None
+        phrases = meta.get("description_phrases")
+        if phrases is not None and not (isinstance(phrases, list) and len(phrases) == len(arrays["desc_topic_index"])
+                                        and all(isinstance(p, str) and len(p) <= 1000 for p in phrases)):
+            raise IntegrityError(f"{where}/{MODEL_FILE}: description_phrases: expected one string (at most 1000 "
+                                 f"characters) per description embedding ({len(arrays['desc_topic_index'])})")
+        if prior > 0 and lexical is not None and phrases is None:
+            raise IntegrityError(f"{where}/{MODEL_FILE}: the config gives topic.lexical_prior a weight, but there "
+                                 "are no description_phrases")
         return cls(
             lexical=lexical, mix_temperature=float(meta.get("topic_mix_temperature", 1.0)),
             topic_head=SoftmaxHead(arrays["topic_coef"], arrays["topic_intercept"], float(meta["topic_temperature"])),
             promo_head=LogisticHead(arrays["promo_coef"], float(arrays["promo_intercept"][0])),
-            descriptions=DescriptionIndex(embeddings=arrays["desc_embeddings"], topic_index=arrays["desc_topic_index"]),
+            descriptions=DescriptionIndex(embeddings=arrays["desc_embeddings"], topic_index=arrays["desc_topic_index"],
+                                          phrases=phrases),
             promo_threshold=float(meta["promo_threshold"]),
             brand_calibration=tuple(meta.get("brand_calibration", (10.0, -5.0))),
             config=meta["config"],

@@ -223,6 +223,8 @@ class _Lexical:
     topic_logits: np.ndarray
     promo_logits: np.ndarray
     desc_topic_logits: np.ndarray
+    norm: list[str]  # every training row's text, normalised
+    desc_norm: list[str]  # every topic description, normalised
 
 
 def _fit_lexical(d: _FitRows, config: TrainConfig) -> _Lexical | None:
@@ -242,7 +244,16 @@ def _fit_lexical(d: _FitRows, config: TrainConfig) -> _Lexical | None:
         promo_c=config.lexical.promo_c, seed=config.seed)
     desc_texts = [normalize(t) for topic in TOPICS for t in TOPIC_DESCRIPTIONS[topic]]
     logger.info("lexical head fitted in %.1f s", time.perf_counter() - t0)
-    return _Lexical(head, topic_logits, promo_logits, head.logits(desc_texts)[0])
+    return _Lexical(head, topic_logits, promo_logits, head.logits(desc_texts)[0], norm, desc_texts)
+
+
+def _with_lexical_prior(p: np.ndarray, norm: list[str], lex: _Lexical, desc: DescriptionIndex,
+                        weight: float) -> np.ndarray:
+    """``softmax(log p + weight x n-gram cosine to each topic's descriptions)`` (``topic.lexical_prior``)."""
+    from brandfit.lexical import topic_match
+
+    match = topic_match(norm, lex.desc_norm, desc.topic_index, len(TOPICS), idf=lex.head.idf)
+    return softmax(np.log(np.clip(p, 1e-12, None)) + weight * match, axis=1)
 
 
 def _fit_promo_head(d: _FitRows, config: TrainConfig, lex: _Lexical | None):
@@ -393,6 +404,9 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
         if tv.any():
             mix_temperature = fit_temperature(np.log(np.clip(p_topic[tv], 1e-12, None)), d.y_topic[tv])
         p_topic, q_desc = (mix_calibrated(p, mix_temperature) for p in (p_topic, q_desc))
+    if lex is not None and config.topic.lexical_prior > 0:  # RelevanceModel._with_lexical_prior does the same
+        p_topic, q_desc = (_with_lexical_prior(p, texts, lex, desc, config.topic.lexical_prior)
+                           for p, texts in ((p_topic, lex.norm), (q_desc, lex.desc_norm)))
     promo_head, lex_head, p_promo, threshold, promo_platt = _fit_promo_head(d, config, lex)
     brand_cal = _fit_brand_calibration(d, desc, config, p_topic, q_desc, tv, lex_head)
 

@@ -416,6 +416,26 @@ def lexical_lr(*, n_buckets: int = 1 << 17, topic_c: float = 10.0, promo_c: floa
     return fp
 
 
+def lexical_prior(a: FitPredict, weight: float, *, n_buckets: int = 1 << 17, variant: str = "emoji") -> FitPredict:
+    """Topic: ``softmax(log p_a + weight x n-gram cosine to each topic's written descriptions)``, idf of the fit
+    rows (``topic.lexical_prior``, as ``brandfit train`` applies it after the mix); promo: ``a`` unchanged."""
+    def fp(d: LosoData, task: str, fit: np.ndarray, w: np.ndarray, out: np.ndarray) -> np.ndarray:
+        from brandfit.heads import softmax
+        from brandfit.lexical import document_frequency, idf_from, topic_match
+        from brandfit.text import normalize
+        from brandfit.topics import TOPIC_DESCRIPTIONS
+
+        p = a(d, task, fit, w, out)
+        if task != "topic" or weight <= 0:
+            return p
+        texts = d.norm[variant]
+        idf = idf_from(*document_frequency([texts[i] for i in fit], n_buckets))
+        phrases = [normalize(x) for t in TOPICS for x in TOPIC_DESCRIPTIONS[t]]  # d.desc_topic's order
+        match = topic_match([texts[i] for i in out], phrases, d.desc_topic, len(TOPICS), idf=idf)
+        return softmax(np.log(np.clip(p, 1e-12, None)) + weight * match, axis=1)
+    return fp
+
+
 def memo(fp: FitPredict) -> FitPredict:
     """``fp`` computed once per (task, fit rows, weights, out rows): candidates that share a member share its fit."""
     seen: dict[str, np.ndarray] = {}
@@ -728,6 +748,8 @@ def production_candidate(config: Any, name: str = "production") -> Candidate:
             fp = promo_boosted(fp, lf, lex.promo_boost)
     if getattr(config.topic, "zero_shot_share", 0.0) > 0:
         fp = geometric(fp, zero_shot(), config.topic.zero_shot_share)
+    if lex.on and getattr(config.topic, "lexical_prior", 0.0) > 0:
+        fp = lexical_prior(fp, config.topic.lexical_prior, n_buckets=lex.n_buckets)
     return Candidate(
         name,
         fp,
