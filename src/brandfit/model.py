@@ -93,30 +93,28 @@ def _lexical_weights(config: Mapping[str, Any]) -> tuple[float, float]:
 
 def _promo_boost(config: Mapping[str, Any]) -> float:
     """``lexical.promo_boost / lexical.promo_weight`` of a model's config, checked (0 when there is no boost)."""
-    section = config.get("lexical")
-    boost = section.get("promo_boost", 0.0) if isinstance(section, dict) else 0.0
-    if isinstance(boost, bool) or not isinstance(boost, (int, float)) or not 0.0 <= boost <= 10.0:
-        raise InputError(f"lexical.promo_boost: expected a number in [0, 10], got {boost!r}")
+    boost = _config_number(config, "lexical", "promo_boost", 10.0)
     weight = _lexical_weights(config)[1]
     return float(boost) / weight if boost > 0 and weight > 0 else 0.0  # no lexical promo share: no boost
 
 
+def _config_number(config: Mapping[str, Any], section: str, key: str, high: float) -> float:
+    """``config[section][key]``, checked to be a number in ``[0, high]`` (0 when absent: models before it)."""
+    part = config.get(section)
+    value = part.get(key, 0.0) if isinstance(part, dict) else 0.0
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= high:
+        raise InputError(f"{section}.{key}: expected a number in [0, {high:g}], got {value!r}")
+    return float(value)
+
+
 def _brand_lexical(config: Mapping[str, Any]) -> float:
     """``brand.lexical`` of a model's config, checked (0 when absent: models before it)."""
-    section = config.get("brand")
-    value = section.get("lexical", 0.0) if isinstance(section, dict) else 0.0
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 10.0:
-        raise InputError(f"brand.lexical: expected a number in [0, 10], got {value!r}")
-    return float(value)
+    return _config_number(config, "brand", "lexical", 10.0)
 
 
 def _lexical_prior(config: Mapping[str, Any]) -> float:
     """``topic.lexical_prior`` of a model's config, checked (0 when absent: models before it)."""
-    section = config.get("topic")
-    value = section.get("lexical_prior", 0.0) if isinstance(section, dict) else 0.0
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 20.0:
-        raise InputError(f"topic.lexical_prior: expected a number in [0, 20], got {value!r}")
-    return float(value)
+    return _config_number(config, "topic", "lexical_prior", 20.0)
 
 
 def _check_texts(texts: Sequence[str]) -> list[str]:
