@@ -124,10 +124,12 @@ def featurize(texts: Sequence[str], *, n_buckets: int = N_BUCKETS, idf: np.ndarr
     return rows, cols, vals
 
 
-def similarity(texts: Sequence[str], phrases: Sequence[str], *, idf: np.ndarray) -> np.ndarray:
+def similarity(texts: Sequence[str], phrases: Sequence[str], *, idf: np.ndarray,
+               features: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Cosine ``(len(texts), len(phrases))`` between the lexical features of already-normalised ``texts`` and
     ``phrases`` (word and character n-grams weighted by ``idf``, as :func:`featurize` cuts them): how many of a
-    phrase's rarer words, or pieces of them ("climb" in "climbers"), a text shares. Pure numpy.
+    phrase's rarer words, or pieces of them ("climb" in "climbers"), a text shares. ``features``: the texts'
+    :func:`featurize` output with the same ``idf``, when the caller has it already. Pure numpy.
 
     >>> import numpy as np
     >>> idf = np.ones(2 * 4096, np.float32)
@@ -136,25 +138,29 @@ def similarity(texts: Sequence[str], phrases: Sequence[str], *, idf: np.ndarray)
     (True, 0.0)
     """
     n_buckets = idf.shape[0] // 2
-    out = np.zeros((len(texts), len(phrases)))
-    if not len(texts) or not len(phrases):
-        return out
-    rows, cols, vals = featurize(texts, n_buckets=n_buckets, idf=idf)
+    n, m = len(texts), len(phrases)
+    if not n or not m:
+        return np.zeros((n, m))
+    rows, cols, vals = features if features is not None else featurize(texts, n_buckets=n_buckets, idf=idf)
     p_rows, p_cols, p_vals = featurize(phrases, n_buckets=n_buckets, idf=idf)
-    dense = np.zeros(2 * n_buckets)
-    for j in range(len(phrases)):  # a few phrases: one dense vector each, then a gather per text n-gram
-        mine = p_rows == j
-        dense[p_cols[mine]] = p_vals[mine]
-        out[:, j] = np.bincount(rows, weights=vals * dense[cols], minlength=len(texts))
-        dense[p_cols[mine]] = 0.0
-    return out
+    order = np.argsort(p_cols, kind="stable")
+    p_rows, p_cols, p_vals = p_rows[order], p_cols[order], p_vals[order]
+    # join each text n-gram with the phrase n-grams in the same bucket (a sorted lookup, no dense matrix)
+    lo = np.searchsorted(p_cols, cols, side="left")
+    count = np.searchsorted(p_cols, cols, side="right") - lo
+    hit = count > 0
+    rows, vals, lo, count = rows[hit], vals[hit], lo[hit], count[hit]
+    which = np.repeat(np.arange(len(rows)), count)
+    at = lo[which] + np.arange(len(which)) - np.repeat(np.cumsum(count) - count, count)
+    return np.bincount(rows[which] * m + p_rows[at], weights=vals[which] * p_vals[at],
+                       minlength=n * m).reshape(n, m)
 
 
 def topic_match(texts: Sequence[str], phrases: Sequence[str], phrase_topic: Sequence[int], n_topics: int, *,
-                idf: np.ndarray) -> np.ndarray:
+                idf: np.ndarray, features: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """``(len(texts), n_topics)``: per topic, the highest :func:`similarity` between each text and that topic's
     description ``phrases`` (``phrase_topic[j]`` is phrase ``j``'s topic; 0 for a topic without phrases)."""
-    sims = similarity(texts, phrases, idf=idf)
+    sims = similarity(texts, phrases, idf=idf, features=features)
     topic = np.asarray(phrase_topic)
     out = np.zeros((len(texts), n_topics))
     for k in range(n_topics):
@@ -186,9 +192,15 @@ class LexicalHead:
     def n_buckets(self) -> int:
         return self.idf.shape[0] // 2
 
-    def logits(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(topic logits ``(n, n_topics)``, promo logits ``(n,)``) of already-normalised ``texts``."""
-        rows, cols, vals = featurize(texts, n_buckets=self.n_buckets, idf=self.idf)
+    def features(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:func:`featurize` of already-normalised ``texts`` with this head's buckets and idf."""
+        return featurize(texts, n_buckets=self.n_buckets, idf=self.idf)
+
+    def logits(self, texts: Sequence[str], *, features: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """(topic logits ``(n, n_topics)``, promo logits ``(n,)``) of already-normalised ``texts`` (``features``:
+        their :meth:`features`, when the caller has them already)."""
+        rows, cols, vals = features if features is not None else self.features(texts)
         n = len(texts)
         topic = np.empty((n, self.topic_coef.shape[0]))
         for k in range(self.topic_coef.shape[0]):

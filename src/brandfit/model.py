@@ -326,10 +326,12 @@ class RelevanceModel:
             topic_prior(emb, self.descriptions, weight=tcfg.get("prior_weight", 0.0)),
         )
         promo_logit = self.promo_head.logit(promo_features(emb, cues, cue_scale=self.config["promo"]["cue_scale"]))
+        feats = None
         if self.lexical is not None and norm is not None and len(norm):
             # the promo head was Platt-calibrated on the sum of both logits (each pre-scaled by its share)
             uniq = list(dict.fromkeys(norm))  # each distinct text featurised once, as it is embedded once
-            lex_topic, lex_promo = self.lexical.logits(uniq)
+            feats = self.lexical.features(uniq)
+            lex_topic, lex_promo = self.lexical.logits(uniq, features=feats)
             if len(uniq) != len(norm):
                 pos = {t: i for i, t in enumerate(uniq)}
                 rows = [pos[t] for t in norm]
@@ -349,19 +351,21 @@ class RelevanceModel:
         if mixed:
             tp = mix_calibrated(tp, self.mix_temperature)
         if self.lexical_prior > 0 and norm is not None and len(norm):
-            tp = self._with_lexical_prior(tp, norm)
+            tp = self._with_lexical_prior(tp, norm, feats)
         return TextAnalysis(topic_proba=tp, promo_proba=expit(promo_logit), cues=cues, embeddings=emb)
 
-    def _with_lexical_prior(self, tp: np.ndarray, norm: list[str]) -> np.ndarray:
+    def _with_lexical_prior(self, tp: np.ndarray, norm: list[str],
+                            feats: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> np.ndarray:
         """``softmax(log tp + lexical_prior x topic_match)``: a text that says a topic's described words gains
-        that topic (:func:`brandfit.lexical.topic_match`, weighted by the lexical head's idf)."""
+        that topic (:func:`brandfit.lexical.topic_match`, weighted by the lexical head's idf). ``feats``: the
+        lexical features of the distinct texts of ``norm``, in first-seen order (computed when None)."""
         from brandfit.lexical import topic_match
 
         if self._phrases_norm is None:
             self._phrases_norm = self._normalize(list(self.descriptions.phrases or ()))
         uniq = list(dict.fromkeys(norm))
         match = topic_match(uniq, self._phrases_norm, self.descriptions.topic_index, len(TOPICS),
-                            idf=self.lexical.idf)
+                            idf=self.lexical.idf, features=feats)
         if len(uniq) != len(norm):
             pos = {t: i for i, t in enumerate(uniq)}
             match = match[[pos[t] for t in norm]]
