@@ -147,3 +147,16 @@ def test_a_bad_weight_is_refused(bad):
     files["model.json"] = json.dumps(meta).encode()
     with pytest.raises(IntegrityError, match="brand.lexical"):
         RelevanceModel.from_files(files)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(alphabet="abc xyz#@é🔥", max_size=60), min_size=1, max_size=6),
+       st.lists(st.text(alphabet="abc xyz#é", max_size=20), min_size=1, max_size=4))
+def test_similarity_equals_the_sparse_product_of_the_feature_rows(texts, phrases):
+    from brandfit.lexical import featurize, to_csr
+
+    idf = np.random.default_rng(1).uniform(1, 4, 2 * 256).astype(np.float32)  # few buckets: many collisions
+    want = (to_csr(texts, n_buckets=256, idf=idf) @ to_csr(phrases, n_buckets=256, idf=idf).T).toarray()
+    np.testing.assert_allclose(similarity(texts, phrases, idf=idf), want, atol=1e-9)
+    feats = featurize(texts, n_buckets=256, idf=idf)
+    np.testing.assert_allclose(similarity(texts, phrases, idf=idf, features=feats), want, atol=1e-9)
