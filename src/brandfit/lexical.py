@@ -125,11 +125,13 @@ def featurize(texts: Sequence[str], *, n_buckets: int = N_BUCKETS, idf: np.ndarr
 
 
 def similarity(texts: Sequence[str], phrases: Sequence[str], *, idf: np.ndarray,
-               features: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+               features: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+               phrase_features: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Cosine ``(len(texts), len(phrases))`` between the lexical features of already-normalised ``texts`` and
     ``phrases`` (word and character n-grams weighted by ``idf``, as :func:`featurize` cuts them): how many of a
-    phrase's rarer words, or pieces of them ("climb" in "climbers"), a text shares. ``features``: the texts'
-    :func:`featurize` output with the same ``idf``, when the caller has it already. Pure numpy.
+    phrase's rarer words, or pieces of them ("climb" in "climbers"), a text shares. ``features`` /
+    ``phrase_features``: the texts' / phrases' :func:`featurize` output with the same ``idf``, when the caller has
+    it already. Pure numpy.
 
     >>> import numpy as np
     >>> idf = np.ones(2 * 4096, np.float32)
@@ -142,7 +144,8 @@ def similarity(texts: Sequence[str], phrases: Sequence[str], *, idf: np.ndarray,
     if not n or not m:
         return np.zeros((n, m))
     rows, cols, vals = features if features is not None else featurize(texts, n_buckets=n_buckets, idf=idf)
-    p_rows, p_cols, p_vals = featurize(phrases, n_buckets=n_buckets, idf=idf)
+    p_rows, p_cols, p_vals = (phrase_features if phrase_features is not None
+                              else featurize(phrases, n_buckets=n_buckets, idf=idf))
     order = np.argsort(p_cols, kind="stable")
     p_rows, p_cols, p_vals = p_rows[order], p_cols[order], p_vals[order]
     # join each text n-gram with the phrase n-grams in the same bucket (a sorted lookup, no dense matrix)
@@ -157,10 +160,11 @@ def similarity(texts: Sequence[str], phrases: Sequence[str], *, idf: np.ndarray,
 
 
 def topic_match(texts: Sequence[str], phrases: Sequence[str], phrase_topic: Sequence[int], n_topics: int, *,
-                idf: np.ndarray, features: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+                idf: np.ndarray, features: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                phrase_features: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """``(len(texts), n_topics)``: per topic, the highest :func:`similarity` between each text and that topic's
     description ``phrases`` (``phrase_topic[j]`` is phrase ``j``'s topic; 0 for a topic without phrases)."""
-    sims = similarity(texts, phrases, idf=idf, features=features)
+    sims = similarity(texts, phrases, idf=idf, features=features, phrase_features=phrase_features)
     topic = np.asarray(phrase_topic)
     out = np.zeros((len(texts), n_topics))
     for k in range(n_topics):

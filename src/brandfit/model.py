@@ -174,7 +174,7 @@ class RelevanceModel:
         head)."""
         if self.lexical_prior > 0 and descriptions.phrases is None:
             raise InputError("topic.lexical_prior: the config gives it a weight, but the descriptions carry no phrases")
-        self._phrases_norm: list[str] | None = None
+        self._phrase_features: tuple[list[str], tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
         self.promo_boost = _promo_boost(self.config) if lexical is not None else 0.0
         """Factor on ``max(lexical promo logit, 0)`` added to the promo logit: the stored lexical layer is
         pre-scaled by ``promo_weight``, so this is ``lexical.promo_boost / lexical.promo_weight`` (0 before it)."""
@@ -361,11 +361,13 @@ class RelevanceModel:
         lexical features of the distinct texts of ``norm``, in first-seen order (computed when None)."""
         from brandfit.lexical import topic_match
 
-        if self._phrases_norm is None:
-            self._phrases_norm = self._normalize(list(self.descriptions.phrases or ()))
+        if self._phrase_features is None:  # the descriptions never change: featurised once per model
+            phrases = self._normalize(list(self.descriptions.phrases or ()))
+            self._phrase_features = (phrases, self.lexical.features(phrases))
+        phrases, phrase_feats = self._phrase_features
         uniq = list(dict.fromkeys(norm))
-        match = topic_match(uniq, self._phrases_norm, self.descriptions.topic_index, len(TOPICS),
-                            idf=self.lexical.idf, features=feats)
+        match = topic_match(uniq, phrases, self.descriptions.topic_index, len(TOPICS), idf=self.lexical.idf,
+                            features=feats, phrase_features=phrase_feats)
         if len(uniq) != len(norm):
             pos = {t: i for i, t in enumerate(uniq)}
             match = match[[pos[t] for t in norm]]
