@@ -18,7 +18,8 @@ The score of a text combines two things the model knows:
 
 3. from ``relevance@12`` on, the words themselves: ``lex``, the cosine between the text's and the brand words'
    hashed word and character n-grams (:func:`brandfit.lexical.similarity`, weighted by the model's idf), so a
-   text that *says* "bouldering" or "skincare" gains over one that is merely near them in the embedding space.
+   text that *says* "bouldering" or "skincare" gains over one that is merely near them in the embedding space;
+   with example posts, the higher of that and the text's mean n-gram cosine to the examples.
 
 ``z = cos - contrast * neg + vertical * log(match) + lexical * lex`` and the relevance is ``sigmoid(a * z + b)``;
 ``a, b`` (the model's ``brand_calibration``) are fitted at training time on sub-topics of the training sources
@@ -38,9 +39,10 @@ Use from the inference pipeline (model = a loaded ``RelevanceModel``; ``cfg = mo
     examples = model.embed(example_posts)                             # (j, 384), as they are
     q = brand_topic_proba(topic probabilities of the words and examples rows)
     neg = other_topic_descriptions(model.descriptions.embeddings, model.descriptions.topic_index, q)
-    lex = similarity(normalised texts, [normalised words], idf=model.lexical.idf)   # (n, 1)
+    lex = similarity(normalised texts, [normalised words] + normalised example posts, idf=model.lexical.idf)
     rel = brand_relevance(analysis.embeddings, words, analysis.topic_proba, q, negative_emb=neg,
-                          example_emb=examples, lexical_sim=lex, calibration=model.brand_calibration, **cfg)
+                          example_emb=examples, lexical_sim=lex[:, 0], example_lexical_sim=lex[:, 1:],
+                          calibration=model.brand_calibration, **cfg)
 """
 
 from __future__ import annotations
@@ -107,6 +109,7 @@ def brand_score(
     example_weight: float = BRAND_EXAMPLE_WEIGHT,
     lexical_sim: np.ndarray | None = None,
     lexical: float = 0.0,
+    example_lexical_sim: np.ndarray | None = None,
 ) -> np.ndarray:
     """Uncalibrated score ``z`` (higher = more relevant), shape ``(n,)``.
 
@@ -117,7 +120,9 @@ def brand_score(
     out. ``negative_emb`` (r, d): descriptions of what the brand is *not* (e.g. the other topics' descriptions),
     used with weight ``contrast``: the highest (``negative_reduce="max"``) or mean (``"mean"``) cosine to them
     is subtracted. ``lexical_sim`` (n,) or (n, m): the texts' n-gram cosine to the brand's words
-    (:func:`brandfit.lexical.similarity`; the highest of ``m`` columns), added with weight ``lexical``.
+    (:func:`brandfit.lexical.similarity`; the highest of ``m`` columns), added with weight ``lexical``;
+    ``example_lexical_sim`` (n, j): their n-gram cosine to the brand's example posts, whose mean can raise that
+    term, never lower it (like the examples' embedding centroid).
     """
     if negative_reduce not in ("max", "mean"):
         raise ValueError(f"negative_reduce: expected 'max' or 'mean', got {negative_reduce!r}")
@@ -148,6 +153,11 @@ def brand_score(
             lx = lx.max(axis=1) if lx.shape[1] else np.zeros(len(lx))
         if lx.shape != (len(e),):
             raise ValueError(f"lexical_sim: expected {len(e)} rows, got shape {np.shape(lexical_sim)}")
+        if example_lexical_sim is not None and np.size(example_lexical_sim):
+            ex = np.asarray(example_lexical_sim, dtype=np.float64)
+            if ex.ndim != 2 or len(ex) != len(e):
+                raise ValueError(f"example_lexical_sim: expected ({len(e)}, j), got shape {ex.shape}")
+            lx = np.maximum(lx, ex.mean(axis=1))
         z = z + lexical * lx
     return z
 
@@ -167,6 +177,7 @@ def brand_relevance(
     example_weight: float = BRAND_EXAMPLE_WEIGHT,
     lexical_sim: np.ndarray | None = None,
     lexical: float = 0.0,
+    example_lexical_sim: np.ndarray | None = None,
 ) -> np.ndarray:
     """Calibrated probability (n,) that each text is about the brand's topic: ``sigmoid(a * z + b)``.
 
@@ -175,7 +186,8 @@ def brand_relevance(
     """
     z = brand_score(text_emb, brand_emb, text_topic_proba, brand_topic, negative_emb=negative_emb,
                     vertical=vertical, contrast=contrast, negative_reduce=negative_reduce, example_emb=example_emb,
-                    example_weight=example_weight, lexical_sim=lexical_sim, lexical=lexical)
+                    example_weight=example_weight, lexical_sim=lexical_sim, lexical=lexical,
+                    example_lexical_sim=example_lexical_sim)
     a, b = calibration
     with np.errstate(over="ignore"):
         return 1.0 / (1.0 + np.exp(-(a * z + b)))

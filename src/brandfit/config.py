@@ -11,6 +11,12 @@ from brandfit.topics import PHRASE_TEMPLATES, check_templates
 __all__ = ["TopicConfig", "PromoConfig", "BrandConfig", "LexicalConfig", "TrainConfig", "load_config"]
 
 
+def _weight(value: Any, field_name: str, high: float) -> None:
+    """A finite, non-boolean number in ``[0, high]`` (the rule the model loader applies to stored weights)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= high:
+        raise ValueError(f"{field_name}: expected a number in [0, {high:g}], got {value!r}")
+
+
 def _from(cls: type, data: dict[str, Any] | None, where: str) -> Any:
     data = dict(data or {})
     known = {f.name for f in fields(cls)}
@@ -48,8 +54,7 @@ class TopicConfig:
             raise ValueError(f"topic.one_label_weight: must be in [0, 1], got {self.one_label_weight}")
         if self.desc_scale < 0 or self.description_weight < 0 or self.prior_weight < 0:
             raise ValueError("topic.desc_scale, topic.description_weight and topic.prior_weight must be >= 0")
-        if not 0.0 <= self.lexical_prior <= 20.0:
-            raise ValueError(f"topic.lexical_prior: must be in [0, 20], got {self.lexical_prior}")
+        _weight(self.lexical_prior, "topic.lexical_prior", 20.0)
         if not 0.0 <= self.zero_shot_share < 1.0:
             raise ValueError(f"topic.zero_shot_share: must be in [0, 1), got {self.zero_shot_share}")
 
@@ -86,8 +91,9 @@ class BrandConfig:
     lexical: float = 0.5  # weight of the n-gram cosine to the brand's words (needs the lexical head); 0 = none
 
     def __post_init__(self) -> None:
-        if self.vertical < 0 or self.contrast < 0 or self.lexical < 0:
-            raise ValueError("brand.vertical, brand.contrast and brand.lexical must be >= 0")
+        if self.vertical < 0 or self.contrast < 0:
+            raise ValueError("brand.vertical and brand.contrast must be >= 0")
+        _weight(self.lexical, "brand.lexical", 10.0)
         if self.negative_reduce not in ("max", "mean"):
             raise ValueError(f"brand.negative_reduce: expected 'max' or 'mean', got {self.negative_reduce!r}")
 

@@ -172,9 +172,13 @@ class RelevanceModel:
         """Weight of the n-gram cosine between a text and each topic's written descriptions, added to the log
         topic probabilities (``topic.lexical_prior``; 0 for models before ``relevance@13`` or without a lexical
         head)."""
-        if self.lexical_prior > 0 and descriptions.phrases is None:
-            raise InputError("topic.lexical_prior: the config gives it a weight, but the descriptions carry no phrases")
         self._phrase_features: tuple[list[str], tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+        if self.lexical_prior > 0 and lexical is not None:  # the descriptions never change: featurised once
+            if descriptions.phrases is None:
+                raise InputError("topic.lexical_prior: the config gives it a weight, but the descriptions carry no "
+                                 "phrases")
+            phrases = self._normalize(list(descriptions.phrases))
+            self._phrase_features = (phrases, lexical.features(phrases))
         self.promo_boost = _promo_boost(self.config) if lexical is not None else 0.0
         """Factor on ``max(lexical promo logit, 0)`` added to the promo logit: the stored lexical layer is
         pre-scaled by ``promo_weight``, so this is ``lexical.promo_boost / lexical.promo_weight`` (0 before it)."""
@@ -348,10 +352,10 @@ class RelevanceModel:
         if share > 0 and len(emb):  # the zero-shot view must agree (geometric), then one temperature for the mix
             tp = geometric_mix(tp, zero_shot_proba(emb, self.descriptions), share)
             mixed = True
+        if self.lexical_prior > 0 and norm is not None and len(norm):  # before the temperature, as in training
+            tp = self._with_lexical_prior(tp, norm, feats)
         if mixed:
             tp = mix_calibrated(tp, self.mix_temperature)
-        if self.lexical_prior > 0 and norm is not None and len(norm):
-            tp = self._with_lexical_prior(tp, norm, feats)
         return TextAnalysis(topic_proba=tp, promo_proba=expit(promo_logit), cues=cues, embeddings=emb)
 
     def _with_lexical_prior(self, tp: np.ndarray, norm: list[str],
@@ -361,9 +365,8 @@ class RelevanceModel:
         lexical features of the distinct texts of ``norm``, in first-seen order (computed when None)."""
         from brandfit.lexical import topic_match
 
-        if self._phrase_features is None:  # the descriptions never change: featurised once per model
-            phrases = self._normalize(list(self.descriptions.phrases or ()))
-            self._phrase_features = (phrases, self.lexical.features(phrases))
+        if self._phrase_features is None or self.lexical is None:  # no prior: __init__ sets both with it
+            return tp
         phrases, phrase_feats = self._phrase_features
         uniq = list(dict.fromkeys(norm))
         match = topic_match(uniq, phrases, self.descriptions.topic_index, len(TOPICS), idf=self.lexical.idf,

@@ -21,7 +21,7 @@ import numpy as np
 
 from brandfit._blas import single_threaded_blas
 from brandfit.account import Account, BrandTopic
-from brandfit.errors import InputTypeError
+from brandfit.errors import InputError, InputTypeError
 from brandfit.model import RelevanceModel, TextAnalysis
 from brandfit.scoring import (
     Relevance,
@@ -63,12 +63,13 @@ class Pipeline:
     def model_version(self) -> str:
         return self.model.version
 
-    def brand_relevance(self, analysis: TextAnalysis, brand: BrandTopic, texts: Sequence[str]) -> np.ndarray:
+    def brand_relevance(self, analysis: TextAnalysis, brand: BrandTopic,
+                        texts: Sequence[str] | None = None) -> np.ndarray:
         """Each analysed text's calibrated relevance to a brand's own topic in words (:mod:`brandfit.brand`: cosine
         to the brand's description, and to its example posts' centroid when it gives some, contrasted with the
-        other built-in topics, plus the n-gram match of ``texts`` (the analysed texts) with the words from
-        ``relevance@12`` on; models trained before it carry no ``brand`` config and keep plain
-        cosine-to-the-words)."""
+        other built-in topics, plus the n-gram match of ``texts`` (the analysed texts, required by models from
+        ``relevance@12`` on) with the words and examples; models trained before it carry no ``brand`` config and
+        keep plain cosine-to-the-words)."""
         m = self.model
         brand_texts = list(brand.texts())
         cfg = m.config.get("brand")
@@ -86,10 +87,17 @@ class Pipeline:
         neg = other_topic_descriptions(m.descriptions.embeddings, m.descriptions.topic_index, q)
         settings = {k: v for k, v in cfg.items() if k != "lexical"}
         lexical = m.brand_lexical
-        lex = m.lexical_similarity(texts, [brand.description]) if lexical else None
+        if lexical and texts is None:
+            raise InputError("texts: this model matches a brand's words as n-grams, so brand_relevance needs the "
+                             "analysed texts as well")
+        if texts is not None and len(texts) != len(analysis.embeddings):
+            raise InputError(f"texts: {len(texts)} texts for {len(analysis.embeddings)} analysed rows")
+        # the words' n-grams, and the examples' (their mean can raise the words' match, never lower it)
+        lex = m.lexical_similarity(texts, brand_texts) if lexical and texts is not None else None
         # the description is the brand's words; its example posts count through their centroid
         return brand_relevance(analysis.embeddings, brand_emb[:1], analysis.topic_proba, q, negative_emb=neg,
-                               example_emb=brand_emb[1:], lexical_sim=lex, lexical=lexical,
+                               example_emb=brand_emb[1:], lexical_sim=None if lex is None else lex[:, 0],
+                               example_lexical_sim=None if lex is None else lex[:, 1:], lexical=lexical,
                                calibration=m.brand_calibration, **settings)
 
     def score(self, accounts: Sequence[Account], brand: str | BrandTopic, *,

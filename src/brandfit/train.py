@@ -224,10 +224,11 @@ class _Lexical:
     promo_logits: np.ndarray
     desc_topic_logits: np.ndarray
     norm: list[str]  # every training row's text, normalised
-    desc_norm: list[str]  # every topic description, normalised
+    desc_norm: list[str]  # every topic description (DescriptionIndex.phrases), normalised
+    desc_topic: np.ndarray  # the topic of each
 
 
-def _fit_lexical(d: _FitRows, config: TrainConfig) -> _Lexical | None:
+def _fit_lexical(d: _FitRows, config: TrainConfig, desc: DescriptionIndex) -> _Lexical | None:
     """The lexical layers (``config.lexical``) on the same rows and source weights as the embedding heads."""
     from brandfit.evaluation.loso import source_weights
 
@@ -242,17 +243,16 @@ def _fit_lexical(d: _FitRows, config: TrainConfig) -> _Lexical | None:
         y_promo=d.y_promo[p_rows], promo_weight=source_weights(d.src[p_rows], mode=config.source_weighting),
         n_topics=len(TOPICS), n_buckets=config.lexical.n_buckets, topic_c=config.lexical.topic_c,
         promo_c=config.lexical.promo_c, seed=config.seed)
-    desc_texts = [normalize(t) for topic in TOPICS for t in TOPIC_DESCRIPTIONS[topic]]
+    desc_texts = [normalize(t) for t in (desc.phrases or ())]
     logger.info("lexical head fitted in %.1f s", time.perf_counter() - t0)
-    return _Lexical(head, topic_logits, promo_logits, head.logits(desc_texts)[0], norm, desc_texts)
+    return _Lexical(head, topic_logits, promo_logits, head.logits(desc_texts)[0], norm, desc_texts, desc.topic_index)
 
 
-def _with_lexical_prior(p: np.ndarray, norm: list[str], lex: _Lexical, desc: DescriptionIndex,
-                        weight: float) -> np.ndarray:
+def _with_lexical_prior(p: np.ndarray, norm: list[str], lex: _Lexical, weight: float) -> np.ndarray:
     """``softmax(log p + weight x n-gram cosine to each topic's descriptions)`` (``topic.lexical_prior``)."""
     from brandfit.lexical import topic_match
 
-    match = topic_match(norm, lex.desc_norm, desc.topic_index, len(TOPICS), idf=lex.head.idf)
+    match = topic_match(norm, lex.desc_norm, lex.desc_topic, len(TOPICS), idf=lex.head.idf)
     return softmax(np.log(np.clip(p, 1e-12, None)) + weight * match, axis=1)
 
 
@@ -304,21 +304,22 @@ def _fit_promo_head(d: _FitRows, config: TrainConfig, lex: _Lexical | None):
 
 
 def _fit_brand_calibration(d: _FitRows, desc: DescriptionIndex, config: TrainConfig, p_topic: np.ndarray,
-                           q_desc: np.ndarray, tv: np.ndarray, lex_head: LexicalHead | None):
+                           q_desc: np.ndarray, tv: np.ndarray, lx: _Lexical | None):
     """Custom brand topics: Platt scaling of brand.brand_score, the five verticals' descriptions as brand words,
     on the validation rows of every source (the train rows when there are none). ``p_topic``: the model's topic
-    probabilities of every row; ``q_desc``: those of the descriptions; ``lex_head``: its idf weighs the n-gram
-    cosine to the words (``brand.lexical``; none without a lexical head)."""
+    probabilities of every row; ``q_desc``: those of the descriptions; ``lx``: the lexical head, whose idf weighs
+    the n-gram cosine to the words (``brand.lexical``; none without a lexical head). A vertical's brand words are
+    its several descriptions, of which the best match counts, for the n-grams as for the embeddings; a brand
+    gives one description at inference."""
     from brandfit.brand import brand_score, brand_topic_proba, fit_calibration, other_topic_descriptions
     from brandfit.lexical import similarity
 
     cal_rows = tv if tv.any() else (d.tr & d.has_topic)
     p_cal = p_topic[cal_rows]
-    lexical = config.brand.lexical if lex_head is not None else 0.0
-    if lexical:
-        norm = [normalize(t) for t in d.rows["text"].to_numpy()[cal_rows]]
-        words = [normalize(w) for topic in TOPICS for w in TOPIC_DESCRIPTIONS[topic]]
-        lex = similarity(norm, words, idf=lex_head.idf)  # (rows, descriptions), columns in desc.topic_index order
+    lexical = config.brand.lexical if lx is not None else 0.0
+    if lx is not None and lexical:
+        norm = [lx.norm[i] for i in np.flatnonzero(cal_rows)]
+        lex = similarity(norm, lx.desc_norm, idf=lx.head.idf)  # (rows, descriptions), in desc.topic_index order
     zs, ys = [], []
     for t in range(len(TOPICS) - 1):
         own = desc.topic_index == t
@@ -384,7 +385,7 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
         logger.info("topic heads: one-label source(s) weighted x%s: %s", config.topic.one_label_weight,
                     ", ".join(down))
     topic_head, xt, x_desc, prior, tv = _fit_topic_head(d, desc, config)
-    lex = _fit_lexical(d, config)
+    lex = _fit_lexical(d, config, desc)
     p_topic = topic_head.proba(xt, prior)
     q_desc = topic_head.proba(x_desc, topic_prior(desc.embeddings, desc, weight=config.topic.prior_weight))
     mix_temperature = 1.0
@@ -400,15 +401,15 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
         p_topic = geometric_mix(p_topic, zero_shot_proba(d.emb, desc), share)
         q_desc = geometric_mix(q_desc, zero_shot_proba(desc.embeddings, desc), share)
         mixed = True
-    if mixed:  # and the mix temperature-scaled on the validation rows
+    if lex is not None and config.topic.lexical_prior > 0:  # RelevanceModel._with_lexical_prior does the same
+        p_topic, q_desc = (_with_lexical_prior(p, texts, lex, config.topic.lexical_prior)
+                           for p, texts in ((p_topic, lex.norm), (q_desc, lex.desc_norm)))
+    if mixed:  # and the mix (with the descriptions' n-gram match) temperature-scaled on the validation rows
         if tv.any():
             mix_temperature = fit_temperature(np.log(np.clip(p_topic[tv], 1e-12, None)), d.y_topic[tv])
         p_topic, q_desc = (mix_calibrated(p, mix_temperature) for p in (p_topic, q_desc))
-    if lex is not None and config.topic.lexical_prior > 0:  # RelevanceModel._with_lexical_prior does the same
-        p_topic, q_desc = (_with_lexical_prior(p, texts, lex, desc, config.topic.lexical_prior)
-                           for p, texts in ((p_topic, lex.norm), (q_desc, lex.desc_norm)))
     promo_head, lex_head, p_promo, threshold, promo_platt = _fit_promo_head(d, config, lex)
-    brand_cal = _fit_brand_calibration(d, desc, config, p_topic, q_desc, tv, lex_head)
+    brand_cal = _fit_brand_calibration(d, desc, config, p_topic, q_desc, tv, lex)
 
     model_config = config.to_dict()
     model_config["normalization_version"] = NORMALIZATION_VERSION

@@ -120,3 +120,37 @@ def test_train_and_evaluate_cli(small_data, tmp_path, capsys):
 def test_split_and_hash_recorded(repo):
     frame, dhash = load_training_frame(TrainConfig(), base=repo)
     assert dhash.startswith("sha256:") and set(frame["split"]) == {"train", "validation", "test"}
+
+
+@pytest.mark.slow
+def test_training_and_inference_compute_the_same_topic_and_brand_scores(small_data, embedder):
+    """The descriptions' n-gram match (topic.lexical_prior) and the brand words' (brand.lexical) are computed once
+    in training (for the reported metrics and the brand calibration) and again by the saved model: they agree."""
+    from brandfit.account import BrandTopic
+    from brandfit.evaluation.metrics import topic_report
+    from brandfit.model import RelevanceModel
+    from brandfit.pipeline import Pipeline
+
+    config = TrainConfig(data=(str(small_data),), accounts=None, public_data=None)
+    assert config.topic.lexical_prior > 0 and config.brand.lexical > 0 and config.lexical.on
+    r = train(config, embedder=embedder, public_eval=False)
+    files = r.model.to_files()
+    assert json.loads(files["model.json"])["format_version"] == 6
+    back = RelevanceModel.from_files(files)
+    model = RelevanceModel(topic_head=back.topic_head, promo_head=back.promo_head, descriptions=back.descriptions,
+                           promo_threshold=back.promo_threshold, config=back.config, embedder=embedder,
+                           brand_calibration=back.brand_calibration, lexical=back.lexical,
+                           mix_temperature=back.mix_temperature)
+    assert model.lexical_prior == config.topic.lexical_prior and model.brand_lexical == config.brand.lexical
+    test = r.frame[r.frame["split"] == "test"]
+    report = topic_report(test["topic"].tolist(), model.analyze(test["text"].tolist()).topic_proba)
+    assert report["macro_ap"] == pytest.approx(r.metrics["test"]["topic"]["macro_ap"], abs=1e-6)
+    assert report["accuracy"] == pytest.approx(r.metrics["test"]["topic"]["accuracy"], abs=1e-9)
+    texts = test["text"].tolist()[:20]
+    brand = BrandTopic("climb", "rock climbing and bouldering", examples=("new climbing shoes",))
+    rel = Pipeline(model).brand_relevance(model.analyze(texts), brand, texts)
+    assert rel.shape == (20,) and np.isfinite(rel).all() and ((rel > 0) & (rel < 1)).all()
+    with pytest.raises(brandfit.errors.InputError, match="texts"):
+        Pipeline(model).brand_relevance(model.analyze(texts), brand)
+    with pytest.raises(brandfit.errors.InputError, match="texts"):
+        Pipeline(model).brand_relevance(model.analyze(texts), brand, texts[:3])

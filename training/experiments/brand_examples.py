@@ -6,8 +6,8 @@ A brand often describes its topic with a few example posts as well as words. bra
 Here every real sub-topic (Amazon sub-categories, Reddit cycling / climbing / yoga, YouTube categories; see
 ``brandfit.evaluation.public.subtopic_tasks``) gets its name plus ``k`` of its own texts as examples; those
 ``k`` texts leave the pool being ranked. Scorings of the pool compared (all minus 0.5 x the best cosine to the
-other built-in topics' descriptions, as shipped; ``--lexical W`` adds W x the n-gram cosine to the words, as
-``relevance@12`` does with 0.5):
+other built-in topics' descriptions, as shipped; ``--lexical W`` adds W x the n-gram cosine to the words, raised
+to the mean n-gram cosine to the examples where that is higher, as ``relevance@12`` does with 0.5):
 
 - ``words``: the name alone (what brand_eval measures), for reference;
 - ``max``: the highest cosine to any brand row (name or example): what ``brandfit.brand`` does today;
@@ -105,7 +105,11 @@ def main(argv: list[str] | None = None) -> int:
                     ex = rng.choice(own, size=min(k, len(own) - 1), replace=False)
                     keep = np.setdiff1d(np.arange(len(df)), ex)
                     neg = other_topic_descriptions(d.desc_emb, d.desc_topic, q_all[i])
-                    penalty = CONTRAST * (emb[keep] @ neg.T).max(axis=1) - args.lexical * lex[keep, i]
+                    # the n-gram term as brand.brand_score computes it: the words' match, raised (never lowered)
+                    # by the mean match with the examples
+                    lex_ex = similarity([norm[j] for j in keep], [norm[j] for j in ex], idf=idf)
+                    lx = np.maximum(lex[keep, i], lex_ex.mean(axis=1)) if args.lexical else 0.0
+                    penalty = CONTRAST * (emb[keep] @ neg.T).max(axis=1) - args.lexical * lx
                     y = labels[keep] == t
                     for name, z in scorings(emb[keep], w_emb[i], emb[ex]).items():
                         aps.setdefault(name, []).append(average_precision_score(y, z - penalty))

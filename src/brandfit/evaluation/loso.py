@@ -418,7 +418,8 @@ def lexical_lr(*, n_buckets: int = 1 << 17, topic_c: float = 10.0, promo_c: floa
 
 def lexical_prior(a: FitPredict, weight: float, *, n_buckets: int = 1 << 17, variant: str = "emoji") -> FitPredict:
     """Topic: ``softmax(log p_a + weight x n-gram cosine to each topic's written descriptions)``, idf of the fit
-    rows (``topic.lexical_prior``, as ``brandfit train`` applies it after the mix); promo: ``a`` unchanged."""
+    rows (``topic.lexical_prior``: ``brandfit train`` adds it to the mix before the mix's temperature, which
+    these candidates do not fit); promo: ``a`` unchanged."""
     def fp(d: LosoData, task: str, fit: np.ndarray, w: np.ndarray, out: np.ndarray) -> np.ndarray:
         from brandfit.heads import softmax
         from brandfit.lexical import document_frequency, idf_from, topic_match
