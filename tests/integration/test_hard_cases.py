@@ -8,7 +8,7 @@ import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @13 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @14 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -41,7 +41,7 @@ TOPIC_CASES = [
 
 NOT_TOPIC_CASES = [
     # (text, topic that must NOT be the most likely one): word-sense traps
-    known("makeup exam tomorrow, wish me luck", "beauty"),  # word sense: beauty 0.96 (relevance@13)
+    known("makeup exam tomorrow, wish me luck", "beauty"),  # word sense: beauty 0.96 (relevance@14)
     ("running late again, the bus never came", "sports_outdoor"),
     ("apple pie recipe from my nan 🥧", "electronics"),
     known("my social battery is at 2% today", "electronics"),  # word sense: electronics 0.72
