@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from brandfit.brand import BRAND_LEXICAL_WEIGHT
 from brandfit.topics import PHRASE_TEMPLATES, check_templates
 
 __all__ = ["TopicConfig", "PromoConfig", "BrandConfig", "LexicalConfig", "TrainConfig", "load_config"]
@@ -88,7 +89,7 @@ class BrandConfig:
     vertical: float = 0.0  # weight of log(match of the text's and the brand's built-in topic)
     contrast: float = 0.5  # weight of the cosine to the other topics' descriptions, subtracted
     negative_reduce: str = "max"  # "max" or "mean" over those descriptions
-    lexical: float = 0.5  # weight of the n-gram cosine to the brand's words (needs the lexical head); 0 = none
+    lexical: float = BRAND_LEXICAL_WEIGHT  # + this x the n-gram cosine to the brand's words (needs the lexical head)
 
     def __post_init__(self) -> None:
         if self.vertical < 0 or self.contrast < 0:
