@@ -43,7 +43,8 @@ class TopicConfig:
     # trained with ["{}"] (models before relevance@9): read it with RelevanceModel.phrase_templates, not from_dict
     description_templates: tuple[str, ...] = PHRASE_TEMPLATES
     # + this x (per topic) the n-gram cosine between a text and the topic's written descriptions, added to the log
-    # topic probabilities after the mix (needs the lexical head: its idf weighs the n-grams); 0 = none
+    # topic probabilities after the mix, before its temperature (needs the lexical head: its idf weighs the
+    # n-grams); 0 = none
     lexical_prior: float = 4.0
 
     def __post_init__(self) -> None:

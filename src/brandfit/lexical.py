@@ -30,8 +30,8 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["N_BUCKETS", "featurize", "similarity", "topic_match", "LexicalHead", "document_frequency", "idf_from", "to_csr",
-           "fit_lexical_head", "mix_calibrated"]
+__all__ = ["N_BUCKETS", "featurize", "similarity", "topic_match", "LexicalHead", "document_frequency", "idf_from",
+           "to_csr", "fit_lexical_head", "mix_calibrated"]
 
 N_BUCKETS = 1 << 17
 """Buckets per kind of n-gram (word / character) in shipped models."""
