@@ -71,6 +71,9 @@ class PromoConfig:
     threshold: str = "mean_f1"  # mean_f1: best mean per-source F1 on validation; pooled: best F1 of all validation rows
     calibrate: bool = True  # Platt-scale the promo probabilities on validation rows (each source equal), folded into the head
     augment: int = 300  # decorated not-promo copies per source (text.augment): a plain @/#/link is not an ad; 0 = off
+    # x this on the promo weight of data/labeled (source "ours", the one source of captions and bios, and the only one
+    # with affiliate posts, giveaways and service bios side by side with organic posts); 1 = an equal share
+    ours_weight: float = 6.0
 
     def __post_init__(self) -> None:
         if self.c <= 0:
@@ -79,6 +82,9 @@ class PromoConfig:
             raise ValueError(f"promo.cue_scale: must be >= 0, got {self.cue_scale}")
         if self.augment < 0:
             raise ValueError(f"promo.augment: must be >= 0, got {self.augment}")
+        _weight(self.ours_weight, "promo.ours_weight", 20.0)
+        if self.ours_weight == 0:
+            raise ValueError("promo.ours_weight: must be > 0 (data/labeled is the promo head's only caption source)")
         if self.threshold not in PROMO_THRESHOLDS:
             raise ValueError(f"promo.threshold: expected one of {', '.join(PROMO_THRESHOLDS)}, got {self.threshold!r}")
 
@@ -109,7 +115,7 @@ class LexicalConfig:
     n_buckets: int = 1 << 17  # hash buckets per kind of n-gram (word / character)
     topic_c: float = 10.0  # inverse regularisation of the lexical topic layer
     promo_c: float = 1.0  # inverse regularisation of the lexical promo layer
-    promo_boost: float = 0.3  # + this x max(lexical promo logit, 0): n-grams may raise a promo score; 0 if promo_weight 0
+    promo_boost: float = 0.6  # + this x max(lexical promo logit, 0): n-grams may raise a promo score; 0 if promo_weight 0
 
     def __post_init__(self) -> None:
         for name in ("topic_weight", "promo_weight"):

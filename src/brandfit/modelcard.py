@@ -52,6 +52,8 @@ def _promo_line(config: dict[str, Any]) -> str:
             + (", Platt-calibrated on validation (each source equal)" if promo.get("calibrate") else "")
             + (f"; it also saw {promo['augment']} decorated not-promo copies per source (a plain @mention, #hashtag"
                " or link is not an ad)" if promo.get("augment") else "")
+            + (f"; `data/labeled` is weighted x{promo['ours_weight']:g} in it and in the lexical promo layer"
+               if promo.get("ours_weight", 1.0) != 1.0 else "")
             + f"; decision threshold chosen for {rule} on validation.")
 
 

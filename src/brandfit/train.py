@@ -197,6 +197,15 @@ def _topic_weights(d: _FitRows, rows: np.ndarray, config: TrainConfig) -> np.nda
     return source_weights(d.src[rows], mode=config.source_weighting, fixed=_one_label_down(d, config))
 
 
+def _promo_weights(d: _FitRows, rows: np.ndarray, config: TrainConfig) -> np.ndarray:
+    """Sample weights of the promo rows ``rows`` (both promo layers use these): per source, data/labeled x
+    ``promo.ours_weight``."""
+    from brandfit.evaluation.loso import OURS, source_weights
+
+    fixed = {OURS: config.promo.ours_weight} if config.promo.ours_weight != 1.0 else None
+    return source_weights(d.src[rows], mode=config.source_weighting, fixed=fixed)
+
+
 def _fit_topic_head(d: _FitRows, desc: DescriptionIndex, config: TrainConfig):
     """Topic head: every source's train rows (weighted per source) plus the written descriptions as examples,
     temperature-scaled on the validation rows. Returns ``(topic_head, xt, x_desc, prior, tv)``."""
@@ -230,8 +239,6 @@ class _Lexical:
 
 def _fit_lexical(d: _FitRows, config: TrainConfig, desc: DescriptionIndex) -> _Lexical | None:
     """The lexical layers (``config.lexical``) on the same rows and source weights as the embedding heads."""
-    from brandfit.evaluation.loso import source_weights
-
     if not config.lexical.on:
         return None
     t0 = time.perf_counter()
@@ -240,7 +247,7 @@ def _fit_lexical(d: _FitRows, config: TrainConfig, desc: DescriptionIndex) -> _L
     head, topic_logits, promo_logits = fit_lexical_head(
         norm, idf_rows=np.flatnonzero(d.tr & ~d.is_aug), topic_rows=t_rows, y_topic=d.y_topic[t_rows],
         topic_weight=_topic_weights(d, t_rows, config), promo_rows=p_rows,
-        y_promo=d.y_promo[p_rows], promo_weight=source_weights(d.src[p_rows], mode=config.source_weighting),
+        y_promo=d.y_promo[p_rows], promo_weight=_promo_weights(d, p_rows, config),
         n_topics=len(TOPICS), n_buckets=config.lexical.n_buckets, topic_c=config.lexical.topic_c,
         promo_c=config.lexical.promo_c, seed=config.seed)
     desc_texts = [normalize(t) for t in (desc.phrases or ())]
@@ -260,12 +267,12 @@ def _fit_promo_head(d: _FitRows, config: TrainConfig, lex: _Lexical | None):
     """Promo head: embedding + cue columns, every source's train rows (and the decorated copies), weighted per
     source; its logit mixed with the lexical head's (if any), Platt-calibrated and thresholded on the validation
     rows. Returns ``(promo_head, lexical_head, probabilities of every row, threshold, platt)``."""
-    from brandfit.evaluation.loso import mean_f1_threshold, source_weights
+    from brandfit.evaluation.loso import mean_f1_threshold
 
     p_rows = d.tr & d.has_promo
     xp = promo_features(d.emb, d.cues, cue_scale=config.promo.cue_scale)
     promo_head = fit_logistic_head(xp[p_rows], d.y_promo[p_rows], c=config.promo.c, seed=config.seed,
-                                   sample_weight=source_weights(d.src[p_rows], mode=config.source_weighting))
+                                   sample_weight=_promo_weights(d, p_rows, config))
     # with a lexical head the two logits are mixed (1 - w) : w, folded into the heads: their sum is the mixed logit;
     # plus boost x max(lexical logit, 0): the n-grams may raise a score where they are confident, never lower it
     w = config.lexical.promo_weight if lex is not None else 0.0

@@ -8,7 +8,7 @@ import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @16 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @18 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -65,14 +65,14 @@ PROMO_CASES = [
     ("happy birthday to my best friend @leahhh 🎂", False),
     ("new PB on deadlift today 🏋️ thanks coach @mike.lifts", False),
     # written in session 8 after the first rf4 files (gifted praise, undisclosed sells, organic links), never shown
-    # to their writers; relevance@16 moves the four known ones the right way (0.12 -> 0.17, 0.72 -> 0.48 ...) but
-    # not across the threshold
+    # to their writers; relevance@16 moved the four known ones the right way (0.12 -> 0.17, 0.72 -> 0.48 ...) but
+    # not across the threshold; relevance@17 (data/labeled x6 in the promo layers) moves two across: 0.56 and 0.34
     ("bought these @northpeak shoes with my own money 2 yrs ago, still going strong", False),
     ("@dewlab sent me this serum, smells weird and did nothing for me tbh", False),
-    known("the @northpeak team sent me their new trail shoes and wow 😍 comfiest ever", True),
+    ("the @northpeak team sent me their new trail shoes and wow 😍 comfiest ever", True),  # @17 on
     known("omg @dewlab you spoil me 💛 this whole set is a dream", True),
     known("everyone needs this cleanser in their life, run don't walk 🏃‍♀️ @dewlab", True),
-    known("full recap of the ultra on my blog, linked in bio 🏔️", False),
+    ("full recap of the ultra on my blog, linked in bio 🏔️", False),  # @17 on
     ("raising money for the children's hospital with this half 🧡 donation page in my bio", False),  # @16 on
 ]
 

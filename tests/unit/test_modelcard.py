@@ -37,3 +37,10 @@ def test_a_model_trained_on_our_data_alone_says_so():
     assert "Not measured: the public corpora were absent" in card
     assert "Trained only on our own hand-written English captions" in card
     assert "public corpora read in place" not in card
+
+
+def test_the_card_says_when_our_own_data_weighs_more_in_the_promo_head():
+    meta = _meta()
+    assert "weighted x6" not in render_card("relevance", meta)
+    meta["config"]["promo"]["ours_weight"] = 6.0
+    assert "`data/labeled` is weighted x6 in it and in the lexical promo layer" in render_card("relevance", meta)

@@ -120,3 +120,36 @@ def test_config_round_trips_through_a_model_config_dict():
     d["normalization_version"] = 2  # what train.py stores beside the config
     assert TrainConfig.from_dict(d) == c
     assert d["brand"] == {"vertical": 0.0, "contrast": 0.5, "negative_reduce": "max", "lexical": 0.5}
+
+
+def test_ours_promo_weight_multiplies_our_share_in_the_promo_rows_only():
+    from types import SimpleNamespace
+
+    from brandfit.config import PromoConfig, TrainConfig
+    from brandfit.evaluation.loso import Candidate
+    from brandfit.train import _promo_weights
+
+    src = np.array(["ours"] * 4 + ["sms"] * 8 + ["yt"] * 2)
+    config = TrainConfig(promo=PromoConfig(ours_weight=6.0))
+    w = _promo_weights(SimpleNamespace(src=src), np.arange(len(src)), config)
+    totals = {s: w[src == s].sum() for s in ("ours", "sms", "yt")}
+    assert totals["ours"] == pytest.approx(6 * totals["sms"]) and totals["sms"] == pytest.approx(totals["yt"])
+    assert w.mean() == pytest.approx(1.0)
+    plain = _promo_weights(SimpleNamespace(src=src), np.arange(len(src)), TrainConfig(promo=PromoConfig(ours_weight=1.0)))
+    np.testing.assert_allclose(plain, source_weights(src, mode="equal"))
+
+    # the LOSO candidate weighs the same way, and only for promo
+    import pandas as pd
+
+    cand = Candidate("c", lambda *a: None, promo_ours_weight=6.0)
+    d = SimpleNamespace(frame=pd.DataFrame({"source": src}))
+    np.testing.assert_allclose(cand.weights(d, "promo", np.arange(len(src))), w)
+    np.testing.assert_allclose(cand.weights(d, "topic", np.arange(len(src))), plain)
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, 21.0, True, float("nan")])
+def test_ours_promo_weight_is_checked_in_the_config(bad):
+    from brandfit.config import PromoConfig
+
+    with pytest.raises(ValueError, match="ours_weight"):
+        PromoConfig(ours_weight=bad)

@@ -327,6 +327,7 @@ class Candidate:
     fixed_weights: tuple[tuple[str, float], ...] = ()
     one_label_weight: float = 1.0  # topic: weight of a source whose rows all carry one label (see source_weights)
     balance_labels: bool = False  # topic: every label of a source gets the same share of its weight
+    promo_ours_weight: float = 1.0  # promo: x this on the weight of data/labeled (TrainConfig.promo.ours_weight)
     trained: bool = True
     calibrate_promo: bool = False  # Platt-scale promo probabilities on the validation rows (each source equal)
     augment: bool = False  # train the promo head on decorated not-promo copies too (text.augment)
@@ -335,6 +336,10 @@ class Candidate:
     def weights(self, d: LosoData, task: str, rows: np.ndarray) -> np.ndarray:
         """The sample weights of ``rows`` for ``task``, as this candidate's recipe asks (the same call everywhere)."""
         src = d.frame["source"].to_numpy()[rows]
+        if task == "promo" and self.promo_ours_weight != 1.0:
+            fixed = dict(self.fixed_weights)
+            fixed[OURS] = fixed.get(OURS, 1.0) * self.promo_ours_weight
+            return source_weights(src, mode=self.weighting, power=self.weight_power, fixed=fixed)
         if task != "topic" or (self.one_label_weight == 1.0 and not self.balance_labels):
             return source_weights(src, mode=self.weighting, power=self.weight_power, fixed=dict(self.fixed_weights))
         return source_weights(src, mode=self.weighting, power=self.weight_power, fixed=dict(self.fixed_weights),
@@ -757,6 +762,7 @@ def production_candidate(config: Any, name: str = "production") -> Candidate:
         weighting="equal" if config.source_weighting == "equal" else "none",
         augment=config.promo.augment > 0, threshold=config.promo.threshold, calibrate_promo=config.promo.calibrate,
         one_label_weight=getattr(config.topic, "one_label_weight", 1.0),
+        promo_ours_weight=getattr(config.promo, "ours_weight", 1.0),
     )
 
 
