@@ -86,6 +86,23 @@ def test_shipped_labeled_data_is_clean_and_big_enough(repo):
         assert (texts["kind"] == "bio").sum() == 1 and (texts["kind"] == "post").sum() >= 8, acc
 
 
+def test_held_out_evaluation_sets_are_clean_and_never_in_the_training_data(repo):
+    """training/eval holds text nobody trains on: it must stay valid and out of data/labeled (same normalised
+    text), or the figures measured on it in docs/quality.md would be figures on training data."""
+    from brandfit.data.check import check_labeled_folder
+    from brandfit.text import normalize
+
+    train = {normalize(t).casefold() for t in load_labeled(repo / "data/labeled/texts").frame["text"]}
+    feeds = check_labeled_folder(repo / "training/eval/feeds")
+    assert feeds.problems == () and len(feeds.accounts) == 20
+    held = list(feeds.texts.frame["text"])
+    held += [json.loads(line)["text"] for line in
+             (repo / "training/eval/undisclosed_promo.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(held) == 272 + 80
+    leaked = [t for t in held if normalize(t).casefold() in train]
+    assert leaked == []
+
+
 def test_split_is_deterministic_grouped_and_stratified(repo):
     df = load_labeled(repo / "data/labeled/texts").frame
     s1, s2 = assign_splits(df), assign_splits(df.sample(frac=1, random_state=1)).reindex(df.index)
