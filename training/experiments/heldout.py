@@ -1,0 +1,109 @@
+"""Caption-form text nobody trains on: the two sets in ``training/eval/``, scored with registry models.
+
+    PYTHONPATH=src python training/experiments/heldout.py relevance@16 relevance@18 [--only feeds|undisclosed]
+
+Both sets were written in session 9, after every text the models train on, by helpers who read only
+data/labeled/GUIDE.md and README.md (not the code, the cues or the tests); ``tests/integration/test_data.py``
+checks that none of their texts is in data/labeled.
+
+- ``undisclosed_promo.jsonl``: 80 captions. Promo: 20 gifted posts praised with no disclosure word, 15 hard sells
+  with no tag, code or link. Not promo: 15 bought-it-myself raves, 10 critical or neutral gifted posts, 10 "sent" in
+  other senses, 10 thanks to friends. Prints promo AP / F1 at the model's threshold and, per kind, the share on
+  the right side of it and the median probability.
+- ``feeds/`` (the layout of data/labeled; ``brandfit data check training/eval/feeds`` validates it): 20 whole
+  micro-influencer feeds, a bio and 11-13 posts each, 31-45% of a vertical account's posts off its vertical, with
+  gifted praise, untagged hard sells and organic look-alikes. Prints promo AP / F1 over the posts, the share of
+  promo posts with no cue at all that are caught, the share of organic posts flagged, topic macro AP / top-1 over
+  all texts, and each account's primary topic as right / wrong / None (None is not wrong: no clear core topic).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+EVAL = Path(__file__).resolve().parents[1] / "eval"
+
+
+def undisclosed(model, ref: str, path: Path) -> None:
+    from sklearn.metrics import average_precision_score, f1_score
+
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    y = np.array([bool(r["promo"]) for r in rows])
+    kinds = np.array([r["kind"] for r in rows])
+    p = model.analyze([r["text"] for r in rows], show_progress_bar=False).promo_proba
+    thr = model.promo_threshold
+    print(f"{ref} undisclosed: threshold {thr:.3f}, promo AP {average_precision_score(y, p):.3f}, "
+          f"F1 {f1_score(y, p >= thr):.3f} ({len(rows)} captions, {y.sum()} promo)")
+    for kind in dict.fromkeys(kinds):
+        k = kinds == kind
+        print(f"  {kind:16s} n {k.sum():2d}  promo={str(y[k][0]).lower():5s}  right {((p[k] >= thr) == y[k]).mean():.2f}"
+              f"  median p {np.median(p[k]):.2f}")
+
+
+def feeds(model, ref: str, folder: Path) -> None:
+    from sklearn.metrics import average_precision_score, f1_score
+
+    import brandfit
+    from brandfit.cues import find_cues
+    from brandfit.data.check import check_labeled_folder
+    from brandfit.topics import TOPICS
+
+    check = check_labeled_folder(folder)
+    if check.problems:
+        raise SystemExit(f"{len(check.problems)} problems in {folder}: run `brandfit data check {folder}`")
+    texts = check.texts.frame
+    by_id = texts.set_index("id")
+    y_promo = texts["promo"].to_numpy(dtype=bool)
+    y_topic = np.array([TOPICS.index(t) for t in texts["topic"]])
+    posts = (texts["kind"] == "post").to_numpy()
+    quiet = posts & y_promo & np.array([not c for c in find_cues(texts["text"].tolist())])  # no cue of any kind
+    a = model.analyze(texts["text"].tolist(), show_progress_bar=False)
+    p, thr = a.promo_proba, model.promo_threshold
+    macro = np.mean([average_precision_score(y_topic == t, a.topic_proba[:, t]) for t in np.unique(y_topic)])
+    print(f"{ref} feeds: posts promo AP {average_precision_score(y_promo[posts], p[posts]):.3f}, "
+          f"F1 {f1_score(y_promo[posts], p[posts] >= thr):.3f} at {thr:.3f}; "
+          f"promo posts with no cue caught {np.mean(p[quiet] >= thr):.2f} ({quiet.sum()}); "
+          f"organic posts flagged {np.mean(p[posts & ~y_promo] >= thr):.3f}; "
+          f"topic macro AP {macro:.3f}, top-1 {np.mean(a.topic_proba.argmax(1) == y_topic):.3f}")
+    right = wrong = none = 0
+    for acc in check.accounts:
+        own = texts[texts["account_id"] == acc["account_id"]]
+        bio = own.loc[own["kind"] == "bio", "text"]
+        rel = brandfit.predict_relevance(
+            {"account_id": acc["account_id"], "bio": bio.iloc[0] if len(bio) else "",
+             "posts": [by_id.loc[post["id"], "text"] for post in acc["posts"]]},
+            acc["topic"], model=model)
+        if rel.primary_topic is None:
+            none += 1
+        elif rel.primary_topic == acc["topic"]:
+            right += 1
+        else:
+            wrong += 1
+            print(f"  wrong: {acc['account_id']} ({acc['topic']}) -> {rel.primary_topic}")
+    print(f"  accounts: right {right}, wrong {wrong}, None {none} (of {len(check.accounts)})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    import brandfit
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("models", nargs="+", help="registry references, e.g. relevance@18 or production")
+    ap.add_argument("--only", choices=("feeds", "undisclosed"), help="one set only")
+    ap.add_argument("--eval-dir", type=Path, default=EVAL)
+    args = ap.parse_args(argv)
+    for ref in args.models:
+        model = brandfit.load_model(ref)
+        if args.only in (None, "undisclosed"):
+            undisclosed(model, ref, args.eval_dir / "undisclosed_promo.jsonl")
+        if args.only in (None, "feeds"):
+            feeds(model, ref, args.eval_dir / "feeds")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
