@@ -71,8 +71,10 @@ class PromoConfig:
     threshold: str = "mean_f1"  # mean_f1: best mean per-source F1 on validation; pooled: best F1 of all validation rows
     calibrate: bool = True  # Platt-scale the promo probabilities on validation rows (each source equal), folded into the head
     augment: int = 300  # decorated not-promo copies per source (text.augment): a plain @/#/link is not an ad; 0 = off
-    # x this on the promo weight of data/labeled (source "ours", the one source of captions and bios, and the only one
-    # with affiliate posts, giveaways and service bios side by side with organic posts); 1 = an equal share
+    # x this, in (0, 20], on the promo weight of data/labeled (every `data` path: source "ours", the one source of
+    # captions and bios, and the only one with affiliate posts, giveaways and service bios side by side with organic
+    # posts), in both promo layers; 1 = no extra weight. Training only: inference never reads it. A *stored* model
+    # config without the key was trained with 1 (models before relevance@17), as one without lexical.promo_boost had 0
     ours_weight: float = 6.0
 
     def __post_init__(self) -> None:
@@ -82,9 +84,9 @@ class PromoConfig:
             raise ValueError(f"promo.cue_scale: must be >= 0, got {self.cue_scale}")
         if self.augment < 0:
             raise ValueError(f"promo.augment: must be >= 0, got {self.augment}")
-        _weight(self.ours_weight, "promo.ours_weight", 20.0)
-        if self.ours_weight == 0:
-            raise ValueError("promo.ours_weight: must be > 0 (data/labeled is the promo head's only caption source)")
+        if isinstance(self.ours_weight, bool) or not isinstance(self.ours_weight, (int, float)) \
+                or not 0.0 < self.ours_weight <= 20.0:
+            raise ValueError(f"promo.ours_weight: expected a number in (0, 20], got {self.ours_weight!r}")
         if self.threshold not in PROMO_THRESHOLDS:
             raise ValueError(f"promo.threshold: expected one of {', '.join(PROMO_THRESHOLDS)}, got {self.threshold!r}")
 

@@ -45,21 +45,26 @@ def _topic_line(config: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def _promo_line(config: dict[str, Any]) -> str:
+def _promo_line(config: dict[str, Any], *, trained_on_public: bool) -> str:
     promo = config.get("promo") or {}
     rule = ("the best mean per-source F1" if promo.get("threshold") == "mean_f1" else "the best F1")
     return ("- Promo head: logistic regression over the embedding plus spaCy-matched advertorial cues"
             + (", Platt-calibrated on validation (each source equal)" if promo.get("calibrate") else "")
             + (f"; it also saw {promo['augment']} decorated not-promo copies per source (a plain @mention, #hashtag"
                " or link is not an ad)" if promo.get("augment") else "")
-            + (f"; `data/labeled` is weighted x{promo['ours_weight']:g} in it and in the lexical promo layer"
-               if promo.get("ours_weight", 1.0) != 1.0 else "")
+            + (f"; `data/labeled` is weighted x{promo['ours_weight']:g} in it"
+               + (" and in the lexical promo layer" if (config.get("lexical") or {}).get("promo_weight", 0) > 0 else "")
+               if promo.get("ours_weight", 1.0) != 1.0 and trained_on_public else "")
             + f"; decision threshold chosen for {rule} on validation.")
 
 
-def _sources_lines(meta: dict[str, Any]) -> list[str]:
+def _public_sources(meta: dict[str, Any]) -> dict[str, Any]:
     sources = (meta.get("metrics") or {}).get("training_sources") or {}
-    public = {k: v for k, v in sources.items() if k != "ours" and isinstance(v, dict)}
+    return {k: v for k, v in sources.items() if k != "ours" and isinstance(v, dict)}
+
+
+def _sources_lines(meta: dict[str, Any]) -> list[str]:
+    public = _public_sources(meta)
     equal = (meta.get("config") or {}).get("source_weighting") == "equal"
     lines = [f"- Trained on `data/labeled` (hand-written for this project), {meta.get('n_texts')} texts, dataset hash"
              f" `{meta.get('dataset_hash')}`" + ("." if not public else ", and on public corpora read in place (never"
@@ -98,7 +103,7 @@ def render_card(name: str, meta: dict[str, Any]) -> str:
         f"- Embedding: `{meta.get('embedding_model')}` ({meta.get('embedding_dim')}-d), backend `{meta.get('backend')}`;"
         " referenced by id, not copied.",
         _topic_line(config),
-        _promo_line(config),
+        _promo_line(config, trained_on_public=bool(_public_sources(meta))),
         *_lexical_lines(config),
         *_sources_lines(meta),
         "",

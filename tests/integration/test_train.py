@@ -44,9 +44,16 @@ def test_bad_config_is_a_clear_error(tmp_path, yaml_text, words):
 
 
 @pytest.mark.slow
-def test_training_is_reproducible_and_publishes(small_data, embedder, tmp_path):
+def test_training_is_reproducible_and_publishes(small_data, embedder, tmp_path, monkeypatch):
+    import brandfit.train as train_module
+
+    calls = []  # both promo layers (the embedding head and the lexical layer) weigh their rows one way
+    real = train_module._promo_weights
+    monkeypatch.setattr(train_module, "_promo_weights", lambda d, rows, cfg: calls.append(
+        int(rows.sum()) if rows.dtype == bool else len(rows)) or real(d, rows, cfg))
     config = TrainConfig(data=(str(small_data),), accounts=None, public_data=None)
     r1 = train(config, embedder=embedder, public_eval=False)
+    assert len(calls) == 2 and calls[0] == calls[1] > 0
     r2 = train(config, embedder=embedder, public_eval=False)
     p1, p2 = r1.model.topic_proba(PROBES), r2.model.topic_proba(PROBES)
     pd.testing.assert_frame_equal(p1, p2)

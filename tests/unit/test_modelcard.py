@@ -40,7 +40,13 @@ def test_a_model_trained_on_our_data_alone_says_so():
 
 
 def test_the_card_says_when_our_own_data_weighs_more_in_the_promo_head():
-    meta = _meta()
+    public = {"training_sources": {"ours": {"n": 5292, "sha256": "e7"}, "sms_spam": {"n": 1892, "sha256": "6c"}}}
+    meta = _meta(**public)
     assert "weighted x6" not in render_card("relevance", meta)
     meta["config"]["promo"]["ours_weight"] = 6.0
+    assert "`data/labeled` is weighted x6 in it;" in render_card("relevance", meta)  # no lexical promo layer
+    meta["config"]["lexical"] = {"promo_weight": 0.15}
     assert "`data/labeled` is weighted x6 in it and in the lexical promo layer" in render_card("relevance", meta)
+    alone = _meta()  # trained on our data alone: one source, nothing to weigh it against
+    alone["config"]["promo"]["ours_weight"] = 6.0
+    assert "weighted x6" not in render_card("relevance", alone)

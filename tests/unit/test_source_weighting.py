@@ -147,9 +147,17 @@ def test_ours_promo_weight_multiplies_our_share_in_the_promo_rows_only():
     np.testing.assert_allclose(cand.weights(d, "topic", np.arange(len(src))), plain)
 
 
-@pytest.mark.parametrize("bad", [0.0, -1.0, 21.0, True, float("nan")])
+@pytest.mark.parametrize("bad", [0.0, -1.0, 21.0, True, float("nan"), "6"])
 def test_ours_promo_weight_is_checked_in_the_config(bad):
     from brandfit.config import PromoConfig
 
-    with pytest.raises(ValueError, match="ours_weight"):
+    with pytest.raises(ValueError, match=r"ours_weight: expected a number in \(0, 20\]"):
         PromoConfig(ours_weight=bad)
+
+
+def test_the_loso_production_candidate_weighs_our_data_as_training_does():
+    from brandfit.config import PromoConfig, TrainConfig
+    from brandfit.evaluation.loso import production_candidate
+
+    assert production_candidate(TrainConfig()).promo_ours_weight == TrainConfig().promo.ours_weight == 6.0
+    assert production_candidate(TrainConfig(promo=PromoConfig(ours_weight=2.5))).promo_ours_weight == 2.5
