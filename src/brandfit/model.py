@@ -112,6 +112,11 @@ def _brand_lexical(config: Mapping[str, Any]) -> float:
     return _config_number(config, "brand", "lexical", 10.0)
 
 
+def _disclosure_floor(config: Mapping[str, Any]) -> float:
+    """``promo.disclosure_floor`` of a model's config, checked (0 when absent: models before ``relevance@19``)."""
+    return _config_number(config, "promo", "disclosure_floor", 0.999)
+
+
 def _lexical_prior(config: Mapping[str, Any]) -> float:
     """``topic.lexical_prior`` of a model's config, checked (0 when absent: models before it)."""
     return _config_number(config, "topic", "lexical_prior", 20.0)
@@ -182,6 +187,9 @@ class RelevanceModel:
         self.promo_boost = _promo_boost(self.config) if lexical is not None else 0.0
         """Factor on ``max(lexical promo logit, 0)`` added to the promo logit: the stored lexical layer is
         pre-scaled by ``promo_weight``, so this is ``lexical.promo_boost / lexical.promo_weight`` (0 before it)."""
+        self.disclosure_floor = _disclosure_floor(self.config)
+        """Lowest promo probability of a text that carries an explicit paid disclosure (``#ad``, "sponsored by",
+        :func:`brandfit.disclosure.paid_disclosure`); 0 for models before ``relevance@19``."""
         self._embedder = embedder
         self._lock = threading.Lock()
 
@@ -303,27 +311,39 @@ class RelevanceModel:
                 pending.cancel()  # not started yet: drop it; started: it finishes and is ignored
             raise
         cues = pending.result() if pending is not None else []
-        return self._heads(emb, cues, norm)
+        return self._heads(emb, cues, norm, self._paid(texts))
 
     def apply_heads(self, emb: np.ndarray, cues: Sequence[Sequence[str]],
                     texts: Sequence[str] | None = None) -> TextAnalysis:
         """The heads' outputs for ``texts`` already embedded (``emb``) with their cues found. ``texts`` (as given to
-        :meth:`embed`) are required when the model has a lexical head."""
+        :meth:`embed`) are required when the model has a lexical head or a disclosure floor."""
         if texts is None:
             if self.lexical is not None:
                 raise InputError("texts: this model has a lexical head, so apply_heads needs the texts as well")
+            if self.disclosure_floor > 0:
+                raise InputError("texts: this model has a disclosure floor, so apply_heads needs the texts as well")
             return self._heads(emb, cues, None)
         texts = _check_texts(texts)
         if len(texts) != len(emb):
             raise InputError(f"texts: {len(texts)} texts for {len(emb)} embeddings")
-        return self._heads(emb, cues, self._normalize(texts))
+        return self._heads(emb, cues, self._normalize(texts), self._paid(texts))
 
-    def _heads(self, emb: np.ndarray, cues: Sequence[Sequence[str]], norm: list[str] | None) -> TextAnalysis:
+    def _paid(self, texts: list[str]) -> np.ndarray | None:
+        """Which ``texts`` carry a paid disclosure (None when the model sets no floor: nothing to look for)."""
+        if self.disclosure_floor <= 0:
+            return None
+        from brandfit.disclosure import paid_disclosure
+
+        return paid_disclosure(texts)
+
+    def _heads(self, emb: np.ndarray, cues: Sequence[Sequence[str]], norm: list[str] | None,
+               paid: np.ndarray | None = None) -> TextAnalysis:
         cues = _check_cues(cues, len(emb))
         with single_threaded_blas():  # small products: OpenBLAS threads would only take CPU from the embedder
-            return self._heads_unlocked(emb, cues, norm)
+            return self._heads_unlocked(emb, cues, norm, paid)
 
-    def _heads_unlocked(self, emb: np.ndarray, cues: list[list[str]], norm: list[str] | None) -> TextAnalysis:
+    def _heads_unlocked(self, emb: np.ndarray, cues: list[list[str]], norm: list[str] | None,
+                        paid: np.ndarray | None) -> TextAnalysis:
         tcfg = self.config["topic"]
         tp = self.topic_head.proba(
             topic_features(emb, self.descriptions, desc_scale=tcfg["desc_scale"]),
@@ -356,6 +376,10 @@ class RelevanceModel:
             tp = self._with_lexical_prior(tp, norm, feats)
         if mixed:
             tp = mix_calibrated(tp, self.mix_temperature)
+        if paid is not None:  # an explicit paid disclosure is an ad by the guide, however long the text around it
+            from brandfit.disclosure import floor_logits
+
+            promo_logit = floor_logits(promo_logit, paid, self.disclosure_floor)
         return TextAnalysis(topic_proba=tp, promo_proba=expit(promo_logit), cues=cues, embeddings=emb)
 
     def _with_lexical_prior(self, tp: np.ndarray, norm: list[str],
@@ -411,11 +435,13 @@ class RelevanceModel:
                                 lex_topic_intercept=lx.topic_intercept, lex_promo_coef=lx.promo_coef,
                                 lex_promo_intercept=np.array([lx.promo_intercept]))
         meta = {
-            # older readers would ignore what they do not know: 6 = the brand's words and the topic
+            # older readers would ignore what they do not know: 7 = the paid-disclosure floor of the promo
+            # score, 6 = the brand's words and the topic
             # descriptions matched as n-grams,
             # 5 = phrases framed as posts, 4 = promo boost,
             # 3 = zero-shot share, 2 = lexical head
-            "format_version": (6 if self.brand_lexical > 0 or self.lexical_prior > 0
+            "format_version": (7 if self.disclosure_floor > 0
+                               else 6 if self.brand_lexical > 0 or self.lexical_prior > 0
                                else 5 if self.phrase_templates != ("{}",)
                                else 4 if self.promo_boost > 0
                                else 3 if self.zero_shot_share > 0 else 2 if self.lexical is not None else 1),
@@ -466,6 +492,7 @@ class RelevanceModel:
         try:
             _promo_boost(meta["config"])
             _brand_lexical(meta["config"])
+            _disclosure_floor(meta["config"])
             prior = _lexical_prior(meta["config"])
         except InputError as exc:
             raise IntegrityError(f"{where}/{MODEL_FILE}: {exc}") from None

@@ -55,6 +55,8 @@ def _promo_line(config: dict[str, Any], *, trained_on_public: bool) -> str:
             + (f"; `data/labeled` is weighted x{promo['ours_weight']:g} in it"
                + (" and in the lexical promo layer" if (config.get("lexical") or {}).get("promo_weight", 0) > 0 else "")
                if promo.get("ours_weight", 1.0) != 1.0 and trained_on_public else "")
+            + (f"; a text with an explicit paid disclosure (#ad, \"sponsored by\") scores at least"
+               f" {promo['disclosure_floor']:g}" if promo.get("disclosure_floor") else "")
             + f"; decision threshold chosen for {rule} on validation.")
 
 

@@ -8,7 +8,7 @@ import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @18 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @20 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -48,6 +48,10 @@ NOT_TOPIC_CASES = [
     known("this week has been a workout for my patience lol", "fitness"),  # word sense: fitness 0.82
 ]
 
+LONG_STORY = ("Sunday long run along the river with the crew, legs felt heavy for the first few miles but then "
+              "everything clicked. We stopped for coffee halfway and talked about the spring race plan, pacing, "
+              "fueling and everything in between. ") * 6  # ~1,300 characters: real captions run this long
+
 PROMO_CASES = [
     # (text, True = must read as advertorial, False = must not)
     ("use code GLOW20 for 20% off, link in bio 🔗", True),
@@ -74,6 +78,12 @@ PROMO_CASES = [
     known("everyone needs this cleanser in their life, run don't walk 🏃‍♀️ @dewlab", True),
     ("full recap of the ultra on my blog, linked in bio 🏔️", False),  # @17 on
     ("raising money for the children's hospital with this half 🧡 donation page in my bio", False),  # @16 on
+    # long captions (session 10): relevance@18 scored the disclosed one 0.27, below its threshold; from relevance@19
+    # an explicit paid disclosure sets a floor (promo.disclosure_floor) however long the story around it
+    (LONG_STORY + " #ad #sponsored @stridelab", True),
+    ("#ad @stridelab " + LONG_STORY, True),
+    (LONG_STORY + " not sponsored, just love these shoes @stridelab", False),
+    (LONG_STORY + " #running #longrun", False),
 ]
 
 
@@ -111,7 +121,8 @@ def test_word_sense_traps(prod, text, topic):
     assert p.idxmax() != topic and p[topic] < 0.5
 
 
-@pytest.mark.parametrize("text, is_promo", PROMO_CASES, ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize("text, is_promo", PROMO_CASES,
+                         ids=lambda v: (v if len(v) <= 80 else f"{v[:30]}...{v[-40:]}") if isinstance(v, str) else "")
 def test_advertorial_tone_without_shortcuts(prod, text, is_promo):
     assert (prod.promo_proba([text])[0] >= prod.promo_threshold) == is_promo
 

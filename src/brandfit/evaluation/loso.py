@@ -241,6 +241,7 @@ class LosoData:
     promo_desc: np.ndarray = field(default_factory=lambda: np.zeros((0, 384), np.float32))
     organic_desc: np.ndarray = field(default_factory=lambda: np.zeros((0, 384), np.float32))
     desc_templates: tuple[str, ...] = ("{}",)  # the framings desc_emb was embedded with (topics.PHRASE_TEMPLATES)
+    paid: np.ndarray | None = None  # (n,) bool: the text carries a paid disclosure (brandfit.disclosure); None = unknown
 
     def sims(self, variant: str, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         return self.sims_of(self.emb[variant][rows])
@@ -273,6 +274,7 @@ def build_data(frame: pd.DataFrame, embedder: Any | None = None, *, variants: Se
     :data:`brandfit.topics.PHRASE_TEMPLATES`; ``("{}",)`` = as written). The zero-shot candidate reads the same
     description embeddings as production's prior."""
     from brandfit.cues import cue_matrix, find_cues
+    from brandfit.disclosure import paid_disclosure
     from brandfit.evaluation.baselines import ORGANIC_DESCRIPTIONS, PROMO_DESCRIPTIONS
     from brandfit.features import embed_phrases
     from brandfit.text import normalize
@@ -305,7 +307,7 @@ def build_data(frame: pd.DataFrame, embedder: Any | None = None, *, variants: Se
         desc_emb=embed_phrases(lambda x: embedder.encode(x, show_progress_bar=False), d_texts, desc_templates),
         desc_templates=desc_templates,
         desc_topic=np.array(d_topic),
-        cues=cues, val=validation_mask(frame["group"].tolist()),
+        cues=cues, val=validation_mask(frame["group"].tolist()), paid=paid_disclosure(texts),
         promo_desc=embedder.encode(list(PROMO_DESCRIPTIONS), show_progress_bar=False),
         organic_desc=embedder.encode(list(ORGANIC_DESCRIPTIONS), show_progress_bar=False),
     )
@@ -332,6 +334,7 @@ class Candidate:
     calibrate_promo: bool = False  # Platt-scale promo probabilities on the validation rows (each source equal)
     augment: bool = False  # train the promo head on decorated not-promo copies too (text.augment)
     threshold: str = "pooled"  # promo threshold: best F1 on the pooled validation rows, or "mean_f1" across sources
+    disclosure_floor: float = 0.0  # promo: a paid disclosure lifts the probability to at least this (after calibration)
 
     def weights(self, d: LosoData, task: str, rows: np.ndarray) -> np.ndarray:
         """The sample weights of ``rows`` for ``task``, as this candidate's recipe asks (the same call everywhere)."""
@@ -653,6 +656,13 @@ def _promo_metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, 
     return {"n": len(y), "ap": r["ap"], "f1": r["f1"], "threshold": threshold, "ece": binary_ece(y, p)}
 
 
+def _floored(p: np.ndarray, d: LosoData, rows: np.ndarray, floor: float) -> np.ndarray:
+    """``p`` of ``rows`` lifted to ``floor`` where the text carries a paid disclosure, as the model does."""
+    if d.paid is None:
+        raise ValueError("disclosure_floor: this LosoData holds no paid-disclosure flags (build it with build_data)")
+    return np.where(d.paid[rows], np.maximum(p, floor), p)
+
+
 def run_loso(d: LosoData, candidates: Sequence[Candidate], *, sources: Sequence[str] | None = None,
              tasks: Sequence[str] = ("topic", "promo"), emoji_subsets: bool = False) -> pd.DataFrame:
     """One row per (candidate, held-out source, task) with the main figures (``emoji_subsets``: also the held-out
@@ -692,6 +702,9 @@ def run_loso(d: LosoData, candidates: Sequence[Candidate], *, sources: Sequence[
                     if c.calibrate_promo:
                         ab = platt_by_source(p_va, y_va, src[va_rows])
                         p_va, p_te = apply_platt(p_va, ab), apply_platt(p_te, ab)
+                    if c.disclosure_floor > 0:
+                        p_va, p_te = (_floored(p, d, r, c.disclosure_floor) for p, r in ((p_va, va_rows),
+                                                                                          (p_te, test_rows)))
                     thr = (mean_f1_threshold(y_va, p_va, src[va_rows]) if c.threshold == "mean_f1"
                            else best_f1_threshold(y_va, p_va) if y_va.any() else 0.5)
                     m = _promo_metrics(y_test, p_te, thr)
@@ -763,6 +776,7 @@ def production_candidate(config: Any, name: str = "production") -> Candidate:
         augment=config.promo.augment > 0, threshold=config.promo.threshold, calibrate_promo=config.promo.calibrate,
         one_label_weight=getattr(config.topic, "one_label_weight", 1.0),
         promo_ours_weight=getattr(config.promo, "ours_weight", 1.0),
+        disclosure_floor=getattr(config.promo, "disclosure_floor", 0.0),
     )
 
 
