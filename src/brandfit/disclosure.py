@@ -4,7 +4,7 @@ A caption that says ``#ad``, ``#sponsored``, "paid partnership with", "sponsored
 brought to you by" is an advert by the annotation guide's first rule (``data/labeled/GUIDE.md``: paid / sponsored
 posts are promo, disclosed or not). Of the 458 labelled texts (ours and the public corpora) that carry one, 453 are
 promo. The heads are additive, though: in a long caption the story around ``#ad`` outweighs the cue (a 1,400
-character race report ending ``#ad #sponsored`` scored 0.27 under ``relevance@18``, below its threshold). A model
+character race report ending ``#ad #sponsored`` scored 0.27 under ``relevance@18``, below its threshold 0.46). A model
 trained with ``promo.disclosure_floor`` never scores a text that carries a paid disclosure below that floor.
 
 Gifted / PR wording is not a paid disclosure here: a gifted item reviewed critically is not promo by the guide.

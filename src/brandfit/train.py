@@ -301,12 +301,14 @@ def _fit_promo_head(d: _FitRows, config: TrainConfig, lex: _Lexical | None):
         lex.head, promo_coef=(scale * lex.head.promo_coef).astype(np.float32),
         promo_intercept=scale * lex.head.promo_intercept)
     p_all = expit(promo_head.logit(xp) + lex_part)
-    if config.promo.disclosure_floor > 0:  # as the model applies it: before the threshold is chosen
+    if config.promo.disclosure_floor > 0:
+        # as the model applies it; the floor decides the texts with a paid disclosure, the threshold the others
         from brandfit.disclosure import floor_logits, paid_disclosure
 
         paid = paid_disclosure(d.rows["text"].tolist())
         p_all = expit(floor_logits(promo_head.logit(xp) + lex_part, paid, config.promo.disclosure_floor))
-        p_val = p_all[pv]
+        p_val = p_val[~paid[pv]]
+        pv = pv & ~paid
     if not pv.any() or not d.y_promo[pv].any():
         threshold = 0.5
     elif config.promo.threshold == "mean_f1":

@@ -142,7 +142,7 @@ def test_training_and_inference_compute_the_same_topic_and_brand_scores(small_da
     assert config.topic.lexical_prior > 0 and config.brand.lexical > 0 and config.lexical.on
     r = train(config, embedder=embedder, public_eval=False)
     files = r.model.to_files()
-    assert json.loads(files["model.json"])["format_version"] == 6
+    assert json.loads(files["model.json"])["format_version"] == 7  # 7: the paid-disclosure floor
     back = RelevanceModel.from_files(files)
     model = RelevanceModel(topic_head=back.topic_head, promo_head=back.promo_head, descriptions=back.descriptions,
                            promo_threshold=back.promo_threshold, config=back.config, embedder=embedder,
@@ -153,6 +153,14 @@ def test_training_and_inference_compute_the_same_topic_and_brand_scores(small_da
     report = topic_report(test["topic"].tolist(), model.analyze(test["text"].tolist()).topic_proba)
     assert report["macro_ap"] == pytest.approx(r.metrics["test"]["topic"]["macro_ap"], abs=1e-6)
     assert report["accuracy"] == pytest.approx(r.metrics["test"]["topic"]["accuracy"], abs=1e-9)
+    # the promo figures training reports are the saved model's, disclosure floor included
+    from brandfit.evaluation.metrics import promo_report
+
+    promo = promo_report(test["promo"].astype(bool).tolist(), model.analyze(test["text"].tolist()).promo_proba,
+                         model.promo_threshold)
+    assert model.disclosure_floor == config.promo.disclosure_floor > 0
+    assert promo["ap"] == pytest.approx(r.metrics["test"]["promo"]["ap"], abs=1e-6)
+    assert promo["f1"] == pytest.approx(r.metrics["test"]["promo"]["f1"], abs=1e-9)
     texts = test["text"].tolist()[:20]
     brand = BrandTopic("climb", "rock climbing and bouldering", examples=("new climbing shoes",))
     rel = Pipeline(model).brand_relevance(model.analyze(texts), brand, texts)

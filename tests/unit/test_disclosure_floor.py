@@ -135,10 +135,10 @@ def test_a_floored_model_is_format_7_round_trips_and_bad_floors_are_refused():
 def test_leave_one_source_out_applies_the_floor_as_the_model_does():
     from types import SimpleNamespace
 
-    from brandfit.evaluation.loso import _floored, production_candidate
+    from brandfit.evaluation.loso import floored, production_candidate
 
     assert production_candidate(TrainConfig()).disclosure_floor == PromoConfig().disclosure_floor > 0
     d = SimpleNamespace(paid=np.array([True, False, True]))
-    np.testing.assert_allclose(_floored(np.array([0.2, 0.2, 0.95]), d, np.arange(3), 0.9), [0.9, 0.2, 0.95])
+    np.testing.assert_allclose(floored(np.array([0.2, 0.2, 0.95]), d, np.arange(3), 0.9), [0.9, 0.2, 0.95])
     with pytest.raises(ValueError, match="paid-disclosure flags"):
-        _floored(np.array([0.2]), SimpleNamespace(paid=None), np.arange(1), 0.9)
+        floored(np.array([0.2]), SimpleNamespace(paid=None), np.arange(1), 0.9)

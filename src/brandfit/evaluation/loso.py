@@ -32,7 +32,7 @@ from brandfit.topics import TOPICS
 logger = logging.getLogger(__name__)
 
 __all__ = ["LosoData", "Candidate", "source_weights", "validation_mask", "binary_ece", "load_sources",
-           "embed_cached", "build_data", "platt_by_source", "apply_platt", "production_candidate", "cross_source_candidates", "mean_f1_threshold", "shortcut_probe", "fit_topic_model", "fit_promo_model", "run_loso", "format_table", "CANDIDATES", "cache_dir"]
+           "embed_cached", "build_data", "platt_by_source", "apply_platt", "floored", "production_candidate", "cross_source_candidates", "mean_f1_threshold", "shortcut_probe", "fit_topic_model", "fit_promo_model", "run_loso", "format_table", "CANDIDATES", "cache_dir"]
 
 OURS = "ours"
 VARIANTS = ("emoji", "raw")
@@ -656,11 +656,17 @@ def _promo_metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, 
     return {"n": len(y), "ap": r["ap"], "f1": r["f1"], "threshold": threshold, "ece": binary_ece(y, p)}
 
 
-def _floored(p: np.ndarray, d: LosoData, rows: np.ndarray, floor: float) -> np.ndarray:
-    """``p`` of ``rows`` lifted to ``floor`` where the text carries a paid disclosure, as the model does."""
+def floor_decides(d: LosoData, rows: np.ndarray) -> np.ndarray:
+    """Which ``rows`` carry a paid disclosure: a disclosure floor decides them, so the promo threshold is chosen
+    on the other rows (as ``brandfit train`` does)."""
     if d.paid is None:
         raise ValueError("disclosure_floor: this LosoData holds no paid-disclosure flags (build it with build_data)")
-    return np.where(d.paid[rows], np.maximum(p, floor), p)
+    return d.paid[rows]
+
+
+def floored(p: np.ndarray, d: LosoData, rows: np.ndarray, floor: float) -> np.ndarray:
+    """``p`` of ``rows`` lifted to ``floor`` where the text carries a paid disclosure, as the model does."""
+    return np.where(floor_decides(d, rows), np.maximum(p, floor), p)
 
 
 def run_loso(d: LosoData, candidates: Sequence[Candidate], *, sources: Sequence[str] | None = None,
@@ -702,10 +708,12 @@ def run_loso(d: LosoData, candidates: Sequence[Candidate], *, sources: Sequence[
                     if c.calibrate_promo:
                         ab = platt_by_source(p_va, y_va, src[va_rows])
                         p_va, p_te = apply_platt(p_va, ab), apply_platt(p_te, ab)
-                    if c.disclosure_floor > 0:
-                        p_va, p_te = (_floored(p, d, r, c.disclosure_floor) for p, r in ((p_va, va_rows),
-                                                                                          (p_te, test_rows)))
-                    thr = (mean_f1_threshold(y_va, p_va, src[va_rows]) if c.threshold == "mean_f1"
+                    s_va = src[va_rows]
+                    if c.disclosure_floor > 0:  # the floor decides the paid rows: the threshold, the others
+                        p_te = floored(p_te, d, test_rows, c.disclosure_floor)
+                        keep = ~floor_decides(d, va_rows)
+                        y_va, p_va, s_va = y_va[keep], p_va[keep], s_va[keep]
+                    thr = (mean_f1_threshold(y_va, p_va, s_va) if c.threshold == "mean_f1"
                            else best_f1_threshold(y_va, p_va) if y_va.any() else 0.5)
                     m = _promo_metrics(y_test, p_te, thr)
                 else:
