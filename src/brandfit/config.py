@@ -78,7 +78,7 @@ class PromoConfig:
     ours_weight: float = 6.0
     # in [0, 1): a text carrying an explicit paid disclosure (#ad, "sponsored by": brandfit.disclosure) never scores
     # below this promo probability; applied before the threshold is chosen and at inference (stored in the model
-    # config, format 7). 0 = off; a stored config without the key has none (models before relevance@19)
+    # config, format 7). 0 = off; a stored config without the key has none (models before relevance@20)
     disclosure_floor: float = 0.9
 
     def __post_init__(self) -> None:

@@ -113,7 +113,7 @@ def _brand_lexical(config: Mapping[str, Any]) -> float:
 
 
 def _disclosure_floor(config: Mapping[str, Any]) -> float:
-    """``promo.disclosure_floor`` of a model's config, checked (0 when absent: models before ``relevance@19``)."""
+    """``promo.disclosure_floor`` of a model's config, checked (0 when absent: models before ``relevance@20``)."""
     return _config_number(config, "promo", "disclosure_floor", 0.999)
 
 
@@ -189,7 +189,7 @@ class RelevanceModel:
         pre-scaled by ``promo_weight``, so this is ``lexical.promo_boost / lexical.promo_weight`` (0 before it)."""
         self.disclosure_floor = _disclosure_floor(self.config)
         """Lowest promo probability of a text that carries an explicit paid disclosure (``#ad``, "sponsored by",
-        :func:`brandfit.disclosure.paid_disclosure`); 0 for models before ``relevance@19``."""
+        :func:`brandfit.disclosure.paid_disclosure`); 0 for models before ``relevance@20``."""
         self._embedder = embedder
         self._lock = threading.Lock()
 

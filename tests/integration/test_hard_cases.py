@@ -78,7 +78,7 @@ PROMO_CASES = [
     known("everyone needs this cleanser in their life, run don't walk 🏃‍♀️ @dewlab", True),
     ("full recap of the ultra on my blog, linked in bio 🏔️", False),  # @17 on
     ("raising money for the children's hospital with this half 🧡 donation page in my bio", False),  # @16 on
-    # long captions (session 10): relevance@18 scored the disclosed one 0.27, below its threshold; from relevance@19
+    # long captions (session 10): relevance@18 scored the disclosed one 0.27, below its threshold; from relevance@20
     # an explicit paid disclosure sets a floor (promo.disclosure_floor) however long the story around it
     (LONG_STORY + " #ad #sponsored @stridelab", True),
     ("#ad @stridelab " + LONG_STORY, True),

@@ -1,7 +1,7 @@
 """Does the promo score survive a long caption? Texts of data/labeled padded with organic posts, scored with
 registry models.
 
-    PYTHONPATH=src python training/experiments/length_probe.py relevance@18 relevance@19 [--n 300]
+    PYTHONPATH=src python training/experiments/length_probe.py relevance@18 relevance@21 [--n 300]
 
 Real influencer captions often run to several hundred characters: a story, then the sponsor line or the
 ``#ad`` at the end. Our labelled posts are short (median 73 characters), so a model may learn a promo cue's
