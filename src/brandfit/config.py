@@ -76,7 +76,7 @@ class PromoConfig:
     # posts), in both promo layers; 1 = no extra weight. Training only: inference never reads it. A *stored* model
     # config without the key was trained with 1 (models before relevance@17), as one without lexical.promo_boost had 0
     ours_weight: float = 6.0
-    # in [0, 1): a text carrying an explicit paid disclosure (#ad, "sponsored by": brandfit.disclosure) never scores
+    # 0 or in [0.5, 0.999]: a text carrying an explicit paid disclosure (#ad, "sponsored by": brandfit.disclosure) never scores
     # below this promo probability; applied before the threshold is chosen and at inference (stored in the model
     # config, format 7). 0 = off; a stored config without the key has none (models before relevance@20)
     disclosure_floor: float = 0.9
@@ -91,9 +91,9 @@ class PromoConfig:
         if isinstance(self.ours_weight, bool) or not isinstance(self.ours_weight, (int, float)) \
                 or not 0.0 < self.ours_weight <= 20.0:
             raise ValueError(f"promo.ours_weight: expected a number in (0, 20], got {self.ours_weight!r}")
-        if isinstance(self.disclosure_floor, bool) or not isinstance(self.disclosure_floor, (int, float)) \
-                or not 0.0 <= self.disclosure_floor < 1.0:
-            raise ValueError(f"promo.disclosure_floor: expected a number in [0, 1), got {self.disclosure_floor!r}")
+        from brandfit.disclosure import check_floor
+
+        check_floor(self.disclosure_floor)
         if self.threshold not in PROMO_THRESHOLDS:
             raise ValueError(f"promo.threshold: expected one of {', '.join(PROMO_THRESHOLDS)}, got {self.threshold!r}")
 

@@ -57,11 +57,12 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "paid partnership", "paid partnership with", "in collaboration with", "in partnership with", "sponsored by",
         "gifted by", "gifted from", "kindly gifted", "pr package", "pr product", "pr gift", "this post is sponsored",
         "sponsored post", "for sponsoring", "werbung", "anzeige", "publicidad", "ad |", "ad:", "[ad]", "(ad)",
-        "(gifted)", "*gifted", "gifted item", "press sample",
+        "(gifted)", "*gifted", "gifted item", "press sample", "#sponsoredpost", "#paidad", "#brandpartner",
         # spoken disclosures (sponsor reads in podcasts and videos)
         "brought to you by", "support for this podcast comes from", "support for this show comes from",
         "support for the show comes from", "support for this episode comes from", "today's sponsor",
-        "todays sponsor", "this episode is sponsored", "this video is sponsored", "thanks to our sponsor",
+        "todays sponsor", "this episode is sponsored", "this video is sponsored", "today's episode is sponsored",
+        "today's video is sponsored", "thanks to our sponsor",
         "thank you to our sponsor",
     ),
     "discount_code": (

@@ -114,7 +114,12 @@ def _brand_lexical(config: Mapping[str, Any]) -> float:
 
 def _disclosure_floor(config: Mapping[str, Any]) -> float:
     """``promo.disclosure_floor`` of a model's config, checked (0 when absent: models before ``relevance@20``)."""
-    return _config_number(config, "promo", "disclosure_floor", 0.999)
+    from brandfit.disclosure import check_floor
+
+    try:
+        return check_floor(_config_number(config, "promo", "disclosure_floor", 1.0))
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
 
 
 def _lexical_prior(config: Mapping[str, Any]) -> float:

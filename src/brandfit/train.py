@@ -302,19 +302,22 @@ def _fit_promo_head(d: _FitRows, config: TrainConfig, lex: _Lexical | None):
         promo_intercept=scale * lex.head.promo_intercept)
     p_all = expit(promo_head.logit(xp) + lex_part)
     if config.promo.disclosure_floor > 0:
-        # as the model applies it; the floor decides the texts with a paid disclosure, the threshold the others
+        # the reported figures are the model's, floor included; the threshold is chosen on the heads' own scores
+        # (p_val, every validation row): the floor is a rule on top of them (docs/quality.md, "An explicit paid
+        # disclosure sets a floor": leave-one-source-out preferred this to choosing it on floored or undecided rows)
         from brandfit.disclosure import floor_logits, paid_disclosure
 
         paid = paid_disclosure(d.rows["text"].tolist())
         p_all = expit(floor_logits(promo_head.logit(xp) + lex_part, paid, config.promo.disclosure_floor))
-        p_val = p_val[~paid[pv]]
-        pv = pv & ~paid
     if not pv.any() or not d.y_promo[pv].any():
         threshold = 0.5
     elif config.promo.threshold == "mean_f1":
         threshold = mean_f1_threshold(d.y_promo[pv], p_val, d.src[pv])
     else:
         threshold = best_f1_threshold(d.y_promo[pv], p_val)
+    if 0 < config.promo.disclosure_floor <= threshold:
+        logger.warning("promo.disclosure_floor %.3g is not above the promo threshold %.3g: an explicit paid disclosure"
+                       " alone will not flag a text; raise the floor", config.promo.disclosure_floor, threshold)
     return promo_head, lex_head, p_all, threshold, promo_platt
 
 

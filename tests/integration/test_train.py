@@ -161,6 +161,19 @@ def test_training_and_inference_compute_the_same_topic_and_brand_scores(small_da
     assert model.disclosure_floor == config.promo.disclosure_floor > 0
     assert promo["ap"] == pytest.approx(r.metrics["test"]["promo"]["ap"], abs=1e-6)
     assert promo["f1"] == pytest.approx(r.metrics["test"]["promo"]["f1"], abs=1e-9)
+    # the threshold is chosen on the heads' own scores: training without the floor picks the same one
+    import dataclasses
+
+    from brandfit.disclosure import paid_disclosure
+
+    plain = train(dataclasses.replace(config, promo=dataclasses.replace(config.promo, disclosure_floor=0.0)),
+                  embedder=embedder, public_eval=False)
+    assert plain.model.promo_threshold == model.promo_threshold and plain.model.disclosure_floor == 0.0
+    probe = test["text"].tolist()[:20] + [t + " #ad" for t in test["text"].tolist()[:5]]
+    paid = paid_disclosure(probe)
+    a, b = plain.model.promo_proba(probe), r.model.promo_proba(probe)
+    assert paid.sum() >= 5 and (b[paid] >= 0.9 - 1e-9).all()
+    np.testing.assert_allclose(b[~paid], a[~paid])
     texts = test["text"].tolist()[:20]
     brand = BrandTopic("climb", "rock climbing and bouldering", examples=("new climbing shoes",))
     rel = Pipeline(model).brand_relevance(model.analyze(texts), brand, texts)

@@ -244,13 +244,10 @@ def run(d: loso.LosoData, cands: list[Candidate], tasks: tuple[str, ...] = ("top
                 if c.calibrate_promo:
                     ab = loso.platt_by_source(p_va, y_va, src[va])
                     p_va, p_te = loso.apply_platt(p_va, ab), loso.apply_platt(p_te, ab)
-                s_va = src[va]
-                if c.disclosure_floor > 0:  # as the model and run_loso apply it: the threshold decides the rest
-                    p_te = loso.floored(p_te, d, test, c.disclosure_floor)
-                    keep = ~loso.floor_decides(d, va)
-                    y_va, p_va, s_va = y_va[keep], p_va[keep], s_va[keep]
-                thr = (loso.mean_f1_threshold(y_va, p_va, s_va) if c.threshold == "mean_f1"
+                thr = (loso.mean_f1_threshold(y_va, p_va, src[va]) if c.threshold == "mean_f1"
                        else best_f1_threshold(y_va, p_va))
+                if c.disclosure_floor > 0:  # as the model and run_loso apply it, on top of the thresholded scores
+                    p_te = loso.floored(p_te, d, test, c.disclosure_floor)
                 y_te = loso._labels(d, task, test)
                 by = {s: loso._promo_metrics(y_te[src[test] == s], p_te[src[test] == s], thr)
                       for s in dict.fromkeys(src[test])}

@@ -6,11 +6,12 @@ registry models.
 Real influencer captions often run to several hundred characters: a story, then the sponsor line or the
 ``#ad`` at the end. Our labelled posts are short (median 73 characters), so a model may learn a promo cue's
 weight from texts where nothing else speaks. Here every probe text is one labelled post plus organic posts of
-data/labeled (60-200 characters each, drawn at random) until it reaches 300 / 600 / 1,000 characters, the
+data/labeled (60-200 characters each, none with a paid disclosure, drawn at random) until it reaches 300 / 600 / 1,000 characters, the
 labelled post first or last. For each length the script prints, at each model's threshold:
 
 - ``disclosed``: the share caught of promo posts carrying an explicit paid disclosure
-  (:func:`brandfit.disclosure.paid_disclosure`);
+  (:func:`brandfit.disclosure.paid_disclosure`; 1.0 by construction for a model with ``promo.disclosure_floor``
+  above its threshold);
 - ``other promo``: the share caught of the other promo posts;
 - ``organic``: the share flagged of padded organic posts. The padding is several unrelated posts, each of which
   may carry a tag, a link or a price, so this over-states what one long organic caption would do.
@@ -40,7 +41,7 @@ def probe_texts(n: int, seed: int = 0) -> dict[tuple[int, str], dict[str, list[s
     paid = paid_disclosure(texts)
     rng = np.random.default_rng(seed)
     organic = [t for t, p in zip(texts, promo) if not p]
-    filler = [t for t in organic if 60 <= len(t) <= 200]
+    filler = [t for t, q in zip(organic, paid_disclosure(organic)) if 60 <= len(t) <= 200 and not q]
 
     def pick(pool: list[str]) -> list[str]:
         return [pool[i] for i in rng.choice(len(pool), min(n, len(pool)), replace=False)]

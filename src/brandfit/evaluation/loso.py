@@ -656,17 +656,12 @@ def _promo_metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, 
     return {"n": len(y), "ap": r["ap"], "f1": r["f1"], "threshold": threshold, "ece": binary_ece(y, p)}
 
 
-def floor_decides(d: LosoData, rows: np.ndarray) -> np.ndarray:
-    """Which ``rows`` carry a paid disclosure: a disclosure floor decides them, so the promo threshold is chosen
-    on the other rows (as ``brandfit train`` does)."""
+def floored(p: np.ndarray, d: LosoData, rows: np.ndarray, floor: float) -> np.ndarray:
+    """``p`` of ``rows`` lifted to ``floor`` where the text carries a paid disclosure, as the model does. The promo
+    threshold is chosen before, on the heads' own scores, as ``brandfit train`` does."""
     if d.paid is None:
         raise ValueError("disclosure_floor: this LosoData holds no paid-disclosure flags (build it with build_data)")
-    return d.paid[rows]
-
-
-def floored(p: np.ndarray, d: LosoData, rows: np.ndarray, floor: float) -> np.ndarray:
-    """``p`` of ``rows`` lifted to ``floor`` where the text carries a paid disclosure, as the model does."""
-    return np.where(floor_decides(d, rows), np.maximum(p, floor), p)
+    return np.where(d.paid[rows], np.maximum(p, floor), p)
 
 
 def run_loso(d: LosoData, candidates: Sequence[Candidate], *, sources: Sequence[str] | None = None,
@@ -708,13 +703,10 @@ def run_loso(d: LosoData, candidates: Sequence[Candidate], *, sources: Sequence[
                     if c.calibrate_promo:
                         ab = platt_by_source(p_va, y_va, src[va_rows])
                         p_va, p_te = apply_platt(p_va, ab), apply_platt(p_te, ab)
-                    s_va = src[va_rows]
-                    if c.disclosure_floor > 0:  # the floor decides the paid rows: the threshold, the others
-                        p_te = floored(p_te, d, test_rows, c.disclosure_floor)
-                        keep = ~floor_decides(d, va_rows)
-                        y_va, p_va, s_va = y_va[keep], p_va[keep], s_va[keep]
-                    thr = (mean_f1_threshold(y_va, p_va, s_va) if c.threshold == "mean_f1"
+                    thr = (mean_f1_threshold(y_va, p_va, src[va_rows]) if c.threshold == "mean_f1"
                            else best_f1_threshold(y_va, p_va) if y_va.any() else 0.5)
+                    if c.disclosure_floor > 0:  # a rule on top of the scores the threshold was chosen on
+                        p_te = floored(p_te, d, test_rows, c.disclosure_floor)
                     m = _promo_metrics(y_test, p_te, thr)
                 else:
                     p_te = c.fit_predict(d, task, train_rows, w_all, test_rows)
