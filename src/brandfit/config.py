@@ -76,9 +76,10 @@ class PromoConfig:
     # posts), in both promo layers; 1 = no extra weight. Training only: inference never reads it. A *stored* model
     # config without the key was trained with 1 (models before relevance@17), as one without lexical.promo_boost had 0
     ours_weight: float = 6.0
-    # 0 or in [0.5, 0.999]: a text carrying an explicit paid disclosure (#ad, "sponsored by": brandfit.disclosure) never scores
-    # below this promo probability; applied before the threshold is chosen and at inference (stored in the model
-    # config, format 7). 0 = off; a stored config without the key has none (models before relevance@20)
+    # 0 (off) or in [0.5, 0.999]: a text carrying an explicit paid disclosure (#ad, "sponsored by":
+    # brandfit.disclosure) never scores below this promo probability, in the reported figures and at inference
+    # (stored in the model config, format 7); the threshold is chosen on the heads' own scores, before it. A stored
+    # config without the key has none (models before relevance@20)
     disclosure_floor: float = 0.9
 
     def __post_init__(self) -> None:

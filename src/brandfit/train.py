@@ -300,15 +300,15 @@ def _fit_promo_head(d: _FitRows, config: TrainConfig, lex: _Lexical | None):
     lex_head = None if lex is None else dataclasses.replace(
         lex.head, promo_coef=(scale * lex.head.promo_coef).astype(np.float32),
         promo_intercept=scale * lex.head.promo_intercept)
-    p_all = expit(promo_head.logit(xp) + lex_part)
+    logit_all = promo_head.logit(xp) + lex_part
     if config.promo.disclosure_floor > 0:
         # the reported figures are the model's, floor included; the threshold is chosen on the heads' own scores
         # (p_val, every validation row): the floor is a rule on top of them (docs/quality.md, "An explicit paid
         # disclosure sets a floor": leave-one-source-out preferred this to choosing it on floored or undecided rows)
         from brandfit.disclosure import floor_logits, paid_disclosure
 
-        paid = paid_disclosure(d.rows["text"].tolist())
-        p_all = expit(floor_logits(promo_head.logit(xp) + lex_part, paid, config.promo.disclosure_floor))
+        logit_all = floor_logits(logit_all, paid_disclosure(d.rows["text"].tolist()), config.promo.disclosure_floor)
+    p_all = expit(logit_all)
     if not pv.any() or not d.y_promo[pv].any():
         threshold = 0.5
     elif config.promo.threshold == "mean_f1":
