@@ -58,6 +58,9 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "gifted by", "gifted from", "kindly gifted", "pr package", "pr product", "pr gift", "this post is sponsored",
         "sponsored post", "for sponsoring", "werbung", "anzeige", "publicidad", "ad |", "ad:", "[ad]", "(ad)",
         "(gifted)", "*gifted", "gifted item", "press sample", "#sponsoredpost", "#paidad", "#brandpartner",
+        "#publicidade", "#pubblicita", "#pubblicità", "#sponsorisé", "#sponsorise", "#anuncio", "paid promotion",
+        "colaboración pagada", "colaboracion pagada", "colaboração paga", "colaboracao paga", "parceria paga",
+        "partenariat rémunéré", "partenariat remunere",
         # spoken disclosures (sponsor reads in podcasts and videos)
         "brought to you by", "support for this podcast comes from", "support for this show comes from",
         "support for the show comes from", "support for this episode comes from", "today's sponsor",

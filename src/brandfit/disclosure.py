@@ -2,7 +2,7 @@
 
 A caption that says ``#ad``, ``#sponsored``, "paid partnership with", "sponsored by @brand" or "this video is
 brought to you by" is an advert by the annotation guide's first rule (``data/labeled/GUIDE.md``: paid / sponsored
-posts are promo, disclosed or not). Of the 434 labelled texts (ours and the public corpora) that carry one, 430 are
+posts are promo, disclosed or not). Of the 437 labelled texts (ours and the public corpora) that carry one, 433 are
 promo. The heads are additive, though: in a long caption the story around ``#ad`` outweighs the cue (a 1,400
 character race report ending ``#ad #sponsored`` scored 0.27 under ``relevance@18``, below its threshold 0.46). A model
 trained with ``promo.disclosure_floor`` never scores a text that carries a paid disclosure below that floor.
@@ -33,6 +33,7 @@ __all__ = ["PAID_HASHTAGS", "PAID_PHRASES", "MIN_FLOOR", "MAX_FLOOR", "check_flo
 PAID_HASHTAGS: Final[tuple[str, ...]] = (
     "ad", "ads", "advert", "advertisement", "sponsored", "sponsoredpost", "partnership", "paidpartnership",
     "paidpartner", "paidad", "brandpartner", "brandambassador", "anzeige", "werbung", "publi", "publicidad",
+    "publicidade", "pubblicita", "pubblicità", "sponsorisé", "sponsorise", "anuncio",
 )
 """Hashtags (without ``#``, any case) that declare a paid relationship. ``#partner``, ``#sponsor`` and
 ``#ambassador`` are advertorial cues (:mod:`brandfit.cues`) but not here: "my #partner", "looking for a #sponsor",
@@ -44,7 +45,8 @@ PAID_PHRASES: Final[tuple[str, ...]] = (
     "this video is sponsored", "this episode is sponsored", "today's video is sponsored", "today's episode is sponsored",
     "brought to you by", "today's sponsor", "todays sponsor", "thanks to our sponsor", "thank you to our sponsor",
     "support for this podcast comes from", "support for this show comes from", "support for the show comes from",
-    "support for this episode comes from",
+    "support for this episode comes from", "paid promotion", "colaboración pagada", "colaboracion pagada",
+    "colaboração paga", "colaboracao paga", "parceria paga", "partenariat rémunéré", "partenariat remunere",
 )
 """Phrases (whole words, any case, any run of spaces) that declare a paid relationship."""
 

@@ -47,6 +47,9 @@ PAID = [
     "💪#ad",
     "#sponsoredpost", "#paidad",
     "Werbung: @brand", "[Werbung] neue Schuhe", "*Anzeige", "new shades [ad]",
+    # code-mixed captions
+    "Colaboración pagada con @lenovo 💻", "partenariat rémunéré avec @solenne.skin", "look do dia #publicidade",
+    "outfit del giorno #pubblicità", "this video includes paid promotion",
 ]
 NOT_PAID = [
     "not sponsored by anyone, I just love these boots",
@@ -64,6 +67,7 @@ NOT_PAID = [
     "Living with atopic dermatitis (AD) since I was a kid", "Photographer: @x\nAD: @y\nMUA: @z",
     "Happy anniversary to my #partner ❤️", "UN Goodwill #Ambassador", "looking for a #sponsor for my race",
     "#ad-free life", "https://example.com/#ad", "ambassador for @peakgear #ambassador",
+    "no paid promotion in this video, I bought everything", "#adv #motorcycle trip",
     "#adventure #adidas #adulting #headband",
     "my #partnerworkout with @sam",
     "#gifted crash pad, straps feel flimsy already",
