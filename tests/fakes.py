@@ -47,7 +47,7 @@ class FakeEmbedder:
 
 
 def make_model(embedder=None, *, version: str = "relevance@1"):
-    from brandfit.cues import CUES
+    from brandfit.cues import LEGACY_PROMO_CUES
     from brandfit.features import DescriptionIndex
     from brandfit.heads import LogisticHead, SoftmaxHead
     from brandfit.model import RelevanceModel
@@ -56,8 +56,8 @@ def make_model(embedder=None, *, version: str = "relevance@1"):
     for t in range(5):
         coef[t, t] = 12.0
     intercept = np.array([0, 0, 0, 0, 0, 2.5])  # no topical word: "other"
-    promo_coef = np.zeros(DIM + len(CUES) + 1)
-    promo_coef[DIM:DIM + len(CUES)] = 3.0
+    promo_coef = np.zeros(DIM + len(LEGACY_PROMO_CUES) + 1)  # no promo.cues in the config: the legacy columns
+    promo_coef[DIM:DIM + len(LEGACY_PROMO_CUES)] = 3.0
     desc = DescriptionIndex(embeddings=np.eye(6, DIM, dtype=np.float32), topic_index=np.arange(6))
     return RelevanceModel(
         topic_head=SoftmaxHead(coef, intercept, 1.0), promo_head=LogisticHead(promo_coef, -2.0), descriptions=desc,

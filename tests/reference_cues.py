@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from brandfit.cue_phrases import phrase_cues
 from brandfit.cues import CUES, _matcher, token_patterns
 
 
@@ -27,5 +28,6 @@ def plain_spacy_cues(texts: Sequence[str]) -> list[list[str]]:
             found |= {nlp.vocab.strings[m] for m, _, _ in tokens(doc)}
             if "affiliate_link" in found:
                 found.add("link")
+            found.update(phrase_cues(doc.text))
             out.append([n for n in CUES if n in found])
     return out

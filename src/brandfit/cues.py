@@ -1,4 +1,5 @@
-"""Explicit advertorial cues, found by spaCy Matcher and PhraseMatcher patterns on cleaned text.
+"""Explicit advertorial cues, found by spaCy Matcher and PhraseMatcher patterns on cleaned text, and two cues of
+phrasing found by regular expressions (:mod:`brandfit.cue_phrases`: ``gifted``, ``hard_sell``).
 
 Each cue has a name (a column of the promo model's features and what callers see in
 ``promo_cues``). ``disclosure`` marks an explicit ad disclosure (#ad, #sponsored, "paid
@@ -19,9 +20,11 @@ from typing import Any, Final, Sequence
 import numpy as np
 
 from brandfit.account import MAX_INPUT_CHARS
+from brandfit.cue_phrases import phrase_cues
 from brandfit.errors import InputError, InputTypeError
 
-__all__ = ["CUES", "DISCLOSURE_CUES", "MAX_SYMBOL_RUN", "bounded_text", "find_cues", "cue_matrix", "has_disclosure"]
+__all__ = ["CUES", "LEGACY_PROMO_CUES", "DISCLOSURE_CUES", "MAX_SYMBOL_RUN", "bounded_text", "find_cues", "cue_matrix",
+           "has_disclosure"]
 
 MAX_SYMBOL_RUN: Final[int] = 16
 """Longest run of punctuation marks / emoji (no letter, digit or space) the cue tokenizer reads (the same as
@@ -44,8 +47,15 @@ CUES: Final[dict[str, str]] = {
     "money_pitch": "'make money', 'passive income', investment, forex, crypto profits",
     "prize_offer": "'you have won', 'claim your prize', 'free entry', 'call now', 'txt'",
     "self_promo": "'subscribe to my channel', 'check out my', 'follow me', 'like and subscribe'",
+    "gifted": "a brand gave, sent or lent the product or let the author try it early: '@x sent me', 'a box from @x', "
+              "'early access' (not a gift from family or friends)",
+    "hard_sell": "a push to buy: 'run don't walk', 'add it to your cart', 'you need this', 'thank me later'",
 }
 """Cue names and what each one matches, in the column order of :func:`cue_matrix`."""
+
+LEGACY_PROMO_CUES: Final[tuple[str, ...]] = tuple(CUES)[:14]
+"""The cues a promo head reads when its model config does not list them (models before ``gifted`` and
+``hard_sell``, model format 7 and older)."""
 
 DISCLOSURE_CUES: Final[frozenset[str]] = frozenset({"disclosure"})
 
@@ -315,6 +325,7 @@ class _CueMatcher:
                             found.add(name)
                 if "affiliate_link" in found:
                     found.add("link")
+                found.update(phrase_cues(doc.text))
                 out.append([n for n in self.names if n in found])
         return out
 
@@ -346,11 +357,15 @@ def has_disclosure(cues: Sequence[str]) -> bool:
     return any(c in DISCLOSURE_CUES for c in cues)
 
 
-def cue_matrix(cues: Sequence[Sequence[str]]) -> np.ndarray:
-    """One row per text, one 0/1 float32 column per cue in :data:`CUES` order."""
-    index = {n: i for i, n in enumerate(CUES)}
-    m = np.zeros((len(cues), len(CUES)), dtype=np.float32)
+def cue_matrix(cues: Sequence[Sequence[str]], columns: Sequence[str] | None = None) -> np.ndarray:
+    """One row per text, one 0/1 float32 column per cue of ``columns`` (default: all of :data:`CUES`, in order);
+    cues not among ``columns`` are left out."""
+    columns = list(CUES) if columns is None else list(columns)
+    index = {n: i for i, n in enumerate(columns)}
+    m = np.zeros((len(cues), len(columns)), dtype=np.float32)
     for r, names in enumerate(cues):
         for n in names:
-            m[r, index[n]] = 1.0
+            i = index.get(n)
+            if i is not None:
+                m[r, i] = 1.0
     return m

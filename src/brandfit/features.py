@@ -109,10 +109,13 @@ def geometric_mix(p: np.ndarray, q: np.ndarray, share: float) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def promo_features(emb: np.ndarray, cues: Sequence[Sequence[str]], *, cue_scale: float) -> np.ndarray:
-    m = cue_matrix(cues)
+def promo_features(emb: np.ndarray, cues: Sequence[Sequence[str]], *, cue_scale: float,
+                   columns: Sequence[str] | None = None) -> np.ndarray:
+    """The embedding, one column per cue of ``columns`` (default all of :data:`brandfit.cues.CUES`) and the log
+    count of those cues, both x ``cue_scale``."""
+    m = cue_matrix(cues, columns)
     count = np.log1p(m.sum(axis=1, keepdims=True))
     return np.hstack([emb, cue_scale * m, cue_scale * count]).astype(np.float32)
 
 
-N_PROMO_EXTRA = len(CUES) + 1
+N_PROMO_EXTRA = len(CUES) + 1  # the columns promo_features adds to the embedding with every cue

@@ -26,7 +26,7 @@ import numpy as np
 from brandfit._atomic import atomic_write_bytes
 from brandfit._background import in_background
 from brandfit._blas import single_threaded_blas
-from brandfit.cues import CUES, find_cues, has_disclosure
+from brandfit.cues import CUES, LEGACY_PROMO_CUES, find_cues, has_disclosure
 from brandfit.embedding import DIM, MODEL_ID, Embedder, get_embedder
 from brandfit.errors import InputError, InputTypeError, IntegrityError, MissingFileError
 from brandfit.features import (
@@ -122,6 +122,23 @@ def _disclosure_floor(config: Mapping[str, Any]) -> float:
         raise InputError(str(exc)) from None
 
 
+def _promo_cues(config: Mapping[str, Any], n_coef: int) -> tuple[str, ...]:
+    """``promo.cues`` of a model's config: the cue columns its promo head reads, in order, checked against the
+    head's width (:data:`brandfit.cues.LEGACY_PROMO_CUES` when absent: models before ``relevance@25``)."""
+    from brandfit.cues import CUES, LEGACY_PROMO_CUES
+    from brandfit.embedding import DIM
+
+    part = config.get("promo")
+    names = part.get("cues", LEGACY_PROMO_CUES) if isinstance(part, dict) else LEGACY_PROMO_CUES
+    if isinstance(names, str) or not isinstance(names, (list, tuple)) or len(set(names)) != len(names) \
+            or not all(isinstance(n, str) and n in CUES for n in names):
+        raise InputError(f"promo.cues: expected distinct names from brandfit.cues.CUES, got {names!r}")
+    if n_coef != DIM + len(names) + 1:
+        raise InputError(f"promo.cues: the promo head has {n_coef} weights, not {DIM} + {len(names)} cues + 1 "
+                         "for the count")
+    return tuple(names)
+
+
 def _lexical_prior(config: Mapping[str, Any]) -> float:
     """``topic.lexical_prior`` of a model's config, checked (0 when absent: models before it)."""
     return _config_number(config, "topic", "lexical_prior", 20.0)
@@ -192,6 +209,8 @@ class RelevanceModel:
         self.promo_boost = _promo_boost(self.config) if lexical is not None else 0.0
         """Factor on ``max(lexical promo logit, 0)`` added to the promo logit: the stored lexical layer is
         pre-scaled by ``promo_weight``, so this is ``lexical.promo_boost / lexical.promo_weight`` (0 before it)."""
+        self.promo_cues = _promo_cues(self.config, promo_head.coef.shape[0])
+        """The cue columns the promo head reads (``promo.cues``), in order; cues outside it are still reported."""
         self.disclosure_floor = _disclosure_floor(self.config)
         """Lowest promo probability of a text that carries an explicit paid disclosure (``#ad``, "sponsored by",
         :func:`brandfit.disclosure.paid_disclosure`); 0 for models before ``relevance@20``."""
@@ -354,7 +373,8 @@ class RelevanceModel:
             topic_features(emb, self.descriptions, desc_scale=tcfg["desc_scale"]),
             topic_prior(emb, self.descriptions, weight=tcfg.get("prior_weight", 0.0)),
         )
-        promo_logit = self.promo_head.logit(promo_features(emb, cues, cue_scale=self.config["promo"]["cue_scale"]))
+        promo_logit = self.promo_head.logit(promo_features(emb, cues, cue_scale=self.config["promo"]["cue_scale"],
+                                                           columns=self.promo_cues))
         feats = None
         if self.lexical is not None and norm is not None and len(norm):
             # the promo head was Platt-calibrated on the sum of both logits (each pre-scaled by its share)
@@ -440,12 +460,14 @@ class RelevanceModel:
                                 lex_topic_intercept=lx.topic_intercept, lex_promo_coef=lx.promo_coef,
                                 lex_promo_intercept=np.array([lx.promo_intercept]))
         meta = {
-            # older readers would ignore what they do not know: 7 = the paid-disclosure floor of the promo
+            # older readers would ignore what they do not know: 8 = the promo head reads cues they do not find
+            # (config.promo.cues), 7 = the paid-disclosure floor of the promo
             # score, 6 = the brand's words and the topic
             # descriptions matched as n-grams,
             # 5 = phrases framed as posts, 4 = promo boost,
             # 3 = zero-shot share, 2 = lexical head
-            "format_version": (7 if self.disclosure_floor > 0
+            "format_version": (8 if self.promo_cues != LEGACY_PROMO_CUES
+                               else 7 if self.disclosure_floor > 0
                                else 6 if self.brand_lexical > 0 or self.lexical_prior > 0
                                else 5 if self.phrase_templates != ("{}",)
                                else 4 if self.promo_boost > 0
@@ -498,6 +520,7 @@ class RelevanceModel:
             _promo_boost(meta["config"])
             _brand_lexical(meta["config"])
             _disclosure_floor(meta["config"])
+            _promo_cues(meta["config"], arrays["promo_coef"].shape[0])
             prior = _lexical_prior(meta["config"])
         except InputError as exc:
             raise IntegrityError(f"{where}/{MODEL_FILE}: {exc}") from None

@@ -27,14 +27,15 @@ from brandfit.topics import TOPICS, check_templates
 
 __all__ = ["FORMAT_VERSION", "MAX_META_BYTES", "MAX_HEADS_BYTES", "parse_meta", "parse_heads"]
 
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 """The newest model format this brandfit reads. 2 adds the optional lexical head (``lex_*`` arrays); 3 the
 zero-shot share of the topic mix (``config.topic.zero_shot_share``); 4 the lexical promo boost
 (``config.lexical.promo_boost``); 5 phrases framed as posts (``config.topic.description_templates``: a brand's
 own words must be embedded the way the descriptions were); 6 n-gram matches: a brand's words
 (``config.brand.lexical``: the brand calibration is fitted with that term) and the topic descriptions
 (``config.topic.lexical_prior``, with the descriptions as written in ``description_phrases``); 7 the floor an
-explicit paid disclosure sets under the promo score (``config.promo.disclosure_floor``). A model is written
+explicit paid disclosure sets under the promo score (``config.promo.disclosure_floor``); 8 the cue columns the
+promo head reads (``config.promo.cues``: ``gifted`` and ``hard_sell`` joined). A model is written
 with the lowest format
 that holds it, so older brandfit versions keep loading what they can apply faithfully and refuse the rest."""
 MAX_META_BYTES = 1 << 20

@@ -45,10 +45,13 @@ def _topic_line(config: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def _promo_line(config: dict[str, Any], *, trained_on_public: bool) -> str:
+def _promo_line(config: dict[str, Any], *, trained_on_public: bool, cues: Any = ()) -> str:
     promo = config.get("promo") or {}
     rule = ("the best mean per-source F1" if promo.get("threshold") == "mean_f1" else "the best F1")
+    phrasing = [n for n in ("gifted", "hard_sell") if n in (cues or ())]
     return ("- Promo head: logistic regression over the embedding plus spaCy-matched advertorial cues"
+            + (" and cues of phrasing (" + ", ".join(f"`{n}`" for n in phrasing) + ": a brand gave the product, "
+               "a push to buy)" if phrasing else "")
             + (", Platt-calibrated on validation (each source equal)" if promo.get("calibrate") else "")
             + (f"; it also saw {promo['augment']} decorated not-promo copies per source (a plain @mention, #hashtag"
                " or link is not an ad)" if promo.get("augment") else "")
@@ -105,7 +108,7 @@ def render_card(name: str, meta: dict[str, Any]) -> str:
         f"- Embedding: `{meta.get('embedding_model')}` ({meta.get('embedding_dim')}-d), backend `{meta.get('backend')}`;"
         " referenced by id, not copied.",
         _topic_line(config),
-        _promo_line(config, trained_on_public=bool(_public_sources(meta))),
+        _promo_line(config, trained_on_public=bool(_public_sources(meta)), cues=meta.get("promo_cues")),
         *_lexical_lines(config),
         *_sources_lines(meta),
         "",

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from brandfit.config import TrainConfig
-from brandfit.cues import find_cues
+from brandfit.cues import CUES, find_cues
 from brandfit.data import assign_splits, dataset_hash, load_accounts, load_labeled
 from brandfit.embedding import DIM, MODEL_ID, Embedder, get_embedder
 from brandfit.errors import DataError
@@ -431,6 +431,7 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
 
     model_config = config.to_dict()
     model_config["normalization_version"] = NORMALIZATION_VERSION
+    model_config["promo"]["cues"] = list(CUES)  # the promo head's cue columns, in order (model format 8)
     model = RelevanceModel(
         topic_head=topic_head, promo_head=promo_head, descriptions=desc, promo_threshold=threshold,
         brand_calibration=brand_cal, config=model_config, embedder=embedder,
@@ -516,6 +517,7 @@ def publish(result: TrainResult, config: TrainConfig, registry_root: str | Path,
     metadata = {
         "metrics": result.metrics,
         "config": config.to_dict(),
+        "promo_cues": list(result.model.promo_cues),  # the promo head's cue columns (the model card names them)
         "dataset_hash": result.dataset_hash,
         "embedding_model": MODEL_ID,
         "embedding_dim": DIM,

@@ -8,7 +8,7 @@ import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @24 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @27 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -74,8 +74,15 @@ PROMO_CASES = [
     ("bought these @northpeak shoes with my own money 2 yrs ago, still going strong", False),
     ("@dewlab sent me this serum, smells weird and did nothing for me tbh", False),
     ("the @northpeak team sent me their new trail shoes and wow 😍 comfiest ever", True),  # @17 on
-    known("omg @dewlab you spoil me 💛 this whole set is a dream", True),
-    known("everyone needs this cleanser in their life, run don't walk 🏃‍♀️ @dewlab", True),
+    ("omg @dewlab you spoil me 💛 this whole set is a dream", True),  # known until @24; @27 on (the gifted cue)
+    ("everyone needs this cleanser in their life, run don't walk 🏃‍♀️ @dewlab", True),  # @27 on (hard_sell)
+    # session 11, with the gifted / hard_sell cues (relevance@27): gifted praise with no tag, code or link, and its
+    # look-alikes (a parent's parcel, a gift the caption finds fault with). The cue lifts the parcel 0.04 -> 0.24,
+    # not across the threshold (0.410); "you guys need this sunscreen, thank me later" scored 0.4100, too close to
+    # the threshold to pin either way, so it is not a case here
+    known("a little parcel from @saltandpine turned up today 🥹 this balm is everything", True),
+    ("my mum sent me a box of her cookies 🍪 best mum", False),
+    ("@peakfuel sent me their new bars, honestly not for me, too sweet 😕", False),
     ("full recap of the ultra on my blog, linked in bio 🏔️", False),  # @17 on
     ("raising money for the children's hospital with this half 🧡 donation page in my bio", False),  # @16 on
     # long captions (session 10): relevance@18 scored the disclosed one 0.27, below its threshold; from relevance@20

@@ -134,6 +134,7 @@ def test_training_and_inference_compute_the_same_topic_and_brand_scores(small_da
     """The descriptions' n-gram match (topic.lexical_prior) and the brand words' (brand.lexical) are computed once
     in training (for the reported metrics and the brand calibration) and again by the saved model: they agree."""
     from brandfit.account import BrandTopic
+    from brandfit.cues import CUES
     from brandfit.evaluation.metrics import topic_report
     from brandfit.model import RelevanceModel
     from brandfit.pipeline import Pipeline
@@ -142,8 +143,11 @@ def test_training_and_inference_compute_the_same_topic_and_brand_scores(small_da
     assert config.topic.lexical_prior > 0 and config.brand.lexical > 0 and config.lexical.on
     r = train(config, embedder=embedder, public_eval=False)
     files = r.model.to_files()
-    assert json.loads(files["model.json"])["format_version"] == 7  # 7: the paid-disclosure floor
+    meta = json.loads(files["model.json"])
+    assert meta["format_version"] == 8  # 8: the promo head reads the cues of phrasing (gifted, hard_sell)
+    assert meta["config"]["promo"]["cues"] == list(CUES)
     back = RelevanceModel.from_files(files)
+    assert back.promo_cues == tuple(CUES)
     model = RelevanceModel(topic_head=back.topic_head, promo_head=back.promo_head, descriptions=back.descriptions,
                            promo_threshold=back.promo_threshold, config=back.config, embedder=embedder,
                            brand_calibration=back.brand_calibration, lexical=back.lexical,

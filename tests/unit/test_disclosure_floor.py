@@ -140,7 +140,7 @@ def test_the_model_floors_paid_disclosures_in_analyze_and_apply_heads_alike():
 def test_a_floored_model_is_format_7_round_trips_and_bad_floors_are_refused():
     floored = _model(0.9)
     files = floored.to_files()
-    assert json.loads(files["model.json"])["format_version"] == 7 == FORMAT_VERSION
+    assert json.loads(files["model.json"])["format_version"] == 7 < FORMAT_VERSION  # 8: promo.cues
     back = RelevanceModel.from_files(files)
     back._embedder = floored.embedder
     np.testing.assert_allclose(back.analyze(TEXTS).promo_proba, floored.analyze(TEXTS).promo_proba)

@@ -50,3 +50,15 @@ def test_the_card_says_when_our_own_data_weighs_more_in_the_promo_head():
     alone = _meta()  # trained on our data alone: one source, nothing to weigh it against
     alone["config"]["promo"]["ours_weight"] = 6.0
     assert "weighted x6" not in render_card("relevance", alone)
+
+
+def test_the_card_names_the_cues_of_phrasing_when_the_promo_head_reads_them():
+    from brandfit.cues import CUES, LEGACY_PROMO_CUES
+
+    meta = _meta()
+    assert "cues of phrasing" not in render_card("relevance", meta)  # models before promo_cues was recorded
+    meta["promo_cues"] = list(LEGACY_PROMO_CUES)
+    assert "cues of phrasing" not in render_card("relevance", meta)
+    meta["promo_cues"] = list(CUES)
+    assert "cues of phrasing (`gifted`, `hard_sell`: a brand gave the product, a push to buy)" in \
+        render_card("relevance", meta)

@@ -2,14 +2,20 @@
 
     PYTHONPATH=src python training/experiments/heldout.py relevance@16 relevance@18 [--only feeds|undisclosed]
 
-Both sets were written in session 9, after every text the models train on, by helpers who read only
-data/labeled/GUIDE.md and README.md (not the code, the cues or the tests); ``tests/integration/test_data.py``
-checks that none of their texts is in data/labeled.
+The first two sets were written in session 9, after every text the models train on, by helpers who read only
+data/labeled/GUIDE.md and README.md (not the code, the cues or the tests); the third in session 11 the same way,
+while the ``gifted`` and ``hard_sell`` cues were designed (their designer saw its counts per kind and the 24
+example lines of the helper's report, not the file);
+``tests/integration/test_data.py`` checks that none of their texts is in data/labeled.
 
 - ``undisclosed_promo.jsonl``: 80 captions. Promo: 20 gifted posts praised with no disclosure word, 15 hard sells
   with no tag, code or link. Not promo: 15 bought-it-myself raves, 10 critical or neutral gifted posts, 10 "sent" in
   other senses, 10 thanks to friends. Prints promo AP / F1 at the model's threshold and, per kind, the share on
   the right side of it and the median probability.
+- ``undisclosed_promo_2.jsonl``: 160 captions, the same kind of check, wider. Promo (none with a disclosure word, a
+  code, a link or a price): 40 gifted posts praised (9 code-mixed), 25 hard sells, 10 thank-yous to a brand. Not
+  promo: 30 bought-it-myself raves, 20 gifts from friends or family (often @-tagged), 10 critical gifted posts,
+  10 "sent" in other senses, 15 credits of photographers, gyms and worn brands.
 - ``feeds/`` (the layout of data/labeled; ``brandfit data check training/eval/feeds`` validates it): 20 whole
   micro-influencer feeds, a bio and 11-13 posts each, 31-45% of a vertical account's posts off its vertical, with
   gifted praise, untagged hard sells and organic look-alikes. Prints promo AP / F1 over the posts, the share of
@@ -37,7 +43,7 @@ def undisclosed(model, ref: str, path: Path) -> None:
     kinds = np.array([r["kind"] for r in rows])
     p = model.analyze([r["text"] for r in rows], show_progress_bar=False).promo_proba
     thr = model.promo_threshold
-    print(f"{ref} undisclosed: threshold {thr:.3f}, promo AP {average_precision_score(y, p):.3f}, "
+    print(f"{ref} {path.stem}: threshold {thr:.3f}, promo AP {average_precision_score(y, p):.3f}, "
           f"F1 {f1_score(y, p >= thr):.3f} ({len(rows)} captions, {y.sum()} promo)")
     for kind in dict.fromkeys(kinds):
         k = kinds == kind
@@ -100,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         model = brandfit.load_model(ref)
         if args.only in (None, "undisclosed"):
             undisclosed(model, ref, args.eval_dir / "undisclosed_promo.jsonl")
+            undisclosed(model, ref, args.eval_dir / "undisclosed_promo_2.jsonl")
         if args.only in (None, "feeds"):
             feeds(model, ref, args.eval_dir / "feeds")
     return 0

@@ -139,12 +139,14 @@ def _onnx_identity(model_path: Path) -> str:
 @functools.lru_cache(maxsize=1)
 def cue_identity() -> str:
     """What cached cue masks were found with: the cue patterns, the cleaning and tokenizer code, spaCy's version."""
+    import brandfit.cue_phrases as cue_phrases
     import brandfit.cues as cues
     import brandfit.text as text
 
     h = hashlib.sha256()
     troot = Path(text.__file__).resolve().parent
-    for path in (Path(cues.__file__).resolve(), troot / "_normalize.py", troot / "_tokenizer.py"):
+    for path in (Path(cues.__file__).resolve(), Path(cue_phrases.__file__).resolve(), troot / "_normalize.py",
+                 troot / "_tokenizer.py"):
         h.update(path.name.encode() + b"\0")
         h.update(path.read_bytes() if path.is_file() else b"-")
     assert len(cues.CUES) <= 24  # masks are stored as one float32: exact up to 2**24

@@ -1,0 +1,140 @@
+"""Two advertorial cues that live in how a caption is phrased, not in a tag, code or link.
+
+- ``gifted``: a brand gave, sent or lent the author the product, or let them try it early ("@x sent me",
+  "a box from @x", "the team at @x hooked me up", "early access", "me mandaron"), with or without a disclosure
+  word. Gifts from a friend, partner or family member named as such do not count ("my sister sent me"), nor a
+  gift the caption finds fault with ("@x sent me this serum, did nothing for me"): that is a review.
+- ``hard_sell``: the author pushes followers to buy ("run don't walk", "add it to your cart", "you need this",
+  "thank me later", "cómprenlo").
+
+By the annotation guide (data/labeled/GUIDE.md) gifted praise and hard sells are promo even with no ``#ad``; a
+critical gifted post is not. These are features the promo head weighs with everything else, not verdicts: the
+embedding tells praise from complaint. Both are regular expressions over the cleaned caption because spaCy's token
+patterns cannot say "an @handle, up to three words, then a verb of giving, then me" compactly; they cost a few
+microseconds per caption.
+
+>>> phrase_cues("came home to a box from @ridgeline 😭 obsessed")
+['gifted']
+>>> phrase_cues("my sister sent me these socks 🥹")
+[]
+>>> phrase_cues("run don't walk, the lip oil is back in stock")
+['hard_sell']
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+__all__ = ["PHRASE_CUES", "phrase_cues"]
+
+_HANDLE = r"@[\w.]+"
+_GIVER = (rf"(?:{_HANDLE}|the (?:team|crew|folks|people|guys|girls|gang|babes|lovely (?:team|people|folks)) "
+          r"(?:at|from|over at) @?[\w.&']+)")
+_ME = r"(?:me|us|my|myself)"
+_GIVE = (r"(?:sent|send|sends|sending|mailed|shipped|posted|couriered|gave|gives|gifted|surprised|spoiled|spoilt|"
+         r"spoiling|spoil|treated|treating|hooked|blessed|delivered|dropped|popped|slipped|lent|loaned)")
+_INVITE = r"(?:let|letting|asked|invited|inviting|picked|chose|selected|trusted)"
+_PARCEL = (r"(?:box|package|parcel|pkg|delivery|hamper|goodies|goodie bag|goody bag|gift bag|care package|"
+           r"welcome pack|kit|bundle|haul|surprise|present|treats?|mail)")
+_GIFTED = (
+    # the brand gives: "@x sent me", "@x really spoiled me", "the team at @x hooked me up", "@x let me try"
+    rf"{_GIVER}(?:'s? team| team| crew| fam)?(?: \w+){{0,3}} {_GIVE}\b(?: \w+){{0,3}}? (?:{_ME}|over|out|through)\b",
+    rf"{_GIVER}(?:'s? team| team)?(?: \w+){{0,2}} {_INVITE} {_ME}\b(?: \w+){{0,2}} (?:to )?(?:try|test|review|"
+    r"road.?test|be one of|be part|join|for (?:their|the|a))",
+    rf"{_GIVER}(?: \w+){{0,2}} (?:reached out|got in touch|dm'?d me|slid into)",
+    # the brand's parcel arrives: "a box from @x", "@x's goodie bag", "pr box"
+    rf"\b{_PARCEL} (?:from|by|courtesy of) {_GIVER}",
+    rf"{_HANDLE}(?:'s)? (?:pr |press )?{_PARCEL}\b",
+    # sent to the author: "i was sent", "they sent me", "sent to me by", "sent me their new"
+    r"\b(?:i|we) (?:was|were|got|have been|'ve been|had been) (?:kindly |lucky enough to be |so lucky to be )?sent\b",
+    r"\b(?:they|you guys|y'all) (?:sent|spoiled|spoilt|surprised|treated|hooked) (?:me|us)\b",
+    r"\bsent (?:to )?me by\b",
+    r"\bsent (?:me|us) (?:their|these|this|some|the|a) (?:new|latest|whole|full|entire)\b",
+    # trying it before the public
+    r"\b(?:early access|sneak peek of|first (?:look|dibs) at|before (?:it|they|anyone)(?:'s| is| are| else)? ?"
+    r"(?:even )?(?:out|launch|launches|released|drops|hit|available|else)|ahead of (?:the )?(?:launch|release|drop)|"
+    r"tester (?:program|group|team|list)|review unit|test unit|road.?test(?:ing)?|got to (?:try|test))\b",
+    # mail-day language
+    r"\b(?:happy mail|mail ?day|came in the (?:mail|post)|arrived in the (?:mail|post)|in the (?:mail|post) "
+    r"(?:today|from)|on my (?:door ?step|porch|doormat)|at my door|pr (?:haul|unboxing|box)|unboxing (?:my|the|this|some))\b",
+    # thanks to a handle for a thing (not for photos, a make-up or a cut)
+    rf"\b(?:thank you|thanks|thank u|thx|ty|tysm|grateful to|shout ?out to) (?:so much )?{_HANDLE} (?:for|🙏|❤️|💕|🤍)"
+    r"(?! (?:the |these |those |my )?(?:pics|photos|photo|pic|shots|shot|shoot|edit|video|vid|filming|capture|lens|"
+    r"makeup|hair|cut|lesson|class|session))",
+    # code-mixed: Spanish, Portuguese, Hinglish
+    r"\bme (?:mandó|mando|mandaron|envió|envio|enviaron|regaló|regalo|regalaron|consintió|consintio|consintieron|"
+    r"sorprendió|sorprendio|sorprendieron)\b",
+    r"\bme (?:mandou|enviou|enviaram|mandaram|presenteou|presentearam|surpreendeu)\b|\brecebi (?:da|do|de) @",
+    r"\b(?:bhej(?:a|i|e)?|bhej (?:diya|di|diye)|gift (?:kiya|kari)|ka parcel|ka hamper|ka package)\b",
+)
+# a gift from someone the caption names as family, a friend or a partner is not a brand's
+_PERSONAL = re.compile(
+    r"\b(?:my|our|ur|your) (?:mom|mum|mam|mama|mother|dad|papa|father|parents|sis|sister|brother|bro|fam|family|"
+    r"friend|friends|bestie|bff|bf|gf|boyfriend|girlfriend|husband|hubby|wife|wifey|partner|fianc[eé]e?|grandma|"
+    r"granny|nan|nana|grandpa|aunt|auntie|uncle|cousin|roomie|roommate|flatmate|coworker|colleague|neighbou?r|"
+    r"teammate|son|daughter|kids?)\b|\b(?:mi|mis) (?:mamá|mama|madre|papá|padre|hermana|hermano|amiga|amigo|novio|"
+    r"novia|abuela|abuelo|tía|tia)\b|\b(?:minha|meu) (?:mãe|mae|pai|irmã|irma|irmão|irmao|amiga|amigo|namorado|"
+    r"namorada|avó|avo)\b|\b(?:mummy|papa|didi|bhaiya|dost|bestie|besties|bff|best friend|bestfriend|hubby|wifey|"
+    r"mom|mum|grandma|nana)\b")
+
+# a post that finds fault with the gift is a review, not gifted praise (the guide: critical or neutral, no push)
+_CRITICAL = re.compile(
+    r"\b(?:not (?:for me|worth|impressed|a fan|convinced|sold)|did nothing|does nothing|do nothing|didn'?t work|"
+    r"doesn'?t work|didn'?t do (?:anything|much)|meh|disappoint\w*|underwhelm\w*|overrated|wouldn'?t recommend|"
+    r"would not recommend|won'?t (?:be )?repurchas\w*|won'?t be buying|skip (?:it|this)|broke (?:me )?out|stung|"
+    r"flimsy|cheaply made|fell apart|smells? (?:weird|bad|off|awful)|nothing special|just ok(?:ay)?|"
+    r"(?:decent|fine|nice|ok|okay|cute|pretty) but|returned it|sending (?:it|them) back|no me convence|"
+    r"no me gust\w*|não gostei|nao gostei|bekaar|faltu)\b|[👎😕🤷😒]")
+
+_AUDIENCE = (r"(?:go|pls|please|plz|seriously|y'?all|you guys|u guys|lads|ladies|girls|guys|fellas|"
+             r"babes|people|everyone|chicas|bhai|yaar)")
+_HARD_SELL = (
+    rf"\b{_AUDIENCE}[,!]? (?:go |just |and )?(?:buy|get|grab|cop|order|pick up) (?:it|this|these|them|one|yours|"
+    r"yourself|a pair)\b",
+    r"\bjust (?:buy|cop|order|grab) (?:it|this|these|them|one|yours|a pair)\b",
+    r"\b(?:you|u|y'?all|ya) (?:all |guys )?(?:need|neeed+|need to (?:try|get|buy|grab|cop)) (?:this|these|it|them|"
+    r"one|to try|in your life)\b",
+    r"\badd (?:it|this|these|them|one) to (?:your|ur|the) (?:cart|basket|bag)\b",
+    r"\bthank me later\b", r"\brun,? don'?t walk\b", r"\bstop sleeping on\b", r"\bdo yo?urself a fav(?:ou)?r\b",
+    r"\bwhat are (?:you|u) waiting for\b", r"\bstop (?:what (?:you'?re|ur) doing|scrolling)\b",
+    r"\b(?:cop|grab|get|buy) (?:it|them|yours|one|these|this) (?:before|while)\b",
+    r"\bbefore (?:it|they)(?:'re| are|'s| is)? (?:gone|sold out|sells? out)\b",
+    r"\b(?:back in stock|restocked|selling out)\b", r"\bdon'?t sleep on\b", r"\byou won'?t regret (?:it|this)\b",
+    r"\bneeds? to be in (?:your|ur) (?:cart|bag|life|routine|closet|wardrobe|kit)\b",
+    r"\b(?:compren|cómprenlo|comprenlo|cómpralo|compralo|cómprala|comprala|corran|compre já|comprem|corre (?:lá|pra))\b",
+    r"\b(?:le lo|khareed lo|kharid lo|order karo|mangwa lo|le aao)\b",
+)
+# "não comprem", "don't buy": a warning, not a push
+_NEGATED_SELL = re.compile(r"\b(?:no|não|nao|don'?t|do not|never|nunca|mat)\s+(?:\w+\s+)?$")
+
+
+def _compile(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    # matched against lowercased text: about twice as fast as re.IGNORECASE over these alternations
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+_GIFTED_RE: Final = _compile(_GIFTED)
+_HARD_SELL_RE: Final = _compile(_HARD_SELL)
+
+PHRASE_CUES: Final[tuple[str, ...]] = ("gifted", "hard_sell")
+"""The cue names this module finds, in :data:`brandfit.cues.CUES` order."""
+
+
+def _gifted(text: str) -> bool:
+    return _GIFTED_RE.search(text) is not None and _PERSONAL.search(text) is None and _CRITICAL.search(text) is None
+
+
+def _hard_sell(text: str) -> bool:
+    return any(not _NEGATED_SELL.search(text[:m.start()]) for m in _HARD_SELL_RE.finditer(text))
+
+
+def phrase_cues(text: str) -> list[str]:
+    """The names of :data:`PHRASE_CUES` that ``text`` (one caption, cleaned) carries (case does not matter)."""
+    text = text.lower()
+    out = []
+    if _gifted(text):
+        out.append("gifted")
+    if _hard_sell(text):
+        out.append("hard_sell")
+    return out

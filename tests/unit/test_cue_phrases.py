@@ -1,0 +1,160 @@
+"""The two cues of phrasing (``brandfit.cue_phrases``: ``gifted``, ``hard_sell``): what counts and what does not,
+their place in find_cues and cue_matrix, the promo head's cue columns (``promo.cues``, model format 8) and older
+models that never read them, and hostile text handled in bounded time."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from brandfit.cue_phrases import PHRASE_CUES, phrase_cues
+from brandfit.cues import CUES, LEGACY_PROMO_CUES, cue_matrix, find_cues
+from brandfit.errors import IntegrityError
+from brandfit.model import RelevanceModel
+from brandfit.model_format import FORMAT_VERSION
+
+GIFTED = [
+    "came home to a box from @ridgeline 😭 obsessed",
+    "@velourlab sent me their new setting spray and wow",
+    "the team at @peakfuel hooked me up with their new bars 🙌",
+    "@kestrel let me test their new switches before launch ⌨️",
+    "thank you @auraskin for the serum 🥹 skin is glowing",
+    "got early access to the new trail shoe 👀",
+    "happy mail day 📦✨",
+    "PR unboxing 📦 lip oils from @lushley",
+    "i was sent these to try and honestly obsessed",
+    "@luna.joyas me mandaron estos aretes 🤩",
+    "@zentrix walon ne review unit bhej diya 🤯",
+    "a @stridex me mandou um tênis novo",
+]
+NOT_GIFTED = [
+    "my sister sent me these socks 🥹",
+    "@jess.runs surprised me with a cake, my bestie 🎂 love my friends",
+    "thank u @jess.shoots for the pics 📸",
+    "thanks @fadesbyjay for the cut, clean as always 💈",
+    "sent my mom the race photo 😂",
+    "my order arrived 3 weeks late 📦😤",
+    "mi abuela me mandó un audio de 9 minutos",
+    "bought the tent myself after saving for months 🥹 @bigagnes",
+    "📸 @hannah.frames 🌾",
+    "@dewlab sent me this serum, smells weird and did nothing for me tbh",  # a critical gift is a review
+    "@glowco sent me their new toner 😕 not for me",
+    "@kai.lifts surprised me with new lifting straps 🥹 best friend ever",
+    "",
+]
+HARD_SELL = [
+    "run don't walk, the lip oil is back in stock",
+    "stop what you're doing and go buy this cleanser 🛑",
+    "ladies get yourself the high rise ones, thank me later",
+    "you need this in your life 😍",
+    "add it to your cart rn",
+    "compren este sérum ya 😍",
+    "bhai ye earbuds le lo 🔥",
+]
+NOT_HARD_SELL = [
+    "não comprem esse pó, sério 🙅‍♀️",
+    "don't buy this tablet, it overheats",
+    "should i just get a laptop for uni?",
+    "ran 10k this morning, legs are toast",
+    "go team!! 🏆",
+]
+
+
+@pytest.mark.parametrize("text", GIFTED)
+def test_a_brand_giving_the_product_is_gifted(text):
+    assert "gifted" in phrase_cues(text)
+
+
+@pytest.mark.parametrize("text", NOT_GIFTED)
+def test_gifts_from_people_photo_credits_and_other_sendings_are_not(text):
+    assert "gifted" not in phrase_cues(text)
+
+
+@pytest.mark.parametrize("text", HARD_SELL)
+def test_a_push_to_buy_is_a_hard_sell(text):
+    assert "hard_sell" in phrase_cues(text)
+
+
+@pytest.mark.parametrize("text", NOT_HARD_SELL)
+def test_a_warning_a_question_or_no_push_is_not(text):
+    assert "hard_sell" not in phrase_cues(text)
+
+
+def test_find_cues_reports_them_in_cues_order_and_cue_matrix_can_leave_them_out():
+    texts = ["run don't walk 🏃 @glowco sent me their new balm, use code GLOW10", "went for a run"]
+    cues = find_cues(texts)
+    assert cues[0] == [n for n in CUES if n in {"discount_code", "gifted", "hard_sell"}]
+    assert cues[1] == []
+    assert tuple(CUES)[-2:] == PHRASE_CUES and tuple(CUES)[:len(LEGACY_PROMO_CUES)] == LEGACY_PROMO_CUES
+    full = cue_matrix(cues)
+    legacy = cue_matrix(cues, LEGACY_PROMO_CUES)
+    assert full.shape == (2, len(CUES)) and legacy.shape == (2, len(LEGACY_PROMO_CUES))
+    assert full[0].sum() == 3 and legacy[0].sum() == 1  # only the code is a legacy column
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("@ab .'sent me from box thanks you need 😍#\n")), max_size=400))
+def test_any_text_gives_a_subset_of_the_names_and_never_raises(text):
+    got = phrase_cues(text)
+    assert set(got) <= set(PHRASE_CUES) and got == [n for n in PHRASE_CUES if n in got]
+
+
+def test_hostile_text_is_handled_in_bounded_time():
+    for text in ("@a " * 20_000, "@x.y sent " * 5_000 + "!", "the team at @" * 5_000, "you " * 20_000,
+                 "no " * 20_000 + "compren"):
+        t0 = time.perf_counter()
+        phrase_cues(text)
+        assert time.perf_counter() - t0 < 1.0, text[:30]
+
+
+def _model(cues: list[str] | None, extra: int = 0) -> RelevanceModel:
+    from brandfit.embedding import DIM
+    from brandfit.heads import LogisticHead
+    from tests.fakes import make_model
+
+    base = make_model()
+    promo = dict(base.config["promo"])
+    coef = base.promo_head.coef
+    if cues is not None:
+        promo["cues"] = cues
+        coef = np.zeros(DIM + len(cues) + 1 + extra)
+        coef[DIM:DIM + len(cues)] = 3.0
+    return RelevanceModel(topic_head=base.topic_head, promo_head=LogisticHead(coef, -2.0),
+                          descriptions=base.descriptions, promo_threshold=0.5,
+                          config={**base.config, "promo": promo}, embedder=base.embedder)
+
+
+TEXTS = ["@glowco sent me their new balm 😍", "run don't walk 🏃", "went for a run"]
+
+
+def test_a_model_reads_the_cue_columns_it_lists_and_an_older_one_ignores_the_new_cues():
+    legacy, new = _model(None), _model(list(CUES))
+    a, b = legacy.analyze(TEXTS), new.analyze(TEXTS)
+    assert a.cues == b.cues and "gifted" in a.cues[0]  # both report every cue found
+    assert legacy.promo_cues == LEGACY_PROMO_CUES and new.promo_cues == tuple(CUES)
+    assert a.promo_proba[0] == pytest.approx(a.promo_proba[2])  # the legacy head has no gifted column
+    assert b.promo_proba[0] > b.promo_proba[2] and b.promo_proba[1] > b.promo_proba[2]
+
+
+def test_a_model_with_the_new_cues_is_format_8_and_round_trips_and_mismatches_are_refused():
+    new = _model(list(CUES))
+    files = new.to_files()
+    assert json.loads(files["model.json"])["format_version"] == 8 == FORMAT_VERSION
+    back = RelevanceModel.from_files(files)
+    back._embedder = new.embedder
+    np.testing.assert_allclose(back.analyze(TEXTS).promo_proba, new.analyze(TEXTS).promo_proba)
+    assert json.loads(_model(None).to_files()["model.json"])["format_version"] < 8  # older readers still load it
+    for bad in (["gifted", "gifted"], ["no_such_cue"], "gifted", [1]):
+        meta = json.loads(files["model.json"])
+        meta["config"]["promo"]["cues"] = bad
+        with pytest.raises(IntegrityError, match="promo.cues"):
+            RelevanceModel.from_files({**files, "model.json": json.dumps(meta).encode()})
+    meta = json.loads(files["model.json"])
+    meta["config"]["promo"]["cues"] = list(LEGACY_PROMO_CUES)  # fewer columns than the head has weights
+    with pytest.raises(IntegrityError, match="promo head has"):
+        RelevanceModel.from_files({**files, "model.json": json.dumps(meta).encode()})
