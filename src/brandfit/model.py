@@ -209,7 +209,7 @@ class RelevanceModel:
         self.promo_boost = _promo_boost(self.config) if lexical is not None else 0.0
         """Factor on ``max(lexical promo logit, 0)`` added to the promo logit: the stored lexical layer is
         pre-scaled by ``promo_weight``, so this is ``lexical.promo_boost / lexical.promo_weight`` (0 before it)."""
-        self.promo_cues = _promo_cues(self.config, promo_head.coef.shape[0])
+        self.promo_cue_columns = _promo_cues(self.config, promo_head.coef.shape[0])
         """The cue columns the promo head reads (``promo.cues``), in order; cues outside it are still reported."""
         self.disclosure_floor = _disclosure_floor(self.config)
         """Lowest promo probability of a text that carries an explicit paid disclosure (``#ad``, "sponsored by",
@@ -374,7 +374,7 @@ class RelevanceModel:
             topic_prior(emb, self.descriptions, weight=tcfg.get("prior_weight", 0.0)),
         )
         promo_logit = self.promo_head.logit(promo_features(emb, cues, cue_scale=self.config["promo"]["cue_scale"],
-                                                           columns=self.promo_cues))
+                                                           columns=self.promo_cue_columns))
         feats = None
         if self.lexical is not None and norm is not None and len(norm):
             # the promo head was Platt-calibrated on the sum of both logits (each pre-scaled by its share)
@@ -466,7 +466,7 @@ class RelevanceModel:
             # descriptions matched as n-grams,
             # 5 = phrases framed as posts, 4 = promo boost,
             # 3 = zero-shot share, 2 = lexical head
-            "format_version": (8 if self.promo_cues != LEGACY_PROMO_CUES
+            "format_version": (8 if self.promo_cue_columns != LEGACY_PROMO_CUES
                                else 7 if self.disclosure_floor > 0
                                else 6 if self.brand_lexical > 0 or self.lexical_prior > 0
                                else 5 if self.phrase_templates != ("{}",)

@@ -517,7 +517,7 @@ def publish(result: TrainResult, config: TrainConfig, registry_root: str | Path,
     metadata = {
         "metrics": result.metrics,
         "config": config.to_dict(),
-        "promo_cues": list(result.model.promo_cues),  # the promo head's cue columns (the model card names them)
+        "promo_cues": list(result.model.promo_cue_columns),  # the promo head's cue columns (the model card names them)
         "dataset_hash": result.dataset_hash,
         "embedding_model": MODEL_ID,
         "embedding_dim": DIM,

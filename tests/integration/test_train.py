@@ -147,7 +147,7 @@ def test_training_and_inference_compute_the_same_topic_and_brand_scores(small_da
     assert meta["format_version"] == 8  # 8: the promo head reads the cues of phrasing (gifted, hard_sell)
     assert meta["config"]["promo"]["cues"] == list(CUES)
     back = RelevanceModel.from_files(files)
-    assert back.promo_cues == tuple(CUES)
+    assert back.promo_cue_columns == tuple(CUES)
     model = RelevanceModel(topic_head=back.topic_head, promo_head=back.promo_head, descriptions=back.descriptions,
                            promo_threshold=back.promo_threshold, config=back.config, embedder=embedder,
                            brand_calibration=back.brand_calibration, lexical=back.lexical,

@@ -136,7 +136,8 @@ def test_a_model_reads_the_cue_columns_it_lists_and_an_older_one_ignores_the_new
     legacy, new = _model(None), _model(list(CUES))
     a, b = legacy.analyze(TEXTS), new.analyze(TEXTS)
     assert a.cues == b.cues and "gifted" in a.cues[0]  # both report every cue found
-    assert legacy.promo_cues == LEGACY_PROMO_CUES and new.promo_cues == tuple(CUES)
+    assert legacy.promo_cue_columns == LEGACY_PROMO_CUES and new.promo_cue_columns == tuple(CUES)
+    assert new.promo_cues(TEXTS) == a.cues  # the public method still answers what fired
     assert a.promo_proba[0] == pytest.approx(a.promo_proba[2])  # the legacy head has no gifted column
     assert b.promo_proba[0] > b.promo_proba[2] and b.promo_proba[1] > b.promo_proba[2]
 
