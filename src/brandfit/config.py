@@ -197,7 +197,10 @@ class TrainConfig:
         data = dict(data)
         data.pop("normalization_version", None)  # recorded beside the config in a trained model's config dict
         topic = _from(TopicConfig, data.pop("topic", None), f"{where}: topic")
-        promo = _from(PromoConfig, data.pop("promo", None), f"{where}: promo")
+        promo_data = data.pop("promo", None)
+        if isinstance(promo_data, dict):  # a trained model's config also lists its promo head's cue columns
+            promo_data = {k: v for k, v in promo_data.items() if k != "cues"}
+        promo = _from(PromoConfig, promo_data, f"{where}: promo")
         brand = _from(BrandConfig, data.pop("brand", None), f"{where}: brand")
         lexical = _from(LexicalConfig, data.pop("lexical", None), f"{where}: lexical")
         base = _from(cls, data, where)

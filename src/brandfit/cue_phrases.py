@@ -29,39 +29,40 @@ from typing import Final
 __all__ = ["PHRASE_CUES", "phrase_cues"]
 
 _HANDLE = r"@[\w.]+"
-_GIVER = (rf"(?:{_HANDLE}|the (?:team|crew|folks|people|guys|girls|gang|babes|lovely (?:team|people|folks)) "
-          r"(?:at|from|over at) @?[\w.&']+)")
+# a brand named as the giver: an @handle, or "the team at / the folks from <name>"
+_GIVER = rf"(?:{_HANDLE}|the (?:team|crew|folks|people|lovely (?:team|people|folks)) (?:at|from|over at) @?[\w.&']+)"
 _ME = r"(?:me|us|my|myself)"
 _GIVE = (r"(?:sent|send|sends|sending|mailed|shipped|posted|couriered|gave|gives|gifted|surprised|spoiled|spoilt|"
-         r"spoiling|spoil|treated|treating|hooked|blessed|delivered|dropped|popped|slipped|lent|loaned)")
+         r"spoiling|spoil|treated|treating|hooked|blessed|lent|loaned)")
 _INVITE = r"(?:let|letting|asked|invited|inviting|picked|chose|selected|trusted)"
-_PARCEL = (r"(?:box|package|parcel|pkg|delivery|hamper|goodies|goodie bag|goody bag|gift bag|care package|"
-           r"welcome pack|kit|bundle|haul|surprise|present|treats?|mail)")
+_PARCEL = r"(?:box|package|parcel|pkg|hamper|goodies|goodie bag|goody bag|gift bag|care package|welcome pack)"
+_NOT_HOME = r"(?! (?:home|off|away|back|out|to (?:the|my|bed|school|work|hospital)))"  # "sent me home": no gift
 _GIFTED = (
     # the brand gives: "@x sent me", "@x really spoiled me", "the team at @x hooked me up", "@x let me try"
-    rf"{_GIVER}(?:'s? team| team| crew| fam)?(?: \w+){{0,3}} {_GIVE}\b(?: \w+){{0,3}}? (?:{_ME}|over|out|through)\b",
+    rf"{_GIVER}(?:'s? team| team| crew| fam)?(?: \w+){{0,3}} {_GIVE} (?:\w+ ){{0,3}}?{_ME}\b{_NOT_HOME}",
     rf"{_GIVER}(?:'s? team| team)?(?: \w+){{0,2}} {_INVITE} {_ME}\b(?: \w+){{0,2}} (?:to )?(?:try|test|review|"
-    r"road.?test|be one of|be part|join|for (?:their|the|a))",
+    r"road.?test|be one of|be part|join)",
     rf"{_GIVER}(?: \w+){{0,2}} (?:reached out|got in touch|dm'?d me|slid into)",
     # the brand's parcel arrives: "a box from @x", "@x's goodie bag", "pr box"
-    rf"\b{_PARCEL} (?:from|by|courtesy of) {_GIVER}",
+    rf"\b(?:{_PARCEL}|delivery|surprise|present|kit|bundle) (?:from|by|courtesy of) {_GIVER}",
     rf"{_HANDLE}(?:'s)? (?:pr |press )?{_PARCEL}\b",
     # sent to the author: "i was sent", "they sent me", "sent to me by", "sent me their new"
-    r"\b(?:i|we) (?:was|were|got|have been|'ve been|had been) (?:kindly |lucky enough to be |so lucky to be )?sent\b",
-    r"\b(?:they|you guys|y'all) (?:sent|spoiled|spoilt|surprised|treated|hooked) (?:me|us)\b",
+    rf"\b(?:i|we) (?:was|were|got|have been|'ve been|had been) (?:kindly |lucky enough to be |so lucky to be )?sent\b"
+    rf"{_NOT_HOME}",
+    rf"\b(?:they|you guys|y'all) (?:sent|spoiled|spoilt|surprised|treated|hooked) (?:me|us)\b{_NOT_HOME}",
     r"\bsent (?:to )?me by\b",
     r"\bsent (?:me|us) (?:their|these|this|some|the|a) (?:new|latest|whole|full|entire)\b",
     # trying it before the public
-    r"\b(?:early access|sneak peek of|first (?:look|dibs) at|before (?:it|they|anyone)(?:'s| is| are| else)? ?"
-    r"(?:even )?(?:out|launch|launches|released|drops|hit|available|else)|ahead of (?:the )?(?:launch|release|drop)|"
-    r"tester (?:program|group|team|list)|review unit|test unit|road.?test(?:ing)?|got to (?:try|test))\b",
+    r"\b(?:early access|sneak peek of|first (?:look|dibs) at|before anyone else|ahead of (?:the )?(?:launch|release)|"
+    r"before (?:it|they)(?:'s| is| are)? (?:even )?(?:out|launches|launched|released|drops|available)|"
+    r"tester (?:program|group|team|list)|review unit|test unit|road.?test(?:ing)? (?:the|their|this|these|@))",
     # mail-day language
-    r"\b(?:happy mail|mail ?day|came in the (?:mail|post)|arrived in the (?:mail|post)|in the (?:mail|post) "
-    r"(?:today|from)|on my (?:door ?step|porch|doormat)|at my door|pr (?:haul|unboxing|box)|unboxing (?:my|the|this|some))\b",
-    # thanks to a handle for a thing (not for photos, a make-up or a cut)
-    rf"\b(?:thank you|thanks|thank u|thx|ty|tysm|grateful to|shout ?out to) (?:so much )?{_HANDLE} (?:for|🙏|❤️|💕|🤍)"
-    r"(?! (?:the |these |those |my )?(?:pics|photos|photo|pic|shots|shot|shoot|edit|video|vid|filming|capture|lens|"
-    r"makeup|hair|cut|lesson|class|session))",
+    r"\b(?:happy mail|mail ?day|in the (?:mail|post) from|pr (?:haul|unboxing|box|package))\b",
+    # thanks to a handle for a thing (not for the support, the photos, a session or a cut)
+    rf"\b(?:thank you|thanks|thank u|thx|ty|tysm|grateful to|shout ?out to) (?:so much )?{_HANDLE} for "
+    r"(?!(?:\w+ ){0,3}?(?:support|love|session|class|lesson|pics?|photos?|shots?|shoot|edit|video|vid|cut|ride|run|"
+    r"race|workout|training|help|advice|tips|motivation|company|hospitality|laughs|memories|feature|shout ?out|"
+    r"follow|words|makeup|hair|nails|coaching|spot|lift|chat|interview|opportunity)\b)\w+",
     # code-mixed: Spanish, Portuguese, Hinglish
     r"\bme (?:mandó|mando|mandaron|envió|envio|enviaron|regaló|regalo|regalaron|consintió|consintio|consintieron|"
     r"sorprendió|sorprendio|sorprendieron)\b",
@@ -75,38 +76,41 @@ _PERSONAL = re.compile(
     r"granny|nan|nana|grandpa|aunt|auntie|uncle|cousin|roomie|roommate|flatmate|coworker|colleague|neighbou?r|"
     r"teammate|son|daughter|kids?)\b|\b(?:mi|mis) (?:mamá|mama|madre|papá|padre|hermana|hermano|amiga|amigo|novio|"
     r"novia|abuela|abuelo|tía|tia)\b|\b(?:minha|meu) (?:mãe|mae|pai|irmã|irma|irmão|irmao|amiga|amigo|namorado|"
-    r"namorada|avó|avo)\b|\b(?:mummy|papa|didi|bhaiya|dost|bestie|besties|bff|best friend|bestfriend|hubby|wifey|"
-    r"mom|mum|grandma|nana)\b")
+    r"namorada|avó|avo)\b|\b(?:didi|bhaiya|dost|bestie|besties|bff|best friend|bestfriend|hubby|wifey)\b")
 
 # a post that finds fault with the gift is a review, not gifted praise (the guide: critical or neutral, no push)
 _CRITICAL = re.compile(
     r"\b(?:not (?:for me|worth|impressed|a fan|convinced|sold)|did nothing|does nothing|do nothing|didn'?t work|"
     r"doesn'?t work|didn'?t do (?:anything|much)|meh|disappoint\w*|underwhelm\w*|overrated|wouldn'?t recommend|"
-    r"would not recommend|won'?t (?:be )?repurchas\w*|won'?t be buying|skip (?:it|this)|broke (?:me )?out|stung|"
+    r"would not recommend|won'?t (?:be )?repurchas\w*|won'?t be buying|skip it|broke (?:me )?out|stung|"
     r"flimsy|cheaply made|fell apart|smells? (?:weird|bad|off|awful)|nothing special|just ok(?:ay)?|"
     r"(?:decent|fine|nice|ok|okay|cute|pretty) but|returned it|sending (?:it|them) back|no me convence|"
-    r"no me gust\w*|não gostei|nao gostei|bekaar|faltu)\b|[👎😕🤷😒]")
+    r"no me gust\w*|não gostei|nao gostei|bekaar|faltu)\b|[👎😕😒]")
 
-_AUDIENCE = (r"(?:go|pls|please|plz|seriously|y'?all|you guys|u guys|lads|ladies|girls|guys|fellas|"
-             r"babes|people|everyone|chicas|bhai|yaar)")
+# who a push is said to; "go" and "girls" alone are too common ("let's go get it", "girls get it done")
+_AUDIENCE = (r"(?:pls|please|plz|seriously|y'?all|you guys|u guys|lads|ladies|fellas|babes|people|everyone|chicas|"
+             r"bhai|yaar)")
 _HARD_SELL = (
-    rf"\b{_AUDIENCE}[,!]? (?:go |just |and )?(?:buy|get|grab|cop|order|pick up) (?:it|this|these|them|one|yours|"
+    rf"\b{_AUDIENCE}[,!]? (?:go |just |and )?(?:buy|grab|cop|order|pick up) (?:it|this|these|them|one|yours|"
     r"yourself|a pair)\b",
-    r"\bjust (?:buy|cop|order|grab) (?:it|this|these|them|one|yours|a pair)\b",
+    rf"\b{_AUDIENCE}[,!]? (?:go |just )?get (?:yourself|yours|one|a pair|these|this one)\b",
+    r"\b(?:go|just) (?:buy|cop|order) (?:it|this|these|them|one|yours|a pair)\b",
     r"\b(?:you|u|y'?all|ya) (?:all |guys )?(?:need|neeed+|need to (?:try|get|buy|grab|cop)) (?:this|these|it|them|"
     r"one|to try|in your life)\b",
     r"\badd (?:it|this|these|them|one) to (?:your|ur|the) (?:cart|basket|bag)\b",
     r"\bthank me later\b", r"\brun,? don'?t walk\b", r"\bstop sleeping on\b", r"\bdo yo?urself a fav(?:ou)?r\b",
     r"\bwhat are (?:you|u) waiting for\b", r"\bstop (?:what (?:you'?re|ur) doing|scrolling)\b",
-    r"\b(?:cop|grab|get|buy) (?:it|them|yours|one|these|this) (?:before|while)\b",
-    r"\bbefore (?:it|they)(?:'re| are|'s| is)? (?:gone|sold out|sells? out)\b",
-    r"\b(?:back in stock|restocked|selling out)\b", r"\bdon'?t sleep on\b", r"\byou won'?t regret (?:it|this)\b",
-    r"\bneeds? to be in (?:your|ur) (?:cart|bag|life|routine|closet|wardrobe|kit)\b",
+    r"\b(?:cop|grab|buy) (?:it|them|yours|one|these|this) (?:before|while)\b",
+    r"\bbefore (?:it|they)(?:'re| are|'s| is)? (?:sold out|sells? out)\b",
+    r"\b(?:back in stock|selling out fast)\b", r"\bdon'?t sleep on\b", r"\byou won'?t regret (?:it|this)\b",
+    r"\bneeds? to be in (?:your|ur) (?:cart|bag|routine|closet|wardrobe|kit)\b",
     r"\b(?:compren|cómprenlo|comprenlo|cómpralo|compralo|cómprala|comprala|corran|compre já|comprem|corre (?:lá|pra))\b",
     r"\b(?:le lo|khareed lo|kharid lo|order karo|mangwa lo|le aao)\b",
 )
-# "não comprem", "don't buy": a warning, not a push
-_NEGATED_SELL = re.compile(r"\b(?:no|não|nao|don'?t|do not|never|nunca|mat)\s+(?:\w+\s+)?$")
+# "não comprem", "don't buy": a warning, not a push (the negation right before the match, up to one word between)
+_NEGATED_SELL = re.compile(r"\b(?:no|não|nao|don'?t|do not|never|nunca)\s+(?:\w+\s+)?$")
+_NOT_A_NEGATION = re.compile(r"\bno (?:cap|lie|joke|kidding|cuz|bc)\s+$")  # "no cap you need this" insists
+_NEGATION_WINDOW = 24  # characters before a match that the negation check reads
 
 
 def _compile(patterns: tuple[str, ...]) -> re.Pattern[str]:
@@ -126,7 +130,11 @@ def _gifted(text: str) -> bool:
 
 
 def _hard_sell(text: str) -> bool:
-    return any(not _NEGATED_SELL.search(text[:m.start()]) for m in _HARD_SELL_RE.finditer(text))
+    for m in _HARD_SELL_RE.finditer(text):
+        before = text[max(0, m.start() - _NEGATION_WINDOW):m.start()]
+        if not _NEGATED_SELL.search(before) or _NOT_A_NEGATION.search(before):
+            return True
+    return False
 
 
 def phrase_cues(text: str) -> list[str]:

@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from brandfit.cues import CUES, cue_matrix
+from brandfit.cues import cue_matrix
 from brandfit.embedding import Embedder
 from brandfit.topics import TOPIC_DESCRIPTIONS, TOPICS, check_templates
 
@@ -117,5 +117,3 @@ def promo_features(emb: np.ndarray, cues: Sequence[Sequence[str]], *, cue_scale:
     count = np.log1p(m.sum(axis=1, keepdims=True))
     return np.hstack([emb, cue_scale * m, cue_scale * count]).astype(np.float32)
 
-
-N_PROMO_EXTRA = len(CUES) + 1  # the columns promo_features adds to the embedding with every cue

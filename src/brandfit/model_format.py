@@ -35,7 +35,8 @@ own words must be embedded the way the descriptions were); 6 n-gram matches: a b
 (``config.brand.lexical``: the brand calibration is fitted with that term) and the topic descriptions
 (``config.topic.lexical_prior``, with the descriptions as written in ``description_phrases``); 7 the floor an
 explicit paid disclosure sets under the promo score (``config.promo.disclosure_floor``); 8 the cue columns the
-promo head reads (``config.promo.cues``: ``gifted`` and ``hard_sell`` joined). A model is written
+promo head reads (``config.promo.cues``: ``gifted`` and ``hard_sell`` joined; any later new cue name needs a new
+format, so that an older brandfit says "upgrade" rather than rejecting the name). A model is written
 with the lowest format
 that holds it, so older brandfit versions keep loading what they can apply faithfully and refuse the rest."""
 MAX_META_BYTES = 1 << 20

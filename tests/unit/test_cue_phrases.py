@@ -45,6 +45,12 @@ NOT_GIFTED = [
     "@dewlab sent me this serum, smells weird and did nothing for me tbh",  # a critical gift is a review
     "@glowco sent me their new toner 😕 not for me",
     "@kai.lifts surprised me with new lifting straps 🥹 best friend ever",
+    # a review's look-alikes (session 11): everyday wording the patterns must leave alone
+    "finally got to try the new ramen place", "passed my road test", "ran 12k before it hit 30 degrees",
+    "my passport came in the mail", "unboxing my new laptop i saved for", "thank you @runclub for the support",
+    "thanks @coach.mia for the brutal session", "weekly @traderjoes haul", "new @arsenal kit, bought it",
+    "the girls from work surprised me", "@jess dropped me off", "@tom.k dropped out at mile 18",
+    "they sent me home with leftovers", "i got sent home early",
     "",
 ]
 HARD_SELL = [
@@ -55,13 +61,18 @@ HARD_SELL = [
     "add it to your cart rn",
     "compren este sérum ya 😍",
     "bhai ye earbuds le lo 🔥",
+    "grab this yoga mat before it sells out",  # "mat" is not the Hindi negation here
+    "no cap you need this",
+    "no lie, run don't walk",
 ]
 NOT_HARD_SELL = [
     "não comprem esse pó, sério 🙅‍♀️",
-    "don't buy this tablet, it overheats",
+    "don't grab this before it sells out, it overheats",
+    "please don't buy it",
     "should i just get a laptop for uni?",
     "ran 10k this morning, legs are toast",
     "go team!! 🏆",
+    "let's go get it 💪", "girls get it done", "last of summer before it's gone", "the shop restocked oat milk",
 ]
 
 
@@ -106,10 +117,10 @@ def test_any_text_gives_a_subset_of_the_names_and_never_raises(text):
 
 def test_hostile_text_is_handled_in_bounded_time():
     for text in ("@a " * 20_000, "@x.y sent " * 5_000 + "!", "the team at @" * 5_000, "you " * 20_000,
-                 "no " * 20_000 + "compren"):
+                 "no " * 20_000 + "compren", "no back in stock " * 2_000, "thanks @a for " * 3_000):
         t0 = time.perf_counter()
         phrase_cues(text)
-        assert time.perf_counter() - t0 < 1.0, text[:30]
+        assert time.perf_counter() - t0 < 0.25, text[:30]  # inputs are capped at 5,000 characters before this
 
 
 def _model(cues: list[str] | None, extra: int = 0) -> RelevanceModel:
@@ -159,3 +170,16 @@ def test_a_model_with_the_new_cues_is_format_8_and_round_trips_and_mismatches_ar
     meta["config"]["promo"]["cues"] = list(LEGACY_PROMO_CUES)  # fewer columns than the head has weights
     with pytest.raises(IntegrityError, match="promo head has"):
         RelevanceModel.from_files({**files, "model.json": json.dumps(meta).encode()})
+
+
+def test_a_trained_models_config_with_its_cue_columns_reads_back_as_a_training_config():
+    """`brandfit evaluate` rebuilds the training config from a model's config: the stored cue list is not a knob."""
+    from brandfit.config import TrainConfig
+
+    d = TrainConfig().to_dict()
+    d["promo"]["cues"] = list(CUES)
+    d["normalization_version"] = 2
+    assert TrainConfig.from_dict(d) == TrainConfig()
+    d["promo"]["no_such_key"] = 1
+    with pytest.raises(ValueError, match="no_such_key"):
+        TrainConfig.from_dict(d)

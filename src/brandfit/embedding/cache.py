@@ -149,7 +149,8 @@ def cue_identity() -> str:
                  troot / "_tokenizer.py"):
         h.update(path.name.encode() + b"\0")
         h.update(path.read_bytes() if path.is_file() else b"-")
-    assert len(cues.CUES) <= 24  # masks are stored as one float32: exact up to 2**24
+    if len(cues.CUES) > 24:  # masks are stored as one float32: exact up to 2**24
+        raise RuntimeError(f"{len(cues.CUES)} cues do not fit the cache's one-float32 bit mask (at most 24)")
     return f"brandfit-cues|src-{h.hexdigest()[:16]}|spacy={_dist_version('spacy')}|n={len(cues.CUES)}"
 
 
