@@ -124,11 +124,8 @@ def _disclosure_floor(config: Mapping[str, Any]) -> float:
 
 def _promo_cues(config: Mapping[str, Any], n_coef: int) -> tuple[str, ...]:
     """``promo.cues`` of a model's config: the cue columns its promo head reads, in order, checked against the
-    head's width (:data:`brandfit.cues.LEGACY_PROMO_CUES` when absent: models before ``relevance@27``). A cue name
+    head's width (:data:`brandfit.cues.LEGACY_PROMO_CUES` when absent: models before ``relevance@28``). A cue name
     this brandfit does not know means a newer model: every new cue name needs a new model format."""
-    from brandfit.cues import CUES, LEGACY_PROMO_CUES
-    from brandfit.embedding import DIM
-
     part = config.get("promo")
     names = part.get("cues", LEGACY_PROMO_CUES) if isinstance(part, dict) else LEGACY_PROMO_CUES
     if isinstance(names, str) or not isinstance(names, (list, tuple)) or len(set(names)) != len(names) \
