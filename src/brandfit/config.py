@@ -81,10 +81,21 @@ class PromoConfig:
     # (stored in the model config, format 7); the threshold is chosen on the heads' own scores, before it. A stored
     # config without the key has none (models before relevance@20)
     disclosure_floor: float = 0.9
+    # >= 0 (0 = off): a caption layer, hashed n-grams over data/labeled alone (the one source of captions), its
+    # logit x this added to the promo logit before calibration (needs the lexical head; model format 9). Training
+    # only: a stored model keeps the fitted layer, already scaled
+    caption_weight: float = 0.35
+    caption_c: float = 10.0  # inverse L2 strength of the caption layer
 
     def __post_init__(self) -> None:
         if self.c <= 0:
             raise ValueError(f"promo.c: must be > 0, got {self.c}")
+        for key in ("caption_weight", "caption_c"):
+            v = getattr(self, key)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= v <= 100.0 \
+                    or (key == "caption_c" and v == 0):
+                raise ValueError(f"promo.{key}: expected a number in {'(0' if key == 'caption_c' else '[0'}, 100],"
+                                 f" got {v!r}")
         if self.cue_scale < 0:
             raise ValueError(f"promo.cue_scale: must be >= 0, got {self.cue_scale}")
         if self.augment < 0:

@@ -191,6 +191,10 @@ class LexicalHead:
     topic_intercept: np.ndarray  # (n_topics,)
     promo_coef: np.ndarray  # (2 * n_buckets,)
     promo_intercept: float
+    # optional: a promo layer fitted on captions alone (data/labeled), its logit added to the promo logit as it is
+    # (``promo.caption_weight``, model format 9); None = no such layer
+    caption_coef: np.ndarray | None = None  # (2 * n_buckets,)
+    caption_intercept: float = 0.0
 
     @property
     def n_buckets(self) -> int:
@@ -211,6 +215,15 @@ class LexicalHead:
             topic[:, k] = np.bincount(rows, weights=vals * self.topic_coef[k, cols], minlength=n)
         promo = np.bincount(rows, weights=vals * self.promo_coef[cols], minlength=n)
         return topic + self.topic_intercept, promo + float(self.promo_intercept)
+
+    def caption_logits(self, texts: Sequence[str], *, features: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+                       ) -> np.ndarray | None:
+        """The caption layer's promo logits ``(n,)`` of already-normalised ``texts``, or None without the layer."""
+        if self.caption_coef is None:
+            return None
+        rows, cols, vals = features if features is not None else self.features(texts)
+        return np.bincount(rows, weights=vals * self.caption_coef[cols], minlength=len(texts)) \
+            + float(self.caption_intercept)
 
 
 def mix_calibrated(p: np.ndarray, temperature: float) -> np.ndarray:
@@ -240,12 +253,16 @@ def check_shapes(idf: np.ndarray, topic_coef: np.ndarray, topic_intercept: np.nd
 def fit_lexical_head(texts: Sequence[str], *, idf_rows: np.ndarray, topic_rows: np.ndarray, y_topic: np.ndarray,
                      topic_weight: np.ndarray, promo_rows: np.ndarray, y_promo: np.ndarray,
                      promo_weight: np.ndarray, n_topics: int, n_buckets: int = N_BUCKETS, topic_c: float = 10.0,
-                     promo_c: float = 10.0, seed: int = 0) -> tuple[LexicalHead, np.ndarray, np.ndarray]:
+                     promo_c: float = 10.0, seed: int = 0, caption_rows: np.ndarray | None = None,
+                     y_caption: np.ndarray | None = None, caption_c: float = 10.0
+                     ) -> tuple[LexicalHead, np.ndarray, np.ndarray, np.ndarray | None]:
     """Fit the lexical layers (training only: scikit-learn) on already-normalised ``texts``.
 
     The idf comes from the rows ``idf_rows``; the topic layer is a class-balanced multinomial logistic regression on
     ``topic_rows``, the promo layer a class-balanced binary one on ``promo_rows``, each with its sample weights.
-    Returns the head and its (topic logits, promo logits) for every text, for calibration and reports.
+    With ``caption_rows`` (and their labels ``y_caption``), a caption layer too: a class-balanced binary logistic
+    regression (C ``caption_c``, unweighted) on those rows alone, over the same features.
+    Returns the head and its (topic logits, promo logits, caption logits or None) for every text.
     """
     from sklearn.linear_model import LogisticRegression
 
@@ -260,8 +277,18 @@ def fit_lexical_head(texts: Sequence[str], *, idf_rows: np.ndarray, topic_rows: 
     topic_intercept[topic.classes_] = topic.intercept_
     promo = LogisticRegression(C=promo_c, max_iter=3000, random_state=seed, class_weight="balanced")
     promo.fit(x[promo_rows], np.asarray(y_promo, dtype=int), sample_weight=promo_weight)
+    caption_coef, caption_intercept, caption_logits = None, 0.0, None
+    if caption_rows is not None and len(caption_rows):
+        if y_caption is None or len(np.unique(y_caption)) < 2:
+            raise ValueError("the caption layer needs promo and not-promo rows among caption_rows")
+        cap = LogisticRegression(C=caption_c, max_iter=3000, random_state=seed, class_weight="balanced")
+        cap.fit(x[caption_rows], np.asarray(y_caption, dtype=int))
+        caption_coef, caption_intercept = cap.coef_[0].astype(np.float32), float(cap.intercept_[0])
     head = LexicalHead(idf=idf, topic_coef=topic_coef, topic_intercept=topic_intercept,
-                       promo_coef=promo.coef_[0].astype(np.float32), promo_intercept=float(promo.intercept_[0]))
+                       promo_coef=promo.coef_[0].astype(np.float32), promo_intercept=float(promo.intercept_[0]),
+                       caption_coef=caption_coef, caption_intercept=caption_intercept)
     topic_logits = np.asarray(x @ topic_coef.T.astype(np.float64)) + topic_intercept
     promo_logits = np.asarray(x @ head.promo_coef.astype(np.float64)).ravel() + head.promo_intercept
-    return head, topic_logits, promo_logits
+    if caption_coef is not None:
+        caption_logits = np.asarray(x @ caption_coef.astype(np.float64)).ravel() + caption_intercept
+    return head, topic_logits, promo_logits, caption_logits

@@ -388,6 +388,9 @@ class RelevanceModel:
             promo_logit = promo_logit + lex_promo
             if self.promo_boost > 0:  # the n-grams may raise a promo score where they are confident, never lower it
                 promo_logit = promo_logit + self.promo_boost * np.maximum(lex_promo, 0.0)
+            caption = self.lexical.caption_logits(uniq, features=feats)  # the layer fitted on captions (format 9)
+            if caption is not None:
+                promo_logit = promo_logit + (caption if len(uniq) == len(norm) else caption[rows])
             mixed = True
         else:
             mixed = False
@@ -454,17 +457,21 @@ class RelevanceModel:
             np.savez(buf, **arrays)
         else:  # the n-gram layers are mostly zeros where a bucket never occurred: compressed
             lx = self.lexical
+            if lx.caption_coef is not None:
+                arrays.update(lex_caption_coef=lx.caption_coef, lex_caption_intercept=np.array([lx.caption_intercept]))
             np.savez_compressed(buf, **arrays, lex_idf=lx.idf, lex_topic_coef=lx.topic_coef,
                                 lex_topic_intercept=lx.topic_intercept, lex_promo_coef=lx.promo_coef,
                                 lex_promo_intercept=np.array([lx.promo_intercept]))
         meta = {
-            # older readers would ignore what they do not know: 8 = the promo head reads cues they do not find
+            # older readers would ignore what they do not know: 9 = the lexical head's caption layer,
+            # 8 = the promo head reads cues they do not find
             # (config.promo.cues), 7 = the paid-disclosure floor of the promo
             # score, 6 = the brand's words and the topic
             # descriptions matched as n-grams,
             # 5 = phrases framed as posts, 4 = promo boost,
             # 3 = zero-shot share, 2 = lexical head
-            "format_version": (8 if self.promo_cue_columns != LEGACY_PROMO_CUES
+            "format_version": (9 if self.lexical is not None and self.lexical.caption_coef is not None
+                               else 8 if self.promo_cue_columns != LEGACY_PROMO_CUES
                                else 7 if self.disclosure_floor > 0
                                else 6 if self.brand_lexical > 0 or self.lexical_prior > 0
                                else 5 if self.phrase_templates != ("{}",)
@@ -510,7 +517,10 @@ class RelevanceModel:
         if "lex_idf" in arrays:
             lexical = LexicalHead(idf=arrays["lex_idf"], topic_coef=arrays["lex_topic_coef"],
                                   topic_intercept=arrays["lex_topic_intercept"], promo_coef=arrays["lex_promo_coef"],
-                                  promo_intercept=float(arrays["lex_promo_intercept"][0]))
+                                  promo_intercept=float(arrays["lex_promo_intercept"][0]),
+                                  caption_coef=arrays.get("lex_caption_coef"),
+                                  caption_intercept=float(arrays["lex_caption_intercept"][0])
+                                  if "lex_caption_intercept" in arrays else 0.0)
         elif max(_lexical_weights(meta["config"])) > 0:
             raise IntegrityError(f"{where}/{HEADS_FILE}: the config gives the lexical head a weight, but the "
                                  "file holds no lexical arrays")

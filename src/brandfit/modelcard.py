@@ -58,6 +58,9 @@ def _promo_line(config: dict[str, Any], *, trained_on_public: bool, cues: Any = 
             + (f"; `data/labeled` is weighted x{promo['ours_weight']:g} in it"
                + (" and in the lexical promo layer" if (config.get("lexical") or {}).get("promo_weight", 0) > 0 else "")
                if promo.get("ours_weight", 1.0) != 1.0 and trained_on_public else "")
+            + (f"; plus {promo['caption_weight']:g} x a caption layer (hashed n-grams fitted on `data/labeled` alone,"
+               " the one source of captions), before the calibration"
+               if promo.get("caption_weight") and (config.get("lexical") or {}).get("promo_weight", 0) > 0 else "")
             + (f"; a text with an explicit paid disclosure (#ad, \"sponsored by\") scores at least"
                f" {promo['disclosure_floor']:g}" if promo.get("disclosure_floor") else "")
             + f"; decision threshold chosen for {rule} on validation.")

@@ -235,6 +235,7 @@ class _Lexical:
     norm: list[str]  # every training row's text, normalised
     desc_norm: list[str]  # every topic description (DescriptionIndex.phrases), normalised
     desc_topic: np.ndarray  # the topic of each
+    caption_logits: np.ndarray | None = None  # the caption layer's promo logits of every training row (None: no layer)
 
 
 def _fit_lexical(d: _FitRows, config: TrainConfig, desc: DescriptionIndex) -> _Lexical | None:
@@ -244,15 +245,26 @@ def _fit_lexical(d: _FitRows, config: TrainConfig, desc: DescriptionIndex) -> _L
     t0 = time.perf_counter()
     norm = [normalize(t) for t in d.rows["text"]]
     t_rows, p_rows = np.flatnonzero(d.tr & d.has_topic), np.flatnonzero(d.tr & d.has_promo)
-    head, topic_logits, promo_logits = fit_lexical_head(
+    from brandfit.evaluation.loso import OURS
+
+    # the caption layer (promo.caption_weight): our own train rows alone, the one source of captions and bios
+    c_rows = np.flatnonzero(d.tr & d.has_promo & ~d.is_aug & (d.src == OURS))
+    if config.promo.caption_weight <= 0 or config.lexical.promo_weight <= 0:
+        c_rows = None
+    elif len(np.unique(d.y_promo[c_rows])) < 2:
+        raise DataError("promo.caption_weight: the caption layer needs promo and not-promo texts among the train rows"
+                        f" of {', '.join(config.data)}; set promo.caption_weight: 0 to train without it")
+    head, topic_logits, promo_logits, caption_logits = fit_lexical_head(
         norm, idf_rows=np.flatnonzero(d.tr & ~d.is_aug), topic_rows=t_rows, y_topic=d.y_topic[t_rows],
         topic_weight=_topic_weights(d, t_rows, config), promo_rows=p_rows,
         y_promo=d.y_promo[p_rows], promo_weight=_promo_weights(d, p_rows, config),
         n_topics=len(TOPICS), n_buckets=config.lexical.n_buckets, topic_c=config.lexical.topic_c,
-        promo_c=config.lexical.promo_c, seed=config.seed)
+        promo_c=config.lexical.promo_c, seed=config.seed, caption_rows=c_rows,
+        y_caption=None if c_rows is None else d.y_promo[c_rows], caption_c=config.promo.caption_c)
     desc_texts = [normalize(t) for t in (desc.phrases or ())]
     logger.info("lexical head fitted in %.1f s", time.perf_counter() - t0)
-    return _Lexical(head, topic_logits, promo_logits, head.logits(desc_texts)[0], norm, desc_texts, desc.topic_index)
+    return _Lexical(head, topic_logits, promo_logits, head.logits(desc_texts)[0], norm, desc_texts, desc.topic_index,
+                    caption_logits)
 
 
 def _with_lexical_prior(p: np.ndarray, norm: list[str], lex: _Lexical, weight: float) -> np.ndarray:
@@ -281,6 +293,9 @@ def _fit_promo_head(d: _FitRows, config: TrainConfig, lex: _Lexical | None):
     scale = w  # lexical promo logits of the final head = scale x the fitted layer's
     lex_logits = lex.promo_logits if lex is not None else np.zeros(len(xp))
     lex_part = scale * lex_logits + boost * np.maximum(lex_logits, 0.0)  # before calibration
+    cap_scale = config.promo.caption_weight if lex is not None and lex.caption_logits is not None else 0.0
+    if cap_scale > 0:  # the caption layer's logit x its weight, added as it is (calibrated with the rest)
+        lex_part = lex_part + cap_scale * lex.caption_logits
     pv = d.va & d.has_promo & ~d.is_aug
     p_val = expit(promo_head.logit(xp[pv]) + lex_part[pv])
     promo_platt = (1.0, 0.0)
@@ -295,11 +310,14 @@ def _fit_promo_head(d: _FitRows, config: TrainConfig, lex: _Lexical | None):
                             " rank promo below organic; check the labels")
         promo_head = LogisticHead(coef=a * promo_head.coef, intercept=a * promo_head.intercept + b)
         scale *= a
+        cap_scale *= a
         lex_part = a * lex_part
         p_val = expit(promo_head.logit(xp[pv]) + lex_part[pv])
     lex_head = None if lex is None else dataclasses.replace(
         lex.head, promo_coef=(scale * lex.head.promo_coef).astype(np.float32),
-        promo_intercept=scale * lex.head.promo_intercept)
+        promo_intercept=scale * lex.head.promo_intercept,
+        caption_coef=None if cap_scale <= 0 else (cap_scale * lex.head.caption_coef).astype(np.float32),
+        caption_intercept=0.0 if cap_scale <= 0 else cap_scale * lex.head.caption_intercept)
     logit_all = promo_head.logit(xp) + lex_part
     if config.promo.disclosure_floor > 0:
         # the reported figures are the model's, floor included; the threshold is chosen on the heads' own scores

@@ -8,7 +8,7 @@ import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @28 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @29 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -83,7 +83,10 @@ PROMO_CASES = [
     ("my mum sent me a box of her cookies 🍪 best mum", False),
     ("@peakfuel sent me their new bars, honestly not for me, too sweet 😕", False),
     ("full recap of the ultra on my blog, linked in bio 🏔️", False),  # @17 on
-    ("raising money for the children's hospital with this half 🧡 donation page in my bio", False),  # @16 on
+    # @16 to @28; relevance@29 flags it (0.44 against its threshold 0.391; 0.25 with @28): its caption layer reads
+    # "raising money" and "page in my bio" as a little promo-like, and its calibration lifts every text that layer
+    # does not know as organic (docs/quality.md, "The caption layer")
+    known("raising money for the children's hospital with this half 🧡 donation page in my bio", False),
     # long captions (session 10): relevance@18 scored the disclosed one 0.27, below its threshold; from relevance@20
     # an explicit paid disclosure sets a floor (promo.disclosure_floor) however long the story around it
     (LONG_STORY + " #ad #sponsored @stridelab", True),
@@ -127,8 +130,9 @@ def test_word_sense_traps(prod, text, topic):
     assert p.idxmax() != topic and p[topic] < 0.5
 
 
-# Undisclosed promo whose cue of phrasing (brandfit.cue_phrases) must carry it. "run don't walk" scores at the
-# threshold (0.415 on onnx, 0.406 on torch, against 0.412 in relevance@28), so the check is the cue's lift, not
+# Undisclosed promo whose cue of phrasing (brandfit.cue_phrases) must carry it. "run don't walk" scored at the
+# threshold (0.415 on onnx, 0.406 on torch, against 0.412 in relevance@28; 0.74 against 0.391 in relevance@29),
+# so the check is the cue's lift, not
 # which side of the threshold it lands on; "you spoil me" crosses it; the parcel does not (a known case below).
 PHRASING_CASES = [
     ("everyone needs this cleanser in their life, run don't walk 🏃‍♀️ @dewlab", "hard_sell"),  # known until @24

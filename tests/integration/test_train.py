@@ -144,10 +144,12 @@ def test_training_and_inference_compute_the_same_topic_and_brand_scores(small_da
     r = train(config, embedder=embedder, public_eval=False)
     files = r.model.to_files()
     meta = json.loads(files["model.json"])
-    assert meta["format_version"] == 8  # 8: the promo head reads the cues of phrasing (gifted, hard_sell)
+    assert meta["format_version"] == 9  # 9: the lexical head's caption layer (8: the cues of phrasing)
     assert meta["config"]["promo"]["cues"] == list(CUES)
     back = RelevanceModel.from_files(files)
     assert back.promo_cue_columns == tuple(CUES)
+    assert config.promo.caption_weight > 0 and back.lexical.caption_coef is not None  # the promo figures below
+    # (training's and the saved model's) include it
     model = RelevanceModel(topic_head=back.topic_head, promo_head=back.promo_head, descriptions=back.descriptions,
                            promo_threshold=back.promo_threshold, config=back.config, embedder=embedder,
                            brand_calibration=back.brand_calibration, lexical=back.lexical,

@@ -62,3 +62,13 @@ def test_the_card_names_the_cues_of_phrasing_when_the_promo_head_reads_them():
     meta["promo_cues"] = list(CUES)
     assert "cues of phrasing (`gifted`, `hard_sell`: a brand gave the product, a push to buy)" in \
         render_card("relevance", meta)
+
+
+def test_the_card_names_the_caption_layer_when_the_model_has_one():
+    meta = _meta()
+    assert "caption layer" not in render_card("relevance", meta)  # models before relevance@29: no key
+    meta["config"]["promo"]["caption_weight"] = 0.35
+    assert "caption layer" not in render_card("relevance", meta)  # no lexical head, no layer
+    meta["config"]["lexical"] = {"promo_weight": 0.15}
+    assert "plus 0.35 x a caption layer (hashed n-grams fitted on `data/labeled` alone" in \
+        render_card("relevance", meta)

@@ -485,6 +485,34 @@ def promo_boosted(a: FitPredict, b: FitPredict, boost: float) -> FitPredict:
     return fp
 
 
+def caption_promo(a: FitPredict, weight: float, *, c: float = 10.0, n_buckets: int = 1 << 17,
+                  variant: str = "emoji", positive_only: bool = False) -> FitPredict:
+    """Promo: ``a``'s logit plus ``weight`` x the logit of a lexical layer fitted on the fit rows of ``ours`` alone
+    (class-balanced, C ``c``, idf of every fit row), as a model with ``promo.caption_weight`` adds it; ``a``
+    unchanged for topic or when no row of ``ours`` is among the fit rows."""
+    def fp(d: LosoData, task: str, fit: np.ndarray, w: np.ndarray, out: np.ndarray) -> np.ndarray:
+        from brandfit.lexical import document_frequency, idf_from, to_csr
+
+        pa = a(d, task, fit, w, out)
+        f = d.frame
+        ours = fit[(f["source"].to_numpy()[fit] == OURS) & ~f["augmented"].to_numpy(dtype=bool)[fit]]
+        if task == "topic" or weight == 0 or len(ours) == 0:
+            return pa
+        y = _labels(d, task, ours)
+        if len(np.unique(y)) < 2:
+            return pa
+        texts = d.norm[variant]
+        plain = fit[~f["augmented"].to_numpy(dtype=bool)[fit]]
+        idf = idf_from(*document_frequency([texts[i] for i in plain], n_buckets))
+        clf = _lr(to_csr([texts[i] for i in ours], n_buckets=n_buckets, idf=idf), y, np.ones(len(ours)), c)
+        lb = clf.decision_function(to_csr([texts[i] for i in out], n_buckets=n_buckets, idf=idf))
+        la = np.log(np.clip(pa, 1e-6, 1 - 1e-6) / np.clip(1 - pa, 1e-6, 1))
+        if positive_only:
+            lb = np.maximum(lb, 0.0)
+        return 1 / (1 + np.exp(-(la + weight * lb)))
+    return fp
+
+
 def geometric(a: FitPredict, b: FitPredict, share: float) -> FitPredict:
     """Topic: ``a``'s probabilities and ``b``'s mixed geometrically (:func:`brandfit.features.geometric_mix`), as
     a model with ``topic.zero_shot_share`` does; promo: ``a`` alone."""
@@ -765,6 +793,8 @@ def production_candidate(config: Any, name: str = "production") -> Candidate:
         fp = mixed(fp, lf, lex.topic_weight, lex.promo_weight)
         if getattr(lex, "promo_boost", 0.0) > 0 and lex.promo_weight > 0:
             fp = promo_boosted(fp, lf, lex.promo_boost)
+        if getattr(config.promo, "caption_weight", 0.0) > 0 and lex.promo_weight > 0:
+            fp = caption_promo(fp, config.promo.caption_weight, c=config.promo.caption_c, n_buckets=lex.n_buckets)
     if getattr(config.topic, "zero_shot_share", 0.0) > 0:
         fp = geometric(fp, zero_shot(), config.topic.zero_shot_share)
     if lex.on and getattr(config.topic, "lexical_prior", 0.0) > 0:

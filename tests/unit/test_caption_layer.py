@@ -1,0 +1,116 @@
+"""The lexical head's caption layer (``promo.caption_weight``, model format 9): n-grams fitted on our captions
+alone, its logit added to the promo logit; stored, checked and read back like the rest of the head."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from brandfit.config import PromoConfig
+from brandfit.errors import IntegrityError
+from brandfit.lexical import LexicalHead, to_csr
+from brandfit.model import RelevanceModel
+from brandfit.model_format import FORMAT_VERSION
+
+NB = 1024
+TEXTS = ["@glowco sent me this balm 😍 obsessed", "leg day, squats 5x5", "leg day, squats 5x5", "",
+         "thank you @stridelab for the new shoes!!"]
+
+
+def _head(caption: bool, seed: int = 0) -> LexicalHead:
+    rng = np.random.default_rng(seed)
+    return LexicalHead(idf=rng.uniform(1, 5, 2 * NB).astype(np.float32),
+                       topic_coef=rng.normal(size=(6, 2 * NB)).astype(np.float32),
+                       topic_intercept=rng.normal(size=6).astype(np.float32),
+                       promo_coef=rng.normal(size=2 * NB).astype(np.float32), promo_intercept=0.3,
+                       caption_coef=rng.normal(size=2 * NB).astype(np.float32) if caption else None,
+                       caption_intercept=-0.7 if caption else 0.0)
+
+
+def _model(caption: bool) -> RelevanceModel:
+    from tests.fakes import make_model
+
+    base = make_model()
+    config = {**base.config, "lexical": {"topic_weight": 0.3, "promo_weight": 0.15}}
+    return RelevanceModel(topic_head=base.topic_head, promo_head=base.promo_head, descriptions=base.descriptions,
+                          promo_threshold=0.5, config=config, embedder=base.embedder, lexical=_head(caption))
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.text(max_size=60), min_size=1, max_size=6))
+def test_caption_logits_are_the_sparse_product_and_absent_without_the_layer(texts):
+    head = _head(True)
+    x = to_csr(texts, n_buckets=NB, idf=head.idf)
+    got = head.caption_logits(texts)
+    assert got.shape == (len(texts),) and np.isfinite(got).all()
+    assert np.allclose(got, x @ head.caption_coef.astype(np.float64) - 0.7, atol=1e-5)
+    assert _head(False).caption_logits(texts) is None
+
+
+def test_the_layer_adds_its_logit_to_the_promo_logit_and_only_there():
+    with_layer, without = _model(True), _model(False)
+    a, b = with_layer.analyze(TEXTS), without.analyze(TEXTS)
+    np.testing.assert_allclose(a.topic_proba, b.topic_proba)
+    norm = with_layer._normalize(list(TEXTS))
+    logit = lambda p: np.log(p / (1 - p))  # noqa: E731
+    np.testing.assert_allclose(logit(a.promo_proba) - logit(b.promo_proba),
+                               with_layer.lexical.caption_logits(norm), atol=1e-6)
+    assert a.promo_proba[1] == a.promo_proba[2]  # a repeated text is featurised once and scored the same
+
+
+def test_a_model_with_the_layer_is_format_9_and_round_trips():
+    m = _model(True)
+    files = m.to_files()
+    assert json.loads(files["model.json"])["format_version"] == 9 == FORMAT_VERSION
+    assert json.loads(_model(False).to_files()["model.json"])["format_version"] < 9  # older readers still load it
+    back = RelevanceModel.from_files(files)
+    back._embedder = m.embedder
+    assert np.array_equal(back.lexical.caption_coef, m.lexical.caption_coef)
+    assert back.lexical.caption_intercept == pytest.approx(-0.7)
+    np.testing.assert_allclose(back.analyze(TEXTS).promo_proba, m.analyze(TEXTS).promo_proba)
+
+
+def _arrays(files: dict[str, bytes]) -> dict[str, np.ndarray]:
+    with np.load(io.BytesIO(files["heads.npz"]), allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+def _with(files: dict[str, bytes], arrays: dict[str, np.ndarray]) -> dict[str, bytes]:
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    return {**files, "heads.npz": buf.getvalue()}
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda a: a.pop("lex_caption_intercept"), "caption layer incomplete"),
+    (lambda a: a.pop("lex_caption_coef"), "caption layer incomplete"),
+    (lambda a: a.update(lex_caption_coef=a["lex_caption_coef"][:10]), "lex_caption_coef: expected"),
+    (lambda a: a.update(lex_caption_coef=np.full(2 * NB, np.nan, np.float32)), "lex_caption_coef: expected"),
+    (lambda a: a.update(lex_caption_intercept=np.array([1, 2], np.float32)), "lex_caption_intercept: expected"),
+    (lambda a: [a.pop(k) for k in [k for k in a if k.startswith("lex_") and "caption" not in k]],
+     "caption layer .* without the lexical head"),
+])
+def test_a_damaged_caption_layer_is_refused_with_a_reason(change, message):
+    files = _model(True).to_files()
+    arrays = _arrays(files)
+    change(arrays)
+    with pytest.raises(IntegrityError, match=message):
+        RelevanceModel.from_files(_with(files, arrays))
+
+
+@pytest.mark.parametrize("bad", [{"caption_weight": -0.1}, {"caption_weight": True}, {"caption_weight": "0.5"},
+                                 {"caption_c": 0}, {"caption_c": 1000}])
+def test_the_config_refuses_bad_caption_settings(bad):
+    with pytest.raises(ValueError, match="promo.caption_"):
+        PromoConfig(**bad)
+
+
+def test_a_head_without_the_layer_keeps_its_defaults():
+    head = dataclasses.replace(_head(True), caption_coef=None, caption_intercept=0.0)
+    assert head.caption_logits(["x"]) is None
