@@ -83,7 +83,8 @@ class PromoConfig:
     disclosure_floor: float = 0.9
     # >= 0 (0 = off): a caption layer, hashed n-grams over data/labeled alone (the one source of captions), its
     # logit x this added to the promo logit before calibration (needs the lexical head; model format 9). Training
-    # only: a stored model keeps the fitted layer, already scaled
+    # only: a stored model keeps the fitted layer, already scaled, and its config the weight (0 when it has no layer).
+    # A stored config without the key has no layer (models before relevance@29), while from_dict fills in this default
     caption_weight: float = 0.35
     caption_c: float = 10.0  # inverse L2 strength of the caption layer
 

@@ -137,6 +137,22 @@ def _promo_cues(config: Mapping[str, Any], n_coef: int) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _check_caption_layer(meta: Mapping[str, Any], present: bool, where: str) -> None:
+    """A caption layer (format 9) and the config's ``promo.caption_weight`` must agree, and a file that claims an
+    older format must not hold one (an older brandfit would ignore it and score differently)."""
+    promo = meta["config"].get("promo")
+    weight = promo.get("caption_weight", 0.0) if isinstance(promo, Mapping) else 0.0
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0.0 <= weight <= 100.0:
+        raise IntegrityError(f"{where}/{MODEL_FILE}: promo.caption_weight: expected a number in [0, 100], got "
+                             f"{weight!r}")
+    if present and int(meta.get("format_version", 1)) < 9:
+        raise IntegrityError(f"{where}/{HEADS_FILE}: holds a caption layer, but {MODEL_FILE} claims model format "
+                             f"{meta.get('format_version')} (the layer needs 9)")
+    if present != (weight > 0):
+        raise IntegrityError(f"{where}: the config gives promo.caption_weight {weight:g}, but the heads "
+                             + ("hold a caption layer" if present else "hold no caption layer"))
+
+
 def _lexical_prior(config: Mapping[str, Any]) -> float:
     """``topic.lexical_prior`` of a model's config, checked (0 when absent: models before it)."""
     return _config_number(config, "topic", "lexical_prior", 20.0)
@@ -524,6 +540,7 @@ class RelevanceModel:
         elif max(_lexical_weights(meta["config"])) > 0:
             raise IntegrityError(f"{where}/{HEADS_FILE}: the config gives the lexical head a weight, but the "
                                  "file holds no lexical arrays")
+        _check_caption_layer(meta, lexical is not None and lexical.caption_coef is not None, where)
         try:
             _promo_boost(meta["config"])
             _brand_lexical(meta["config"])

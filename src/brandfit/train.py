@@ -305,9 +305,9 @@ def _fit_promo_head(d: _FitRows, config: TrainConfig, lex: _Lexical | None):
 
         promo_platt = platt_by_source(p_val, d.y_promo[pv], d.src[pv])
         a, b = promo_platt
-        if boost > 0 and not a > 0:  # the model applies the boost to the scaled logit: a must keep its sign
-            raise DataError(f"promo calibration slope {a:.3g} <= 0 with lexical.promo_boost: the validation rows"
-                            " rank promo below organic; check the labels")
+        if (boost > 0 or cap_scale > 0) and not a > 0:  # the boost and the caption layer ride on the scaled logit
+            raise DataError(f"promo calibration slope {a:.3g} <= 0 with lexical.promo_boost or promo.caption_weight:"
+                            " the validation rows rank promo below organic; check the labels")
         promo_head = LogisticHead(coef=a * promo_head.coef, intercept=a * promo_head.intercept + b)
         scale *= a
         cap_scale *= a
@@ -450,6 +450,8 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
     model_config = config.to_dict()
     model_config["normalization_version"] = NORMALIZATION_VERSION
     model_config["promo"]["cues"] = list(CUES)  # the promo head's cue columns, in order (model format 8)
+    if lex_head is None or lex_head.caption_coef is None:  # the stored config says what the model holds
+        model_config["promo"]["caption_weight"] = 0.0
     model = RelevanceModel(
         topic_head=topic_head, promo_head=promo_head, descriptions=desc, promo_threshold=threshold,
         brand_calibration=brand_cal, config=model_config, embedder=embedder,

@@ -3,7 +3,6 @@ alone, its logit added to the promo logit; stored, checked and read back like th
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 
@@ -37,7 +36,8 @@ def _model(caption: bool) -> RelevanceModel:
     from tests.fakes import make_model
 
     base = make_model()
-    config = {**base.config, "lexical": {"topic_weight": 0.3, "promo_weight": 0.15}}
+    config = {**base.config, "lexical": {"topic_weight": 0.3, "promo_weight": 0.15},
+              "promo": {**base.config["promo"], "caption_weight": 0.35 if caption else 0.0}}
     return RelevanceModel(topic_head=base.topic_head, promo_head=base.promo_head, descriptions=base.descriptions,
                           promo_threshold=0.5, config=config, embedder=base.embedder, lexical=_head(caption))
 
@@ -61,7 +61,8 @@ def test_the_layer_adds_its_logit_to_the_promo_logit_and_only_there():
     logit = lambda p: np.log(p / (1 - p))  # noqa: E731
     np.testing.assert_allclose(logit(a.promo_proba) - logit(b.promo_proba),
                                with_layer.lexical.caption_logits(norm), atol=1e-6)
-    assert a.promo_proba[1] == a.promo_proba[2]  # a repeated text is featurised once and scored the same
+    one = with_layer.analyze([TEXTS[1]]).promo_proba[0]  # a repeated text is featurised once, and scored alike
+    assert a.promo_proba[1] == pytest.approx(one) and a.promo_proba[2] == pytest.approx(one)
 
 
 def test_a_model_with_the_layer_is_format_9_and_round_trips():
@@ -104,13 +105,35 @@ def test_a_damaged_caption_layer_is_refused_with_a_reason(change, message):
         RelevanceModel.from_files(_with(files, arrays))
 
 
+def _meta(files: dict[str, bytes]) -> dict:
+    return json.loads(files["model.json"])
+
+
+def test_the_layer_the_config_and_the_format_must_agree():
+    files = _model(True).to_files()
+    older = _meta(files)
+    older["format_version"] = 8  # an older brandfit would ignore the arrays and score differently
+    with pytest.raises(IntegrityError, match="claims model format 8"):
+        RelevanceModel.from_files({**files, "model.json": json.dumps(older).encode()})
+    no_weight = _meta(files)
+    no_weight["config"]["promo"]["caption_weight"] = 0.0
+    with pytest.raises(IntegrityError, match="hold a caption layer"):
+        RelevanceModel.from_files({**files, "model.json": json.dumps(no_weight).encode()})
+    plain = _model(False).to_files()
+    weighted = _meta(plain)
+    weighted["config"]["promo"]["caption_weight"] = 0.35
+    with pytest.raises(IntegrityError, match="hold no caption layer"):
+        RelevanceModel.from_files({**plain, "model.json": json.dumps(weighted).encode()})
+    for bad in (True, "0.35", -1, float("inf")):
+        meta = _meta(files)
+        meta["config"]["promo"]["caption_weight"] = bad
+        with pytest.raises(IntegrityError, match="promo.caption_weight"):
+            RelevanceModel.from_files({**files, "model.json": json.dumps(meta).encode()})
+
+
 @pytest.mark.parametrize("bad", [{"caption_weight": -0.1}, {"caption_weight": True}, {"caption_weight": "0.5"},
                                  {"caption_c": 0}, {"caption_c": 1000}])
 def test_the_config_refuses_bad_caption_settings(bad):
     with pytest.raises(ValueError, match="promo.caption_"):
         PromoConfig(**bad)
 
-
-def test_a_head_without_the_layer_keeps_its_defaults():
-    head = dataclasses.replace(_head(True), caption_coef=None, caption_intercept=0.0)
-    assert head.caption_logits(["x"]) is None

@@ -488,8 +488,10 @@ def promo_boosted(a: FitPredict, b: FitPredict, boost: float) -> FitPredict:
 def caption_promo(a: FitPredict, weight: float, *, c: float = 10.0, n_buckets: int = 1 << 17,
                   variant: str = "emoji", positive_only: bool = False) -> FitPredict:
     """Promo: ``a``'s logit plus ``weight`` x the logit of a lexical layer fitted on the fit rows of ``ours`` alone
-    (class-balanced, C ``c``, idf of every fit row), as a model with ``promo.caption_weight`` adds it; ``a``
-    unchanged for topic or when no row of ``ours`` is among the fit rows."""
+    (class-balanced, C ``c``), as a model with ``promo.caption_weight`` adds it; ``a`` unchanged for topic or when no
+    row of ``ours`` is among the fit rows. The idf is that of the fit rows that are not decorated copies, as in
+    ``brandfit train``, whose idf also counts the rows labelled for topic only.
+    ``positive_only``: only the layer's positive part (measured, not shipped)."""
     def fp(d: LosoData, task: str, fit: np.ndarray, w: np.ndarray, out: np.ndarray) -> np.ndarray:
         from brandfit.lexical import document_frequency, idf_from, to_csr
 
