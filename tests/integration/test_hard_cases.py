@@ -87,6 +87,16 @@ PROMO_CASES = [
     # "raising money" and "page in my bio" as a little promo-like, and its calibration lifts every text that layer
     # does not know as organic (docs/quality.md, "The caption layer")
     known("raising money for the children's hospital with this half 🧡 donation page in my bio", False),
+    # session 12, written with the caption layer (relevance@29) before any of them was scored: gifted and hard-sell
+    # posts with no disclosure, beside a bought rave, a family gift and a credit. relevance@24 missed the second and
+    # third (0.13, 0.41), relevance@28 catches them (0.55, 0.85), relevance@29 more surely (0.79, 0.98)
+    ("thank you @lumaskin for the goodies 💛 obsessed with the glow drops already", True),
+    ("look what came in the mail from @trailforge 😍 can't wait to test it on the ridge", True),
+    ("if you don't own these leggings yet what are you doing 😤 grab them before they sell out", True),
+    ("finally treated myself to the @lumaskin serum after months of eyeing it, worth every penny", False),
+    # relevance@29 flags it, at its threshold (0.40 against 0.391; relevance@28 0.19): the caption layer's price
+    known("my sister got me these @trailforge socks for christmas and now i'm obsessed 🧦", False),
+    ("huge thanks to @kat.photo for these shots from the ridge 📸", False),
     # long captions (session 10): relevance@18 scored the disclosed one 0.27, below its threshold; from relevance@20
     # an explicit paid disclosure sets a floor (promo.disclosure_floor) however long the story around it
     (LONG_STORY + " #ad #sponsored @stridelab", True),

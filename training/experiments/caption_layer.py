@@ -1,7 +1,7 @@
 """The caption layer (``promo.caption_weight``): its weight, judged on text it never trained on.
 
-    PYTHONPATH=src python training/experiments/caption_layer.py --where loso      # public sources held out, ~6 min
-    PYTHONPATH=src python training/experiments/caption_layer.py --where captions  # the caption sets, ~3 min
+    PYTHONPATH=src python training/experiments/caption_layer.py --where loso      # public sources held out, ~2 min (embeddings cached)
+    PYTHONPATH=src python training/experiments/caption_layer.py --where captions  # the caption sets, ~80 s
 
 The layer is fitted on ``data/labeled`` alone, so holding ``ours`` out removes it; it is judged instead
 
