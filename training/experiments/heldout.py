@@ -16,6 +16,11 @@ example lines of the helper's report, not the file);
   code, a link or a price): 40 gifted posts praised (9 code-mixed), 25 hard sells, 10 thank-yous to a brand. Not
   promo: 30 bought-it-myself raves, 20 gifts from friends or family (often @-tagged), 10 critical gifted posts,
   10 "sent" in other senses, 15 credits of photographers, gyms and worn brands.
+- ``brand_tagged.jsonl``: 120 captions written in session 12, after ``relevance@29`` was trained, every one naming or
+  @-tagging a brand and none with a disclosure word, code, link or price. Promo: 20 gifted posts praised, 10 thanks
+  to a brand, 15 hard sells, 15 ongoing-partnership posts. Not promo: 15 bought-it-myself posts, 10 outfit credits,
+  10 gifts from family or friends, 10 complaints, 10 check-ins at events a brand runs, 5 fan posts. It measures the
+  price of reading a brand tag as promo.
 - ``feeds/`` (the layout of data/labeled; ``brandfit data check training/eval/feeds`` validates it): 20 whole
   micro-influencer feeds, a bio and 11-13 posts each, 31-45% of a vertical account's posts off its vertical, with
   gifted praise, untagged hard sells and organic look-alikes. Prints promo AP / F1 over the posts, how many promo
@@ -110,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "undisclosed"):
             undisclosed(model, ref, args.eval_dir / "undisclosed_promo.jsonl")
             undisclosed(model, ref, args.eval_dir / "undisclosed_promo_2.jsonl")
+            undisclosed(model, ref, args.eval_dir / "brand_tagged.jsonl")
         if args.only in (None, "feeds"):
             feeds(model, ref, args.eval_dir / "feeds")
     return 0
