@@ -167,6 +167,8 @@ def test_training_and_inference_compute_the_same_topic_and_brand_scores(small_da
     assert model.disclosure_floor == config.promo.disclosure_floor > 0
     assert promo["ap"] == pytest.approx(r.metrics["test"]["promo"]["ap"], abs=1e-6)
     assert promo["f1"] == pytest.approx(r.metrics["test"]["promo"]["f1"], abs=1e-9)
+    for key in ("precision", "recall"):  # the same side of the threshold, text by text (a shifted logit would move some)
+        assert promo[key] == pytest.approx(r.metrics["test"]["promo"][key], abs=1e-9)
     # the threshold is chosen on the heads' own scores: training without the floor picks the same one
     import dataclasses
 
