@@ -18,6 +18,14 @@ def _weight(value: Any, field_name: str, high: float) -> None:
         raise ValueError(f"{field_name}: expected a number in [0, {high:g}], got {value!r}")
 
 
+def _caption(weight: Any, c: Any, section: str) -> None:
+    """A caption layer's weight in [0, 100] and its C in (0, 100]."""
+    _weight(weight, f"{section}.caption_weight", 100.0)
+    _weight(c, f"{section}.caption_c", 100.0)
+    if c == 0:
+        raise ValueError(f"{section}.caption_c: expected a number in (0, 100], got {c!r}")
+
+
 def _from(cls: type, data: dict[str, Any] | None, where: str) -> Any:
     data = dict(data or {})
     known = {f.name for f in fields(cls)}
@@ -46,8 +54,14 @@ class TopicConfig:
     # topic probabilities after the mix, before its temperature (needs the lexical head: its idf weighs the
     # n-grams); 0 = none
     lexical_prior: float = 4.0
+    # >= 0 (0 = off): a topic caption layer, hashed n-grams fitted on data/labeled alone, its logits x this added to
+    # the log topic probabilities with the descriptions' n-gram match, before the mix's temperature (needs the lexical
+    # head; model format 10). A stored config without the key has none (models before relevance@30)
+    caption_weight: float = 0.2
+    caption_c: float = 10.0  # inverse L2 strength of the topic caption layer
 
     def __post_init__(self) -> None:
+        _caption(self.caption_weight, self.caption_c, "topic")
         object.__setattr__(self, "description_templates",
                            check_templates(self.description_templates, field="topic.description_templates"))
         if self.c <= 0:
@@ -91,12 +105,7 @@ class PromoConfig:
     def __post_init__(self) -> None:
         if self.c <= 0:
             raise ValueError(f"promo.c: must be > 0, got {self.c}")
-        for key in ("caption_weight", "caption_c"):
-            v = getattr(self, key)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= v <= 100.0 \
-                    or (key == "caption_c" and v == 0):
-                raise ValueError(f"promo.{key}: expected a number in {'(0' if key == 'caption_c' else '[0'}, 100],"
-                                 f" got {v!r}")
+        _caption(self.caption_weight, self.caption_c, "promo")
         if self.cue_scale < 0:
             raise ValueError(f"promo.cue_scale: must be >= 0, got {self.cue_scale}")
         if self.augment < 0:

@@ -195,6 +195,10 @@ class LexicalHead:
     # (``promo.caption_weight``, model format 9); None = no such layer
     caption_coef: np.ndarray | None = None  # (2 * n_buckets,)
     caption_intercept: float = 0.0
+    # optional: a topic layer fitted on captions alone, its logits added to the log topic probabilities
+    # (``topic.caption_weight``, model format 10); None = no such layer
+    caption_topic_coef: np.ndarray | None = None  # (n_topics, 2 * n_buckets)
+    caption_topic_intercept: np.ndarray | None = None  # (n_topics,)
 
     @property
     def n_buckets(self) -> int:
@@ -225,6 +229,18 @@ class LexicalHead:
         return np.bincount(rows, weights=vals * self.caption_coef[cols], minlength=len(texts)) \
             + float(self.caption_intercept)
 
+    def caption_topic_logits(self, texts: Sequence[str], *,
+                             features: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray | None:
+        """The topic caption layer's logits ``(n, n_topics)`` of already-normalised ``texts``, or None without it."""
+        if self.caption_topic_coef is None or self.caption_topic_intercept is None:
+            return None
+        rows, cols, vals = features if features is not None else self.features(texts)
+        n = len(texts)
+        out = np.empty((n, self.caption_topic_coef.shape[0]))
+        for k in range(self.caption_topic_coef.shape[0]):
+            out[:, k] = np.bincount(rows, weights=vals * self.caption_topic_coef[k, cols], minlength=n)
+        return out + self.caption_topic_intercept
+
 
 def mix_calibrated(p: np.ndarray, temperature: float) -> np.ndarray:
     """Temperature scaling of mixed topic probabilities: ``softmax(log(p) / temperature)``."""
@@ -254,14 +270,18 @@ def fit_lexical_head(texts: Sequence[str], *, idf_rows: np.ndarray, topic_rows: 
                      topic_weight: np.ndarray, promo_rows: np.ndarray, y_promo: np.ndarray,
                      promo_weight: np.ndarray, n_topics: int, n_buckets: int = N_BUCKETS, topic_c: float = 10.0,
                      promo_c: float = 10.0, seed: int = 0, caption_rows: np.ndarray | None = None,
-                     y_caption: np.ndarray | None = None, caption_c: float = 10.0
+                     y_caption: np.ndarray | None = None, caption_c: float = 10.0,
+                     caption_topic_rows: np.ndarray | None = None, y_caption_topic: np.ndarray | None = None,
+                     caption_topic_c: float = 10.0
                      ) -> tuple[LexicalHead, np.ndarray, np.ndarray, np.ndarray | None]:
     """Fit the lexical layers (training only: scikit-learn) on already-normalised ``texts``.
 
     The idf comes from the rows ``idf_rows``; the topic layer is a class-balanced multinomial logistic regression on
     ``topic_rows``, the promo layer a class-balanced binary one on ``promo_rows``, each with its sample weights.
     With ``caption_rows`` (and their labels ``y_caption``), a caption layer too: a class-balanced binary logistic
-    regression (C ``caption_c``, unweighted) on those rows alone, over the same features.
+    regression (C ``caption_c``, unweighted) on those rows alone, over the same features; with ``caption_topic_rows``
+    (and ``y_caption_topic``) a topic caption layer, a class-balanced multinomial one (C ``caption_topic_c``), whose
+    logits for every text are then :meth:`LexicalHead.caption_topic_logits` (a topic it never saw gets 0).
     Returns the head and its (topic logits, promo logits, caption logits or None) for every text.
     """
     from sklearn.linear_model import LogisticRegression
@@ -284,9 +304,20 @@ def fit_lexical_head(texts: Sequence[str], *, idf_rows: np.ndarray, topic_rows: 
         cap = LogisticRegression(C=caption_c, max_iter=3000, random_state=seed, class_weight="balanced")
         cap.fit(x[caption_rows], np.asarray(y_caption, dtype=int))
         caption_coef, caption_intercept = cap.coef_[0].astype(np.float32), float(cap.intercept_[0])
+    ct_coef = ct_intercept = None
+    if caption_topic_rows is not None and len(caption_topic_rows):
+        if y_caption_topic is None or len(np.unique(y_caption_topic)) < 3:
+            raise ValueError("the topic caption layer needs at least three topics among caption_topic_rows")
+        ct = LogisticRegression(C=caption_topic_c, max_iter=3000, random_state=seed, class_weight="balanced")
+        ct.fit(x[caption_topic_rows], y_caption_topic)
+        ct_coef = np.zeros((n_topics, 2 * n_buckets), dtype=np.float32)
+        ct_intercept = np.zeros(n_topics, dtype=np.float32)  # a topic never seen: no evidence either way
+        ct_coef[ct.classes_] = ct.coef_
+        ct_intercept[ct.classes_] = ct.intercept_
     head = LexicalHead(idf=idf, topic_coef=topic_coef, topic_intercept=topic_intercept,
                        promo_coef=promo.coef_[0].astype(np.float32), promo_intercept=float(promo.intercept_[0]),
-                       caption_coef=caption_coef, caption_intercept=caption_intercept)
+                       caption_coef=caption_coef, caption_intercept=caption_intercept,
+                       caption_topic_coef=ct_coef, caption_topic_intercept=ct_intercept)
     topic_logits = np.asarray(x @ topic_coef.T.astype(np.float64)) + topic_intercept
     promo_logits = np.asarray(x @ head.promo_coef.astype(np.float64)).ravel() + head.promo_intercept
     if caption_coef is not None:

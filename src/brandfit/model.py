@@ -137,20 +137,21 @@ def _promo_cues(config: Mapping[str, Any], n_coef: int) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _check_caption_layer(meta: Mapping[str, Any], present: bool, where: str) -> None:
-    """A caption layer (format 9) and the config's ``promo.caption_weight`` must agree, and a file that claims an
-    older format must not hold one (an older brandfit would ignore it and score differently)."""
-    promo = meta["config"].get("promo")
-    weight = promo.get("caption_weight", 0.0) if isinstance(promo, Mapping) else 0.0
+def _check_caption_layer(meta: Mapping[str, Any], present: bool, where: str, *, section: str = "promo",
+                         since: int = 9) -> None:
+    """A caption layer (promo: format 9, topic: 10) and the config's ``<section>.caption_weight`` must agree, and a
+    file that claims an older format must not hold one (an older brandfit would ignore it and score differently)."""
+    part = meta["config"].get(section)
+    weight = part.get("caption_weight", 0.0) if isinstance(part, Mapping) else 0.0
     if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0.0 <= weight <= 100.0:
-        raise IntegrityError(f"{where}/{MODEL_FILE}: promo.caption_weight: expected a number in [0, 100], got "
+        raise IntegrityError(f"{where}/{MODEL_FILE}: {section}.caption_weight: expected a number in [0, 100], got "
                              f"{weight!r}")
-    if present and int(meta.get("format_version", 1)) < 9:
-        raise IntegrityError(f"{where}/{HEADS_FILE}: holds a caption layer, but {MODEL_FILE} claims model format "
-                             f"{meta.get('format_version')} (the layer needs 9)")
+    if present and int(meta.get("format_version", 1)) < since:
+        raise IntegrityError(f"{where}/{HEADS_FILE}: holds a {section} caption layer, but {MODEL_FILE} claims model "
+                             f"format {meta.get('format_version')} (the layer needs {since})")
     if present != (weight > 0):
-        raise IntegrityError(f"{where}: the config gives promo.caption_weight {weight:g}, but the heads "
-                             + ("hold a caption layer" if present else "hold no caption layer"))
+        raise IntegrityError(f"{where}: the config gives {section}.caption_weight {weight:g}, but the heads "
+                             + (f"hold a {section} caption layer" if present else f"hold no {section} caption layer"))
 
 
 def _lexical_prior(config: Mapping[str, Any]) -> float:
@@ -416,6 +417,9 @@ class RelevanceModel:
             mixed = True
         if self.lexical_prior > 0 and norm is not None and len(norm):  # before the temperature, as in training
             tp = self._with_lexical_prior(tp, norm, feats)
+        if self.lexical is not None and self.lexical.caption_topic_coef is not None and norm is not None and len(norm):
+            tp = self._with_topic_captions(tp, norm, feats)  # the topic caption layer (format 10), as in training
+            mixed = True
         if mixed:
             tp = mix_calibrated(tp, self.mix_temperature)
         if paid is not None:  # an explicit paid disclosure is an ad by the guide, however long the text around it
@@ -423,6 +427,16 @@ class RelevanceModel:
 
             promo_logit = floor_logits(promo_logit, paid, self.disclosure_floor)
         return TextAnalysis(topic_proba=tp, promo_proba=expit(promo_logit), cues=cues, embeddings=emb)
+
+    def _with_topic_captions(self, tp: np.ndarray, norm: list[str],
+                             feats: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> np.ndarray:
+        """``softmax(log tp + the topic caption layer's logits)`` (``feats``: as for :meth:`_with_lexical_prior`)."""
+        uniq = list(dict.fromkeys(norm))
+        z = self.lexical.caption_topic_logits(uniq, features=feats)
+        if len(uniq) != len(norm):
+            pos = {t: i for i, t in enumerate(uniq)}
+            z = z[[pos[t] for t in norm]]
+        return softmax(np.log(np.clip(tp, 1e-12, None)) + z, axis=1)
 
     def _with_lexical_prior(self, tp: np.ndarray, norm: list[str],
                             feats: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> np.ndarray:
@@ -475,18 +489,23 @@ class RelevanceModel:
             lx = self.lexical
             if lx.caption_coef is not None:
                 arrays.update(lex_caption_coef=lx.caption_coef, lex_caption_intercept=np.array([lx.caption_intercept]))
+            if lx.caption_topic_coef is not None:
+                arrays.update(lex_caption_topic_coef=lx.caption_topic_coef,
+                              lex_caption_topic_intercept=lx.caption_topic_intercept)
             np.savez_compressed(buf, **arrays, lex_idf=lx.idf, lex_topic_coef=lx.topic_coef,
                                 lex_topic_intercept=lx.topic_intercept, lex_promo_coef=lx.promo_coef,
                                 lex_promo_intercept=np.array([lx.promo_intercept]))
         meta = {
-            # older readers would ignore what they do not know: 9 = the lexical head's caption layer,
+            # older readers would ignore what they do not know: 10 = the topic caption layer,
+            # 9 = the lexical head's caption layer,
             # 8 = the promo head reads cues they do not find
             # (config.promo.cues), 7 = the paid-disclosure floor of the promo
             # score, 6 = the brand's words and the topic
             # descriptions matched as n-grams,
             # 5 = phrases framed as posts, 4 = promo boost,
             # 3 = zero-shot share, 2 = lexical head
-            "format_version": (9 if self.lexical is not None and self.lexical.caption_coef is not None
+            "format_version": (10 if self.lexical is not None and self.lexical.caption_topic_coef is not None
+                               else 9 if self.lexical is not None and self.lexical.caption_coef is not None
                                else 8 if self.promo_cue_columns != LEGACY_PROMO_CUES
                                else 7 if self.disclosure_floor > 0
                                else 6 if self.brand_lexical > 0 or self.lexical_prior > 0
@@ -536,11 +555,15 @@ class RelevanceModel:
                                   promo_intercept=float(arrays["lex_promo_intercept"][0]),
                                   caption_coef=arrays.get("lex_caption_coef"),
                                   caption_intercept=float(arrays["lex_caption_intercept"][0])
-                                  if "lex_caption_intercept" in arrays else 0.0)
+                                  if "lex_caption_intercept" in arrays else 0.0,
+                                  caption_topic_coef=arrays.get("lex_caption_topic_coef"),
+                                  caption_topic_intercept=arrays.get("lex_caption_topic_intercept"))
         elif max(_lexical_weights(meta["config"])) > 0:
             raise IntegrityError(f"{where}/{HEADS_FILE}: the config gives the lexical head a weight, but the "
                                  "file holds no lexical arrays")
         _check_caption_layer(meta, lexical is not None and lexical.caption_coef is not None, where)
+        _check_caption_layer(meta, lexical is not None and lexical.caption_topic_coef is not None, where,
+                             section="topic", since=10)
         try:
             _promo_boost(meta["config"])
             _brand_lexical(meta["config"])

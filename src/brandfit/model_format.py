@@ -27,7 +27,7 @@ from brandfit.topics import TOPICS, check_templates
 
 __all__ = ["FORMAT_VERSION", "MAX_META_BYTES", "MAX_HEADS_BYTES", "parse_meta", "parse_heads"]
 
-FORMAT_VERSION = 9
+FORMAT_VERSION = 10
 """The newest model format this brandfit reads. 2 adds the optional lexical head (``lex_*`` arrays); 3 the
 zero-shot share of the topic mix (``config.topic.zero_shot_share``); 4 the lexical promo boost
 (``config.lexical.promo_boost``); 5 phrases framed as posts (``config.topic.description_templates``: a brand's
@@ -37,13 +37,15 @@ own words must be embedded the way the descriptions were); 6 n-gram matches: a b
 explicit paid disclosure sets under the promo score (``config.promo.disclosure_floor``); 8 the cue columns the
 promo head reads (``config.promo.cues``: ``gifted`` and ``hard_sell`` joined; any later new cue name needs a new
 format, so that an older brandfit says "upgrade" rather than rejecting the name); 9 the lexical head's caption
-layer (``lex_caption_coef`` and ``lex_caption_intercept``: an older brandfit would ignore them). A model is written
+layer (``lex_caption_coef`` and ``lex_caption_intercept``: an older brandfit would ignore them); 10 the topic
+caption layer (``lex_caption_topic_coef`` and ``lex_caption_topic_intercept``). A model is written
 with the lowest format
 that holds it, so older brandfit versions keep loading what they can apply faithfully and refuse the rest."""
 MAX_META_BYTES = 1 << 20
 MAX_HEADS_BYTES = 64 << 20
 LEXICAL_ARRAYS = ("lex_idf", "lex_topic_coef", "lex_topic_intercept", "lex_promo_coef", "lex_promo_intercept")
 CAPTION_ARRAYS = ("lex_caption_coef", "lex_caption_intercept")  # optional, with the lexical head (format 9)
+TOPIC_CAPTION_ARRAYS = ("lex_caption_topic_coef", "lex_caption_topic_intercept")  # optional (format 10)
 HEAD_ARRAYS = ("topic_coef", "topic_intercept", "promo_coef", "promo_intercept", "desc_embeddings",
                "desc_topic_index")
 
@@ -151,8 +153,9 @@ def _check_lexical(arrays: dict[str, np.ndarray], where: str) -> None:
 
     present = [k for k in LEXICAL_ARRAYS if k in arrays]
     if not present:
-        if any(k in arrays for k in CAPTION_ARRAYS):
-            raise IntegrityError(f"{where}: a caption layer ({', '.join(CAPTION_ARRAYS)}) without the lexical head")
+        stray = [k for k in (*CAPTION_ARRAYS, *TOPIC_CAPTION_ARRAYS) if k in arrays]
+        if stray:
+            raise IntegrityError(f"{where}: a caption layer ({', '.join(stray)}) without the lexical head")
         return
     if len(present) != len(LEXICAL_ARRAYS):
         missing = sorted(set(LEXICAL_ARRAYS) - set(present))
@@ -167,11 +170,14 @@ def _check_lexical(arrays: dict[str, np.ndarray], where: str) -> None:
         problem = f"lex_promo_intercept: expected (1,), got {arrays['lex_promo_intercept'].shape}"
     if problem:
         raise IntegrityError(f"{where}: {problem}")
-    caption = [k for k in CAPTION_ARRAYS if k in arrays]
-    if caption and len(caption) != len(CAPTION_ARRAYS):
-        missing = sorted(set(CAPTION_ARRAYS) - set(caption))
-        raise IntegrityError(f"{where}: caption layer incomplete: missing array(s) {', '.join(missing)}")
-    for name, want in zip(CAPTION_ARRAYS, (arrays["lex_promo_coef"].shape, (1,))):
-        a = arrays.get(name)
-        if a is not None and (a.dtype.kind != "f" or not np.isfinite(a).all() or a.shape != want):
-            raise IntegrityError(f"{where}: {name}: expected finite floats of shape {want}, got {a.shape} {a.dtype}")
+    width = arrays["lex_promo_coef"].shape
+    n_topics = len(TOPICS)
+    for names, shapes in ((CAPTION_ARRAYS, (width, (1,))), (TOPIC_CAPTION_ARRAYS, ((n_topics, *width), (n_topics,)))):
+        found = [k for k in names if k in arrays]
+        if found and len(found) != len(names):
+            missing = sorted(set(names) - set(found))
+            raise IntegrityError(f"{where}: caption layer incomplete: missing array(s) {', '.join(missing)}")
+        for name, want in zip(names, shapes):
+            a = arrays.get(name)
+            if a is not None and (a.dtype.kind != "f" or not np.isfinite(a).all() or a.shape != want):
+                raise IntegrityError(f"{where}: {name}: expected finite floats of shape {want}, got {a.shape} {a.dtype}")

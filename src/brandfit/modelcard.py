@@ -41,6 +41,9 @@ def _topic_line(config: dict[str, Any]) -> str:
                      f" {topic['prior_weight']}) is added to its logits")
     if topic.get("one_label_weight", 1.0) != 1.0:
         parts.append(f"; a source whose rows all carry one label is weighted x{topic['one_label_weight']}")
+    if topic.get("caption_weight") and (config.get("lexical") or {}).get("topic_weight", 0) > 0:
+        parts.append(f"; plus {topic['caption_weight']:g} x a topic caption layer (hashed n-grams fitted on"
+                     " `data/labeled` alone) in its log probabilities")
     parts.append(". Calibrated by temperature scaling on validation.")
     return "".join(parts)
 

@@ -254,13 +254,26 @@ def _fit_lexical(d: _FitRows, config: TrainConfig, desc: DescriptionIndex) -> _L
     elif len(np.unique(d.y_promo[c_rows])) < 2:
         raise DataError("promo.caption_weight: the caption layer needs promo and not-promo texts among the train rows"
                         f" of {', '.join(config.data)}; set promo.caption_weight: 0 to train without it")
+    ct_rows = np.flatnonzero(d.tr & d.has_topic & ~d.is_aug & (d.src == OURS))
+    if config.topic.caption_weight <= 0 or config.lexical.topic_weight <= 0:
+        ct_rows = None
+    elif len(np.unique(d.y_topic[ct_rows])) < 3:
+        raise DataError("topic.caption_weight: the topic caption layer needs texts of at least three topics among the"
+                        f" train rows of {', '.join(config.data)}; set topic.caption_weight: 0 to train without it")
     head, topic_logits, promo_logits, caption_logits = fit_lexical_head(
         norm, idf_rows=np.flatnonzero(d.tr & ~d.is_aug), topic_rows=t_rows, y_topic=d.y_topic[t_rows],
         topic_weight=_topic_weights(d, t_rows, config), promo_rows=p_rows,
         y_promo=d.y_promo[p_rows], promo_weight=_promo_weights(d, p_rows, config),
         n_topics=len(TOPICS), n_buckets=config.lexical.n_buckets, topic_c=config.lexical.topic_c,
         promo_c=config.lexical.promo_c, seed=config.seed, caption_rows=c_rows,
-        y_caption=None if c_rows is None else d.y_promo[c_rows], caption_c=config.promo.caption_c)
+        y_caption=None if c_rows is None else d.y_promo[c_rows], caption_c=config.promo.caption_c,
+        caption_topic_rows=ct_rows, y_caption_topic=None if ct_rows is None else d.y_topic[ct_rows],
+        caption_topic_c=config.topic.caption_c)
+    if head.caption_topic_coef is not None:  # stored scaled: the model adds its logits as they are
+        head = dataclasses.replace(head, caption_topic_coef=(config.topic.caption_weight * head.caption_topic_coef
+                                                             ).astype(np.float32),
+                                   caption_topic_intercept=(config.topic.caption_weight * head.caption_topic_intercept
+                                                            ).astype(np.float32))
     desc_texts = [normalize(t) for t in (desc.phrases or ())]
     logger.info("lexical head fitted in %.1f s", time.perf_counter() - t0)
     return _Lexical(head, topic_logits, promo_logits, head.logits(desc_texts)[0], norm, desc_texts, desc.topic_index,
@@ -440,6 +453,10 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
     if lex is not None and config.topic.lexical_prior > 0:  # RelevanceModel._with_lexical_prior does the same
         p_topic, q_desc = (_with_lexical_prior(p, texts, lex, config.topic.lexical_prior)
                            for p, texts in ((p_topic, lex.norm), (q_desc, lex.desc_norm)))
+    if lex is not None and lex.head.caption_topic_coef is not None:  # and the topic caption layer (format 10)
+        p_topic, q_desc = (softmax(np.log(np.clip(p, 1e-12, None)) + lex.head.caption_topic_logits(texts), axis=1)
+                           for p, texts in ((p_topic, lex.norm), (q_desc, lex.desc_norm)))
+        mixed = True
     if mixed:  # and the mix (with the descriptions' n-gram match) temperature-scaled on the validation rows
         if tv.any():
             mix_temperature = fit_temperature(np.log(np.clip(p_topic[tv], 1e-12, None)), d.y_topic[tv])
@@ -452,6 +469,8 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
     model_config["promo"]["cues"] = list(CUES)  # the promo head's cue columns, in order (model format 8)
     if lex_head is None or lex_head.caption_coef is None:  # the stored config says what the model holds
         model_config["promo"]["caption_weight"] = 0.0
+    if lex_head is None or lex_head.caption_topic_coef is None:
+        model_config["topic"]["caption_weight"] = 0.0
     model = RelevanceModel(
         topic_head=topic_head, promo_head=promo_head, descriptions=desc, promo_threshold=threshold,
         brand_calibration=brand_cal, config=model_config, embedder=embedder,

@@ -8,7 +8,7 @@ import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @29 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @30 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -26,7 +26,7 @@ TOPIC_CASES = [
     ("unboxing the new phone 📱 camera is insane", {"electronics"}),
     ("aaj leg day tha 😮‍💨 #gymlife", {"fitness"}),
     ("mi rutina de skincare de noche 🌙 #skincare", {"beauty"}),
-    known("treino de pernas hoje 🔥 #academia", {"fitness"}),  # Portuguese gym words: read as "other"
+    ("treino de pernas hoje 🔥 #academia", {"fitness"}),  # Portuguese gym words: "other" until @29; @30 on (topic captions)
     ("summit pic from saturday 🏔️ #hiking", {"sports_outdoor"}),
     ("sneaker rotation this week 👟 #streetwear", {"fashion", "sports_outdoor"}),
     ("mechanical keyboard build, lubed the switches ⌨️", {"electronics"}),

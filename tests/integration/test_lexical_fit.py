@@ -62,3 +62,22 @@ def test_a_caption_layer_is_fitted_on_its_rows_alone():
                          topic_weight=np.ones(len(rows)), promo_rows=rows, y_promo=y_promo,
                          promo_weight=np.ones(len(rows)), n_topics=6, n_buckets=1024, caption_rows=captions[:1],
                          y_caption=y_promo[captions[:1]])
+
+
+def test_a_topic_caption_layer_is_fitted_on_its_rows_alone():
+    texts = ["leg day squats", "new lipstick shade", "trail run at dawn", "unboxing my new phone", "sunday roast",
+             "protein oats", "skincare night routine", "cycling the coast road"] * 3
+    y_topic = np.array([2, 3, 0, 4, 5, 2, 3, 0] * 3)
+    rows = np.arange(len(texts))
+    captions = rows[:16]
+    head, _, _, _ = fit_lexical_head(
+        texts, idf_rows=rows, topic_rows=rows, y_topic=y_topic, topic_weight=np.ones(len(rows)), promo_rows=rows,
+        y_promo=np.arange(len(texts)) % 2, promo_weight=np.ones(len(rows)), n_topics=6, n_buckets=1024,
+        caption_topic_rows=captions, y_caption_topic=y_topic[captions])
+    z = head.caption_topic_logits(["squats and protein", "lipstick and skincare"])
+    assert z.shape == (2, 6) and z[0].argmax() == 2 and z[1].argmax() == 3
+    assert (head.caption_topic_coef[1] == 0).all()  # fashion never seen: no evidence either way
+    with pytest.raises(ValueError, match="three topics"):
+        fit_lexical_head(texts, idf_rows=rows, topic_rows=rows, y_topic=y_topic, topic_weight=np.ones(len(rows)),
+                         promo_rows=rows, y_promo=np.arange(len(texts)) % 2, promo_weight=np.ones(len(rows)),
+                         n_topics=6, n_buckets=1024, caption_topic_rows=captions[:2], y_caption_topic=y_topic[:2])

@@ -144,10 +144,11 @@ def test_training_and_inference_compute_the_same_topic_and_brand_scores(small_da
     r = train(config, embedder=embedder, public_eval=False)
     files = r.model.to_files()
     meta = json.loads(files["model.json"])
-    assert meta["format_version"] == 9  # 9: the lexical head's caption layer (8: the cues of phrasing)
+    assert meta["format_version"] == 10  # 10: the topic caption layer (9: the promo one, 8: the cues of phrasing)
     assert meta["config"]["promo"]["cues"] == list(CUES)
     back = RelevanceModel.from_files(files)
     assert back.promo_cue_columns == tuple(CUES)
+    assert config.topic.caption_weight > 0 and back.lexical.caption_topic_coef is not None  # in the topic figures below
     assert config.promo.caption_weight > 0 and back.lexical.caption_coef is not None  # the promo figures below
     # (training's and the saved model's) include it
     model = RelevanceModel(topic_head=back.topic_head, promo_head=back.promo_head, descriptions=back.descriptions,

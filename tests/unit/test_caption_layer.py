@@ -3,6 +3,7 @@ alone, its logit added to the promo logit; stored, checked and read back like th
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 
@@ -68,7 +69,7 @@ def test_the_layer_adds_its_logit_to_the_promo_logit_and_only_there():
 def test_a_model_with_the_layer_is_format_9_and_round_trips():
     m = _model(True)
     files = m.to_files()
-    assert json.loads(files["model.json"])["format_version"] == 9 == FORMAT_VERSION
+    assert json.loads(files["model.json"])["format_version"] == 9 <= FORMAT_VERSION
     assert json.loads(_model(False).to_files()["model.json"])["format_version"] < 9  # older readers still load it
     back = RelevanceModel.from_files(files)
     back._embedder = m.embedder
@@ -117,12 +118,12 @@ def test_the_layer_the_config_and_the_format_must_agree():
         RelevanceModel.from_files({**files, "model.json": json.dumps(older).encode()})
     no_weight = _meta(files)
     no_weight["config"]["promo"]["caption_weight"] = 0.0
-    with pytest.raises(IntegrityError, match="hold a caption layer"):
+    with pytest.raises(IntegrityError, match="hold a promo caption layer"):
         RelevanceModel.from_files({**files, "model.json": json.dumps(no_weight).encode()})
     plain = _model(False).to_files()
     weighted = _meta(plain)
     weighted["config"]["promo"]["caption_weight"] = 0.35
-    with pytest.raises(IntegrityError, match="hold no caption layer"):
+    with pytest.raises(IntegrityError, match="hold no promo caption layer"):
         RelevanceModel.from_files({**plain, "model.json": json.dumps(weighted).encode()})
     for bad in (True, "0.35", -1, float("inf")):
         meta = _meta(files)
@@ -137,3 +138,65 @@ def test_the_config_refuses_bad_caption_settings(bad):
     with pytest.raises(ValueError, match="promo.caption_"):
         PromoConfig(**bad)
 
+
+
+# ------------------------------------------------------------------ the topic caption layer (format 10)
+
+def _topic_model(layer: bool) -> RelevanceModel:
+    from tests.fakes import make_model
+
+    base = make_model()
+    rng = np.random.default_rng(3)
+    head = dataclasses.replace(_head(False), caption_topic_coef=rng.normal(size=(6, 2 * NB)).astype(np.float32)
+                               if layer else None,
+                               caption_topic_intercept=rng.normal(size=6).astype(np.float32) if layer else None)
+    config = {**base.config, "lexical": {"topic_weight": 0.3, "promo_weight": 0.15},
+              "topic": {**base.config["topic"], "caption_weight": 0.2 if layer else 0.0}}
+    return RelevanceModel(topic_head=base.topic_head, promo_head=base.promo_head, descriptions=base.descriptions,
+                          promo_threshold=0.5, config=config, embedder=base.embedder, lexical=head)
+
+
+def test_the_topic_layer_adds_its_logits_to_the_log_topic_probabilities_before_the_temperature():
+    with_layer, without = _topic_model(True), _topic_model(False)
+    a, b = with_layer.analyze(TEXTS), without.analyze(TEXTS)
+    np.testing.assert_allclose(a.promo_proba, b.promo_proba)  # topic only
+    z = with_layer.lexical.caption_topic_logits(with_layer._normalize(list(TEXTS)))
+    got = np.log(a.topic_proba) - np.log(b.topic_proba)  # both mixed at temperature 1: the difference is z + a constant
+    np.testing.assert_allclose(got - got.mean(axis=1, keepdims=True), z - z.mean(axis=1, keepdims=True), atol=1e-5)
+    np.testing.assert_allclose(a.topic_proba.sum(axis=1), 1.0)
+    assert _head(False).caption_topic_logits(["x"]) is None
+
+
+def test_a_model_with_the_topic_layer_is_format_10_round_trips_and_must_agree_with_its_config():
+    m = _topic_model(True)
+    files = m.to_files()
+    assert _meta(files)["format_version"] == 10 == FORMAT_VERSION
+    back = RelevanceModel.from_files(files)
+    back._embedder = m.embedder
+    np.testing.assert_allclose(back.analyze(TEXTS).topic_proba, m.analyze(TEXTS).topic_proba)
+    older = _meta(files)
+    older["format_version"] = 9
+    with pytest.raises(IntegrityError, match="topic caption layer, but model.json claims model format 9"):
+        RelevanceModel.from_files({**files, "model.json": json.dumps(older).encode()})
+    no_weight = _meta(files)
+    no_weight["config"]["topic"]["caption_weight"] = 0.0
+    with pytest.raises(IntegrityError, match="hold a topic caption layer"):
+        RelevanceModel.from_files({**files, "model.json": json.dumps(no_weight).encode()})
+    for change, message in [
+        (lambda a: a.pop("lex_caption_topic_intercept"), "caption layer incomplete"),
+        (lambda a: a.update(lex_caption_topic_coef=a["lex_caption_topic_coef"][:3]), "lex_caption_topic_coef: expected"),
+        (lambda a: a.update(lex_caption_topic_intercept=np.full(6, np.inf, np.float32)),
+         "lex_caption_topic_intercept: expected"),
+    ]:
+        arrays = _arrays(files)
+        change(arrays)
+        with pytest.raises(IntegrityError, match=message):
+            RelevanceModel.from_files(_with(files, arrays))
+
+
+@pytest.mark.parametrize("bad", [{"caption_weight": -1}, {"caption_weight": False}, {"caption_c": 0}])
+def test_the_topic_config_refuses_bad_caption_settings(bad):
+    from brandfit.config import TopicConfig
+
+    with pytest.raises(ValueError, match="topic.caption_"):
+        TopicConfig(**bad)

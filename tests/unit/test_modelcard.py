@@ -72,3 +72,12 @@ def test_the_card_names_the_caption_layer_when_the_model_has_one():
     meta["config"]["lexical"] = {"promo_weight": 0.15}
     assert "plus 0.35 x a caption layer (hashed n-grams fitted on `data/labeled` alone" in \
         render_card("relevance", meta)
+
+
+def test_the_card_names_the_topic_caption_layer_when_the_model_has_one():
+    meta = _meta()
+    meta["config"]["topic"] = {"caption_weight": 0.2}
+    assert "topic caption layer" not in render_card("relevance", meta)  # no lexical head, no layer
+    meta["config"]["lexical"] = {"topic_weight": 0.3}
+    assert "plus 0.2 x a topic caption layer (hashed n-grams fitted on `data/labeled` alone)" in \
+        render_card("relevance", meta)

@@ -515,6 +515,33 @@ def caption_promo(a: FitPredict, weight: float, *, c: float = 10.0, n_buckets: i
     return fp
 
 
+def caption_topic(a: FitPredict, weight: float, *, c: float = 10.0, n_buckets: int = 1 << 17,
+                  variant: str = "emoji") -> FitPredict:
+    """Topic: ``softmax(log p_a + weight x the logits of a lexical layer fitted on the fit rows of ``ours`` alone)``
+    (class-balanced multinomial, C ``c``; a topic it never saw gets 0), as a model with ``topic.caption_weight``
+    adds it; ``a`` unchanged for promo or when no row of ``ours`` is among the fit rows."""
+    def fp(d: LosoData, task: str, fit: np.ndarray, w: np.ndarray, out: np.ndarray) -> np.ndarray:
+        from brandfit.lexical import document_frequency, idf_from, to_csr
+
+        pa = a(d, task, fit, w, out)
+        f = d.frame
+        aug = f["augmented"].to_numpy(dtype=bool)
+        ours = fit[(f["source"].to_numpy()[fit] == OURS) & ~aug[fit]]
+        if task != "topic" or weight == 0 or len(ours) == 0:
+            return pa
+        y = _labels(d, task, ours)
+        if len(np.unique(y)) < 3:
+            return pa
+        texts = d.norm[variant]
+        plain = fit[~aug[fit]]
+        idf = idf_from(*document_frequency([texts[i] for i in plain], n_buckets))
+        clf = _lr(to_csr([texts[i] for i in ours], n_buckets=n_buckets, idf=idf), y, np.ones(len(ours)), c)
+        z = np.zeros((len(out), len(TOPICS)))
+        z[:, clf.classes_] = clf.decision_function(to_csr([texts[i] for i in out], n_buckets=n_buckets, idf=idf))
+        return _softmax(np.log(np.clip(pa, 1e-12, None)) + weight * z)
+    return fp
+
+
 def geometric(a: FitPredict, b: FitPredict, share: float) -> FitPredict:
     """Topic: ``a``'s probabilities and ``b``'s mixed geometrically (:func:`brandfit.features.geometric_mix`), as
     a model with ``topic.zero_shot_share`` does; promo: ``a`` alone."""
@@ -801,6 +828,8 @@ def production_candidate(config: Any, name: str = "production") -> Candidate:
         fp = geometric(fp, zero_shot(), config.topic.zero_shot_share)
     if lex.on and getattr(config.topic, "lexical_prior", 0.0) > 0:
         fp = lexical_prior(fp, config.topic.lexical_prior, n_buckets=lex.n_buckets)
+    if lex.on and lex.topic_weight > 0 and getattr(config.topic, "caption_weight", 0.0) > 0:
+        fp = caption_topic(fp, config.topic.caption_weight, c=config.topic.caption_c, n_buckets=lex.n_buckets)
     return Candidate(
         name,
         fp,
