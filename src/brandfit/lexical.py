@@ -200,6 +200,10 @@ class LexicalHead:
     caption_topic_coef: np.ndarray | None = None  # (n_topics, 2 * n_buckets)
     caption_topic_intercept: np.ndarray | None = None  # (n_topics,)
 
+    def __post_init__(self) -> None:
+        if (self.caption_topic_coef is None) != (self.caption_topic_intercept is None):
+            raise ValueError("LexicalHead: caption_topic_coef and caption_topic_intercept come together or not at all")
+
     @property
     def n_buckets(self) -> int:
         return self.idf.shape[0] // 2

@@ -152,6 +152,9 @@ def _check_caption_layer(meta: Mapping[str, Any], present: bool, where: str, *, 
     if present != (weight > 0):
         raise IntegrityError(f"{where}: the config gives {section}.caption_weight {weight:g}, but the heads "
                              + (f"hold a {section} caption layer" if present else f"hold no {section} caption layer"))
+    topic_w, promo_w = _lexical_weights(meta["config"])
+    if present and not (topic_w if section == "topic" else promo_w) > 0:  # training never fits one without it
+        raise IntegrityError(f"{where}: a {section} caption layer, but the config gives lexical.{section}_weight 0")
 
 
 def _lexical_prior(config: Mapping[str, Any]) -> float:

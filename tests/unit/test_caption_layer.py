@@ -200,3 +200,18 @@ def test_the_topic_config_refuses_bad_caption_settings(bad):
 
     with pytest.raises(ValueError, match="topic.caption_"):
         TopicConfig(**bad)
+
+
+def test_a_layer_needs_its_lexical_weight_and_the_topic_pair_comes_whole():
+    files = _topic_model(True).to_files()
+    meta = _meta(files)
+    meta["config"]["lexical"]["topic_weight"] = 0.0  # training never fits a topic layer without the lexical topic mix
+    with pytest.raises(IntegrityError, match="lexical.topic_weight 0"):
+        RelevanceModel.from_files({**files, "model.json": json.dumps(meta).encode()})
+    promo_files = _model(True).to_files()
+    meta = _meta(promo_files)
+    meta["config"]["lexical"]["promo_weight"] = 0.0
+    with pytest.raises(IntegrityError, match="lexical.promo_weight 0"):
+        RelevanceModel.from_files({**promo_files, "model.json": json.dumps(meta).encode()})
+    with pytest.raises(ValueError, match="come together"):
+        dataclasses.replace(_head(False), caption_topic_coef=np.zeros((6, 2 * NB), np.float32))

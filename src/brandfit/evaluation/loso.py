@@ -519,7 +519,9 @@ def caption_topic(a: FitPredict, weight: float, *, c: float = 10.0, n_buckets: i
                   variant: str = "emoji") -> FitPredict:
     """Topic: ``softmax(log p_a + weight x the logits of a lexical layer fitted on the fit rows of ``ours`` alone)``
     (class-balanced multinomial, C ``c``; a topic it never saw gets 0), as a model with ``topic.caption_weight``
-    adds it; ``a`` unchanged for promo or when no row of ``ours`` is among the fit rows."""
+    adds it; ``a`` unchanged for promo or when no row of ``ours`` is among the fit rows. Close to, not the same as,
+    ``brandfit train``: the topic fit rows here include the validation groups, the idf is that of the topic fit rows
+    that are not decorated copies (training's counts the promo-only rows too), and no mix temperature is fitted."""
     def fp(d: LosoData, task: str, fit: np.ndarray, w: np.ndarray, out: np.ndarray) -> np.ndarray:
         from brandfit.lexical import document_frequency, idf_from, to_csr
 
