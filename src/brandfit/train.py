@@ -238,6 +238,24 @@ class _Lexical:
     caption_logits: np.ndarray | None = None  # the caption layer's promo logits of every training row (None: no layer)
 
 
+def _caption_rows(d: _FitRows, config: TrainConfig, section: str) -> np.ndarray | None:
+    """The rows a caption layer (``promo`` or ``topic``) is fitted on: our own train rows, the one source of captions
+    and bios; None when the config leaves the layer out. A :class:`DataError` when they lack the labels it needs."""
+    from brandfit.evaluation.loso import OURS
+
+    part, lex_weight = ((config.topic, config.lexical.topic_weight) if section == "topic"
+                        else (config.promo, config.lexical.promo_weight))
+    if part.caption_weight <= 0 or lex_weight <= 0:
+        return None
+    has, y, need, what = ((d.has_topic, d.y_topic, 3, "texts of at least three topics") if section == "topic"
+                          else (d.has_promo, d.y_promo, 2, "promo and not-promo texts"))
+    rows = np.flatnonzero(d.tr & has & ~d.is_aug & (d.src == OURS))
+    if len(np.unique(y[rows])) < need:
+        raise DataError(f"{section}.caption_weight: the {section} caption layer needs {what} among the train rows of"
+                        f" {', '.join(config.data)}; set {section}.caption_weight: 0 to train without it")
+    return rows
+
+
 def _fit_lexical(d: _FitRows, config: TrainConfig, desc: DescriptionIndex) -> _Lexical | None:
     """The lexical layers (``config.lexical``) on the same rows and source weights as the embedding heads."""
     if not config.lexical.on:
@@ -245,21 +263,7 @@ def _fit_lexical(d: _FitRows, config: TrainConfig, desc: DescriptionIndex) -> _L
     t0 = time.perf_counter()
     norm = [normalize(t) for t in d.rows["text"]]
     t_rows, p_rows = np.flatnonzero(d.tr & d.has_topic), np.flatnonzero(d.tr & d.has_promo)
-    from brandfit.evaluation.loso import OURS
-
-    # the caption layer (promo.caption_weight): our own train rows alone, the one source of captions and bios
-    c_rows = np.flatnonzero(d.tr & d.has_promo & ~d.is_aug & (d.src == OURS))
-    if config.promo.caption_weight <= 0 or config.lexical.promo_weight <= 0:
-        c_rows = None
-    elif len(np.unique(d.y_promo[c_rows])) < 2:
-        raise DataError("promo.caption_weight: the caption layer needs promo and not-promo texts among the train rows"
-                        f" of {', '.join(config.data)}; set promo.caption_weight: 0 to train without it")
-    ct_rows = np.flatnonzero(d.tr & d.has_topic & ~d.is_aug & (d.src == OURS))
-    if config.topic.caption_weight <= 0 or config.lexical.topic_weight <= 0:
-        ct_rows = None
-    elif len(np.unique(d.y_topic[ct_rows])) < 3:
-        raise DataError("topic.caption_weight: the topic caption layer needs texts of at least three topics among the"
-                        f" train rows of {', '.join(config.data)}; set topic.caption_weight: 0 to train without it")
+    c_rows, ct_rows = _caption_rows(d, config, "promo"), _caption_rows(d, config, "topic")
     head, topic_logits, promo_logits, caption_logits = fit_lexical_head(
         norm, idf_rows=np.flatnonzero(d.tr & ~d.is_aug), topic_rows=t_rows, y_topic=d.y_topic[t_rows],
         topic_weight=_topic_weights(d, t_rows, config), promo_rows=p_rows,
