@@ -8,7 +8,7 @@ import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @30 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @34 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -78,15 +78,18 @@ PROMO_CASES = [
     # session 11, with the gifted / hard_sell cues (relevance@28): gifted praise with no tag, code or link, and its
     # look-alikes (a parent's parcel, a gift the caption finds fault with). The cue lifts the parcel 0.04 -> 0.24,
     # not across the threshold (0.410); "you guys need this sunscreen, thank me later" scored 0.4100, too close to
-    # the threshold to pin either way, so it is not a case here
-    known("a little parcel from @saltandpine turned up today 🥹 this balm is everything", True),
+    # the threshold to pin either way, so it is not a case here. The parcel was a known failure until @30 (0.30 vs
+    # 0.391); @32, with the fifth data batch, scores it 0.44 against 0.368
+    ("a little parcel from @saltandpine turned up today 🥹 this balm is everything", True),  # @32 on
     ("my mum sent me a box of her cookies 🍪 best mum", False),
-    ("@peakfuel sent me their new bars, honestly not for me, too sweet 😕", False),
+    # passed from @28 to @30 (0.19, 0.25); @32's fifth data batch, richer in gifted praise, lifts it to 0.39 vs 0.368
+    # (@34: 0.40 vs 0.382)
+    known("@peakfuel sent me their new bars, honestly not for me, too sweet 😕", False),
     ("full recap of the ultra on my blog, linked in bio 🏔️", False),  # @17 on
     # @16 to @28; relevance@29 flags it (0.44 against its threshold 0.391; 0.25 with @28): its caption layer reads
     # "raising money" and "page in my bio" as a little promo-like, and its calibration lifts every text that layer
-    # does not know as organic (docs/quality.md, "The caption layer")
-    known("raising money for the children's hospital with this half 🧡 donation page in my bio", False),
+    # does not know as organic (docs/quality.md, "The caption layer"); @30 0.44, @32 0.375 vs 0.368; @34 0.34 vs 0.382
+    ("raising money for the children's hospital with this half 🧡 donation page in my bio", False),  # @34 on
     # session 12, written with the caption layer (relevance@29) before any of them was scored: gifted and hard-sell
     # posts with no disclosure, beside a bought rave, a family gift and a credit. relevance@24 missed the second and
     # third (0.13, 0.41), relevance@28 catches them (0.55, 0.85), relevance@29 more surely (0.79, 0.98)
@@ -143,7 +146,7 @@ def test_word_sense_traps(prod, text, topic):
 # Undisclosed promo whose cue of phrasing (brandfit.cue_phrases) must carry it. "run don't walk" scored at the
 # threshold (0.415 on onnx, 0.406 on torch, against 0.412 in relevance@28; 0.74 against 0.391 in relevance@29),
 # so the check is the cue's lift, not
-# which side of the threshold it lands on; "you spoil me" crosses it; the parcel does not (a known case below).
+# which side of the threshold it lands on; "you spoil me" crosses it; the parcel crosses it since relevance@32.
 PHRASING_CASES = [
     ("everyone needs this cleanser in their life, run don't walk 🏃‍♀️ @dewlab", "hard_sell"),  # known until @24
     ("omg @dewlab you spoil me 💛 this whole set is a dream", "gifted"),

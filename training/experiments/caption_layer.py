@@ -2,15 +2,15 @@
 trained on.
 
     PYTHONPATH=src python training/experiments/caption_layer.py --where loso      # public sources held out, ~2 min (embeddings cached)
-    PYTHONPATH=src python training/experiments/caption_layer.py --where captions  # the caption sets, ~80 s
+    PYTHONPATH=src python training/experiments/caption_layer.py --where captions  # the caption sets, ~2 min
     PYTHONPATH=src python training/experiments/caption_layer.py --task topic --where loso      # ~6 min
     PYTHONPATH=src python training/experiments/caption_layer.py --task topic --where captions  # the feeds, ~3 min
 
 The layer is fitted on ``data/labeled`` alone, so holding ``ours`` out removes it; it is judged instead
 
 - ``loso``: on each public source held out (every candidate trained on the other sources, ``ours`` included);
-- ``captions``: on the three caption sets of ``training/eval/`` (``undisclosed_promo``, ``undisclosed_promo_2``, the
-  posts of the twenty ``feeds``), each appended as one more source and held out, so every candidate trains on all
+- ``captions``: on the caption sets of ``training/eval/`` (``undisclosed_promo``, ``undisclosed_promo_2``,
+  ``brand_tagged``, ``brand_relations``, the posts of the twenty ``feeds``), each appended as one more source and held out, so every candidate trains on all
   of ``data/labeled`` and the public corpora and never on the set.
 
 Candidates: the recipe of ``training/configs/default.yaml`` with the task's caption layer off, then at the weights
@@ -68,7 +68,7 @@ def caption_sets(task: str = "promo") -> dict[str, pd.DataFrame]:
         feeds = check_labeled_folder(EVAL / "feeds").texts.frame
         return {"feeds": pd.DataFrame({"text": feeds["text"].tolist(), "topic": feeds["topic"].tolist()})}
     sets = {}
-    for name in ("undisclosed_promo", "undisclosed_promo_2"):
+    for name in ("undisclosed_promo", "undisclosed_promo_2", "brand_tagged", "brand_relations"):
         rows = [json.loads(line) for line in (EVAL / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
                 if line.strip()]
         sets[name] = pd.DataFrame({"text": [r["text"] for r in rows], "promo": [bool(r["promo"]) for r in rows]})

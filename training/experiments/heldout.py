@@ -1,6 +1,6 @@
-"""Caption-form text nobody trains on: the two sets in ``training/eval/``, scored with registry models.
+"""Caption-form text nobody trains on: the sets in ``training/eval/``, scored with registry models.
 
-    PYTHONPATH=src python training/experiments/heldout.py relevance@16 relevance@18 [--only feeds|undisclosed]
+    PYTHONPATH=src python training/experiments/heldout.py relevance@16 relevance@18 [--only feeds|undisclosed|comments]
 
 The first two sets were written in session 9, after every text the models train on, by helpers who read only
 data/labeled/GUIDE.md and README.md (not the code, the cues or the tests); the third in session 11 the same way,
@@ -21,11 +21,21 @@ example lines of the helper's report, not the file);
   to a brand, 15 hard sells, 15 ongoing-partnership posts. Not promo: 15 bought-it-myself posts, 10 outfit credits,
   10 gifts from family or friends, 10 complaints, 10 check-ins at events a brand runs, 5 fan posts. It measures the
   price of reading a brand tag as promo.
+- ``brand_relations.jsonl``: 160 captions written in session 13 by a helper who read only the guide's promo section,
+  while the fifth data batch (``rf5_*``) was written by others it never saw; none with a disclosure word, code, price
+  or URL. Promo: 20 ongoing partnerships, 10 brand-paid events or trips, 20 gifted posts praised, 15 hard sells, 15
+  own shops or storefronts "link in bio". Not promo: 15 club, team or charity relationships, 10 customers at a brand's
+  store or event, 15 gifts from family or friends, 15 bought-it-myself raves, 15 "link in bio" to something that sells
+  nothing, 10 complaints or lukewarm takes.
 - ``feeds/`` (the layout of data/labeled; ``brandfit data check training/eval/feeds`` validates it): 20 whole
   micro-influencer feeds, a bio and 11-13 posts each, 31-45% of a vertical account's posts off its vertical, with
   gifted praise, untagged hard sells and organic look-alikes. Prints promo AP / F1 over the posts, how many promo
   posts with none of the older cues (no tag, code, link or price) are caught, the share of organic posts flagged,
   topic macro AP / top-1 over all texts, and each account's primary topic as right / wrong / None (None is not wrong: no clear core topic).
+- ``comments.jsonl``: 240 tweets and forum comments labelled for topic, written in session 13 by a helper who read
+  only the guide's topic section while the sixth data batch (``rf6_*``, the same form) was written by others it never
+  saw: 90 tweets and 90 comments (15 per topic each), 30 word-sense traps or passing mentions, 30 texts about one
+  vertical in another's words. Prints topic macro AP / top-1, and top-1 per kind.
 """
 
 from __future__ import annotations
@@ -54,6 +64,24 @@ def undisclosed(model, ref: str, path: Path) -> None:
         k = kinds == kind
         print(f"  {kind:16s} n {k.sum():2d}  promo={str(y[k][0]).lower():5s}  right {((p[k] >= thr) == y[k]).mean():.2f}"
               f"  median p {np.median(p[k]):.2f}")
+
+
+def comments(model, ref: str, path: Path) -> None:
+    """Topic on tweets and forum comments: macro AP and top-1 over the set, top-1 per kind."""
+    from sklearn.metrics import average_precision_score
+
+    from brandfit.topics import TOPICS
+
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    y = np.array([TOPICS.index(r["topic"]) for r in rows])
+    kinds = np.array([r["kind"] for r in rows])
+    tp = model.analyze([r["text"] for r in rows], show_progress_bar=False).topic_proba
+    macro = np.mean([average_precision_score(y == t, tp[:, t]) for t in np.unique(y)])
+    top1 = tp.argmax(1) == y
+    print(f"{ref} {path.stem}: topic macro AP {macro:.3f}, top-1 {top1.mean():.3f} ({len(rows)} texts)")
+    for kind in dict.fromkeys(kinds):
+        k = kinds == kind
+        print(f"  {kind:16s} n {k.sum():3d}  top-1 {top1[k].mean():.2f}")
 
 
 def feeds(model, ref: str, folder: Path) -> None:
@@ -107,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("models", nargs="+", help="registry references, e.g. relevance@18 or production")
-    ap.add_argument("--only", choices=("feeds", "undisclosed"), help="one set only")
+    ap.add_argument("--only", choices=("feeds", "undisclosed", "comments"), help="one kind of set only")
     ap.add_argument("--eval-dir", type=Path, default=EVAL)
     args = ap.parse_args(argv)
     for ref in args.models:
@@ -116,8 +144,11 @@ def main(argv: list[str] | None = None) -> int:
             undisclosed(model, ref, args.eval_dir / "undisclosed_promo.jsonl")
             undisclosed(model, ref, args.eval_dir / "undisclosed_promo_2.jsonl")
             undisclosed(model, ref, args.eval_dir / "brand_tagged.jsonl")
+            undisclosed(model, ref, args.eval_dir / "brand_relations.jsonl")
         if args.only in (None, "feeds"):
             feeds(model, ref, args.eval_dir / "feeds")
+        if args.only in (None, "comments"):
+            comments(model, ref, args.eval_dir / "comments.jsonl")
     return 0
 
 

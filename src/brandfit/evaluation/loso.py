@@ -486,12 +486,13 @@ def promo_boosted(a: FitPredict, b: FitPredict, boost: float) -> FitPredict:
 
 
 def caption_promo(a: FitPredict, weight: float, *, c: float = 10.0, n_buckets: int = 1 << 17,
-                  variant: str = "emoji", positive_only: bool = False) -> FitPredict:
+                  variant: str = "emoji", positive_only: bool = False, floor: float | None = None) -> FitPredict:
     """Promo: ``a``'s logit plus ``weight`` x the logit of a lexical layer fitted on the fit rows of ``ours`` alone
     (class-balanced, C ``c``), as a model with ``promo.caption_weight`` adds it; ``a`` unchanged for topic or when no
     row of ``ours`` is among the fit rows. The idf is that of the fit rows that are not decorated copies, as in
     ``brandfit train``, whose idf also counts the rows labelled for topic only.
-    ``positive_only``: only the layer's positive part (measured, not shipped)."""
+    ``positive_only``: only the layer's positive part; ``floor``: the layer's logit clipped from below at ``floor``
+    (both measured, not shipped)."""
     def fp(d: LosoData, task: str, fit: np.ndarray, w: np.ndarray, out: np.ndarray) -> np.ndarray:
         from brandfit.lexical import document_frequency, idf_from, to_csr
 
@@ -511,6 +512,8 @@ def caption_promo(a: FitPredict, weight: float, *, c: float = 10.0, n_buckets: i
         la = np.log(np.clip(pa, 1e-6, 1 - 1e-6) / np.clip(1 - pa, 1e-6, 1))
         if positive_only:
             lb = np.maximum(lb, 0.0)
+        if floor is not None:
+            lb = np.maximum(lb, floor)
         return 1 / (1 + np.exp(-(la + weight * lb)))
     return fp
 
