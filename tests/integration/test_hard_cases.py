@@ -8,7 +8,7 @@ import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @34 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @35 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -82,9 +82,9 @@ PROMO_CASES = [
     # 0.391); @32, with the fifth data batch, scores it 0.44 against 0.368
     ("a little parcel from @saltandpine turned up today 🥹 this balm is everything", True),  # @32 on
     ("my mum sent me a box of her cookies 🍪 best mum", False),
-    # passed from @28 to @30 (0.19, 0.25); @32's fifth data batch, richer in gifted praise, lifts it to 0.39 vs 0.368
-    # (@34: 0.40 vs 0.382)
-    known("@peakfuel sent me their new bars, honestly not for me, too sweet 😕", False),
+    # "@peakfuel sent me their new bars, honestly not for me, too sweet 😕" passed here from @28 to @30 (0.19, 0.25);
+    # the fifth data batch, richer in gifted praise, lifts it to the threshold (@35: 0.387 on onnx, 0.378 on torch,
+    # against 0.380), too close to pin either way: test_criticism_lowers_a_gifted_post below checks it instead
     ("full recap of the ultra on my blog, linked in bio 🏔️", False),  # @17 on
     # @16 to @28; relevance@29 flags it (0.44 against its threshold 0.391; 0.25 with @28): its caption layer reads
     # "raising money" and "page in my bio" as a little promo-like, and its calibration lifts every text that layer
@@ -166,6 +166,14 @@ def test_a_cue_of_phrasing_lifts_undisclosed_promo(prod, text, cue):
                          ids=lambda v: (v if len(v) <= 80 else f"{v[:30]}...{v[-40:]}") if isinstance(v, str) else "")
 def test_advertorial_tone_without_shortcuts(prod, text, is_promo):
     assert (prod.promo_proba([text])[0] >= prod.promo_threshold) == is_promo
+
+
+def test_criticism_lowers_a_gifted_post(prod):
+    """A gifted post that finds fault is not the advert a gushing one is: the same opening, praise vs criticism."""
+    critical, gushing = prod.promo_proba(["@peakfuel sent me their new bars, honestly not for me, too sweet 😕",
+                                          "@peakfuel sent me their new bars, honestly obsessed 😍"])
+    assert gushing >= prod.promo_threshold and critical < gushing - 0.4
+    assert critical < prod.promo_threshold + 0.05  # at most at the threshold (0.387 vs 0.380 with relevance@35)
 
 
 def test_one_word_bio_is_not_a_confident_fit(prod):

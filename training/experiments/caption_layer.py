@@ -14,8 +14,9 @@ The layer is fitted on ``data/labeled`` alone, so holding ``ours`` out removes i
   of ``data/labeled`` and the public corpora and never on the set.
 
 Candidates: the recipe of ``training/configs/default.yaml`` with the task's caption layer off, then at the weights
-measured in docs/quality.md ("The caption layer", "The topic caption layer"); for promo, signed or only its positive
-part. ``--task topic`` scores topic, on the public sources and on the twenty feeds (bios and posts). Reads the public corpora from
+measured in docs/quality.md ("The caption layer", "The topic caption layer", "Brand relationships and tweet-form
+text"); for promo, signed, only its positive part, or with its logit clipped from below at a floor. ``--task topic``
+scores topic, on the public sources and on the twenty feeds (bios and posts). Reads the public corpora from
 ../shared/datasets at run time (never copied); without them it says so and exits.
 """
 
@@ -35,8 +36,10 @@ from brandfit.evaluation import loso
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
 REPO = Path(__file__).resolve().parents[2]
-VARIANTS = ((0.25, 10.0, False), (0.35, 10.0, False), (0.5, 10.0, False), (1.0, 10.0, False), (0.5, 3.0, False),
-            (0.5, 10.0, True), (1.0, 10.0, True))
+VARIANTS = ((0.25, 10.0, False, None), (0.35, 10.0, False, None), (0.5, 10.0, False, None), (1.0, 10.0, False, None),
+            (0.5, 3.0, False, None), (0.5, 10.0, True, None), (1.0, 10.0, True, None),
+            (0.35, 10.0, False, -1.0), (0.5, 10.0, False, -1.0), (0.5, 10.0, False, -2.0))
+"""(weight, C, only the positive part, floor on the layer's logit) of each promo candidate."""
 
 
 TOPIC_WEIGHTS = (0.1, 0.2, 0.35)
@@ -54,10 +57,11 @@ def candidates(task: str = "promo") -> list[loso.Candidate]:
     off = dataclasses.replace(config, promo=dataclasses.replace(config.promo, caption_weight=0.0))
     base = loso.production_candidate(off, name="no caption layer")
     out = [base]
-    for weight, c, positive in VARIANTS:
-        name = f"caption {weight:g}, C {c:g}" + (", positive part" if positive else "")
+    for weight, c, positive, floor in VARIANTS:
+        name = (f"caption {weight:g}, C {c:g}" + (", positive part" if positive else "")
+                + (f", floor {floor:g}" if floor is not None else ""))
         out.append(dataclasses.replace(base, name=name, fit_predict=loso.caption_promo(
-            base.fit_predict, weight, c=c, positive_only=positive, n_buckets=config.lexical.n_buckets)))
+            base.fit_predict, weight, c=c, positive_only=positive, floor=floor, n_buckets=config.lexical.n_buckets)))
     return out
 
 

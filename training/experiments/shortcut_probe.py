@@ -6,8 +6,10 @@ one surface cue appended, by registry models.
 The texts are the not-promo rows of the public promo sources' validation groups (the groups ``brandfit train`` keeps
 out of fitting with the default seed 13), at most ``--n`` per source, drawn with a fixed seed, so every model sees
 the same texts. Each is scored as written and with each suffix below appended; the script prints the share above
-each model's promo threshold and the mean promo probability. By the annotation guide none of these suffixes makes a
-text promo on its own: a credit, a friend's tag, a hashtag wall, a link to something in the bio.
+each model's promo threshold and the mean promo probability. By the annotation guide a credit, a friend's tag, a
+hashtag wall or "link in bio" does not make a text promo on its own. " thanks @ridgewear" is the exception to read
+with care: thanks to a brand is, in our captions, mostly gifted praise, so its share is how far the model carries
+that over to texts that praise nothing, not a false-positive rate.
 
 The public texts are comments, SMS and transcript sentences, not captions: read the shares as a measure of how much
 a cue alone moves the score, not as a caption false-positive rate. Needs the public corpora (``--public-data``,
@@ -51,7 +53,8 @@ def probe_texts(root: Path | None, n: int, seed: int = 13) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("refs", nargs="+", help="registry refs, e.g. relevance@30 production")
     ap.add_argument("--n", type=int, default=120, help="texts per public source (default 120)")
     ap.add_argument("--public-data", type=Path, default=None, help="public corpora folder (default ../shared/datasets)")
