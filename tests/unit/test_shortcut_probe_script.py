@@ -1,0 +1,23 @@
+"""The probes of training/experiments run as scripts from a checkout: without the public corpora they say so and exit
+0 (tests/integration/test_heldout_script.py scores a held-out set with the real model)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from fakes import REPO
+
+
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(name, REPO / "training" / "experiments" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_shortcut_probe_says_so_and_exits_0_without_the_public_corpora(tmp_path: Path, capsys) -> None:
+    probe = _script("shortcut_probe")
+    assert probe.main(["relevance@1", "--public-data", str(tmp_path)]) == 0  # no model is loaded: none exists here
+    assert "public corpora not found" in capsys.readouterr().out
+    assert probe.SUFFIXES[0] == "" and len(set(probe.SUFFIXES)) == len(probe.SUFFIXES)
