@@ -320,8 +320,8 @@ class RelevanceModel:
                                       cache=cache)
 
     def _normalize(self, texts: list[str]) -> list[str]:
-        as_words = self.normalization_version >= 2  # a model sees text normalised the way it was trained
-        return [normalize(t, emoji_words=as_words) for t in texts]
+        version = self.normalization_version  # a model sees text normalised the way it was trained
+        return [normalize(t, emoji_words=version >= 2, senses=version >= 3) for t in texts]
 
     def _embed_normalized(self, norm: list[str], *, show_progress_bar: bool | None,
                           cache: EmbeddingCache | None) -> np.ndarray:

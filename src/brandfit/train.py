@@ -23,7 +23,7 @@ from brandfit.cues import CUES, find_cues
 from brandfit.data import assign_splits, dataset_hash, load_accounts, load_labeled
 from brandfit.embedding import DIM, MODEL_ID, Embedder, get_embedder
 from brandfit.errors import DataError
-from brandfit.evaluation.metrics import best_f1_threshold, promo_report, topic_report
+from brandfit.evaluation.metrics import promo_report, topic_report
 from brandfit.features import (DescriptionIndex, geometric_mix, promo_features, topic_features, topic_prior,
                                zero_shot_proba)
 from brandfit.heads import (
@@ -296,7 +296,7 @@ def _fit_promo_head(d: _FitRows, config: TrainConfig, lex: _Lexical | None):
     """Promo head: embedding + cue columns, every source's train rows (and the decorated copies), weighted per
     source; its logit mixed with the lexical head's (if any), Platt-calibrated and thresholded on the validation
     rows. Returns ``(promo_head, lexical_head, probabilities of every row, threshold, platt)``."""
-    from brandfit.evaluation.loso import mean_f1_threshold
+    from brandfit.evaluation.loso import choose_threshold
 
     p_rows = d.tr & d.has_promo
     xp = promo_features(d.emb, d.cues, cue_scale=config.promo.cue_scale)
@@ -346,10 +346,8 @@ def _fit_promo_head(d: _FitRows, config: TrainConfig, lex: _Lexical | None):
     p_all = expit(logit_all)
     if not pv.any() or not d.y_promo[pv].any():
         threshold = 0.5
-    elif config.promo.threshold == "mean_f1":
-        threshold = mean_f1_threshold(d.y_promo[pv], p_val, d.src[pv])
     else:
-        threshold = best_f1_threshold(d.y_promo[pv], p_val)
+        threshold = choose_threshold(config.promo.threshold, d.y_promo[pv], p_val, d.src[pv])
     if 0 < config.promo.disclosure_floor <= threshold:
         logger.warning("promo.disclosure_floor %.3g is not above the promo threshold %.3g: an explicit paid disclosure"
                        " alone will not flag a text; raise the floor", config.promo.disclosure_floor, threshold)

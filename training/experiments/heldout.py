@@ -1,6 +1,6 @@
 """Caption-form text nobody trains on: the sets in ``training/eval/``, scored with registry models.
 
-    PYTHONPATH=src python training/experiments/heldout.py relevance@16 relevance@18 [--only feeds|undisclosed|comments]
+    PYTHONPATH=src python training/experiments/heldout.py relevance@16 relevance@18 [--only feeds|undisclosed|comments|senses]
 
 The first two sets were written in session 9, after every text the models train on, by helpers who read only
 data/labeled/GUIDE.md and README.md (not the code, the cues or the tests); the third in session 11 the same way,
@@ -84,6 +84,29 @@ def comments(model, ref: str, path: Path) -> None:
         print(f"  {kind:16s} n {k.sum():3d}  top-1 {top1[k].mean():.2f}")
 
 
+def senses(model, ref: str, path: Path) -> None:
+    """Word senses: topic macro AP / top-1, top-1 per kind, figurative texts read as the vertical they borrow from."""
+    from sklearn.metrics import average_precision_score
+
+    from brandfit.topics import TOPICS
+
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    y = np.array([TOPICS.index(r["topic"]) for r in rows])
+    kinds = np.array([r["kind"] for r in rows])
+    borrowed = np.array([TOPICS.index(r["vertical"]) for r in rows])
+    tp = model.analyze([r["text"] for r in rows], show_progress_bar=False).topic_proba
+    macro = np.mean([average_precision_score(y == t, tp[:, t]) for t in np.unique(y)])
+    top1 = tp.argmax(1) == y
+    fig = (kinds == "figurative") & (y != borrowed)
+    read_as = tp.argmax(1)[fig] == borrowed[fig]
+    print(f"{ref} {path.stem}: topic macro AP {macro:.3f}, top-1 {top1.mean():.3f} ({len(rows)} texts); "
+          f"figurative read as the vertical they borrow from {read_as.sum()} of {fig.sum()} "
+          f"(median probability {np.median(tp[fig, borrowed[fig]]):.2f})")
+    for kind in dict.fromkeys(kinds):
+        k = kinds == kind
+        print(f"  {kind:16s} n {k.sum():3d}  top-1 {top1[k].mean():.2f}")
+
+
 def feeds(model, ref: str, folder: Path) -> None:
     from sklearn.metrics import average_precision_score, f1_score
 
@@ -135,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("models", nargs="+", help="registry references, e.g. relevance@18 or production")
-    ap.add_argument("--only", choices=("feeds", "undisclosed", "comments"), help="one kind of set only")
+    ap.add_argument("--only", choices=("feeds", "undisclosed", "comments", "senses"), help="one kind of set only")
     ap.add_argument("--eval-dir", type=Path, default=EVAL)
     args = ap.parse_args(argv)
     for ref in args.models:
@@ -149,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
             feeds(model, ref, args.eval_dir / "feeds")
         if args.only in (None, "comments"):
             comments(model, ref, args.eval_dir / "comments.jsonl")
+        if args.only in (None, "senses"):
+            senses(model, ref, args.eval_dir / "word_senses.jsonl")
     return 0
 
 

@@ -153,6 +153,11 @@ def candidates(name: str) -> list[Candidate]:
         prod = loso.production_candidate(cfg)  # one-label sources x0.1 (shipped)
         return [dataclasses.replace(prod, name="shipped"),
                 dataclasses.replace(prod, name="labels balanced within sources", balance_labels=True)]
+    if name == "threshold":  # promo: the rule that picks the threshold on the validation rows, the heads unchanged
+        prod = loso.production_candidate(cfg)
+        pf = loso.memo(prod.fit_predict)
+        return [dataclasses.replace(prod, name=f"threshold {rule}", fit_predict=pf, threshold=rule)
+                for rule in ("mean_f1", "mean_f1_smooth", "pooled")]
     if name == "shipped":  # the shipped recipe alone: for comparing data changes (run from two checkouts)
         return [loso.production_candidate(cfg)]
     if name == "promo_c":
@@ -215,8 +220,6 @@ def candidates(name: str) -> list[Candidate]:
 
 
 def run(d: loso.LosoData, cands: list[Candidate], tasks: tuple[str, ...] = ("topic", "promo")) -> pd.DataFrame:
-    from brandfit.evaluation.metrics import best_f1_threshold
-
     f = d.frame
     src = f["source"].to_numpy()
     aug = f["augmented"].to_numpy(dtype=bool)
@@ -244,8 +247,7 @@ def run(d: loso.LosoData, cands: list[Candidate], tasks: tuple[str, ...] = ("top
                 if c.calibrate_promo:
                     ab = loso.platt_by_source(p_va, y_va, src[va])
                     p_va, p_te = loso.apply_platt(p_va, ab), loso.apply_platt(p_te, ab)
-                thr = (loso.mean_f1_threshold(y_va, p_va, src[va]) if c.threshold == "mean_f1"
-                       else best_f1_threshold(y_va, p_va))
+                thr = loso.choose_threshold(c.threshold, y_va, p_va, src[va])
                 if c.disclosure_floor > 0:  # as the model and run_loso apply it, on top of the thresholded scores
                     p_te = loso.floored(p_te, d, test, c.disclosure_floor)
                 y_te = loso._labels(d, task, test)
@@ -260,7 +262,8 @@ def run(d: loso.LosoData, cands: list[Candidate], tasks: tuple[str, ...] = ("top
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", default="default", choices=("default", "promo_c", "topic", "ensemble", "promo_lex",
-                                                             "zero_shot_share", "promo_coverage", "shipped", "knn_gate", "promo_boost", "one_label", "balance_labels", "prior_one_label"))
+                                                             "zero_shot_share", "promo_coverage", "shipped", "knn_gate", "promo_boost", "one_label", "balance_labels", "prior_one_label",
+                                                             "threshold"))
     ap.add_argument("--loso", action="store_true", help="leave-one-source-out instead (loso.run_loso)")
     ap.add_argument("--task", choices=("topic", "promo"), help="one task only")
     ap.add_argument("--out", type=Path)

@@ -32,7 +32,7 @@ from brandfit.topics import TOPICS
 logger = logging.getLogger(__name__)
 
 __all__ = ["LosoData", "Candidate", "source_weights", "validation_mask", "binary_ece", "load_sources",
-           "embed_cached", "build_data", "platt_by_source", "apply_platt", "floored", "production_candidate", "cross_source_candidates", "mean_f1_threshold", "shortcut_probe", "fit_topic_model", "fit_promo_model", "run_loso", "format_table", "CANDIDATES", "cache_dir"]
+           "embed_cached", "build_data", "platt_by_source", "apply_platt", "floored", "production_candidate", "cross_source_candidates", "mean_f1_threshold", "choose_threshold", "shortcut_probe", "fit_topic_model", "fit_promo_model", "run_loso", "format_table", "CANDIDATES", "cache_dir"]
 
 OURS = "ours"
 VARIANTS = ("emoji", "raw")
@@ -142,9 +142,13 @@ def apply_platt(p: np.ndarray, ab: tuple[float, float]) -> np.ndarray:
     return 1 / (1 + np.exp(-(ab[0] * z + ab[1])))
 
 
-def mean_f1_threshold(y: np.ndarray, p: np.ndarray, sources: Sequence[str]) -> float:
+def mean_f1_threshold(y: np.ndarray, p: np.ndarray, sources: Sequence[str], *, smooth: int = 0) -> float:
     """The threshold maximising the mean over sources of each source's F1 (sources without both labels skipped),
-    so no one source's base rate or score scale decides the operating point for all."""
+    so no one source's base rate or score scale decides the operating point for all.
+
+    Thresholds are tried on a grid of 197 quantiles of ``p``. ``smooth`` > 0 averages the mean-F1 curve over
+    ``2 * smooth + 1`` neighbouring grid points before taking its maximum: the curve is jagged (a few validation
+    rows move it), and a lone spike should not set the operating point."""
     y = np.asarray(y, dtype=bool)
     p = np.asarray(p, dtype=float)
     src = np.asarray(sources, dtype=object)
@@ -152,17 +156,40 @@ def mean_f1_threshold(y: np.ndarray, p: np.ndarray, sources: Sequence[str]) -> f
     if not groups:
         return 0.5
     grid = np.unique(np.quantile(p, np.linspace(0.01, 0.99, 197)))
-    best, best_t = -1.0, 0.5
-    for t in grid:
+    curve = np.zeros(len(grid))
+    for i, t in enumerate(grid):
         f1s = []
         for m in groups:
             pred, yy = p[m] >= t, y[m]
             tp = float((pred & yy).sum())
             f1s.append(2 * tp / max(pred.sum() + yy.sum(), 1))
-        f = float(np.mean(f1s))
-        if f > best:
-            best, best_t = f, float(t)
-    return best_t
+        curve[i] = float(np.mean(f1s))
+    if smooth > 0 and len(grid) > 1:
+        csum = np.concatenate([[0.0], np.cumsum(curve)])
+        lo = np.maximum(np.arange(len(grid)) - smooth, 0)
+        hi = np.minimum(np.arange(len(grid)) + smooth + 1, len(grid))
+        curve = (csum[hi] - csum[lo]) / (hi - lo)
+    return float(grid[int(np.argmax(curve))])  # ties: the lowest threshold, as before
+
+
+THRESHOLD_SMOOTHING = 5  # grid points either side for the "mean_f1_smooth" rule (+-2.5% of the validation rows)
+
+
+def choose_threshold(rule: str, y: np.ndarray, p: np.ndarray, sources: Sequence[str]) -> float:
+    """The promo threshold by ``rule`` (``brandfit.config.PROMO_THRESHOLDS``) on validation labels and scores:
+    ``mean_f1`` / ``mean_f1_smooth`` (:func:`mean_f1_threshold`, raw or smoothed) or ``pooled`` (best F1 of all rows)."""
+    from brandfit.evaluation.metrics import best_f1_threshold
+
+    y = np.asarray(y, dtype=bool)
+    if not y.any():
+        return 0.5
+    if rule == "mean_f1":
+        return mean_f1_threshold(y, p, sources)
+    if rule == "mean_f1_smooth":
+        return mean_f1_threshold(y, p, sources, smooth=THRESHOLD_SMOOTHING)
+    if rule == "pooled":
+        return best_f1_threshold(y, p)
+    raise ValueError(f"unknown promo threshold rule {rule!r}")
 
 
 # ---------------------------------------------------------------------------------------------- data
@@ -730,7 +757,6 @@ def run_loso(d: LosoData, candidates: Sequence[Candidate], *, sources: Sequence[
              tasks: Sequence[str] = ("topic", "promo"), emoji_subsets: bool = False) -> pd.DataFrame:
     """One row per (candidate, held-out source, task) with the main figures (``emoji_subsets``: also the held-out
     rows whose text carries emoji, as ``"<source> [emoji rows]"``)."""
-    from brandfit.evaluation.metrics import best_f1_threshold
 
     f = d.frame
     src = f["source"].to_numpy()
@@ -765,8 +791,7 @@ def run_loso(d: LosoData, candidates: Sequence[Candidate], *, sources: Sequence[
                     if c.calibrate_promo:
                         ab = platt_by_source(p_va, y_va, src[va_rows])
                         p_va, p_te = apply_platt(p_va, ab), apply_platt(p_te, ab)
-                    thr = (mean_f1_threshold(y_va, p_va, src[va_rows]) if c.threshold == "mean_f1"
-                           else best_f1_threshold(y_va, p_va) if y_va.any() else 0.5)
+                    thr = choose_threshold(c.threshold, y_va, p_va, src[va_rows])
                     if c.disclosure_floor > 0:  # a rule on top of the scores the threshold was chosen on
                         p_te = floored(p_te, d, test_rows, c.disclosure_floor)
                     m = _promo_metrics(y_test, p_te, thr)

@@ -1,0 +1,101 @@
+"""Figurative senses of the verticals' words in plain words (normalisation v3); pure functions and a fake model."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from brandfit.text import NORMALIZATION_VERSION, normalize
+from brandfit.text._senses import SENSE_RULES, plain_senses
+from brandfit.topics import TOPICS
+
+FIGURATIVE = [
+    # (text, what normalize makes of it): the vertical's word is gone, the rest of the text is kept
+    ("makeup exam tomorrow, wish me luck", "resit exam tomorrow, wish me luck"),
+    ("#MakeUpExam at 9 😭", "resit exam at 9 loudly crying face"),
+    ("my social battery is at 2% today", "my social energy is at 2% today"),
+    ("this week has been a workout for my patience lol", "this week has been a test of my patience lol"),
+    ("Running late again, the bus never came", "late again, the bus never came"),
+    ("netflix marathon all weekend 🍿", "netflix binge all weekend popcorn"),
+    ("landlord hiking the rent AGAIN", "landlord raising rent AGAIN"),
+    ("no cap this is the best pizza in town", "honestly this is the best pizza in town"),
+    ("my nan's apple crumble >>>", "my nan's fruit crumble >>"),
+    ("sorry, brain is buffering. our brain is buffering", "sorry, brain is buffering. my mind is slow"),
+    ("we tied the knot!! 💍", "we got married!! ring"),
+    ("ran out of milk, ran out of patience", "short of milk, short of patience"),
+]
+
+LITERAL = [
+    # the same words in the vertical's own sense: left exactly as v2 writes them
+    "makeup test before the wedding: 12 hours and no creasing",
+    "her makeup game is strong 💄",
+    "nailed it 💅 first gel mani at home",
+    "keeper dropped the ball and we lost 2-1",
+    "new wireless mouse, side buttons are so handy",
+    "heart racing after those hill sprints",
+    "dressing down a blazer with white sneakers",
+    "two under par through nine ⛳",
+    "sand in my shoes after the beach run",
+    "my apple watch battery lasts two days",
+    "running a 10k on sunday",
+    "new foundation shade finally matches",
+    "marathon training week 6, 50k done",
+    "fit check: linen shirt or black tee?",
+    "tablet stand for the kitchen, so handy",
+    "core day: planks, dead bugs, hollow holds",
+]
+
+
+def test_version_bumped_for_senses():
+    assert NORMALIZATION_VERSION >= 3
+
+
+@pytest.mark.parametrize(("raw", "expected"), FIGURATIVE)
+def test_figurative_senses_become_plain_words(raw, expected):
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize("raw", LITERAL)
+def test_literal_uses_are_left_alone(raw):
+    assert normalize(raw) == normalize(raw, senses=False)
+
+
+def test_senses_false_is_version_2():
+    assert normalize("makeup exam tomorrow", senses=False) == "makeup exam tomorrow"
+    assert plain_senses("nothing figurative here") == "nothing figurative here"
+
+
+def test_every_rule_is_well_formed_and_its_plain_words_match_no_rule():
+    for rule in SENSE_RULES:
+        assert rule.vertical in TOPICS and rule.vertical != "other"
+        rx = re.compile(rule.pattern, re.IGNORECASE)
+        refs = [int(g) for g in re.findall(r"\\(\d)", rule.plain)]
+        assert max(refs, default=0) <= rx.groups, rule  # every \N in the plain words names a group
+        bare = re.sub(r"\\\d", "", rule.plain)
+        assert plain_senses(bare) == bare, rule
+
+
+_PIECES = st.sampled_from([
+    "makeup exam", "social battery", "running late", "ran out of", "no cap", "game changer", "apple pie",
+    "workout for my patience", "up and running", "working out how", "business model", "follow suit", "in my shoes",
+    "head over heels", "price hike", "tie the knot", "#makeupexam", "🔋", "💄", "lipstick", "trail", "10k", "out",
+    "how", "of", "the", "my", "a", "!!", ",", "running", "makeup", "for", "late", "model", "\n",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, min_size=1, max_size=14).map(" ".join))
+def test_rewriting_is_idempotent(text):
+    once = normalize(text)
+    assert normalize(once) == once
+    assert plain_senses(plain_senses(text)) == plain_senses(text)
+
+
+def test_a_model_rewrites_only_from_the_normalisation_version_it_was_trained_with(fake_model):
+    fake_model.config["normalization_version"] = 2
+    assert fake_model._normalize(["makeup exam 📚"]) == ["makeup exam books"]
+    fake_model.config["normalization_version"] = 3
+    assert fake_model._normalize(["makeup exam 📚"]) == ["resit exam books"]
