@@ -8,7 +8,7 @@ import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @35 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @37 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -41,11 +41,17 @@ TOPIC_CASES = [
 
 NOT_TOPIC_CASES = [
     # (text, topic that must NOT be the most likely one): word-sense traps
-    known("makeup exam tomorrow, wish me luck", "beauty"),  # word sense: beauty 0.96 (relevance@14)
+    # word senses: beauty 0.96 / electronics 0.72 / fitness 0.82 until relevance@35; from relevance@37 figurative senses
+    # are written in plain words before embedding (normalisation v3, brandfit.text._senses)
+    ("makeup exam tomorrow, wish me luck", "beauty"),
     ("running late again, the bus never came", "sports_outdoor"),
     ("apple pie recipe from my nan 🥧", "electronics"),
-    known("my social battery is at 2% today", "electronics"),  # word sense: electronics 0.72
-    known("this week has been a workout for my patience lol", "fitness"),  # word sense: fitness 0.82
+    ("my social battery is at 2% today", "electronics"),
+    ("this week has been a workout for my patience lol", "fitness"),
+    ("brushing up on my spanish before the trip ✈️", "beauty"),
+    ("landlord hiking the rent again 🙃", "sports_outdoor"),
+    ("netflix marathon all weekend, zero regrets 🍿", "sports_outdoor"),
+    ("no cap this is the best pizza in town", "fashion"),
 ]
 
 LONG_STORY = ("Sunday long run along the river with the crew, legs felt heavy for the first few miles but then "
