@@ -84,7 +84,7 @@ class PromoConfig:
     cue_scale: float = 0.6  # weight of the cue columns relative to the embedding
     # mean_f1: best mean per-source F1 on validation; mean_f1_smooth: the same on the curve averaged over neighbouring
     # thresholds (brandfit.evaluation.loso.mean_f1_threshold); pooled: best F1 of all validation rows
-    threshold: str = "mean_f1"
+    threshold: str = "mean_f1_smooth"
     calibrate: bool = True  # Platt-scale the promo probabilities on validation rows (each source equal), folded into the head
     augment: int = 300  # decorated not-promo copies per source (text.augment): a plain @/#/link is not an ad; 0 = off
     # x this, in (0, 20], on the promo weight of data/labeled (every `data` path: source "ours", the one source of
