@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from brandfit.evaluation.loso import binary_ece, mean_f1_threshold, source_weights, validation_mask
+from brandfit.evaluation.loso import THRESHOLD_SMOOTHING, binary_ece, mean_f1_threshold, source_weights, validation_mask
 from brandfit.text.augment import HASHTAGS, LINKS, MENTIONS, decorate
 
 
@@ -173,7 +173,7 @@ def test_smoothed_mean_f1_threshold_is_steadier_across_validation_draws():
         p = np.clip(np.where(y, rng.normal(0.62, 0.2, 300), rng.normal(0.35, 0.2, 300)), 0, 1)
         src = np.where(rng.random(300) < 0.5, "a", "b")
         raw.append(mean_f1_threshold(y, p, src))
-        smooth.append(mean_f1_threshold(y, p, src, smooth=5))
+        smooth.append(mean_f1_threshold(y, p, src, smooth=THRESHOLD_SMOOTHING))
     assert np.std(smooth) < np.std(raw)
     assert mean_f1_threshold(y, p, src, smooth=0) == raw[-1]
 

@@ -172,7 +172,7 @@ def mean_f1_threshold(y: np.ndarray, p: np.ndarray, sources: Sequence[str], *, s
     return float(grid[int(np.argmax(curve))])  # ties: the lowest threshold, as before
 
 
-THRESHOLD_SMOOTHING = 5  # grid points either side for the "mean_f1_smooth" rule (+-2.5% of the validation rows)
+THRESHOLD_SMOOTHING = 20  # grid points either side for the "mean_f1_smooth" rule (+-10% of the validation rows)
 
 
 def choose_threshold(rule: str, y: np.ndarray, p: np.ndarray, sources: Sequence[str]) -> float:
