@@ -99,3 +99,33 @@ def test_a_model_rewrites_only_from_the_normalisation_version_it_was_trained_wit
     assert fake_model._normalize(["makeup exam 📚"]) == ["makeup exam books"]
     fake_model.config["normalization_version"] = 3
     assert fake_model._normalize(["makeup exam 📚"]) == ["resit exam books"]
+
+
+def _every_rule(text: str) -> str:
+    from brandfit.text._senses import _COMPILED
+
+    for _ in range(4):
+        new = text
+        for rx, plain in _COMPILED:
+            new = rx.sub(plain, new)
+        if new == text:
+            return text
+        text = new
+    return text
+
+
+def test_every_rule_has_key_words():
+    from brandfit.text._senses import _ALWAYS, _BY_KEY
+
+    assert _ALWAYS == ()  # the regex parser listed every rule's strings: no rule runs on every text
+    assert sorted({i for rules in _BY_KEY.values() for i in rules}) == list(range(len(SENSE_RULES)))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES | st.sampled_from([r.plain.replace("\\1", "x") for r in SENSE_RULES[:40]]) |
+                st.sampled_from(["RUNNING LATE", "Makeup Exams", "dont sweat it", "ran low on", "hiking prices",
+                                 "running on 3 hours", "don't sweat it", "in my shoes", "a workout for the soul"]),
+                min_size=1, max_size=10).map(" ".join))
+def test_the_key_word_shortcut_changes_nothing(text):
+    """Only rules with a key word in the text are tried; the result equals trying every rule."""
+    assert plain_senses(text) == _every_rule(text)

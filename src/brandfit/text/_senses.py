@@ -295,14 +295,108 @@ SENSE_RULES: Final[tuple[SenseRule, ...]] = (
 
 _COMPILED: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
     (re.compile(r.pattern, re.IGNORECASE), r.plain) for r in SENSE_RULES)
-_ANY: Final[re.Pattern[str]] = re.compile("|".join(f"(?:{r.pattern})" for r in SENSE_RULES), re.IGNORECASE)
+_TOKEN: Final[re.Pattern[str]] = re.compile(r"[a-z0-9]+")
+
+
+_COMMON: Final[frozenset[str]] = frozenset(
+    "a an the in on at of to for out up no is was were are be been being my our your his her their it its do don "
+    "dont did didn not t s ll will get got gets getting give gave need needed keep hope hoping things everything "
+    "me us you him them this that with and or by as so".split())
+
+
+def _strings(pattern: str) -> list[str] | None:
+    """Every string ``pattern`` can match, lower case (a repeat of unbounded length: up to two more times than its
+    minimum; ``\\d``: ``0``), or None when they cannot be listed.
+
+    Read from CPython's regex parser (``re._parser``, stable within Python 3.11, which the package requires)."""
+    import re._parser as sre  # noqa: PLC0415 - at import time only
+
+    try:
+        seq = list(sre.parse(pattern, re.IGNORECASE))
+    except Exception:  # noqa: BLE001 - any surprise: no shortcut for this rule
+        return None
+    strings: list[str] = []
+
+    def walk(items: list, prefix: str, depth: int) -> bool:
+        if depth > 200 or len(strings) > 5000:
+            return False
+        if not items:
+            strings.append(prefix)
+            return True
+        (op, av), rest = items[0], items[1:]
+        name = str(op)
+        if name == "AT":
+            return walk(rest, prefix, depth)
+        if name == "LITERAL":
+            return walk(rest, prefix + chr(av).lower(), depth)
+        if name == "IN":
+            chars = []
+            for o, v in av:
+                if str(o) == "LITERAL":
+                    chars.append(chr(v).lower())
+                elif str(o) == "CATEGORY" and str(v) == "CATEGORY_DIGIT":
+                    chars.append("0")
+                else:
+                    return False
+            return all(walk(rest, prefix + c, depth + 1) for c in chars)
+        if name == "SUBPATTERN":
+            return walk(list(av[3]) + rest, prefix, depth + 1)
+        if name == "BRANCH":
+            return all(walk(list(alt) + rest, prefix, depth + 1) for alt in av[1])
+        if name in ("MAX_REPEAT", "MIN_REPEAT"):
+            lo, hi, sub = av
+            return all(walk(list(sub) * n + rest, prefix, depth + 1) for n in range(lo, min(hi, lo + 2) + 1))
+        return False
+
+    return strings if walk(seq, "", 0) else None
+
+
+def _index() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    """Key words per rule: every match of a rule holds one of its keys, so a text none of whose words is a key of
+    a rule cannot match it. From each string a rule can match, the key is its word (outside :data:`_COMMON`) that
+    the fewest rules use: "late" rather than "running" for "running late", so one common word of a vertical does
+    not wake a dozen rules. Every rule starts and ends at a word boundary, so the words of a match are words of
+    the text (as :data:`_TOKEN` cuts it)."""
+    words_of: list[list[list[str]] | None] = []
+    for rule in SENSE_RULES:
+        strings = _strings(rule.pattern)
+        words_of.append(None if strings is None else [_TOKEN.findall(x) for x in strings])
+    used_by: dict[str, int] = {}
+    for per_string in words_of:
+        for w in {w for words in per_string or () for w in words}:
+            used_by[w] = used_by.get(w, 0) + 1
+    by_key: dict[str, list[int]] = {}
+    always: list[int] = []
+    for i, per_string in enumerate(words_of):
+        if per_string is None or not all(per_string):
+            always.append(i)
+            continue
+        for words in per_string:
+            rare = [w for w in words if w not in _COMMON] or words
+            key = min(rare, key=lambda w: (used_by[w], -len(w)))
+            if i not in by_key.setdefault(key, []):
+                by_key[key].append(i)
+    return {w: tuple(v) for w, v in by_key.items()}, tuple(always)
+
+
+_BY_KEY, _ALWAYS = _index()
 
 
 def plain_senses(text: str) -> str:
-    """``text`` with every listed figurative use of a vertical's word replaced by plain words (see module doc)."""
+    """``text`` with every listed figurative use of a vertical's word replaced by plain words (see module doc).
+
+    Only the rules one of whose key words (:func:`_index`) occurs in the text are tried: most texts, none."""
     for _ in range(4):  # to a fixed point: one rule's plain words never complete another's phrase, but be sure
-        if _ANY.search(text) is None:  # the common case: one scan
+        rules = set(_ALWAYS)
+        for word in set(_TOKEN.findall(text.lower())):
+            rules.update(_BY_KEY.get(word, ()))
+        if not rules:
             return text
-        for rx, plain in _COMPILED:
-            text = rx.sub(plain, text)
+        new = text
+        for i in sorted(rules):
+            rx, plain = _COMPILED[i]
+            new = rx.sub(plain, new)
+        if new == text:
+            return text
+        text = new
     return text
