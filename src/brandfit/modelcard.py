@@ -50,7 +50,9 @@ def _topic_line(config: dict[str, Any]) -> str:
 
 def _promo_line(config: dict[str, Any], *, trained_on_public: bool, cues: Any = ()) -> str:
     promo = config.get("promo") or {}
-    rule = ("the best mean per-source F1" if promo.get("threshold") == "mean_f1" else "the best F1")
+    rule = {"mean_f1": "the best mean per-source F1",
+            "mean_f1_smooth": "the best mean per-source F1, on that curve averaged over neighbouring thresholds",
+            }.get(promo.get("threshold"), "the best F1")
     phrasing = [n for n in ("gifted", "hard_sell") if n in (cues or ())]
     return ("- Promo head: logistic regression over the embedding plus spaCy-matched advertorial cues"
             + (" and cues of phrasing (" + ", ".join(f"`{n}`" for n in phrasing) + ": a brand gave the product, "

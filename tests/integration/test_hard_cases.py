@@ -8,7 +8,7 @@ import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @39 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @40 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -41,7 +41,7 @@ TOPIC_CASES = [
 
 NOT_TOPIC_CASES = [
     # (text, topic that must NOT be the most likely one): word-sense traps
-    # word senses: beauty 0.96 / electronics 0.72 / fitness 0.82 until relevance@35; from relevance@37 figurative senses
+    # word senses: beauty 0.96 / electronics 0.72 / fitness 0.82 until relevance@35; from relevance@40 figurative senses
     # are written in plain words before embedding (normalisation v3, brandfit.text._senses)
     ("makeup exam tomorrow, wish me luck", "beauty"),
     ("running late again, the bus never came", "sports_outdoor"),
@@ -78,7 +78,7 @@ PROMO_CASES = [
     # to their writers; relevance@16 moved the four known ones the right way (0.12 -> 0.17, 0.72 -> 0.48 ...) but
     # not across the threshold; relevance@17 (data/labeled x6 in the promo layers) moves two across: 0.56 and 0.34
     ("bought these @northpeak shoes with my own money 2 yrs ago, still going strong", False),
-    # relevance@39's smoothed threshold (0.282, chosen leave-one-source-out; docs/quality.md, "The promo threshold on a
+    # relevance@40's smoothed threshold (0.272, chosen leave-one-source-out; docs/quality.md, "The promo threshold on a
     # smoothed curve") flags it: 0.29 (0.26 with @35 against 0.380)
     known("@dewlab sent me this serum, smells weird and did nothing for me tbh", False),
     ("the @northpeak team sent me their new trail shoes and wow 😍 comfiest ever", True),  # @17 on
@@ -93,12 +93,12 @@ PROMO_CASES = [
     # "@peakfuel sent me their new bars, honestly not for me, too sweet 😕" passed here from @28 to @30 (0.19, 0.25);
     # the fifth data batch, richer in gifted praise, lifts it to the threshold (@35: 0.387 on onnx, 0.378 on torch,
     # against 0.380), too close to pin either way: test_criticism_lowers_a_gifted_post below checks it instead
-    known("full recap of the ultra on my blog, linked in bio 🏔️", False),  # @17 to @38; @39 0.295 vs 0.282
+    known("full recap of the ultra on my blog, linked in bio 🏔️", False),  # @17 to @35; @40 0.295 vs 0.272
     # @16 to @28; relevance@29 flags it (0.44 against its threshold 0.391; 0.25 with @28): its caption layer reads
     # "raising money" and "page in my bio" as a little promo-like, and its calibration lifts every text that layer
     # does not know as organic (docs/quality.md, "The caption layer"); @30 0.44, @32 0.375 vs 0.368; @34 0.34 vs 0.382
-    known("raising money for the children's hospital with this half 🧡 donation page in my bio", False),  # @34 to @38;
-    # @39 0.311 against its threshold 0.282
+    known("raising money for the children's hospital with this half 🧡 donation page in my bio", False),  # @34 to @35;
+    # @40 0.312 against its threshold 0.272
     # session 12, written with the caption layer (relevance@29) before any of them was scored: gifted and hard-sell
     # posts with no disclosure, beside a bought rave, a family gift and a credit. relevance@24 missed the second and
     # third (0.13, 0.41), relevance@28 catches them (0.55, 0.85), relevance@29 more surely (0.79, 0.98)
@@ -182,7 +182,7 @@ def test_criticism_lowers_a_gifted_post(prod):
     critical, gushing = prod.promo_proba(["@peakfuel sent me their new bars, honestly not for me, too sweet 😕",
                                           "@peakfuel sent me their new bars, honestly obsessed 😍"])
     assert gushing >= prod.promo_threshold and critical < gushing - 0.4
-    # not a confident ad: 0.387 vs the threshold 0.380 with relevance@35; 0.408 vs 0.282 with relevance@39, whose
+    # not a confident ad: 0.387 vs the threshold 0.380 with relevance@35; 0.409 vs 0.272 with relevance@40, whose
     # lower threshold flags it
     assert critical < 0.5
 

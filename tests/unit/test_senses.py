@@ -24,6 +24,11 @@ FIGURATIVE = [
     ("no cap this is the best pizza in town", "honestly this is the best pizza in town"),
     ("my nan's apple crumble >>>", "my nan's fruit crumble >>"),
     ("sorry, brain is buffering. our brain is buffering", "sorry, brain is buffering. my mind is slow"),
+    ("this movie bored the pants off me", "this movie bored the life out of me"),
+    ("it'll all work out", "it will go well"),
+    ("she gave me a lift home", "she gave me a ride home"),
+    ("diet diet coke", "coke"),
+    ("my socıal battery", "my social energy"),  # dotless i: re.IGNORECASE matches it, so must the key-word index
     ("we tied the knot!! 💍", "we got married!! ring"),
     ("ran out of milk, ran out of patience", "short of milk, short of patience"),
 ]
@@ -46,6 +51,22 @@ LITERAL = [
     "fit check: linen shirt or black tee?",
     "tablet stand for the kitchen, so handy",
     "core day: planks, dead bugs, hollow holds",
+    # literal captions a review found the first table rewriting
+    "Makeup for this look: fenty foundation + rare beauty blush",
+    "How to lose face fat in 2 weeks?", "let it bake, then brush it off", "put gloss over my lipstick",
+    "use a primer on your eyelids first", "I have thick skin so retinol is fine", "my foundation cracks around my nose",
+    "passed my makeup exam at the academy, certified MUA 💄", "flying drones on the weekend",
+    "this tiny mouse is perfect for travel", "main speakers plus a sub", "doorbell is hardwired into the house",
+    "earbuds case is charged with a usb-c cable", "recharge the batteries before the hike",
+    "yoga is a workout for the mind and body", "jaw workout with my new jawline trainer",
+    "quite a stretch for the hip flexors", "foam roller to work out the kinks in my back",
+    "climbing the walls at the new bouldering gym", "Take a hike this weekend! 🥾",
+    "Disney Marathon weekend done! 26.2 miles", "ran late last night after work, 10k done",
+    "felt strong in the long run this morning", "no hiking fees at this national park", "smooth sailing on the lake ⛵",
+    "black dress with a white collar", "zip it up or wear it open", "wearing my old hat", "wearing my fancy pants",
+    "finally got the boot I've been eyeing", "tie the knot at the front of your shirt",
+    "Our new window dressing for spring", "tighten your belt before heavy squats",
+    "roll up your sleeves for a casual look", "sand was in my shoes", "nail biting habit, any tips?",
 ]
 
 
@@ -129,3 +150,13 @@ def test_every_rule_has_key_words():
 def test_the_key_word_shortcut_changes_nothing(text):
     """Only rules with a key word in the text are tried; the result equals trying every rule."""
     assert plain_senses(text) == _every_rule(text)
+
+
+def test_the_table_is_pinned_to_its_normalisation_version():
+    """A model records the normalisation version it was trained with, and the table is part of it: a change to the
+    rules must bump NORMALIZATION_VERSION (and keep the old table for older models), then update this digest."""
+    import hashlib
+
+    digest = hashlib.sha256(repr(SENSE_RULES).encode()).hexdigest()
+    assert (NORMALIZATION_VERSION, digest) == (
+        3, "dff30114e0ef25a45bfc6a6e97724360b023d6ef2ffb60326dda406f361b390a"), "the sense table changed"

@@ -192,3 +192,36 @@ def test_choose_threshold_rules():
     assert choose_threshold("mean_f1", np.zeros(100, bool), p, src) == 0.5  # no positive: nothing to choose on
     with pytest.raises(ValueError, match="unknown promo threshold rule"):
         choose_threshold("best", y, p, src)
+
+
+def _old_mean_f1_threshold(y, p, src):
+    """The rule before smoothing existed, written out: the best grid point of the raw mean-F1 curve."""
+    groups = [src == s for s in np.unique(src)]
+    grid = np.unique(np.quantile(p, np.linspace(0.01, 0.99, 197)))
+    best, best_t = -1.0, 0.5
+    for t in grid:
+        f = np.mean([2 * ((p[m] >= t) & y[m]).sum() / max((p[m] >= t).sum() + y[m].sum(), 1) for m in groups])
+        if f > best:
+            best, best_t = f, float(t)
+    return best_t
+
+
+def test_smooth_zero_is_the_raw_rule():
+    rng = np.random.default_rng(3)
+    y = rng.random(400) < 0.4
+    p = np.clip(np.where(y, rng.normal(0.6, 0.2, 400), rng.normal(0.4, 0.2, 400)), 0, 1)
+    src = np.where(rng.random(400) < 0.5, "a", "b")
+    assert mean_f1_threshold(y, p, src) == mean_f1_threshold(y, p, src, smooth=0) == _old_mean_f1_threshold(y, p, src)
+
+
+def test_smoothing_falls_back_to_the_raw_curve_on_a_tiny_grid():
+    # three distinct scores: the 197-quantile grid shrinks to a handful of points, too few for a window (a window
+    # over the whole curve would tie everywhere and pick the lowest threshold, flagging every row)
+    rng = np.random.default_rng(5)
+    y = rng.random(600) < 0.5
+    p = np.where(y, rng.choice([0.5, 0.8], 600, p=[0.3, 0.7]), rng.choice([0.2, 0.5], 600, p=[0.7, 0.3]))
+    src = np.array(["a", "b"] * 300)
+    assert len(np.unique(np.quantile(p, np.linspace(0.01, 0.99, 197)))) < 2 * THRESHOLD_SMOOTHING + 1
+    raw = mean_f1_threshold(y, p, src)
+    assert mean_f1_threshold(y, p, src, smooth=THRESHOLD_SMOOTHING) == raw
+    assert raw > p.min()

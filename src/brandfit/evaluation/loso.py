@@ -5,7 +5,7 @@ source is held out from the topic head's training, a promo source from the promo
 labels. A candidate never sees a row of the source it is scored on, so the figures say how a design generalises
 to text nobody tuned it on - the question the independent benchmark asks.
 
-Each text is embedded once per normalisation variant (``emoji``: normalisation v2, emoji as words; ``raw``:
+Each text is embedded once per normalisation variant (``emoji``: the current normalisation, v3; ``raw``:
 v1, emoji kept as characters) with the onnx backend - the serving default - and cached on disk outside the
 repository (``$BRANDFIT_EXP_CACHE`` or ``~/.cache/brandfit-exp``), keyed by the normalised text.
 
@@ -147,8 +147,9 @@ def mean_f1_threshold(y: np.ndarray, p: np.ndarray, sources: Sequence[str], *, s
     so no one source's base rate or score scale decides the operating point for all.
 
     Thresholds are tried on a grid of 197 quantiles of ``p``. ``smooth`` > 0 averages the mean-F1 curve over
-    ``2 * smooth + 1`` neighbouring grid points before taking its maximum: the curve is jagged (a few validation
-    rows move it), and a lone spike should not set the operating point."""
+    ``2 * smooth + 1`` neighbouring grid points (scaled down when tied scores shrink the grid) before taking its
+    maximum: the curve is jagged (a few validation rows move it), and a lone spike should not set the operating
+    point."""
     y = np.asarray(y, dtype=bool)
     p = np.asarray(p, dtype=float)
     src = np.asarray(sources, dtype=object)
@@ -164,12 +165,14 @@ def mean_f1_threshold(y: np.ndarray, p: np.ndarray, sources: Sequence[str], *, s
             tp = float((pred & yy).sum())
             f1s.append(2 * tp / max(pred.sum() + yy.sum(), 1))
         curve[i] = float(np.mean(f1s))
-    if smooth > 0 and len(grid) > 1:
-        csum = np.concatenate([[0.0], np.cumsum(curve)])
-        lo = np.maximum(np.arange(len(grid)) - smooth, 0)
-        hi = np.minimum(np.arange(len(grid)) + smooth + 1, len(grid))
-        curve = (csum[hi] - csum[lo]) / (hi - lo)
-    return float(grid[int(np.argmax(curve))])  # ties: the lowest threshold, as before
+    # the window is ``smooth`` points of a full 197-point grid; tied scores shrink the grid, and the window with it.
+    # The curve's ends are padded with their end values, so every point is averaged over a full window. A grid too
+    # small for one window (heavily tied scores) keeps the raw curve.
+    k = int(round(smooth * len(grid) / 197))
+    if k > 0 and len(grid) >= 2 * k + 1:
+        padded = np.pad(curve, k, mode="edge")
+        curve = np.convolve(padded, np.full(2 * k + 1, 1.0 / (2 * k + 1)), mode="valid")
+    return float(grid[int(np.argmax(curve))])  # ties: the lowest threshold
 
 
 THRESHOLD_SMOOTHING = 20  # grid points either side for the "mean_f1_smooth" rule (+-10% of the validation rows)
@@ -317,7 +320,7 @@ def build_data(frame: pd.DataFrame, embedder: Any | None = None, *, variants: Se
     texts = frame["text"].tolist()
     norm, emb = {}, {}
     for v in variants:
-        norm[v] = [normalize(t, emoji_words=(v == "emoji")) for t in texts]
+        norm[v] = [normalize(t, emoji_words=(v == "emoji"), senses=(v == "emoji")) for t in texts]
         emb[v] = embed_cached(norm[v], embedder, tag=f"{v}-{embedder.name.replace('/', '_')}")
     d_texts, d_topic = [], []
     for t, topic in enumerate(TOPICS):
@@ -666,7 +669,7 @@ def shortcut_probe(d: LosoData, embedder: Any, *, variant: str = "emoji", promo_
     out = {}
     for name, fmt in SHORTCUTS.items():
         aug = [fmt.format(t) for t in texts]
-        e = embed_cached([normalize(t, emoji_words=(variant == "emoji")) for t in aug], embedder, tag=f"probe-{variant}")
+        e = embed_cached([normalize(t, emoji_words=(variant == "emoji"), senses=(variant == "emoji")) for t in aug], embedder, tag=f"probe-{variant}")
         m = cue_matrix(find_cues(aug))
         p = predict(e, np.hstack([m, np.log1p(m.sum(axis=1, keepdims=True))]))
         out[name] = {"mean_rise": float((p - base).mean()), "flipped": float(((p >= 0.5) & (base < 0.5)).mean())}
