@@ -760,7 +760,6 @@ def run_loso(d: LosoData, candidates: Sequence[Candidate], *, sources: Sequence[
              tasks: Sequence[str] = ("topic", "promo"), emoji_subsets: bool = False) -> pd.DataFrame:
     """One row per (candidate, held-out source, task) with the main figures (``emoji_subsets``: also the held-out
     rows whose text carries emoji, as ``"<source> [emoji rows]"``)."""
-
     f = d.frame
     src = f["source"].to_numpy()
     rows = []
