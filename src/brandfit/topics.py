@@ -38,6 +38,9 @@ TOPIC_DESCRIPTIONS: Final[dict[str, tuple[str, ...]]] = {
         "a tent, a rucksack, a bike helmet, hiking boots, a cricket bat, a football",
         "athletes, matches, races, leagues and sports results",
         "sportswear and sports shoes for training and competition",
+        "matchday, derby, transfer window, fantasy league, playoffs and the title race",
+        "parkrun, 5k and 10k PBs, splits, tempo runs, ultras and trail races",
+        "triathlon, open water swimming, golf, fishing, skateboarding and the skatepark",
     ),
     "fashion": (
         "fashion, clothing and outfits",
@@ -49,6 +52,9 @@ TOPIC_DESCRIPTIONS: Final[dict[str, tuple[str, ...]]] = {
         "a dress, a jacket, jeans, a shirt, a t-shirt, a kurta, a saree",
         "menswear, womenswear, kidswear, lingerie and ethnic wear",
         "designer brands, fashion week, new collections and wardrobe basics",
+        "fit check, try-on haul, drip, capsule wardrobe and styling inspo",
+        "sneakerhead culture, sneaker drops, colourways, resale and limited collabs",
+        "blazer, trench coat, knitwear, cargo pants, linen sets and tailoring",
     ),
     "fitness": (
         "fitness, workouts and the gym",
@@ -60,6 +66,9 @@ TOPIC_DESCRIPTIONS: Final[dict[str, tuple[str, ...]]] = {
         "supplements, vitamins, creatine and pre-workout",
         "weight loss, calories, macros and body transformation",
         "cardio, HIIT, squats, push-ups and personal training",
+        "leg day, deadlift PRs, bench press, hypertrophy, bulking and cutting",
+        "calisthenics, pull-ups, muscle-ups, kettlebells, CrossFit WODs and spin class",
+        "reformer pilates, vinyasa flow, breathwork, foam rolling, cold plunge and sauna",
     ),
     "beauty": (
         "beauty, makeup and cosmetics",
@@ -70,6 +79,9 @@ TOPIC_DESCRIPTIONS: Final[dict[str, tuple[str, ...]]] = {
         "lipstick, foundation, concealer, mascara, eyeliner, eyeshadow palette",
         "grooming: beard oil, trimmers, face wash",
         "acne, glowing skin, anti-ageing and dermatologist tips",
+        "GRWM, makeup dupes, contour, blush, lip gloss and setting spray",
+        "retinol, niacinamide, hyaluronic acid, SPF, double cleansing and skin barrier",
+        "curly hair routine, hair oiling, blowouts, braids, lash extensions and brow lamination",
     ),
     "electronics": (
         "consumer electronics and gadgets",
@@ -81,6 +93,9 @@ TOPIC_DESCRIPTIONS: Final[dict[str, tuple[str, ...]]] = {
         "gaming consoles, PC hardware, keyboards, mice and monitors",
         "chargers, cables, batteries, USB and bluetooth accessories",
         "tech reviews, unboxings, specs and new device launches",
+        "graphics card, GPU, CPU, SSD, RAM upgrade, PC build and benchmarks",
+        "smartwatch and smart ring specs, AMOLED screen, battery life, firmware updates",
+        "iPhone vs Android, iOS update, chipset, refresh rate and screen protectors",
     ),
     "other": (
         "everyday life, family, friends and feelings",
@@ -92,6 +107,9 @@ TOPIC_DESCRIPTIONS: Final[dict[str, tuple[str, ...]]] = {
         "home, kitchen, furniture, appliances and cleaning",
         "pets, babies, toys, cars and tools",
         "questions, advice, stories and things I learned today",
+        "celebrity gossip, reality TV, Netflix series, K-pop, concerts and award shows",
+        "weddings, birthdays, Eid, Diwali, Christmas, church and prayer",
+        "memes, relatable rants, storytime, office life, commute and Monday mood",
     ),
 }
 
