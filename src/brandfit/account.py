@@ -79,6 +79,25 @@ def _digits(value: int | float) -> int:
     return approx + 1 if n >= 10**approx else approx
 
 
+
+ACCOUNT_FIELDS: tuple[str, ...] = ("account_id", "handle", "followers", "bio", "posts")
+"""The fields an account mapping may carry (:meth:`Account.from_input`); any other is an error, not ignored."""
+POST_FIELDS: tuple[str, ...] = ("text", "likes", "comments", "posted_at")
+"""The fields a post mapping may carry."""
+
+
+def _no_unknown(values: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
+    """:class:`InputError` naming the first unknown key of ``values`` (a typo such as ``post`` must not silently
+    drop the posts), with the known field it most resembles."""
+    import difflib
+
+    for key in values:
+        if key not in known:
+            shown = repr(key)[:60]
+            close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6) if isinstance(key, str) else []
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise InputError(f"{where}: unknown field {shown}{hint}; expected only {', '.join(known)}")
+
 @dataclass(frozen=True, slots=True)
 class Post:
     text: str
@@ -104,6 +123,7 @@ class Account:
             return account
         if not isinstance(account, Mapping):
             raise InputTypeError(f"{where}: expected a mapping or an Account, got {type(account).__name__}")
+        _no_unknown(account, ACCOUNT_FIELDS, where)
         bio = _text(account.get("bio"), f"{where}.bio")
         raw_posts = account.get("posts")
         if raw_posts is None:
@@ -116,6 +136,7 @@ class Account:
             if isinstance(p, str):
                 posts.append(Post(clean_text(p)))
             elif isinstance(p, Mapping):
+                _no_unknown(p, POST_FIELDS, pw)
                 if "text" not in p:
                     raise InputError(f"{pw}.text: missing")
                 if not isinstance(p["text"], str):

@@ -17,6 +17,7 @@ import pytest
 from brandfit.account import Account, BrandTopic
 from brandfit.embedding import cache as cache_mod
 from brandfit.embedding.cache import ENTRY_OVERHEAD, EmbeddingCache, encoder_identity
+from brandfit.errors import SettingsError
 from brandfit.pipeline import Pipeline
 
 from fakes import DIM, FakeEmbedder, make_model
@@ -91,26 +92,37 @@ def test_a_colliding_key_of_another_text_is_a_miss_not_a_wrong_vector(db, monkey
     np.testing.assert_array_equal(vecs[1], emb.encode(["alpha"])[0])
 
 
-def test_garbage_file_is_moved_aside_and_rebuilt_with_a_warning(db, caplog):
-    db.write_bytes(b"this is not a database at all" * 200)
-    with caplog.at_level(logging.WARNING, logger="brandfit.embedding.cache"):
-        cache = EmbeddingCache(db)
-    assert "unusable" in caplog.text
-    assert db.with_name(db.name + ".unusable").read_bytes().startswith(b"this is not")
-    emb = FakeEmbedder()
-    cache.encode(emb, TEXTS)
+def test_a_file_that_is_not_sqlite_is_refused_and_left_untouched(db, tmp_path):
+    # someone's data given as the cache by mistake (a typo'd --cache, one of the job's own inputs)
+    original = b'{"account_id": "a1", "bio": "trail runner"}\n' * 50
+    db.write_bytes(original)
+    with pytest.raises(SettingsError, match="not an SQLite file"):
+        EmbeddingCache(db)
+    assert db.read_bytes() == original
+    assert not db.with_name(db.name + ".unusable").exists()
+    with pytest.raises(SettingsError, match="is a folder"):
+        EmbeddingCache(tmp_path)
+
+
+def test_an_empty_file_becomes_a_new_cache(db):
+    db.write_bytes(b"")
+    EmbeddingCache(db).encode(FakeEmbedder(), TEXTS)
     assert EmbeddingCache(db).stats().entries == 5
 
 
-def test_foreign_sqlite_file_and_other_schema_version_are_not_trusted(db, caplog):
+def test_a_foreign_sqlite_database_is_refused_and_another_schema_version_rebuilt(db, caplog):
     con = sqlite3.connect(db)
     con.execute("CREATE TABLE users (name TEXT)")
+    con.execute("INSERT INTO users VALUES ('kept')")
     con.commit()
     con.close()
-    with caplog.at_level(logging.WARNING):
-        EmbeddingCache(db).encode(FakeEmbedder(), TEXTS)
-    assert "not a brandfit embedding cache" in caplog.text
-    caplog.clear()
+    with pytest.raises(SettingsError, match="not a brandfit embedding cache"):
+        EmbeddingCache(db)
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT name FROM users").fetchall() == [("kept",)]
+    con.close()
+    db.unlink()
+    EmbeddingCache(db).encode(FakeEmbedder(), TEXTS)
     con = sqlite3.connect(db)
     con.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
     con.commit()
@@ -118,6 +130,7 @@ def test_foreign_sqlite_file_and_other_schema_version_are_not_trusted(db, caplog
     with caplog.at_level(logging.WARNING):
         cache = EmbeddingCache(db)
     assert "schema version" in caplog.text
+    assert "unusable" in caplog.text
     assert cache.stats().entries == 0
 
 

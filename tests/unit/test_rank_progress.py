@@ -41,6 +41,55 @@ def test_rank_prints_a_table_and_writes_a_file(tmp_path: Path, monkeypatch, caps
     assert run_cli(capsys, *r, str(texts), "-o", str(tmp_path / "short.txt"))[0] == 2
 
 
+def _registry(tmp_path: Path, monkeypatch) -> ModelRegistry:
+    import brandfit.model
+
+    monkeypatch.setattr(brandfit.model, "get_embedder", lambda backend=None: FakeEmbedder())
+    make_model().save(tmp_path / "m")
+    reg = ModelRegistry(tmp_path / "models")
+    reg.publish("relevance", tmp_path / "m", metadata={}, aliases=["production"])
+    return reg
+
+
+def test_rank_reads_csv_numbers_and_sets_bad_rows_aside_as_tag_does(tmp_path: Path, monkeypatch, capsys):
+    reg = _registry(tmp_path, monkeypatch)
+    csv = tmp_path / "texts.csv"  # the README's row-per-text CSV: followers is a number written as text
+    csv.write_text("account_id,kind,text,likes,comments,followers\n"
+                   "a1,bio,trail + ultra runner | coach,,,2400\n"
+                   "a1,post,20 miles of hill repeats in the fog,120,8,\n"
+                   "a2,post,new lipstick haul,5,1,\n"
+                   "a3,selfie,what kind is this,1,1,\n", encoding="utf-8")
+    r = ("rank", "--registry", str(reg.root), "--brand-topic", "sports_outdoor")
+    code, out, err = run_cli(capsys, *r, str(csv), "-o", str(tmp_path / "short.csv"))
+    assert code == 0, err
+    import pandas as pd
+
+    short = pd.read_csv(tmp_path / "short.csv")
+    assert list(short["account_id"]) == ["a1", "a2"]
+    assert short.loc[0, "followers"] == 2400
+    assert "1 row set aside" in out and f"{csv}:5" in err
+    errors = [json.loads(x) for x in (tmp_path / "short.csv.errors.jsonl").read_text().splitlines()]
+    assert [(e["line"], e["account_id"]) for e in errors] == [(5, "a3")]
+
+
+def test_rank_never_overwrites_its_input_or_an_existing_file_unasked(tmp_path: Path, monkeypatch, capsys):
+    reg = _registry(tmp_path, monkeypatch)
+    src = tmp_path / "in.jsonl"
+    original = json.dumps({"account_id": "a", "bio": "trail runner", "posts": ["hill reps"]}) + "\n"
+    src.write_text(original, encoding="utf-8")
+    r = ("rank", "--registry", str(reg.root), "--brand-topic", "sports_outdoor", str(src))
+    code, _, err = run_cli(capsys, *r, "-o", str(src), "--overwrite")
+    assert code == 2 and "would overwrite the input file" in err
+    assert src.read_text(encoding="utf-8") == original
+    out = tmp_path / "short.jsonl"
+    out.write_text("keep me\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, *r, "-o", str(out))
+    assert code == 2 and "already exists" in err and out.read_text() == "keep me\n"
+    assert run_cli(capsys, *r, "-o", str(out), "--overwrite")[0] == 0
+    assert json.loads(out.read_text().splitlines()[0])["account_id"] == "a"
+    assert not list(tmp_path.glob(".short.jsonl.*.tmp"))
+
+
 def test_count_accounts_knows_the_total_only_for_account_rows(tmp_path: Path):
     from brandfit.tagging._local import Progress, count_accounts
 

@@ -177,3 +177,20 @@ def test_a_vertical_feed_with_lifestyle_posts_keeps_its_vertical(pipeline):
     (r,) = pipeline.score([acc], "fitness")
     assert r.topic_probs["other"] > r.topic_probs["fitness"]  # the plain argmax would say "other"
     assert r.primary_topic == "fitness"
+
+
+def test_an_unknown_account_or_post_field_is_an_error_naming_it_not_ignored():
+    """A typo ("post" for "posts") must not silently drop the posts and score the bio alone: the batch job refuses
+    such a column, so the Python API (and HTTP, which calls the same check) refuses such a key."""
+    import pytest
+
+    from brandfit.account import Account
+    from brandfit.errors import InputError
+
+    with pytest.raises(InputError, match=r"^account: unknown field 'post' \(did you mean 'posts'\?\)"):
+        Account.from_input({"bio": "coach", "post": ["leg day", "squat pr"]})
+    with pytest.raises(InputError, match=r"^accounts\[0\]\.posts\[1\]: unknown field 'like'"):
+        Account.from_input({"posts": ["a", {"text": "b", "like": 5}]}, where="accounts[0]")
+    full = Account.from_input({"account_id": "a", "handle": "@a", "followers": 3, "bio": "b",
+                               "posts": [{"text": "t", "likes": 1, "comments": 2, "posted_at": "2026-01-01"}]})
+    assert Account.from_input(full.to_dict()) == full

@@ -9,7 +9,7 @@ import numpy as np
 from fakes import make_model
 
 from brandfit.data.suggest import k_center_greedy, mean_pairwise_cosine, suggest, uncertainty
-from brandfit.data.unlabeled import read_accounts, read_texts
+from brandfit.data.unlabeled import read_texts
 
 
 def test_uncertainty_peaks_at_uniform_topics_and_the_promo_threshold():
@@ -31,7 +31,7 @@ def test_k_center_greedy_spreads_the_picks():
     assert mean_pairwise_cosine(emb[picks]) < mean_pairwise_cosine(emb[:10])
 
 
-def test_read_texts_and_accounts(tmp_path: Path):
+def test_read_texts(tmp_path: Path):
     (tmp_path / "texts.jsonl").write_text(
         json.dumps({"text": "new trail shoes", "account_id": "a1"}) + "\n"
         + json.dumps({"id": "x", "kind": "bio", "text": "gym rat", "account_id": "a2"}) + "\n", encoding="utf-8")
@@ -40,8 +40,6 @@ def test_read_texts_and_accounts(tmp_path: Path):
         encoding="utf-8")
     frame = read_texts([tmp_path])
     assert frame["id"].tolist() == ["b1:bio", "b1:post1", "b1:post2", "texts:1", "x"]
-    accounts = read_accounts([tmp_path])
-    assert [a.account_id for a in accounts] == ["b1", "a1", "a2"] and accounts[2].bio == "gym rat"
 
 
 def test_suggest_writes_the_labeled_schema_and_is_more_diverse():

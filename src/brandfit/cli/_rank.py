@@ -3,7 +3,10 @@
 Reads accounts from JSONL/CSV/Parquet files or folders in either ``brandfit tag`` input shape (one row per
 account, or one row per text grouped by ``account_id``), scores them with
 :func:`brandfit.api.rank_accounts` and prints a table, or writes the shortlist (``.csv``, ``.jsonl`` or
-``.parquet``, by the file's suffix). For millions of accounts use ``brandfit tag`` (resumable, chunked).
+``.parquet``, by the file's suffix; atomically, never over an input file, and over an existing file only with
+``--overwrite``). Input is read by the batch job's own reader, so a file ``brandfit tag`` reads, ``rank`` reads the
+same way: bad rows are set aside with file, line and reason (printed, and written to ``FILE.errors.jsonl`` beside
+``-o FILE``), never dropped silently. For millions of accounts use ``brandfit tag`` (resumable, chunked).
 """
 
 from __future__ import annotations
@@ -35,46 +38,86 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="rank by score x (1 - P x promo_ratio) (default 1.0)")
     p.add_argument("-o", "--output", default=None, metavar="FILE",
                    help="write the shortlist here (.csv, .jsonl or .parquet) instead of printing it")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing -o file")
     p.add_argument("--model", default="production", metavar="REF", help="registry ref (default production)")
     p.add_argument("--registry", default=None, metavar="PATH", help="registry folder")
     p.add_argument("--backend", choices=BACKENDS, default=None, help="embedding backend (default onnx)")
     p.set_defaults(func=_rank)
 
 
+def _check_output(out: Path, inputs: list[str], overwrite: bool) -> None:
+    from brandfit.data.readers import list_input_files
+    from brandfit.errors import OutputExistsError
+
+    if out.is_dir():
+        raise InputError(f"-o {out}: is a folder; give a file path")
+    for f in (f for i in inputs for f in list_input_files(i)):
+        if out.exists() and out.resolve() == f.resolve():
+            raise InputError(f"-o {out}: the output would overwrite the input file {f}; write it elsewhere")
+    if out.exists() and not overwrite:
+        raise OutputExistsError(f"-o {out}: already exists; pass --overwrite to replace it")
+
+
+def _write(df, out: Path, suffix: str) -> None:
+    from brandfit._atomic import atomic_path
+
+    flat = df.drop(columns=[c for c in ("evidence",) if c in df.columns])
+    nested = [c for c in flat.columns if flat[c].map(lambda v: isinstance(v, (dict, list, tuple))).any()]
+    if suffix != ".jsonl":
+        flat = flat.assign(**{c: flat[c].map(json.dumps) for c in nested})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out) as tmp:
+        if suffix == ".csv":
+            flat.to_csv(tmp, index=False)
+        elif suffix == ".parquet":
+            flat.to_parquet(tmp, index=False)
+        else:
+            flat.to_json(tmp, orient="records", lines=True, force_ascii=False)
+
+
 def _rank(args: argparse.Namespace) -> int:
+    import sys
+
+    from brandfit._atomic import atomic_write_text
     from brandfit.api import rank_accounts
     from brandfit.cli._predict import brand_from_args
-    from brandfit.data.unlabeled import read_accounts
     from brandfit.model import load_model
+    from brandfit.tagging import read_accounts
 
     if args.top < 1:
         raise InputError(f"--top: must be at least 1, got {args.top}")
     suffix = Path(args.output).suffix.lower() if args.output else None
     if suffix not in (None, ".csv", ".jsonl", ".parquet"):
         raise InputError(f"-o {args.output}: expected a .csv, .jsonl or .parquet file")
+    out = Path(args.output) if args.output else None
+    if out is not None:
+        _check_output(out, args.input, args.overwrite)
     brand = brand_from_args(args.brand_topic, args.brand_name, args.example)
-    accounts = read_accounts(args.input)
+    accounts, set_aside = read_accounts(args.input)
+    for e in set_aside[:5]:
+        where = f"{e['source_file']}:{e['line']}" if e["line"] else e["source_file"]
+        print(f"set aside: {where}: {e['reason']}", file=sys.stderr)
+    if len(set_aside) > 5:
+        print(f"... and {len(set_aside) - 5} more rows set aside", file=sys.stderr)
     if not accounts:
-        raise InputError(f"no accounts in {', '.join(args.input)}")
+        raise InputError(f"no usable accounts in {', '.join(args.input)}"
+                         + (f" ({len(set_aside)} row{'' if len(set_aside) == 1 else 's'} set aside)" if set_aside else ""))
     model = load_model(args.model, args.registry, backend=args.backend)
     df = rank_accounts(accounts, brand, top=args.top, model=model, promo_penalty=args.promo_penalty)
     n = len(accounts)
     what = f"best {len(df)} of {n} account{'' if n == 1 else 's'} for {getattr(brand, 'name', brand)} ({model.version})"
-    if args.output:
-        out = Path(args.output)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        flat = df.drop(columns=[c for c in ("evidence",) if c in df.columns])
-        if suffix == ".csv":
-            flat.assign(**{c: flat[c].map(json.dumps) for c in flat.columns if flat[c].map(
-                lambda v: isinstance(v, (dict, list, tuple))).any()}).to_csv(out, index=False)
-        elif suffix == ".parquet":
-            flat.assign(**{c: flat[c].map(json.dumps) for c in flat.columns if flat[c].map(
-                lambda v: isinstance(v, (dict, list, tuple))).any()}).to_parquet(out, index=False)
+    aside = f"; {len(set_aside)} row{'' if len(set_aside) == 1 else 's'} set aside" if set_aside else ""
+    if out is not None:
+        _write(df, out, suffix)
+        errors_path = out.with_name(out.name + ".errors.jsonl")
+        if set_aside:
+            atomic_write_text(errors_path, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in set_aside))
+            aside += f" ({errors_path})"
         else:
-            flat.to_json(out, orient="records", lines=True, force_ascii=False)
-        print(f"wrote the {what} to {out}")
+            errors_path.unlink(missing_ok=True)  # an earlier shortlist's, at this path: no longer true
+        print(f"wrote the {what} to {out}{aside}")
         return 0
-    print(what + ":")
+    print(what + aside + ":")
     rows = []
     for _, r in df.iterrows():
         rows.append([str(r.get(c)) if not isinstance(r.get(c), float) else f"{r.get(c):.3f}" for c in COLUMNS])

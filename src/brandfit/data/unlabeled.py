@@ -1,10 +1,10 @@
-"""Unlabeled input for ``brandfit data suggest`` and ``brandfit rank``: texts or accounts from JSONL/CSV/Parquet.
+"""Unlabeled input for ``brandfit data suggest``: texts from JSONL/CSV/Parquet (``brandfit rank`` reads accounts with
+:func:`brandfit.tagging.read_accounts`, the batch job's reader).
 
 Two row shapes are accepted, per row: a *text row* has a ``text`` column (optional ``id``, ``kind``,
 ``account_id``); an *account row* has ``bio`` and/or ``posts`` (the ``brandfit tag`` input shape: ``posts`` a
 list, or a JSON string of a list, of strings or objects with ``text``). :func:`read_texts` flattens accounts
-into their bio and posts; :func:`read_accounts` groups text rows by ``account_id``. Rows that fit neither are
-counted and skipped with a warning naming the first one.
+into their bio and posts. Rows that fit neither are counted and skipped with a warning naming the first one.
 """
 
 from __future__ import annotations
@@ -20,9 +20,7 @@ from brandfit.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from brandfit.account import Account
-
-__all__ = ["read_texts", "read_accounts"]
+__all__ = ["read_texts"]
 
 logger = logging.getLogger(__name__)
 
@@ -102,39 +100,3 @@ def read_texts(paths: Sequence[str | Path]) -> pd.DataFrame:
     frame = pd.DataFrame(out, columns=["id", "kind", "text", "account_id"])
     frame = frame[frame["text"].str.strip().str.len() > 0]
     return frame.drop_duplicates(subset=["text"]).reset_index(drop=True)
-
-
-def read_accounts(paths: Sequence[str | Path]) -> list[Account]:
-    """Accounts from account rows (as given) and text rows (grouped by ``account_id``, bio + posts), in order of
-    first appearance. A text row without ``account_id`` is an error: it belongs to no account."""
-    from brandfit.account import Account
-
-    accounts: dict[str, dict[str, Any]] = {}
-    order: list[str] = []
-    for source, line, values in _rows(paths):
-        if "bio" in values or "posts" in values:
-            acc = values.get("account_id")
-            key = str(acc) if acc not in (None, "") else f"{Path(source).stem}:{line}"
-            if key in accounts:
-                raise InputError(f"{source}:{line}: account {key!r} appears twice")
-            accounts[key] = {"account_id": key, "bio": values.get("bio") or "", "posts": _posts(values.get("posts")),
-                             "handle": values.get("handle"), "followers": values.get("followers")}
-            order.append(key)
-        elif isinstance(values.get("text"), str):
-            acc = values.get("account_id")
-            if acc in (None, ""):
-                raise InputError(f"{source}:{line}: a text row needs an account_id to be ranked as an account")
-            entry = accounts.get(str(acc))
-            if entry is None:
-                entry = accounts[str(acc)] = {"account_id": str(acc), "bio": "", "posts": [],
-                                              "handle": values.get("handle"), "followers": values.get("followers")}
-                order.append(str(acc))
-            if values.get("kind") == "bio":
-                entry["bio"] = values["text"]
-            else:
-                entry["posts"].append(values["text"])
-    result = []
-    for key in order:
-        values = {k: v for k, v in accounts[key].items() if v is not None}
-        result.append(Account.from_input(values, where=f"account {key!r}"))
-    return result

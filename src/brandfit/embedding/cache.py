@@ -25,9 +25,11 @@ What makes it safe to share and to trust:
   thread and each process (after a fork) gets its own connection.
 * **Crashes.** A write is one SQLite transaction: a SIGKILL mid-write loses at most that batch; the file stays
   consistent (SQLite's WAL recovery on the next open).
-* **Corrupt or foreign files.** On open the file must be SQLite with a ``meta`` table naming this format and
-  schema version; otherwise, or when SQLite reports a malformed database later, the file is moved aside to
-  ``NAME.unusable`` with a warning and a fresh cache is made. A vector whose byte length does not match its
+* **Corrupt or foreign files.** A path that holds something else (a file that is not SQLite, an SQLite database
+  without this cache's tables, a folder) is refused with :class:`~brandfit.errors.SettingsError` and left
+  untouched: it is someone's data given as the cache by mistake. A brandfit cache of another schema version, or
+  one SQLite reports malformed (on open or later), is moved aside to ``NAME.unusable`` with a warning and a fresh
+  cache is made. A vector whose byte length does not match its
   encoder's dimension or its checksum counts as a miss.
 * **Bounded.** ``max_bytes`` caps the vectors held (entries x (4 x dim + :data:`ENTRY_OVERHEAD`)); past it, the
   least recently used entries are evicted down to :data:`EVICT_TO` of the cap. "Used" is a timestamp refreshed
@@ -62,6 +64,7 @@ __all__ = [
 FORMAT = "brandfit-embedding-cache"
 SCHEMA_VERSION = 1
 """Bump when the tables change; a file of another schema version is moved aside and rebuilt."""
+_SQLITE_MAGIC = b"SQLite format 3\x00"
 APPLICATION_ID = 0x62666563  # "bfec" in the SQLite header: tells `file(1)` and us what this is
 ENTRY_OVERHEAD = 64
 """Bytes counted per entry on top of its vector: key, text hash, timestamp, index entry."""
@@ -299,7 +302,24 @@ class EmbeddingCache:
             conn = self._try_open()
         return conn, self._inode()
 
+    def _refuse_foreign(self) -> None:
+        """Raise :class:`~brandfit.errors.SettingsError` when the path holds something that is not SQLite (an empty
+        or missing file is a new cache): it is never renamed or replaced."""
+        from brandfit.errors import SettingsError
+
+        if self.path.is_dir():
+            raise SettingsError(f"cache: {self.path} is a folder; give the path of a cache file (it is created)")
+        try:
+            with open(self.path, "rb") as f:
+                head = f.read(16)
+        except FileNotFoundError:
+            return
+        if head and head != _SQLITE_MAGIC:
+            raise SettingsError(f"cache: {self.path} exists and is not a brandfit embedding cache (not an SQLite "
+                                "file); refusing to replace it. Give a new path (it is created) or a cache file")
+
     def _try_open(self) -> sqlite3.Connection:
+        self._refuse_foreign()
         conn = self._connect()
         try:
             # A new file only (no-op later): 8 KiB pages hold five 384-d vectors, 4 KiB ones two at 78% fill.
@@ -339,8 +359,12 @@ class EmbeddingCache:
 
     @staticmethod
     def _check_meta(conn: sqlite3.Connection, tables: set[str]) -> None:
-        if not {"meta", "encoders", "vectors"} <= tables:
-            raise UnusableCacheError(f"not a brandfit embedding cache (tables: {', '.join(sorted(tables)) or 'none'})")
+        if not {"meta", "encoders", "vectors"} <= tables:  # another program's database: not ours to replace
+            from brandfit.errors import SettingsError
+
+            raise SettingsError(f"cache: {conn.execute('PRAGMA database_list').fetchone()[2]} is an SQLite database "
+                                f"but not a brandfit embedding cache (tables: {', '.join(sorted(tables))}); refusing "
+                                "to replace it. Give a new path (it is created) or a cache file")
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         if meta.get("format") != FORMAT:
             raise UnusableCacheError(f"not a brandfit embedding cache (format {meta.get('format')!r})")

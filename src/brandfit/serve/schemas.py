@@ -45,12 +45,13 @@ ACCOUNT_REF = {REF_KEY: "Account"}  # pydantic would try to resolve a "$ref" its
 _COUNT = {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_COUNT}
 _TEXT = {"type": "string", LIMIT_KEY: "max_chars"}
 _POST_SCHEMA = {"anyOf": [_TEXT, {
-    "type": "object", "required": ["text"], "description": "Other keys are ignored.",
+    "type": "object", "required": ["text"], "additionalProperties": False,
     "properties": {"text": _TEXT, "likes": _COUNT, "comments": _COUNT, "posted_at": {"type": ["string", "null"]}}}]}
 ACCOUNT_SCHEMA = {
     "type": "object",
-    "description": "One influencer account: a bio and/or posts (strings or objects with text); other keys are "
-                   "ignored. Checked by brandfit.account.Account.from_input; errors name the field.",
+    "description": "One influencer account: a bio and/or posts (strings or objects with text); any other key is "
+                   "a 422 naming it. Checked by brandfit.account.Account.from_input; errors name the field.",
+    "additionalProperties": False,
     "properties": {"account_id": {"type": ["string", "integer", "null"]}, "handle": {"type": ["string", "null"]},
                    "followers": _COUNT, "bio": {"type": ["string", "null"], LIMIT_KEY: "max_chars"},
                    "posts": {"type": ["array", "null"], "items": _POST_SCHEMA, LIMIT_KEY: "max_posts"}},

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from brandfit.account import BrandTopic, parse_brand_topic
+from brandfit.account import Account, BrandTopic, parse_brand_topic
 from brandfit.data.readers import list_input_files
 from brandfit.embedding.cache import EmbeddingCache, resolve_cache
 from brandfit.errors import InputError
@@ -41,10 +41,29 @@ from brandfit.tagging._output import (
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["tag_files", "TagSummary", "ENGINES", "FORMATS", "DEFAULT_CHUNK_SIZE", "errors_path_for"]
+__all__ = ["tag_files", "read_accounts", "TagSummary", "ENGINES", "FORMATS", "DEFAULT_CHUNK_SIZE", "errors_path_for"]
 
 ENGINES = ("local", "ray")
 DEFAULT_CHUNK_SIZE = 512
+
+
+def read_accounts(inputs: list[str | Path]) -> tuple[list[Account], list[dict[str, Any]]]:
+    """The accounts of ``inputs`` (files or folders, either input shape) read exactly as :func:`tag_files` reads
+    them, in memory, and the rows set aside, each ``{"source_file", "line", "account_id", "reason"}``. For a
+    shortlist (``brandfit rank``); for millions of accounts use :func:`tag_files`."""
+    import io
+    import json
+    import tempfile
+
+    files = [f for i in inputs for f in list_input_files(i)]
+    buf = io.StringIO()
+    with tempfile.TemporaryDirectory(prefix="brandfit-read-") as scratch:
+        reader = AccountReader(files, scratch=Path(scratch), errors=ErrorLog(buf))
+        try:
+            accounts = [item.account for item in reader]
+        finally:
+            reader.close()
+    return accounts, [json.loads(line) for line in buf.getvalue().splitlines()]
 
 
 def errors_path_for(output: str | Path) -> Path:
