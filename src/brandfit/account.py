@@ -23,16 +23,20 @@ __all__ = ["Post", "Account", "BrandTopic", "MAX_INPUT_CHARS", "MAX_COUNT", "cle
 
 MAX_BRAND_EXAMPLES = 200
 MAX_INPUT_CHARS = 5000
-"""Texts longer than this are truncated on input (the embedder reads far less), never rejected."""
+"""Texts longer than this are cut on input to their start and their last 1,000 characters
+(:func:`brandfit.text.head_and_tail`: a closing ``#ad`` or code is kept; the embedder reads far less), never
+rejected."""
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def clean_text(value: str) -> str:
-    """``value`` cut to :data:`MAX_INPUT_CHARS`, with lone surrogates (valid JSON, invalid UTF-8) replaced by U+FFFD,
-    so every text scored and written is valid UTF-8."""
-    value = value[:MAX_INPUT_CHARS]
+    """``value`` cut to :data:`MAX_INPUT_CHARS` (its start and its end), with lone surrogates (valid JSON, invalid
+    UTF-8) replaced by U+FFFD, so every text scored and written is valid UTF-8."""
+    from brandfit.text import head_and_tail
+
+    value = head_and_tail(value, MAX_INPUT_CHARS)
     return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
 
 

@@ -331,13 +331,15 @@ class _CueMatcher:
 
 
 def bounded_text(text: str) -> str:
-    """What the cue tokenizer reads: ``text`` cut to :data:`~brandfit.account.MAX_INPUT_CHARS`, cleaned, its runs of
+    """What the cue tokenizer reads: ``text`` cut to :data:`~brandfit.account.MAX_INPUT_CHARS` (its start and its end,
+    :func:`brandfit.text.head_and_tail`), cleaned, its runs of
     punctuation marks / emoji bounded by :func:`brandfit.text.squeeze_repeats` (one character: at most 4; mixed: at
     most :data:`MAX_SYMBOL_RUN`). spaCy's tokenizer is quadratic in such runs (``"!" * 5000`` took seconds); no cue
     needs them."""
-    from brandfit.text import clean, squeeze_repeats
+    from brandfit.text import clean, head_and_tail, squeeze_repeats
 
-    return squeeze_repeats(clean(text[:MAX_INPUT_CHARS] if isinstance(text, str) else text))[:MAX_INPUT_CHARS]
+    cut = head_and_tail(text, MAX_INPUT_CHARS) if isinstance(text, str) else text
+    return squeeze_repeats(clean(cut))[:MAX_INPUT_CHARS]
 
 
 @lru_cache(maxsize=1)

@@ -27,6 +27,7 @@ from typing import Final, Sequence
 import numpy as np
 
 from brandfit.errors import InputTypeError
+from brandfit.text import head_and_tail
 
 __all__ = ["PAID_HASHTAGS", "PAID_PHRASES", "MIN_FLOOR", "MAX_FLOOR", "check_floor", "paid_disclosure", "floor_logits"]
 
@@ -116,7 +117,7 @@ def _counts(text: str, m: re.Match[str]) -> bool:
 
 
 def _one(text: str) -> bool:
-    text = text[:MAX_SCAN].replace("’", "'")
+    text = head_and_tail(text, MAX_SCAN).replace("’", "'")  # a closing "#ad" of a long caption is read too
     return any(_counts(text, m) for m in _PAID.finditer(text))
 
 

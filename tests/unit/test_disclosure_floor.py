@@ -165,3 +165,20 @@ def test_leave_one_source_out_applies_the_floor_as_the_model_does():
     with pytest.raises(ValueError, match="paid-disclosure flags"):
         floored(np.array([0.2]), SimpleNamespace(paid=None), np.arange(1), 0.9)
 
+
+
+def test_a_closing_disclosure_of_a_long_or_padded_caption_is_still_read():
+    """Texts are cut to a bounded length on input; the cut keeps the end, where a sponsor line or "#ad" usually is,
+    so padding a caption does not hide its disclosure (the floor, the cues and the account all see it)."""
+    from brandfit.account import MAX_INPUT_CHARS, Account
+    from brandfit.cues import find_cues
+    from brandfit.disclosure import paid_disclosure
+
+    for text in ("squats and deadlifts today " * 400 + " use code FIT10 #ad",  # 10,819 characters
+                 "leg day " + "\U0001f525" * 6000 + " new lipstick shade, love it #ad"):
+        assert paid_disclosure([text]).tolist() == [True]
+        assert {"disclosure", "discount_code"} & set(find_cues([text])[0])
+        post = Account.from_input({"posts": [text]}).posts[0].text
+        assert len(post) == MAX_INPUT_CHARS and post.endswith("#ad") and post.startswith(text[:100])
+    short = "new lipstick, love it #ad"
+    assert Account.from_input({"posts": [short]}).posts[0].text == short

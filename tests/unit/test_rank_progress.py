@@ -112,3 +112,41 @@ def test_data_check_message_uses_plurals(tmp_path: Path, capsys):
     path.write_text(json.dumps(good) + "\n", encoding="utf-8")
     code, _, err = run_cli(capsys, "data", "check", str(path))
     assert code == 0 and err.strip() == "1 file: 1 valid record, 0 problems"
+
+
+def test_predict_reads_hostile_files_with_a_clear_error_before_loading_a_model(tmp_path: Path, capsys):
+    cases = {
+        "latin.json": b'{"bio": "caf\xe9"}',
+        "deep.json": b"[" * 100_000 + b"]" * 100_000,
+        "big.json": b'{"bio": "gym", "followers": ' + b"9" * 5000 + b"}",
+        "typo.json": b'{"bio": "coach", "post": ["leg day"]}',
+    }
+    expected = {"latin.json": "not valid UTF-8", "deep.json": "nested deeper than 64 levels",
+                "big.json": "5000-digit integer", "typo.json": "unknown field 'post'"}
+    registry = str(tmp_path / "no-registry")  # never reached: every error comes first
+    for name, raw in cases.items():
+        (tmp_path / name).write_bytes(raw)
+        code, _, err = run_cli(capsys, "predict", str(tmp_path / name), "--brand-topic", "fitness",
+                               "--registry", registry)
+        assert code == 2 and expected[name] in err and "Traceback" not in err, (name, err)
+    code, _, err = run_cli(capsys, "predict", str(tmp_path), "--brand-topic", "fitness", "--registry", registry)
+    assert code == 2 and "not a file" in err
+
+
+def test_a_topic_id_with_a_brand_name_or_examples_is_refused_not_read_as_words():
+    import pytest
+
+    from brandfit.account import BrandTopic
+    from brandfit.cli._predict import brand_from_args
+    from brandfit.errors import InputError
+
+    assert brand_from_args("fitness", None, []) == "fitness"
+    for name, examples in (("foo", []), (None, ["kettlebell swings"])):
+        with pytest.raises(InputError, match="a built-in topic id takes no --brand-name or --example"):
+            brand_from_args("fitness", name, examples)
+    with pytest.raises(InputError, match="did you mean 'fitness'"):
+        brand_from_args("Fitness", None, [])
+    with pytest.raises(InputError, match="must not be empty"):
+        brand_from_args("kettlebells and home gyms", " ", [])
+    assert brand_from_args("kettlebells and home gyms", "kb", ["swings"]) == BrandTopic(
+        "kb", "kettlebells and home gyms", ("swings",))

@@ -27,29 +27,62 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def brand_from_args(topic: str, name: str | None, examples: list[str]):
+    """``--brand-topic`` (a built-in topic id, or the brand's topic in words), ``--brand-name`` and ``--example``
+    as :func:`brandfit.predict_relevance` takes them; :class:`InputError` for a combination that means nothing."""
     from brandfit.account import BrandTopic
-    from brandfit.topics import BRAND_TOPICS
+    from brandfit.topics import BRAND_TOPICS, TOPICS
 
+    words = topic.strip()
     if topic in BRAND_TOPICS and name is None and not examples:
         return topic
-    if " " not in topic.strip() and name is None and not examples:
+    if words.lower() in TOPICS:  # a topic id with a name or examples, or a topic id in other letters
+        if name is None and not examples:
+            raise InputError(f"--brand-topic: unknown topic id {topic!r}"
+                             + (f" (did you mean {words.lower()!r}?)" if words.lower() in BRAND_TOPICS else "")
+                             + f"; use one of {', '.join(BRAND_TOPICS)} or describe the brand's topic in words")
+        raise InputError(f"--brand-topic {topic}: a built-in topic id takes no --brand-name or --example; those "
+                         "describe a brand topic given in words, e.g. --brand-topic 'kettlebells and home gym "
+                         "training' --brand-name kettlebells")
+    if " " not in words and name is None and not examples:
         raise InputError(f"--brand-topic: unknown topic id {topic!r}; use one of {', '.join(BRAND_TOPICS)} "
                          "or describe the brand's topic in words")
+    if name is not None and not name.strip():
+        raise InputError("--brand-name: must not be empty")
     return BrandTopic(name or "custom", topic, tuple(examples))
 
 
-def _predict(args: argparse.Namespace) -> int:
+def read_account_file(path: str) -> object:
+    """The JSON document at ``path`` (``-``: stdin), within the batch job's limits (nesting, digits, UTF-8);
+    :class:`InputError` naming the file for anything it cannot read."""
     import sys
 
+    from brandfit._safejson import JSONLimitError, loads_bounded
+    from brandfit.errors import MissingFileError
+
+    if path == "-":
+        raw = sys.stdin.buffer.read()
+    else:
+        p = Path(path)
+        if not p.exists():
+            raise MissingFileError(f"{path}: no such file")
+        if not p.is_file():
+            raise InputError(f"{path}: not a file (a folder?); give one account's JSON file, or - for stdin")
+        try:
+            raw = p.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read it ({exc.strerror})") from None
+    try:
+        return loads_bounded(raw.removeprefix(b"\xef\xbb\xbf"))
+    except JSONLimitError as exc:
+        raise InputError(f"{path}: {exc}") from None
+
+
+def _predict(args: argparse.Namespace) -> int:
     from brandfit.account import Account
     from brandfit.api import predict_relevance
     from brandfit.model import load_model
 
-    src = sys.stdin.read() if args.account == "-" else Path(args.account).read_text(encoding="utf-8")
-    try:
-        account = json.loads(src)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{args.account}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    account = read_account_file(args.account)
     brand = brand_from_args(args.brand_topic, args.brand_name, args.example)
     account = Account.from_input(account)  # bad input is reported before the model loads
     model = load_model(args.model, registry=args.registry, backend=args.backend)

@@ -28,14 +28,14 @@ from typing import TYPE_CHECKING
 
 from brandfit.text._normalize import _EMOJI as EMOJI_PATTERN
 from brandfit.text._normalize import MAX_CHARS, NORMALIZATION_VERSION, clean, emoji_words, normalize
-from brandfit.text._repeats import MAX_RUN, MAX_SCAN_CHARS, MAX_SYMBOL_RUN, squeeze_repeats
+from brandfit.text._repeats import MAX_RUN, MAX_SCAN_CHARS, MAX_SYMBOL_RUN, head_and_tail, squeeze_repeats
 from brandfit.text._segment import segment_hashtag
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokenizer import Tokenizer
 
-__all__ = ["EMOJI_PATTERN", "MAX_CHARS", "MAX_RUN", "MAX_SCAN_CHARS", "MAX_SYMBOL_RUN", "NORMALIZATION_VERSION", "clean",
+__all__ = ["EMOJI_PATTERN", "MAX_CHARS", "MAX_RUN", "MAX_SCAN_CHARS", "MAX_SYMBOL_RUN", "NORMALIZATION_VERSION", "clean", "head_and_tail",
            "emoji_words", "get_nlp", "normalize", "segment_hashtag", "squeeze_repeats", "tokenizer"]
 
 

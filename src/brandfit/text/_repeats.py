@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["MAX_RUN", "MAX_SCAN_CHARS", "MAX_SYMBOL_RUN", "squeeze_repeats"]
+__all__ = ["MAX_RUN", "MAX_SCAN_CHARS", "MAX_SYMBOL_RUN", "TAIL_CHARS", "head_and_tail", "squeeze_repeats"]
 
 MAX_RUN: Final[int] = 4
 """Longest run of one punctuation mark, symbol or emoji kept."""
@@ -23,6 +23,24 @@ MAX_SYMBOL_RUN: Final[int] = 16
 """Longest run of punctuation marks, symbols and emoji (no letter, digit or space) kept."""
 MAX_SCAN_CHARS: Final[int] = 5000
 """Characters of a text read at all (the same limit as ``brandfit.account.MAX_INPUT_CHARS``)."""
+
+TAIL_CHARS: Final[int] = 1000
+"""Characters kept from the end of a text cut by :func:`head_and_tail`."""
+
+
+def head_and_tail(text: str, limit: int) -> str:
+    """``text`` if it fits in ``limit`` characters; else its start and its last :data:`TAIL_CHARS` characters
+    (at most a fifth of ``limit``) joined by a space, ``limit`` characters in all. A sponsor line, code or ``#ad``
+    at the end of a long or padded caption is still read, and the cost stays bounded.
+
+    >>> head_and_tail("a" * 20 + " #ad", 15)
+    'aaaaaaaaaaa #ad'
+    """
+    if len(text) <= limit:
+        return text
+    tail = min(TAIL_CHARS, limit // 5)
+    return text[:limit - tail - 1] + " " + text[len(text) - tail:]
+
 
 # a leading character class lets the regex engine skip letters, digits and spaces fast; "_" is a word character,
 # so its runs get a check of their own
