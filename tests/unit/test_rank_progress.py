@@ -150,3 +150,19 @@ def test_a_topic_id_with_a_brand_name_or_examples_is_refused_not_read_as_words()
         brand_from_args("kettlebells and home gyms", " ", [])
     assert brand_from_args("kettlebells and home gyms", "kb", ["swings"]) == BrandTopic(
         "kb", "kettlebells and home gyms", ("swings",))
+
+
+def test_cli_messages_for_a_missing_registry_and_a_file_with_no_valid_records(tmp_path: Path, capsys):
+    acc = tmp_path / "a.json"
+    acc.write_text('{"bio": "gym"}', encoding="utf-8")
+    code, _, err = run_cli(capsys, "predict", str(acc), "--brand-topic", "fitness",
+                           "--registry", str(tmp_path / "nope"))
+    assert code == 2 and "the registry folder" in err and "does not exist" in err and "Known the" not in err
+    (tmp_path / "empty").mkdir()
+    code, _, err = run_cli(capsys, "predict", str(acc), "--brand-topic", "fitness",
+                           "--registry", str(tmp_path / "empty"))
+    assert code == 2 and "is empty; publish a model first" in err
+    bad = tmp_path / "e.jsonl"
+    bad.write_text("{}\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "data", "stats", str(bad))
+    assert code == 2 and "no valid labeled records" in err and "Traceback" not in err

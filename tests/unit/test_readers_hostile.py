@@ -217,3 +217,20 @@ def test_a_lowered_int_digit_limit_never_crashes_reading(tmp_path):
         sys.set_int_max_str_digits(old)
     assert ids(items) == ["ok"]
     assert [e["line"] for e in errors] == [1, 2, 3, 4] and all(e["reason"] for e in errors)
+
+
+def test_an_unclosed_quote_in_a_csv_is_reported_not_rows_swallowed(tmp_path):
+    path = tmp_path / "texts.csv"
+    path.write_text('account_id,kind,text\nc9,post,fine\nc10,post,"unterminated quote\nc11,post,after it\n',
+                    encoding="utf-8")
+    rows = list(iter_rows(path))
+    assert [r.values["account_id"] for r in rows if r.values] == ["c9"]
+    bad = [r for r in rows if r.values is None]
+    assert len(bad) == 1 and bad[0].line == 3 and "never closed" in bad[0].error and "every row after" in bad[0].error
+
+
+def test_a_csv_header_with_a_repeated_column_is_a_file_level_error(tmp_path):
+    path = tmp_path / "acc.csv"
+    path.write_text("account_id,bio,bio\na1,first,second\n", encoding="utf-8")
+    rows = list(iter_rows(path))
+    assert len(rows) == 1 and rows[0].values is None and "column 'bio' appears 2 times" in rows[0].error

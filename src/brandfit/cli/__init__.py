@@ -10,8 +10,10 @@ traceback (exit 1).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
+import os
 import sys
 from typing import Sequence
 
@@ -71,6 +73,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         hint = " (run the same command again with --resume to continue)" if args.command == "tag" else ""
         print(f"brandfit: interrupted{hint}", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`brandfit models show REF | head`): not an error
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not fail again
+        return 0
     except BrandfitError as exc:  # a deliberate error: one line, unless -v asks for the traceback
         if args.verbose:
             raise

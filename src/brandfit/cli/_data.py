@@ -118,6 +118,13 @@ def _stats(args: argparse.Namespace) -> int:
         acc_path = str(Path(folders[0]) / "accounts") if folders else "data/labeled/accounts"
     result = load_labeled(text_paths)
     df = result.frame
+    if df.empty:
+        from brandfit.errors import InputError
+
+        bad = len(getattr(result, "problems", []) or [])
+        raise InputError(f"no valid labeled records in {', '.join(text_paths) or 'the given paths'}"
+                         + (f" ({bad} problem{'' if bad == 1 else 's'}: run `brandfit data check` on them)" if bad
+                            else ""))
     acc = {}
     if acc_path and Path(acc_path).exists():
         acc = dict(zip(*load_accounts(acc_path)[["account_id", "topic"]].T.values))

@@ -95,7 +95,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
         _print_json(entries)
         return 0
     if not entries:
-        print(f"no models in {reg.root}")
+        print(f"no models in {reg.root}" + ("" if reg.root.exists() else " (the folder does not exist)"))
         return 0
     rows = []
     for e in entries:

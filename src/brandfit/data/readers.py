@@ -160,12 +160,15 @@ def _csv_problem(exc: csv.Error) -> str:
     text = str(exc)
     if "field larger than field limit" in text:
         return f"a cell longer than {MAX_CELL_CHARS:,} characters"
+    if "unexpected end of data" in text:
+        return ("a quoted cell is never closed: it runs to the end of the file, so this row and every row after it "
+                "could not be read")
     return f"not valid CSV ({_short(exc)})"
 
 
 def _iter_csv(p: Path, source: str) -> Iterator[RawRow]:
     with p.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
-        reader = csv.reader(fh)
+        reader = csv.reader(fh, strict=True)  # strict: an unclosed quote is an error, not rows swallowed whole
         try:
             header = next(reader, None)
         except csv.Error as exc:
@@ -177,6 +180,11 @@ def _iter_csv(p: Path, source: str) -> Iterator[RawRow]:
         if any(len(h) > MAX_CELL_CHARS for h in header):
             yield RawRow(source, FILE_LEVEL, None, f"unreadable header line: a cell longer than {MAX_CELL_CHARS:,} "
                          "characters")
+            return
+        dupes = sorted({h for h in header if header.count(h) > 1})
+        if dupes:
+            yield RawRow(source, FILE_LEVEL, None, f"unreadable header line: column {dupes[0]!r} appears "
+                         f"{header.count(dupes[0])} times")
             return
         n_rows = 0
         start = reader.line_num + 1  # the physical line the next row starts on

@@ -464,14 +464,19 @@ class ModelRegistry:
                 models.append(f"{name} (versions {more}{shown})")
         aliases = [f"{alias} -> {target}" for alias, target in self.aliases().items()]
         if not models and not aliases:
-            return f"the registry {self.root} is empty; publish a model first"
+            if not self.root.exists():
+                return (f"nothing: the registry folder {self.root} does not exist (check --registry or "
+                        "$BRANDFIT_REGISTRY)")
+            return f"nothing: the registry {self.root} is empty; publish a model first"
         return (
             f"models in {self.root}: {'; '.join(models) or 'none'}. "
             f"Aliases: {', '.join(aliases) or 'none'}. Refs look like production, topic@3, topic or latest"
         )
 
     def _unknown(self, message: str) -> UnknownRefError:
-        return UnknownRefError(f"{message}. Known {self._inventory()}")
+        inventory = self._inventory()
+        return UnknownRefError(f"{message}. Known: {inventory.removeprefix('nothing: ')}"
+                               if not inventory.startswith("nothing: ") else f"{message}: {inventory[9:]}")
 
     def resolve(self, ref: str) -> Path:
         """The folder of the version ``ref`` names (see :mod:`brandfit.registry._names` for the grammar)."""
