@@ -58,3 +58,14 @@ def test_output_inside_the_input_folder(tmp_path, fake_model, where):
         tag_files(folder, folder / where, TOPIC, model=fake_model, overwrite=True, show_progress_bar=False)
     assert sorted(p.name for p in folder.rglob("*")) == ["accounts.jsonl", "sub"]
     assert inp.exists()
+
+
+def test_an_output_that_is_a_folder_or_not_writable_is_refused_before_any_work(tmp_path, fake_model, monkeypatch):
+    inp = _input(tmp_path / "in" / "accounts.jsonl") if (tmp_path / "in").mkdir() is None else None
+    (tmp_path / "out").mkdir()
+    _refused(inp, tmp_path / "out", fake_model, "is a folder", overwrite=True)
+    assert not list((tmp_path).glob("out*.parts")) and not (tmp_path / "out.errors.jsonl").exists()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == tmp_path / "ro" else real_access(p, mode))
+    (tmp_path / "ro").mkdir()
+    _refused(inp, tmp_path / "ro" / "tags.parquet", fake_model, "not a writable folder")

@@ -16,6 +16,7 @@ See ``docs/tagging.md``.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -139,6 +140,11 @@ def _check_paths(input: Path, output: Path, files: list[Path]) -> None:
         if out.parent == root or root in out.parents:
             raise InputError(f"{output}: the output would land in the input folder {input} and be read as input by "
                              "the next run; write it elsewhere")
+    if output.is_dir():
+        raise InputError(f"{output}: is a folder; -o takes the path of the output file (.parquet, .jsonl or .csv)")
+    parent = next((p for p in (out.parent, *out.parent.parents) if p.exists()), None)
+    if parent is not None and not (parent.is_dir() and os.access(parent, os.W_OK | os.X_OK)):
+        raise InputError(f"{output}: cannot write there ({parent} is not a writable folder); write it elsewhere")
 
 
 def _check_args(engine: str, chunk_size: int, ray_concurrency: int | None, top: int) -> None:
