@@ -234,3 +234,21 @@ def test_a_csv_header_with_a_repeated_column_is_a_file_level_error(tmp_path):
     path.write_text("account_id,bio,bio\na1,first,second\n", encoding="utf-8")
     rows = list(iter_rows(path))
     assert len(rows) == 1 and rows[0].values is None and "column 'bio' appears 2 times" in rows[0].error
+
+
+def test_files_a_folder_holds_that_are_not_read_are_named_in_a_warning(tmp_path, caplog):
+    import logging
+
+    (tmp_path / "a.jsonl").write_text(json.dumps({"account_id": "a", "bio": "x"}) + "\n", encoding="utf-8")
+    (tmp_path / "b.tsv").write_text("account_id\tbio\n", encoding="utf-8")
+    (tmp_path / ".DS_Store").write_bytes(b"\0")
+    with caplog.at_level(logging.WARNING, logger="brandfit.data.readers"):
+        assert [f.name for f in list_input_files(tmp_path)] == ["a.jsonl"]
+    assert "1 file not read" in caplog.text and "b.tsv" in caplog.text and "DS_Store" not in caplog.text
+
+
+def test_a_json_array_file_gets_a_hint_to_write_json_lines(tmp_path):
+    path = tmp_path / "accounts.json"
+    path.write_text(json.dumps([{"account_id": "a", "bio": "x"}]), encoding="utf-8")
+    rows = list(iter_rows(path))
+    assert len(rows) == 1 and "JSON Lines" in rows[0].error

@@ -108,7 +108,7 @@ def _tag(args: argparse.Namespace) -> int:
         args.input, args.output, brand, model=args.model, registry=args.registry, backend=args.backend,
         engine=args.engine, format=args.format, chunk_size=args.chunk_size, resume=args.resume,
         overwrite=args.overwrite, ray_address=args.ray_address, ray_concurrency=args.ray_concurrency,
-        show_progress_bar=False if args.no_progress else None, top=0 if args.quiet_summary else max(args.top, 0),
+        show_progress_bar=False if args.no_progress else None, top=0 if args.quiet_summary else args.top,
         cache=False if args.no_cache else args.cache,
     )
     aside = summary.rows_set_aside

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import logging
 import os
 import re
 import stat
@@ -26,6 +27,8 @@ from brandfit.errors import InputError, MissingFileError
 
 __all__ = ["RawRow", "SUFFIXES", "FILE_LEVEL", "MAX_LINE_CHARS", "MAX_CELL_CHARS", "iter_rows", "list_input_files",
            "safe_str"]
+
+logger = logging.getLogger(__name__)
 
 SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")
 FILE_LEVEL = 0
@@ -62,9 +65,14 @@ def list_input_files(path: str | Path) -> list[Path]:
     if not p.exists():
         raise MissingFileError(f"{p}: no such file or folder")
     if p.is_dir():
-        files = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in SUFFIXES)
+        entries = sorted(f for f in p.iterdir() if f.is_file())
+        files = [f for f in entries if f.suffix.lower() in SUFFIXES]
         if not files:
             raise InputError(f"{p}: folder holds no {', '.join(SUFFIXES)} files")
+        others = [f.name for f in entries if f.suffix.lower() not in SUFFIXES and not f.name.startswith(".")]
+        if others:
+            logger.warning("%s: %d file%s not read (not %s): %s%s", p, len(others), "" if len(others) == 1 else "s",
+                           "/".join(SUFFIXES), ", ".join(others[:5]), ", ..." if len(others) > 5 else "")
         return files
     if p.suffix.lower() not in SUFFIXES:
         raise InputError(f"{p}: unsupported file type {p.suffix!r}; expected one of {', '.join(SUFFIXES)}")
@@ -151,7 +159,9 @@ def _iter_jsonl(p: Path, source: str) -> Iterator[RawRow]:
                 yield RawRow(source, lineno, None, str(exc))
                 continue
             if not isinstance(obj, dict):
-                yield RawRow(source, lineno, None, f"expected a JSON object, got {type(obj).__name__}")
+                hint = (" (a JSON array: write one object per line, JSON Lines)" if isinstance(obj, list)
+                        and any(isinstance(x, dict) for x in obj[:1]) else "")
+                yield RawRow(source, lineno, None, f"expected a JSON object, got {type(obj).__name__}{hint}")
                 continue
             yield RawRow(source, lineno, obj)
 
