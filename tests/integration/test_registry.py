@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from brandfit.errors import FormatVersionError, IntegrityError, UnknownRefError
+from brandfit.errors import FormatVersionError, IntegrityError, OutputExistsError, UnknownRefError
 from brandfit.registry import ModelRegistry, ModelVersion, parse_ref, validate_name
 from brandfit.registry._names import validate_relpath
 
@@ -537,6 +537,11 @@ def test_export_import_round_trip(reg: ModelRegistry, tmp_path: Path) -> None:
     assert archive.is_file()
     again = reg.export("topic@1", tmp_path / "out")
     assert again.name == "topic-1.tar.gz" and again.read_bytes() == archive.read_bytes()  # reproducible
+    again.write_bytes(b"keep me")
+    with pytest.raises(OutputExistsError, match="already exists"):
+        reg.export("topic@1", tmp_path / "out")
+    assert again.read_bytes() == b"keep me"
+    assert reg.export("topic@1", tmp_path / "out", overwrite=True).read_bytes() == archive.read_bytes()
 
     other = ModelRegistry(tmp_path / "other")
     imported = other.import_archive(archive)

@@ -437,7 +437,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    print(_registry(args).export(args.ref, args.output))
+    print(_registry(args).export(args.ref, args.output, overwrite=args.overwrite))
     return 0
 
 
@@ -522,6 +522,7 @@ def _add_transfer_actions(action: Any) -> None:
     p = action("export", _cmd_export, "write one version to a .tar.gz archive")
     p.add_argument("ref", metavar="REF")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="archive to write (or a folder)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing archive")
     p = action("bundle", _cmd_bundle, "copy the production version into the registry shipped inside the package "
                "(run from a source checkout after a promotion, then commit src/brandfit/bundled/)")
     p.add_argument("--alias", default="production", help="alias to bundle (default: production)")

@@ -841,13 +841,18 @@ class ModelRegistry:
 
     # ----------------------------------------------------------------------------------- export / import
 
-    def export(self, ref: str, dest_file: str | os.PathLike[str]) -> Path:
-        """Write the verified version ``ref`` to one ``.tar.gz`` (into a folder if ``dest_file`` is one)."""
+    def export(self, ref: str, dest_file: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+        """Write the verified version ``ref`` to one ``.tar.gz`` (into a folder if ``dest_file`` is one); an existing
+        archive is replaced only with ``overwrite`` (else :class:`~brandfit.errors.OutputExistsError`)."""
         mv = self.resolve_version(ref)
         self.verify(mv.ref)
         dest = Path(dest_file)
         if dest.is_dir():
             dest = dest / f"{mv.name}-{mv.version}.tar.gz"
+        if dest.exists() and not overwrite:
+            from brandfit.errors import OutputExistsError
+
+            raise OutputExistsError(f"{dest}: already exists; pass --overwrite (overwrite=True) to replace it")
         export_folder(mv.path, dest, arcroot=f"{mv.name}-{mv.version}")
         logger.info("exported %s to %s", mv.ref, dest)
         return dest
