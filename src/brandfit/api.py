@@ -123,8 +123,9 @@ def predict_relevance(
     """How closely one account matches ``brand_topic`` (a topic id or a :class:`BrandTopic`).
 
     ``account`` is a mapping (``bio``, ``posts`` as strings or ``{"text", "likes", "comments",
-    "posted_at"}``, optional ``account_id``, ``handle``, ``followers``) or an :class:`Account`.
-    Bad input raises ``ValueError``/``TypeError`` naming the field. ``cache``: see :func:`pipeline_for`.
+    "posted_at"}``, optional ``account_id``, ``handle``, ``followers``) or an :class:`Account`; any other key is
+    an error (a typo such as ``post`` would otherwise drop the posts). Bad input raises ``ValueError``/``TypeError``
+    naming the field. ``cache``: see :func:`pipeline_for`.
     """
     brand = parse_brand_topic(brand_topic)
     acc = Account.from_input(account)

@@ -339,7 +339,7 @@ def bounded_text(text: str) -> str:
     from brandfit.text import clean, head_and_tail, squeeze_repeats
 
     cut = head_and_tail(text, MAX_INPUT_CHARS) if isinstance(text, str) else text
-    return squeeze_repeats(clean(cut))[:MAX_INPUT_CHARS]
+    return head_and_tail(squeeze_repeats(clean(cut)), MAX_INPUT_CHARS)  # clean() (NFKC) may lengthen it
 
 
 @lru_cache(maxsize=1)

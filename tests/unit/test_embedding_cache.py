@@ -102,6 +102,21 @@ def test_a_file_that_is_not_sqlite_is_refused_and_left_untouched(db, tmp_path):
     assert not db.with_name(db.name + ".unusable").exists()
     with pytest.raises(SettingsError, match="is a folder"):
         EmbeddingCache(tmp_path)
+    fifo = tmp_path / "fifo.sqlite"
+    os.mkfifo(fifo)
+    with pytest.raises(SettingsError, match="not a regular file"):
+        EmbeddingCache(fifo)
+
+
+def test_the_default_cache_path_holding_garbage_means_no_cache_with_a_warning(tmp_path, monkeypatch, caplog):
+    garbage = tmp_path / "embeddings.sqlite"
+    garbage.write_bytes(b"not a database" * 10)
+    monkeypatch.setenv("BRANDFIT_CACHE_DB", str(garbage))
+    with caplog.at_level(logging.WARNING):
+        assert cache_mod.resolve_cache(None, default_on=True) is None
+    assert "running without it" in caplog.text and garbage.read_bytes() == b"not a database" * 10
+    with pytest.raises(SettingsError):  # a path the caller named is refused with the reason
+        cache_mod.resolve_cache(str(garbage), default_on=True)
 
 
 def test_an_empty_file_becomes_a_new_cache(db):
@@ -116,8 +131,11 @@ def test_a_foreign_sqlite_database_is_refused_and_another_schema_version_rebuilt
     con.execute("INSERT INTO users VALUES ('kept')")
     con.commit()
     con.close()
+    before = db.read_bytes()
     with pytest.raises(SettingsError, match="not a brandfit embedding cache"):
         EmbeddingCache(db)
+    assert db.read_bytes() == before  # not even switched to WAL mode
+    assert not db.with_name(db.name + "-wal").exists()
     con = sqlite3.connect(db)
     assert con.execute("SELECT name FROM users").fetchall() == [("kept",)]
     con.close()

@@ -166,3 +166,18 @@ def test_cli_messages_for_a_missing_registry_and_a_file_with_no_valid_records(tm
     bad.write_text("{}\n", encoding="utf-8")
     code, _, err = run_cli(capsys, "data", "stats", str(bad))
     assert code == 2 and "no valid labeled records" in err and "Traceback" not in err
+
+
+def test_rank_writes_the_errors_file_even_when_every_row_is_set_aside(tmp_path: Path, monkeypatch, capsys):
+    reg = _registry(tmp_path, monkeypatch)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "bad.jsonl").write_text(json.dumps({"account_id": "a", "bio": 5}) + "\n", encoding="utf-8")
+    r = ("rank", "--registry", str(reg.root), "--brand-topic", "sports_outdoor", str(folder))
+    code, _, err = run_cli(capsys, *r, "-o", str(folder / "short.jsonl"))
+    assert code == 2 and "input folder" in err  # the shortlist would be read as input next time
+    out = tmp_path / "short.jsonl"
+    code, _, err = run_cli(capsys, *r, "-o", str(out))
+    assert code == 2 and "no usable accounts" in err and "short.jsonl.errors.jsonl" in err and not out.exists()
+    errors = [json.loads(x) for x in (tmp_path / "short.jsonl.errors.jsonl").read_text().splitlines()]
+    assert [e["account_id"] for e in errors] == ["a"]

@@ -73,11 +73,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         hint = " (run the same command again with --resume to continue)" if args.command == "tag" else ""
         print(f"brandfit: interrupted{hint}", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # the reader went away (`brandfit models show REF | head`): not an error
+    except BrokenPipeError:
+        if not _stdout_closed():
+            raise  # another pipe (a worker, a FIFO): a real error
+        # stdout's reader went away (`brandfit models show REF | head`): stop quietly
         with contextlib.suppress(OSError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not fail again
-        return 0
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the final flush must not fail
+        return 141  # 128 + SIGPIPE, as a shell reports a pipeline cut short
     except BrandfitError as exc:  # a deliberate error: one line, unless -v asks for the traceback
         if args.verbose:
             raise
@@ -88,6 +90,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise  # not about a file the user named: a bug, show the traceback
         print(f"brandfit: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_FAILURE
+
+
+def _stdout_closed() -> bool:
+    """Whether stdout is a pipe whose reading end is closed (poll reports an error on it)."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(ev & (select.POLLERR | select.POLLHUP) for _, ev in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll (Windows), no real stdout (a test's capture)
+        return False
 
 
 def _one_line(exc: BaseException) -> str:

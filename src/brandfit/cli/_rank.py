@@ -45,17 +45,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_rank)
 
 
-def _check_output(out: Path, inputs: list[str], overwrite: bool) -> None:
-    from brandfit.data.readers import list_input_files
+def _check_output(out: Path, inputs: list[str], overwrite: bool) -> list[Path]:
+    """The input files, once ``-o`` passed ``brandfit tag``'s checks and is new or ``--overwrite`` was given."""
     from brandfit.errors import OutputExistsError
+    from brandfit.tagging import check_output, errors_path_for
 
-    if out.is_dir():
-        raise InputError(f"-o {out}: is a folder; give a file path")
-    for f in (f for i in inputs for f in list_input_files(i)):
-        if out.exists() and out.resolve() == f.resolve():
-            raise InputError(f"-o {out}: the output would overwrite the input file {f}; write it elsewhere")
-    if out.exists() and not overwrite:
-        raise OutputExistsError(f"-o {out}: already exists; pass --overwrite to replace it")
+    files = check_output(inputs, out)
+    for path in (out, errors_path_for(out)):
+        if path.exists() and not overwrite:
+            raise OutputExistsError(f"-o {out}: {path} already exists; pass --overwrite to replace it")
+    return files
 
 
 def _write(df, out: Path, suffix: str) -> None:
@@ -82,7 +81,8 @@ def _rank(args: argparse.Namespace) -> int:
     from brandfit.api import rank_accounts
     from brandfit.cli._predict import brand_from_args
     from brandfit.model import load_model
-    from brandfit.tagging import read_accounts
+    from brandfit.cli._data import _plural
+    from brandfit.tagging import errors_path_for, read_accounts
 
     if args.top < 1:
         raise InputError(f"--top: must be at least 1, got {args.top}")
@@ -90,10 +90,12 @@ def _rank(args: argparse.Namespace) -> int:
     if suffix not in (None, ".csv", ".jsonl", ".parquet"):
         raise InputError(f"-o {args.output}: expected a .csv, .jsonl or .parquet file")
     out = Path(args.output) if args.output else None
-    if out is not None:
-        _check_output(out, args.input, args.overwrite)
+    files = _check_output(out, args.input, args.overwrite) if out is not None else args.input
     brand = brand_from_args(args.brand_topic, args.brand_name, args.example)
-    accounts, set_aside = read_accounts(args.input)
+    accounts, set_aside = read_accounts(files)
+    errors_path = errors_path_for(out) if out is not None else None
+    if errors_path is not None:  # always written beside -o (empty when every row was good), as tag does
+        atomic_write_text(errors_path, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in set_aside))
     for e in set_aside[:5]:
         where = f"{e['source_file']}:{e['line']}" if e["line"] else e["source_file"]
         print(f"set aside: {where}: {e['reason']}", file=sys.stderr)
@@ -101,21 +103,16 @@ def _rank(args: argparse.Namespace) -> int:
         print(f"... and {len(set_aside) - 5} more rows set aside", file=sys.stderr)
     if not accounts:
         raise InputError(f"no usable accounts in {', '.join(args.input)}"
-                         + (f" ({len(set_aside)} row{'' if len(set_aside) == 1 else 's'} set aside)" if set_aside else ""))
+                         + (f" ({_plural(len(set_aside), 'row')} set aside" if set_aside else "")
+                         + (f", listed in {errors_path})" if set_aside and errors_path else ")" if set_aside else ""))
     model = load_model(args.model, args.registry, backend=args.backend)
     df = rank_accounts(accounts, brand, top=args.top, model=model, promo_penalty=args.promo_penalty)
     n = len(accounts)
     what = f"best {len(df)} of {n} account{'' if n == 1 else 's'} for {getattr(brand, 'name', brand)} ({model.version})"
-    aside = f"; {len(set_aside)} row{'' if len(set_aside) == 1 else 's'} set aside" if set_aside else ""
+    aside = f"; {_plural(len(set_aside), 'row')} set aside" if set_aside else ""
     if out is not None:
         _write(df, out, suffix)
-        errors_path = out.with_name(out.name + ".errors.jsonl")
-        if set_aside:
-            atomic_write_text(errors_path, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in set_aside))
-            aside += f" ({errors_path})"
-        else:
-            errors_path.unlink(missing_ok=True)  # an earlier shortlist's, at this path: no longer true
-        print(f"wrote the {what} to {out}{aside}")
+        print(f"wrote the {what} to {out}{aside}" + (f" ({errors_path})" if set_aside else ""))
         return 0
     print(what + aside + ":")
     rows = []

@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import stat
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -191,10 +192,11 @@ def _iter_csv(p: Path, source: str) -> Iterator[RawRow]:
             yield RawRow(source, FILE_LEVEL, None, f"unreadable header line: a cell longer than {MAX_CELL_CHARS:,} "
                          "characters")
             return
-        dupes = sorted({h for h in header if header.count(h) > 1})
+        counts = Counter(header)
+        dupes = sorted(h for h, n in counts.items() if n > 1)
         if dupes:
             yield RawRow(source, FILE_LEVEL, None, f"unreadable header line: column {dupes[0]!r} appears "
-                         f"{header.count(dupes[0])} times")
+                         f"{counts[dupes[0]]} times")
             return
         n_rows = 0
         start = reader.line_num + 1  # the physical line the next row starts on

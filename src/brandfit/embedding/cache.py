@@ -54,6 +54,8 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
+from brandfit.errors import SettingsError
+
 logger = logging.getLogger(__name__)
 
 __all__ = [
@@ -149,7 +151,7 @@ def cue_identity() -> str:
     h = hashlib.sha256()
     troot = Path(text.__file__).resolve().parent
     for path in (Path(cues.__file__).resolve(), Path(cue_phrases.__file__).resolve(), troot / "_normalize.py",
-                 troot / "_tokenizer.py"):
+                 troot / "_tokenizer.py", troot / "_repeats.py"):
         h.update(path.name.encode() + b"\0")
         h.update(path.read_bytes() if path.is_file() else b"-")
     if len(cues.CUES) > 24:  # masks are stored as one float32: exact up to 2**24
@@ -305,10 +307,10 @@ class EmbeddingCache:
     def _refuse_foreign(self) -> None:
         """Raise :class:`~brandfit.errors.SettingsError` when the path holds something that is not SQLite (an empty
         or missing file is a new cache): it is never renamed or replaced."""
-        from brandfit.errors import SettingsError
-
         if self.path.is_dir():
             raise SettingsError(f"cache: {self.path} is a folder; give the path of a cache file (it is created)")
+        if self.path.exists() and not self.path.is_file():
+            raise SettingsError(f"cache: {self.path} is not a regular file (a FIFO, device or socket)")
         try:
             with open(self.path, "rb") as f:
                 head = f.read(16)
@@ -322,17 +324,18 @@ class EmbeddingCache:
         self._refuse_foreign()
         conn = self._connect()
         try:
+            # read before any pragma writes: another program's database must be left exactly as it is
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables:
+                self._check_meta(conn, tables)
             # A new file only (no-op later): 8 KiB pages hold five 384-d vectors, 4 KiB ones two at 78% fill.
             conn.execute("PRAGMA page_size = 8192")
             if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: consistent after a crash, fast commits
             conn.execute("PRAGMA journal_size_limit = 33554432")  # the WAL shrinks back to 32 MiB after a checkpoint
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if not tables:
                 self._create(conn)
-            else:
-                self._check_meta(conn, tables)
             return conn
         except BaseException:
             conn.close()
@@ -360,8 +363,6 @@ class EmbeddingCache:
     @staticmethod
     def _check_meta(conn: sqlite3.Connection, tables: set[str]) -> None:
         if not {"meta", "encoders", "vectors"} <= tables:  # another program's database: not ours to replace
-            from brandfit.errors import SettingsError
-
             raise SettingsError(f"cache: {conn.execute('PRAGMA database_list').fetchone()[2]} is an SQLite database "
                                 f"but not a brandfit embedding cache (tables: {', '.join(sorted(tables))}); refusing "
                                 "to replace it. Give a new path (it is created) or a cache file")
@@ -748,7 +749,7 @@ def resolve_cache(cache: Any = None, *, default_on: bool) -> EmbeddingCache | No
         return None
     try:
         return open_cache(path, max_bytes=cache_max_bytes())
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, sqlite3.Error, SettingsError) as exc:
         if cache is not None and cache is not True:
             raise  # a cache the caller named: say why it cannot be used
         logger.warning("embedding cache %s cannot be opened (%s); running without it", path, exc)

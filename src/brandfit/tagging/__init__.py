@@ -42,7 +42,7 @@ from brandfit.tagging._output import (
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["tag_files", "read_accounts", "TagSummary", "ENGINES", "FORMATS", "DEFAULT_CHUNK_SIZE", "errors_path_for"]
+__all__ = ["tag_files", "read_accounts", "check_output", "TagSummary", "ENGINES", "FORMATS", "DEFAULT_CHUNK_SIZE", "errors_path_for"]
 
 ENGINES = ("local", "ray")
 DEFAULT_CHUNK_SIZE = 512
@@ -64,7 +64,8 @@ def read_accounts(inputs: list[str | Path]) -> tuple[list[Account], list[dict[st
             accounts = [item.account for item in reader]
         finally:
             reader.close()
-    return accounts, [json.loads(line) for line in buf.getvalue().splitlines()]
+    # split on "\n" only: a reason may hold U+2028 and the like, which json.dumps leaves unescaped
+    return accounts, [json.loads(line) for line in buf.getvalue().split("\n") if line]
 
 
 def errors_path_for(output: str | Path) -> Path:
@@ -145,6 +146,19 @@ def _check_paths(input: Path, output: Path, files: list[Path]) -> None:
     parent = next((p for p in (out.parent, *out.parent.parents) if p.exists()), None)
     if parent is not None and not (parent.is_dir() and os.access(parent, os.W_OK | os.X_OK)):
         raise InputError(f"{output}: cannot write there ({parent} is not a writable folder); write it elsewhere")
+
+
+def check_output(inputs: list[str | Path], output: str | Path) -> list[Path]:
+    """The input files of ``inputs`` (files or folders), after checking that ``output`` and its errors file are none
+    of them, do not land in an input folder, and can be written (:class:`InputError` otherwise): the checks of
+    :func:`tag_files`, for ``brandfit rank``'s shortlist too."""
+    out = Path(output)
+    all_files = []
+    for i in inputs:
+        files = list_input_files(i)
+        _check_paths(Path(i), out, files)
+        all_files.extend(files)
+    return all_files
 
 
 def _check_args(engine: str, chunk_size: int, ray_concurrency: int | None, top: int) -> None:
