@@ -366,3 +366,23 @@ def test_an_unwritable_default_location_runs_without_the_cache(tmp_path, monkeyp
     assert "running without it" in caplog.text
     with pytest.raises(OSError):
         resolve_cache(blocker / "sub" / "x.sqlite", default_on=True)  # named explicitly: an error
+
+
+def _open_new(path: str) -> str | None:
+    try:
+        EmbeddingCache(path).close()
+        return None
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which asserts there is none
+        return f"{type(exc).__name__}: {exc}"
+
+
+def test_many_processes_creating_one_new_cache_at_once_all_succeed(tmp_path):
+    """Switching a new file to WAL mode needs it alone, and SQLite says "database is locked" at once instead of
+    waiting: 3 of 480 opens failed so before the switch took the file lock and retried."""
+    ctx = mp.get_context("fork")
+    failures = []
+    with ctx.Pool(8) as pool:
+        for round_ in range(15):
+            path = str(tmp_path / f"new{round_}.sqlite")
+            failures += [r for r in pool.map(_open_new, [path] * 8) if r]
+    assert failures == []

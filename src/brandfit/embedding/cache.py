@@ -331,7 +331,7 @@ class EmbeddingCache:
             # A new file only (no-op later): 8 KiB pages hold five 384-d vectors, 4 KiB ones two at 78% fill.
             conn.execute("PRAGMA page_size = 8192")
             if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
+                self._switch_to_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: consistent after a crash, fast commits
             conn.execute("PRAGMA journal_size_limit = 33554432")  # the WAL shrinks back to 32 MiB after a checkpoint
             if not tables:
@@ -340,6 +340,22 @@ class EmbeddingCache:
         except BaseException:
             conn.close()
             raise
+
+    def _switch_to_wal(self, conn: sqlite3.Connection) -> None:
+        """WAL mode, once per file: under the rebuild's file lock, retried while another process holds the file
+        (the switch needs it alone, and SQLite reports "database is locked" at once rather than wait)."""
+        from filelock import FileLock
+
+        with FileLock(str(self.path) + ".lock", timeout=self.timeout_s):
+            deadline = time.monotonic() + self.timeout_s
+            while True:
+                try:
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.02)
 
     def _create(self, conn: sqlite3.Connection) -> None:
         self._write(conn, self._create_tables)
