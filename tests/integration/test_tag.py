@@ -197,6 +197,7 @@ def _bad_input(folder: Path) -> Path:
         {"bio": "no id", "posts": ["x"]},  # 9
         {"account_id": "g2", "bio": "gym", "posts": json.dumps(["leg day", {"text": "deadlift PR", "likes": 4}])},
         {"account_id": "b7", "bio": "x", "posts": "[not json"},  # 11
+        {"account_id": "e1", "bio": "  ", "posts": ["", " "]},  # 12: no text to judge, scored as Python scores it
     ])
     (folder / "b.csv").write_text(
         "account_id,kind,text,likes,comments\n"
@@ -218,7 +219,7 @@ EXPECTED_ERRORS = [  # (file, line, account_id, words in the reason)
     ("a.jsonl", 3, "b2", "bio: expected a string"),
     ("a.jsonl", 4, "b3", "followers: expected a number"),
     ("a.jsonl", 5, "b4", "unknown column(s) 'colour'"),
-    ("a.jsonl", 6, "b5", "missing text"),
+    ("a.jsonl", 6, "b5", "needs a bio or at least one post"),
     ("a.jsonl", 7, "b6", "posts[0].text: missing"),
     ("a.jsonl", 8, "g1", "duplicate account_id 'g1': already read at"),
     ("a.jsonl", 9, None, "account_id: missing"),
@@ -231,14 +232,18 @@ EXPECTED_ERRORS = [  # (file, line, account_id, words in the reason)
 ]
 
 
-def test_bad_rows_are_set_aside_with_reasons(tmp_path, capsys):
+def test_bad_rows_are_set_aside_with_reasons(tmp_path, capsys, tag_model):
     folder = _bad_input(tmp_path / "in")
     out = tmp_path / "tags.jsonl"
     assert _tag(folder, "-o", out, "--brand-topic", "fitness", "--chunk-size", 2) == 0
     assert f"rows set aside: {len(EXPECTED_ERRORS)}" in capsys.readouterr().out
     tagged = _read_jsonl(out)
-    assert [r["account_id"] for r in tagged] == ["g1", "g2", "t1", "t4"]
-    assert [r["n_posts"] for r in tagged] == [1, 2, 1, 0]
+    assert [r["account_id"] for r in tagged] == ["g1", "g2", "e1", "t1", "t4"]
+    assert [r["n_posts"] for r in tagged] == [1, 2, 2, 1, 0]
+    empty = tagged[2]  # an account whose texts are all blank: tagged exactly as Python scores it, not set aside
+    py = brandfit.predict_relevance({"bio": "  ", "posts": ["", " "]}, "fitness", model=tag_model)
+    assert empty["score"] == py.score == 0.0 and empty["primary_topic"] is py.primary_topic is None
+    assert empty["reasons"] == list(py.reasons) and "No text to judge" in py.reasons[0]
     errors = _read_jsonl(errors_path_for(out))
     got = [(Path(e["source_file"]).name, e["line"], e["account_id"], e["reason"]) for e in errors]
     assert len(got) == len(EXPECTED_ERRORS)
@@ -248,7 +253,7 @@ def test_bad_rows_are_set_aside_with_reasons(tmp_path, capsys):
     # --fail-on-error: the same job, exit status 1, output still written
     assert _tag(folder, "-o", out, "--brand-topic", "fitness", "--overwrite", "--fail-on-error") == 1
     assert "--fail-on-error" in capsys.readouterr().err
-    assert len(_read_jsonl(out)) == 4
+    assert len(_read_jsonl(out)) == 5
 
 
 # --- output formats --------------------------------------------------------------------------------

@@ -90,8 +90,9 @@ def bad_account(draw, i: int) -> str:
     if kind == 5:
         k = draw(st.integers(65, 50_000))
         return json.dumps({"account_id": f"bad-{i}", "bio": "x", "posts": "[" * k + "]" * k})
-    if kind == 6:
-        return json.dumps({"account_id": f"bad-{i}", "bio": draw(st.sampled_from(["", "  ", None]))})
+    if kind == 6:  # neither a bio nor a post (a blank bio is text to judge, scored 0 as predict_relevance does)
+        empty = draw(st.sampled_from([{"bio": None}, {"posts": []}, {"bio": None, "posts": []}, {}]))
+        return json.dumps({"account_id": f"bad-{i}", **empty})
     if kind == 7:
         return json.dumps({"account_id": f"bad-{i}", "bio": "x", draw(any_text.filter(
             lambda k: k not in ("account_id", "bio", "posts", "handle", "followers"))): 1}, ensure_ascii=True)

@@ -180,10 +180,6 @@ def _unknown(values: Mapping[str, Any], allowed: tuple[str, ...], shape: str) ->
         raise RowError(f"unknown column(s) {names} in a {shape} file; expected only {', '.join(allowed)}")
 
 
-def _has_text(acc: Account) -> bool:
-    return bool(acc.bio.strip()) or any(p.text.strip() for p in acc.posts)
-
-
 def parse_account_row(values: Mapping[str, Any], *, from_text: bool) -> Account:
     """One row of a row-per-account file -> an :class:`Account`, or :class:`RowError` with the reason."""
     _unknown(values, ACCOUNT_COLUMNS, "row-per-account")
@@ -201,8 +197,6 @@ def parse_account_row(values: Mapping[str, Any], *, from_text: bool) -> Account:
     elif not isinstance(posts, (list, tuple)):
         raise RowError(f"posts: expected a list or a JSON string of a list, got {type(posts).__name__}")
     bio = _optional_str(values.get("bio"), "bio")
-    if (bio is None or not bio.strip()) and not posts:
-        raise RowError("missing text: no bio and no posts")
     mapping = {
         "account_id": acc_id,
         "bio": bio,
@@ -214,8 +208,6 @@ def parse_account_row(values: Mapping[str, Any], *, from_text: bool) -> Account:
         acc = Account.from_input(mapping, where="account")
     except (TypeError, ValueError) as exc:
         raise RowError(str(exc).removeprefix("account.").removeprefix("account: ")) from None
-    if not _has_text(acc):
-        raise RowError("missing text: no bio and no non-empty post")
     return acc
 
 
