@@ -59,9 +59,16 @@ class TopicConfig:
     # head; model format 10). A stored config without the key has none (models before relevance@30)
     caption_weight: float = 0.2
     caption_c: float = 10.0  # inverse L2 strength of the topic caption layer
+    # > 0: the embedding topic head is fitted with one column per training source (this value in the row's own
+    # source's column), the columns then dropped and the class intercepts refitted on the same rows, so a source's
+    # label shares are not learned as its style (brandfit.heads.fit_group_debiased); 0 = off. Training only: the
+    # stored head has the same shape. A stored config without the key was trained without (models before
+    # relevance@43), while from_dict fills in this default
+    source_intercepts: float = 1.0
 
     def __post_init__(self) -> None:
         _caption(self.caption_weight, self.caption_c, "topic")
+        _weight(self.source_intercepts, "topic.source_intercepts", 100.0)
         object.__setattr__(self, "description_templates",
                            check_templates(self.description_templates, field="topic.description_templates"))
         if self.c <= 0:

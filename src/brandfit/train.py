@@ -213,10 +213,12 @@ def _fit_topic_head(d: _FitRows, desc: DescriptionIndex, config: TrainConfig):
     xt = topic_features(d.emb, desc, desc_scale=config.topic.desc_scale)
     x_desc = topic_features(desc.embeddings, desc, desc_scale=config.topic.desc_scale)
     w_topic = _topic_weights(d, t_rows, config)
+    groups = np.concatenate([d.src[t_rows].astype(object), np.full(len(x_desc), "", dtype=object)])  # descriptions: none
     head = fit_softmax_head(
         np.vstack([xt[t_rows], x_desc]), np.concatenate([d.y_topic[t_rows], desc.topic_index]), len(TOPICS),
         c=config.topic.c, seed=config.seed, balanced=config.topic.balanced,
-        sample_weight=np.concatenate([w_topic, np.full(len(x_desc), config.topic.description_weight)]))
+        sample_weight=np.concatenate([w_topic, np.full(len(x_desc), config.topic.description_weight)]),
+        groups=groups, group_scale=config.topic.source_intercepts)
     prior = topic_prior(d.emb, desc, weight=config.topic.prior_weight)
     tv = d.va & d.has_topic
     temperature = fit_temperature(head.logits(xt[tv], None if prior is None else prior[tv]), d.y_topic[tv]) \

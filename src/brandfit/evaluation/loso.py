@@ -596,7 +596,8 @@ def _labels(d: LosoData, task: str, rows: np.ndarray) -> np.ndarray:
 
 def linear(*, variant: str = "emoji", topic_c: float = 2.0, promo_c: float = 1.0, desc_scale: float = 0.0,
            description_weight: float = 0.0, prior_weight: float = 0.0, cue_scale: float = 0.0,
-           temperature: bool = False, hidden: int = 0, topic_balanced: bool = True) -> FitPredict:
+           temperature: bool = False, hidden: int = 0, topic_balanced: bool = True,
+           source_intercepts: float = 0.0) -> FitPredict:
     """The production family: embedding (+ description similarities, descriptions as examples, a zero-shot prior)
     for topic; embedding (+ cue columns x ``cue_scale``) for promo. ``hidden`` > 0: an MLP head instead."""
 
@@ -613,7 +614,8 @@ def linear(*, variant: str = "emoji", topic_c: float = 2.0, promo_c: float = 1.0
             return predict_promo(d.emb[variant][out], d.cues[out])
         predict = fit_topic_model(d, fit, w, variant=variant, topic_c=topic_c, desc_scale=desc_scale,
                                   description_weight=description_weight, prior_weight=prior_weight,
-                                  temperature=temperature, hidden=hidden, balanced=topic_balanced)
+                                  temperature=temperature, hidden=hidden, balanced=topic_balanced,
+                                  source_intercepts=source_intercepts)
         return predict(d.emb[variant][out])
 
     return fp
@@ -678,9 +680,10 @@ def shortcut_probe(d: LosoData, embedder: Any, *, variant: str = "emoji", promo_
 
 def fit_topic_model(d: LosoData, fit: np.ndarray, w: np.ndarray, *, variant: str = "emoji", topic_c: float = 2.0,
                     desc_scale: float = 0.0, description_weight: float = 0.0, prior_weight: float = 0.0,
-                    temperature: bool = False, hidden: int = 0, balanced: bool = True
-                    ) -> Callable[[np.ndarray], np.ndarray]:
-    """Fit the topic head on rows ``fit`` and return ``predict(embeddings) -> (n, 6) probabilities``."""
+                    temperature: bool = False, hidden: int = 0, balanced: bool = True,
+                    source_intercepts: float = 0.0) -> Callable[[np.ndarray], np.ndarray]:
+    """Fit the topic head on rows ``fit`` and return ``predict(embeddings) -> (n, 6) probabilities``
+    (``source_intercepts`` > 0: one column per training source while fitting, :func:`brandfit.heads.fit_group_debiased`)."""
     y = _labels(d, "topic", fit)
     va = fit[d.val[fit]] if temperature else fit[:0]
     if len(va):  # the temperature is fitted on validation groups the head did not see
@@ -692,10 +695,12 @@ def fit_topic_model(d: LosoData, fit: np.ndarray, w: np.ndarray, *, variant: str
         return e if desc_scale <= 0 else np.hstack([e, desc_scale * d.sims_of(e)])
 
     x_fit = topic_x(d.emb[variant][fit])
+    groups = d.frame["source"].to_numpy()[fit].astype(object)
     if description_weight > 0:
         x_fit = np.vstack([x_fit, topic_x(d.desc_emb)])
         y = np.concatenate([y, d.desc_topic])
         w = np.concatenate([w, np.full(len(d.desc_emb), description_weight)])
+        groups = np.concatenate([groups, np.full(len(d.desc_emb), "", dtype=object)])
     if hidden:
         from sklearn.neural_network import MLPClassifier
 
@@ -707,7 +712,13 @@ def fit_topic_model(d: LosoData, fit: np.ndarray, w: np.ndarray, *, variant: str
             p[:, mlp.classes_] = mlp.predict_proba(topic_x(e))
             return p
         return predict_mlp
-    clf = _lr(x_fit, y, w, topic_c, balanced=balanced)
+    if source_intercepts > 0:
+        from brandfit.heads import fit_group_debiased
+
+        clf = fit_group_debiased(x_fit, y, c=topic_c, seed=None, sample_weight=w, groups=groups,
+                                 group_scale=source_intercepts, balanced=balanced, max_iter=2000)
+    else:
+        clf = _lr(x_fit, y, w, topic_c, balanced=balanced)
 
     def prior(e: np.ndarray) -> np.ndarray | None:
         return (prior_weight / 0.05) * d.sims_of(e) if prior_weight > 0 else None
@@ -847,7 +858,8 @@ def production_candidate(config: Any, name: str = "production") -> Candidate:
     """The recipe of a :class:`brandfit.config.TrainConfig` (what ``brandfit train`` fits) as a LOSO candidate."""
     fp = linear(variant="emoji", topic_c=config.topic.c, promo_c=config.promo.c, desc_scale=config.topic.desc_scale,
                 description_weight=config.topic.description_weight, prior_weight=config.topic.prior_weight,
-                cue_scale=config.promo.cue_scale, temperature=True, topic_balanced=config.topic.balanced)
+                cue_scale=config.promo.cue_scale, temperature=True, topic_balanced=config.topic.balanced,
+                source_intercepts=getattr(config.topic, "source_intercepts", 0.0))
     lex = config.lexical
     if lex.on:
         lf = memo(lexical_lr(n_buckets=lex.n_buckets, topic_c=lex.topic_c, promo_c=lex.promo_c))
