@@ -1,6 +1,6 @@
 """The acceptance check of ``brandfit data audit``: 50 flipped topic labels in a copy of data/labeled, at least
 35 of them among the top 100 ranked label issues (real embedding model). The copy is data/labeled as it was when
-the check was set (5,292 texts, before the ``rf4_*``, ``rf5_*`` and ``rf6_*`` batches): with more texts, 100 is a smaller share of the ranking
+the check was set (5,292 texts, before the ``rf4_*`` to ``rf7_*`` batches): with more texts, 100 is a smaller share of the ranking
 (5,940 texts: 34, 27 and 32 of 50), so the check stays about the audit, not about how much data we wrote since."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def test_fifty_flipped_labels_mostly_in_the_top_100(embedder):
     from brandfit.text import normalize
 
     base = load_labeled(REPO / "data" / "labeled" / "texts").frame
-    base = base[~base["id"].str.startswith(("rf4", "rf5", "rf6"))].reset_index(drop=True)  # the folder the check was set on
+    base = base[~base["id"].str.startswith(("rf4", "rf5", "rf6", "rf7"))].reset_index(drop=True)  # the folder the check was set on
     assert len(base) == 5292
     emb = np.asarray(embedder.encode([normalize(t) for t in base["text"]]), dtype=np.float64)  # labels don't matter
     found = []
