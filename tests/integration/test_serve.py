@@ -144,7 +144,16 @@ def test_models_health_ready_metrics_openapi(client):
     spec = client.get("/openapi.json").json()
     assert {"/v1/relevance", "/v1/relevance/batch", "/v1/rank", "/v1/texts", "/v1/models"} <= set(spec["paths"])
     assert "examples" in json.dumps(spec["components"]["schemas"]["RelevanceRequest"])
-    assert client.get("/docs").status_code == 200
+    # the interactive pages load their scripts from files installed with the package, never from a CDN
+    for page, scripts in (("/docs", ("swagger-ui-bundle.js", "swagger-ui.css")), ("/redoc", ("redoc.standalone.js",))):
+        html = client.get(page)
+        assert html.status_code == 200 and "cdn." not in html.text and "googleapis" not in html.text
+        for name in scripts:
+            assert f"/static-docs/{name}" in html.text
+            asset = client.get(f"/static-docs/{name}")
+            assert asset.status_code == 200 and len(asset.content) > 100_000
+    bundle = client.get("/static-docs/swagger-ui-bundle.js").text
+    assert "SwaggerUIBundle" in bundle and '"5.' in bundle  # Swagger UI 5 renders OpenAPI 3.1 (4.x does not)
 
 
 @pytest.mark.parametrize("payload,status,field", [

@@ -28,6 +28,7 @@ from brandfit.model import RelevanceModel
 from brandfit.serve import routes_ops, routes_scoring, routes_texts
 from brandfit.serve import schemas as S
 from brandfit.serve.batching import Arrivals, MicroBatcher
+from brandfit.serve.docs import mount_docs
 from brandfit.serve.edge import Edge
 from brandfit.serve.handlers import install_error_handlers, problem_docs
 from brandfit.serve.limits import Limits
@@ -108,6 +109,7 @@ def create_app(config: ServeConfig | None = None, *, model: RelevanceModel | Non
     mgr.on_change = _track_model(metrics)
     app = FastAPI(
         title="brandfit", version=__version__, lifespan=_lifespan, default_response_class=JSONOut,
+        docs_url=None, redoc_url=None,  # mount_docs serves them from installed files, not a CDN
         description="How well influencer accounts (bio + posts) fit a brand's topic, and how advertorial their "
                     "tone is. Errors are RFC 9457 problem details naming the offending field.",
     )
@@ -121,6 +123,7 @@ def create_app(config: ServeConfig | None = None, *, model: RelevanceModel | Non
     for router in (routes_scoring.router, routes_texts.router, routes_ops.models_router):
         app.include_router(router, prefix="/v1", **guard)
     app.include_router(routes_ops.ops_router)
+    mount_docs(app)
     app.openapi = functools.partial(_openapi, app)  # type: ignore[method-assign]
     return app
 
