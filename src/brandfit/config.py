@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from brandfit.brand import BRAND_LEXICAL_WEIGHT
+from brandfit.neighbours import check_settings
 from brandfit.topics import PHRASE_TEMPLATES, check_templates
 
 __all__ = ["TopicConfig", "PromoConfig", "BrandConfig", "LexicalConfig", "TrainConfig", "load_config"]
@@ -65,9 +66,16 @@ class TopicConfig:
     # stored head has the same shape. A stored config without the key was trained without (models before
     # relevance@43), while from_dict fills in this default
     source_intercepts: float = 1.0
+    # in [0, 1) (0 = off): geometric share, in the final topic probabilities, of the vote of the k nearest training
+    # texts of data/labeled (brandfit.neighbours; the model stores their embeddings and labels, never public text),
+    # applied after the mix's temperature; format 11. A stored config without the key has none (before relevance@44)
+    neighbours: float = 0.25
+    neighbours_k: int = 100  # how many stored texts vote
+    neighbours_temperature: float = 0.02  # a neighbour's vote is exp((cosine - the best cosine) / this)
 
     def __post_init__(self) -> None:
         _caption(self.caption_weight, self.caption_c, "topic")
+        check_settings(self.neighbours, self.neighbours_k, self.neighbours_temperature)
         _weight(self.source_intercepts, "topic.source_intercepts", 100.0)
         object.__setattr__(self, "description_templates",
                            check_templates(self.description_templates, field="topic.description_templates"))

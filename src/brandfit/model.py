@@ -40,6 +40,7 @@ from brandfit.features import (
 from brandfit.heads import LogisticHead, SoftmaxHead, expit, softmax
 from brandfit.lexical import LexicalHead, mix_calibrated
 from brandfit.model_format import FORMAT_VERSION, parse_heads, parse_meta
+from brandfit.neighbours import NeighbourIndex, check_settings
 from brandfit.settings import DEFAULT_MODEL_REF, registry_root, resolve_backend
 from brandfit.text import normalize
 from brandfit.topics import TOPICS
@@ -162,6 +163,21 @@ def _lexical_prior(config: Mapping[str, Any]) -> float:
     return _config_number(config, "topic", "lexical_prior", 20.0)
 
 
+def _neighbour_settings(config: Mapping[str, Any]) -> tuple[float, int, float]:
+    """``topic.neighbours`` (share), ``neighbours_k``, ``neighbours_temperature`` of a stored config; a config without
+    the keys (models before ``relevance@44``) has no neighbour vote."""
+    topic = config.get("topic", {})
+    if not isinstance(topic, Mapping) or "neighbours" not in topic:
+        return 0.0, 1, 1.0
+    share, k, temperature = (topic.get("neighbours"), topic.get("neighbours_k", 100),
+                             topic.get("neighbours_temperature", 0.02))
+    try:
+        check_settings(share, k, temperature)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    return float(share), int(k), float(temperature)
+
+
 def _check_texts(texts: Sequence[str]) -> list[str]:
     if isinstance(texts, str):
         raise InputTypeError("texts: expected a sequence of strings, got a single str; wrap it in a list")
@@ -193,6 +209,7 @@ class RelevanceModel:
         validated_backends: tuple[str, ...] | None = None,
         lexical: LexicalHead | None = None,
         mix_temperature: float = 1.0,
+        neighbours: NeighbourIndex | None = None,
     ) -> None:
         if not 0.0 <= promo_threshold <= 1.0:
             raise InputError(f"promo_threshold: must be in [0, 1], got {promo_threshold}")
@@ -232,6 +249,13 @@ class RelevanceModel:
         self.disclosure_floor = _disclosure_floor(self.config)
         """Lowest promo probability of a text that carries an explicit paid disclosure (``#ad``, "sponsored by",
         :func:`brandfit.disclosure.paid_disclosure`); 0 for models before ``relevance@20``."""
+        self.neighbours = neighbours
+        """Our labelled training texts as neighbours (:mod:`brandfit.neighbours`; None before ``relevance@44``)."""
+        self.neighbour_share, self.neighbour_k, self.neighbour_temperature = _neighbour_settings(self.config)
+        if (self.neighbour_share > 0) != (neighbours is not None):
+            raise InputError("topic.neighbours: the config gives the neighbour vote a share "
+                             f"({self.neighbour_share:g}) but no index was given" if neighbours is None else
+                             "topic.neighbours: an index was given but the config gives it no share")
         self._embedder = embedder
         self._lock = threading.Lock()
 
@@ -308,7 +332,7 @@ class RelevanceModel:
             topic_head=self.topic_head, promo_head=self.promo_head, descriptions=self.descriptions,
             promo_threshold=self.promo_threshold, config=self.config, brand_calibration=self.brand_calibration,
             version=self.version, backend=resolve_backend(backend), validated_backends=self.validated_backends,
-            lexical=self.lexical, mix_temperature=self.mix_temperature,
+            lexical=self.lexical, mix_temperature=self.mix_temperature, neighbours=self.neighbours,
         )
 
     # --- prediction -------------------------------------------------------------------------
@@ -425,6 +449,9 @@ class RelevanceModel:
             mixed = True
         if mixed:
             tp = mix_calibrated(tp, self.mix_temperature)
+        if self.neighbours is not None and len(emb):  # after the temperature, as chosen (brandfit.neighbours)
+            tp = geometric_mix(tp, self.neighbours.proba(emb, k=self.neighbour_k,
+                                                         temperature=self.neighbour_temperature), self.neighbour_share)
         if paid is not None:  # an explicit paid disclosure is an ad by the guide, however long the text around it
             from brandfit.disclosure import floor_logits
 
@@ -487,6 +514,8 @@ class RelevanceModel:
             desc_topic_index=self.descriptions.topic_index,
         )
         if self.lexical is None:
+            if self.neighbours is not None:
+                arrays.update(knn_embeddings=self.neighbours.embeddings, knn_labels=self.neighbours.labels)
             np.savez(buf, **arrays)
         else:  # the n-gram layers are mostly zeros where a bucket never occurred: compressed
             lx = self.lexical
@@ -495,11 +524,14 @@ class RelevanceModel:
             if lx.caption_topic_coef is not None:
                 arrays.update(lex_caption_topic_coef=lx.caption_topic_coef,
                               lex_caption_topic_intercept=lx.caption_topic_intercept)
+            if self.neighbours is not None:
+                arrays.update(knn_embeddings=self.neighbours.embeddings, knn_labels=self.neighbours.labels)
             np.savez_compressed(buf, **arrays, lex_idf=lx.idf, lex_topic_coef=lx.topic_coef,
                                 lex_topic_intercept=lx.topic_intercept, lex_promo_coef=lx.promo_coef,
                                 lex_promo_intercept=np.array([lx.promo_intercept]))
         meta = {
-            # older readers would ignore what they do not know: 10 = the topic caption layer,
+            # older readers would ignore what they do not know: 11 = our texts as neighbours,
+            # 10 = the topic caption layer,
             # 9 = the lexical head's caption layer,
             # 8 = the promo head reads cues they do not find
             # (config.promo.cues), 7 = the paid-disclosure floor of the promo
@@ -507,7 +539,8 @@ class RelevanceModel:
             # descriptions matched as n-grams,
             # 5 = phrases framed as posts, 4 = promo boost,
             # 3 = zero-shot share, 2 = lexical head
-            "format_version": (10 if self.lexical is not None and self.lexical.caption_topic_coef is not None
+            "format_version": (11 if self.neighbours is not None
+                               else 10 if self.lexical is not None and self.lexical.caption_topic_coef is not None
                                else 9 if self.lexical is not None and self.lexical.caption_coef is not None
                                else 8 if self.promo_cue_columns != LEGACY_PROMO_CUES
                                else 7 if self.disclosure_floor > 0
@@ -583,8 +616,21 @@ class RelevanceModel:
         if prior > 0 and lexical is not None and phrases is None:
             raise IntegrityError(f"{where}/{MODEL_FILE}: the config gives topic.lexical_prior a weight, but there "
                                  "are no description_phrases")
+        neighbours = None
+        if "knn_embeddings" in arrays:
+            if int(meta.get("format_version", 1)) < 11:
+                raise IntegrityError(f"{where}/{HEADS_FILE}: holds a neighbour index, but {MODEL_FILE} claims model "
+                                     f"format {meta.get('format_version')} (the index needs 11)")
+            neighbours = NeighbourIndex(arrays["knn_embeddings"], arrays["knn_labels"])
+        try:
+            share = _neighbour_settings(meta["config"])[0]
+        except InputError as exc:
+            raise IntegrityError(f"{where}/{MODEL_FILE}: {exc}") from None
+        if (share > 0) != (neighbours is not None):
+            raise IntegrityError(f"{where}: the config gives topic.neighbours {share:g}, but the heads "
+                                 + ("hold a neighbour index" if neighbours is not None else "hold no neighbour index"))
         return cls(
-            lexical=lexical, mix_temperature=float(meta.get("topic_mix_temperature", 1.0)),
+            lexical=lexical, mix_temperature=float(meta.get("topic_mix_temperature", 1.0)), neighbours=neighbours,
             topic_head=SoftmaxHead(arrays["topic_coef"], arrays["topic_intercept"], float(meta["topic_temperature"])),
             promo_head=LogisticHead(arrays["promo_coef"], float(arrays["promo_intercept"][0])),
             descriptions=DescriptionIndex(embeddings=arrays["desc_embeddings"], topic_index=arrays["desc_topic_index"],

@@ -27,7 +27,7 @@ from brandfit.topics import TOPICS, check_templates
 
 __all__ = ["FORMAT_VERSION", "MAX_META_BYTES", "MAX_HEADS_BYTES", "parse_meta", "parse_heads"]
 
-FORMAT_VERSION = 10
+FORMAT_VERSION = 11
 """The newest model format this brandfit reads. 2 adds the optional lexical head (``lex_*`` arrays); 3 the
 zero-shot share of the topic mix (``config.topic.zero_shot_share``); 4 the lexical promo boost
 (``config.lexical.promo_boost``); 5 phrases framed as posts (``config.topic.description_templates``: a brand's
@@ -46,6 +46,7 @@ MAX_HEADS_BYTES = 64 << 20
 LEXICAL_ARRAYS = ("lex_idf", "lex_topic_coef", "lex_topic_intercept", "lex_promo_coef", "lex_promo_intercept")
 CAPTION_ARRAYS = ("lex_caption_coef", "lex_caption_intercept")  # optional, with the lexical head (format 9)
 TOPIC_CAPTION_ARRAYS = ("lex_caption_topic_coef", "lex_caption_topic_intercept")  # optional (format 10)
+NEIGHBOUR_ARRAYS = ("knn_embeddings", "knn_labels")  # optional: our labelled texts as neighbours (format 11)
 HEAD_ARRAYS = ("topic_coef", "topic_intercept", "promo_coef", "promo_intercept", "desc_embeddings",
                "desc_topic_index")
 
@@ -144,7 +145,24 @@ def parse_heads(data: bytes | None, *, where: str) -> dict[str, np.ndarray]:
         if not ok:
             raise IntegrityError(f"{where}: {name}: expected shape {want}, got {a.shape} {a.dtype}")
     _check_lexical(arrays, where)
+    _check_neighbours(arrays, where)
     return arrays
+
+
+def _check_neighbours(arrays: dict[str, np.ndarray], where: str) -> None:
+    """The optional neighbour index (format 11): both arrays or neither, float embeddings (n, DIM), n topic ids."""
+    present = [k for k in NEIGHBOUR_ARRAYS if k in arrays]
+    if not present:
+        return
+    if len(present) != len(NEIGHBOUR_ARRAYS):
+        raise IntegrityError(f"{where}: neighbour index incomplete: has only {present[0]}")
+    e, y = arrays["knn_embeddings"], arrays["knn_labels"]
+    if e.dtype.kind != "f" or e.ndim != 2 or e.shape[1] != DIM or e.shape[0] < 1 or not np.isfinite(e).all():
+        raise IntegrityError(f"{where}: knn_embeddings: expected finite floats of shape (n, {DIM}), got {e.shape} "
+                             f"{e.dtype}")
+    if y.dtype.kind not in "iu" or y.shape != (e.shape[0],) or y.min() < 0 or y.max() >= len(TOPICS):
+        raise IntegrityError(f"{where}: knn_labels: expected ({e.shape[0]},) integers in [0, {len(TOPICS)}), got "
+                             f"{y.shape} {y.dtype}")
 
 
 def _check_lexical(arrays: dict[str, np.ndarray], where: str) -> None:

@@ -45,6 +45,10 @@ def _topic_line(config: dict[str, Any]) -> str:
         parts.append(f"; plus {topic['caption_weight']:g} x a topic caption layer (hashed n-grams fitted on"
                      " `data/labeled` alone) in its log probabilities")
     parts.append(". Calibrated by temperature scaling on validation.")
+    if topic.get("neighbours"):
+        parts.append(f" Then mixed geometrically (share {topic['neighbours']:g}) with the vote of the"
+                     f" {topic.get('neighbours_k', 100)} nearest train texts of `data/labeled`, whose embeddings and"
+                     " labels the model stores (never a public source's).")
     return "".join(parts)
 
 

@@ -37,6 +37,7 @@ from brandfit.heads import (
 )
 from brandfit.lexical import LexicalHead, fit_lexical_head, mix_calibrated
 from brandfit.model import RelevanceModel
+from brandfit.neighbours import NeighbourIndex
 from brandfit.text import NORMALIZATION_VERSION, normalize
 from brandfit.topics import TOPIC_DESCRIPTIONS, TOPICS
 
@@ -224,6 +225,19 @@ def _fit_topic_head(d: _FitRows, desc: DescriptionIndex, config: TrainConfig):
     temperature = fit_temperature(head.logits(xt[tv], None if prior is None else prior[tv]), d.y_topic[tv]) \
         if tv.any() else 1.0
     return SoftmaxHead(head.coef, head.intercept, temperature), xt, x_desc, prior, tv
+
+
+def _neighbour_index(d: _FitRows, config: TrainConfig) -> NeighbourIndex | None:
+    """Our own train rows with a topic label (never a public source's, never a decorated copy) as neighbours
+    (``topic.neighbours``); None when the share is 0 or there is no such row (the config then says 0)."""
+    if config.topic.neighbours <= 0:
+        return None
+    rows = d.tr & d.has_topic & (d.src == "ours") & ~d.is_aug
+    if not rows.any():
+        logger.warning("topic.neighbours: no train row of data/labeled has a topic label; no neighbour vote")
+        return None
+    logger.info("topic neighbours: %d train texts of data/labeled", int(rows.sum()))
+    return NeighbourIndex(d.emb[rows], d.y_topic[rows])
 
 
 @dataclass
@@ -465,6 +479,11 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
         if tv.any():
             mix_temperature = fit_temperature(np.log(np.clip(p_topic[tv], 1e-12, None)), d.y_topic[tv])
         p_topic, q_desc = (mix_calibrated(p, mix_temperature) for p in (p_topic, q_desc))
+    neighbours = _neighbour_index(d, config)
+    if neighbours is not None:  # last, after the temperature: RelevanceModel._heads does the same
+        t = config.topic
+        p_topic, q_desc = (geometric_mix(p, neighbours.proba(e, k=t.neighbours_k, temperature=t.neighbours_temperature),
+                                         t.neighbours) for p, e in ((p_topic, d.emb), (q_desc, desc.embeddings)))
     promo_head, lex_head, p_promo, threshold, promo_platt = _fit_promo_head(d, config, lex)
     brand_cal = _fit_brand_calibration(d, desc, config, p_topic, q_desc, tv, lex)
 
@@ -475,16 +494,20 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
         model_config["promo"]["caption_weight"] = 0.0
     if lex_head is None or lex_head.caption_topic_coef is None:
         model_config["topic"]["caption_weight"] = 0.0
+    if neighbours is None:
+        model_config["topic"]["neighbours"] = 0.0
     model = RelevanceModel(
         topic_head=topic_head, promo_head=promo_head, descriptions=desc, promo_threshold=threshold,
         brand_calibration=brand_cal, config=model_config, embedder=embedder,
         backend=embedder.name.rsplit("/", 1)[-1].split("-")[0], lexical=lex_head, mix_temperature=mix_temperature,
+        neighbours=neighbours,
     )
     metrics = _fit_metrics(d, p_topic, p_promo, threshold)
     metrics["promo_threshold"] = threshold
     metrics["promo_platt"] = list(promo_platt)
     metrics["topic_mix_temperature"] = mix_temperature
     metrics["brand_calibration"] = list(brand_cal)
+    metrics["topic_neighbours"] = 0 if neighbours is None else len(neighbours)  # texts of ours stored as neighbours
     metrics["topic_one_label_sources"] = down  # {source: weight factor} in both topic heads
     metrics["fit_seconds"] = round(time.perf_counter() - t0, 2)
     return model, metrics

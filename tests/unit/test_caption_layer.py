@@ -170,7 +170,7 @@ def test_the_topic_layer_adds_its_logits_to_the_log_topic_probabilities_before_t
 def test_a_model_with_the_topic_layer_is_format_10_round_trips_and_must_agree_with_its_config():
     m = _topic_model(True)
     files = m.to_files()
-    assert _meta(files)["format_version"] == 10 == FORMAT_VERSION
+    assert _meta(files)["format_version"] == 10 <= FORMAT_VERSION
     back = RelevanceModel.from_files(files)
     back._embedder = m.embedder
     np.testing.assert_allclose(back.analyze(TEXTS).topic_proba, m.analyze(TEXTS).topic_proba)

@@ -588,6 +588,28 @@ def geometric(a: FitPredict, b: FitPredict, share: float) -> FitPredict:
     return fp
 
 
+def neighbours(a: FitPredict, share: float, *, k: int = 100, temperature: float = 0.02,
+               variant: str = "emoji") -> FitPredict:
+    """Topic: ``a``'s probabilities mixed geometrically (``share``) with the vote of the ``k`` nearest fit rows of
+    ``ours`` (:class:`brandfit.neighbours.NeighbourIndex`), as a model with ``topic.neighbours`` does after its
+    temperature; ``a`` alone for promo, or when no fit row of ``ours`` has a topic label (``ours`` held out)."""
+    from brandfit.features import geometric_mix
+    from brandfit.neighbours import NeighbourIndex
+
+    def fp(d: LosoData, task: str, fit: np.ndarray, w: np.ndarray, out: np.ndarray) -> np.ndarray:
+        pa = a(d, task, fit, w, out)
+        if task != "topic" or share <= 0:
+            return pa
+        f = d.frame
+        mine = fit[(f["source"].to_numpy()[fit] == OURS) & ~f["augmented"].to_numpy(dtype=bool)[fit]
+                   & f["topic"].notna().to_numpy()[fit]]
+        if not len(mine):
+            return pa
+        index = NeighbourIndex(d.emb[variant][mine], _labels(d, "topic", mine))
+        return geometric_mix(pa, index.proba(d.emb[variant][out], k=k, temperature=temperature), share)
+    return fp
+
+
 def _labels(d: LosoData, task: str, rows: np.ndarray) -> np.ndarray:
     if task == "topic":
         return np.array([TOPICS.index(t) for t in d.frame["topic"].to_numpy()[rows]])
@@ -874,6 +896,9 @@ def production_candidate(config: Any, name: str = "production") -> Candidate:
         fp = lexical_prior(fp, config.topic.lexical_prior, n_buckets=lex.n_buckets)
     if lex.on and lex.topic_weight > 0 and getattr(config.topic, "caption_weight", 0.0) > 0:
         fp = caption_topic(fp, config.topic.caption_weight, c=config.topic.caption_c, n_buckets=lex.n_buckets)
+    if getattr(config.topic, "neighbours", 0.0) > 0:
+        fp = neighbours(fp, config.topic.neighbours, k=config.topic.neighbours_k,
+                        temperature=config.topic.neighbours_temperature)
     return Candidate(
         name,
         fp,
