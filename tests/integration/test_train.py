@@ -144,7 +144,10 @@ def test_training_and_inference_compute_the_same_topic_and_brand_scores(small_da
     r = train(config, embedder=embedder, public_eval=False)
     files = r.model.to_files()
     meta = json.loads(files["model.json"])
-    assert meta["format_version"] == 10  # 10: the topic caption layer (9: the promo one, 8: the cues of phrasing)
+    assert meta["format_version"] == 11  # 11: our texts as neighbours, 10: the topic caption layer (9: the promo
+    # one, 8: the cues of phrasing)
+    n_train = int(((r.frame["split"] == "train") & r.frame["topic"].notna()).sum())
+    assert r.metrics["topic_neighbours"] == n_train  # our train rows with a topic, nothing else
     assert meta["config"]["promo"]["cues"] == list(CUES)
     back = RelevanceModel.from_files(files)
     assert back.promo_cue_columns == tuple(CUES)
@@ -154,7 +157,8 @@ def test_training_and_inference_compute_the_same_topic_and_brand_scores(small_da
     model = RelevanceModel(topic_head=back.topic_head, promo_head=back.promo_head, descriptions=back.descriptions,
                            promo_threshold=back.promo_threshold, config=back.config, embedder=embedder,
                            brand_calibration=back.brand_calibration, lexical=back.lexical,
-                           mix_temperature=back.mix_temperature)
+                           mix_temperature=back.mix_temperature, neighbours=back.neighbours)
+    assert len(model.neighbours) == n_train and model.neighbour_share == config.topic.neighbours > 0
     assert model.lexical_prior == config.topic.lexical_prior and model.brand_lexical == config.brand.lexical
     test = r.frame[r.frame["split"] == "test"]
     report = topic_report(test["topic"].tolist(), model.analyze(test["text"].tolist()).topic_proba)
