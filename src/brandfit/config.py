@@ -69,7 +69,7 @@ class TopicConfig:
     # in [0, 1) (0 = off): geometric share, in the final topic probabilities, of the vote of the k nearest training
     # texts of data/labeled (brandfit.neighbours; the model stores their embeddings and labels, never public text),
     # applied after the mix's temperature; format 11. A stored config without the key has none (before relevance@44)
-    neighbours: float = 0.25
+    neighbours: float = 0.15
     neighbours_k: int = 100  # how many stored texts vote
     neighbours_temperature: float = 0.02  # a neighbour's vote is exp((cosine - the best cosine) / this)
 

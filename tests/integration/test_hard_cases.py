@@ -8,7 +8,7 @@ import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @44 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @46 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -79,7 +79,7 @@ PROMO_CASES = [
     # not across the threshold; relevance@17 (data/labeled x6 in the promo layers) moves two across: 0.56 and 0.34
     ("bought these @northpeak shoes with my own money 2 yrs ago, still going strong", False),
     # relevance@40's smoothed threshold (0.272, chosen leave-one-source-out; docs/quality.md, "The promo threshold on a
-    # smoothed curve") flagged it at @40 and @41: 0.29 (0.26 with @35 against 0.380); right again since @42 (@43, @44 too)
+    # smoothed curve") flagged it at @40 and @41: 0.29 (0.26 with @35 against 0.380); right again since @42 (@43 to @46 too)
     ("@dewlab sent me this serum, smells weird and did nothing for me tbh", False),
     ("the @northpeak team sent me their new trail shoes and wow 😍 comfiest ever", True),  # @17 on
     ("omg @dewlab you spoil me 💛 this whole set is a dream", True),  # known until @24; @28 on (the gifted cue)

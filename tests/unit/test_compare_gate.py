@@ -138,3 +138,27 @@ def test_gate_refuses_a_worse_candidate_and_force_is_recorded(registry, capsys):
     code, out, _ = run_cli(capsys, *r, "promote", "relevance@1", "--no-public", "--bootstrap", "50")
     assert code == 0 and registry.aliases()["production"] == "relevance@1"
     assert "FORCED: needed for the demo" in run_cli(capsys, *r, "show", "relevance@2")[1]
+
+
+def test_the_gates_public_rows_are_groups_no_head_was_fitted_on(monkeypatch):
+    """The public sample is the validation groups of the pool training draws from (the same hash of the seed as
+    ``brandfit train``), then capped per source: a model that memorised its training rows gains nothing there."""
+    import pandas as pd
+
+    import brandfit.evaluation.public as public
+    from brandfit.evaluation.loso import validation_mask
+    from brandfit.registry.compare import comparison_texts
+
+    pool = pd.DataFrame({"text": [f"t{i}" for i in range(4000)], "source": ["a"] * 3000 + ["b"] * 1000,
+                         "topic": "other", "promo": None, "group": [f"g{i // 4}" for i in range(4000)]})
+    asked = []
+    monkeypatch.setattr(public, "load_public", lambda cap=None, **kw: asked.append(cap) or pool)
+    sets, skipped = comparison_texts(labeled=None, public_cap=100, seed=13, fractions=(0.7, 0.15, 0.15),
+                                     public_pool=2500)
+    assert asked == [2500] and not skipped and set(sets) == {"public/a", "public/b"}
+    held_out = set(pool["text"][validation_mask(pool["group"].tolist(), fraction=0.15, salt="val13")])
+    assert 0.1 < len(held_out) / len(pool) < 0.2
+    assert len(sets["public/a"]) == len(sets["public/b"]) == 100
+    assert set(sets["public/a"]["text"]) | set(sets["public/b"]["text"]) <= held_out
+    every = comparison_texts(labeled=None, public_cap=None, seed=13, public_pool=2500)[0]
+    assert sum(len(v) for v in every.values()) == len(held_out)

@@ -361,7 +361,7 @@ def _evaluate_pair(args: argparse.Namespace, ref_a: str, ref_b: str):
     sets, skipped = comparison_texts(
         labeled=args.data or ["data/labeled/texts"], accounts=args.accounts, split="test",
         public=not args.no_public, public_cap=args.public_cap or None, seed=int(config.get("seed", 13)),
-        fractions=tuple(float(x) for x in split),
+        fractions=tuple(float(x) for x in split), public_pool=config.get("public_cap") or None,
     )
     if not sets:
         raise InputError("nothing to evaluate on: no labeled test split and no public corpora "
@@ -454,7 +454,8 @@ def _evaluation_options(p: argparse.ArgumentParser) -> None:
                    help="accounts file or folder used by the split (default data/labeled/accounts)")
     p.add_argument("--no-public", action="store_true", help="skip the public corpora (cross-source figures)")
     p.add_argument("--public-cap", type=int, default=500, metavar="N",
-                   help="at most N texts per public source (default 500; 0 = all)")
+                   help="at most N texts per public source, drawn from the validation groups of the pool "
+                        "training draws from (rows no head was fitted on; default 500; 0 = all)")
     p.add_argument("--bootstrap", type=int, default=1000, metavar="B", help="bootstrap resamples (default 1000)")
     p.add_argument("--backend", choices=BACKENDS, default=None,
                    help="embedding backend for both models (default: $BRANDFIT_BACKEND, else onnx)")

@@ -5,8 +5,8 @@ The headline figures are the ones a promotion is judged on:
 ========================  ================================================================
 ``test/topic_macro_ap``   macro average precision of the topic head on the labeled test split
 ``test/promo_ap``         average precision of the promo head on the labeled test split
-``public/topic_macro_ap`` the same on the public topic corpora, pooled (cross-source)
-``public/promo_ap``       the same on the public promo corpora, pooled (cross-source)
+``public/topic_macro_ap`` the same on held-out groups of the public topic corpora, pooled
+``public/promo_ap``       the same on held-out groups of the public promo corpora, pooled
 ========================  ================================================================
 
 :func:`headline_from_metadata` reads what training recorded in ``metadata["metrics"]``;
@@ -165,9 +165,15 @@ def comparison_texts(
     public_cap: int | None = 500,
     seed: int = 13,
     fractions: tuple[float, float, float] = (0.7, 0.15, 0.15),
+    public_pool: int | None = 2500,
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """The evaluation sets: ``{"test": labeled split, "public/<source>": ...}`` with ``text, topic, promo``
-    columns (``None`` where a set has no such label), and notes on what was skipped."""
+    columns (``None`` where a set has no such label), and notes on what was skipped.
+
+    The public rows are the *validation groups* of the pool ``brandfit train`` draws from each source
+    (``public_pool`` texts per source, the config's ``public_cap``; groups chosen by the same hash of ``seed``):
+    rows no head was fitted on. Then at most ``public_cap`` per source, seeded. (Before ``relevance@44`` the
+    sample was drawn from the whole pool, about 85% of it training rows, which rewarded memorisation.)"""
     from pathlib import Path
 
 
@@ -192,10 +198,16 @@ def comparison_texts(
     if public:
         from brandfit.evaluation.public import load_public
 
-        corpora = load_public(cap=public_cap)
+        from brandfit.evaluation.loso import validation_mask
+
+        corpora = load_public(cap=public_pool)
         if corpora.empty:
             skipped.append("public corpora not found (set $BRANDFIT_PUBLIC_DATA)")
+        else:
+            corpora = corpora[validation_mask(corpora["group"].tolist(), fraction=fractions[1], salt=f"val{seed}")]
         for source, part in corpora.groupby("source", sort=True):
+            if public_cap and len(part) > public_cap:
+                part = part.sample(n=public_cap, random_state=seed)
             sets[f"public/{source}"] = part[["text", "topic", "promo"]].reset_index(drop=True)
     return sets, skipped
 
