@@ -158,6 +158,9 @@ def candidates(name: str) -> list[Candidate]:
         pf = loso.memo(prod.fit_predict)
         return [dataclasses.replace(prod, name=f"threshold {rule}", fit_predict=pf, threshold=rule)
                 for rule in ("mean_f1", "mean_f1_smooth", "pooled")]
+    if name == "neighbours":  # topic: the vote of our own train texts mixed in (topic.neighbours), by share
+        return [loso.production_candidate(dataclasses.replace(cfg, topic=dataclasses.replace(cfg.topic, neighbours=sh)),
+                                          name=f"neighbours x{sh}") for sh in (0.0, 0.15, 0.25)]
     if name == "shipped":  # the shipped recipe alone: for comparing data changes (run from two checkouts)
         return [loso.production_candidate(cfg)]
     if name == "promo_c":
@@ -262,7 +265,7 @@ def run(d: loso.LosoData, cands: list[Candidate], tasks: tuple[str, ...] = ("top
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", default="default", choices=("default", "promo_c", "topic", "ensemble", "promo_lex",
-                                                             "zero_shot_share", "promo_coverage", "shipped", "knn_gate", "promo_boost", "one_label", "balance_labels", "prior_one_label",
+                                                             "zero_shot_share", "promo_coverage", "shipped", "knn_gate", "promo_boost", "one_label", "balance_labels", "prior_one_label", "neighbours",
                                                              "threshold"))
     ap.add_argument("--loso", action="store_true", help="leave-one-source-out instead (loso.run_loso)")
     ap.add_argument("--task", choices=("topic", "promo"), help="one task only")
