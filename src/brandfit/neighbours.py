@@ -24,10 +24,13 @@ import numpy as np
 
 from brandfit.topics import TOPICS
 
-__all__ = ["NeighbourIndex", "NEIGHBOUR_FLOOR", "check_settings"]
+__all__ = ["NeighbourIndex", "NEIGHBOUR_FLOOR", "MAX_NEIGHBOURS", "check_settings", "capped_rows"]
 
 NEIGHBOUR_FLOOR = 1e-3
 """Added to every label's vote before normalising (the leave-one-source-out harness used the same)."""
+MAX_NEIGHBOURS = 10_000
+"""At most this many texts are stored (a seeded sample of the rest): the model file stays far below the loader's size
+limit, and the vote's cost (one product with every stored text) stays a few percent of the encoder's."""
 _BLOCK = 2048  # rows scored at once: bounds the similarity matrix to _BLOCK x len(index) floats
 
 
@@ -54,6 +57,18 @@ def check_settings(share: Any, k: Any, temperature: Any) -> None:
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 10_000:
         raise ValueError(f"topic.neighbours_k: expected an integer in [1, 10000], got {k!r}")
     _number(temperature, "topic.neighbours_temperature", 0.0, 10.0, open_low=True)
+
+
+def capped_rows(rows: np.ndarray, *, cap: int = MAX_NEIGHBOURS, seed: int = 0) -> np.ndarray:
+    """``rows`` (indices) as they are when there are at most ``cap``, else a seeded sample of ``cap`` of them, in order.
+
+    >>> capped_rows(np.arange(5), cap=3, seed=1).tolist() == sorted(capped_rows(np.arange(5), cap=3, seed=1).tolist())
+    True
+    """
+    rows = np.asarray(rows)
+    if len(rows) <= cap:
+        return rows
+    return np.sort(np.random.default_rng(seed).choice(rows, size=cap, replace=False))
 
 
 class NeighbourIndex:

@@ -37,7 +37,7 @@ from brandfit.heads import (
 )
 from brandfit.lexical import LexicalHead, fit_lexical_head, mix_calibrated
 from brandfit.model import RelevanceModel
-from brandfit.neighbours import NeighbourIndex
+from brandfit.neighbours import MAX_NEIGHBOURS, NeighbourIndex, capped_rows
 from brandfit.text import NORMALIZATION_VERSION, normalize
 from brandfit.topics import TOPIC_DESCRIPTIONS, TOPICS
 
@@ -232,12 +232,14 @@ def _neighbour_index(d: _FitRows, config: TrainConfig) -> NeighbourIndex | None:
     (``topic.neighbours``); None when the share is 0 or there is no such row (the config then says 0)."""
     if config.topic.neighbours <= 0:
         return None
-    rows = d.tr & d.has_topic & (d.src == "ours") & ~d.is_aug
-    if not rows.any():
+    rows = np.flatnonzero(d.tr & d.has_topic & (d.src == "ours") & ~d.is_aug)
+    if not len(rows):
         logger.warning("topic.neighbours: no train row of data/labeled has a topic label; no neighbour vote")
         return None
-    logger.info("topic neighbours: %d train texts of data/labeled", int(rows.sum()))
-    return NeighbourIndex(d.emb[rows], d.y_topic[rows])
+    kept = capped_rows(rows, seed=config.seed)
+    logger.info("topic neighbours: %d train texts of data/labeled%s", len(kept),
+                f" (a seeded sample of {len(rows)}: at most {MAX_NEIGHBOURS} are stored)" if len(kept) < len(rows) else "")
+    return NeighbourIndex(d.emb[kept], d.y_topic[kept])
 
 
 @dataclass

@@ -162,3 +162,19 @@ def test_the_cross_source_candidate_votes_with_our_fit_rows_only():
     ours_held_out = fp(d, "topic", np.array([2]), np.ones(1), out)
     np.testing.assert_allclose(ours_held_out, flat)
     np.testing.assert_allclose(fp(d, "promo", fit, np.ones(4), out), [0.3])
+
+
+def test_at_most_max_neighbours_are_stored_a_seeded_sample_in_order():
+    from brandfit.neighbours import MAX_NEIGHBOURS, capped_rows
+
+    few = np.arange(10, 20)
+    assert capped_rows(few, cap=10).tolist() == few.tolist()  # no more than the cap: all of them, as they are
+    many = np.arange(5, 5 + 3 * MAX_NEIGHBOURS)
+    a, b = capped_rows(many, seed=13), capped_rows(many, seed=13)
+    assert len(a) == MAX_NEIGHBOURS == len(set(a.tolist())) and set(a.tolist()) <= set(many.tolist())
+    assert np.array_equal(a, b) and np.all(np.diff(a) > 0)  # reproducible, in order
+    assert not np.array_equal(a, capped_rows(many, seed=14))
+    # the largest index a cap allows fits the loader's limit on heads.npz many times over (float16, 384-d)
+    from brandfit.model_format import MAX_HEADS_BYTES
+
+    assert MAX_NEIGHBOURS * 384 * 2 < MAX_HEADS_BYTES / 4
