@@ -104,12 +104,12 @@ class NeighbourIndex:
         out = np.empty((len(emb), len(TOPICS)), dtype=np.float64)
         for start in range(0, len(emb), _BLOCK):
             sims = emb[start:start + _BLOCK] @ self._emb32.T
-            idx = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < sims.shape[1] else \
-                np.broadcast_to(np.arange(sims.shape[1]), sims.shape)
+            n, m = sims.shape
+            idx = np.argpartition(sims, m - k, axis=1)[:, m - k:] if k < m else np.broadcast_to(np.arange(m), sims.shape)
             near = np.take_along_axis(sims, idx, axis=1).astype(np.float64)
             weight = np.exp((near - near.max(axis=1, keepdims=True)) / temperature)
-            votes = np.zeros((len(sims), len(TOPICS)))
-            np.add.at(votes, (np.repeat(np.arange(len(sims)), k), self.labels[idx].ravel()), weight.ravel())
+            cells = (np.arange(n)[:, None] * len(TOPICS) + self.labels[idx]).ravel()  # (row, label) of every vote
+            votes = np.bincount(cells, weights=weight.ravel(), minlength=n * len(TOPICS)).reshape(n, len(TOPICS))
             votes += NEIGHBOUR_FLOOR
             out[start:start + len(sims)] = votes / votes.sum(axis=1, keepdims=True)
         return out
