@@ -156,10 +156,19 @@ def _check_neighbours(arrays: dict[str, np.ndarray], where: str) -> None:
         return
     if len(present) != len(NEIGHBOUR_ARRAYS):
         raise IntegrityError(f"{where}: neighbour index incomplete: has only {present[0]}")
+    from brandfit.neighbours import NORM_TOLERANCE
+
     e, y = arrays["knn_embeddings"], arrays["knn_labels"]
-    if e.dtype.kind != "f" or e.ndim != 2 or e.shape[1] != DIM or e.shape[0] < 1 or not np.isfinite(e).all():
-        raise IntegrityError(f"{where}: knn_embeddings: expected finite floats of shape (n, {DIM}), got {e.shape} "
-                             f"{e.dtype}")
+    if e.dtype.kind != "f" or e.ndim != 2 or e.shape[1] != DIM or e.shape[0] < 1:
+        raise IntegrityError(f"{where}: knn_embeddings: expected floats of shape (n, {DIM}), got {e.shape} {e.dtype}")
+    with np.errstate(over="ignore"):
+        e16 = e.astype(np.float16)  # how the model holds them
+    if not np.isfinite(e16).all():
+        raise IntegrityError(f"{where}: knn_embeddings: holds NaN or values too large for float16")
+    norms = np.linalg.norm(e16.astype(np.float32), axis=1)
+    if np.abs(norms - 1.0).max() > NORM_TOLERANCE:
+        raise IntegrityError(f"{where}: knn_embeddings: rows must be L2-normalised (norms {norms.min():.3g}-"
+                             f"{norms.max():.3g})")
     if y.dtype.kind not in "iu" or y.shape != (e.shape[0],) or y.min() < 0 or y.max() >= len(TOPICS):
         raise IntegrityError(f"{where}: knn_labels: expected ({e.shape[0]},) integers in [0, {len(TOPICS)}), got "
                              f"{y.shape} {y.dtype}")

@@ -24,14 +24,16 @@ import numpy as np
 
 from brandfit.topics import TOPICS
 
-__all__ = ["NeighbourIndex", "NEIGHBOUR_FLOOR", "MAX_NEIGHBOURS", "check_settings", "capped_rows"]
+__all__ = ["NeighbourIndex", "NEIGHBOUR_FLOOR", "NORM_TOLERANCE", "MAX_NEIGHBOURS", "check_settings", "capped_rows"]
 
+NORM_TOLERANCE = 1e-2
+"""How far from 1 a stored row's L2 norm may be (float16 rounding is ~1e-3)."""
 NEIGHBOUR_FLOOR = 1e-3
 """Added to every label's vote before normalising (the leave-one-source-out harness used the same)."""
 MAX_NEIGHBOURS = 10_000
 """At most this many texts are stored (a seeded sample of the rest): the model file stays far below the loader's size
 limit, and the vote's cost (one product with every stored text) stays a few percent of the encoder's."""
-_BLOCK = 2048  # rows scored at once: bounds the similarity matrix to _BLOCK x len(index) floats
+_BLOCK = 256  # rows scored at once: bounds the similarity matrix (and its top-k indices) to _BLOCK x len(index)
 
 
 def _number(value: Any, name: str, low: float, high: float, *, open_low: bool = False,
@@ -84,9 +86,17 @@ class NeighbourIndex:
             raise ValueError("neighbour index: no texts")
         if not np.issubdtype(lab.dtype, np.integer) or lab.min() < 0 or lab.max() >= len(TOPICS):
             raise ValueError(f"neighbour index: labels must be topic ids in [0, {len(TOPICS)})")
-        if not np.isfinite(emb.astype(np.float32)).all():
-            raise ValueError("neighbour index: embeddings must be finite")
-        self.embeddings = emb.astype(np.float16)
+        if emb.dtype.kind not in "fiu":
+            raise ValueError(f"neighbour index: embeddings must be numbers, got dtype {emb.dtype}")
+        with np.errstate(over="ignore"):
+            stored = emb.astype(np.float16)
+        if not np.isfinite(stored).all():
+            raise ValueError("neighbour index: embeddings must be finite (as float16)")
+        norms = np.linalg.norm(stored.astype(np.float32), axis=1)
+        if np.abs(norms - 1.0).max() > NORM_TOLERANCE:
+            raise ValueError("neighbour index: embeddings must be L2-normalised rows (norms "
+                             f"{norms.min():.3g}-{norms.max():.3g})")
+        self.embeddings = stored
         self.labels = lab.astype(np.int8)
         self._emb32 = self.embeddings.astype(np.float32)
 

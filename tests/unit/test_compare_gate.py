@@ -162,3 +162,27 @@ def test_the_gates_public_rows_are_groups_no_head_was_fitted_on(monkeypatch):
     assert set(sets["public/a"]["text"]) | set(sets["public/b"]["text"]) <= held_out
     every = comparison_texts(labeled=None, public_cap=None, seed=13, public_pool=2500)[0]
     assert sum(len(v) for v in every.values()) == len(held_out)
+
+
+def test_the_gate_keeps_rows_held_out_from_both_models_and_says_what_it_lost(monkeypatch):
+    import pandas as pd
+
+    import brandfit.evaluation.public as public
+    from brandfit.evaluation.loso import validation_mask
+    from brandfit.registry.compare import comparison_texts
+
+    groups = [f"g{i // 4}" for i in range(4000)] + ["only-group"] * 10
+    pool = pd.DataFrame({"text": [f"t{i}" for i in range(4010)], "source": ["a"] * 4000 + ["tiny"] * 10,
+                         "topic": "other", "promo": None, "group": groups})
+    seen = {}
+    monkeypatch.setattr(public, "load_public", lambda cap=None, sources=None, **kw: seen.update(sources=sources) or pool)
+    va = {sd: validation_mask(groups, fraction=0.15, salt=f"val{sd}") for sd in (13, 7)}
+    assert not va[13][-1]  # the tiny source's one group is a training group under seed 13
+    sets, skipped = comparison_texts(labeled=None, public_cap=None, seed=13, public_sources=["a", "tiny"],
+                                     also_held_out_under=[(7, (0.7, 0.15, 0.15))])
+    both = set(pool["text"][va[13] & va[7]])
+    got = set().union(*(set(v["text"]) for v in sets.values())) if sets else set()
+    assert got == both and seen["sources"] == ("a", "tiny")
+    assert len(both) < len(set(pool["text"][va[13]]))  # a second model's training rows are left out too
+    # the tiny source lost every row: said, not silently dropped
+    assert "public/tiny" not in sets and any("tiny" in note for note in skipped)

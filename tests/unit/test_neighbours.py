@@ -43,8 +43,11 @@ def test_the_vote_follows_the_nearest_texts_and_keeps_a_floor():
     p = index.proba(_unit([[1, 0.05, 0], [0, 1, 0.1]]), k=2, temperature=0.05)
     np.testing.assert_allclose(p.sum(axis=1), 1.0)
     assert p.argmax(axis=1).tolist() == [3, 1]
-    assert (p > 0).all() and p.min() == pytest.approx(NEIGHBOUR_FLOOR / (p.shape[1] * NEIGHBOUR_FLOOR + 1
-                                                                         + np.exp(-0.1 / 0.05) * 0), abs=1e-3)
+    # a label no neighbour holds keeps only the floor: floor / (the votes, between 1 (the best neighbour) and k = 2,
+    # plus six floors)
+    rest = np.delete(p[0], 3)
+    assert np.allclose(rest, rest[0]) and 1 - p[0, 3] == pytest.approx(5 * rest[0], rel=1e-9)
+    assert NEIGHBOUR_FLOOR / (2 + 6 * NEIGHBOUR_FLOOR) <= rest[0] <= NEIGHBOUR_FLOOR / (1 + 6 * NEIGHBOUR_FLOOR)
     # k larger than the index, one row or many (the similarity matrix is scored in blocks): the same answer
     many = np.repeat(_unit([[1, 0.05, 0]]), 5000, axis=0)
     np.testing.assert_allclose(index.proba(many, k=50, temperature=0.05),
@@ -64,6 +67,9 @@ def test_a_colder_vote_listens_to_the_nearest_text_only():
     (np.ones((1, 4)), np.array([6]), "labels"),
     (np.ones((1, 4)), np.array([0.5]), "labels"),
     (np.full((1, 4), np.nan), np.array([0]), "finite"),
+    (np.array([[1e6, 0, 0, 0]]), np.array([0]), "finite"),  # finite as float32, inf as the float16 it is kept in
+    (np.array([[3.0, 0, 0, 0]]), np.array([0]), "L2-normalised"),
+    (np.array([["a", "b"]]), np.array([0]), "numbers"),
 ])
 def test_a_bad_index_is_refused(emb, labels, match):
     with pytest.raises(ValueError, match=match):
@@ -119,6 +125,12 @@ def test_index_and_config_must_agree_on_disk():
     bad_labels = {**files, "heads.npz": _heads_without(files, knn_labels=np.array([0, 1, 2, 9], np.int8))}
     with pytest.raises(IntegrityError, match="knn_labels"):
         RelevanceModel.from_files(bad_labels)
+    with np.load(io.BytesIO(files["heads.npz"]), allow_pickle=False) as z:
+        emb = z["knn_embeddings"].astype(np.float32)
+    for hostile, match in ((emb * 1e6, "too large for float16"), (emb * 300, "L2-normalised")):
+        # either would load and give NaN or distorted topic probabilities for every text
+        with pytest.raises(IntegrityError, match=match):
+            RelevanceModel.from_files({**files, "heads.npz": _heads_without(files, knn_embeddings=hostile)})
     meta = json.loads(files["model.json"])
     meta["format_version"] = 10
     with pytest.raises(IntegrityError, match="needs 11"):

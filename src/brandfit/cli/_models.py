@@ -357,11 +357,17 @@ def _evaluate_pair(args: argparse.Namespace, ref_a: str, ref_b: str):
         raise InputError(f"{mv_a.ref} embeds with {emb_a} and {mv_b.ref} with {emb_b}; the paired comparison embeds "
                          "the texts once, so both must share the encoder (compare recorded metrics with --full)")
     config = mv_a.metadata.get("config") or {}
-    split = config.get("split") or (0.7, 0.15, 0.15)
+    config_b = mv_b.metadata.get("config") or {}
+
+    def held_out(c: dict) -> tuple[int, tuple[float, ...]]:
+        return int(c.get("seed", 13)), tuple(float(x) for x in (c.get("split") or (0.7, 0.15, 0.15)))
+
+    seed, split = held_out(config)
     sets, skipped = comparison_texts(
         labeled=args.data or ["data/labeled/texts"], accounts=args.accounts, split="test",
-        public=not args.no_public, public_cap=args.public_cap or None, seed=int(config.get("seed", 13)),
-        fractions=tuple(float(x) for x in split), public_pool=config.get("public_cap") or None,
+        public=not args.no_public, public_cap=args.public_cap or None, seed=seed, fractions=split,
+        public_pool=config.get("public_cap") or None, public_sources=config.get("public_sources") or None,
+        also_held_out_under=[held_out(config_b)],  # rows held out from both models' training
     )
     if not sets:
         raise InputError("nothing to evaluate on: no labeled test split and no public corpora "
@@ -447,13 +453,23 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _non_negative(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value!r}")
+    return n
+
+
 def _evaluation_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", action="append", metavar="PATH", default=None,
                    help="labeled texts whose test split is evaluated (default data/labeled/texts; repeatable)")
     p.add_argument("--accounts", default="data/labeled/accounts", metavar="PATH",
                    help="accounts file or folder used by the split (default data/labeled/accounts)")
     p.add_argument("--no-public", action="store_true", help="skip the public corpora (cross-source figures)")
-    p.add_argument("--public-cap", type=int, default=500, metavar="N",
+    p.add_argument("--public-cap", type=_non_negative, default=500, metavar="N",
                    help="at most N texts per public source, drawn from the validation groups of the pool "
                         "training draws from (rows no head was fitted on; default 500; 0 = all)")
     p.add_argument("--bootstrap", type=int, default=1000, metavar="B", help="bootstrap resamples (default 1000)")

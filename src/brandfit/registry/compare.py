@@ -166,45 +166,59 @@ def comparison_texts(
     seed: int = 13,
     fractions: tuple[float, float, float] = (0.7, 0.15, 0.15),
     public_pool: int | None = 2500,
+    public_sources: Sequence[str] | None = None,
+    also_held_out_under: Sequence[tuple[int, tuple[float, float, float]]] = (),
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """The evaluation sets: ``{"test": labeled split, "public/<source>": ...}`` with ``text, topic, promo``
     columns (``None`` where a set has no such label), and notes on what was skipped.
 
     The public rows are the *validation groups* of the pool ``brandfit train`` draws from each source
-    (``public_pool`` texts per source, the config's ``public_cap``; groups chosen by the same hash of ``seed``):
-    rows no head was fitted on. Then at most ``public_cap`` per source, seeded. (Before ``relevance@44`` the
-    sample was drawn from the whole pool, about 85% of it training rows, which rewarded memorisation.)"""
+    (``public_pool`` texts per source, the config's ``public_cap``; ``public_sources``, default all; groups chosen
+    by the same hash of ``seed``): rows no head was fitted on. Then at most ``public_cap`` per source, seeded.
+    ``also_held_out_under``: more ``(seed, fractions)`` a compared model was trained with; a row is kept only
+    where it is held out under every one (the labeled rows in ``split``, the public rows in validation), so
+    neither model is scored on its own training rows. (Before ``relevance@44`` the public sample was drawn from
+    the whole pool, about 85% of it training rows, which rewarded memorisation.)"""
     from pathlib import Path
-
 
     from brandfit.data import assign_splits, load_accounts, load_labeled
 
+    splits = [(seed, tuple(fractions)), *[(int(s), tuple(f)) for s, f in also_held_out_under]]
+    splits = list(dict.fromkeys(splits))
     sets: dict[str, pd.DataFrame] = {}
     skipped: list[str] = []
     if labeled:
         present = [p for p in labeled if Path(p).exists()]
         if present:
-            result = load_labeled(present)
-            frame = result.frame
+            frame = load_labeled(present).frame
             acc: dict[str, str] = {}
             if accounts and Path(accounts).exists():
                 acc = dict(zip(*load_accounts(accounts)[["account_id", "topic"]].T.values))
-            frame = frame.assign(split=assign_splits(frame, fractions=fractions, seed=seed, account_topics=acc))
-            part = frame[frame["split"] == split]
+            keep = np.ones(len(frame), dtype=bool)
+            for sd, fr in splits:
+                keep &= np.asarray(assign_splits(frame, fractions=fr, seed=sd, account_topics=acc)) == split
+            part = frame[keep]
             if len(part):
                 sets[split] = part[["text", "topic", "promo"]].reset_index(drop=True)
+            else:
+                skipped.append(f"labeled data: no row is in the {split} split under every compared model's split")
         else:
             skipped.append(f"labeled data not found ({', '.join(labeled)})")
     if public:
+        from brandfit.evaluation.loso import validation_mask
         from brandfit.evaluation.public import load_public
 
-        from brandfit.evaluation.loso import validation_mask
-
-        corpora = load_public(cap=public_pool)
+        corpora = load_public(cap=public_pool, sources=tuple(public_sources) if public_sources else None)
         if corpora.empty:
             skipped.append("public corpora not found (set $BRANDFIT_PUBLIC_DATA)")
         else:
-            corpora = corpora[validation_mask(corpora["group"].tolist(), fraction=fractions[1], salt=f"val{seed}")]
+            held = np.ones(len(corpora), dtype=bool)
+            for sd, fr in splits:
+                held &= validation_mask(corpora["group"].tolist(), fraction=fr[1], salt=f"val{sd}")
+            lost = sorted(set(corpora["source"]) - set(corpora["source"][held]))
+            if lost:
+                skipped.append(f"public: no validation group (held out from training) in {', '.join(lost)}")
+            corpora = corpora[held]
         for source, part in corpora.groupby("source", sort=True):
             if public_cap and len(part) > public_cap:
                 part = part.sample(n=public_cap, random_state=seed)
