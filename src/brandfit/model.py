@@ -380,19 +380,20 @@ class RelevanceModel:
         return self._heads(emb, cues, norm, self._paid(texts))
 
     def apply_heads(self, emb: np.ndarray, cues: Sequence[Sequence[str]],
-                    texts: Sequence[str] | None = None) -> TextAnalysis:
+                    texts: Sequence[str] | None = None, *, vote: bool = True) -> TextAnalysis:
         """The heads' outputs for ``texts`` already embedded (``emb``) with their cues found. ``texts`` (as given to
-        :meth:`embed`) are required when the model has a lexical head or a disclosure floor."""
+        :meth:`embed`) are required when the model has a lexical head or a disclosure floor. ``vote=False`` leaves
+        out the vote of the stored neighbours (:attr:`neighbours`): for a brand's words, which are not a post."""
         if texts is None:
             if self.lexical is not None:
                 raise InputError("texts: this model has a lexical head, so apply_heads needs the texts as well")
             if self.disclosure_floor > 0:
                 raise InputError("texts: this model has a disclosure floor, so apply_heads needs the texts as well")
-            return self._heads(emb, cues, None)
+            return self._heads(emb, cues, None, vote=vote)
         texts = _check_texts(texts)
         if len(texts) != len(emb):
             raise InputError(f"texts: {len(texts)} texts for {len(emb)} embeddings")
-        return self._heads(emb, cues, self._normalize(texts), self._paid(texts))
+        return self._heads(emb, cues, self._normalize(texts), self._paid(texts), vote=vote)
 
     def _paid(self, texts: list[str]) -> np.ndarray | None:
         """Which ``texts`` carry a paid disclosure (None when the model sets no floor: nothing to look for)."""
@@ -403,13 +404,13 @@ class RelevanceModel:
         return paid_disclosure(texts)
 
     def _heads(self, emb: np.ndarray, cues: Sequence[Sequence[str]], norm: list[str] | None,
-               paid: np.ndarray | None = None) -> TextAnalysis:
+               paid: np.ndarray | None = None, *, vote: bool = True) -> TextAnalysis:
         cues = _check_cues(cues, len(emb))
         with single_threaded_blas():  # small products: OpenBLAS threads would only take CPU from the embedder
-            return self._heads_unlocked(emb, cues, norm, paid)
+            return self._heads_unlocked(emb, cues, norm, paid, vote=vote)
 
     def _heads_unlocked(self, emb: np.ndarray, cues: list[list[str]], norm: list[str] | None,
-                        paid: np.ndarray | None) -> TextAnalysis:
+                        paid: np.ndarray | None, *, vote: bool = True) -> TextAnalysis:
         tcfg = self.config["topic"]
         tp = self.topic_head.proba(
             topic_features(emb, self.descriptions, desc_scale=tcfg["desc_scale"]),
@@ -449,7 +450,7 @@ class RelevanceModel:
             mixed = True
         if mixed:
             tp = mix_calibrated(tp, self.mix_temperature)
-        if self.neighbours is not None and len(emb):  # after the temperature, as chosen (brandfit.neighbours)
+        if vote and self.neighbours is not None and len(emb):  # after the temperature (brandfit.neighbours)
             tp = geometric_mix(tp, self.neighbours.proba(emb, k=self.neighbour_k,
                                                          temperature=self.neighbour_temperature), self.neighbour_share)
         if paid is not None:  # an explicit paid disclosure is an ad by the guide, however long the text around it

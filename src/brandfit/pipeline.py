@@ -83,7 +83,10 @@ class Pipeline:
         brand_emb = np.vstack([words, examples])
         from brandfit.brand import brand_relevance, brand_topic_proba, other_topic_descriptions
 
-        q = brand_topic_proba(m.apply_heads(brand_emb, [[] for _ in range(len(brand_emb))], brand_texts).topic_proba)
+        # the brand's vertical from the heads alone: its words are not a post, and our posts' vote would move a
+        # phrase such as "science and technology" to another vertical (docs/quality.md, "Our texts as neighbours")
+        q = brand_topic_proba(m.apply_heads(brand_emb, [[] for _ in range(len(brand_emb))], brand_texts,
+                                            vote=False).topic_proba)
         neg = other_topic_descriptions(m.descriptions.embeddings, m.descriptions.topic_index, q)
         settings = {k: v for k, v in cfg.items() if k != "lexical"}
         lexical = m.brand_lexical

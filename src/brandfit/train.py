@@ -482,10 +482,11 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
             mix_temperature = fit_temperature(np.log(np.clip(p_topic[tv], 1e-12, None)), d.y_topic[tv])
         p_topic, q_desc = (mix_calibrated(p, mix_temperature) for p in (p_topic, q_desc))
     neighbours = _neighbour_index(d, config)
-    if neighbours is not None:  # last, after the temperature: RelevanceModel._heads does the same
+    if neighbours is not None:  # last, after the temperature: RelevanceModel._heads does the same. Not for the
+        # descriptions, which stand for a brand's words here, and a brand's vertical comes from the heads alone
         t = config.topic
-        p_topic, q_desc = (geometric_mix(p, neighbours.proba(e, k=t.neighbours_k, temperature=t.neighbours_temperature),
-                                         t.neighbours) for p, e in ((p_topic, d.emb), (q_desc, desc.embeddings)))
+        p_topic = geometric_mix(p_topic, neighbours.proba(d.emb, k=t.neighbours_k,
+                                                          temperature=t.neighbours_temperature), t.neighbours)
     promo_head, lex_head, p_promo, threshold, promo_platt = _fit_promo_head(d, config, lex)
     brand_cal = _fit_brand_calibration(d, desc, config, p_topic, q_desc, tv, lex)
 

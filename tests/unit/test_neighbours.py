@@ -190,3 +190,29 @@ def test_at_most_max_neighbours_are_stored_a_seeded_sample_in_order():
     from brandfit.model_format import MAX_HEADS_BYTES
 
     assert MAX_NEIGHBOURS * 384 * 2 < MAX_HEADS_BYTES / 4
+
+
+def test_vote_false_leaves_the_neighbours_out_and_a_brands_vertical_uses_it():
+    """A brand's words are not a post: the pipeline takes the brand's vertical from the heads without the vote."""
+    from brandfit.pipeline import Pipeline
+
+    plain, knn = make_model(), _with_neighbours(share=0.5)
+    texts = ["knee pain during bridge pose", "lipstick swatches"]
+    emb = plain.embed(texts)
+    np.testing.assert_allclose(knn.apply_heads(emb, [[]] * 2, vote=False).topic_proba,
+                               plain.apply_heads(emb, [[]] * 2).topic_proba)
+    assert not np.allclose(knn.apply_heads(emb, [[]] * 2).topic_proba, plain.apply_heads(emb, [[]] * 2).topic_proba)
+    calls = []
+    original = knn.apply_heads
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("vote", True))
+        return original(*args, **kwargs)
+
+    knn.apply_heads = spy
+    knn.config = {**knn.config, "brand": {"contrast": 0.5}}
+    from brandfit.account import BrandTopic
+
+    analysis = original(emb, [[]] * 2)
+    Pipeline(knn).brand_relevance(analysis, BrandTopic(name="yoga", description="bridge pose"), texts)
+    assert calls == [False]
