@@ -12,6 +12,7 @@ import logging
 import sys
 from typing import Any, Sequence
 
+from brandfit.cli._argtypes import whole_number
 from brandfit.errors import FormatVersionError, InputError, IntegrityError
 from brandfit.registry import ModelRegistry
 from brandfit.settings import BACKENDS, ENV_REGISTRY, registry_root
@@ -453,23 +454,13 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _non_negative(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        n = -1
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value!r}")
-    return n
-
-
 def _evaluation_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", action="append", metavar="PATH", default=None,
                    help="labeled texts whose test split is evaluated (default data/labeled/texts; repeatable)")
     p.add_argument("--accounts", default="data/labeled/accounts", metavar="PATH",
                    help="accounts file or folder used by the split (default data/labeled/accounts)")
     p.add_argument("--no-public", action="store_true", help="skip the public corpora (cross-source figures)")
-    p.add_argument("--public-cap", type=_non_negative, default=500, metavar="N",
+    p.add_argument("--public-cap", type=whole_number(0), default=500, metavar="N",
                    help="at most N texts per public source, drawn from the validation groups of the pool "
                         "training draws from (rows no head was fitted on; default 500; 0 = all)")
     p.add_argument("--bootstrap", type=int, default=1000, metavar="B", help="bootstrap resamples (default 1000)")

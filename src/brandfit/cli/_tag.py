@@ -11,19 +11,10 @@ from brandfit.settings import BACKENDS
 import argparse
 import sys
 
+from brandfit.cli._argtypes import whole_number
 from brandfit.errors import InputError
 
 __all__ = ["register"]
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -56,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "torch: the sentence-transformers path)")
     p.add_argument("--format", choices=("parquet", "jsonl", "csv"), default=None,
                    help="output format (default: from OUTPUT's suffix, else parquet)")
-    p.add_argument("--chunk-size", type=_positive, default=512, metavar="N",
+    p.add_argument("--chunk-size", type=whole_number(1), default=512, metavar="N",
                    help="accounts per chunk: the unit of batching and of the checkpoint (default 512)")
     p.add_argument("--resume", action="store_true",
                    help="continue an unfinished run of the same job from its checkpoint (OUTPUT.parts/)")
@@ -66,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="exit with status 1 if any row was set aside")
     p.add_argument("--ray-address", default=None, metavar="ADDR",
                    help="with --engine ray: the cluster to use (default: $RAY_ADDRESS, else a local 2-CPU cluster)")
-    p.add_argument("--ray-concurrency", type=_positive, default=None, metavar="N",
+    p.add_argument("--ray-concurrency", type=whole_number(1), default=None, metavar="N",
                    help="with --engine ray: number of tagging actors (default: one per cluster CPU)")
     p.add_argument("--top", type=int, default=10, metavar="N",
                    help="print the N best accounts after the summary, ranked by score x (1 - promo_ratio) "
