@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from brandfit.cue_phrases import phrase_cues
-from brandfit.cues import CUES, _matcher, token_patterns
+from brandfit.cues import _matcher, finish_cues, token_patterns
 
 
 def plain_spacy_cues(texts: Sequence[str]) -> list[list[str]]:
@@ -26,8 +25,5 @@ def plain_spacy_cues(texts: Sequence[str]) -> list[list[str]]:
         for doc in nlp.tokenizer.pipe(clean(t) for t in texts):
             found = {nlp.vocab.strings[m] for m, _, _ in fast.phrases(doc)}
             found |= {nlp.vocab.strings[m] for m, _, _ in tokens(doc)}
-            if "affiliate_link" in found:
-                found.add("link")
-            found.update(phrase_cues(doc.text))
-            out.append([n for n in CUES if n in found])
+            out.append(finish_cues(found, doc.text))
     return out

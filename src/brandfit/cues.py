@@ -1,5 +1,6 @@
 """Explicit advertorial cues, found by spaCy Matcher and PhraseMatcher patterns on cleaned text, and two cues of
-phrasing found by regular expressions (:mod:`brandfit.cue_phrases`: ``gifted``, ``hard_sell``).
+phrasing found by regular expressions (:mod:`brandfit.cue_phrases`: ``gifted``, ``hard_sell``), plus
+``content_link``, which says that a ``link_in_bio`` points to free content.
 
 Each cue has a name (a column of the promo model's features and what callers see in
 ``promo_cues``). ``disclosure`` marks an explicit ad disclosure (#ad, #sponsored, "paid
@@ -20,11 +21,11 @@ from typing import Any, Final, Sequence
 import numpy as np
 
 from brandfit.account import MAX_INPUT_CHARS
-from brandfit.cue_phrases import phrase_cues
+from brandfit.cue_phrases import phrase_cues, points_to_content
 from brandfit.errors import InputError, InputTypeError
 
-__all__ = ["CUES", "LEGACY_PROMO_CUES", "DISCLOSURE_CUES", "MAX_SYMBOL_RUN", "bounded_text", "find_cues", "cue_matrix",
-           "has_disclosure"]
+__all__ = ["CUES", "LEGACY_PROMO_CUES", "DISCLOSURE_CUES", "QUALIFIERS", "MAX_SYMBOL_RUN", "bounded_text", "find_cues",
+           "cue_matrix", "has_disclosure"]
 
 MAX_SYMBOL_RUN: Final[int] = 16
 """Longest run of punctuation marks / emoji (no letter, digit or space) the cue tokenizer reads (the same as
@@ -50,6 +51,9 @@ CUES: Final[dict[str, str]] = {
     "gifted": "a brand gave, sent or lent the product or let the author try it early: '@x sent me', 'a box from @x', "
               "'early access' (not a gift from family or friends)",
     "hard_sell": "a push to buy: 'run don't walk', 'add it to your cart', 'you need this', 'thank me later'",
+    "content_link": "a 'link in bio' (or 'swipe up', ...) in a caption that names free content (a blog, vlog, race "
+                    "report, playlist, recipe, results, fundraiser, petition, survey) and nothing to sell; it fires "
+                    "with 'link_in_bio', which a promo head reading this column then ignores",
 }
 """Cue names and what each one matches, in the column order of :func:`cue_matrix`."""
 
@@ -58,6 +62,10 @@ LEGACY_PROMO_CUES: Final[tuple[str, ...]] = tuple(CUES)[:14]
 ``hard_sell``, model format 7 and older)."""
 
 DISCLOSURE_CUES: Final[frozenset[str]] = frozenset({"disclosure"})
+
+QUALIFIERS: Final[dict[str, str]] = {"content_link": "link_in_bio"}
+"""Cues that fire together with another and say it is harmless here: a promo head that reads the qualifier's column
+reads it *instead of* the qualified cue's, and counts neither (:func:`brandfit.features.promo_features`)."""
 
 _PHRASES: dict[str, tuple[str, ...]] = {
     "disclosure": (
@@ -266,7 +274,6 @@ class _CueMatcher:
         from brandfit.text import get_nlp
 
         self.nlp = get_nlp()
-        self.names = list(CUES)
         self.phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         for name, phrases in _PHRASES.items():
             self.phrases.add(name, [self.nlp.make_doc(p) for p in phrases])
@@ -323,11 +330,20 @@ class _CueMatcher:
                             masks[i] & steps[0][0] and _matches(steps, masks, i) for i in range(len(masks))
                         ):
                             found.add(name)
-                if "affiliate_link" in found:
-                    found.add("link")
-                found.update(phrase_cues(doc.text))
-                out.append([n for n in self.names if n in found])
+                out.append(finish_cues(found, doc.text))
         return out
+
+
+def finish_cues(found: set[str], text: str) -> list[str]:
+    """The cues that follow from the matched ones (an affiliate link is a link; a link in bio to free content, in a
+    text with no ad disclosure, is a ``content_link``) and the cues of phrasing, added to ``found`` (the matchers' names for ``text``, cleaned), in
+    :data:`CUES` order."""
+    if "affiliate_link" in found:
+        found.add("link")
+    found.update(phrase_cues(text))
+    if "link_in_bio" in found and not found & DISCLOSURE_CUES and points_to_content(text):
+        found.add("content_link")
+    return [n for n in CUES if n in found]
 
 
 def bounded_text(text: str) -> str:

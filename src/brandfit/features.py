@@ -11,12 +11,12 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from brandfit.cues import cue_matrix
+from brandfit.cues import CUES, QUALIFIERS, cue_matrix
 from brandfit.embedding import Embedder
 from brandfit.topics import TOPIC_DESCRIPTIONS, TOPICS, check_templates
 
 __all__ = ["embed_phrases", "DescriptionIndex", "topic_features", "topic_prior",
-           "zero_shot_proba", "geometric_mix", "promo_features"]
+           "zero_shot_proba", "geometric_mix", "cue_features", "promo_features"]
 
 def embed_phrases(encode: Callable[[list[str]], np.ndarray], phrases: Sequence[str],
                   templates: Sequence[str]) -> np.ndarray:
@@ -109,11 +109,26 @@ def geometric_mix(p: np.ndarray, q: np.ndarray, share: float) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
+def cue_features(cues: Sequence[Sequence[str]], columns: Sequence[str] | None = None) -> np.ndarray:
+    """One 0/1 column per cue of ``columns`` (default all of :data:`brandfit.cues.CUES`) and the log count of those
+    cues, float32. A qualifier among ``columns`` (:data:`brandfit.cues.QUALIFIERS`: ``content_link``) clears the
+    column of the cue it qualifies where it fires, and neither is counted: a link to a blog is not one more sign of
+    an ad."""
+    columns = list(CUES) if columns is None else list(columns)
+    m = cue_matrix(cues, columns)
+    uncounted = []
+    for qualifier, qualified in QUALIFIERS.items():
+        if qualifier in columns:
+            q = columns.index(qualifier)
+            if qualified in columns:
+                m[:, columns.index(qualified)] *= 1.0 - m[:, q]
+            uncounted.append(q)
+    count = np.log1p(np.delete(m, uncounted, axis=1).sum(axis=1, keepdims=True))
+    return np.hstack([m, count]).astype(np.float32)
+
+
 def promo_features(emb: np.ndarray, cues: Sequence[Sequence[str]], *, cue_scale: float,
                    columns: Sequence[str] | None = None) -> np.ndarray:
-    """The embedding, one column per cue of ``columns`` (default all of :data:`brandfit.cues.CUES`) and the log
-    count of those cues, both x ``cue_scale``."""
-    m = cue_matrix(cues, columns)
-    count = np.log1p(m.sum(axis=1, keepdims=True))
-    return np.hstack([emb, cue_scale * m, cue_scale * count]).astype(np.float32)
+    """The embedding and :func:`cue_features` x ``cue_scale``."""
+    return np.hstack([emb, cue_scale * cue_features(cues, columns)]).astype(np.float32)
 

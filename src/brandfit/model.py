@@ -532,6 +532,7 @@ class RelevanceModel:
                                 lex_promo_intercept=np.array([lx.promo_intercept]))
         meta = {
             # older readers would ignore what they do not know: 11 = our texts as neighbours,
+            # 12 = the content_link cue column, 11 = our texts as neighbours,
             # 10 = the topic caption layer,
             # 9 = the lexical head's caption layer,
             # 8 = the promo head reads cues they do not find
@@ -540,7 +541,8 @@ class RelevanceModel:
             # descriptions matched as n-grams,
             # 5 = phrases framed as posts, 4 = promo boost,
             # 3 = zero-shot share, 2 = lexical head
-            "format_version": (11 if self.neighbours is not None
+            "format_version": (12 if "content_link" in self.promo_cue_columns
+                               else 11 if self.neighbours is not None
                                else 10 if self.lexical is not None and self.lexical.caption_topic_coef is not None
                                else 9 if self.lexical is not None and self.lexical.caption_coef is not None
                                else 8 if self.promo_cue_columns != LEGACY_PROMO_CUES

@@ -27,7 +27,7 @@ from brandfit.topics import TOPICS, check_templates
 
 __all__ = ["FORMAT_VERSION", "MAX_META_BYTES", "MAX_HEADS_BYTES", "parse_meta", "parse_heads"]
 
-FORMAT_VERSION = 11
+FORMAT_VERSION = 12
 """The newest model format this brandfit reads. 2 adds the optional lexical head (``lex_*`` arrays); 3 the
 zero-shot share of the topic mix (``config.topic.zero_shot_share``); 4 the lexical promo boost
 (``config.lexical.promo_boost``); 5 phrases framed as posts (``config.topic.description_templates``: a brand's
@@ -38,7 +38,10 @@ explicit paid disclosure sets under the promo score (``config.promo.disclosure_f
 promo head reads (``config.promo.cues``: ``gifted`` and ``hard_sell`` joined; any later new cue name needs a new
 format, so that an older brandfit says "upgrade" rather than rejecting the name); 9 the lexical head's caption
 layer (``lex_caption_coef`` and ``lex_caption_intercept``: an older brandfit would ignore them); 10 the topic
-caption layer (``lex_caption_topic_coef`` and ``lex_caption_topic_intercept``). A model is written
+caption layer (``lex_caption_topic_coef`` and ``lex_caption_topic_intercept``); 11 our labelled texts as
+neighbours (``knn_embeddings`` and ``knn_labels``); 12 the ``content_link`` cue column, which changes how the
+promo head reads ``link_in_bio`` and counts cues (an older brandfit would count a link to a blog as a cue). A
+model is written
 with the lowest format
 that holds it, so older brandfit versions keep loading what they can apply faithfully and refuse the rest."""
 MAX_META_BYTES = 1 << 20
@@ -92,6 +95,9 @@ def parse_meta(data: bytes | None, *, where: str) -> dict[str, Any]:
     config = meta.get("config")
     if not (isinstance(config, dict) and isinstance(config.get("topic"), dict) and isinstance(config.get("promo"), dict)):
         raise IntegrityError(f"{where}: config: expected an object with 'topic' and 'promo' sections")
+    cues = config["promo"].get("cues", ())
+    if fv < 12 and isinstance(cues, list) and "content_link" in cues:
+        raise IntegrityError(f"{where}: config.promo.cues: 'content_link' needs model format 12, the file says {fv}")
     if "description_templates" in config["topic"]:
         try:
             check_templates(config["topic"]["description_templates"], field="config.topic.description_templates")

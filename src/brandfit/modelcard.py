@@ -61,6 +61,8 @@ def _promo_line(config: dict[str, Any], *, trained_on_public: bool, cues: Any = 
     return ("- Promo head: logistic regression over the embedding plus spaCy-matched advertorial cues"
             + (" and cues of phrasing (" + ", ".join(f"`{n}`" for n in phrasing) + ": a brand gave the product, "
                "a push to buy)" if phrasing else "")
+            + ("; a link in bio to free content (`content_link`: a blog, results, a fundraiser) is read as its own"
+               " column and not counted as a cue" if "content_link" in (cues or ()) else "")
             + (", Platt-calibrated on validation (each source equal)" if promo.get("calibrate") else "")
             + (f"; it also saw {promo['augment']} decorated not-promo copies per source (a plain @mention, #hashtag"
                " or link is not an ad)" if promo.get("augment") else "")

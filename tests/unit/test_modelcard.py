@@ -59,9 +59,12 @@ def test_the_card_names_the_cues_of_phrasing_when_the_promo_head_reads_them():
     assert "cues of phrasing" not in render_card("relevance", meta)  # models before promo_cues was recorded
     meta["promo_cues"] = list(LEGACY_PROMO_CUES)
     assert "cues of phrasing" not in render_card("relevance", meta)
-    meta["promo_cues"] = list(CUES)
+    meta["promo_cues"] = [n for n in CUES if n != "content_link"]
     assert "cues of phrasing (`gifted`, `hard_sell`: a brand gave the product, a push to buy)" in \
         render_card("relevance", meta)
+    assert "content_link" not in render_card("relevance", meta)
+    meta["promo_cues"] = list(CUES)
+    assert "(`content_link`: a blog, results, a fundraiser) is read as its own column" in render_card("relevance", meta)
 
 
 def test_the_card_names_the_caption_layer_when_the_model_has_one():

@@ -303,10 +303,10 @@ def build_data(frame: pd.DataFrame, embedder: Any | None = None, *, variants: Se
     ``templates`` as production does (:func:`brandfit.features.embed_phrases`; default
     :data:`brandfit.topics.PHRASE_TEMPLATES`; ``("{}",)`` = as written). The zero-shot candidate reads the same
     description embeddings as production's prior."""
-    from brandfit.cues import cue_matrix, find_cues
+    from brandfit.cues import find_cues
     from brandfit.disclosure import paid_disclosure
     from brandfit.evaluation.baselines import ORGANIC_DESCRIPTIONS, PROMO_DESCRIPTIONS
-    from brandfit.features import embed_phrases
+    from brandfit.features import cue_features, embed_phrases
     from brandfit.text import normalize
     from brandfit.topics import PHRASE_TEMPLATES, TOPIC_DESCRIPTIONS
 
@@ -329,9 +329,8 @@ def build_data(frame: pd.DataFrame, embedder: Any | None = None, *, variants: Se
             d_topic.append(t)
     desc_templates = tuple(PHRASE_TEMPLATES if templates is None else templates)
     t0 = time.perf_counter()
-    m = cue_matrix(find_cues(texts))
+    cues = cue_features(find_cues(texts))
     logger.info("cues for %d texts in %.1f s", len(texts), time.perf_counter() - t0)
-    cues = np.hstack([m, np.log1p(m.sum(axis=1, keepdims=True))]).astype(np.float32)
     return LosoData(
         frame=frame, emb=emb, norm=norm,
         desc_emb=embed_phrases(lambda x: embedder.encode(x, show_progress_bar=False), d_texts, desc_templates),
@@ -677,7 +676,8 @@ def shortcut_probe(d: LosoData, embedder: Any, *, variant: str = "emoji", promo_
     neutral mention / hashtag / link, and reports the mean rise in promo probability and the share of texts
     that cross the head's 0.5 line only because of the addition.
     """
-    from brandfit.cues import cue_matrix, find_cues
+    from brandfit.cues import find_cues
+    from brandfit.features import cue_features
     from brandfit.text import normalize
 
     f = d.frame
@@ -694,8 +694,7 @@ def shortcut_probe(d: LosoData, embedder: Any, *, variant: str = "emoji", promo_
     for name, fmt in SHORTCUTS.items():
         aug = [fmt.format(t) for t in texts]
         e = embed_cached([normalize(t, emoji_words=(variant == "emoji"), senses=(variant == "emoji")) for t in aug], embedder, tag=f"probe-{variant}")
-        m = cue_matrix(find_cues(aug))
-        p = predict(e, np.hstack([m, np.log1p(m.sum(axis=1, keepdims=True))]))
+        p = predict(e, cue_features(find_cues(aug)))
         out[name] = {"mean_rise": float((p - base).mean()), "flipped": float(((p >= 0.5) & (base < 0.5)).mean())}
     return out
 

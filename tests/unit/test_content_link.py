@@ -1,0 +1,133 @@
+"""``content_link``: a "link in bio" that points to free content (a blog, a vlog, race results, a fundraiser) is not a
+sign of an ad by the annotation guide. The cue fires with ``link_in_bio``; a promo head that reads its column (model
+format 12) reads it instead of ``link_in_bio`` and leaves both out of its cue count, and older heads are unchanged."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from brandfit.cue_phrases import points_to_content
+from brandfit.cues import CUES, LEGACY_PROMO_CUES, QUALIFIERS, find_cues
+from brandfit.errors import IntegrityError
+from brandfit.features import cue_features, promo_features
+from brandfit.model import RelevanceModel
+
+CONTENT = [
+    "race report is on the blog 📝 link in bio",
+    "alps vlog part 2 is up 🏔️ link in bio",
+    "leg day playlist 🎧 link in bio",
+    "pancake recipe 🥞 linked in bio",
+    "club champs results are up 🏅 link in bio @east_quay_rc",
+    "running the half for the children's hospice 🧡 donation link in my bio",
+    "please sponsor me for the marathon, charity link in bio",  # sponsoring a charity run sells nothing
+    "sign the petition to keep the river path lit 🔦 link in bio",
+    "gpx for sunday's loop ⛰️ link in bio",
+    "vídeo novo no canal 🎥 link na bio",
+]
+SELLING = [
+    "new vlog up, outfit details linked in bio",
+    "skincare results with @glowlab serum, link in bio",  # before/after results sell
+    "new video! use code ANNA10 for 10% off, link in bio",
+    "my 12 week plan is live 💪 link in bio",
+    "recipe ebook out now 🥞 link in bio",
+    "sponsored by @x 🎥 new video link in bio",
+    "playlist for the new drop 🎧 shop link in bio",
+    "blog post: my fave products this month 💄 link in bio",
+    "3 spots left for the retreat 🧘 link in bio",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", CONTENT, ids=lambda t: t[:40])
+def test_a_link_to_free_content_is_a_content_link(text):
+    assert points_to_content(text)
+    assert {"link_in_bio", "content_link"} <= set(find_cues([text])[0])
+
+
+@pytest.mark.parametrize("text", SELLING, ids=lambda t: t[:40] or "empty")
+def test_a_link_beside_anything_for_sale_is_not(text):
+    assert not points_to_content(text)
+    assert "content_link" not in find_cues([text])[0]
+
+
+def test_content_link_needs_a_pointer():
+    """Naming a blog or a playlist is not a link: the cue only qualifies ``link_in_bio``."""
+    cues = find_cues(["new blog post about my first ultra 📝", "race report on the blog 📝 link in bio",
+                      "this video is brought to you by @roamly 🎥 link in bio"])
+    assert cues[0] == [] and cues[1] == ["link_in_bio", "content_link"]
+    assert cues[2] == ["disclosure", "link_in_bio"]  # a disclosed ad's link is not free content
+    assert tuple(CUES)[-1] == "content_link" and "content_link" not in LEGACY_PROMO_CUES
+    assert QUALIFIERS == {"content_link": "link_in_bio"}
+
+
+def test_cue_features_read_the_qualifier_instead_of_the_cue_and_count_neither():
+    cues = [["link_in_bio", "content_link"], ["link_in_bio"], ["link_in_bio", "price", "content_link"], []]
+    f = cue_features(cues)
+    lib, cl = list(CUES).index("link_in_bio"), list(CUES).index("content_link")
+    assert f.shape == (4, len(CUES) + 1) and f.dtype == np.float32
+    assert f[0, lib] == 0 and f[0, cl] == 1 and f[0, -1] == 0  # a link to a blog: its own column, no count
+    assert f[1, lib] == 1 and f[1, cl] == 0 and f[1, -1] == pytest.approx(np.log(2))
+    assert f[2, -1] == pytest.approx(np.log(2))  # the price still counts
+    assert not f[3].any()
+    legacy = cue_features(cues, [n for n in CUES if n != "content_link"])  # a head without the column: as before
+    assert legacy[0, lib] == 1 and legacy[0, -1] == pytest.approx(np.log(2))
+    emb = np.ones((4, 3), np.float32)
+    np.testing.assert_allclose(promo_features(emb, cues, cue_scale=0.5), np.hstack([emb, 0.5 * f]))
+
+
+def _model(columns: list[str]) -> RelevanceModel:
+    from brandfit.embedding import DIM
+    from brandfit.heads import LogisticHead
+    from tests.fakes import make_model
+
+    base = make_model()
+    coef = np.zeros(DIM + len(columns) + 1)
+    coef[-1] = 4.0  # the count of cues
+    return RelevanceModel(topic_head=base.topic_head, promo_head=LogisticHead(coef, -2.0),
+                          descriptions=base.descriptions, promo_threshold=0.5,
+                          config={**base.config, "promo": {**base.config["promo"], "cues": columns}},
+                          embedder=base.embedder)
+
+
+TEXTS = ["race report is on the blog 📝 link in bio", "new drop, link in bio 🛍️", "went for a run"]
+
+
+def test_a_format_12_head_does_not_count_a_link_to_a_blog_and_an_older_head_still_does():
+    new, old = _model(list(CUES)), _model([n for n in CUES if n != "content_link"])
+    p_new, p_old = new.analyze(TEXTS).promo_proba, old.analyze(TEXTS).promo_proba
+    assert p_new[0] == pytest.approx(p_new[2]) and p_new[0] < p_new[1]  # the blog link counts for nothing
+    assert p_old[0] == pytest.approx(p_old[1]) and p_old[0] > p_old[2]  # the old head reads both links alike
+    assert new.analyze(TEXTS).cues == old.analyze(TEXTS).cues  # every caller still sees what fired
+
+
+def test_a_model_with_content_link_is_format_12_round_trips_and_an_older_format_is_refused():
+    new = _model(list(CUES))
+    files = new.to_files()
+    meta = json.loads(files["model.json"])
+    assert meta["format_version"] == 12
+    back = RelevanceModel.from_files(files)
+    back._embedder = new.embedder
+    np.testing.assert_allclose(back.analyze(TEXTS).promo_proba, new.analyze(TEXTS).promo_proba)
+    assert json.loads(_model([n for n in CUES if n != "content_link"]).to_files()["model.json"])["format_version"] < 12
+    meta["format_version"] = 11  # an older brandfit would read the column and count the link
+    with pytest.raises(IntegrityError, match="content_link"):
+        RelevanceModel.from_files({**files, "model.json": json.dumps(meta).encode()})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("blog vlink in bio shop $%5😍#@\n")), max_size=400))
+def test_any_text_is_answered_without_raising(text):
+    assert isinstance(points_to_content(text), bool)
+
+
+def test_hostile_text_is_handled_in_bounded_time():
+    for text in ("blog " * 20_000, "link in bio " * 10_000, "donat" * 20_000 + "e", "a" * 100_000):
+        t0 = time.perf_counter()
+        points_to_content(text)
+        assert time.perf_counter() - t0 < 0.25, text[:30]
