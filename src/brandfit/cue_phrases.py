@@ -1,4 +1,4 @@
-"""Advertorial cues that live in how a caption is phrased, not in a tag, code or link, and one that qualifies a link.
+"""Two advertorial cues that live in how a caption is phrased, not in a tag, code or link.
 
 - ``gifted``: a brand gave, sent or lent the author the product, or let them try it early ("@x sent me",
   "a box from @x", "the team at @x hooked me up", "early access", "me mandaron"), with or without a disclosure
@@ -6,10 +6,6 @@
   gift the caption finds fault with ("@x sent me this serum, did nothing for me"): that is a review.
 - ``hard_sell``: the author pushes followers to buy ("run don't walk", "add it to your cart", "you need this",
   "thank me later", "cómprenlo").
-- ``content_link``: a pointer to a link ("link in bio", "swipe up", ...) in a caption that names free content
-  (a blog, vlog or video, a race report, a playlist or recipe, race results or a route, a fundraiser, petition or
-  survey) and nothing to sell. The guide counts such links as organic; the promo head reads this cue instead of
-  ``link_in_bio`` and leaves it out of its cue count (:func:`brandfit.features.promo_features`).
 
 By the annotation guide (data/labeled/GUIDE.md) gifted praise and hard sells are promo even with no ``#ad``; a
 critical gifted post is not. These are features the promo head weighs with everything else, not verdicts: the
@@ -23,10 +19,6 @@ microseconds per caption.
 []
 >>> phrase_cues("run don't walk, the lip oil is back in stock")
 ['hard_sell']
->>> points_to_content("race report is on the blog 📝 link in bio")
-True
->>> points_to_content("new vlog up, outfit details linked in bio")
-False
 """
 
 from __future__ import annotations
@@ -34,7 +26,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["PHRASE_CUES", "phrase_cues", "points_to_content"]
+__all__ = ["PHRASE_CUES", "CRITICAL", "phrase_cues"]
 
 _HANDLE = r"@[\w.]+"
 # a brand named as the giver: an @handle, or "the team at / the folks from <name>"
@@ -87,7 +79,7 @@ _PERSONAL = re.compile(
     r"namorada|avó|avo)\b|\b(?:didi|bhaiya|dost|bestie|besties|bff|best friend|bestfriend|hubby|wifey)\b")
 
 # a post that finds fault with the gift is a review, not gifted praise (the guide: critical or neutral, no push)
-_CRITICAL = re.compile(
+CRITICAL: Final = re.compile(
     r"\b(?:not (?:for me|worth|impressed|a fan|convinced|sold)|did nothing|does nothing|do nothing|didn'?t work|"
     r"doesn'?t work|didn'?t do (?:anything|much)|meh|disappoint\w*|underwhelm\w*|overrated|wouldn'?t recommend|"
     r"would not recommend|won'?t (?:be )?repurchas\w*|won'?t be buying|skip it|broke (?:me )?out|stung|"
@@ -134,7 +126,7 @@ PHRASE_CUES: Final[tuple[str, ...]] = ("gifted", "hard_sell")
 
 
 def _gifted(text: str) -> bool:
-    return _GIFTED_RE.search(text) is not None and _PERSONAL.search(text) is None and _CRITICAL.search(text) is None
+    return _GIFTED_RE.search(text) is not None and _PERSONAL.search(text) is None and CRITICAL.search(text) is None
 
 
 def _hard_sell(text: str) -> bool:
@@ -154,28 +146,3 @@ def phrase_cues(text: str) -> list[str]:
     if _hard_sell(text):
         out.append("hard_sell")
     return out
-
-
-# free content a link may point to (English, plus a few Spanish and Portuguese words)
-_CONTENT_RE: Final = re.compile(
-    r"\b(?:blog|blogpost|blog post|vlogs?|videos?|vids?|youtube|yt video|episodes?|ep \d+|podcast|interview|article|"
-    r"recap|race report|trip report|write.?up|full story|playlists?|spotify|recipes?|tutorial|race results|"
-    r"club results|full results|results (?:are|is) (?:up|out|in)|strava|gpx|route|race photos|photo album|album|"
-    r"gallery|live ?stream|fundrais\w*|justgiving|gofundme|donat\w*|charity|chip in|petition|survey|questionnaire|"
-    r"volunteers?|vídeo|receta|receita|resultados|donación|donacion|doação|doacao|vaquinha|petição|peticao)\b")
-# ... and nothing to sell: a shop, product, offer, booking or paid place turns the same link into a sales link
-_SELLING_RE: Final = re.compile(
-    r"\b(?:shop\w*|buy\w*|order\w*|purchas\w*|products?|items?|details|outfits?|fit deets|wearing|"
-    r"everything i (?:used|use|wore)|code|codes|discount\w*|sale|deals?|price\w*|preorder|pre-order|restock\w*|"
-    r"drop|launch\w*|tickets?|spots? (?:left|open|available)|book\w*|sign ?ups?|signups?|register|enrol\w*|"
-    r"enroll\w*|course|program\w*|coaching|plans?|ebook|e-book|guide|presets?|merch|store\w*|ltk|affiliate|"
-    r"commission|waitlist|subscri\w*|membership|patreon|sponsor(?:ed|ship|s)?(?! me)|partner\w*|collab\w*|gifted|"
-    r"ad|compra\w*|tienda|loja|desconto|descuento|cupom|cupón|cupon|código|codigo|inscri\w*|vagas|kharid\w*)\b"
-    r"|[$€£₹]|\d+ ?%")
-
-
-def points_to_content(text: str) -> bool:
-    """Whether ``text`` (one caption, cleaned) names free content a link may point to and nothing to sell: what turns
-    its ``link_in_bio`` cue into ``content_link`` (case does not matter)."""
-    text = text.lower()
-    return _CONTENT_RE.search(text) is not None and _SELLING_RE.search(text) is None

@@ -1,6 +1,6 @@
 """Explicit advertorial cues, found by spaCy Matcher and PhraseMatcher patterns on cleaned text, and two cues of
-phrasing found by regular expressions (:mod:`brandfit.cue_phrases`: ``gifted``, ``hard_sell``), plus
-``content_link``, which says that a ``link_in_bio`` points to free content.
+phrasing found by regular expressions (:mod:`brandfit.cue_phrases`: ``gifted``, ``hard_sell``), plus three
+qualifiers that say another cue is harmless in this caption (:mod:`brandfit.cue_qualifiers`).
 
 Each cue has a name (a column of the promo model's features and what callers see in
 ``promo_cues``). ``disclosure`` marks an explicit ad disclosure (#ad, #sponsored, "paid
@@ -21,7 +21,8 @@ from typing import Any, Final, Sequence
 import numpy as np
 
 from brandfit.account import MAX_INPUT_CHARS
-from brandfit.cue_phrases import phrase_cues, points_to_content
+from brandfit.cue_phrases import phrase_cues
+from brandfit.cue_qualifiers import QUALIFIED, qualifier_cues
 from brandfit.errors import InputError, InputTypeError
 
 __all__ = ["CUES", "LEGACY_PROMO_CUES", "DISCLOSURE_CUES", "QUALIFIERS", "MAX_SYMBOL_RUN", "bounded_text", "find_cues",
@@ -54,6 +55,11 @@ CUES: Final[dict[str, str]] = {
     "content_link": "a 'link in bio' (or 'swipe up', ...) in a caption that names free content (a blog, vlog, race "
                     "report, playlist, recipe, results, fundraiser, petition, survey) and nothing to sell; it fires "
                     "with 'link_in_bio', which a promo head reading this column then ignores",
+    "paid_price": "a price the author paid ('got these for £12 at the thrift', 'best $4 i've spent') in a caption "
+                  "that sells nothing; it fires with 'price', which a promo head reading this column then ignores",
+    "critical_gift": "a gift or PR disclosure ('#gifted', 'PR package') on a caption that finds fault with the "
+                     "product and pushes nothing; it fires with 'disclosure', which a promo head reading this column "
+                     "then ignores",
 }
 """Cue names and what each one matches, in the column order of :func:`cue_matrix`."""
 
@@ -63,9 +69,10 @@ LEGACY_PROMO_CUES: Final[tuple[str, ...]] = tuple(CUES)[:14]
 
 DISCLOSURE_CUES: Final[frozenset[str]] = frozenset({"disclosure"})
 
-QUALIFIERS: Final[dict[str, str]] = {"content_link": "link_in_bio"}
-"""Cues that fire together with another and say it is harmless here: a promo head that reads the qualifier's column
-reads it *instead of* the qualified cue's, and counts neither (:func:`brandfit.features.promo_features`)."""
+QUALIFIERS: Final[dict[str, str]] = QUALIFIED
+"""Cues that fire together with another and say it is harmless here (:mod:`brandfit.cue_qualifiers`): a promo head
+that reads the qualifier's column reads it *instead of* the qualified cue's, and counts neither
+(:func:`brandfit.features.cue_features`)."""
 
 _PHRASES: dict[str, tuple[str, ...]] = {
     "disclosure": (
@@ -335,14 +342,13 @@ class _CueMatcher:
 
 
 def finish_cues(found: set[str], text: str) -> list[str]:
-    """The cues that follow from the matched ones (an affiliate link is a link; a link in bio to free content, in a
-    text with no ad disclosure, is a ``content_link``) and the cues of phrasing, added to ``found`` (the matchers' names for ``text``, cleaned), in
+    """The cues that follow from the matched ones (an affiliate link is a link; the qualifiers of
+    :mod:`brandfit.cue_qualifiers`) and the cues of phrasing, added to ``found`` (the matchers' names for ``text``, cleaned), in
     :data:`CUES` order."""
     if "affiliate_link" in found:
         found.add("link")
     found.update(phrase_cues(text))
-    if "link_in_bio" in found and not found & DISCLOSURE_CUES and points_to_content(text):
-        found.add("content_link")
+    found.update(qualifier_cues(found, text))
     return [n for n in CUES if n in found]
 
 

@@ -26,7 +26,7 @@ import numpy as np
 from brandfit._atomic import atomic_write_bytes
 from brandfit._background import in_background
 from brandfit._blas import single_threaded_blas
-from brandfit.cues import CUES, LEGACY_PROMO_CUES, find_cues, has_disclosure
+from brandfit.cues import CUES, LEGACY_PROMO_CUES, QUALIFIERS, find_cues, has_disclosure
 from brandfit.embedding import DIM, MODEL_ID, Embedder, get_embedder
 from brandfit.errors import InputError, InputTypeError, IntegrityError, MissingFileError
 from brandfit.features import (
@@ -532,7 +532,7 @@ class RelevanceModel:
                                 lex_promo_intercept=np.array([lx.promo_intercept]))
         meta = {
             # older readers would ignore what they do not know: 11 = our texts as neighbours,
-            # 12 = the content_link cue column, 11 = our texts as neighbours,
+            # 12 = qualifier cue columns (content_link, ...), 11 = our texts as neighbours,
             # 10 = the topic caption layer,
             # 9 = the lexical head's caption layer,
             # 8 = the promo head reads cues they do not find
@@ -541,7 +541,7 @@ class RelevanceModel:
             # descriptions matched as n-grams,
             # 5 = phrases framed as posts, 4 = promo boost,
             # 3 = zero-shot share, 2 = lexical head
-            "format_version": (12 if "content_link" in self.promo_cue_columns
+            "format_version": (12 if set(QUALIFIERS) & set(self.promo_cue_columns)
                                else 11 if self.neighbours is not None
                                else 10 if self.lexical is not None and self.lexical.caption_topic_coef is not None
                                else 9 if self.lexical is not None and self.lexical.caption_coef is not None

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from brandfit.cue_qualifiers import QUALIFIED
 from brandfit.embedding import DIM
 from brandfit.errors import FormatVersionError, IntegrityError
 from brandfit.topics import TOPICS, check_templates
@@ -39,8 +40,9 @@ promo head reads (``config.promo.cues``: ``gifted`` and ``hard_sell`` joined; an
 format, so that an older brandfit says "upgrade" rather than rejecting the name); 9 the lexical head's caption
 layer (``lex_caption_coef`` and ``lex_caption_intercept``: an older brandfit would ignore them); 10 the topic
 caption layer (``lex_caption_topic_coef`` and ``lex_caption_topic_intercept``); 11 our labelled texts as
-neighbours (``knn_embeddings`` and ``knn_labels``); 12 the ``content_link`` cue column, which changes how the
-promo head reads ``link_in_bio`` and counts cues (an older brandfit would count a link to a blog as a cue). A
+neighbours (``knn_embeddings`` and ``knn_labels``); 12 the qualifier cue columns (``content_link``, ``paid_price``,
+``critical_gift``: :mod:`brandfit.cue_qualifiers`), which change how the promo head reads the cues they qualify and
+counts cues (an older brandfit would count a link to a blog as a cue). A
 model is written
 with the lowest format
 that holds it, so older brandfit versions keep loading what they can apply faithfully and refuse the rest."""
@@ -96,8 +98,9 @@ def parse_meta(data: bytes | None, *, where: str) -> dict[str, Any]:
     if not (isinstance(config, dict) and isinstance(config.get("topic"), dict) and isinstance(config.get("promo"), dict)):
         raise IntegrityError(f"{where}: config: expected an object with 'topic' and 'promo' sections")
     cues = config["promo"].get("cues", ())
-    if fv < 12 and isinstance(cues, list) and "content_link" in cues:
-        raise IntegrityError(f"{where}: config.promo.cues: 'content_link' needs model format 12, the file says {fv}")
+    qualifiers = [q for q in QUALIFIED if isinstance(cues, list) and q in cues]
+    if fv < 12 and qualifiers:
+        raise IntegrityError(f"{where}: config.promo.cues: {qualifiers[0]!r} needs model format 12, the file says {fv}")
     if "description_templates" in config["topic"]:
         try:
             check_templates(config["topic"]["description_templates"], field="config.topic.description_templates")

@@ -52,17 +52,22 @@ def _topic_line(config: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+_QUALIFIER_MEANING = {"content_link": "a link in bio to free content", "paid_price": "a price the author paid",
+                      "critical_gift": "a critical gifted review's disclosure"}
+
+
 def _promo_line(config: dict[str, Any], *, trained_on_public: bool, cues: Any = ()) -> str:
     promo = config.get("promo") or {}
     rule = {"mean_f1": "the best mean per-source F1",
             "mean_f1_smooth": "the best mean per-source F1, on that curve averaged over neighbouring thresholds",
             }.get(promo.get("threshold"), "the best F1")
     phrasing = [n for n in ("gifted", "hard_sell") if n in (cues or ())]
+    qualifiers = [n for n in _QUALIFIER_MEANING if n in (cues or ())]
     return ("- Promo head: logistic regression over the embedding plus spaCy-matched advertorial cues"
             + (" and cues of phrasing (" + ", ".join(f"`{n}`" for n in phrasing) + ": a brand gave the product, "
                "a push to buy)" if phrasing else "")
-            + ("; a link in bio to free content (`content_link`: a blog, results, a fundraiser) is read as its own"
-               " column and not counted as a cue" if "content_link" in (cues or ()) else "")
+            + ("; qualifier cues, read instead of the cue each qualifies and not counted: "
+               + ", ".join(f"`{n}` ({_QUALIFIER_MEANING[n]})" for n in qualifiers) if qualifiers else "")
             + (", Platt-calibrated on validation (each source equal)" if promo.get("calibrate") else "")
             + (f"; it also saw {promo['augment']} decorated not-promo copies per source (a plain @mention, #hashtag"
                " or link is not an ad)" if promo.get("augment") else "")

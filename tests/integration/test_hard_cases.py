@@ -8,7 +8,7 @@ import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @46 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @47 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -93,12 +93,21 @@ PROMO_CASES = [
     # "@peakfuel sent me their new bars, honestly not for me, too sweet 😕" passed here from @28 to @30 (0.19, 0.25);
     # the fifth data batch, richer in gifted praise, lifts it to the threshold (@35: 0.387 on onnx, 0.378 on torch,
     # against 0.380), too close to pin either way: test_criticism_lowers_a_gifted_post below checks it instead
-    known("full recap of the ultra on my blog, linked in bio 🏔️", False),  # @17 to @35; @40 0.295 vs 0.272
+    # @17 to @46 flagged it (@40 0.295 vs 0.272); @47 reads its link as content_link, not as a cue: 0.11 vs 0.256
+    ("full recap of the ultra on my blog, linked in bio 🏔️", False),
+    # session 18, written for content_link: a link in bio to free content is not an ad, a link to a drop still is
+    # (@46: 0.43, 0.12, 0.93, 1.00, 0.88; @47: 0.13, 0.03, 0.72, 1.00, 0.91)
+    ("sunday long run route is on strava 🗺️ link in bio #trailrunning", False),
+    ("half marathon race report is up on the blog 📝 link in bio", False),
+    known("new episode of our climbing podcast is out 🎧 link in bio @crag.talk", False),  # "new episode ... out"
+    ("restock just landed 🛍️ link in bio before they are gone", True),
+    ("my presets pack is finally here ✨ link in bio", True),
     # @16 to @28; relevance@29 flags it (0.44 against its threshold 0.391; 0.25 with @28): its caption layer reads
     # "raising money" and "page in my bio" as a little promo-like, and its calibration lifts every text that layer
     # does not know as organic (docs/quality.md, "The caption layer"); @30 0.44, @32 0.375 vs 0.368; @34 0.34 vs 0.382
     known("raising money for the children's hospital with this half 🧡 donation page in my bio", False),  # @34 to @35;
-    # @40 0.312 against its threshold 0.272
+    # @40 0.312 against its threshold 0.272; @47 0.32 vs 0.256 ("page in my bio" is no link_in_bio phrase, so no
+    # content_link either)
     # session 12, written with the caption layer (relevance@29) before any of them was scored: gifted and hard-sell
     # posts with no disclosure, beside a bought rave, a family gift and a credit. relevance@24 missed the second and
     # third (0.13, 0.41), relevance@28 catches them (0.55, 0.85), relevance@29 more surely (0.79, 0.98)

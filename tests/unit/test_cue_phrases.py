@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from brandfit.cue_phrases import PHRASE_CUES, phrase_cues
-from brandfit.cues import CUES, LEGACY_PROMO_CUES, cue_matrix, find_cues
+from brandfit.cues import CUES, LEGACY_PROMO_CUES, QUALIFIERS, cue_matrix, find_cues
 from brandfit.errors import IntegrityError
 from brandfit.model import RelevanceModel
 from brandfit.model_format import FORMAT_VERSION
@@ -92,7 +92,7 @@ def test_find_cues_reports_them_in_cues_order_and_cue_matrix_can_leave_them_out(
     cues = find_cues(texts)
     assert cues[0] == [n for n in CUES if n in {"discount_code", "gifted", "hard_sell"}]
     assert cues[1] == []
-    assert tuple(CUES)[-3:-1] == PHRASE_CUES and tuple(CUES)[:len(LEGACY_PROMO_CUES)] == LEGACY_PROMO_CUES
+    assert tuple(CUES)[-5:-3] == PHRASE_CUES and tuple(CUES)[:len(LEGACY_PROMO_CUES)] == LEGACY_PROMO_CUES
     full = cue_matrix(cues)
     legacy = cue_matrix(cues, LEGACY_PROMO_CUES)
     assert full.shape == (2, len(CUES)) and legacy.shape == (2, len(LEGACY_PROMO_CUES))
@@ -145,7 +145,7 @@ def test_a_model_reads_the_cue_columns_it_lists_and_an_older_one_ignores_the_new
 
 
 def test_a_model_with_the_new_cues_is_format_8_and_round_trips_and_mismatches_are_refused():
-    new = _model([n for n in CUES if n != "content_link"])  # content_link came later (format 12)
+    new = _model([n for n in CUES if n not in QUALIFIERS])  # the qualifiers came later (format 12)
     files = new.to_files()
     assert json.loads(files["model.json"])["format_version"] == 8 <= FORMAT_VERSION
     back = RelevanceModel.from_files(files)

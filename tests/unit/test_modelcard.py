@@ -53,18 +53,21 @@ def test_the_card_says_when_our_own_data_weighs_more_in_the_promo_head():
 
 
 def test_the_card_names_the_cues_of_phrasing_when_the_promo_head_reads_them():
-    from brandfit.cues import CUES, LEGACY_PROMO_CUES
+    from brandfit.cues import CUES, LEGACY_PROMO_CUES, QUALIFIERS
 
     meta = _meta()
     assert "cues of phrasing" not in render_card("relevance", meta)  # models before promo_cues was recorded
     meta["promo_cues"] = list(LEGACY_PROMO_CUES)
     assert "cues of phrasing" not in render_card("relevance", meta)
-    meta["promo_cues"] = [n for n in CUES if n != "content_link"]
+    meta["promo_cues"] = [n for n in CUES if n not in QUALIFIERS]
     assert "cues of phrasing (`gifted`, `hard_sell`: a brand gave the product, a push to buy)" in \
         render_card("relevance", meta)
     assert "content_link" not in render_card("relevance", meta)
     meta["promo_cues"] = list(CUES)
-    assert "(`content_link`: a blog, results, a fundraiser) is read as its own column" in render_card("relevance", meta)
+    assert ("not counted: `content_link` (a link in bio to free content), `paid_price` (a price the author paid), "
+            "`critical_gift` (a critical gifted review's disclosure)") in render_card("relevance", meta)
+    meta["promo_cues"] = [n for n in CUES if n not in ("paid_price", "critical_gift")]  # relevance@47
+    assert "not counted: `content_link` (a link in bio to free content), Platt" in render_card("relevance", meta)
 
 
 def test_the_card_names_the_caption_layer_when_the_model_has_one():

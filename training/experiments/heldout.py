@@ -1,6 +1,6 @@
 """Caption-form text nobody trains on: the sets in ``training/eval/``, scored with registry models.
 
-    PYTHONPATH=src python training/experiments/heldout.py relevance@16 relevance@18 [--only feeds|undisclosed|comments|senses]
+    PYTHONPATH=src python training/experiments/heldout.py relevance@16 relevance@18 [--only feeds|undisclosed|links|comments|senses]
 
 The first two sets were written in session 9, after every text the models train on, by helpers who read only
 data/labeled/GUIDE.md and README.md (not the code, the cues or the tests); the third in session 11 the same way,
@@ -27,6 +27,17 @@ example lines of the helper's report, not the file);
   own shops or storefronts "link in bio". Not promo: 15 club, team or charity relationships, 10 customers at a brand's
   store or event, 15 gifts from family or friends, 15 bought-it-myself raves, 15 "link in bio" to something that sells
   nothing, 10 complaints or lukewarm takes.
+- ``link_pointers.jsonl``: 200 captions written in session 18 by a helper who read only the guide, before any model
+  with the ``content_link`` cue was trained and without seeing the cue's rule: every caption points to a link ("link
+  in bio", "swipe up", "link below" ...). Not promo (100): blogs and race reports, vlogs, playlists and recipes,
+  charity pages, petitions and surveys, results and routes, free podcasts, free club events. Promo (100): products
+  to buy, affiliate links, discounts, own offers (coaching, courses, presets, merch), partnerships, sponsored videos,
+  launches and preorders. It measures whether a pointer to free content is read as an ad.
+- ``price_gift.jsonl``: 200 captions written in session 18 the same way (guide only, before ``paid_price`` and
+  ``critical_gift`` were measured, never shown their rules), each naming a price or a gifted / PR product. Not promo
+  (100): prices the author paid, budget questions, price complaints, money in everyday life, critical and neutral
+  gifted posts, amounts in other senses, gifts from people. Promo (100): own sales, deal pushes, affiliate prices,
+  gifted praise, gifted posts with a push, pushes with a price and no other cue, paid partnerships.
 - ``feeds/`` (the layout of data/labeled; ``brandfit data check training/eval/feeds`` validates it): 20 whole
   micro-influencer feeds, a bio and 11-13 posts each, 31-45% of a vertical account's posts off its vertical, with
   gifted praise, untagged hard sells and organic look-alikes. Prints promo AP / F1 over the posts, how many promo
@@ -158,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("models", nargs="+", help="registry references, e.g. relevance@18 or production")
-    ap.add_argument("--only", choices=("feeds", "undisclosed", "comments", "senses"), help="one kind of set only")
+    ap.add_argument("--only", choices=("feeds", "undisclosed", "links", "comments", "senses"), help="one kind of set only")
     ap.add_argument("--eval-dir", type=Path, default=EVAL)
     args = ap.parse_args(argv)
     for ref in args.models:
@@ -168,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
             undisclosed(model, ref, args.eval_dir / "undisclosed_promo_2.jsonl")
             undisclosed(model, ref, args.eval_dir / "brand_tagged.jsonl")
             undisclosed(model, ref, args.eval_dir / "brand_relations.jsonl")
+        if args.only in (None, "undisclosed", "links"):
+            undisclosed(model, ref, args.eval_dir / "link_pointers.jsonl")
+            undisclosed(model, ref, args.eval_dir / "price_gift.jsonl")
         if args.only in (None, "feeds"):
             feeds(model, ref, args.eval_dir / "feeds")
         if args.only in (None, "comments"):

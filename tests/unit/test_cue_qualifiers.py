@@ -1,6 +1,7 @@
-"""``content_link``: a "link in bio" that points to free content (a blog, a vlog, race results, a fundraiser) is not a
-sign of an ad by the annotation guide. The cue fires with ``link_in_bio``; a promo head that reads its column (model
-format 12) reads it instead of ``link_in_bio`` and leaves both out of its cue count, and older heads are unchanged."""
+"""The qualifier cues (``brandfit.cue_qualifiers``): a "link in bio" to free content (``content_link``), a price the
+author paid (``paid_price``) and a critical gifted review's disclosure (``critical_gift``) are not signs of an ad by
+the annotation guide. Each fires with the cue it qualifies; a promo head that reads its column (model format 12) reads
+it instead of that cue and counts neither, and older heads are unchanged."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from brandfit.cue_phrases import points_to_content
+from brandfit.cue_qualifiers import critical_gift, paid_by_author, points_to_content
 from brandfit.cues import CUES, LEGACY_PROMO_CUES, QUALIFIERS, find_cues
 from brandfit.errors import IntegrityError
 from brandfit.features import cue_features, promo_features
@@ -56,14 +57,67 @@ def test_a_link_beside_anything_for_sale_is_not(text):
     assert "content_link" not in find_cues([text])[0]
 
 
+PAID = [
+    "got these 90s carhartts for £12 at the thrift 🙏",
+    "bought my own barbell off marketplace for $60, rusty but mine 🏋️",
+    "best £4 i've spent all year ngl, the decathlon pump",
+    "paid $180 for the race entry 😭 worth it",
+    "comprei esse casaco por 15€ no brechó 😂",
+    "₹499 mein kharida tha ye earphone, sound is decent",
+]
+NOT_PAID = [
+    "these jeans are £12 today, dm to order",
+    "only $29 this weekend 🛍️",
+    "got these for $40, link in bio to shop",  # a pointer pushes
+    "was £60 now £35 🔥",
+    "£35",
+    "earned $200 in prize money at the crit 🚴",  # a price, nobody paid
+    "just got paid $4000 by @fx.tips 📊",  # an investment pitch, not a purchase
+]
+CRITICAL_GIFTS = [
+    "#gifted trekking poles from @fellrunr, the lock slipped twice, not trusting them yet 😕",
+    "PR package from @noirpeak, smells like every other blue fragrance, not for me",
+    "press sample of the new serum, broke me out 👎",
+]
+NOT_CRITICAL_GIFTS = [
+    "#gifted trekking poles from @fellrunr, obsessed already 😍",
+    "#ad the new serum broke me out 👎 lol jk it's amazing",  # a paid disclosure is never qualified
+    "#gifted serum, not for me but use code GLOW10 if you want to try 🤷",  # a code still pushes
+    "not for me tbh 😕",  # no gift wording
+]
+
+
+@pytest.mark.parametrize("text", PAID, ids=lambda t: t[:40])
+def test_a_price_the_author_paid_is_a_paid_price(text):
+    assert paid_by_author(text)
+    assert {"price", "paid_price"} <= set(find_cues([text])[0])
+
+
+@pytest.mark.parametrize("text", NOT_PAID, ids=lambda t: t[:40])
+def test_a_price_that_sells_or_that_nobody_paid_is_not(text):
+    assert "paid_price" not in find_cues([text])[0]
+
+
+@pytest.mark.parametrize("text", CRITICAL_GIFTS, ids=lambda t: t[:40])
+def test_a_critical_gifted_review_qualifies_its_disclosure(text):
+    assert critical_gift(text)
+    assert {"disclosure", "critical_gift"} <= set(find_cues([text])[0])
+
+
+@pytest.mark.parametrize("text", NOT_CRITICAL_GIFTS, ids=lambda t: t[:40])
+def test_praise_a_paid_disclosure_a_push_or_no_gift_is_not_qualified(text):
+    assert "critical_gift" not in find_cues([text])[0]
+
+
 def test_content_link_needs_a_pointer():
     """Naming a blog or a playlist is not a link: the cue only qualifies ``link_in_bio``."""
     cues = find_cues(["new blog post about my first ultra 📝", "race report on the blog 📝 link in bio",
                       "this video is brought to you by @roamly 🎥 link in bio"])
     assert cues[0] == [] and cues[1] == ["link_in_bio", "content_link"]
     assert cues[2] == ["disclosure", "link_in_bio"]  # a disclosed ad's link is not free content
-    assert tuple(CUES)[-1] == "content_link" and "content_link" not in LEGACY_PROMO_CUES
-    assert QUALIFIERS == {"content_link": "link_in_bio"}
+    assert tuple(CUES)[-3:] == tuple(QUALIFIERS) == ("content_link", "paid_price", "critical_gift")
+    assert not set(QUALIFIERS) & set(LEGACY_PROMO_CUES)
+    assert QUALIFIERS == {"content_link": "link_in_bio", "paid_price": "price", "critical_gift": "disclosure"}
 
 
 def test_cue_features_read_the_qualifier_instead_of_the_cue_and_count_neither():
@@ -75,7 +129,7 @@ def test_cue_features_read_the_qualifier_instead_of_the_cue_and_count_neither():
     assert f[1, lib] == 1 and f[1, cl] == 0 and f[1, -1] == pytest.approx(np.log(2))
     assert f[2, -1] == pytest.approx(np.log(2))  # the price still counts
     assert not f[3].any()
-    legacy = cue_features(cues, [n for n in CUES if n != "content_link"])  # a head without the column: as before
+    legacy = cue_features(cues, [n for n in CUES if n not in QUALIFIERS])  # a head without the column: as before
     assert legacy[0, lib] == 1 and legacy[0, -1] == pytest.approx(np.log(2))
     emb = np.ones((4, 3), np.float32)
     np.testing.assert_allclose(promo_features(emb, cues, cue_scale=0.5), np.hstack([emb, 0.5 * f]))
@@ -99,7 +153,7 @@ TEXTS = ["race report is on the blog 📝 link in bio", "new drop, link in bio �
 
 
 def test_a_format_12_head_does_not_count_a_link_to_a_blog_and_an_older_head_still_does():
-    new, old = _model(list(CUES)), _model([n for n in CUES if n != "content_link"])
+    new, old = _model(list(CUES)), _model([n for n in CUES if n not in QUALIFIERS])
     p_new, p_old = new.analyze(TEXTS).promo_proba, old.analyze(TEXTS).promo_proba
     assert p_new[0] == pytest.approx(p_new[2]) and p_new[0] < p_new[1]  # the blog link counts for nothing
     assert p_old[0] == pytest.approx(p_old[1]) and p_old[0] > p_old[2]  # the old head reads both links alike
@@ -114,7 +168,7 @@ def test_a_model_with_content_link_is_format_12_round_trips_and_an_older_format_
     back = RelevanceModel.from_files(files)
     back._embedder = new.embedder
     np.testing.assert_allclose(back.analyze(TEXTS).promo_proba, new.analyze(TEXTS).promo_proba)
-    assert json.loads(_model([n for n in CUES if n != "content_link"]).to_files()["model.json"])["format_version"] < 12
+    assert json.loads(_model([n for n in CUES if n not in QUALIFIERS]).to_files()["model.json"])["format_version"] < 12
     meta["format_version"] = 11  # an older brandfit would read the column and count the link
     with pytest.raises(IntegrityError, match="content_link"):
         RelevanceModel.from_files({**files, "model.json": json.dumps(meta).encode()})

@@ -1,0 +1,121 @@
+"""Cues that say another cue is harmless in this caption (:data:`brandfit.cues.QUALIFIERS`).
+
+The promo head counts its cues: whichever cue fires first adds about as much as a disclosure. By the annotation
+guide (data/labeled/GUIDE.md) some of them are often organic, and the caption says so in words:
+
+- ``content_link`` qualifies ``link_in_bio``: the caption names free content (a blog, vlog or video, a race report,
+  a playlist or recipe, race results or a route, a fundraiser, petition or survey) and nothing to sell.
+- ``paid_price`` qualifies ``price``: the author says they bought or paid it ("got these for £12 at the thrift",
+  "best $4 i've spent") and nothing else in the caption sells (no other advertorial cue or web address, no shop,
+  sale, order or DM).
+- ``critical_gift`` qualifies ``disclosure``: a gift or PR disclosure (``#gifted``, "PR package", "press sample"),
+  never a paid one, on a caption that finds fault with the product and pushes nothing: the guide's critical gifted
+  review.
+
+A promo head that reads a qualifier's column reads it *instead of* the qualified cue's and counts neither
+(:func:`brandfit.features.cue_features`); callers still see both names among a text's cues. Regular expressions on
+the cleaned, lowercased caption; they run only where the qualified cue fired.
+
+>>> points_to_content("race report is on the blog 📝 link in bio")
+True
+>>> points_to_content("new vlog up, outfit details linked in bio")
+False
+>>> paid_by_author("got these 90s jeans for £12 at the thrift 🙏")
+True
+>>> paid_by_author("these jeans are £12 today, dm to order")
+False
+>>> critical_gift("#gifted trekking poles, the lock slipped twice, not trusting them yet 😕")
+True
+"""
+
+from __future__ import annotations
+
+import re
+from typing import AbstractSet, Final
+
+from brandfit.cue_phrases import CRITICAL
+
+__all__ = ["QUALIFIED", "points_to_content", "paid_by_author", "critical_gift", "qualifier_cues"]
+
+QUALIFIED: Final[dict[str, str]] = {"content_link": "link_in_bio", "paid_price": "price", "critical_gift": "disclosure"}
+"""Each qualifier cue and the cue it qualifies, in :data:`brandfit.cues.CUES` order."""
+
+# free content a link may point to (English, plus a few Spanish and Portuguese words)
+_CONTENT_RE: Final = re.compile(
+    r"\b(?:blog|blogpost|blog post|vlogs?|videos?|vids?|youtube|yt video|episodes?|ep \d+|podcast|interview|article|"
+    r"recap|race report|trip report|write.?up|full story|playlists?|spotify|recipes?|tutorial|race results|"
+    r"club results|full results|results (?:are|is) (?:up|out|in)|strava|gpx|route|race photos|photo album|album|"
+    r"gallery|live ?stream|fundrais\w*|justgiving|gofundme|donat\w*|charity|chip in|petition|survey|questionnaire|"
+    r"volunteers?|vídeo|receta|receita|resultados|donación|donacion|doação|doacao|vaquinha|petição|peticao)\b")
+# ... and nothing to sell: a shop, product, offer, booking or paid place turns the same link into a sales link
+_SELLING_RE: Final = re.compile(
+    r"\b(?:shop\w*|buy\w*|order\w*|purchas\w*|products?|items?|details|outfits?|fit deets|wearing|"
+    r"everything i (?:used|use|wore)|code|codes|discount\w*|sale|deals?|price\w*|preorder|pre-order|restock\w*|"
+    r"drop|launch\w*|tickets?|spots? (?:left|open|available)|book\w*|sign ?ups?|signups?|register|enrol\w*|"
+    r"enroll\w*|course|program\w*|coaching|plans?|ebook|e-book|guide|presets?|merch|store\w*|ltk|affiliate|"
+    r"commission|waitlist|subscri\w*|membership|patreon|sponsor(?:ed|ship|s)?(?! me)|partner\w*|collab\w*|gifted|"
+    r"ad|compra\w*|tienda|loja|desconto|descuento|cupom|cupón|cupon|código|codigo|inscri\w*|vagas|kharid\w*)\b"
+    r"|[$€£₹]|\d+ ?%")
+
+_AMOUNT = r"(?:[$€£₹]|rs\.? ?|r\$ ?)?\d[\d.,]*k?\s?(?:[$€£₹]|bucks|quid|euros?|dollars|rupees)?"
+# the author bought or paid it
+_BOUGHT_RE: Final = re.compile("|".join((
+    r"\b(?:bought|purchased|thrifted|snagged|splurged)\b",
+    r"\b(?:i|we|i've|ive|i have|just|finally) (?:paid|spent|dropped)\b",
+    rf"(?<!got )(?<!get )(?<!gets )(?<!getting )\bpaid (?:like |only |just |about |around |almost )?{_AMOUNT}",
+    r"\bcost (?:me|us)\b",
+    rf"\b(?:best|worst) {_AMOUNT}(?: \w+)? (?:i|i've|ive|i have|i ever|ever|i'?ve ever)(?: ever)? spent\b",
+    r"\b(?:got|picked up|found|scored|grabbed) (?:it|them|these|this|mine|my \w+|a \w+|an \w+|the \w+)"
+    r"(?: \w+){0,3} for\b",
+    rf"\bfor (?:only |just )?{_AMOUNT} (?:at|from|off|on) (?:the |a |my local )?(?:thrift|charity shop|op shop|"
+    r"(?:fb |facebook )?marketplace|vinted|depop|ebay|car boot|flea|market|poshmark|olx)",
+    r"\b(?:compré|me costó|me costo|comprei|paguei|me custou|kharida|kharidi|kharide|le liya|liya)\b",
+)))
+# ... and sells nothing, in words no cue reads
+_PRICE_SELLING_RE: Final = re.compile(
+    r"\b(?:shop\w*|order\w*|for sale|selling|sell|sells|dm|inbox|available|in stock|restock\w*|preorder|pre-order|"
+    r"drop|launch\w*|tickets?|spots?|book\w*|link|links|get yours|grab yours|grab one|buy (?:now|it|yours|one|here)|"
+    r"was (?:[$€£₹]|rs|\d)\S* now|now (?:only|just)|only \S+ (?:today|this week|this weekend)|vendo|venta|vendas?|"
+    r"bech\w*)\b")
+# a gift or PR disclosure, as the guide's critical gifted review writes it
+_GIFT_RE: Final = re.compile(r"gift|\bpr\b|#pr|press sample|\bpr (?:package|product|sample|box|gift)")
+# cues that still push with a qualifier: a code, an affiliate link, a sale, urgency, a call to act, a hard sell ...
+_PUSHES: Final = frozenset({"discount_code", "affiliate_link", "link_in_bio", "discount", "urgency", "call_to_action",
+                            "giveaway", "dm_request", "money_pitch", "prize_offer", "self_promo", "gifted", "hard_sell"})
+
+
+def points_to_content(text: str) -> bool:
+    """Whether ``text`` (one caption, cleaned) names free content a link may point to and nothing to sell: what turns
+    its ``link_in_bio`` cue into ``content_link`` (case does not matter)."""
+    text = text.lower()
+    return _CONTENT_RE.search(text) is not None and _SELLING_RE.search(text) is None
+
+
+def paid_by_author(text: str) -> bool:
+    """Whether ``text`` (one caption, cleaned) says its author bought or paid, and names no shop, sale, order or DM:
+    what turns a lone ``price`` cue into ``paid_price`` (case does not matter)."""
+    text = text.lower()
+    return _BOUGHT_RE.search(text) is not None and _PRICE_SELLING_RE.search(text) is None
+
+
+def critical_gift(text: str) -> bool:
+    """Whether ``text`` (one caption, cleaned) carries gift or PR wording, finds fault with the product and carries
+    no paid disclosure: what turns its ``disclosure`` cue into ``critical_gift`` (case does not matter)."""
+    from brandfit.disclosure import paid_disclosure
+
+    low = text.lower()
+    return (_GIFT_RE.search(low) is not None and CRITICAL.search(low) is not None
+            and not bool(paid_disclosure([text])[0]))
+
+
+def qualifier_cues(found: AbstractSet[str], text: str) -> list[str]:
+    """The qualifier cues ``text`` (cleaned) carries, given the names of the other cues that fired in it."""
+    out = []
+    pushes = bool(found & _PUSHES)
+    if "link_in_bio" in found and "disclosure" not in found and points_to_content(text):
+        out.append("content_link")
+    if "price" in found and not found & {"disclosure", "link"} and not pushes and paid_by_author(text):
+        out.append("paid_price")
+    if "disclosure" in found and not pushes and critical_gift(text):
+        out.append("critical_gift")
+    return out
