@@ -8,9 +8,9 @@ guide (data/labeled/GUIDE.md) some of them are often organic, and the caption sa
 - ``paid_price`` qualifies ``price``: the author says they bought or paid it ("got these for £12 at the thrift",
   "best $4 i've spent") and nothing else in the caption sells (no other advertorial cue or web address, no shop,
   sale, order or DM).
-- ``critical_gift`` qualifies ``disclosure``: a gift or PR disclosure (``#gifted``, "PR package", "press sample"),
-  never a paid one, on a caption that finds fault with the product and pushes nothing: the guide's critical gifted
-  review.
+- ``critical_gift`` qualifies ``disclosure``: a disclosure that says only "gifted" or "PR" (``#gifted``, "PR
+  package", "press sample"; never ``#ad``, ``#partner`` or ``#pr``, which is also a personal record), on a caption that
+  finds fault with the product and pushes nothing: the guide's critical gifted review.
 
 A promo head that reads a qualifier's column reads it *instead of* the qualified cue's and counts neither
 (:func:`brandfit.features.cue_features`); callers still see both names among a text's cues. Regular expressions on
@@ -26,6 +26,8 @@ True
 False
 >>> critical_gift("#gifted trekking poles, the lock slipped twice, not trusting them yet 😕")
 True
+>>> critical_gift("#ad the new serum, not for me")
+False
 """
 
 from __future__ import annotations
@@ -55,14 +57,14 @@ _SELLING_RE: Final = re.compile(
     r"enroll\w*|course|program\w*|coaching|plans?|ebook|e-book|guide|presets?|merch|store\w*|ltk|affiliate|"
     r"commission|waitlist|subscri\w*|membership|patreon|sponsor(?:ed|ship|s)?(?! me)|partner\w*|collab\w*|gifted|"
     r"ad|compra\w*|tienda|loja|desconto|descuento|cupom|cupón|cupon|código|codigo|inscri\w*|vagas|kharid\w*)\b"
-    r"|[$€£₹]|\d+ ?%")
+    r"|[$€£₹]|(?<!\d)\d{1,3} ?%")
 
 _AMOUNT = r"(?:[$€£₹]|rs\.? ?|r\$ ?)?\d[\d.,]*k?\s?(?:[$€£₹]|bucks|quid|euros?|dollars|rupees)?"
 # the author bought or paid it
 _BOUGHT_RE: Final = re.compile("|".join((
     r"\b(?:bought|purchased|thrifted|snagged|splurged)\b",
-    r"\b(?:i|we|i've|ive|i have|just|finally) (?:paid|spent|dropped)\b",
-    rf"(?<!got )(?<!get )(?<!gets )(?<!getting )\bpaid (?:like |only |just |about |around |almost )?{_AMOUNT}",
+    r"\b(?:i|we|i've|ive|i have|i just|we just|i finally|we finally|i only|i once) (?:paid|spent)\b",
+    rf"(?:^|[.!?,;:\n]\s*)(?:just |only |finally )?paid (?:like |only |just |about |around |almost )?{_AMOUNT}",
     r"\bcost (?:me|us)\b",
     rf"\b(?:best|worst) {_AMOUNT}(?: \w+)? (?:i|i've|ive|i have|i ever|ever|i'?ve ever)(?: ever)? spent\b",
     r"\b(?:got|picked up|found|scored|grabbed) (?:it|them|these|this|mine|my \w+|a \w+|an \w+|the \w+)"
@@ -74,11 +76,9 @@ _BOUGHT_RE: Final = re.compile("|".join((
 # ... and sells nothing, in words no cue reads
 _PRICE_SELLING_RE: Final = re.compile(
     r"\b(?:shop\w*|order\w*|for sale|selling|sell|sells|dm|inbox|available|in stock|restock\w*|preorder|pre-order|"
-    r"drop|launch\w*|tickets?|spots?|book\w*|link|links|get yours|grab yours|grab one|buy (?:now|it|yours|one|here)|"
+    r"drop\w*|launch\w*|tickets?|spots?|book\w*|link|links|get yours|grab yours|grab one|buy (?:now|it|yours|one|here)|"
     r"was (?:[$€£₹]|rs|\d)\S* now|now (?:only|just)|only \S+ (?:today|this week|this weekend)|vendo|venta|vendas?|"
     r"bech\w*)\b")
-# a gift or PR disclosure, as the guide's critical gifted review writes it
-_GIFT_RE: Final = re.compile(r"gift|\bpr\b|#pr|press sample|\bpr (?:package|product|sample|box|gift)")
 # cues that still push with a qualifier: a code, an affiliate link, a sale, urgency, a call to act, a hard sell ...
 _PUSHES: Final = frozenset({"discount_code", "affiliate_link", "link_in_bio", "discount", "urgency", "call_to_action",
                             "giveaway", "dm_request", "money_pitch", "prize_offer", "self_promo", "gifted", "hard_sell"})
@@ -99,23 +99,23 @@ def paid_by_author(text: str) -> bool:
 
 
 def critical_gift(text: str) -> bool:
-    """Whether ``text`` (one caption, cleaned) carries gift or PR wording, finds fault with the product and carries
-    no paid disclosure: what turns its ``disclosure`` cue into ``critical_gift`` (case does not matter)."""
+    """Whether ``text`` (one caption, cleaned) finds fault with the product and carries no paid disclosure: with a
+    disclosure that says only "gifted" or "PR" (:data:`brandfit.cues.GIFT_DISCLOSURE` phrases, which the caller
+    checks), what turns its ``disclosure`` cue into ``critical_gift`` (case does not matter)."""
     from brandfit.disclosure import paid_disclosure
 
-    low = text.lower()
-    return (_GIFT_RE.search(low) is not None and CRITICAL.search(low) is not None
-            and not bool(paid_disclosure([text])[0]))
+    return CRITICAL.search(text.lower()) is not None and not bool(paid_disclosure([text])[0])
 
 
-def qualifier_cues(found: AbstractSet[str], text: str) -> list[str]:
-    """The qualifier cues ``text`` (cleaned) carries, given the names of the other cues that fired in it."""
+def qualifier_cues(found: AbstractSet[str], text: str, *, gift_only: bool = False) -> list[str]:
+    """The qualifier cues ``text`` (cleaned) carries, given the names of the other cues that fired in it;
+    ``gift_only``: its only disclosures are gift or PR wording (``#gifted``, "PR package", "press sample")."""
     out = []
     pushes = bool(found & _PUSHES)
     if "link_in_bio" in found and "disclosure" not in found and points_to_content(text):
         out.append("content_link")
     if "price" in found and not found & {"disclosure", "link"} and not pushes and paid_by_author(text):
         out.append("paid_price")
-    if "disclosure" in found and not pushes and critical_gift(text):
+    if gift_only and "disclosure" in found and not pushes and critical_gift(text):
         out.append("critical_gift")
     return out

@@ -74,15 +74,17 @@ QUALIFIERS: Final[dict[str, str]] = QUALIFIED
 that reads the qualifier's column reads it *instead of* the qualified cue's, and counts neither
 (:func:`brandfit.features.cue_features`)."""
 
+GIFT_DISCLOSURE: Final[str] = "gift_disclosure"  # a matcher label, reported as "disclosure"
+
 _PHRASES: dict[str, tuple[str, ...]] = {
     "disclosure": (
         "#ad", "#ads", "#advert", "#advertisement", "#sponsored", "#sponsor", "#partner", "#partnership",
-        "#paidpartnership", "#paidpartner", "#werbung", "#anzeige", "#gifted", "#collab", "#pr", "#prproduct",
-        "#publi", "#publicidad", "#sp", "#spon", "#brandambassador", "#ambassador", "#prgift", "#giftedbybrand",
+        "#paidpartnership", "#paidpartner", "#werbung", "#anzeige", "#collab", "#pr",
+        "#publi", "#publicidad", "#sp", "#spon", "#brandambassador", "#ambassador",
         "paid partnership", "paid partnership with", "in collaboration with", "in partnership with", "sponsored by",
-        "gifted by", "gifted from", "kindly gifted", "pr package", "pr product", "pr gift", "this post is sponsored",
+        "this post is sponsored",
         "sponsored post", "for sponsoring", "werbung", "anzeige", "publicidad", "ad |", "ad:", "[ad]", "(ad)",
-        "(gifted)", "*gifted", "gifted item", "press sample", "#sponsoredpost", "#paidad", "#brandpartner",
+        "#sponsoredpost", "#paidad", "#brandpartner",
         "#publicidade", "#pubblicita", "#pubblicità", "#sponsorisé", "#sponsorise", "#anuncio", "paid promotion",
         "colaboración pagada", "colaboracion pagada", "colaboração paga", "colaboracao paga", "parceria paga",
         "partenariat rémunéré", "partenariat remunere",
@@ -92,6 +94,12 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "todays sponsor", "this episode is sponsored", "this video is sponsored", "today's episode is sponsored",
         "today's video is sponsored", "thanks to our sponsor",
         "thank you to our sponsor",
+    ),
+    # the disclosures that say only that the product was a gift: reported as "disclosure", and what lets
+    # critical_gift qualify it (brandfit.cue_qualifiers); "#pr" stays above, since it is also a personal record
+    GIFT_DISCLOSURE: (
+        "#gifted", "#prproduct", "#prgift", "#giftedbybrand", "gifted by", "gifted from", "kindly gifted",
+        "pr package", "pr product", "pr gift", "(gifted)", "*gifted", "gifted item", "press sample",
     ),
     "discount_code": (
         "use code", "use my code", "with code", "with my code", "promo code", "discount code", "coupon code",
@@ -347,8 +355,11 @@ def finish_cues(found: set[str], text: str) -> list[str]:
     :data:`CUES` order."""
     if "affiliate_link" in found:
         found.add("link")
+    gift_only = GIFT_DISCLOSURE in found and "disclosure" not in found
+    if GIFT_DISCLOSURE in found:
+        found.add("disclosure")
     found.update(phrase_cues(text))
-    found.update(qualifier_cues(found, text))
+    found.update(qualifier_cues(found, text, gift_only=gift_only))
     return [n for n in CUES if n in found]
 
 

@@ -8,7 +8,7 @@ import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @47 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @49 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -102,6 +102,14 @@ PROMO_CASES = [
     known("new episode of our climbing podcast is out 🎧 link in bio @crag.talk", False),  # "new episode ... out"
     ("restock just landed 🛍️ link in bio before they are gone", True),
     ("my presets pack is finally here ✨ link in bio", True),
+    # session 18, written for paid_price and critical_gift: a price the author paid and a critical gifted review are
+    # not ads, a price on something for sale still is (@47: 0.59, 0.31, 0.59, 0.68, 0.90; @49: 0.19, 0.07, 0.13,
+    # 0.71, 0.49 against 0.265)
+    ("thrifted this wool coat for £18 🧥 best find all winter", False),
+    ("got my race shoes for $60 in the outlet, feel like slippers 👟", False),
+    ("#gifted running vest from @trailpeak, chafed on the first long run, not for me 😕", False),
+    ("hand-dyed beanies are £25 each 🧶 a few left", True),
+    known("PR package from @glowhaus, the cleanser broke me out 👎", False),  # the embedding still reads a PR post
     # @16 to @28; relevance@29 flags it (0.44 against its threshold 0.391; 0.25 with @28): its caption layer reads
     # "raising money" and "page in my bio" as a little promo-like, and its calibration lifts every text that layer
     # does not know as organic (docs/quality.md, "The caption layer"); @30 0.44, @32 0.375 vs 0.368; @34 0.34 vs 0.382

@@ -73,6 +73,10 @@ NOT_PAID = [
     "£35",
     "earned $200 in prize money at the crit 🚴",  # a price, nobody paid
     "just got paid $4000 by @fx.tips 📊",  # an investment pitch, not a purchase
+    "i was paid $4000 by @fx.tips",  # someone paid the author
+    "brand paid $500 for this post lol",
+    "new merch just dropped 🧢 hoodies $45",  # a drop is a launch, not a purchase
+    "we dropped the price to $20 for the weekend",
 ]
 CRITICAL_GIFTS = [
     "#gifted trekking poles from @fellrunr, the lock slipped twice, not trusting them yet 😕",
@@ -84,6 +88,10 @@ NOT_CRITICAL_GIFTS = [
     "#ad the new serum broke me out 👎 lol jk it's amazing",  # a paid disclosure is never qualified
     "#gifted serum, not for me but use code GLOW10 if you want to try 🤷",  # a code still pushes
     "not for me tbh 😕",  # no gift wording
+    "#partner new 5k pr today 😕 legs were dead",  # only a gift or PR disclosure is qualified
+    "#ambassador @trailpeak gift guide is live, the vest is nice but the poles are a must",
+    "#collab with @noirpeak, holiday gifting season 🎁 not for me personally",
+    "new pr today #pr 😕 legs dead",  # "#pr" is also a personal record
 ]
 
 
@@ -101,7 +109,7 @@ def test_a_price_that_sells_or_that_nobody_paid_is_not(text):
 @pytest.mark.parametrize("text", CRITICAL_GIFTS, ids=lambda t: t[:40])
 def test_a_critical_gifted_review_qualifies_its_disclosure(text):
     assert critical_gift(text)
-    assert {"disclosure", "critical_gift"} <= set(find_cues([text])[0])
+    assert find_cues([text])[0] == ["disclosure", "critical_gift"]  # reported as a disclosure all the same
 
 
 @pytest.mark.parametrize("text", NOT_CRITICAL_GIFTS, ids=lambda t: t[:40])
@@ -181,7 +189,17 @@ def test_any_text_is_answered_without_raising(text):
 
 
 def test_hostile_text_is_handled_in_bounded_time():
-    for text in ("blog " * 20_000, "link in bio " * 10_000, "donat" * 20_000 + "e", "a" * 100_000):
+    """Long runs of digits, words the patterns start on and repeated phrases: each check and the whole cue finder stay
+    fast (inputs are capped at 5,000 characters before this; the runs below are longer)."""
+    texts = ("blog " * 20_000, "link in bio " * 10_000, "donat" * 20_000 + "e", "a" * 100_000,
+             "blog link in bio " + "1" * 20_000, "paid " + "1" * 20_000, "best " + "1" * 20_000 + " i spent",
+             "got it for " + "1" * 20_000, "for " + "1" * 20_000 + " at the thrift", "#gifted not for me " + "1" * 20_000,
+             "i paid " * 5_000, "was $1 now " * 3_000)
+    for text in texts:
+        for check in (points_to_content, paid_by_author, critical_gift):
+            t0 = time.perf_counter()
+            check(text)
+            assert time.perf_counter() - t0 < 0.25, (check.__name__, text[:30])
         t0 = time.perf_counter()
-        points_to_content(text)
+        find_cues([text[:5_000]])
         assert time.perf_counter() - t0 < 0.25, text[:30]

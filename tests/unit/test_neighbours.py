@@ -98,7 +98,7 @@ def test_the_model_mixes_the_vote_in_and_round_trips_as_format_11():
     assert b[1].argmax() == a[1].argmax() == 3  # a text the heads are sure of stays what it was
     files = knn.to_files()
     meta = json.loads(files["model.json"])
-    assert meta["format_version"] == 11 < FORMAT_VERSION  # 12: the content_link cue column (test_content_link.py)
+    assert meta["format_version"] == 11 < FORMAT_VERSION  # 12: the qualifier cue columns (test_cue_qualifiers.py)
     back = RelevanceModel.from_files(files).with_backend("onnx")
     assert len(back.neighbours) == 4 and back.neighbour_k == 3
     np.testing.assert_allclose(back.apply_heads(emb, [[]] * 3).topic_proba, b, atol=1e-6)

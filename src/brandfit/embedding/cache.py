@@ -143,14 +143,18 @@ def _onnx_identity(model_path: Path) -> str:
 
 @functools.lru_cache(maxsize=1)
 def cue_identity() -> str:
-    """What cached cue masks were found with: the cue patterns, the cleaning and tokenizer code, spaCy's version."""
+    """What cached cue masks were found with: the cue patterns and qualifiers (and the paid-disclosure check they
+    read), the cleaning and tokenizer code, spaCy's version."""
     import brandfit.cue_phrases as cue_phrases
+    import brandfit.cue_qualifiers as cue_qualifiers
     import brandfit.cues as cues
+    import brandfit.disclosure as disclosure
     import brandfit.text as text
 
     h = hashlib.sha256()
     troot = Path(text.__file__).resolve().parent
-    for path in (Path(cues.__file__).resolve(), Path(cue_phrases.__file__).resolve(), troot / "_normalize.py",
+    for path in (Path(cues.__file__).resolve(), Path(cue_phrases.__file__).resolve(),
+                 Path(cue_qualifiers.__file__).resolve(), Path(disclosure.__file__).resolve(), troot / "_normalize.py",
                  troot / "_tokenizer.py", troot / "_repeats.py"):
         h.update(path.name.encode() + b"\0")
         h.update(path.read_bytes() if path.is_file() else b"-")
