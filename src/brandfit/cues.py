@@ -350,9 +350,9 @@ class _CueMatcher:
 
 
 def finish_cues(found: set[str], text: str) -> list[str]:
-    """The cues that follow from the matched ones (an affiliate link is a link; the qualifiers of
-    :mod:`brandfit.cue_qualifiers`) and the cues of phrasing, added to ``found`` (the matchers' names for ``text``, cleaned), in
-    :data:`CUES` order."""
+    """``found`` (the matchers' names for ``text``, cleaned) with the cues that follow from them (an affiliate link is
+    a link, a gift disclosure is a disclosure, the qualifiers of :mod:`brandfit.cue_qualifiers`) and the cues of
+    phrasing, in :data:`CUES` order."""
     if "affiliate_link" in found:
         found.add("link")
     gift_only = GIFT_DISCLOSURE in found and "disclosure" not in found

@@ -111,9 +111,9 @@ def geometric_mix(p: np.ndarray, q: np.ndarray, share: float) -> np.ndarray:
 
 def cue_features(cues: Sequence[Sequence[str]], columns: Sequence[str] | None = None) -> np.ndarray:
     """One 0/1 column per cue of ``columns`` (default all of :data:`brandfit.cues.CUES`) and the log count of those
-    cues, float32. A qualifier among ``columns`` (:data:`brandfit.cues.QUALIFIERS`: ``content_link``) clears the
-    column of the cue it qualifies where it fires, and neither is counted: a link to a blog is not one more sign of
-    an ad."""
+    cues, float32. A qualifier among ``columns`` (:data:`brandfit.cues.QUALIFIERS`: ``content_link``, ``paid_price``,
+    ``critical_gift``) clears the column of the cue it qualifies where it fires, and neither is counted: a link to a
+    blog is not one more sign of an ad."""
     columns = list(CUES) if columns is None else list(columns)
     m = cue_matrix(cues, columns)
     uncounted = []

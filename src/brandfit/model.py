@@ -531,8 +531,8 @@ class RelevanceModel:
                                 lex_topic_intercept=lx.topic_intercept, lex_promo_coef=lx.promo_coef,
                                 lex_promo_intercept=np.array([lx.promo_intercept]))
         meta = {
-            # older readers would ignore what they do not know: 11 = our texts as neighbours,
-            # 12 = qualifier cue columns (content_link, ...), 11 = our texts as neighbours,
+            # older readers would ignore what they do not know: 12 = qualifier cue columns (content_link,
+            # paid_price, critical_gift), 11 = our texts as neighbours,
             # 10 = the topic caption layer,
             # 9 = the lexical head's caption layer,
             # 8 = the promo head reads cues they do not find

@@ -193,7 +193,8 @@ def test_hostile_text_is_handled_in_bounded_time():
     fast (inputs are capped at 5,000 characters before this; the runs below are longer)."""
     texts = ("blog " * 20_000, "link in bio " * 10_000, "donat" * 20_000 + "e", "a" * 100_000,
              "blog link in bio " + "1" * 20_000, "paid " + "1" * 20_000, "best " + "1" * 20_000 + " i spent",
-             "got it for " + "1" * 20_000, "for " + "1" * 20_000 + " at the thrift", "#gifted not for me " + "1" * 20_000,
+             "got it for " + "1" * 20_000, "for " + "1" * 20_000 + " at the thrift",
+             "#gifted not for me " + "1" * 20_000,
              "i paid " * 5_000, "was $1 now " * 3_000)
     for text in texts:
         for check in (points_to_content, paid_by_author, critical_gift):
