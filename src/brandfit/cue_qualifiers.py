@@ -5,12 +5,14 @@ guide (data/labeled/GUIDE.md) some of them are often organic, and the caption sa
 
 - ``content_link`` qualifies ``link_in_bio``: the caption names free content (a blog, vlog or video, a race report,
   a playlist or recipe, race results or a route, a fundraiser, petition or survey) and nothing to sell.
-- ``paid_price`` qualifies ``price``: the author says they bought or paid it ("got these for £12 at the thrift",
-  "best $4 i've spent") and nothing else in the caption sells (no other advertorial cue or web address, no shop,
-  sale, order or DM).
+- ``paid_price`` qualifies ``price``: the price is the author's, not an offer: they bought or paid it ("got these
+  for £12 at the thrift", "best $4 i've spent"), ask about one ("best running watch under $200?") or complain about
+  one ("£185 road shoes?? who's paying that"), and nothing else in the caption sells (no other advertorial cue or web
+  address, no shop, sale, order or DM).
 - ``critical_gift`` qualifies ``disclosure``: a disclosure that says only "gifted" or "PR" (``#gifted``, "PR
   package", "press sample"; never ``#ad``, ``#partner`` or ``#pr``, which is also a personal record), on a caption that
-  finds fault with the product and pushes nothing: the guide's critical gifted review.
+  finds fault with the product, or holds its verdict back with no praise ("testing for 2 weeks before i say
+  anything"), and pushes nothing: the guide's critical or neutral gifted post.
 
 A promo head that reads a qualifier's column reads it *instead of* the qualified cue's and counts neither
 (:func:`brandfit.features.cue_features`); callers still see both names among a text's cues. Regular expressions on
@@ -24,10 +26,14 @@ False
 True
 >>> paid_by_author("these jeans are £12 today, dm to order")
 False
+>>> paid_by_author("best running watch under $200? need gps")
+True
 >>> critical_gift("#gifted trekking poles, the lock slipped twice, not trusting them yet 😕")
 True
 >>> critical_gift("#ad the new serum, not for me")
 False
+>>> critical_gift("#gifted serum, too early to tell, update in a month")
+True
 """
 
 from __future__ import annotations
@@ -73,12 +79,40 @@ _BOUGHT_RE: Final = re.compile("|".join((
     r"(?:fb |facebook )?marketplace|vinted|depop|ebay|car boot|flea|market|poshmark|olx)",
     r"\b(?:compré|me costó|me costo|comprei|paguei|me custou|kharida|kharidi|kharide|le liya|liya)\b",
 )))
+# ... or asks about a price: a budget question ("best watch under $200?", "menos de 80€, ¿alguna recomendación?")
+_BUDGET_RE: Final = re.compile(
+    rf"\b(?:under|below|less than|no more than|max|budget(?: is| of)?(?: around| about| like)?|menos de|moins de|"
+    rf"unter|sotto i|abaixo de|até) {_AMOUNT}")
+_ASKING_RE: Final = re.compile(  # searched on its own, not as a lookahead of every amount: linear time
+    r"\?|\b(?:recs?|recommend\w*|suggest\w*|suggestions?|ideas|anyone|anybody|help|pls|please|where do i|batao|"
+    r"koi|alguna|alguém|alguem|sugerencias|dicas)\b")
+# ... or complains about one ("£185 road shoes?? who's paying that", "since when is a protein bar £3.50")
+_COMPLAINT_RE: Final = re.compile(
+    r"\?\?|\b(?:who(?:'s| is) (?:paying|buying)|rich (?:people|ppl)|steep|insane|criminal|daylight robbery|"
+    r"ridiculous|a joke|overpriced|can'?t justify|not worth|never again|wasted|rip.?off|since when|when did|"
+    r"went up|gone up|goes up|love that for me|oof|se les fue|caro|caríssimo|carissimo|mehenga|mehnga)\b")
 # ... and sells nothing, in words no cue reads
 _PRICE_SELLING_RE: Final = re.compile(
     r"\b(?:shop\w*|order\w*|for sale|selling|sell|sells|dm|inbox|available|in stock|restock\w*|preorder|pre-order|"
     r"drop\w*|launch\w*|tickets?|spots?|book\w*|link|links|get yours|grab yours|grab one|buy (?:now|it|yours|one|here)|"
     r"was (?:[$€£₹]|rs|\d)\S* now|now (?:only|just)|only \S+ (?:today|this week|this weekend)|vendo|venta|vendas?|"
     r"bech\w*)\b")
+# an amount offered: "only $29", "just £5", "from £199", "2 for £20", "£45 each", "per session"
+_OFFER_RE: Final = re.compile(
+    rf"\b(?:only|just|from|starting at|desde|a partir de|sirf|per (?:session|class|person|head|month)|each|\d+ for) "
+    rf"{_AMOUNT}|(?<![\w.,]){_AMOUNT} (?:each|per|a (?:session|class|head|person|pop)|incl\w*|off)\b")
+# a gifted product's verdict held back ("testing for 2 weeks before i say anything", "too early to tell")
+_PENDING_RE: Final = re.compile(
+    r"\b(?:(?:will |i'?ll )?report back|verdict|too early to (?:tell|say)|(?:full |honest )?review (?:coming|to come|soon|"
+    r"once|after|in \d)|testing (?:it|them|this|these|for|before)|haven'?t (?:tried|tested|opened|used|worn)|"
+    r"not (?:tried|tested|opened|used|worn) (?:it|them|yet)|before i say anything|more soon|update (?:in|soon|to come)|"
+    r"on the fence|jury'?s (?:still )?out|time will tell|nothing decided|os cuento|vou testar|ainda não testei|"
+    r"je vous dirai)\b")
+# ... with no praise: praise of a gift is the advert (the guide)
+_PRAISE_RE: Final = re.compile(
+    r"\b(?:love|loving|loved|obsessed|amazing|fave|favou?rite|best|perfect|gorgeous|stunning|beautiful|unreal|"
+    r"incredible|in love|so good|game.?changer|holy grail|must.?have|10/10|already (?:love|obsessed|hooked)|amei|"
+    r"encanta\w*|enamorad\w*)\b|[😍🥰😻🤩❤💕💖]")
 # cues that still push with a qualifier: a code, an affiliate link, a sale, urgency, a call to act, a hard sell ...
 _PUSHES: Final = frozenset({"discount_code", "affiliate_link", "link_in_bio", "discount", "urgency", "call_to_action",
                             "giveaway", "dm_request", "money_pitch", "prize_offer", "self_promo", "gifted",
@@ -93,19 +127,31 @@ def points_to_content(text: str) -> bool:
 
 
 def paid_by_author(text: str) -> bool:
-    """Whether ``text`` (one caption, cleaned) says its author bought or paid, and names no shop, sale, order or DM:
-    what turns a lone ``price`` cue into ``paid_price`` (case does not matter)."""
+    """Whether ``text`` (one caption, cleaned) says its author bought or paid, asks about a price or complains about
+    one, and names no shop, sale, order or DM: what turns a lone ``price`` cue into ``paid_price`` (case does not
+    matter)."""
     text = text.lower()
-    return _BOUGHT_RE.search(text) is not None and _PRICE_SELLING_RE.search(text) is None
+    if _PRICE_SELLING_RE.search(text) is not None:
+        return False
+    if _BOUGHT_RE.search(text) is not None:
+        return True
+    # a question or a complaint, unless the amount reads as an offer ("only $29??", "2 for £20, who's buying")
+    return ((_BUDGET_RE.search(text) is not None and _ASKING_RE.search(text) is not None)
+            or _COMPLAINT_RE.search(text) is not None) \
+        and _OFFER_RE.search(text) is None
 
 
 def critical_gift(text: str) -> bool:
-    """Whether ``text`` (one caption, cleaned) finds fault with the product and carries no paid disclosure: with a
-    disclosure that says only "gifted" or "PR" (:data:`brandfit.cues.GIFT_DISCLOSURE` phrases, which the caller
-    checks), what turns its ``disclosure`` cue into ``critical_gift`` (case does not matter)."""
+    """Whether ``text`` (one caption, cleaned) finds fault with the product, or holds its verdict back and praises
+    nothing, and carries no paid disclosure: with a disclosure that says only "gifted" or "PR" (the matcher's gift
+    disclosure phrases, which the caller checks), what turns its ``disclosure`` cue into ``critical_gift`` (case does
+    not matter)."""
     from brandfit.disclosure import paid_disclosure
 
-    return CRITICAL.search(text.lower()) is not None and not bool(paid_disclosure([text])[0])
+    low = text.lower()
+    if CRITICAL.search(low) is None and (_PENDING_RE.search(low) is None or _PRAISE_RE.search(low) is not None):
+        return False
+    return not bool(paid_disclosure([text])[0])
 
 
 def qualifier_cues(found: AbstractSet[str], text: str, *, gift_only: bool = False) -> list[str]:

@@ -55,11 +55,13 @@ CUES: Final[dict[str, str]] = {
     "content_link": "a 'link in bio' (or 'swipe up', ...) in a caption that names free content (a blog, vlog, race "
                     "report, playlist, recipe, results, fundraiser, petition, survey) and nothing to sell; it fires "
                     "with 'link_in_bio', which a promo head reading this column then ignores",
-    "paid_price": "a price the author paid ('got these for £12 at the thrift', 'best $4 i've spent') in a caption "
-                  "that sells nothing; it fires with 'price', which a promo head reading this column then ignores",
+    "paid_price": "a price that is the author's, not an offer: paid ('got these for £12 at the thrift'), asked about "
+                  "('best running watch under $200?') or complained about ('£185 road shoes?? who's paying that'), in "
+                  "a caption that sells nothing; it fires with 'price', which a promo head reading this column then "
+                  "ignores",
     "critical_gift": "a gift or PR disclosure ('#gifted', 'PR package') on a caption that finds fault with the "
-                     "product and pushes nothing; it fires with 'disclosure', which a promo head reading this column "
-                     "then ignores",
+                     "product, or holds its verdict back with no praise ('too early to tell'), and pushes nothing; it "
+                     "fires with 'disclosure', which a promo head reading this column then ignores",
 }
 """Cue names and what each one matches, in the column order of :func:`cue_matrix`."""
 

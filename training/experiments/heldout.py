@@ -38,6 +38,11 @@ example lines of the helper's report, not the file);
   (100): prices the author paid, budget questions, price complaints, money in everyday life, critical and neutral
   gifted posts, amounts in other senses, gifts from people. Promo (100): own sales, deal pushes, affiliate prices,
   gifted praise, gifted posts with a push, pushes with a price and no other cue, paid partnerships.
+- ``pointers_money.jsonl``: 200 captions written in session 19 by a helper who opened no file but the guide, while
+  the eighth data batch (``rf8_*``: organic and promo captions that point somewhere or name money or a gift) was
+  written by others it never saw. Each caption points somewhere (bio, stories, channel, DMs, a comment keyword, a
+  website) or names money, a price, a deal or a gift; 100 promo, 100 not, the same kinds of surface in both halves
+  (23 kinds: link in bio, price, gifted, codes, sales, DMs, team or family, own business, resale, fundraisers ...).
 - ``feeds/`` (the layout of data/labeled; ``brandfit data check training/eval/feeds`` validates it): 20 whole
   micro-influencer feeds, a bio and 11-13 posts each, 31-45% of a vertical account's posts off its vertical, with
   gifted praise, untagged hard sells and organic look-alikes. Prints promo AP / F1 over the posts, how many promo
@@ -71,9 +76,10 @@ def undisclosed(model, ref: str, path: Path) -> None:
     thr = model.promo_threshold
     print(f"{ref} {path.stem}: threshold {thr:.3f}, promo AP {average_precision_score(y, p):.3f}, "
           f"F1 {f1_score(y, p >= thr):.3f} ({len(rows)} captions, {y.sum()} promo)")
-    for kind in dict.fromkeys(kinds):
-        k = kinds == kind
-        print(f"  {kind:16s} n {k.sum():2d}  promo={str(y[k][0]).lower():5s}  right {((p[k] >= thr) == y[k]).mean():.2f}"
+    print(f"  organic right {((p < thr) & ~y).sum()} of {(~y).sum()}, promo caught {((p >= thr) & y).sum()} of {y.sum()}")
+    for kind, label in dict.fromkeys(zip(kinds, y)):  # a kind may hold both labels
+        k = (kinds == kind) & (y == label)
+        print(f"  {kind:16s} n {k.sum():2d}  promo={str(label).lower():5s}  right {((p[k] >= thr) == y[k]).mean():.2f}"
               f"  median p {np.median(p[k]):.2f}")
 
 
@@ -182,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "undisclosed", "links"):
             undisclosed(model, ref, args.eval_dir / "link_pointers.jsonl")
             undisclosed(model, ref, args.eval_dir / "price_gift.jsonl")
+            undisclosed(model, ref, args.eval_dir / "pointers_money.jsonl")
         if args.only in (None, "feeds"):
             feeds(model, ref, args.eval_dir / "feeds")
         if args.only in (None, "comments"):
