@@ -8,7 +8,7 @@ import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @50 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @51 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -73,18 +73,20 @@ PROMO_CASES = [
     ("race report is up on the blog, link in bio if you want the details", False),  # known until relevance@14; passes from @15
     ("honestly the worst serum I've bought, broke me out 😩", False),
     ("happy birthday to my best friend @leahhh 🎂", False),
-    # passed to relevance@49 (0.199 vs its threshold 0.264); relevance@50 (the eighth batch's "thank you @brand for
-    # the box" praise) reads "thanks coach" as a thank-you to a brand: 0.2712 vs its threshold 0.2707
-    pytest.param("new PB on deadlift today 🏋️ thanks coach @mike.lifts", False, marks=pytest.mark.xfail(
-        strict=True, reason="regression of relevance@50 (see docs/quality.md); strict, so a model that fixes it "
-                            "flags this mark")),
+    # 0.199 with relevance@49 (threshold 0.264); relevance@50 read "thanks coach" as a thank-you to a brand, 0.2712
+    # against its 0.2707; relevance@51 (the ninth batch: thank-yous to people) 0.22 against 0.271
+    ("new PB on deadlift today 🏋️ thanks coach @mike.lifts", False),
     # written in session 8 after the first rf4 files (gifted praise, undisclosed sells, organic links), never shown
     # to their writers; relevance@16 moved the four known ones the right way (0.12 -> 0.17, 0.72 -> 0.48 ...) but
     # not across the threshold; relevance@17 (data/labeled x6 in the promo layers) moves two across: 0.56 and 0.34
     ("bought these @northpeak shoes with my own money 2 yrs ago, still going strong", False),
     # relevance@40's smoothed threshold (0.272, chosen leave-one-source-out; docs/quality.md, "The promo threshold on a
     # smoothed curve") flagged it at @40 and @41: 0.29 (0.26 with @35 against 0.380); right again since @42 (@43 to @46 too)
-    ("@dewlab sent me this serum, smells weird and did nothing for me tbh", False),
+    # right from relevance@42 to @50; relevance@51 0.318 against 0.271 with no cue firing (the `gifted` cue stands
+    # back on critical wording): the embedding and n-gram layers read "@x sent me" as a gift
+    pytest.param("@dewlab sent me this serum, smells weird and did nothing for me tbh", False,
+                 marks=pytest.mark.xfail(strict=True, reason="regression of relevance@51 (see docs/quality.md); "
+                                                             "strict, so a model that fixes it flags this mark")),
     ("the @northpeak team sent me their new trail shoes and wow 😍 comfiest ever", True),  # @17 on
     ("omg @dewlab you spoil me 💛 this whole set is a dream", True),  # known until @24; @28 on (the gifted cue)
     # session 11, with the gifted / hard_sell cues (relevance@28): gifted praise with no tag, code or link, and its

@@ -43,6 +43,11 @@ example lines of the helper's report, not the file);
   written by others it never saw. Each caption points somewhere (bio, stories, channel, DMs, a comment keyword, a
   website) or names money, a price, a deal or a gift; 100 promo, 100 not, the same kinds of surface in both halves
   (23 kinds: link in bio, price, gifted, codes, sales, DMs, team or family, own business, resale, fundraisers ...).
+- ``thanks.jsonl``: 159 captions written in session 19 the same way (guide only, while the ninth batch, ``rf9_thanks``,
+  was written by others), each thanking, crediting or shouting out someone: 60 promo (gifted praise, brand teams,
+  own sales, codes, PR events and trips, sponsor reads, brand giveaways), 99 not (coaches, friends, family,
+  followers, clubs, photographers and outfit credits, volunteers, places, critical gifts, customers of a brand,
+  "not sponsored", joke sponsors). A 160th caption was the guide's own example, which data/labeled also holds: dropped.
 - ``feeds/`` (the layout of data/labeled; ``brandfit data check training/eval/feeds`` validates it): 20 whole
   micro-influencer feeds, a bio and 11-13 posts each, 31-45% of a vertical account's posts off its vertical, with
   gifted praise, untagged hard sells and organic look-alikes. Prints promo AP / F1 over the posts, how many promo
@@ -189,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             undisclosed(model, ref, args.eval_dir / "link_pointers.jsonl")
             undisclosed(model, ref, args.eval_dir / "price_gift.jsonl")
             undisclosed(model, ref, args.eval_dir / "pointers_money.jsonl")
+            undisclosed(model, ref, args.eval_dir / "thanks.jsonl")
         if args.only in (None, "feeds"):
             feeds(model, ref, args.eval_dir / "feeds")
         if args.only in (None, "comments"):
