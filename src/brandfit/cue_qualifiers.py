@@ -127,9 +127,11 @@ def points_to_content(text: str) -> bool:
 
 
 def paid_by_author(text: str) -> bool:
-    """Whether ``text`` (one caption, cleaned) says its author bought or paid, asks about a price or complains about
-    one, and names no shop, sale, order or DM: what turns a lone ``price`` cue into ``paid_price`` (case does not
-    matter)."""
+    """Whether ``text`` (one caption, cleaned) says its author bought or paid, or carries a budget phrase ("under
+    $200") and a question mark or asking word anywhere, or a complaint word anywhere (the last two only when no
+    amount reads as an offer: "only $29", "£45 each"), and names no shop, order, DM or "for sale": what turns a lone
+    ``price`` cue into ``paid_price`` (case does not matter). The question and complaint checks are not tied to the
+    price and are known to be loose (docs/quality.md, "Still weak")."""
     text = text.lower()
     if _PRICE_SELLING_RE.search(text) is not None:
         return False
