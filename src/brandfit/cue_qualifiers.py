@@ -7,12 +7,14 @@ guide (data/labeled/GUIDE.md) some of them are often organic, and the caption sa
   a playlist or recipe, race results or a route, a fundraiser, petition or survey) and nothing to sell.
 - ``paid_price`` qualifies ``price``: the price is the author's, not an offer: they bought or paid it ("got these
   for £12 at the thrift", "best $4 i've spent"), ask about one ("best running watch under $200?") or complain about
-  one ("£185 road shoes?? who's paying that"), and nothing else in the caption sells (no other advertorial cue or web
-  address, no shop, sale, order or DM).
+  one within a few words of it ("£185 road shoes?? who's paying that"), and nothing else in the caption sells (no
+  other advertorial cue or web address, no shop, sale, deal, order or DM; a question or complaint also needs an amount
+  in a currency and no amount that reads as an offer: "only $29", "$19.99 for all three").
 - ``critical_gift`` qualifies ``disclosure``: a disclosure that says only "gifted" or "PR" (``#gifted``, "PR
   package", "press sample"; never ``#ad``, ``#partner`` or ``#pr``, which is also a personal record), on a caption that
-  finds fault with the product, or holds its verdict back with no praise ("testing for 2 weeks before i say
-  anything"), and pushes nothing: the guide's critical or neutral gifted post.
+  finds fault with the product, or holds its verdict back with no praise or eagerness ("testing for 2 weeks before i
+  say anything"; not "can't wait to try, will report back" or "🤍"), and pushes nothing: the guide's critical or
+  neutral gifted post.
 
 A promo head that reads a qualifier's column reads it *instead of* the qualified cue's and counts neither
 (:func:`brandfit.features.cue_features`); callers still see both names among a text's cues. Regular expressions on
@@ -28,12 +30,16 @@ True
 False
 >>> paid_by_author("best running watch under $200? need gps")
 True
+>>> paid_by_author("$19.99 for all three?? insane")
+False
 >>> critical_gift("#gifted trekking poles, the lock slipped twice, not trusting them yet 😕")
 True
 >>> critical_gift("#ad the new serum, not for me")
 False
 >>> critical_gift("#gifted serum, too early to tell, update in a month")
 True
+>>> critical_gift("#gifted serum, can't wait to try, will report back")
+False
 """
 
 from __future__ import annotations
@@ -66,11 +72,15 @@ _SELLING_RE: Final = re.compile(
     r"|[$€£₹]|(?<!\d)\d{1,3} ?%")
 
 _AMOUNT = r"(?:[$€£₹]|rs\.? ?|r\$ ?)?\d[\d.,]*k?\s?(?:[$€£₹]|bucks|quid|euros?|dollars|rupees)?"
+# an amount in a currency: "$200", "80€", "rs 499", "40 quid" (a bare number may be a size, a model or a year)
+_MONEY = (r"(?:(?:[$€£₹]|rs\.? ?|r\$ ?)\d[\d.,]*k?|(?<![\w.,])\d[\d.,]*k?\s?(?:[$€£₹]|bucks|quid|euros?|dollars|"
+          r"rupees)(?!\w))")
+_MONEY_RE: Final = re.compile(_MONEY)
 # the author bought or paid it
 _BOUGHT_RE: Final = re.compile("|".join((
     r"\b(?:bought|purchased|thrifted|snagged|splurged)\b",
     r"\b(?:i|we|i've|ive|i have|i just|we just|i finally|we finally|i only|i once) (?:paid|spent)\b",
-    rf"(?:^|[.!?,;:\n]\s*)(?:just |only |finally )?paid (?:like |only |just |about |around |almost )?{_AMOUNT}",
+    rf"(?:^|(?<=[.!?,;:\n]))[ \t]*(?:just |only |finally )?paid (?:like |only |just |about |around |almost )?{_AMOUNT}",
     r"\bcost (?:me|us)\b",
     rf"\b(?:best|worst) {_AMOUNT}(?: \w+)? (?:i|i've|ive|i have|i ever|ever|i'?ve ever)(?: ever)? spent\b",
     r"\b(?:got|picked up|found|scored|grabbed) (?:it|them|these|this|mine|my \w+|a \w+|an \w+|the \w+)"
@@ -79,40 +89,63 @@ _BOUGHT_RE: Final = re.compile("|".join((
     r"(?:fb |facebook )?marketplace|vinted|depop|ebay|car boot|flea|market|poshmark|olx)",
     r"\b(?:compré|me costó|me costo|comprei|paguei|me custou|kharida|kharidi|kharide|le liya|liya)\b",
 )))
-# ... or asks about a price: a budget question ("best watch under $200?", "menos de 80€, ¿alguna recomendación?")
+# ... or asks about a price: a budget phrase in a currency and, in the same sentence, a question ("best watch under
+# $200?", "menos de 80€, ¿alguna recomendación?")
 _BUDGET_RE: Final = re.compile(
     rf"\b(?:under|below|less than|no more than|max|budget(?: is| of)?(?: around| about| like)?|menos de|moins de|"
-    rf"unter|sotto i|abaixo de|até) {_AMOUNT}")
-_ASKING_RE: Final = re.compile(  # searched on its own, not as a lookahead of every amount: linear time
+    rf"unter|sotto i|abaixo de|até) {_MONEY}")
+_ASKING_RE: Final = re.compile(
     r"\?|\b(?:recs?|recommend\w*|suggest\w*|suggestions?|ideas|anyone|anybody|help|pls|please|where do i|batao|"
     r"koi|alguna|alguém|alguem|sugerencias|dicas)\b")
-# ... or complains about one ("£185 road shoes?? who's paying that", "since when is a protein bar £3.50")
+# ... or complains about one, within a few words of it ("£185 road shoes?? who's paying that", "since when is a
+# protein bar £3.50"); words a seller also uses for hype ("insane", "criminal") count only as a verdict on it ("£3 a
+# scoop is insane"), not before it or as praise ("insane value")
 _COMPLAINT_RE: Final = re.compile(
-    r"\?\?|\b(?:who(?:'s| is) (?:paying|buying)|rich (?:people|ppl)|steep|insane|criminal|daylight robbery|"
-    r"ridiculous|a joke|overpriced|can'?t justify|not worth|never again|wasted|rip.?off|since when|when did|"
-    r"went up|gone up|goes up|love that for me|oof|se les fue|caro|caríssimo|carissimo|mehenga|mehnga)\b")
+    r"\b(?:who(?:'s| is| tf is) (?:paying|buying)|rich (?:people|ppl)|steep|daylight robbery|a joke|overpriced|"
+    r"can'?t justify|not worth|never again|wasted|rip.?off|since when|when did|went up|gone up|goes up|"
+    r"used to be|pricey|too expensive|so expensive|way too much|love that for me|oof|"
+    r"would (?:i|you|anyone) (?:spend|pay)|(?:is|are|was|were) (?:so |just |actually |honestly |literally |kinda )?"
+    r"(?:insane|criminal|ridiculous|crazy|absurd|wild)(?! (?:value|deal|price|quality|offer))|"
+    r"se les fue|muy caro|tan caro|qu[eé] caro|car[ií]simo|muito caro|caro demais|car[ií]ssimo|mehenga|mehnga)\b")
+# ... or a price met with "??" or "?!" right after it ("£185 road shoes??")
+_QUESTIONED_RE: Final = re.compile(r"\?[?!]")
+# ... the asking word or complaint must sit this close to the amount (characters either side)
+_NEAR: Final = 60
+# ... (the first few amounts are read: a caption names two or three prices, a list of fifty is a price list)
+_MAX_AMOUNTS: Final = 8
+# ... and an asking word, in the text this close to a budget phrase (a question may come before or after it)
+_NEAR_ASKING: Final = 120
+# ... and nobody selling: a shop, a sale or a deal, "our" range ("looking for a gift under £30? our candles ...")
+_SELLER_RE: Final = re.compile(
+    r"\b(?:our|ours|my (?:shop|store|page|stall|brand|range)|(?<!wait for a )(?<!wait for the )sale|sales|deals?|bundle|offer|rebajas|oferta|ofertas|"
+    r"promo\w*|pedidos?|encomendas?|disponibles?|dispon[ií]ve(?:l|is)|stock|value)\b")
 # ... and sells nothing, in words no cue reads
 _PRICE_SELLING_RE: Final = re.compile(
     r"\b(?:shop\w*|order\w*|for sale|selling|sell|sells|dm|inbox|available|in stock|restock\w*|preorder|pre-order|"
     r"drop\w*|launch\w*|tickets?|spots?|book\w*|link|links|get yours|grab yours|grab one|buy (?:now|it|yours|one|here)|"
     r"was (?:[$€£₹]|rs|\d)\S* now|now (?:only|just)|only \S+ (?:today|this week|this weekend)|vendo|venta|vendas?|"
     r"bech\w*)\b")
-# an amount offered: "only $29", "just £5", "from £199", "2 for £20", "£45 each", "per session"
+# an amount offered: "only $29", "just £5", "from £199", "now £35", "2 for £20", "£45 each", "£12 only", "$19.99
+# for all three", "per session"
 _OFFER_RE: Final = re.compile(
-    rf"\b(?:only|just|from|starting at|desde|a partir de|sirf|per (?:session|class|person|head|month)|each|\d+ for) "
-    rf"{_AMOUNT}|(?<![\w.,]){_AMOUNT} (?:each|per|a (?:session|class|head|person|pop)|incl\w*|off)\b")
+    rf"\b(?:only|just|from|now|starting at|desde|a partir de|sirf|per (?:session|class|person|head|month)|each|"
+    rf"\d+ for) {_AMOUNT}|(?<![\w.,]){_AMOUNT} (?:each|per|a (?:session|class|head|person|pop)|incl\w*|off|only|"
+    rf"for (?:all|both|the (?:lot|set|pair|pack|bundle)|two|three|four|five|\d+))\b")
 # a gifted product's verdict held back ("testing for 2 weeks before i say anything", "too early to tell")
 _PENDING_RE: Final = re.compile(
-    r"\b(?:(?:will |i'?ll )?report back|verdict|too early to (?:tell|say)|(?:full |honest )?review (?:coming|to come|soon|"
-    r"once|after|in \d)|testing (?:it|them|this|these|for|before)|haven'?t (?:tried|tested|opened|used|worn)|"
-    r"not (?:tried|tested|opened|used|worn) (?:it|them|yet)|before i say anything|more soon|update (?:in|soon|to come)|"
-    r"on the fence|jury'?s (?:still )?out|time will tell|nothing decided|os cuento|vou testar|ainda não testei|"
-    r"je vous dirai)\b")
-# ... with no praise: praise of a gift is the advert (the guide)
+    r"\b(?:(?:will |i'?ll )?report back|verdict (?:to come|soon|pending|tbc|tbd|in \d|after|once|next)|"
+    r"too early to (?:tell|say)|(?:full |honest )?review (?:coming|to come|soon|once|after|in \d)|"
+    r"testing (?:it|them|this|these|for|before)|haven'?t (?:tried|tested|opened|used|worn) (?:it|them|this|these)"
+    r"(?: \w+)? yet|not (?:tried|tested|opened|used|worn) (?:it|them) yet|before i say anything|more soon|"
+    r"update (?:in|soon|to come)|on the fence|jury(?:'s| is) (?:still )?out|time will tell|nothing decided|os cuento|"
+    r"vou testar|ainda não testei|je vous dirai)\b")
+# ... with no praise or eagerness: praise of a gift is the advert (the guide)
 _PRAISE_RE: Final = re.compile(
-    r"\b(?:love|loving|loved|obsessed|amazing|fave|favou?rite|best|perfect|gorgeous|stunning|beautiful|unreal|"
-    r"incredible|in love|so good|game.?changer|holy grail|must.?have|10/10|already (?:love|obsessed|hooked)|amei|"
-    r"encanta\w*|enamorad\w*)\b|[😍🥰😻🤩❤💕💖]")
+    r"\b(?:lov(?:e|es|ed|ing|ely|in)|obsess\w*|amazing|fave|faves|favou?rites?|best|perfect\w*|gorgeous|stunning|"
+    r"beautiful|unreal|incredible|in love|so good|game.?changer|holy grail|must.?have|10/10|chef'?s kiss|"
+    r"can'?t wait|cannot wait|so excited|excited|hooked|impressed|wow|yay|stoked|thrilled|"
+    r"amei|amo|encanta\w*|enamorad\w*|me flipa|maravilh\w*|incr[ií]ble|bahut (?:accha|achha|badhiya)|mast)\b"
+    r"|[😍🥰😻🤩❤💕💖💗💓💞🤍🖤💛💚💙💜🧡🔥✨🫶💯⭐🌟👌🙌🤌👏]")
 # cues that still push with a qualifier: a code, an affiliate link, a sale, urgency, a call to act, a hard sell ...
 _PUSHES: Final = frozenset({"discount_code", "affiliate_link", "link_in_bio", "discount", "urgency", "call_to_action",
                             "giveaway", "dm_request", "money_pitch", "prize_offer", "self_promo", "gifted",
@@ -126,21 +159,31 @@ def points_to_content(text: str) -> bool:
     return _CONTENT_RE.search(text) is not None and _SELLING_RE.search(text) is None
 
 
+def _near(pattern: re.Pattern[str], text: str, start: int, end: int, reach: int = _NEAR) -> bool:
+    """Whether ``pattern`` occurs within ``reach`` characters of ``text[start:end]``."""
+    return pattern.search(text, max(0, start - reach), min(len(text), end + reach)) is not None
+
+
 def paid_by_author(text: str) -> bool:
-    """Whether ``text`` (one caption, cleaned) says its author bought or paid, or carries a budget phrase ("under
-    $200") and a question mark or asking word anywhere, or a complaint word anywhere (the last two only when no
-    amount reads as an offer: "only $29", "£45 each"), and names no shop, order, DM or "for sale": what turns a lone
-    ``price`` cue into ``paid_price`` (case does not matter). The question and complaint checks are not tied to the
-    price and are known to be loose (docs/quality.md, "Still weak")."""
+    """Whether ``text`` (one caption, cleaned) says its author bought or paid; or asks about a price (a budget phrase
+    in a currency, "under $200", with a question mark or asking word near it) or complains
+    about one (a complaint word within a few words of an amount in a currency), when no amount reads as an offer
+    ("only $29", "£45 each", "$19.99 for all three") and nothing names a seller, sale or deal; and names no shop,
+    order, DM or "for sale" anywhere: what turns a lone ``price`` cue into ``paid_price`` (case does not matter)."""
     text = text.lower()
     if _PRICE_SELLING_RE.search(text) is not None:
         return False
     if _BOUGHT_RE.search(text) is not None:
         return True
-    # a question or a complaint, unless the amount reads as an offer ("only $29??", "2 for £20, who's buying")
-    return ((_BUDGET_RE.search(text) is not None and _ASKING_RE.search(text) is not None)
-            or _COMPLAINT_RE.search(text) is not None) \
-        and _OFFER_RE.search(text) is None
+    if _OFFER_RE.search(text) is not None or _SELLER_RE.search(text) is not None:
+        return False
+    for _, m in zip(range(_MAX_AMOUNTS), _BUDGET_RE.finditer(text)):
+        if _near(_ASKING_RE, text, m.start(), m.end(), _NEAR_ASKING):
+            return True
+    for _, m in zip(range(_MAX_AMOUNTS), _MONEY_RE.finditer(text)):
+        if _near(_COMPLAINT_RE, text, m.start(), m.end()) or _near(_QUESTIONED_RE, text, m.start(), m.end()):
+            return True
+    return False
 
 
 def critical_gift(text: str) -> bool:

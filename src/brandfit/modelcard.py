@@ -52,8 +52,9 @@ def _topic_line(config: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-_QUALIFIER_MEANING = {"content_link": "a link in bio to free content", "paid_price": "a price the author paid",
-                      "critical_gift": "a critical gifted review's disclosure"}
+_QUALIFIER_MEANING = {"content_link": "a link in bio to free content",
+                      "paid_price": "a price the author paid, asks about or complains about",
+                      "critical_gift": "the disclosure of a gifted post that finds fault or holds its verdict back"}
 
 
 def _promo_line(config: dict[str, Any], *, trained_on_public: bool, cues: Any = ()) -> str:

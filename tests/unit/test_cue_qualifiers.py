@@ -70,6 +70,8 @@ PAID = [
     "£185 road shoes?? who's paying that 💀",
     "since when is a protein bar £3.50 😭",
     "lift pass is £700 this year, skiing is a rich ppl sport fr 🎿",
+    "budget is around 300€, any recs for a first road bike? 🚴",
+    "whey went up to £45 a tub?! rip off 😤",
 ]
 NOT_PAID = [
     "these jeans are £12 today, dm to order",
@@ -88,6 +90,17 @@ NOT_PAID = [
     "2 for £20 this week, who's buying 👀",
     "tech gifts under $50 🎁 all linked",  # a gift guide points to shops
     "best serum under £20? this one, dm me to order",
+    # sellers' hype, a rhetorical question, a model name and a sale are not the author's price (a review of the
+    # wider rules of relevance@50)
+    "$19.99 for all three?? insane 🔥",
+    "£15 for a class pack? ridiculous value",
+    "looking for a gift under £30? our candles are perfect 🕯️",
+    "iphone 15 pro max 256gb, £899, anyone?",
+    "big sale this weekend, tees under $20, who needs one?",
+    "£12 only, grab before they're gone",
+    "insane drop of the year?? trainers £60",
+    "ciao caro! the new tote is £40 😘",
+    "under 20 minutes to the summit? anyone done it",  # no currency: not a budget
 ]
 CRITICAL_GIFTS = [
     "#gifted trekking poles from @fellrunr, the lock slipped twice, not trusting them yet 😕",
@@ -97,6 +110,8 @@ CRITICAL_GIFTS = [
     "#gifted new trekking poles from @ridgeline 🏔️ first hike sunday, will report back",
     "gifted by @kite.audio, still on the fence. verdict in 2 weeks",
     "#gifted serum, too early to tell, update in a month",
+    "#gifted the new trail shoes from @ridgeline, jury is still out tbh",
+    "#gifted earbuds, haven't tried them yet, review in 2 weeks",
 ]
 NOT_CRITICAL_GIFTS = [
     "#gifted trekking poles from @fellrunr, obsessed already 😍",
@@ -109,6 +124,12 @@ NOT_CRITICAL_GIFTS = [
     "new pr today #pr 😕 legs dead",  # "#pr" is also a personal record
     "#gifted trekking poles from @ridgeline, obsessed already, will report back 😍",  # praise is the advert
     "#ad new serum from @glowlab, too early to tell",  # a paid disclosure is never qualified
+    # praise or eagerness in held-back wording is the advert too
+    "#gifted new serum from @glowlab, verdict: chef's kiss 💋",
+    "#gifted @glowlab sent the new set, can't wait to try, will report back",
+    "#gifted these joggers from @kinetic, haven't worn anything else all week",
+    "#gifted the new earbuds from @kite.audio, testing them this week 🤍✨",
+    "#gifted @glowlab's cleanser, she loves it, full review soon",
 ]
 
 
@@ -214,7 +235,9 @@ def test_hostile_text_is_handled_in_bounded_time():
              "#gifted not for me " + "1" * 20_000,
              "i paid " * 5_000, "was $1 now " * 3_000, "under $" + "1" * 20_000 + " ?", "£1?? " * 4_000,
              "under $1 " * 5_000 + "?", "#gifted will report back " * 3_000, "only " + "1" * 20_000 + " each",
-             "1" * 20_000 + "??", "1." * 10_000 + "??", "1 " * 10_000 + "??")
+             "1" * 20_000 + "??", "1." * 10_000 + "??", "1 " * 10_000 + "??",
+             "\n" * 20_000 + "paid $1", ",\n" * 10_000, "£1 " * 5_000 + "??", "under £1 " * 4_000 + "anyone",
+             "$1?! " * 4_000, "#gifted " + "report back " * 3_000 + "😍")
     for text in texts:
         for check in (points_to_content, paid_by_author, critical_gift):
             t0 = time.perf_counter()

@@ -64,8 +64,9 @@ def test_the_card_names_the_cues_of_phrasing_when_the_promo_head_reads_them():
         render_card("relevance", meta)
     assert "content_link" not in render_card("relevance", meta)
     meta["promo_cues"] = list(CUES)
-    assert ("not counted: `content_link` (a link in bio to free content), `paid_price` (a price the author paid), "
-            "`critical_gift` (a critical gifted review's disclosure)") in render_card("relevance", meta)
+    assert ("not counted: `content_link` (a link in bio to free content), `paid_price` (a price the author paid, "
+            "asks about or complains about), `critical_gift` (the disclosure of a gifted post that finds fault or "
+            "holds its verdict back)") in render_card("relevance", meta)
     meta["promo_cues"] = [n for n in CUES if n not in ("paid_price", "critical_gift")]  # relevance@47
     assert "not counted: `content_link` (a link in bio to free content), Platt" in render_card("relevance", meta)
 
