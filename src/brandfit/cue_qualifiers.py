@@ -81,6 +81,7 @@ _BOUGHT_RE: Final = re.compile("|".join((
     r"\b(?:bought|purchased|thrifted|snagged|splurged)\b",
     r"\b(?:i|we|i've|ive|i have|i just|we just|i finally|we finally|i only|i once) (?:paid|spent)\b",
     rf"(?:^|(?<=[.!?,;:\n]))[ \t]*(?:just |only |finally )?paid (?:like |only |just |about |around |almost )?{_AMOUNT}",
+    rf"(?:^|(?<=[.!?,;:\n]))[ \t]*(?:just |finally )?spent {_AMOUNT}",
     r"\bcost (?:me|us)\b",
     rf"\b(?:best|worst) {_AMOUNT}(?: \w+)? (?:i|i've|ive|i have|i ever|ever|i'?ve ever)(?: ever)? spent\b",
     r"\b(?:got|picked up|found|scored|grabbed) (?:it|them|these|this|mine|my \w+|a \w+|an \w+|the \w+)"
@@ -107,8 +108,8 @@ _COMPLAINT_RE: Final = re.compile(
     r"would (?:i|you|anyone) (?:spend|pay)|(?:is|are|was|were) (?:so |just |actually |honestly |literally |kinda )?"
     r"(?:insane|criminal|ridiculous|crazy|absurd|wild)(?! (?:value|deal|price|quality|offer))|"
     r"se les fue|muy caro|tan caro|qu[eé] caro|car[ií]simo|muito caro|caro demais|car[ií]ssimo|mehenga|mehnga)\b")
-# ... or a price met with "??" or "?!" right after it ("£185 road shoes??")
-_QUESTIONED_RE: Final = re.compile(r"\?[?!]")
+# ... or a price met with "??" near it ("£185 road shoes??"; "?!" is sellers' hype too: "can't believe the quality?!")
+_QUESTIONED_RE: Final = re.compile(r"\?\?")
 # ... the asking word or complaint must sit this close to the amount (characters either side)
 _NEAR: Final = 60
 # ... (the first few amounts are read: a caption names two or three prices, a list of fifty is a price list)
@@ -117,8 +118,12 @@ _MAX_AMOUNTS: Final = 8
 _NEAR_ASKING: Final = 120
 # ... and nobody selling: a shop, a sale or a deal, "our" range ("looking for a gift under £30? our candles ...")
 _SELLER_RE: Final = re.compile(
-    r"\b(?:our|ours|my (?:shop|store|page|stall|brand|range)|(?<!wait for a )(?<!wait for the )sale|sales|deals?|bundle|offer|rebajas|oferta|ofertas|"
-    r"promo\w*|pedidos?|encomendas?|disponibles?|dispon[ií]ve(?:l|is)|stock|value)\b")
+    r"\b(?:our|ours|my (?:shop|store|page|stall|brand|range)|(?<!wait for a )(?<!wait for the )sale|sales|deals?|"
+    r"bundle|offer|rebajas|oferta|ofertas|"
+    r"promo\w*|pedidos?|encomendas?|disponibles?|dispon[ií]ve(?:l|is)|stock|value|"
+    # ... or a seller's hype, a pitch or a resale page ("worth every penny?!", "try mine for £30", "in my depop")
+    r"worth every penny|steal|bargain|(?:i'?ve|we'?ve) got you|got you covered|here'?s what|try (?:mine|ours)|"
+    r"get in now|who wants (?:it|one|them|these)|(?:my|in my) (?:depop|vinted|etsy|poshmark|ebay))\b")
 # ... and sells nothing, in words no cue reads
 _PRICE_SELLING_RE: Final = re.compile(
     r"\b(?:shop\w*|order\w*|for sale|selling|sell|sells|dm|inbox|available|in stock|restock\w*|preorder|pre-order|"

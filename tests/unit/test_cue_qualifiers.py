@@ -72,6 +72,8 @@ PAID = [
     "lift pass is £700 this year, skiing is a rich ppl sport fr 🎿",
     "budget is around 300€, any recs for a first road bike? 🚴",
     "whey went up to £45 a tub?! rip off 😤",
+    "spent £90 on a haircut and my mum said it looks the same",
+    "£8 for a coffee?? no thanks",
 ]
 NOT_PAID = [
     "these jeans are £12 today, dm to order",
@@ -101,6 +103,14 @@ NOT_PAID = [
     "insane drop of the year?? trainers £60",
     "ciao caro! the new tote is £40 😘",
     "under 20 minutes to the summit? anyone done it",  # no currency: not a budget
+    # sellers' hype and pitches after the tightening (a probe of 18 seller captions; 7 were still qualified)
+    "my preset pack is $15, worth every penny?!",
+    "£25 tees, can't believe the quality?!",
+    "under £20 stocking fillers?? I've got you 🎁",
+    "skincare under $30? here's what i'd buy 👇",
+    "price went up to £45 from monday, get in now",
+    "pilates mat £18 in my depop, who wants it??",
+    "can't justify £150 for a serum? try mine for £30",
 ]
 CRITICAL_GIFTS = [
     "#gifted trekking poles from @fellrunr, the lock slipped twice, not trusting them yet 😕",
