@@ -8,7 +8,7 @@ import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @52 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @53 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -82,7 +82,7 @@ PROMO_CASES = [
     ("bought these @northpeak shoes with my own money 2 yrs ago, still going strong", False),
     # relevance@40's smoothed threshold (0.272, chosen leave-one-source-out; docs/quality.md, "The promo threshold on a
     # smoothed curve") flagged it at @40 and @41: 0.29 (0.26 with @35 against 0.380); right again since @42 (@43 to @46 too)
-    # right from relevance@42 to @50; relevance@51 and @52 0.318 against 0.271 with no cue firing (the `gifted` cue stands
+    # right from relevance@42 to @50; relevance@51 to @53 0.318 against 0.271 with no cue firing (the `gifted` cue stands
     # back on critical wording): the embedding and n-gram layers read "@x sent me" as a gift
     pytest.param("@dewlab sent me this serum, smells weird and did nothing for me tbh", False,
                  marks=pytest.mark.xfail(strict=True, reason="regression of relevance@51 (see docs/quality.md); "
