@@ -90,8 +90,8 @@ _BOUGHT_RE: Final = re.compile("|".join((
     r"(?:fb |facebook )?marketplace|vinted|depop|ebay|car boot|flea|market|poshmark|olx)",
     r"\b(?:compré|me costó|me costo|comprei|paguei|me custou|kharida|kharidi|kharide|le liya|liya)\b",
 )))
-# ... or asks about a price: a budget phrase in a currency and, in the same sentence, a question ("best watch under
-# $200?", "menos de 80€, ¿alguna recomendación?")
+# ... or asks about a price: a budget phrase in a currency and, within 120 characters of it, a question mark or an
+# asking word ("best watch under $200?", "menos de 80€, ¿alguna recomendación?")
 _BUDGET_RE: Final = re.compile(
     rf"\b(?:under|below|less than|no more than|max|budget(?: is| of)?(?: around| about| like)?|menos de|moins de|"
     rf"unter|sotto i|abaixo de|até) {_MONEY}")
@@ -171,10 +171,11 @@ def _near(pattern: re.Pattern[str], text: str, start: int, end: int, reach: int 
 
 def paid_by_author(text: str) -> bool:
     """Whether ``text`` (one caption, cleaned) says its author bought or paid; or asks about a price (a budget phrase
-    in a currency, "under $200", with a question mark or asking word near it) or complains
-    about one (a complaint word within a few words of an amount in a currency), when no amount reads as an offer
-    ("only $29", "£45 each", "$19.99 for all three") and nothing names a seller, sale or deal; and names no shop,
-    order, DM or "for sale" anywhere: what turns a lone ``price`` cue into ``paid_price`` (case does not matter)."""
+    in a currency, "under $200", with a question mark or asking word near it) or complains about one (a complaint
+    word or "??" within a few words of an amount in a currency), when no amount reads as an offer ("only $29", "£45
+    each", "$19.99 for all three") and nothing names a seller, a sale or deal, or a seller's hype ("worth every
+    penny", "try mine"); and names no shop, order, DM or "for sale" anywhere: what turns a lone ``price`` cue into
+    ``paid_price`` (case does not matter)."""
     text = text.lower()
     if _PRICE_SELLING_RE.search(text) is not None:
         return False
