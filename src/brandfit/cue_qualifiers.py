@@ -96,7 +96,7 @@ _BUDGET_RE: Final = re.compile(
     rf"\b(?:under|below|less than|no more than|max|budget(?: is| of)?(?: around| about| like)?|menos de|moins de|"
     rf"unter|sotto i|abaixo de|até) {_MONEY}")
 _ASKING_RE: Final = re.compile(
-    r"\?|\b(?:recs?|recommend\w*|suggest\w*|suggestions?|ideas|anyone|anybody|help|pls|please|where do i|batao|"
+    r"\?|\b(?:recs?|recommend\w*|suggest\w*|suggestions?|anyone|anybody|help|pls|please|where do i|batao|"
     r"koi|alguna|alguém|alguem|sugerencias|dicas)\b")
 # ... or complains about one, within a few words of it ("£185 road shoes?? who's paying that", "since when is a
 # protein bar £3.50"); words a seller also uses for hype ("insane", "criminal") count only as a verdict on it ("£3 a
@@ -112,7 +112,7 @@ _COMPLAINT_RE: Final = re.compile(
 _QUESTIONED_RE: Final = re.compile(r"\?\?")
 # ... the asking word or complaint must sit this close to the amount (characters either side)
 _NEAR: Final = 60
-# ... (the first few amounts are read: a caption names two or three prices, a list of fifty is a price list)
+# ... (only the first few amounts are read, a bound on the work)
 _MAX_AMOUNTS: Final = 8
 # ... and an asking word, in the text this close to a budget phrase (a question may come before or after it)
 _NEAR_ASKING: Final = 120
@@ -123,13 +123,15 @@ _SELLER_RE: Final = re.compile(
     r"promo\w*|pedidos?|encomendas?|disponibles?|dispon[ií]ve(?:l|is)|stock|value|"
     # ... or a seller's hype, a pitch or a resale page ("worth every penny?!", "try mine for £30", "in my depop")
     r"worth every penny|steal|bargain|(?:i'?ve|we'?ve) got you|got you covered|here'?s what|try (?:mine|ours)|"
-    r"get in now|who wants (?:it|one|them|these)|(?:my|in my) (?:depop|vinted|etsy|poshmark|ebay))\b")
+    r"get in now|who wants (?:it|one|them|these)|(?:my|in my) (?:depop|vinted|etsy|poshmark|ebay)|y'?all|"
+    r"still paying|tired of paying|why pay|stop paying|early bird|gifts? (?:ideas? )?(?:under|for)|ideas under)\b")
 # ... and sells nothing, in words no cue reads
 _PRICE_SELLING_RE: Final = re.compile(
     r"\b(?:shop\w*|order\w*|for sale|selling|sell|sells|dm|inbox|available|in stock|restock\w*|preorder|pre-order|"
     r"drop\w*|launch\w*|tickets?|spots?|book\w*|link|links|get yours|grab yours|grab one|buy (?:now|it|yours|one|here)|"
     r"was (?:[$€£₹]|rs|\d)\S* now|now (?:only|just)|only \S+ (?:today|this week|this weekend)|vendo|venta|vendas?|"
-    r"bech\w*)\b")
+    r"bech\w*|ono|obo|ovno|yours for|letting (?:it|them|these|this) go|up for grabs|for you guys|first come|"
+    r"so you don'?t have to|repass\w*|(?:la|las|lo|los) dejo)\b")
 # an amount offered: "only $29", "just £5", "from £199", "now £35", "2 for £20", "£45 each", "£12 only", "$19.99
 # for all three", "per session"
 _OFFER_RE: Final = re.compile(
@@ -183,8 +185,10 @@ def paid_by_author(text: str) -> bool:
         return True
     if _OFFER_RE.search(text) is not None or _SELLER_RE.search(text) is not None:
         return False
+    amounts = {m.group().replace(" ", "") for _, m in zip(range(_MAX_AMOUNTS), _MONEY_RE.finditer(text))}
     for _, m in zip(range(_MAX_AMOUNTS), _BUDGET_RE.finditer(text)):
-        if _near(_ASKING_RE, text, m.start(), m.end(), _NEAR_ASKING):
+        # a second price answers a budget question: a gift guide ("need a gift under £30? these candles are £18")
+        if len(amounts) == 1 and _near(_ASKING_RE, text, m.start(), m.end(), _NEAR_ASKING):
             return True
     for _, m in zip(range(_MAX_AMOUNTS), _MONEY_RE.finditer(text)):
         if _near(_COMPLAINT_RE, text, m.start(), m.end()) or _near(_QUESTIONED_RE, text, m.start(), m.end()):
@@ -200,7 +204,9 @@ def critical_gift(text: str) -> bool:
     from brandfit.disclosure import paid_disclosure
 
     low = text.lower()
-    if CRITICAL.search(low) is None and (_PENDING_RE.search(low) is None or _PRAISE_RE.search(low) is not None):
+    if _PRAISE_RE.search(low) is not None:  # "never broke me out once 😍": praise of a gift is the advert
+        return False
+    if CRITICAL.search(low) is None and _PENDING_RE.search(low) is None:
         return False
     return not bool(paid_disclosure([text])[0])
 

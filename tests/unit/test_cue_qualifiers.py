@@ -111,6 +111,16 @@ NOT_PAID = [
     "price went up to £45 from monday, get in now",
     "pilates mat £18 in my depop, who wants it??",
     "can't justify £150 for a serum? try mine for £30",
+    # resale, pitches and gift guides a second review found (they passed the bought, budget or complaint path)
+    "bought these for £120, worn twice, £60 ono 👟 collection leeds",
+    "snagged extra pairs for you guys 👀 £25 each, first come first served",
+    "i spent £3k on courses so you don't have to 🧠 my 6-week guide is £27",
+    "cost me £80 new, yours for £45",
+    "tired of paying £60 a month for a gym?? train with me, £20 a month, no contract 🏋️",
+    "gift ideas under £20 🎁 for the runner in your life, swipe for all 10",
+    "price goes up to £150 on monday, early bird £99 till sunday night ⏰",
+    "still paying $40 for lashes?? mine are $15",
+    "need a gift under £30? these candles are £18",
 ]
 CRITICAL_GIFTS = [
     "#gifted trekking poles from @fellrunr, the lock slipped twice, not trusting them yet 😕",
@@ -140,6 +150,9 @@ NOT_CRITICAL_GIFTS = [
     "#gifted these joggers from @kinetic, haven't worn anything else all week",
     "#gifted the new earbuds from @kite.audio, testing them this week 🤍✨",
     "#gifted @glowlab's cleanser, she loves it, full review soon",
+    # praise beside fault words is praise: "never broke me out once 😍"
+    "#gifted @glowlab cleanser, sensitive skin approved, never broke me out once 😍",
+    "#gifted @kinetic never disappoints 😍 these joggers are everything",
 ]
 
 
