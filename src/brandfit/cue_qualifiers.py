@@ -12,9 +12,9 @@ guide (data/labeled/GUIDE.md) some of them are often organic, and the caption sa
   in a currency and no amount that reads as an offer: "only $29", "$19.99 for all three").
 - ``critical_gift`` qualifies ``disclosure``: a disclosure that says only "gifted" or "PR" (``#gifted``, "PR
   package", "press sample"; never ``#ad``, ``#partner`` or ``#pr``, which is also a personal record), on a caption that
-  finds fault with the product, or holds its verdict back with no praise or eagerness ("testing for 2 weeks before i
-  say anything"; not "can't wait to try, will report back" or "🤍"), and pushes nothing: the guide's critical or
-  neutral gifted post.
+  finds fault with the product or holds its verdict back ("testing for 2 weeks before i say anything"), praises
+  nothing and shows no eagerness (not "can't wait to try, will report back", "never broke me out once 😍" or "🤍"),
+  and pushes nothing: the guide's critical or neutral gifted post.
 
 A promo head that reads a qualifier's column reads it *instead of* the qualified cue's and counts neither
 (:func:`brandfit.features.cue_features`); callers still see both names among a text's cues. Regular expressions on
@@ -197,7 +197,7 @@ def paid_by_author(text: str) -> bool:
 
 
 def critical_gift(text: str) -> bool:
-    """Whether ``text`` (one caption, cleaned) finds fault with the product, or holds its verdict back and praises
+    """Whether ``text`` (one caption, cleaned) finds fault with the product or holds its verdict back, praises
     nothing, and carries no paid disclosure: with a disclosure that says only "gifted" or "PR" (the matcher's gift
     disclosure phrases, which the caller checks), what turns its ``disclosure`` cue into ``critical_gift`` (case does
     not matter)."""
