@@ -124,7 +124,7 @@ _SELLER_RE: Final = re.compile(
     # ... or a seller's hype, a pitch or a resale page ("worth every penny?!", "try mine for £30", "in my depop")
     r"worth every penny|steal|bargain|(?:i'?ve|we'?ve) got you|got you covered|here'?s what|try (?:mine|ours)|"
     r"get in now|who wants (?:it|one|them|these)|(?:my|in my) (?:depop|vinted|etsy|poshmark|ebay)|y'?all|"
-    r"still paying|tired of paying|why pay|stop paying|early bird|gifts? (?:ideas? )?(?:under|for)|ideas under)\b")
+    r"still paying|tired of paying|why pay|stop paying|early bird|gifts? (?:ideas? )?under|ideas under)\b")
 # ... and sells nothing, in words no cue reads
 _PRICE_SELLING_RE: Final = re.compile(
     r"\b(?:shop\w*|order\w*|for sale|selling|sell|sells|dm|inbox|available|in stock|restock\w*|preorder|pre-order|"

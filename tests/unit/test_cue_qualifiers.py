@@ -72,6 +72,7 @@ PAID = [
     "lift pass is £700 this year, skiing is a rich ppl sport fr 🎿",
     "budget is around 300€, any recs for a first road bike? 🚴",
     "whey went up to £45 a tub?! rip off 😤",
+    "looking for a gift for my dad under £50, any recs? he runs a lot",
     "spent £90 on a haircut and my mum said it looks the same",
     "£8 for a coffee?? no thanks",
 ]
