@@ -112,6 +112,12 @@ class PromoConfig:
     # (stored in the model config, format 7); the threshold is chosen on the heads' own scores, before it. A stored
     # config without the key has none (models before relevance@20)
     disclosure_floor: float = 0.9
+    # 0 (off) or in (0, 0.5): a text whose cues a qualifier explains away (a link to free content, a price its author
+    # paid, a gift the caption finds fault with: brandfit.cue_qualifiers.only_qualified) never scores above this
+    # promo probability, in the reported figures and at inference (stored in the model config, format 13); the
+    # threshold is chosen on the heads' own scores, before it. A stored config without the key has none (models
+    # before relevance@54)
+    qualifier_ceiling: float = 0.1
     # >= 0 (0 = off): a caption layer, hashed n-grams over data/labeled alone (the one source of captions), its
     # logit x this added to the promo logit before calibration (needs the lexical head; model format 9). Training
     # only: a stored model keeps the fitted layer, already scaled, and its config the weight (0 when it has no layer).
@@ -133,6 +139,9 @@ class PromoConfig:
         from brandfit.disclosure import check_floor
 
         check_floor(self.disclosure_floor)
+        from brandfit.cue_qualifiers import check_ceiling
+
+        check_ceiling(self.qualifier_ceiling)
         if self.threshold not in PROMO_THRESHOLDS:
             raise ValueError(f"promo.threshold: expected one of {', '.join(PROMO_THRESHOLDS)}, got {self.threshold!r}")
 

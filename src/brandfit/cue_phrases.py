@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["PHRASE_CUES", "CRITICAL", "phrase_cues"]
+__all__ = ["PHRASE_CUES", "CRITICAL", "PENDING", "PRAISE", "phrase_cues", "gift_in_words"]
 
 _HANDLE = r"@[\w.]+"
 # a brand named as the giver: an @handle, or "the team at / the folks from <name>"
@@ -80,12 +80,42 @@ _PERSONAL = re.compile(
 
 # a post that finds fault with the gift is a review, not gifted praise (the guide: critical or neutral, no push)
 CRITICAL: Final = re.compile(
-    r"\b(?:not (?:for me|worth|impressed|a fan|convinced|sold)|did nothing|does nothing|do nothing|didn'?t work|"
-    r"doesn'?t work|didn'?t do (?:anything|much)|meh|disappoint\w*|underwhelm\w*|overrated|wouldn'?t recommend|"
+    r"\b(?:not (?:for me|worth|impressed|a fan|convinced|sold|great|the best|my (?:fave|favou?rite|thing))|"
+    r"did nothing|does nothing(?! but)|do nothing|didn'?t work|"
+    r"doesn'?t work|didn'?t do (?:anything|much)|meh|(?<!n't )(?<!not )(?<!never )disappoint\w*|underwhelm\w*|"
+    r"overrated|wouldn'?t recommend|"
     r"would not recommend|won'?t (?:be )?repurchas\w*|won'?t be buying|skip it|broke (?:me )?out|stung|"
     r"flimsy|cheaply made|fell apart|smells? (?:weird|bad|off|awful)|nothing special|just ok(?:ay)?|"
-    r"(?:decent|fine|nice|ok|okay|cute|pretty) but|returned it|sending (?:it|them) back|no me convence|"
+    r"(?:decent|fine|nice|ok|okay|cute|pretty) but|returned (?:it|them)|sending (?:it|them) back|no me convence|"
+    # ... or says what went wrong: "gave me blisters", "battery died", "runs small", "mixed feelings"
+    r"gave me (?:a |an )?(?:blisters?|rash|breakouts?|spots|headache|cramps|hives)|battery died|"
+    r"(?:runs?|came up|fits?) (?:small|big|large|tiny|huge)|mixed feelings|didn'?t (?:love|like|vibe|rate|suit)|"
+    r"(?:leaked|leaks|leaking)|too (?:strong|sweet|greasy|sticky|thick|heavy|tight|loose|chalky|scratchy)|"
+    r"shr[au]nk|pill(?:ed|ing)|bobbl(?:ed|ing)|frayed|"
     r"no me gust\w*|não gostei|nao gostei|bekaar|faltu)\b|[👎😕😒]")
+
+# a gifted product's verdict held back ("testing for 2 weeks before i say anything", "too early to tell")
+PENDING: Final = re.compile(
+    r"\b(?:(?:will |i'?ll )?report back|verdict (?:to come|soon|pending|tbc|tbd|in \d|after|once|next)|"
+    r"too early to (?:tell|say)|(?:full |honest )?review (?:coming|to come|soon|once|after|in \d)|"
+    r"testing (?:it|them|this|these|for|before)|haven'?t (?:tried|tested|opened|used|worn) (?:it|them|this|these)"
+    r"(?: \w+)? yet|not (?:tried|tested|opened|used|worn) (?:it|them) yet|before i say anything|more soon|"
+    r"update (?:in|soon|to come)|on the fence|not sure (?:yet|about (?:it|them|these) yet)|"
+    r"jury(?:'s| is) (?:still )?out|time will tell|nothing decided|os cuento|will (?:let (?:you|u) know|update)|"
+    r"first impressions (?:later|soon|to come|next|in)|"
+    r"vou testar|ainda não testei|je vous dirai)\b")
+# ... with no praise or eagerness: praise of a gift is the advert (the guide)
+PRAISE: Final = re.compile(
+    r"\b(?:(?<!n't )(?<!not )(?<!dont )lov(?:e|es|ed|ing|ely|in)|obsess\w*|amazing|fave|faves|favou?rites?|"
+    r"(?<!not the )(?<!not my )(?<!not )best|perfect\w*|gorgeous|stunning|but mighty|"
+    r"beautiful|unreal|incredible|in love|so good|game.?changer|holy grail|must.?have|10/10|chef'?s kiss|"
+    r"can'?t wait|cannot wait|so excited|excited|hooked|(?<!not )impressed|wow|yay|stoked|thrilled|"
+    # ... slang, praise said through a negation, a superlative ("didn't disappoint", "does nothing but slay")
+    r"slaps?|slay\w*|goated|no notes|understood the assignment|grateful|can'?t take (?:it|them|these) off|"
+    r"never (?:going|goin) back|never felt|(?:didn'?t|doesn'?t|don'?t|did not|does not|never) disappoint\w*|"
+    r"does nothing but|(?<!not )(?<!n't )worth (?:it|every)|(?!worst\b)\w+i?est (?:\w+ )?ever|"
+    r"amei|amo|encanta\w*|enamorad\w*|me flipa|maravilh\w*|incr[ií]ble|bahut (?:accha|achha|badhiya)|mast)\b"
+    r"|[😍🥰😻🤩❤💕💖💗💓💞🤍🖤💛💚💙💜🧡🔥✨🫶💯⭐🌟👌🙌🤌👏🥹💅]")
 
 # who a push is said to; "go" and "girls" alone are too common ("let's go get it", "girls get it done")
 _AUDIENCE = (r"(?:pls|please|plz|seriously|y'?all|you guys|u guys|lads|ladies|fellas|babes|people|everyone|chicas|"
@@ -125,8 +155,17 @@ PHRASE_CUES: Final[tuple[str, ...]] = ("gifted", "hard_sell")
 """The cue names this module finds, in :data:`brandfit.cues.CUES` order."""
 
 
+def gift_in_words(text: str) -> bool:
+    """Whether ``text`` (one caption, cleaned, lowercased) says a brand gave or sent the author something ("@x sent
+    me", "a box from @x"), not family or a friend: the ``gifted`` cue when the caption does not find fault with it."""
+    return _GIFTED_RE.search(text) is not None and _PERSONAL.search(text) is None
+
+
 def _gifted(text: str) -> bool:
-    return _GIFTED_RE.search(text) is not None and _PERSONAL.search(text) is None and CRITICAL.search(text) is None
+    # a gift the caption finds fault with, or whose verdict it holds back with no praise, is the guide's critical or
+    # neutral gifted post, not gifted praise
+    return gift_in_words(text) and CRITICAL.search(text) is None and (
+        PENDING.search(text) is None or PRAISE.search(text) is not None)
 
 
 def _hard_sell(text: str) -> bool:

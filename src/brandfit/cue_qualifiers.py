@@ -14,11 +14,17 @@ guide (data/labeled/GUIDE.md) some of them are often organic, and the caption sa
   package", "press sample"; never ``#ad``, ``#partner`` or ``#pr``, which is also a personal record), on a caption that
   finds fault with the product or holds its verdict back ("testing for 2 weeks before i say anything"), praises
   nothing and shows no eagerness (not "can't wait to try, will report back", "never broke me out once 😍" or "🤍"),
-  and pushes nothing: the guide's critical or neutral gifted post.
+  and pushes nothing: the guide's critical or neutral gifted post. It also fires alone on a brand's gift said in
+  words that the caption finds fault with ("@x sent me this serum, did nothing for me"), where the ``gifted`` cue
+  stands back.
 
 A promo head that reads a qualifier's column reads it *instead of* the qualified cue's and counts neither
 (:func:`brandfit.features.cue_features`); callers still see both names among a text's cues. Regular expressions on
 the cleaned, lowercased caption; they run only where the qualified cue fired.
+
+A model trained with ``promo.qualifier_ceiling`` (model format 13) never scores a text whose cues are all explained
+away (:func:`only_qualified`) above that ceiling, whatever its embedding says: the guide calls such a caption
+organic, and the embedding reads "link in bio" or "@x sent me" as an ad whatever follows.
 
 >>> points_to_content("race report is on the blog 📝 link in bio")
 True
@@ -44,12 +50,16 @@ False
 
 from __future__ import annotations
 
+import math
 import re
-from typing import AbstractSet, Final
+from typing import AbstractSet, Collection, Final
 
-from brandfit.cue_phrases import CRITICAL
+import numpy as np
 
-__all__ = ["QUALIFIED", "points_to_content", "paid_by_author", "critical_gift", "qualifier_cues"]
+from brandfit.cue_phrases import CRITICAL, PENDING, PRAISE, gift_in_words
+
+__all__ = ["QUALIFIED", "MAX_CEILING", "points_to_content", "paid_by_author", "critical_gift", "qualifier_cues",
+           "only_qualified", "check_ceiling", "ceiling_logits"]
 
 QUALIFIED: Final[dict[str, str]] = {"content_link": "link_in_bio", "paid_price": "price", "critical_gift": "disclosure"}
 """Each qualifier cue and the cue it qualifies, in :data:`brandfit.cues.CUES` order."""
@@ -68,7 +78,11 @@ _SELLING_RE: Final = re.compile(
     r"drop|launch\w*|tickets?|spots? (?:left|open|available)|book\w*|sign ?ups?|signups?|register|enrol\w*|"
     r"enroll\w*|course|program\w*|coaching|plans?|ebook|e-book|guide|presets?|merch|store\w*|ltk|affiliate|"
     r"commission|waitlist|subscri\w*|membership|patreon|sponsor(?:ed|ship|s)?(?! me)|partner\w*|collab\w*|gifted|"
-    r"ad|compra\w*|tienda|loja|desconto|descuento|cupom|cupón|cupon|código|codigo|inscri\w*|vagas|kharid\w*)\b"
+    r"ad|compra\w*|tienda|loja|desconto|descuento|cupom|cupón|cupon|código|codigo|inscri\w*|vagas|kharid\w*|"
+    # ... a sponsor, or a free trial (the guide: a free trial or first class sells)
+    r"made possible|supported by|support(?:ing)? (?:the|my|this|our) (?:channel|show|podcast|video|vid)|free trial|"
+    r"try (?:it |them )?(?:for )?free|(?:first|1st) (?:\w+ )?(?:month|week|class|session|lesson)s? (?:is |are )?free|"
+    r"\d+ (?:days?|weeks?|months?) free)\b"
     r"|[$€£₹]|(?<!\d)\d{1,3} ?%")
 
 _AMOUNT = r"(?:[$€£₹]|rs\.? ?|r\$ ?)?\d[\d.,]*k?\s?(?:[$€£₹]|bucks|quid|euros?|dollars|rupees)?"
@@ -88,15 +102,25 @@ _BOUGHT_RE: Final = re.compile("|".join((
     r"(?: \w+){0,3} for\b",
     rf"\bfor (?:only |just )?{_AMOUNT} (?:at|from|off|on) (?:the |a |my local )?(?:thrift|charity shop|op shop|"
     r"(?:fb |facebook )?marketplace|vinted|depop|ebay|car boot|flea|market|poshmark|olx)",
-    r"\b(?:compré|me costó|me costo|comprei|paguei|me custou|kharida|kharidi|kharide|le liya|liya)\b",
+    r"\b(?:compré|me costó|me costo|comprei|paguei|me custou|kharida|kharidi|kharide|le liya|liya|me salieron|"
+    r"me sali[oó])\b",
+    # ... or someone close did, or it was a find: "my husband paid £200", "charity shop find, £4", "these were £12 at
+    # tk maxx", "treated myself to £60 trainers"
+    r"\b(?:my (?:husband|wife|partner|bf|gf|boyfriend|girlfriend|mum|mom|dad|sister|brother)|hubby|dad|mum|mom) "
+    r"(?:paid|spent)\b",
+    r"\b(?:charity shop|thrift|thrifted|thrift store|op shop|car boot|flea market|vintage|secondhand|second hand) "
+    r"(?:find|haul|score)\b",
+    rf"\b(?:was|were) (?:only |just )?{_MONEY} (?:at|from|in) (?!my\b|our\b)",
+    r"\btreated (?:myself|me|ourselves) to\b",
 )))
 # ... or asks about a price: a budget phrase in a currency and, within 120 characters of it, a question mark or an
 # asking word ("best watch under $200?", "menos de 80€, ¿alguna recomendación?")
 _BUDGET_RE: Final = re.compile(
     rf"\b(?:under|below|less than|no more than|max|budget(?: is| of)?(?: around| about| like)?|menos de|moins de|"
-    rf"unter|sotto i|abaixo de|até) {_MONEY}")
+    rf"unter|sotto i|abaixo de|até|sub|around|about|roughly) {_MONEY}|{_MONEY} budget\b")
 _ASKING_RE: Final = re.compile(
-    r"\?|\b(?:recs?|recommend\w*|suggest\w*|suggestions?|anyone|anybody|help|pls|please|where do i|batao|"
+    r"\?|\b(?:recs?|recommend\w*|suggest\w*|suggestions?|anyone|anybody|help|pls|please|where do i|which|should i|"
+    r"batao|"
     r"koi|alguna|alguém|alguem|sugerencias|dicas)\b")
 # ... or complains about one, within a few words of it ("£185 road shoes?? who's paying that", "since when is a
 # protein bar £3.50"); words a seller also uses for hype ("insane", "criminal") count only as a verdict on it ("£3 a
@@ -104,12 +128,15 @@ _ASKING_RE: Final = re.compile(
 _COMPLAINT_RE: Final = re.compile(
     r"\b(?:who(?:'s| is| tf is) (?:paying|buying)|rich (?:people|ppl)|steep|daylight robbery|a joke|overpriced|"
     r"can'?t justify|not worth|never again|wasted|rip.?off|since when|when did|went up|gone up|goes up|"
-    r"used to be|pricey|too expensive|so expensive|way too much|love that for me|oof|"
+    r"used to be|pricey|too expensive|so expensive|way too much|too much|love that for me|oof|fell apart|"
+    r"broke (?:in|after|within)|(?:it|they|they've|has|have|already|just) ripped|ripped (?:at|after|in|on|within)|"
+    r"rasgou|"
     r"would (?:i|you|anyone) (?:spend|pay)|(?:is|are|was|were) (?:so |just |actually |honestly |literally |kinda )?"
     r"(?:insane|criminal|ridiculous|crazy|absurd|wild)(?! (?:value|deal|price|quality|offer))|"
     r"se les fue|muy caro|tan caro|qu[eé] caro|car[ií]simo|muito caro|caro demais|car[ií]ssimo|mehenga|mehnga)\b")
-# ... or a price met with "??" near it ("£185 road shoes??"; "?!" is sellers' hype too: "can't believe the quality?!")
-_QUESTIONED_RE: Final = re.compile(r"\?\?")
+# ... or a price met with "??" or a groan near it ("£185 road shoes??", "£12 for a smoothie 💀"; "?!" is sellers' hype
+# too: "can't believe the quality?!")
+_QUESTIONED_RE: Final = re.compile(r"\?\?|[💀😭😩🙃😤🫠]")
 # ... the asking word or complaint must sit this close to the amount (characters either side)
 _NEAR: Final = 60
 # ... (only the first few amounts are read, a bound on the work)
@@ -127,32 +154,21 @@ _SELLER_RE: Final = re.compile(
     r"still paying|tired of paying|why pay|stop paying|early bird|gifts? (?:ideas? )?under|ideas under)\b")
 # ... and sells nothing, in words no cue reads
 _PRICE_SELLING_RE: Final = re.compile(
-    r"\b(?:shop\w*|order\w*|for sale|selling|sell|sells|dm|inbox|available|in stock|restock\w*|preorder|pre-order|"
+    r"\b(?:(?<!charity )(?<!op )(?<!thrift )shop\w*|order\w*|for sale|selling|sell|sells|dm|inbox|available|in stock|"
+    r"restock\w*|preorder|pre-order|"
     r"drop\w*|launch\w*|tickets?|spots?|book\w*|link|links|get yours|grab yours|grab one|buy (?:now|it|yours|one|here)|"
     r"was (?:[$€£₹]|rs|\d)\S* now|now (?:only|just)|only \S+ (?:today|this week|this weekend)|vendo|venta|vendas?|"
     r"bech\w*|ono|obo|ovno|yours for|letting (?:it|them|these|this) go|up for grabs|for you guys|first come|"
-    r"so you don'?t have to|repass\w*|(?:la|las|lo|los) dejo)\b")
+    r"so you don'?t have to|repass\w*|(?:la|las|lo|los) dejo|"
+    # ... or a launch and a deadline ("plan is live, ₹2,999 till friday, then the price goes up")
+    r"(?:is|are|now|goes|went) live|(?:till|until|til|ends?) (?:mon|tues|wednes|thurs|fri|satur|sun)day|"
+    r"(?:till|until|til) (?:midnight|tonight|sunday night|the weekend|end of)|(?:then|after that) the price)\b")
 # an amount offered: "only $29", "just £5", "from £199", "now £35", "2 for £20", "£45 each", "£12 only", "$19.99
 # for all three", "per session"
 _OFFER_RE: Final = re.compile(
     rf"\b(?:only|just|from|now|starting at|desde|a partir de|sirf|per (?:session|class|person|head|month)|each|"
     rf"\d+ for) {_AMOUNT}|(?<![\w.,]){_AMOUNT} (?:each|per|a (?:session|class|head|person|pop)|incl\w*|off|only|"
     rf"for (?:all|both|the (?:lot|set|pair|pack|bundle)|two|three|four|five|\d+))\b")
-# a gifted product's verdict held back ("testing for 2 weeks before i say anything", "too early to tell")
-_PENDING_RE: Final = re.compile(
-    r"\b(?:(?:will |i'?ll )?report back|verdict (?:to come|soon|pending|tbc|tbd|in \d|after|once|next)|"
-    r"too early to (?:tell|say)|(?:full |honest )?review (?:coming|to come|soon|once|after|in \d)|"
-    r"testing (?:it|them|this|these|for|before)|haven'?t (?:tried|tested|opened|used|worn) (?:it|them|this|these)"
-    r"(?: \w+)? yet|not (?:tried|tested|opened|used|worn) (?:it|them) yet|before i say anything|more soon|"
-    r"update (?:in|soon|to come)|on the fence|jury(?:'s| is) (?:still )?out|time will tell|nothing decided|os cuento|"
-    r"vou testar|ainda não testei|je vous dirai)\b")
-# ... with no praise or eagerness: praise of a gift is the advert (the guide)
-_PRAISE_RE: Final = re.compile(
-    r"\b(?:lov(?:e|es|ed|ing|ely|in)|obsess\w*|amazing|fave|faves|favou?rites?|best|perfect\w*|gorgeous|stunning|"
-    r"beautiful|unreal|incredible|in love|so good|game.?changer|holy grail|must.?have|10/10|chef'?s kiss|"
-    r"can'?t wait|cannot wait|so excited|excited|hooked|impressed|wow|yay|stoked|thrilled|"
-    r"amei|amo|encanta\w*|enamorad\w*|me flipa|maravilh\w*|incr[ií]ble|bahut (?:accha|achha|badhiya)|mast)\b"
-    r"|[😍🥰😻🤩❤💕💖💗💓💞🤍🖤💛💚💙💜🧡🔥✨🫶💯⭐🌟👌🙌🤌👏]")
 # cues that still push with a qualifier: a code, an affiliate link, a sale, urgency, a call to act, a hard sell ...
 _PUSHES: Final = frozenset({"discount_code", "affiliate_link", "link_in_bio", "discount", "urgency", "call_to_action",
                             "giveaway", "dm_request", "money_pitch", "prize_offer", "self_promo", "gifted",
@@ -204,9 +220,9 @@ def critical_gift(text: str) -> bool:
     from brandfit.disclosure import paid_disclosure
 
     low = text.lower()
-    if _PRAISE_RE.search(low) is not None:  # "never broke me out once 😍": praise of a gift is the advert
+    if PRAISE.search(low) is not None:  # "never broke me out once 😍": praise of a gift is the advert
         return False
-    if CRITICAL.search(low) is None and _PENDING_RE.search(low) is None:
+    if CRITICAL.search(low) is None and PENDING.search(low) is None:
         return False
     return not bool(paid_disclosure([text])[0])
 
@@ -220,6 +236,54 @@ def qualifier_cues(found: AbstractSet[str], text: str, *, gift_only: bool = Fals
         out.append("content_link")
     if "price" in found and not found & {"disclosure", "link"} and not pushes and paid_by_author(text):
         out.append("paid_price")
-    if gift_only and "disclosure" in found and not pushes and critical_gift(text):
+    if not pushes and critical_gift(text) and (
+            (gift_only and "disclosure" in found)
+            # a brand's gift said in words ("@x sent me this serum, did nothing"): the `gifted` cue stood back
+            or ("disclosure" not in found and gift_in_words(text.lower()))):
         out.append("critical_gift")
     return out
+
+
+MAX_CEILING: Final[float] = 0.5
+"""A ceiling must stay below 0.5: at or above it, a qualified text could still read as more likely an ad than not."""
+
+
+def only_qualified(cues: Collection[str]) -> bool:
+    """Whether a text's cues (its names from :func:`brandfit.cues.find_cues`) are all explained away: at least one
+    qualifier fired, and every other cue is one that a qualifier which fired qualifies, or a plain web address
+    (``link``, a sign *against* an ad in every promo head trained so far). Such a text is organic by the annotation
+    guide: a link to free content, a price its author paid, a gift the caption finds fault with.
+
+    >>> only_qualified(["link_in_bio", "content_link"])
+    True
+    >>> only_qualified(["link_in_bio", "gifted", "content_link"])  # a gift still pushes
+    False
+    >>> only_qualified(["critical_gift"])  # "@x sent me this serum, did nothing for me"
+    True
+    >>> only_qualified([])
+    False
+    """
+    found = set(cues)
+    fired = found & QUALIFIED.keys()
+    return bool(fired) and found <= fired | {QUALIFIED[q] for q in fired} | {"link"}
+
+
+def check_ceiling(value: object, where: str = "promo.qualifier_ceiling") -> float:
+    """``value`` as a ceiling: 0 (off) or a number in (0, :data:`MAX_CEILING`); ``ValueError`` naming ``where``
+    otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not (
+            value == 0 or 0 < value < MAX_CEILING):
+        raise ValueError(f"{where}: expected 0 (off) or a number in (0, {MAX_CEILING:g}), got {value!r}")
+    return float(value)
+
+
+def ceiling_logits(logits: np.ndarray, qualified: np.ndarray, ceiling: float) -> np.ndarray:
+    """``logits`` lowered to ``logit(ceiling)`` where ``qualified`` (0 < ceiling < 0.5; 0 leaves them as they are).
+
+    >>> ceiling_logits(np.array([2.0, -3.0, 2.0]), np.array([True, True, False]), 0.1).round(2).tolist()
+    [-2.2, -3.0, 2.0]
+    """
+    if ceiling <= 0 or not np.any(qualified):
+        return logits
+    high = float(np.log(ceiling / (1.0 - ceiling)))
+    return np.where(qualified, np.minimum(logits, high), logits)

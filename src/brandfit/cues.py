@@ -61,7 +61,9 @@ CUES: Final[dict[str, str]] = {
                   "ignores",
     "critical_gift": "a gift or PR disclosure ('#gifted', 'PR package') on a caption that finds fault with the "
                      "product, or holds its verdict back with no praise ('too early to tell'), and pushes nothing; it "
-                     "fires with 'disclosure', which a promo head reading this column then ignores",
+                     "fires with 'disclosure', which a promo head reading this column then ignores, or alone on a "
+                     "brand's gift said in words that the caption finds fault with ('@x sent me this serum, did "
+                     "nothing for me')",
 }
 """Cue names and what each one matches, in the column order of :func:`cue_matrix`."""
 
@@ -101,7 +103,8 @@ _PHRASES: dict[str, tuple[str, ...]] = {
     # critical_gift qualify it (brandfit.cue_qualifiers); "#pr" stays above, since it is also a personal record
     GIFT_DISCLOSURE: (
         "#gifted", "#prproduct", "#prgift", "#giftedbybrand", "gifted by", "gifted from", "kindly gifted",
-        "pr package", "pr product", "pr gift", "(gifted)", "*gifted", "gifted item", "press sample",
+        "pr package", "pr product", "pr gift", "(gifted)", "*gifted", "gifted item", "press sample", "pr sample",
+        "pr box", "pr haul", "pr unboxing",
     ),
     "discount_code": (
         "use code", "use my code", "with code", "with my code", "promo code", "discount code", "coupon code",

@@ -123,6 +123,16 @@ def _disclosure_floor(config: Mapping[str, Any]) -> float:
         raise InputError(str(exc)) from None
 
 
+def _qualifier_ceiling(config: Mapping[str, Any]) -> float:
+    """``promo.qualifier_ceiling`` of a model's config, checked (0 when absent: models before ``relevance@54``)."""
+    from brandfit.cue_qualifiers import check_ceiling
+
+    try:
+        return check_ceiling(_config_number(config, "promo", "qualifier_ceiling", 1.0))
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
 def _promo_cues(config: Mapping[str, Any], n_coef: int) -> tuple[str, ...]:
     """``promo.cues`` of a model's config: the cue columns its promo head reads, in order, checked against the
     head's width (:data:`brandfit.cues.LEGACY_PROMO_CUES` when absent: models before ``relevance@28``). A cue name
@@ -249,6 +259,9 @@ class RelevanceModel:
         self.disclosure_floor = _disclosure_floor(self.config)
         """Lowest promo probability of a text that carries an explicit paid disclosure (``#ad``, "sponsored by",
         :func:`brandfit.disclosure.paid_disclosure`); 0 for models before ``relevance@20``."""
+        self.qualifier_ceiling = _qualifier_ceiling(self.config)
+        """Highest promo probability of a text whose cues a qualifier explains away
+        (:func:`brandfit.cue_qualifiers.only_qualified`); 0 (none) for models before ``relevance@54``."""
         self.neighbours = neighbours
         """Our labelled training texts as neighbours (:mod:`brandfit.neighbours`; None before ``relevance@44``)."""
         self.neighbour_share, self.neighbour_k, self.neighbour_temperature = _neighbour_settings(self.config)
@@ -457,6 +470,11 @@ class RelevanceModel:
             from brandfit.disclosure import floor_logits
 
             promo_logit = floor_logits(promo_logit, paid, self.disclosure_floor)
+        if self.qualifier_ceiling > 0:  # a link to free content, a price paid, a gift found fault with: organic
+            from brandfit.cue_qualifiers import ceiling_logits, only_qualified
+
+            qualified = np.fromiter((only_qualified(c) for c in cues), dtype=bool, count=len(cues))
+            promo_logit = ceiling_logits(promo_logit, qualified, self.qualifier_ceiling)
         return TextAnalysis(topic_proba=tp, promo_proba=expit(promo_logit), cues=cues, embeddings=emb)
 
     def _with_topic_captions(self, tp: np.ndarray, norm: list[str],
@@ -532,7 +550,7 @@ class RelevanceModel:
                                 lex_promo_intercept=np.array([lx.promo_intercept]))
         meta = {
             # older readers would ignore what they do not know: 12 = qualifier cue columns (content_link,
-            # paid_price, critical_gift), 11 = our texts as neighbours,
+            # paid_price, critical_gift), 11 = our texts as neighbours, 13 = the qualifier ceiling,
             # 10 = the topic caption layer,
             # 9 = the lexical head's caption layer,
             # 8 = the promo head reads cues they do not find
@@ -541,7 +559,8 @@ class RelevanceModel:
             # descriptions matched as n-grams,
             # 5 = phrases framed as posts, 4 = promo boost,
             # 3 = zero-shot share, 2 = lexical head
-            "format_version": (12 if set(QUALIFIERS) & set(self.promo_cue_columns)
+            "format_version": (13 if self.qualifier_ceiling > 0
+                               else 12 if set(QUALIFIERS) & set(self.promo_cue_columns)
                                else 11 if self.neighbours is not None
                                else 10 if self.lexical is not None and self.lexical.caption_topic_coef is not None
                                else 9 if self.lexical is not None and self.lexical.caption_coef is not None
@@ -607,6 +626,7 @@ class RelevanceModel:
             _promo_boost(meta["config"])
             _brand_lexical(meta["config"])
             _disclosure_floor(meta["config"])
+            _qualifier_ceiling(meta["config"])
             _promo_cues(meta["config"], arrays["promo_coef"].shape[0])
             prior = _lexical_prior(meta["config"])
         except InputError as exc:

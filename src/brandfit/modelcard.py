@@ -54,7 +54,7 @@ def _topic_line(config: dict[str, Any]) -> str:
 
 _QUALIFIER_MEANING = {"content_link": "a link in bio to free content",
                       "paid_price": "a price the author paid, asks about or complains about",
-                      "critical_gift": "the disclosure of a gifted post that finds fault or holds its verdict back"}
+                      "critical_gift": "a gifted post that finds fault or holds its verdict back"}
 
 
 def _promo_line(config: dict[str, Any], *, trained_on_public: bool, cues: Any = ()) -> str:
@@ -80,6 +80,9 @@ def _promo_line(config: dict[str, Any], *, trained_on_public: bool, cues: Any = 
                if promo.get("caption_weight") and (config.get("lexical") or {}).get("promo_weight", 0) > 0 else "")
             + (f"; a text with an explicit paid disclosure (#ad, \"sponsored by\") scores at least"
                f" {promo['disclosure_floor']:g}" if promo.get("disclosure_floor") else "")
+            + (f"; a text whose every cue a qualifier explains away (a link to free content, a price its author paid, a"
+               f" gift the caption finds fault with) scores at most {promo['qualifier_ceiling']:g}"
+               if promo.get("qualifier_ceiling") else "")
             + f"; decision threshold chosen for {rule} on validation.")
 
 

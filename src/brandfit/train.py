@@ -361,6 +361,11 @@ def _fit_promo_head(d: _FitRows, config: TrainConfig, lex: _Lexical | None):
         from brandfit.disclosure import floor_logits, paid_disclosure
 
         logit_all = floor_logits(logit_all, paid_disclosure(d.rows["text"].tolist()), config.promo.disclosure_floor)
+    if config.promo.qualifier_ceiling > 0:  # the same for the ceiling over texts whose cues are all explained away
+        from brandfit.cue_qualifiers import ceiling_logits, only_qualified
+
+        qualified = np.fromiter((only_qualified(c) for c in d.cues), dtype=bool, count=len(d.cues))
+        logit_all = ceiling_logits(logit_all, qualified, config.promo.qualifier_ceiling)
     p_all = expit(logit_all)
     if not pv.any() or not d.y_promo[pv].any():
         threshold = 0.5
@@ -369,6 +374,10 @@ def _fit_promo_head(d: _FitRows, config: TrainConfig, lex: _Lexical | None):
     if 0 < config.promo.disclosure_floor <= threshold:
         logger.warning("promo.disclosure_floor %.3g is not above the promo threshold %.3g: an explicit paid disclosure"
                        " alone will not flag a text; raise the floor", config.promo.disclosure_floor, threshold)
+    if config.promo.qualifier_ceiling >= threshold:
+        logger.warning("promo.qualifier_ceiling %.3g is not below the promo threshold %.3g: a text whose cues are all"
+                       " explained away may still be flagged; lower the ceiling", config.promo.qualifier_ceiling,
+                       threshold)
     return promo_head, lex_head, p_all, threshold, promo_platt
 
 

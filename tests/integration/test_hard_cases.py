@@ -8,7 +8,7 @@ import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @53 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @56 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -83,10 +83,9 @@ PROMO_CASES = [
     # relevance@40's smoothed threshold (0.272, chosen leave-one-source-out; docs/quality.md, "The promo threshold on a
     # smoothed curve") flagged it at @40 and @41: 0.29 (0.26 with @35 against 0.380); right again since @42 (@43 to @46 too)
     # right from relevance@42 to @50; relevance@51 to @53 0.318 against 0.271 with no cue firing (the `gifted` cue stands
-    # back on critical wording): the embedding and n-gram layers read "@x sent me" as a gift
-    pytest.param("@dewlab sent me this serum, smells weird and did nothing for me tbh", False,
-                 marks=pytest.mark.xfail(strict=True, reason="regression of relevance@51 (see docs/quality.md); "
-                                                             "strict, so a model that fixes it flags this mark")),
+    # back on critical wording): the embedding and n-gram layers read "@x sent me" as a gift. From @54 `critical_gift`
+    # fires alone on it and the qualifier ceiling holds it at 0.10
+    ("@dewlab sent me this serum, smells weird and did nothing for me tbh", False),
     ("the @northpeak team sent me their new trail shoes and wow 😍 comfiest ever", True),  # @17 on
     ("omg @dewlab you spoil me 💛 this whole set is a dream", True),  # known until @24; @28 on (the gifted cue)
     # session 11, with the gifted / hard_sell cues (relevance@28): gifted praise with no tag, code or link, and its
@@ -105,7 +104,8 @@ PROMO_CASES = [
     # (@46: 0.43, 0.12, 0.93, 1.00, 0.88; @47: 0.13, 0.03, 0.72, 1.00, 0.91)
     ("sunday long run route is on strava 🗺️ link in bio #trailrunning", False),
     ("half marathon race report is up on the blog 📝 link in bio", False),
-    known("new episode of our climbing podcast is out 🎧 link in bio @crag.talk", False),  # "new episode ... out"
+    # "new episode ... out" read as a launch until @53 (0.78 with content_link firing); @54's ceiling: 0.10
+    ("new episode of our climbing podcast is out 🎧 link in bio @crag.talk", False),
     ("restock just landed 🛍️ link in bio before they are gone", True),
     ("my presets pack is finally here ✨ link in bio", True),
     # session 18, written for paid_price and critical_gift: a price the author paid and a critical gifted review are
@@ -115,7 +115,19 @@ PROMO_CASES = [
     ("got my race shoes for $60 in the outlet, feel like slippers 👟", False),
     ("#gifted running vest from @trailpeak, chafed on the first long run, not for me 😕", False),
     ("hand-dyed beanies are £25 each 🧶 a few left", True),
-    known("PR package from @glowhaus, the cleanser broke me out 👎", False),  # the embedding still reads a PR post
+    # the embedding read a PR post as an ad until @53 (0.53 with critical_gift firing); @54's ceiling: 0.10
+    ("PR package from @glowhaus, the cleanser broke me out 👎", False),
+    # session 21, written for the qualifier ceiling of relevance@54 (@53 with the same cue rules: 0.51, 0.74, 0.12, 0.40,
+    # then 0.98, 0.79, 0.82, 1.00; @54 and @56: 0.10 for the first four): a gift the caption finds fault with or holds back on,
+    # a club's free route, beside a free trial, a sponsor and a deadline, which still sell
+    ("#gifted the new pads from @kite, honestly not sure yet", False),
+    ("the team at @summit.co sent me their new headlamp, flimsy strap and meh battery", False),
+    ("gifted by @lumaskin, the cream pilled under my makeup and stung a bit 😕", False),
+    ("our club's route for saturday is on strava 🗺️ link in bio, all paces welcome", False),
+    ("yoga flow video ft @calmapp 🧘 first month free via the link in bio", True),
+    ("new vlog 🎬 made possible by @trailco, link in bio", True),
+    ("my 8-week plan is live, £49 until sunday, then the price goes up 💪", True),
+    ("@peakfuel sent me their new bars, honestly obsessed 😍", True),
     # @16 to @28; relevance@29 flags it (0.44 against its threshold 0.391; 0.25 with @28): its caption layer reads
     # "raising money" and "page in my bio" as a little promo-like, and its calibration lifts every text that layer
     # does not know as organic (docs/quality.md, "The caption layer"); @30 0.44, @32 0.375 vs 0.368; @34 0.34 vs 0.382
@@ -206,8 +218,8 @@ def test_criticism_lowers_a_gifted_post(prod):
                                           "@peakfuel sent me their new bars, honestly obsessed 😍"])
     assert gushing >= prod.promo_threshold and critical < gushing - 0.4
     # not a confident ad: 0.387 vs the threshold 0.380 with relevance@35; 0.409 vs 0.272 with relevance@40, whose
-    # lower threshold flags it
-    assert critical < 0.5
+    # lower threshold flags it; from relevance@54 `critical_gift` fires alone on it and the ceiling holds it at 0.10
+    assert critical < prod.promo_threshold
 
 
 def test_one_word_bio_is_not_a_confident_fit(prod):

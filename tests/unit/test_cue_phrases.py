@@ -31,6 +31,8 @@ GIFTED = [
     "@luna.joyas me mandaron estos aretes 🤩",
     "@zentrix walon ne review unit bhej diya 🤯",
     "a @stridex me mandou um tênis novo",
+    "@velourlab sent me their new setting spray 😍 will report back",
+    "@trailmark sent me their new poles and they didn't disappoint",
 ]
 NOT_GIFTED = [
     "my sister sent me these socks 🥹",
@@ -45,6 +47,9 @@ NOT_GIFTED = [
     "@dewlab sent me this serum, smells weird and did nothing for me tbh",  # a critical gift is a review
     "@glowco sent me their new toner 😕 not for me",
     "@kai.lifts surprised me with new lifting straps 🥹 best friend ever",
+    # a verdict held back with no praise is the guide's neutral gifted post (session 21); with praise it is the advert
+    "@velourlab sent me their new setting spray, testing it for 2 weeks before i say anything",
+    "@trailmark sent me their new poles, will report back after the fells",
     # a review's look-alikes (session 11): everyday wording the patterns must leave alone
     "finally got to try the new ramen place", "passed my road test", "ran 12k before it hit 30 degrees",
     "my passport came in the mail", "unboxing my new laptop i saved for", "thank you @runclub for the support",

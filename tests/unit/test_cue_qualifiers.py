@@ -1,7 +1,8 @@
 """The qualifier cues (``brandfit.cue_qualifiers``): a "link in bio" to free content (``content_link``), a price the
 author paid (``paid_price``) and a critical gifted review's disclosure (``critical_gift``) are not signs of an ad by
 the annotation guide. Each fires with the cue it qualifies; a promo head that reads its column (model format 12) reads
-it instead of that cue and counts neither, and older heads are unchanged."""
+it instead of that cue and counts neither, and older heads are unchanged. A model with ``promo.qualifier_ceiling``
+(format 13) holds a text whose every cue is explained away under that ceiling."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from brandfit.cue_qualifiers import critical_gift, paid_by_author, points_to_content
+from brandfit.cue_qualifiers import (ceiling_logits, check_ceiling, critical_gift, only_qualified, paid_by_author,
+                                     points_to_content)
 from brandfit.cues import CUES, LEGACY_PROMO_CUES, QUALIFIERS, find_cues
 from brandfit.errors import IntegrityError
 from brandfit.features import cue_features, promo_features
@@ -41,6 +43,11 @@ SELLING = [
     "playlist for the new drop 🎧 shop link in bio",
     "blog post: my fave products this month 💄 link in bio",
     "3 spots left for the retreat 🧘 link in bio",
+    # a sponsor or a free trial sells (the guide: "a free trial or free first class")
+    "new vlog 🎬 made possible by @trailco, link in bio",
+    "new podcast ep, supported by @fuelco 🎧 link in bio",
+    "yoga flow video ft @calmapp, first month free via the link in bio",
+    "the app i log my runs in, 14 days free, link in bio 🏃",
     "",
 ]
 
@@ -58,6 +65,15 @@ def test_a_link_beside_anything_for_sale_is_not(text):
 
 
 PAID = [
+    # someone close paid, a find, a price at a shop, a treat, a groan beside the amount, a budget said another way
+    "my husband paid £200 for this rain jacket and it leaked in a week 🙃",
+    "charity shop find, £4 🙏 wool blazer",
+    "these were £12 at tk maxx 🙌 no notes",
+    "treated myself to £60 trainers, first pair in 3 years 🥲",
+    "$7 for an oat latte now 😭",
+    "on a £50 budget for trail shoes, recs?",
+    "sub $200 gps watch recs 🙏",
+    "me salieron 20€ en el mercadillo 😅",
     "got these 90s carhartts for £12 at the thrift 🙏",
     "bought my own barbell off marketplace for $60, rusty but mine 🏋️",
     "best £4 i've spent all year ngl, the decathlon pump",
@@ -77,6 +93,11 @@ PAID = [
     "£8 for a coffee?? no thanks",
 ]
 NOT_PAID = [
+    "only £15 each 😭 who wants them, dm me",  # a groan beside an offer is a seller's
+    "the £40 ones are back in my shop 💀 last few",
+    # a launch or a deadline on the price: an offer, whatever complaint words surround it
+    "my 8-week plan is live, £49 until sunday, then the price goes up",
+    "presets are £30 till midnight, then back to £45",
     "these jeans are £12 today, dm to order",
     "only $29 this weekend 🛍️",
     "got these for $40, link in bio to shop",  # a pointer pushes
@@ -133,6 +154,25 @@ CRITICAL_GIFTS = [
     "#gifted serum, too early to tell, update in a month",
     "#gifted the new trail shoes from @ridgeline, jury is still out tbh",
     "#gifted earbuds, haven't tried them yet, review in 2 weeks",
+    "#gifted the new pads from @kite, honestly not sure yet",
+    # what went wrong, said plainly; and a PR box is a gift disclosure
+    "#gifted @stridelab trail shoes gave me blisters on the first run 🤕",
+    "#gifted leggings from @kinetic, sizing runs small, not the best fit for me",
+    "#gifted serum from @glowlab, didn't love the texture",
+    "PR box from @velvetlab came today 📦 testing for 2 weeks before i say anything",
+]
+# a brand's gift said in words, found fault with: the `gifted` cue stands back and the qualifier fires alone
+CRITICAL_GIFTS_IN_WORDS = [
+    "@dewlab sent me this serum, smells weird and did nothing for me tbh",
+    "the team at @peakfuel sent me their new bars, honestly not for me, too sweet 😕",
+    "a box from @gritline came, the gels gave me cramps at km 15, would not recommend",
+]
+NOT_CRITICAL_GIFTS_IN_WORDS = [
+    "my mum sent me this serum, did nothing for me tbh",  # family, not a brand
+    "@dewlab sent me this serum and i'm obsessed 😍",  # praise: the gifted cue
+    "@dewlab sent me this serum, did nothing for my acne but smells amazing 😍",  # praise beside fault
+    "this serum did nothing for me tbh 👎",  # no gift
+    "@dewlab sent me this serum, not for me, use code DEW10 if you want to try it",  # a code still pushes
 ]
 NOT_CRITICAL_GIFTS = [
     "#gifted trekking poles from @fellrunr, obsessed already 😍",
@@ -154,6 +194,11 @@ NOT_CRITICAL_GIFTS = [
     # praise beside fault words is praise: "never broke me out once 😍"
     "#gifted @glowlab cleanser, sensitive skin approved, never broke me out once 😍",
     "#gifted @kinetic never disappoints 😍 these joggers are everything",
+    # praise through a negation, slang or a superlative
+    "#gifted @ridgeline boots didn't disappoint, comfiest hike ever",
+    "#gifted this concealer does nothing but slay",
+    "#gifted @fuelco bars, the peanut one slaps, will report back on the rest",
+    "#gifted @kite.audio buds, took a day to pair, now can't take them off 🎧",
 ]
 
 
@@ -176,6 +221,17 @@ def test_a_critical_gifted_review_qualifies_its_disclosure(text):
 
 @pytest.mark.parametrize("text", NOT_CRITICAL_GIFTS, ids=lambda t: t[:40])
 def test_praise_a_paid_disclosure_a_push_or_no_gift_is_not_qualified(text):
+    assert "critical_gift" not in find_cues([text])[0]
+
+
+@pytest.mark.parametrize("text", CRITICAL_GIFTS_IN_WORDS, ids=lambda t: t[:40])
+def test_a_brands_gift_found_fault_with_in_words_is_a_critical_gift(text):
+    assert find_cues([text])[0] == ["critical_gift"]
+    assert only_qualified(find_cues([text])[0])
+
+
+@pytest.mark.parametrize("text", NOT_CRITICAL_GIFTS_IN_WORDS, ids=lambda t: t[:40])
+def test_family_praise_no_gift_or_a_push_is_no_critical_gift(text):
     assert "critical_gift" not in find_cues([text])[0]
 
 
@@ -241,6 +297,64 @@ def test_a_model_with_content_link_is_format_12_round_trips_and_an_older_format_
     assert json.loads(_model([n for n in CUES if n not in QUALIFIERS]).to_files()["model.json"])["format_version"] < 12
     meta["format_version"] = 11  # an older brandfit would read the column and count the link
     with pytest.raises(IntegrityError, match="content_link"):
+        RelevanceModel.from_files({**files, "model.json": json.dumps(meta).encode()})
+
+
+@pytest.mark.parametrize("cues, expected", [
+    (["link_in_bio", "content_link"], True),
+    (["link_in_bio", "link", "content_link"], True),  # a web address beside a link to a blog
+    (["price", "paid_price"], True),
+    (["disclosure", "critical_gift"], True),
+    (["critical_gift"], True),
+    (["link_in_bio", "gifted", "content_link"], False),  # the gift still pushes
+    (["price", "discount_code", "paid_price"], False),
+    (["disclosure", "link_in_bio", "critical_gift"], False),  # critical_gift explains the disclosure, not the link
+    (["link_in_bio"], False), (["link"], False), ([], False),
+])
+def test_only_qualified_needs_every_cue_explained_away(cues, expected):
+    assert only_qualified(cues) is expected
+
+
+def test_the_ceiling_is_checked_and_lowers_only_qualified_logits():
+    for bad in (0.5, 0.7, -0.1, float("nan"), True, "0.1", None):
+        with pytest.raises(ValueError, match="qualifier_ceiling"):
+            check_ceiling(bad)
+    assert check_ceiling(0) == 0.0 and check_ceiling(0.1) == 0.1
+    logits = np.array([3.0, -4.0, 3.0])
+    out = ceiling_logits(logits, np.array([True, True, False]), 0.2)
+    np.testing.assert_allclose(out, [np.log(0.25), -4.0, 3.0])
+    assert ceiling_logits(logits, np.array([True, True, True]), 0.0) is logits  # 0 = off
+    from brandfit.config import PromoConfig
+
+    with pytest.raises(ValueError, match="qualifier_ceiling"):
+        PromoConfig(qualifier_ceiling=0.6)
+
+
+def _ceiling_model(ceiling: float) -> RelevanceModel:
+    m = _model(list(CUES))
+    config = {**m.config, "promo": {**m.config["promo"], "qualifier_ceiling": ceiling}}
+    return RelevanceModel(topic_head=m.topic_head, promo_head=m.promo_head, descriptions=m.descriptions,
+                          promo_threshold=0.5, config=config, embedder=m.embedder)
+
+
+def test_a_model_with_a_ceiling_holds_qualified_texts_under_it_is_format_13_and_older_formats_refuse_it():
+    texts = ["race report is on the blog 📝 link in bio", "new drop, link in bio 🛍️",
+             "@dewlab sent me this serum, smells weird and did nothing for me tbh", "went for a run"]
+    plain, capped = _model(list(CUES)).analyze(texts).promo_proba, _ceiling_model(0.1).analyze(texts).promo_proba
+    assert capped[0] <= 0.1 + 1e-9 and capped[2] <= 0.1 + 1e-9  # every cue explained away
+    np.testing.assert_allclose(capped[[1, 3]], plain[[1, 3]])  # a drop still pushes; no cue: untouched
+    m = _ceiling_model(0.1)
+    files = m.to_files()
+    meta = json.loads(files["model.json"])
+    assert meta["format_version"] == 13 and meta["config"]["promo"]["qualifier_ceiling"] == 0.1
+    back = RelevanceModel.from_files(files)
+    back._embedder = m.embedder
+    np.testing.assert_allclose(back.analyze(texts).promo_proba, capped)
+    meta["format_version"] = 12  # an older brandfit would ignore the ceiling and flag the blog link
+    with pytest.raises(IntegrityError, match="qualifier_ceiling"):
+        RelevanceModel.from_files({**files, "model.json": json.dumps(meta).encode()})
+    meta["format_version"], meta["config"]["promo"]["qualifier_ceiling"] = 13, 0.9
+    with pytest.raises(IntegrityError, match="qualifier_ceiling"):
         RelevanceModel.from_files({**files, "model.json": json.dumps(meta).encode()})
 
 

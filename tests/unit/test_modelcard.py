@@ -65,10 +65,18 @@ def test_the_card_names_the_cues_of_phrasing_when_the_promo_head_reads_them():
     assert "content_link" not in render_card("relevance", meta)
     meta["promo_cues"] = list(CUES)
     assert ("not counted: `content_link` (a link in bio to free content), `paid_price` (a price the author paid, "
-            "asks about or complains about), `critical_gift` (the disclosure of a gifted post that finds fault or "
+            "asks about or complains about), `critical_gift` (a gifted post that finds fault or "
             "holds its verdict back)") in render_card("relevance", meta)
     meta["promo_cues"] = [n for n in CUES if n not in ("paid_price", "critical_gift")]  # relevance@47
     assert "not counted: `content_link` (a link in bio to free content), Platt" in render_card("relevance", meta)
+
+
+def test_the_card_names_the_qualifier_ceiling_when_the_model_has_one():
+    meta = _meta()
+    assert "explains away" not in render_card("relevance", meta)  # models before relevance@54: no key
+    meta["config"]["promo"]["qualifier_ceiling"] = 0.1
+    assert ("a text whose every cue a qualifier explains away (a link to free content, a price its author paid, a gift"
+            " the caption finds fault with) scores at most 0.1") in render_card("relevance", meta)
 
 
 def test_the_card_names_the_caption_layer_when_the_model_has_one():

@@ -253,6 +253,8 @@ def run(d: loso.LosoData, cands: list[Candidate], tasks: tuple[str, ...] = ("top
                 thr = loso.choose_threshold(c.threshold, y_va, p_va, src[va])
                 if c.disclosure_floor > 0:  # as the model and run_loso apply it, on top of the thresholded scores
                     p_te = loso.floored(p_te, d, test, c.disclosure_floor)
+                if c.qualifier_ceiling > 0:
+                    p_te = loso.capped(p_te, d, test, c.qualifier_ceiling)
                 y_te = loso._labels(d, task, test)
                 by = {s: loso._promo_metrics(y_te[src[test] == s], p_te[src[test] == s], thr)
                       for s in dict.fromkeys(src[test])}

@@ -32,7 +32,7 @@ from brandfit.topics import TOPICS
 logger = logging.getLogger(__name__)
 
 __all__ = ["LosoData", "Candidate", "source_weights", "validation_mask", "binary_ece", "load_sources",
-           "embed_cached", "build_data", "platt_by_source", "apply_platt", "floored", "production_candidate", "cross_source_candidates", "mean_f1_threshold", "choose_threshold", "shortcut_probe", "fit_topic_model", "fit_promo_model", "run_loso", "format_table", "CANDIDATES", "cache_dir"]
+           "embed_cached", "build_data", "platt_by_source", "apply_platt", "floored", "capped", "production_candidate", "cross_source_candidates", "mean_f1_threshold", "choose_threshold", "shortcut_probe", "fit_topic_model", "fit_promo_model", "run_loso", "format_table", "CANDIDATES", "cache_dir"]
 
 OURS = "ours"
 VARIANTS = ("emoji", "raw")
@@ -272,6 +272,7 @@ class LosoData:
     organic_desc: np.ndarray = field(default_factory=lambda: np.zeros((0, 384), np.float32))
     desc_templates: tuple[str, ...] = ("{}",)  # the framings desc_emb was embedded with (topics.PHRASE_TEMPLATES)
     paid: np.ndarray | None = None  # (n,) bool: the text carries a paid disclosure (brandfit.disclosure); None = unknown
+    qualified: np.ndarray | None = None  # (n,) bool: a qualifier explains every cue away (cue_qualifiers.only_qualified)
 
     def sims(self, variant: str, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         return self.sims_of(self.emb[variant][rows])
@@ -303,6 +304,7 @@ def build_data(frame: pd.DataFrame, embedder: Any | None = None, *, variants: Se
     ``templates`` as production does (:func:`brandfit.features.embed_phrases`; default
     :data:`brandfit.topics.PHRASE_TEMPLATES`; ``("{}",)`` = as written). The zero-shot candidate reads the same
     description embeddings as production's prior."""
+    from brandfit.cue_qualifiers import only_qualified
     from brandfit.cues import find_cues
     from brandfit.disclosure import paid_disclosure
     from brandfit.evaluation.baselines import ORGANIC_DESCRIPTIONS, PROMO_DESCRIPTIONS
@@ -329,7 +331,8 @@ def build_data(frame: pd.DataFrame, embedder: Any | None = None, *, variants: Se
             d_topic.append(t)
     desc_templates = tuple(PHRASE_TEMPLATES if templates is None else templates)
     t0 = time.perf_counter()
-    cues = cue_features(find_cues(texts))
+    found = find_cues(texts)
+    cues = cue_features(found)
     logger.info("cues for %d texts in %.1f s", len(texts), time.perf_counter() - t0)
     return LosoData(
         frame=frame, emb=emb, norm=norm,
@@ -337,6 +340,7 @@ def build_data(frame: pd.DataFrame, embedder: Any | None = None, *, variants: Se
         desc_templates=desc_templates,
         desc_topic=np.array(d_topic),
         cues=cues, val=validation_mask(frame["group"].tolist()), paid=paid_disclosure(texts),
+        qualified=np.fromiter((only_qualified(c) for c in found), dtype=bool, count=len(found)),
         promo_desc=embedder.encode(list(PROMO_DESCRIPTIONS), show_progress_bar=False),
         organic_desc=embedder.encode(list(ORGANIC_DESCRIPTIONS), show_progress_bar=False),
     )
@@ -364,6 +368,7 @@ class Candidate:
     augment: bool = False  # train the promo head on decorated not-promo copies too (text.augment)
     threshold: str = "pooled"  # promo threshold: best F1 on the pooled validation rows, or "mean_f1" across sources
     disclosure_floor: float = 0.0  # promo: a paid disclosure lifts the probability to at least this (after calibration)
+    qualifier_ceiling: float = 0.0  # promo: cues all explained away by a qualifier hold it to at most this (after it)
 
     def weights(self, d: LosoData, task: str, rows: np.ndarray) -> np.ndarray:
         """The sample weights of ``rows`` for ``task``, as this candidate's recipe asks (the same call everywhere)."""
@@ -788,6 +793,14 @@ def floored(p: np.ndarray, d: LosoData, rows: np.ndarray, floor: float) -> np.nd
     return np.where(d.paid[rows], np.maximum(p, floor), p)
 
 
+def capped(p: np.ndarray, d: LosoData, rows: np.ndarray, ceiling: float) -> np.ndarray:
+    """``p`` of ``rows`` held to ``ceiling`` where a qualifier explains every cue of the text away, as the model
+    does (:func:`brandfit.cue_qualifiers.only_qualified`); like :func:`floored`, after the threshold is chosen."""
+    if d.qualified is None:
+        raise ValueError("qualifier_ceiling: this LosoData holds no qualifier flags (build it with build_data)")
+    return np.where(d.qualified[rows], np.minimum(p, ceiling), p)
+
+
 def run_loso(d: LosoData, candidates: Sequence[Candidate], *, sources: Sequence[str] | None = None,
              tasks: Sequence[str] = ("topic", "promo"), emoji_subsets: bool = False) -> pd.DataFrame:
     """One row per (candidate, held-out source, task) with the main figures (``emoji_subsets``: also the held-out
@@ -828,6 +841,8 @@ def run_loso(d: LosoData, candidates: Sequence[Candidate], *, sources: Sequence[
                     thr = choose_threshold(c.threshold, y_va, p_va, src[va_rows])
                     if c.disclosure_floor > 0:  # a rule on top of the scores the threshold was chosen on
                         p_te = floored(p_te, d, test_rows, c.disclosure_floor)
+                    if c.qualifier_ceiling > 0:  # so is the ceiling
+                        p_te = capped(p_te, d, test_rows, c.qualifier_ceiling)
                     m = _promo_metrics(y_test, p_te, thr)
                 else:
                     p_te = c.fit_predict(d, task, train_rows, w_all, test_rows)
@@ -906,6 +921,7 @@ def production_candidate(config: Any, name: str = "production") -> Candidate:
         one_label_weight=getattr(config.topic, "one_label_weight", 1.0),
         promo_ours_weight=getattr(config.promo, "ours_weight", 1.0),
         disclosure_floor=getattr(config.promo, "disclosure_floor", 0.0),
+        qualifier_ceiling=getattr(config.promo, "qualifier_ceiling", 0.0),
     )
 
 
