@@ -67,9 +67,12 @@ QUALIFIED: Final[dict[str, str]] = {"content_link": "link_in_bio", "paid_price":
 # free content a link may point to (English, plus a few Spanish and Portuguese words)
 _CONTENT_RE: Final = re.compile(
     r"\b(?:blog|blogpost|blog post|vlogs?|videos?|vids?|youtube|yt video|episodes?|ep \d+|podcast|interview|article|"
-    r"recap|race report|trip report|write.?up|full story|playlists?|spotify|recipes?|tutorial|race results|"
+    r"recap|race report|trip report|write.?up|full story|diary|diaries|playlists?|spotify|recipes?|tutorial|"
+    r"race results|free (?:\w+ ){0,3}?(?:class|classes|session|sessions|event|events|runs?|yoga|walks?|workshops?|"
+    r"meetups?|socials?)|"
     r"club results|full results|results (?:are|is) (?:up|out|in)|strava|gpx|route|race photos|photo album|album|"
-    r"gallery|live ?stream|fundrais\w*|justgiving|gofundme|donat\w*|charity|chip in|petition|survey|questionnaire|"
+    r"gallery|live ?stream|fundrais\w*|justgiving|gofundme|donat\w*|charity|chip in|sponsor me|adopt\w*|shelter|"
+    r"petition|survey|questionnaire|"
     r"volunteers?|vídeo|receta|receita|resultados|donación|donacion|doação|doacao|vaquinha|petição|peticao)\b")
 # ... and nothing to sell: a shop, product, offer, booking or paid place turns the same link into a sales link
 _SELLING_RE: Final = re.compile(

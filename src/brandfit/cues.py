@@ -122,6 +122,8 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "link in bio", "link in my bio", "linked in bio", "links in bio", "link in profile", "link on my profile",
         "swipe up", "tap the link", "click the link", "link below", "link in stories", "link in my stories",
         "link in description", "link in the description", "click here", "tap to shop", "lien en bio", "link na bio",
+        "linked in my bio", "links in my bio", "page in bio", "page in my bio", "link in comments",
+        "link in the comments", "link in first comment", "link in the first comment",
     ),
     "discount": (
         "% off", "percent off", "half price", "half off", "bogo", "buy one get one", "free shipping", "free delivery",

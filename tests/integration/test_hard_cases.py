@@ -8,7 +8,7 @@ import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @56 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @57 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -118,7 +118,7 @@ PROMO_CASES = [
     # the embedding read a PR post as an ad until @53 (0.53 with critical_gift firing); @54's ceiling: 0.10
     ("PR package from @glowhaus, the cleanser broke me out 👎", False),
     # session 21, written for the qualifier ceiling of relevance@54 (@53 with the same cue rules: 0.51, 0.74, 0.12, 0.40,
-    # then 0.98, 0.79, 0.82, 1.00; @54 and @56: 0.10 for the first four): a gift the caption finds fault with or holds back on,
+    # then 0.98, 0.79, 0.82, 1.00; @54 to @57: 0.10 for the first four): a gift the caption finds fault with or holds back on,
     # a club's free route, beside a free trial, a sponsor and a deadline, which still sell
     ("#gifted the new pads from @kite, honestly not sure yet", False),
     ("the team at @summit.co sent me their new headlamp, flimsy strap and meh battery", False),
@@ -131,9 +131,9 @@ PROMO_CASES = [
     # @16 to @28; relevance@29 flags it (0.44 against its threshold 0.391; 0.25 with @28): its caption layer reads
     # "raising money" and "page in my bio" as a little promo-like, and its calibration lifts every text that layer
     # does not know as organic (docs/quality.md, "The caption layer"); @30 0.44, @32 0.375 vs 0.368; @34 0.34 vs 0.382
-    known("raising money for the children's hospital with this half 🧡 donation page in my bio", False),  # @34 to @35;
+    ("raising money for the children's hospital with this half 🧡 donation page in my bio", False),  # @34 to @35;
     # @40 0.312 against its threshold 0.272; @47 0.32 vs 0.256 ("page in my bio" is no link_in_bio phrase, so no
-    # content_link either)
+    # content_link either); from @57 it is one, `content_link` fires and the qualifier ceiling holds it at 0.10
     # session 12, written with the caption layer (relevance@29) before any of them was scored: gifted and hard-sell
     # posts with no disclosure, beside a bought rave, a family gift and a credit. relevance@24 missed the second and
     # third (0.13, 0.41), relevance@28 catches them (0.55, 0.85), relevance@29 more surely (0.79, 0.98)

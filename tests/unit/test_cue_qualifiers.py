@@ -32,6 +32,11 @@ CONTENT = [
     "sign the petition to keep the river path lit 🔦 link in bio",
     "gpx for sunday's loop ⛰️ link in bio",
     "vídeo novo no canal 🎥 link na bio",
+    # more pointers ("page in bio", "linked in my bio") to more free things (a diary, a free class, an adoption page)
+    "raising money for the children's ward with this half 🧡 donation page in my bio",
+    "japan travel diary pt 2 🇯🇵 linked in my bio",
+    "free yoga in the park on sunday 🧘 all welcome, link in bio for the map",
+    "🐾 shelter page in bio #adoptdontshop",
 ]
 SELLING = [
     "new vlog up, outfit details linked in bio",
@@ -48,6 +53,8 @@ SELLING = [
     "new podcast ep, supported by @fuelco 🎧 link in bio",
     "yoga flow video ft @calmapp, first month free via the link in bio",
     "the app i log my runs in, 14 days free, link in bio 🏃",
+    "my lip combo is linked in my bio 💋 #ltk",
+    "adopt a road bike from our shop, link in bio",
     "",
 ]
 
