@@ -113,7 +113,7 @@ class PromoConfig:
     # config without the key has none (models before relevance@20)
     disclosure_floor: float = 0.9
     # 0 (off) or in (0, 0.5): a text whose cues a qualifier explains away (a link to free content, a price its author
-    # paid, a gift the caption finds fault with: brandfit.cue_qualifiers.only_qualified) never scores above this
+    # paid, a gift the caption finds fault with: brandfit.cue_qualifiers.held_under_ceiling) never scores above this
     # promo probability, in the reported figures and at inference (stored in the model config, format 13); the
     # threshold is chosen on the heads' own scores, before it. A stored config without the key has none (models
     # before relevance@54)

@@ -23,8 +23,9 @@ A promo head that reads a qualifier's column reads it *instead of* the qualified
 the cleaned, lowercased caption; they run only where the qualified cue fired.
 
 A model trained with ``promo.qualifier_ceiling`` (model format 13) never scores a text whose cues are all explained
-away (:func:`only_qualified`) above that ceiling, whatever its embedding says: the guide calls such a caption
-organic, and the embedding reads "link in bio" or "@x sent me" as an ad whatever follows.
+away (:func:`only_qualified`) above that ceiling, whatever its embedding says, unless the caption turns
+(:func:`held_under_ceiling`): the guide calls such a caption organic, and the embedding reads "link in bio" or "@x sent
+me" as an ad whatever follows.
 
 >>> points_to_content("race report is on the blog 📝 link in bio")
 True
@@ -59,7 +60,7 @@ import numpy as np
 from brandfit.cue_phrases import CRITICAL, PENDING, PRAISE, gift_in_words
 
 __all__ = ["QUALIFIED", "MAX_CEILING", "points_to_content", "paid_by_author", "critical_gift", "qualifier_cues",
-           "only_qualified", "check_ceiling", "ceiling_logits"]
+           "only_qualified", "held_under_ceiling", "check_ceiling", "ceiling_logits"]
 
 QUALIFIED: Final[dict[str, str]] = {"content_link": "link_in_bio", "paid_price": "price", "critical_gift": "disclosure"}
 """Each qualifier cue and the cue it qualifies, in :data:`brandfit.cues.CUES` order."""
@@ -269,6 +270,54 @@ def only_qualified(cues: Collection[str]) -> bool:
     found = set(cues)
     fired = found & QUALIFIED.keys()
     return bool(fired) and found <= fired | {QUALIFIED[q] for q in fired} | {"link"}
+
+
+# a critical gift that turns after its last fault ("a bit sticky, but my skin has never looked this glowy") is a mixed
+# review whose praise the word lists may not read; a link to content beside a tag may be a sponsor's or a product's
+_CONTRAST_RE: Final = re.compile(r"\b(?:but|tho|though|although|however)\b")
+_HANDLE_RE: Final = re.compile(r"@[\w.]+")
+# ... a tag that credits a backer or names a product ("powered by @x", "thanks to @x", "the new @x palette"), not a
+# trailing tag of the club or show itself ("results are up, link in bio @east_quay_rc")
+_BACKER_TAG_RE: Final = re.compile(
+    r"\b(?:by|with|from|using|thanks(?: to)?|thank you|ty|ft|feat|featuring|x|the|my|our|new|in|on|w)\.?\s+@[\w.]+")
+# ... and whatever a cue may let through that still sells: a resale or a deal after a price paid ("listing it later
+# for £45", "back down to $30 rn"), a product or paid place beside free content ("vinyl in the webshop", "then the
+# retreat intake opens", "my plan pdf")
+_STILL_SELLS_RE: Final = re.compile(
+    r"\b(?:\w*shop|listing|listed|asking|postage|comment (?:sold|if|below|to|for|link)|back (?:down )?(?:to|at)|"
+    r"price (?:drop|is back)|pdf|picks|linked|retreat|intake|join (?:the|our|my)|members?(?:hip)?|vinyl|prints?|"
+    r"cookbook|hardback|paperback|my (?:online |1:1 |new )?(?:plan|programme|program|coaching|course|class|classes))\b")
+
+
+def held_under_ceiling(cues: Collection[str], text: str) -> bool:
+    """Whether a model's qualifier ceiling holds ``text`` (one caption) with its ``cues``: :func:`only_qualified`, and
+    the caption does not turn. A ``critical_gift`` caption with "but" (or "though", "however") after its last fault
+    or held-back verdict is a mixed review, often ending in praise the word lists do not read; a ``content_link``
+    caption that credits a tag ("powered by @x", "the new @x palette") may thank a sponsor or name the products; a
+    ``paid_price`` caption that tags a brand or
+    names a second amount may be a deal or a resale; and a caption that names a shop, a listing, a product or a paid
+    place anywhere still sells. Each keeps the model's own score.
+
+    >>> held_under_ceiling(["disclosure", "critical_gift"], "#gifted serum, broke me out 👎")
+    True
+    >>> held_under_ceiling(["disclosure", "critical_gift"], "#gifted serum, a bit too sticky but my skin is glowing")
+    False
+    >>> held_under_ceiling(["link_in_bio", "content_link"], "new video, thanks @squarespace for backing it, link in bio")
+    False
+    """
+    if not only_qualified(cues):
+        return False
+    low = text.lower()
+    if _STILL_SELLS_RE.search(low) is not None:
+        return False
+    if "paid_price" in cues and (_HANDLE_RE.search(low) is not None
+                                 or len({m.group() for _, m in zip(range(_MAX_AMOUNTS), _MONEY_RE.finditer(low))}) > 1):
+        return False  # a tagged brand or a second amount beside a price paid: a deal or a resale as often as not
+    if "critical_gift" in cues:
+        last = max((m.end() for pattern in (CRITICAL, PENDING) for m in pattern.finditer(low)), default=None)
+        if last is not None and _CONTRAST_RE.search(low, last) is not None:
+            return False
+    return not ("content_link" in cues and _BACKER_TAG_RE.search(low) is not None)
 
 
 def check_ceiling(value: object, where: str = "promo.qualifier_ceiling") -> float:

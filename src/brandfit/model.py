@@ -261,7 +261,7 @@ class RelevanceModel:
         :func:`brandfit.disclosure.paid_disclosure`); 0 for models before ``relevance@20``."""
         self.qualifier_ceiling = _qualifier_ceiling(self.config)
         """Highest promo probability of a text whose cues a qualifier explains away
-        (:func:`brandfit.cue_qualifiers.only_qualified`); 0 (none) for models before ``relevance@54``."""
+        (:func:`brandfit.cue_qualifiers.held_under_ceiling`); 0 (none) for models before ``relevance@54``."""
         self.neighbours = neighbours
         """Our labelled training texts as neighbours (:mod:`brandfit.neighbours`; None before ``relevance@44``)."""
         self.neighbour_share, self.neighbour_k, self.neighbour_temperature = _neighbour_settings(self.config)
@@ -390,7 +390,7 @@ class RelevanceModel:
                 pending.cancel()  # not started yet: drop it; started: it finishes and is ignored
             raise
         cues = pending.result() if pending is not None else []
-        return self._heads(emb, cues, norm, self._paid(texts))
+        return self._heads(emb, cues, norm, self._paid(texts), self._held(texts, cues))
 
     def apply_heads(self, emb: np.ndarray, cues: Sequence[Sequence[str]],
                     texts: Sequence[str] | None = None, *, vote: bool = True) -> TextAnalysis:
@@ -406,7 +406,7 @@ class RelevanceModel:
         texts = _check_texts(texts)
         if len(texts) != len(emb):
             raise InputError(f"texts: {len(texts)} texts for {len(emb)} embeddings")
-        return self._heads(emb, cues, self._normalize(texts), self._paid(texts), vote=vote)
+        return self._heads(emb, cues, self._normalize(texts), self._paid(texts), self._held(texts, cues), vote=vote)
 
     def _paid(self, texts: list[str]) -> np.ndarray | None:
         """Which ``texts`` carry a paid disclosure (None when the model sets no floor: nothing to look for)."""
@@ -416,14 +416,25 @@ class RelevanceModel:
 
         return paid_disclosure(texts)
 
+    def _held(self, texts: list[str], cues: Sequence[Sequence[str]]) -> np.ndarray | None:
+        """Which ``texts`` the qualifier ceiling holds (None when the model has none: nothing to look for)."""
+        if self.qualifier_ceiling <= 0:
+            return None
+        from brandfit.cue_qualifiers import held_under_ceiling
+
+        if len(cues) != len(texts):
+            raise InputError(f"cues: {len(cues)} lists of cues for {len(texts)} texts")
+        return np.fromiter((held_under_ceiling(c, t) for c, t in zip(cues, texts)), dtype=bool, count=len(texts))
+
     def _heads(self, emb: np.ndarray, cues: Sequence[Sequence[str]], norm: list[str] | None,
-               paid: np.ndarray | None = None, *, vote: bool = True) -> TextAnalysis:
+               paid: np.ndarray | None = None, held: np.ndarray | None = None, *, vote: bool = True) -> TextAnalysis:
         cues = _check_cues(cues, len(emb))
         with single_threaded_blas():  # small products: OpenBLAS threads would only take CPU from the embedder
-            return self._heads_unlocked(emb, cues, norm, paid, vote=vote)
+            return self._heads_unlocked(emb, cues, norm, paid, held, vote=vote)
 
     def _heads_unlocked(self, emb: np.ndarray, cues: list[list[str]], norm: list[str] | None,
-                        paid: np.ndarray | None, *, vote: bool = True) -> TextAnalysis:
+                        paid: np.ndarray | None, held: np.ndarray | None = None, *,
+                        vote: bool = True) -> TextAnalysis:
         tcfg = self.config["topic"]
         tp = self.topic_head.proba(
             topic_features(emb, self.descriptions, desc_scale=tcfg["desc_scale"]),
@@ -470,11 +481,10 @@ class RelevanceModel:
             from brandfit.disclosure import floor_logits
 
             promo_logit = floor_logits(promo_logit, paid, self.disclosure_floor)
-        if self.qualifier_ceiling > 0:  # a link to free content, a price paid, a gift found fault with: organic
-            from brandfit.cue_qualifiers import ceiling_logits, only_qualified
+        if held is not None:  # a link to free content, a price paid, a gift found fault with: organic
+            from brandfit.cue_qualifiers import ceiling_logits
 
-            qualified = np.fromiter((only_qualified(c) for c in cues), dtype=bool, count=len(cues))
-            promo_logit = ceiling_logits(promo_logit, qualified, self.qualifier_ceiling)
+            promo_logit = ceiling_logits(promo_logit, held, self.qualifier_ceiling)
         return TextAnalysis(topic_proba=tp, promo_proba=expit(promo_logit), cues=cues, embeddings=emb)
 
     def _with_topic_captions(self, tp: np.ndarray, norm: list[str],

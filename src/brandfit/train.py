@@ -362,9 +362,10 @@ def _fit_promo_head(d: _FitRows, config: TrainConfig, lex: _Lexical | None):
 
         logit_all = floor_logits(logit_all, paid_disclosure(d.rows["text"].tolist()), config.promo.disclosure_floor)
     if config.promo.qualifier_ceiling > 0:  # the same for the ceiling over texts whose cues are all explained away
-        from brandfit.cue_qualifiers import ceiling_logits, only_qualified
+        from brandfit.cue_qualifiers import ceiling_logits, held_under_ceiling
 
-        qualified = np.fromiter((only_qualified(c) for c in d.cues), dtype=bool, count=len(d.cues))
+        qualified = np.fromiter((held_under_ceiling(c, t) for c, t in zip(d.cues, d.rows["text"])), dtype=bool,
+                                count=len(d.cues))
         logit_all = ceiling_logits(logit_all, qualified, config.promo.qualifier_ceiling)
     p_all = expit(logit_all)
     if not pv.any() or not d.y_promo[pv].any():

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from brandfit.cue_qualifiers import (ceiling_logits, check_ceiling, critical_gift, only_qualified, paid_by_author,
-                                     points_to_content)
+from brandfit.cue_qualifiers import (ceiling_logits, check_ceiling, critical_gift, held_under_ceiling, only_qualified,
+                                     paid_by_author, points_to_content)
 from brandfit.cues import CUES, LEGACY_PROMO_CUES, QUALIFIERS, find_cues
 from brandfit.errors import IntegrityError
 from brandfit.features import cue_features, promo_features
@@ -320,6 +320,36 @@ def test_a_model_with_content_link_is_format_12_round_trips_and_an_older_format_
 ])
 def test_only_qualified_needs_every_cue_explained_away(cues, expected):
     assert only_qualified(cues) is expected
+
+
+HELD = [  # organic by the guide, every cue explained away: the ceiling holds them
+    "@dewlab sent me this serum, smells weird and did nothing for me tbh",
+    "#gifted trekking poles, the lock slipped twice, not trusting them yet 😕",
+    "club champs results are up 🏅 link in bio @east_quay_rc",  # a trailing tag of the club itself
+    "got these 90s jeans for £12 at the thrift 🙏",
+    "£185 road shoes?? who's paying that 💀",
+]
+NOT_HELD = [  # a qualifier fired, but the caption turns or still sells: the model's own score stands
+    "#gifted @glowlab serum, too sticky for daytime but my skin has never looked this plump",  # a mixed review
+    "kindly gifted by @ridgewear, the leggings run small so size up, though they're buttery soft",
+    "ep 12 of the podcast is live 🎙️ powered by @fuelco, link in bio to listen",  # a backer's tag
+    "new tutorial using the new @rarebeauty palette is up, link in bio",
+    "our new album is out 💿 vinyl in the webshop, link in bio",  # a product beside free content
+    "free yoga session sunday, then the 6 week retreat intake opens, link in bio",
+    "thrifted this 90s jacket for £8, listing it later for £45 👀",  # a resale after a price paid
+    "i paid £40 for these @crocs and they're back down to £30 rn",  # a tagged brand and a second amount
+]
+
+
+@pytest.mark.parametrize("text", HELD, ids=lambda t: t[:40])
+def test_the_ceiling_holds_a_caption_whose_cues_are_explained_away(text):
+    assert held_under_ceiling(find_cues([text])[0], text)
+
+
+@pytest.mark.parametrize("text", NOT_HELD, ids=lambda t: t[:40])
+def test_the_ceiling_lets_a_caption_that_turns_or_still_sells_keep_its_score(text):
+    cues = find_cues([text])[0]
+    assert only_qualified(cues) and not held_under_ceiling(cues, text)
 
 
 def test_the_ceiling_is_checked_and_lowers_only_qualified_logits():

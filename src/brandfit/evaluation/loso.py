@@ -272,7 +272,7 @@ class LosoData:
     organic_desc: np.ndarray = field(default_factory=lambda: np.zeros((0, 384), np.float32))
     desc_templates: tuple[str, ...] = ("{}",)  # the framings desc_emb was embedded with (topics.PHRASE_TEMPLATES)
     paid: np.ndarray | None = None  # (n,) bool: the text carries a paid disclosure (brandfit.disclosure); None = unknown
-    qualified: np.ndarray | None = None  # (n,) bool: a qualifier explains every cue away (cue_qualifiers.only_qualified)
+    qualified: np.ndarray | None = None  # (n,) bool: the qualifier ceiling holds it (cue_qualifiers.held_under_ceiling)
 
     def sims(self, variant: str, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         return self.sims_of(self.emb[variant][rows])
@@ -304,7 +304,7 @@ def build_data(frame: pd.DataFrame, embedder: Any | None = None, *, variants: Se
     ``templates`` as production does (:func:`brandfit.features.embed_phrases`; default
     :data:`brandfit.topics.PHRASE_TEMPLATES`; ``("{}",)`` = as written). The zero-shot candidate reads the same
     description embeddings as production's prior."""
-    from brandfit.cue_qualifiers import only_qualified
+    from brandfit.cue_qualifiers import held_under_ceiling
     from brandfit.cues import find_cues
     from brandfit.disclosure import paid_disclosure
     from brandfit.evaluation.baselines import ORGANIC_DESCRIPTIONS, PROMO_DESCRIPTIONS
@@ -340,7 +340,7 @@ def build_data(frame: pd.DataFrame, embedder: Any | None = None, *, variants: Se
         desc_templates=desc_templates,
         desc_topic=np.array(d_topic),
         cues=cues, val=validation_mask(frame["group"].tolist()), paid=paid_disclosure(texts),
-        qualified=np.fromiter((only_qualified(c) for c in found), dtype=bool, count=len(found)),
+        qualified=np.fromiter((held_under_ceiling(c, t) for c, t in zip(found, texts)), dtype=bool, count=len(found)),
         promo_desc=embedder.encode(list(PROMO_DESCRIPTIONS), show_progress_bar=False),
         organic_desc=embedder.encode(list(ORGANIC_DESCRIPTIONS), show_progress_bar=False),
     )
@@ -795,7 +795,7 @@ def floored(p: np.ndarray, d: LosoData, rows: np.ndarray, floor: float) -> np.nd
 
 def capped(p: np.ndarray, d: LosoData, rows: np.ndarray, ceiling: float) -> np.ndarray:
     """``p`` of ``rows`` held to ``ceiling`` where a qualifier explains every cue of the text away, as the model
-    does (:func:`brandfit.cue_qualifiers.only_qualified`); like :func:`floored`, after the threshold is chosen."""
+    does (:func:`brandfit.cue_qualifiers.held_under_ceiling`); like :func:`floored`, after the threshold is chosen."""
     if d.qualified is None:
         raise ValueError("qualifier_ceiling: this LosoData holds no qualifier flags (build it with build_data)")
     return np.where(d.qualified[rows], np.minimum(p, ceiling), p)
