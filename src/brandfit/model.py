@@ -395,17 +395,21 @@ class RelevanceModel:
     def apply_heads(self, emb: np.ndarray, cues: Sequence[Sequence[str]],
                     texts: Sequence[str] | None = None, *, vote: bool = True) -> TextAnalysis:
         """The heads' outputs for ``texts`` already embedded (``emb``) with their cues found. ``texts`` (as given to
-        :meth:`embed`) are required when the model has a lexical head or a disclosure floor. ``vote=False`` leaves
+        :meth:`embed`) are required when the model has a lexical head, a disclosure floor or a qualifier ceiling.
+        ``vote=False`` leaves
         out the vote of the stored neighbours (:attr:`neighbours`): for a brand's words, which are not a post."""
         if texts is None:
             if self.lexical is not None:
                 raise InputError("texts: this model has a lexical head, so apply_heads needs the texts as well")
             if self.disclosure_floor > 0:
                 raise InputError("texts: this model has a disclosure floor, so apply_heads needs the texts as well")
+            if self.qualifier_ceiling > 0:
+                raise InputError("texts: this model has a qualifier ceiling, so apply_heads needs the texts as well")
             return self._heads(emb, cues, None, vote=vote)
         texts = _check_texts(texts)
         if len(texts) != len(emb):
             raise InputError(f"texts: {len(texts)} texts for {len(emb)} embeddings")
+        cues = _check_cues(cues, len(emb))
         return self._heads(emb, cues, self._normalize(texts), self._paid(texts), self._held(texts, cues), vote=vote)
 
     def _paid(self, texts: list[str]) -> np.ndarray | None:
@@ -422,8 +426,6 @@ class RelevanceModel:
             return None
         from brandfit.cue_qualifiers import held_under_ceiling
 
-        if len(cues) != len(texts):
-            raise InputError(f"cues: {len(cues)} lists of cues for {len(texts)} texts")
         return np.fromiter((held_under_ceiling(c, t) for c, t in zip(cues, texts)), dtype=bool, count=len(texts))
 
     def _heads(self, emb: np.ndarray, cues: Sequence[Sequence[str]], norm: list[str] | None,
