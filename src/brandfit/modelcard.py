@@ -81,7 +81,8 @@ def _promo_line(config: dict[str, Any], *, trained_on_public: bool, cues: Any = 
             + (f"; a text with an explicit paid disclosure (#ad, \"sponsored by\") scores at least"
                f" {promo['disclosure_floor']:g}" if promo.get("disclosure_floor") else "")
             + (f"; a text whose every cue a qualifier explains away (a link to free content, a price its author paid, a"
-               f" gift the caption finds fault with) scores at most {promo['qualifier_ceiling']:g}"
+               f" gift the caption finds fault with) scores at most {promo['qualifier_ceiling']:g} unless the caption"
+               " turns or still sells"
                if promo.get("qualifier_ceiling") else "")
             + f"; decision threshold chosen for {rule} on validation.")
 
