@@ -285,7 +285,8 @@ _BACKER_TAG_RE: Final = re.compile(
 # retreat intake opens", "my plan pdf")
 _STILL_SELLS_RE: Final = re.compile(
     r"\b(?:\w*shop|listing|listed|asking|postage|comment (?:sold|if|below|to|for|link)|back (?:down )?(?:to|at)|"
-    r"price (?:drop|is back)|pdf|picks|linked|retreat|intake|join (?:the|our|my)|members?(?:hip)?|vinyl|prints?|"
+    r"price (?:drop|is back)|pdf|picks|(?:all|everything|every one|each one|products?|items?) (?:is |are )?linked|"
+    r"retreat|intake|join (?:the|our|my)|members?(?:hip)?|vinyl|prints?|"
     r"cookbook|hardback|paperback|my (?:online |1:1 |new )?(?:plan|programme|program|coaching|course|class|classes))\b")
 
 
@@ -294,9 +295,8 @@ def held_under_ceiling(cues: Collection[str], text: str) -> bool:
     the caption does not turn. A ``critical_gift`` caption with "but" (or "though", "however") after its last fault
     or held-back verdict is a mixed review, often ending in praise the word lists do not read; a ``content_link``
     caption that credits a tag ("powered by @x", "the new @x palette") may thank a sponsor or name the products; a
-    ``paid_price`` caption that tags a brand or
-    names a second amount may be a deal or a resale; and a caption that names a shop, a listing, a product or a paid
-    place anywhere still sells. Each keeps the model's own score.
+    ``paid_price`` caption that tags a brand or names a second amount may be a deal or a resale; and a caption that
+    names a shop, a listing, a product or a paid place anywhere still sells. Each keeps the model's own score.
 
     >>> held_under_ceiling(["disclosure", "critical_gift"], "#gifted serum, broke me out 👎")
     True

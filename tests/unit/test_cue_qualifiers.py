@@ -326,6 +326,7 @@ HELD = [  # organic by the guide, every cue explained away: the ceiling holds th
     "@dewlab sent me this serum, smells weird and did nothing for me tbh",
     "#gifted trekking poles, the lock slipped twice, not trusting them yet 😕",
     "club champs results are up 🏅 link in bio @east_quay_rc",  # a trailing tag of the club itself
+    "pancake recipe 🥞 linked in bio",  # "linked" points; "all linked" would name products
     "got these 90s jeans for £12 at the thrift 🙏",
     "£185 road shoes?? who's paying that 💀",
 ]
@@ -336,6 +337,7 @@ NOT_HELD = [  # a qualifier fired, but the caption turns or still sells: the mod
     "new tutorial using the new @rarebeauty palette is up, link in bio",
     "our new album is out 💿 vinyl in the webshop, link in bio",  # a product beside free content
     "free yoga session sunday, then the 6 week retreat intake opens, link in bio",
+    "new blog post: my 10 winter skincare picks, all linked in bio 🧴",
     "thrifted this 90s jacket for £8, listing it later for £45 👀",  # a resale after a price paid
     "i paid £40 for these @crocs and they're back down to £30 rn",  # a tagged brand and a second amount
 ]
