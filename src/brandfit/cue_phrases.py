@@ -1,4 +1,4 @@
-"""Two advertorial cues that live in how a caption is phrased, not in a tag, code or link.
+"""Three advertorial cues that live in how a caption is phrased, not in a tag, code or link.
 
 - ``gifted``: a brand gave, sent or lent the author the product, or let them try it early ("@x sent me",
   "a box from @x", "the team at @x hooked me up", "early access", "me mandaron"), with or without a disclosure
@@ -6,9 +6,13 @@
   gift the caption finds fault with ("@x sent me this serum, did nothing for me"): that is a review.
 - ``hard_sell``: the author pushes followers to buy ("run don't walk", "add it to your cart", "you need this",
   "thank me later", "cómprenlo").
+- ``partnership``: an ongoing relationship with a brand said without a disclosure word ("repping @x", "year three
+  with @x", "the @x family", "@x athlete", "@x x me", a colourway made with @x, ``#teamferro`` beside
+  ``@ferro.cycles``); not when the handle is a club's, team's, charity's, school's or gym's ("@kendalharriers",
+  "@east_quay_rc"), whose relationships sell nothing.
 
-By the annotation guide (data/labeled/GUIDE.md) gifted praise and hard sells are promo even with no ``#ad``; a
-critical gifted post is not. These are features the promo head weighs with everything else, not verdicts: the
+By the annotation guide (data/labeled/GUIDE.md) gifted praise, hard sells and brand relationships are promo even with
+no ``#ad``; a critical gifted post is not. These are features the promo head weighs with everything else, not verdicts: the
 embedding tells praise from complaint. Both are regular expressions over the cleaned caption because spaCy's token
 patterns cannot say "an @handle, up to three words, then a verb of giving, then me" compactly; they cost a few
 microseconds per caption.
@@ -19,6 +23,10 @@ microseconds per caption.
 []
 >>> phrase_cues("run don't walk, the lip oil is back in stock")
 ['hard_sell']
+>>> phrase_cues("year three repping @cliffline_gear 🧗")
+['partnership']
+>>> phrase_cues("year three with @kendalharriers 🏃")
+[]
 """
 
 from __future__ import annotations
@@ -36,6 +44,11 @@ _GIVE = (r"(?:sent|send|sends|sending|mailed|shipped|posted|couriered|gave|gives
          r"spoiling|spoil|treated|treating|hooked|blessed|lent|loaned)")
 _INVITE = r"(?:let|letting|asked|invited|inviting|picked|chose|selected|trusted)"
 _PARCEL = r"(?:box|package|parcel|pkg|hamper|goodies|goodie bag|goody bag|gift bag|care package|welcome pack)"
+# what a handle is thanked for doing that is giving: "for sending", "for having me at", not "for pacing me"
+_GIVING = (r"(?:sending|gifting|sponsoring|spoiling|treating|hooking|fuel?ling|kitting|flying|including|choosing|"
+           r"picking|selecting|inviting|featuring|dressing|supporting (?!me\b|us\b)|"
+           r"(?:having|hosting|letting|bringing|trusting|thinking of) (?:me|us)\b|making (?:me|us) (?:an?|your|part)\b|"
+           r"keeping (?:me|us) (?:fuel\w*|warm|dry|hydrated|charged|powered)\b)")
 _NOT_HOME = r"(?! (?:home|off|away|back|out|to (?:the|my|bed|school|work|hospital)))"  # "sent me home": no gift
 _GIFTED = (
     # the brand gives: "@x sent me", "@x really spoiled me", "the team at @x hooked me up", "@x let me try"
@@ -58,17 +71,48 @@ _GIFTED = (
     r"tester (?:program|group|team|list)|review unit|test unit|road.?test(?:ing)? (?:the|their|this|these|@))",
     # mail-day language
     r"\b(?:happy mail|mail ?day|in the (?:mail|post) from|pr (?:haul|unboxing|box|package))\b",
-    # thanks to a handle for a thing (not for the support, the photos, a session or a cut)
+    # thanks to a handle for a thing (not for the support, the photos, a session, a cut or a recipe), or for giving
+    # it ("for sending these", "for having me at the launch"); not for another act ("for pacing me", "for fixing my
+    # laptop", "for keeping me alive through exam season")
     rf"\b(?:thank you|thanks|thank u|thx|ty|tysm|grateful to|shout ?out to) (?:so much )?{_HANDLE} for "
     r"(?!(?:\w+ ){0,3}?(?:support|love|session|class|lesson|pics?|photos?|shots?|shoot|edit|video|vid|cut|ride|run|"
-    r"race|workout|training|help|advice|tips|motivation|company|hospitality|laughs|memories|feature|shout ?out|"
-    r"follow|words|makeup|hair|nails|coaching|spot|lift|chat|interview|opportunity)\b)\w+",
+    r"race|workout|training|help|advice|tips?|motivation|company|hospitality|laughs|memories|feature|shout ?out|"
+    r"follow|words|makeup|hair|nails|coaching|spot|lift|chat|interview|opportunity|flow|recipe|recs?|"
+    r"recommendation|space|swap|patience|miles|season)\b)"
+    rf"(?!(?!{_GIVING})\w+ing\b)\w+",
     # code-mixed: Spanish, Portuguese, Hinglish
     r"\bme (?:mandó|mando|mandaron|envió|envio|enviaron|regaló|regalo|regalaron|consintió|consintio|consintieron|"
     r"sorprendió|sorprendio|sorprendieron)\b",
     r"\bme (?:mandou|enviou|enviaram|mandaram|presenteou|presentearam|surpreendeu)\b|\brecebi (?:da|do|de) @",
     r"\b(?:bhej(?:a|i|e)?|bhej (?:diya|di|diye)|gift (?:kiya|kari)|ka parcel|ka hamper|ka package)\b",
 )
+# an ongoing relationship with a brand, said without a disclosure word (the guide: "the relationship itself is the
+# advert"): "repping @x", "year three with @x", "on the @x team", "the @x family", "@x athlete", "@x x me", "my own
+# colourway", a capsule made with @x
+_RELATION = (
+    rf"\brepp(?:ing|in'?|ed)? (?:for )?{_HANDLE}",
+    rf"\b(?:on|in|with|join(?:ed|ing)?|part of|welcome to|member of|officially|proud) (?:the |my |our )?{_HANDLE}"
+    r"(?:'s)? (?:team|crew|family|fam|squad|roster|athletes?|creators?)\b",
+    rf"{_HANDLE}(?:'s)? (?:fam|family|crew|squad|athletes?|creator (?:team|squad|program\w*|family)|creators)\b"
+    r"(?! (?:photo|pic|pics|day|dinner|lunch|recipe|reunion|holiday|trip|time|meal|bbq|wedding)s?\b)",
+    rf"\b(?:year|yr|season|years|yrs|seasons) (?:\w+ )?(?:with|on|for|repping|(?:riding|running|racing|lifting|"
+    rf"climbing|skating|surfing) (?:for|with)) (?:the )?{_HANDLE}",
+    rf"\b(?:athlete|face|creator) (?:of|for) {_HANDLE}|{_HANDLE} athlete\b",
+    rf"{_HANDLE} x me\b|\bme x {_HANDLE}",
+    rf"\b(?:designed|made|created|built|dreamed up|co-?designed) (?:\w+ )?with {_HANDLE}",
+    rf"\b(?:capsule|colou?rway|collection|line|edit|range|drop) (?:\w+ ){{0,4}}?with {_HANDLE}",
+    r"\b(?:my own|gave me my own|named after me) (?:colou?rway|signature|shade|flavou?r|edition)\b",
+)
+# ... but not a club, team, charity, school or gym's (the guide: the same words about them are not promo)
+_CLUB_HANDLE = re.compile(
+    r"club|harriers|runners|roadrunners|rowing|athletics|(?:^|[._])(?:rc|ac|fc|cc|rfc|tri|bc)(?:$|[._])|triclub|"
+    r"society|trust|charity|foundation|school|uni(?:$|[._v])|academy|volunteers?|parkrun|barbell|crossfit|gym|dojo|"
+    r"boxing|scouts|church|choir|league|collective|community|crew$|squad$|team$")
+_RELATION_RE: Final = re.compile("|".join(f"(?:{p})" for p in _RELATION))
+_HANDLE_RE: Final = re.compile(_HANDLE)
+# a brand's team hashtag: #team followed by the start of a tagged handle ("#teamferro" with @ferro.cycles)
+_TEAM_TAG_RE: Final = re.compile(r"#team([a-z0-9]{3,})")
+
 # a gift from someone the caption names as family, a friend or a partner is not a brand's
 _PERSONAL = re.compile(
     r"\b(?:my|our|ur|your) (?:mom|mum|mam|mama|mother|dad|papa|father|parents|sis|sister|brother|bro|fam|family|"
@@ -80,7 +124,9 @@ _PERSONAL = re.compile(
 
 # a post that finds fault with the gift is a review, not gifted praise (the guide: critical or neutral, no push)
 CRITICAL: Final = re.compile(
-    r"\b(?:not (?:for me|worth|impressed|a fan|convinced|sold|great|the best|my (?:fave|favou?rite|thing))|"
+    # ... unless negated: "isn't too sweet", "zero pilling", "doesn't run small", "never leaks"
+    r"\b(?<!n't )(?<!isnt )(?<!doesnt )(?<!didnt )(?<!hasnt )(?<!wasnt )(?<!not )(?<!no )(?<!zero )(?<!never )"
+    r"(?<!without )(?:not (?:for me|worth|impressed|a fan|convinced|sold|great|the best|my (?:fave|favou?rite|thing))|"
     r"did nothing|does nothing(?! but)|do nothing|didn'?t work|"
     r"doesn'?t work|didn'?t do (?:anything|much)|meh|(?<!n't )(?<!not )(?<!never )disappoint\w*|underwhelm\w*|"
     r"overrated|wouldn'?t recommend|"
@@ -151,7 +197,7 @@ def _compile(patterns: tuple[str, ...]) -> re.Pattern[str]:
 _GIFTED_RE: Final = _compile(_GIFTED)
 _HARD_SELL_RE: Final = _compile(_HARD_SELL)
 
-PHRASE_CUES: Final[tuple[str, ...]] = ("gifted", "hard_sell")
+PHRASE_CUES: Final[tuple[str, ...]] = ("gifted", "hard_sell", "partnership")
 """The cue names this module finds, in :data:`brandfit.cues.CUES` order."""
 
 
@@ -176,6 +222,22 @@ def _hard_sell(text: str) -> bool:
     return False
 
 
+def _brand_handle(handle: str) -> bool:
+    return _CLUB_HANDLE.search(handle.lstrip("@").rstrip(".")) is None
+
+
+def _partnership(text: str) -> bool:
+    for m in _RELATION_RE.finditer(text):
+        handles = _HANDLE_RE.findall(m.group())
+        if not handles or any(_brand_handle(h) for h in handles):
+            return True
+    tags = _TEAM_TAG_RE.findall(text)
+    if tags:
+        names = [re.sub(r"[^a-z0-9]", "", h) for h in _HANDLE_RE.findall(text) if _brand_handle(h)]
+        return any(n[:4] == t[:4] and (n.startswith(t[:8]) or t.startswith(n[:8])) for t in tags for n in names)
+    return False
+
+
 def phrase_cues(text: str) -> list[str]:
     """The names of :data:`PHRASE_CUES` that ``text`` (one caption, cleaned) carries (case does not matter)."""
     text = text.lower()
@@ -184,4 +246,6 @@ def phrase_cues(text: str) -> list[str]:
         out.append("gifted")
     if _hard_sell(text):
         out.append("hard_sell")
+    if _partnership(text):
+        out.append("partnership")
     return out

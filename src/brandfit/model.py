@@ -563,6 +563,7 @@ class RelevanceModel:
         meta = {
             # older readers would ignore what they do not know: 12 = qualifier cue columns (content_link,
             # paid_price, critical_gift), 11 = our texts as neighbours, 13 = the qualifier ceiling,
+            # 14 = the partnership cue column,
             # 10 = the topic caption layer,
             # 9 = the lexical head's caption layer,
             # 8 = the promo head reads cues they do not find
@@ -571,7 +572,8 @@ class RelevanceModel:
             # descriptions matched as n-grams,
             # 5 = phrases framed as posts, 4 = promo boost,
             # 3 = zero-shot share, 2 = lexical head
-            "format_version": (13 if self.qualifier_ceiling > 0
+            "format_version": (14 if "partnership" in self.promo_cue_columns
+                               else 13 if self.qualifier_ceiling > 0
                                else 12 if set(QUALIFIERS) & set(self.promo_cue_columns)
                                else 11 if self.neighbours is not None
                                else 10 if self.lexical is not None and self.lexical.caption_topic_coef is not None

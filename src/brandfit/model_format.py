@@ -28,7 +28,7 @@ from brandfit.topics import TOPICS, check_templates
 
 __all__ = ["FORMAT_VERSION", "MAX_META_BYTES", "MAX_HEADS_BYTES", "parse_meta", "parse_heads"]
 
-FORMAT_VERSION = 13
+FORMAT_VERSION = 14
 """The newest model format this brandfit reads. 2 adds the optional lexical head (``lex_*`` arrays); 3 the
 zero-shot share of the topic mix (``config.topic.zero_shot_share``); 4 the lexical promo boost
 (``config.lexical.promo_boost``); 5 phrases framed as posts (``config.topic.description_templates``: a brand's
@@ -43,7 +43,8 @@ caption layer (``lex_caption_topic_coef`` and ``lex_caption_topic_intercept``); 
 neighbours (``knn_embeddings`` and ``knn_labels``); 12 the qualifier cue columns (``content_link``, ``paid_price``,
 ``critical_gift``: :mod:`brandfit.cue_qualifiers`), which change how the promo head reads the cues they qualify and
 counts cues (an older brandfit would count a link to a blog as a cue); 13 the ceiling over the promo score of a
-text whose cues a qualifier explains away (``config.promo.qualifier_ceiling``). A
+text whose cues a qualifier explains away (``config.promo.qualifier_ceiling``); 14 the ``partnership`` cue column
+(an ongoing brand relationship said without a disclosure word: an older brandfit would leave the column empty). A
 model is written
 with the lowest format
 that holds it, so older brandfit versions keep loading what they can apply faithfully and refuse the rest."""
@@ -102,6 +103,8 @@ def parse_meta(data: bytes | None, *, where: str) -> dict[str, Any]:
     qualifiers = [q for q in QUALIFIED if isinstance(cues, list) and q in cues]
     if fv < 12 and qualifiers:
         raise IntegrityError(f"{where}: config.promo.cues: {qualifiers[0]!r} needs model format 12, the file says {fv}")
+    if fv < 14 and isinstance(cues, list) and "partnership" in cues:
+        raise IntegrityError(f"{where}: config.promo.cues: 'partnership' needs model format 14, the file says {fv}")
     ceiling = config["promo"].get("qualifier_ceiling", 0)
     if fv < 13 and not (isinstance(ceiling, (int, float)) and not isinstance(ceiling, bool) and ceiling == 0):
         raise IntegrityError(f"{where}: config.promo.qualifier_ceiling: {ceiling!r} needs model format 13, the file"

@@ -52,6 +52,8 @@ def _topic_line(config: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+_PHRASING_MEANING = {"gifted": "a brand gave the product", "hard_sell": "a push to buy",
+                     "partnership": "an ongoing brand relationship"}
 _QUALIFIER_MEANING = {"content_link": "a link in bio to free content",
                       "paid_price": "a price the author paid, asks about or complains about",
                       "critical_gift": "a gifted post that finds fault or holds its verdict back"}
@@ -62,11 +64,11 @@ def _promo_line(config: dict[str, Any], *, trained_on_public: bool, cues: Any = 
     rule = {"mean_f1": "the best mean per-source F1",
             "mean_f1_smooth": "the best mean per-source F1, on that curve averaged over neighbouring thresholds",
             }.get(promo.get("threshold"), "the best F1")
-    phrasing = [n for n in ("gifted", "hard_sell") if n in (cues or ())]
+    phrasing = [n for n in _PHRASING_MEANING if n in (cues or ())]
     qualifiers = [n for n in _QUALIFIER_MEANING if n in (cues or ())]
     return ("- Promo head: logistic regression over the embedding plus spaCy-matched advertorial cues"
-            + (" and cues of phrasing (" + ", ".join(f"`{n}`" for n in phrasing) + ": a brand gave the product, "
-               "a push to buy)" if phrasing else "")
+            + (" and cues of phrasing (" + ", ".join(f"`{n}`" for n in phrasing) + ": "
+               + ", ".join(_PHRASING_MEANING[n] for n in phrasing) + ")" if phrasing else "")
             + ("; qualifier cues, read instead of the cue each qualifies and not counted: "
                + ", ".join(f"`{n}` ({_QUALIFIER_MEANING[n]})" for n in qualifiers) if qualifiers else "")
             + (", Platt-calibrated on validation (each source equal)" if promo.get("calibrate") else "")

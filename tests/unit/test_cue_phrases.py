@@ -1,6 +1,6 @@
-"""The two cues of phrasing (``brandfit.cue_phrases``: ``gifted``, ``hard_sell``): what counts and what does not,
-their place in find_cues and cue_matrix, the promo head's cue columns (``promo.cues``, model format 8) and older
-models that never read them, and hostile text handled in bounded time."""
+"""The cues of phrasing (``brandfit.cue_phrases``: ``gifted``, ``hard_sell``, ``partnership``): what counts and what
+does not, their place in find_cues and cue_matrix, the promo head's cue columns (``promo.cues``, model format 8;
+``partnership``, format 14) and older models that never read them, and hostile text handled in bounded time."""
 
 from __future__ import annotations
 
@@ -33,6 +33,9 @@ GIFTED = [
     "a @stridex me mandou um tênis novo",
     "@velourlab sent me their new setting spray 😍 will report back",
     "@trailmark sent me their new poles and they didn't disappoint",
+    # thanks for giving (session 22)
+    "thanks @voltnest for sending these 🎧 obsessed", "thank you @glowhaus for having me at the launch ✨",
+    "ty @fernskin for thinking of me 💌 new fave blush", "thanks @peakbar for keeping me fuelled all block 🍌",
 ]
 NOT_GIFTED = [
     "my sister sent me these socks 🥹",
@@ -56,6 +59,10 @@ NOT_GIFTED = [
     "thanks @coach.mia for the brutal session", "weekly @traderjoes haul", "new @arsenal kit, bought it",
     "the girls from work surprised me", "@jess dropped me off", "@tom.k dropped out at mile 18",
     "they sent me home with leftovers", "i got sent home early",
+    # thanks for an act, a recipe or a season is not a gift (session 22)
+    "ty @jo.runs for pacing me to a pb 🙏", "thx @nat for fixing my laptop 💻", "thanks @katie_bakes for the recipe 💛",
+    "thank you @riverside_rowing for an amazing season 🚣", "thanks @corner.coffee for keeping me alive this week ☕",
+    "thanks @mo.physio for getting me back running 🦵", "thanks @tom for everything",
     "",
 ]
 HARD_SELL = [
@@ -81,14 +88,33 @@ NOT_HARD_SELL = [
 ]
 
 
+PARTNERSHIP = [
+    "year three repping @cliffline_gear 🧗", "officially part of the @stridex crew 🥹👟",
+    "@voltaudio x me, round two 🎧", "another season on @ferro.cycles wheels 🚴 #teamferro",
+    "4 yrs with @matterra_mats 🧘‍♀️", "the @velotangle crew flew us out for climbing week ☀️",
+    "@brimfuel athlete since day one 💪", "my colourway with @kitefoot_sneakers drops friday 😭",
+    "they gave me my own colourway 🥹 @kitefoot", "welcome to the @pixelforge creator squad, me 🤭",
+    "proud to be part of the @northpeak family another year 🏔️",
+]
+NOT_PARTNERSHIP = [
+    "year two with @kendalharriers and still the slowest on hills 😂", "repping @uniofleeds_rowing at henley 🚣‍♀️",
+    "the @east_quay_rc crew dragged me out at 6am 🌅", "proud to be part of the @parkrun volunteer family 🧡",
+    "3rd season with @calder_roadrunners 🏃‍♂️", "@lakeside.triclub family photo 🏊🚴🏃", "#teamgb all the way 🇬🇧",
+    "new @gymshark leggings, bought them myself", "#teamnosleep @ferro.cycles", "family day at @legoland 🎢",
+    "@sarah.k family dinner 🍝",
+]
+
+
 CASES = ([(t, "gifted", True) for t in GIFTED] + [(t, "gifted", False) for t in NOT_GIFTED]
-         + [(t, "hard_sell", True) for t in HARD_SELL] + [(t, "hard_sell", False) for t in NOT_HARD_SELL])
+         + [(t, "hard_sell", True) for t in HARD_SELL] + [(t, "hard_sell", False) for t in NOT_HARD_SELL]
+         + [(t, "partnership", True) for t in PARTNERSHIP] + [(t, "partnership", False) for t in NOT_PARTNERSHIP])
 
 
 @pytest.mark.parametrize("text, cue, fires", CASES, ids=lambda v: v[:50] if isinstance(v, str) else str(v))
 def test_which_captions_carry_a_cue_of_phrasing(text, cue, fires):
-    """A brand giving the product is ``gifted``, a push to buy is ``hard_sell``; gifts from people, reviews that
-    find fault, credits, other sendings, warnings and questions are not."""
+    """A brand giving the product is ``gifted``, a push to buy is ``hard_sell``, a brand relationship is
+    ``partnership``; gifts from people, reviews that find fault, credits, thanks for an act, other sendings, warnings,
+    questions and clubs' relationships are not."""
     assert (cue in phrase_cues(text)) == fires
 
 
@@ -97,7 +123,7 @@ def test_find_cues_reports_them_in_cues_order_and_cue_matrix_can_leave_them_out(
     cues = find_cues(texts)
     assert cues[0] == [n for n in CUES if n in {"discount_code", "gifted", "hard_sell"}]
     assert cues[1] == []
-    assert tuple(CUES)[-5:-3] == PHRASE_CUES and tuple(CUES)[:len(LEGACY_PROMO_CUES)] == LEGACY_PROMO_CUES
+    assert set(PHRASE_CUES) <= set(CUES) and tuple(CUES)[-1] == "partnership" and tuple(CUES)[:len(LEGACY_PROMO_CUES)] == LEGACY_PROMO_CUES
     full = cue_matrix(cues)
     legacy = cue_matrix(cues, LEGACY_PROMO_CUES)
     assert full.shape == (2, len(CUES)) and legacy.shape == (2, len(LEGACY_PROMO_CUES))
@@ -150,7 +176,7 @@ def test_a_model_reads_the_cue_columns_it_lists_and_an_older_one_ignores_the_new
 
 
 def test_a_model_with_the_new_cues_is_format_8_and_round_trips_and_mismatches_are_refused():
-    new = _model([n for n in CUES if n not in QUALIFIERS])  # the qualifiers came later (format 12)
+    new = _model([n for n in CUES if n not in QUALIFIERS and n != "partnership"])  # later: formats 12 and 14
     files = new.to_files()
     assert json.loads(files["model.json"])["format_version"] == 8 <= FORMAT_VERSION
     back = RelevanceModel.from_files(files)
@@ -165,6 +191,22 @@ def test_a_model_with_the_new_cues_is_format_8_and_round_trips_and_mismatches_ar
     meta = json.loads(files["model.json"])
     meta["config"]["promo"]["cues"] = list(LEGACY_PROMO_CUES)  # fewer columns than the head has weights
     with pytest.raises(IntegrityError, match="promo head has"):
+        RelevanceModel.from_files({**files, "model.json": json.dumps(meta).encode()})
+
+
+def test_a_model_reading_the_partnership_column_is_format_14_and_an_older_format_is_refused():
+    texts = ["year three repping @cliffline_gear 🧗", "year three with @kendalharriers 🏃"]
+    m = _model(list(CUES))
+    files = m.to_files()
+    meta = json.loads(files["model.json"])
+    assert meta["format_version"] == 14 <= FORMAT_VERSION
+    back = RelevanceModel.from_files(files)
+    back._embedder = m.embedder
+    p = back.analyze(texts).promo_proba
+    np.testing.assert_allclose(p, m.analyze(texts).promo_proba)
+    assert p[0] > p[1]  # the column is read: the brand's relationship weighs, the club's does not fire
+    meta["format_version"] = 13  # an older brandfit would leave the column empty
+    with pytest.raises(IntegrityError, match="partnership"):
         RelevanceModel.from_files({**files, "model.json": json.dumps(meta).encode()})
 
 

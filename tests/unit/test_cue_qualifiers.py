@@ -248,7 +248,7 @@ def test_content_link_needs_a_pointer():
                       "this video is brought to you by @roamly 🎥 link in bio"])
     assert cues[0] == [] and cues[1] == ["link_in_bio", "content_link"]
     assert cues[2] == ["disclosure", "link_in_bio"]  # a disclosed ad's link is not free content
-    assert tuple(CUES)[-3:] == tuple(QUALIFIERS) == ("content_link", "paid_price", "critical_gift")
+    assert tuple(CUES)[-4:-1] == tuple(QUALIFIERS) == ("content_link", "paid_price", "critical_gift")
     assert not set(QUALIFIERS) & set(LEGACY_PROMO_CUES)
     assert QUALIFIERS == {"content_link": "link_in_bio", "paid_price": "price", "critical_gift": "disclosure"}
 
@@ -294,14 +294,15 @@ def test_a_format_12_head_does_not_count_a_link_to_a_blog_and_an_older_head_stil
 
 
 def test_a_model_with_content_link_is_format_12_round_trips_and_an_older_format_is_refused():
-    new = _model(list(CUES))
+    new = _model([n for n in CUES if n != "partnership"])  # the partnership column came later (format 14)
     files = new.to_files()
     meta = json.loads(files["model.json"])
     assert meta["format_version"] == 12
     back = RelevanceModel.from_files(files)
     back._embedder = new.embedder
     np.testing.assert_allclose(back.analyze(TEXTS).promo_proba, new.analyze(TEXTS).promo_proba)
-    assert json.loads(_model([n for n in CUES if n not in QUALIFIERS]).to_files()["model.json"])["format_version"] < 12
+    older = _model([n for n in CUES if n not in QUALIFIERS and n != "partnership"])
+    assert json.loads(older.to_files()["model.json"])["format_version"] < 12
     meta["format_version"] = 11  # an older brandfit would read the column and count the link
     with pytest.raises(IntegrityError, match="content_link"):
         RelevanceModel.from_files({**files, "model.json": json.dumps(meta).encode()})
@@ -370,7 +371,7 @@ def test_the_ceiling_is_checked_and_lowers_only_qualified_logits():
 
 
 def _ceiling_model(ceiling: float) -> RelevanceModel:
-    m = _model(list(CUES))
+    m = _model([c for c in CUES if c != "partnership"])  # the partnership column came later (format 14)
     config = {**m.config, "promo": {**m.config["promo"], "qualifier_ceiling": ceiling}}
     return RelevanceModel(topic_head=m.topic_head, promo_head=m.promo_head, descriptions=m.descriptions,
                           promo_threshold=0.5, config=config, embedder=m.embedder)
@@ -379,7 +380,8 @@ def _ceiling_model(ceiling: float) -> RelevanceModel:
 def test_a_model_with_a_ceiling_holds_qualified_texts_under_it_is_format_13_and_older_formats_refuse_it():
     texts = ["race report is on the blog 📝 link in bio", "new drop, link in bio 🛍️",
              "@dewlab sent me this serum, smells weird and did nothing for me tbh", "went for a run"]
-    plain, capped = _model(list(CUES)).analyze(texts).promo_proba, _ceiling_model(0.1).analyze(texts).promo_proba
+    plain = _model([c for c in CUES if c != "partnership"]).analyze(texts).promo_proba
+    capped = _ceiling_model(0.1).analyze(texts).promo_proba
     assert capped[0] <= 0.1 + 1e-9 and capped[2] <= 0.1 + 1e-9  # every cue explained away
     np.testing.assert_allclose(capped[[1, 3]], plain[[1, 3]])  # a drop still pushes; no cue: untouched
     m = _ceiling_model(0.1)

@@ -59,9 +59,12 @@ def test_the_card_names_the_cues_of_phrasing_when_the_promo_head_reads_them():
     assert "cues of phrasing" not in render_card("relevance", meta)  # models before promo_cues was recorded
     meta["promo_cues"] = list(LEGACY_PROMO_CUES)
     assert "cues of phrasing" not in render_card("relevance", meta)
-    meta["promo_cues"] = [n for n in CUES if n not in QUALIFIERS]
+    meta["promo_cues"] = [n for n in CUES if n not in QUALIFIERS and n != "partnership"]
     assert "cues of phrasing (`gifted`, `hard_sell`: a brand gave the product, a push to buy)" in \
         render_card("relevance", meta)
+    meta["promo_cues"] = [n for n in CUES if n not in QUALIFIERS]  # relevance@58
+    assert ("cues of phrasing (`gifted`, `hard_sell`, `partnership`: a brand gave the product, a push to buy, an "
+            "ongoing brand relationship)") in render_card("relevance", meta)
     assert "content_link" not in render_card("relevance", meta)
     meta["promo_cues"] = list(CUES)
     assert ("not counted: `content_link` (a link in bio to free content), `paid_price` (a price the author paid, "
