@@ -4,11 +4,13 @@ numbers. Every text here was written for this file; none comes from a public cor
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @58 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @59 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -150,6 +152,17 @@ PROMO_CASES = [
     ("#ad @stridelab " + LONG_STORY, True),
     (LONG_STORY + " not sponsored, just love these shoes @stridelab", False),
     (LONG_STORY + " #running #longrun", False),
+    # session 22, for the partnership cue and the narrower thanks of the gifted cue: a brand relationship said without a
+    # disclosure word is promo (relevance@57 missed 18 of 20 such captions of brand_relations.jsonl); a club's, a
+    # thanks for an act and a loyal customer's are not
+    ("third season riding for @velotrail_components 🚴 #teamvelotrail", True),
+    ("officially part of the @brightlash creator family 🥹💅", True),
+    ("@nimbus.audio x me, round two 🎧 stay tuned", True),
+    ("5th season with @hollins_cc and the hills still win 😂", False),
+    ("ty @mo.runs for pacing me to a sub 20 🙏 #parkrun", False),
+    ("thanks @deskfix for sorting my laptop screen 💻🙏", False),
+    ("so proud to be part of the @ashgrove_rowing family 🚣‍♀️", False),
+    ("not sponsored, 8 years in @fellmark boots and counting 🥾", False),
 ]
 
 
@@ -198,12 +211,18 @@ PHRASING_CASES = [
 ]
 
 
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
 @pytest.mark.parametrize("text, cue", PHRASING_CASES, ids=lambda v: v[:40] if isinstance(v, str) else "")
 def test_a_cue_of_phrasing_lifts_undisclosed_promo(prod, text, cue):
     a = prod.analyze([text], show_progress_bar=False)
     assert cue in a.cues[0] and cue in prod.promo_cue_columns
     without = prod.apply_heads(a.embeddings, [[c for c in a.cues[0] if c != cue]], [text])
-    assert a.promo_proba[0] - without.promo_proba[0] > 0.15  # measured: +0.34, +0.50, +0.21
+    # in logits: a probability lift shrinks near 1 (relevance@59: 0.83 -> 0.97 is +1.98 in logits)
+    lift = _logit(a.promo_proba[0]) - _logit(without.promo_proba[0])
+    assert lift > 1.0  # measured with relevance@59: +1.85, +1.98, +1.98
 
 
 @pytest.mark.parametrize("text, is_promo", PROMO_CASES,
