@@ -112,6 +112,8 @@ _RELATION_RE: Final = re.compile("|".join(f"(?:{p})" for p in _RELATION))
 _HANDLE_RE: Final = re.compile(_HANDLE)
 # a brand's team hashtag: #team followed by the start of a tagged handle ("#teamferro" with @ferro.cycles)
 _TEAM_TAG_RE: Final = re.compile(r"#team([a-z0-9]{3,})")
+_MAX_TAGS: Final = 16  # distinct #team tags and handles compared
+_NAME_CHARS: Final = 64  # ... each cut to this many characters
 
 # a gift from someone the caption names as family, a friend or a partner is not a brand's
 _PERSONAL = re.compile(
@@ -231,9 +233,11 @@ def _partnership(text: str) -> bool:
         handles = _HANDLE_RE.findall(m.group())
         if not handles or any(_brand_handle(h) for h in handles):
             return True
-    tags = _TEAM_TAG_RE.findall(text)
+    # (the first few distinct tags and handles only: a bound on the work for hostile text)
+    tags = list(dict.fromkeys(t[:_NAME_CHARS] for _, t in zip(range(_MAX_TAGS), _TEAM_TAG_RE.findall(text))))
     if tags:
-        names = [re.sub(r"[^a-z0-9]", "", h) for h in _HANDLE_RE.findall(text) if _brand_handle(h)]
+        handles = dict.fromkeys(h[:_NAME_CHARS] for _, h in zip(range(4 * _MAX_TAGS), _HANDLE_RE.findall(text)))
+        names = [re.sub(r"[^a-z0-9]", "", h) for h in list(handles)[:_MAX_TAGS] if _brand_handle(h)]
         return any(n[:4] == t[:4] and (n.startswith(t[:8]) or t.startswith(n[:8])) for t in tags for n in names)
     return False
 

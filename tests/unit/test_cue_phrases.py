@@ -139,7 +139,10 @@ def test_any_text_gives_a_subset_of_the_names_and_never_raises(text):
 
 def test_hostile_text_is_handled_in_bounded_time():
     for text in ("@a " * 20_000, "@x.y sent " * 5_000 + "!", "the team at @" * 5_000, "you " * 20_000,
-                 "no " * 20_000 + "compren", "no back in stock " * 2_000, "thanks @a for " * 3_000):
+                 "no " * 20_000 + "compren", "no back in stock " * 2_000, "thanks @a for " * 3_000,
+                 # the partnership cue: many relation phrases, many handles, a long #team tag
+                 "repping @a.club " * 3_000, "year with @a_fc " * 3_000, "@a " * 10_000 + "family",
+                 "#team" + "a" * 20_000 + " @" + "a" * 20_000, "#teama @a " * 5_000, "with @" + "a." * 10_000):
         t0 = time.perf_counter()
         phrase_cues(text)
         assert time.perf_counter() - t0 < 0.25, text[:30]  # inputs are capped at 5,000 characters before this
