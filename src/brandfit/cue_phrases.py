@@ -91,6 +91,12 @@ _GIFTED = (
 # colourway", a capsule made with @x
 _RELATION = (
     rf"\brepp(?:ing|in'?|ed)? (?:for )?{_HANDLE}",
+    # ... also in Spanish, Portuguese and Hinglish ("familia @x", "faço parte do time @x", "@x family ka hissa"), or
+    # signed, or hosting a brand's event ("hosting the @x launch night")
+    rf"\b(?:familia|família|equipo|equipe|parte del? (?:team|equipo)|parte do time|do time|no time) {_HANDLE}",
+    rf"\bsigned (?:with|w/?|to|for) {_HANDLE}",
+    rf"\bhost(?:ing|ed)? (?:the |a |an )?{_HANDLE}(?:'s)? (?:\w+ )?(?:launch|event|night|run|class|masterclass|"
+    r"workout|session|pop.?up|party|meet.?up|shakeout|workshop)",
     rf"\b(?:on|in|with|join(?:ed|ing)?|part of|welcome to|member of|officially|proud) (?:the |my |our )?{_HANDLE}"
     r"(?:'s)? (?:team|crew|family|fam|squad|roster|athletes?|creators?)\b",
     rf"{_HANDLE}(?:'s)? (?:fam|family|crew|squad|athletes?|creator (?:team|squad|program\w*|family)|creators)\b"
@@ -107,7 +113,7 @@ _RELATION = (
 _CLUB_HANDLE = re.compile(
     r"club|harriers|runners|roadrunners|rowing|athletics|(?:^|[._])(?:rc|ac|fc|cc|rfc|tri|bc)(?:$|[._])|triclub|"
     r"society|trust|charity|foundation|school|uni(?:$|[._v])|academy|volunteers?|parkrun|barbell|crossfit|gym|dojo|"
-    r"boxing|scouts|church|choir|league|collective|community|crew$|squad$|team$")
+    r"boxing|scouts|church|choir|league|collective|community|united|utd|rovers|wanderers|crew$|squad$|team$")
 _RELATION_RE: Final = re.compile("|".join(f"(?:{p})" for p in _RELATION))
 _HANDLE_RE: Final = re.compile(_HANDLE)
 # a brand's team hashtag: #team followed by the start of a tagged handle ("#teamferro" with @ferro.cycles)
@@ -139,8 +145,9 @@ CRITICAL: Final = re.compile(
     r"gave me (?:a |an )?(?:blisters?|rash|breakouts?|spots|headache|cramps|hives)|battery died|"
     r"(?:runs?|came up|fits?) (?:small|big|large|tiny|huge)|mixed feelings|didn'?t (?:love|like|vibe|rate|suit)|"
     r"(?:leaked|leaks|leaking)|too (?:strong|sweet|greasy|sticky|thick|heavy|tight|loose|chalky|scratchy)|"
-    r"shr[au]nk|pill(?:ed|ing)|bobbl(?:ed|ing)|frayed|"
-    r"no me gust\w*|não gostei|nao gostei|bekaar|faltu)\b|[👎😕😒]")
+    r"shr[au]nk|pill(?:ed|ing)|bobbl(?:ed|ing)|frayed|hurts?(?! so good)|itch(?:y|ed|es|ing)|irritat\w*|oxidi[sz]\w*|"
+    r"too much(?! fun)|not my (?:style|colou?r|shade|size|vibe|scent)|"
+    r"no me gust\w*|não gostei|nao gostei|bekaar|faltu)\b|[👎😕😒😬]")
 
 # a gifted product's verdict held back ("testing for 2 weeks before i say anything", "too early to tell")
 PENDING: Final = re.compile(

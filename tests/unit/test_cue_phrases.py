@@ -95,13 +95,15 @@ PARTNERSHIP = [
     "@brimfuel athlete since day one 💪", "my colourway with @kitefoot_sneakers drops friday 😭",
     "they gave me my own colourway 🥹 @kitefoot", "welcome to the @pixelforge creator squad, me 🤭",
     "proud to be part of the @northpeak family another year 🏔️",
+    "familia @solana_padel 🖤 tercera temporada", "faço parte do time @fibra_sports ⚽",
+    "signed with @kinetik.run 🖊️👟", "hosting the @glossbar launch night tmrw ✨",
 ]
 NOT_PARTNERSHIP = [
     "year two with @kendalharriers and still the slowest on hills 😂", "repping @uniofleeds_rowing at henley 🚣‍♀️",
     "the @east_quay_rc crew dragged me out at 6am 🌅", "proud to be part of the @parkrun volunteer family 🧡",
     "3rd season with @calder_roadrunners 🏃‍♂️", "@lakeside.triclub family photo 🏊🚴🏃", "#teamgb all the way 🇬🇧",
     "new @gymshark leggings, bought them myself", "#teamnosleep @ferro.cycles", "family day at @legoland 🎢",
-    "@sarah.k family dinner 🍝",
+    "@sarah.k family dinner 🍝", "signed for @bramley_united reserves ⚽", "hosting the @ironbarn.gym novice meet 🏋️",
 ]
 
 

@@ -167,6 +167,11 @@ CRITICAL_GIFTS = [
     "#gifted leggings from @kinetic, sizing runs small, not the best fit for me",
     "#gifted serum from @glowlab, didn't love the texture",
     "PR box from @velvetlab came today 📦 testing for 2 weeks before i say anything",
+    # session 22: it hurts, itches, oxidises, is too much, or is not the author's shade
+    "#gifted lip tint from @rosewell, oxidised orange on me within the hour",
+    "#gifted wool socks from @fellknit, so itchy i took them off by lunch",
+    "PR sample of the new scent, way too much for me 😬",
+    "#gifted lipstick from @velvetlab, not my shade at all, my sister's now",
 ]
 # a brand's gift said in words, found fault with: the `gifted` cue stands back and the qualifier fires alone
 CRITICAL_GIFTS_IN_WORDS = [
@@ -183,6 +188,10 @@ NOT_CRITICAL_GIFTS_IN_WORDS = [
 ]
 NOT_CRITICAL_GIFTS = [
     "#gifted trekking poles from @fellrunr, obsessed already 😍",
+    # session 22: a fault word negated is no fault ("isn't too sweet", "zero pilling", "doesn't run small")
+    "#gifted joggers from @kinetic, zero pilling after ten washes",
+    "#gifted protein from @peakfuel, isn't too sweet for once",
+    "#gifted trail shoes from @ridgeline, doesn't run small like the last pair",
     "#ad the new serum broke me out 👎 lol jk it's amazing",  # a paid disclosure is never qualified
     "#gifted serum, not for me but use code GLOW10 if you want to try 🤷",  # a code still pushes
     "not for me tbh 😕",  # no gift wording
