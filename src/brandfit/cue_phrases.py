@@ -107,14 +107,16 @@ _RELATION = (
     rf"{_HANDLE} x me\b|\bme x {_HANDLE}",
     rf"\b(?:designed|made|created|built|dreamed up|co-?designed) (?:\w+ )?with {_HANDLE}",
     rf"\b(?:capsule|colou?rway|collection|line|edit|range|drop) (?:\w+ ){{0,4}}?with {_HANDLE}",
-    r"\b(?:my own|gave me my own|named after me) (?:colou?rway|signature|shade|flavou?r|edition)\b",
 )
+# ... or the brand named the author's own line ("they gave me my own colourway")
+_OWN_LINE = r"\b(?:my own|gave me my own|named after me) (?:colou?rway|signature|shade|flavou?r|edition)\b"
 # ... but not a club, team, charity, school or gym's (the guide: the same words about them are not promo)
 _CLUB_HANDLE = re.compile(
     r"club|harriers|runners|roadrunners|rowing|athletics|(?:^|[._])(?:rc|ac|fc|cc|rfc|tri|bc)(?:$|[._])|triclub|"
     r"society|trust|charity|foundation|school|uni(?:$|[._v])|academy|volunteers?|parkrun|barbell|crossfit|gym|dojo|"
-    r"boxing|scouts|church|choir|league|collective|community|united|utd|rovers|wanderers|crew$|squad$|team$")
-_RELATION_RE: Final = re.compile("|".join(f"(?:{p})" for p in _RELATION))
+    r"boxing|scouts|church|choir|league|collective|community|united|(?:^|[._])utd(?:$|[._])|rovers|wanderers|crew$|squad$|team$")
+_RELATION_RE: Final = re.compile("|".join(f"(?:{p})" for p in (*_RELATION, _OWN_LINE)))
+_OWN_LINE_RE: Final = re.compile(_OWN_LINE)
 _HANDLE_RE: Final = re.compile(_HANDLE)
 # a brand's team hashtag: #team followed by the start of a tagged handle ("#teamferro" with @ferro.cycles)
 _TEAM_TAG_RE: Final = re.compile(r"#team([a-z0-9]{3,})")
@@ -236,6 +238,8 @@ def _brand_handle(handle: str) -> bool:
 
 
 def _partnership(text: str) -> bool:
+    if "@" not in text:  # every relation names its brand's handle, but "my own colourway"
+        return ("own" in text or "named after" in text) and _OWN_LINE_RE.search(text) is not None
     for m in _RELATION_RE.finditer(text):
         handles = _HANDLE_RE.findall(m.group())
         if not handles or any(_brand_handle(h) for h in handles):
