@@ -12,10 +12,10 @@
   "@east_quay_rc"), whose relationships sell nothing.
 
 By the annotation guide (data/labeled/GUIDE.md) gifted praise, hard sells and brand relationships are promo even with
-no ``#ad``; a critical gifted post is not. These are features the promo head weighs with everything else, not verdicts: the
-embedding tells praise from complaint. Both are regular expressions over the cleaned caption because spaCy's token
-patterns cannot say "an @handle, up to three words, then a verb of giving, then me" compactly; they cost a few
-microseconds per caption.
+no ``#ad``; a critical gifted post is not. These are features the promo head weighs with everything else, not
+verdicts: the embedding tells praise from complaint. All three are regular expressions over the cleaned caption
+because spaCy's token patterns cannot say "an @handle, up to three words, then a verb of giving, then me" compactly;
+they cost a few microseconds per caption.
 
 >>> phrase_cues("came home to a box from @ridgeline 😭 obsessed")
 ['gifted']
@@ -114,7 +114,8 @@ _OWN_LINE = r"\b(?:my own|gave me my own|named after me) (?:colou?rway|signature
 _CLUB_HANDLE = re.compile(
     r"club|harriers|runners|roadrunners|rowing|athletics|(?:^|[._])(?:rc|ac|fc|cc|rfc|tri|bc)(?:$|[._])|triclub|"
     r"society|trust|charity|foundation|school|uni(?:$|[._v])|academy|volunteers?|parkrun|barbell|crossfit|gym|dojo|"
-    r"boxing|scouts|church|choir|league|collective|community|united|(?:^|[._])utd(?:$|[._])|rovers|wanderers|crew$|squad$|team$")
+    r"boxing|scouts|church|choir|league|collective|community|united|(?:^|[._])utd(?:$|[._])|rovers|wanderers|"
+    r"crew$|squad$|team$")
 _RELATION_RE: Final = re.compile("|".join(f"(?:{p})" for p in (*_RELATION, _OWN_LINE)))
 _OWN_LINE_RE: Final = re.compile(_OWN_LINE)
 _HANDLE_RE: Final = re.compile(_HANDLE)
