@@ -176,7 +176,7 @@ _OFFER_RE: Final = re.compile(
 # cues that still push with a qualifier: a code, an affiliate link, a sale, urgency, a call to act, a hard sell ...
 _PUSHES: Final = frozenset({"discount_code", "affiliate_link", "link_in_bio", "discount", "urgency", "call_to_action",
                             "giveaway", "dm_request", "money_pitch", "prize_offer", "self_promo", "gifted",
-                            "hard_sell", "partnership"})
+                            "hard_sell"})  # not `partnership`: a model that does not read it qualifies as before
 
 
 def points_to_content(text: str) -> bool:

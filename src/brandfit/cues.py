@@ -65,8 +65,8 @@ CUES: Final[dict[str, str]] = {
                      "brand's gift said in words that the caption finds fault with ('@x sent me this serum, did "
                      "nothing for me')",
     "partnership": "an ongoing relationship with a brand said without a disclosure word: 'repping @x', 'year three "
-                   "with @x', 'the @x family', '@x athlete', '@x x me', a colourway made with @x, #team<brand> beside "
-                   "@<brand> (not a club's, team's, charity's or gym's handle)",
+                   "with @x', 'the @x family', '@x athlete', '@x x me', a colourway designed with @x, #team<brand> "
+                   "beside @<brand> (not a club's, team's, charity's or gym's handle)",
 }
 """Cue names and what each one matches, in the column order of :func:`cue_matrix`."""
 

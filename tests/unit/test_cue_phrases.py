@@ -36,6 +36,7 @@ GIFTED = [
     # thanks for giving (session 22)
     "thanks @voltnest for sending these 🎧 obsessed", "thank you @glowhaus for having me at the launch ✨",
     "ty @fernskin for thinking of me 💌 new fave blush", "thanks @peakbar for keeping me fuelled all block 🍌",
+    "thanks @glowhaus for bringing these to my door 😍", "thanks @glowhaus for something new to try 😍",
 ]
 NOT_GIFTED = [
     "my sister sent me these socks 🥹",
@@ -61,6 +62,7 @@ NOT_GIFTED = [
     "they sent me home with leftovers", "i got sent home early",
     # thanks for an act, a recipe or a season is not a gift (session 22)
     "ty @jo.runs for pacing me to a pb 🙏", "thx @nat for fixing my laptop 💻", "thanks @katie_bakes for the recipe 💛",
+    "thanks @jo.runs for always pacing me 🙏", "ty @nat for literally carrying me up that climb",
     "thank you @riverside_rowing for an amazing season 🚣", "thanks @corner.coffee for keeping me alive this week ☕",
     "thanks @mo.physio for getting me back running 🦵", "thanks @tom for everything",
     "",
@@ -90,7 +92,8 @@ NOT_HARD_SELL = [
 
 PARTNERSHIP = [
     "year three repping @cliffline_gear 🧗", "officially part of the @stridex crew 🥹👟",
-    "@voltaudio x me, round two 🎧", "another season on @ferro.cycles wheels 🚴 #teamferro",
+    "another season on @ferro.cycles wheels 🚴 #teamferro", "year three repping @gymshark 🏋️", "@voltaudio x me 🎧",
+    "part of the @jcrew family now 🤍", "#teamgymshark all year @gymshark",
     "4 yrs with @matterra_mats 🧘‍♀️", "the @velotangle crew flew us out for climbing week ☀️",
     "@brimfuel athlete since day one 💪", "my colourway with @kitefoot_sneakers drops friday 😭",
     "they gave me my own colourway 🥹 @kitefoot", "welcome to the @pixelforge creator squad, me 🤭",
@@ -104,6 +107,11 @@ NOT_PARTNERSHIP = [
     "3rd season with @calder_roadrunners 🏃‍♂️", "@lakeside.triclub family photo 🏊🚴🏃", "#teamgb all the way 🇬🇧",
     "new @gymshark leggings, bought them myself", "#teamnosleep @ferro.cycles", "family day at @legoland 🎢",
     "@sarah.k family dinner 🍝", "signed for @bramley_united reserves ⚽", "hosting the @ironbarn.gym novice meet 🏋️",
+    # friends and partners (the review of session 22): tags and anniversaries are not brand relationships
+    "one year with @jamie.k today 💍", "made dinner with @sarah.k 🍝", "on the start line with @jo.runs 🏁",
+    "at the driving range with @dad.golf ⛳", "hosting @sarah.k's birthday party 🎉", "season 3 volunteering with @trailcare.uk",
+    "@jess.m's family came over", "back on my feet in no time @jo.physio", "#teamwork with @workout.with.jo 💪",
+    "#teambride @bride.jess 💍",
 ]
 
 
@@ -125,7 +133,8 @@ def test_find_cues_reports_them_in_cues_order_and_cue_matrix_can_leave_them_out(
     cues = find_cues(texts)
     assert cues[0] == [n for n in CUES if n in {"discount_code", "gifted", "hard_sell"}]
     assert cues[1] == []
-    assert set(PHRASE_CUES) <= set(CUES) and tuple(CUES)[-1] == "partnership" and tuple(CUES)[:len(LEGACY_PROMO_CUES)] == LEGACY_PROMO_CUES
+    assert PHRASE_CUES == ("gifted", "hard_sell", "partnership") and tuple(CUES)[-6:-4] == PHRASE_CUES[:2]
+    assert tuple(CUES)[-1] == "partnership" and tuple(CUES)[:len(LEGACY_PROMO_CUES)] == LEGACY_PROMO_CUES
     full = cue_matrix(cues)
     legacy = cue_matrix(cues, LEGACY_PROMO_CUES)
     assert full.shape == (2, len(CUES)) and legacy.shape == (2, len(LEGACY_PROMO_CUES))

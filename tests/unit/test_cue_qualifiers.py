@@ -181,6 +181,9 @@ CRITICAL_GIFTS_IN_WORDS = [
 ]
 NOT_CRITICAL_GIFTS_IN_WORDS = [
     "my mum sent me this serum, did nothing for me tbh",  # family, not a brand
+    # praise in the new fault words' neighbourhood (the review of session 22): the gifted cue, not a critical gift
+    "@balmco sent me their new balm, soothes my irritated skin 😍", "@velvetlab sent me this lipstick, i love it too much",
+    "@kinetic sent me these joggers, so excited 😬", "@balmco sent me their non-irritating sunscreen 🤍",
     "@dewlab sent me this serum and i'm obsessed 😍",  # praise: the gifted cue
     "@dewlab sent me this serum, did nothing for my acne but smells amazing 😍",  # praise beside fault
     "this serum did nothing for me tbh 👎",  # no gift
@@ -192,6 +195,7 @@ NOT_CRITICAL_GIFTS = [
     "#gifted joggers from @kinetic, zero pilling after ten washes",
     "#gifted protein from @peakfuel, isn't too sweet for once",
     "#gifted trail shoes from @ridgeline, doesn't run small like the last pair",
+    "#gifted trail shoes from @ridgeline, they dont run small", "#gifted leggings, they arent too tight",
     "#ad the new serum broke me out 👎 lol jk it's amazing",  # a paid disclosure is never qualified
     "#gifted serum, not for me but use code GLOW10 if you want to try 🤷",  # a code still pushes
     "not for me tbh 😕",  # no gift wording
