@@ -78,7 +78,9 @@ _GIFTED = (
     r"(?!(?:\w+ ){0,3}?(?:support|love|session|class|lesson|pics?|photos?|shots?|shoot|edit|video|vid|cut|ride|run|"
     r"race|workout|training|help|advice|tips?|motivation|company|hospitality|laughs|memories|feature|shout ?out|"
     r"follow|words|makeup|hair|nails|coaching|spot|lift|chat|interview|opportunity|flow|recipe|recs?|"
-    r"recommendation|space|swap|patience|miles|season|everything|anything|nothing)\b)"
+    r"recommendation|space|swap|patience|miles|everything|anything|nothing)\b)"
+    # ... nor for a season of a club's ("for an amazing season"), though a sponsor's is ("for sponsoring my season")
+    r"(?!(?:an? |the |this |another |such an? )?(?:\w+ )?season\b)"
     r"(?!(?:(?:always|literally|actually|just|not|never|still|basically|honestly|constantly|kindly|once again) )?"
     rf"(?!{_GIVING})(?!\w*thing\b)\w+ing\b)\w+",
     # code-mixed: Spanish, Portuguese, Hinglish
@@ -149,13 +151,14 @@ _PERSONAL = re.compile(
 CRITICAL: Final = re.compile(
     # ... unless negated: "isn't too sweet", "zero pilling", "doesn't run small", "never leaks"
     r"\b(?<!n't )(?<!isnt )(?<!doesnt )(?<!didnt )(?<!hasnt )(?<!wasnt )(?<!dont )(?<!arent )(?<!wont )(?<!cant )"
-    r"(?<!not )(?<!no )(?<!zero )(?<!never )(?<!without )(?:not (?:for me|worth|impressed|a fan|convinced|sold|great|the best|my (?:fave|favou?rite|thing))|"
+    r"(?<!not )(?<!no )(?<!zero )(?<!never )(?<!without )(?<!n't feel )(?<!n't look )(?<!n't seem )(?<!n't get )"
+    r"(?:not (?:for me|worth|impressed|a fan|convinced|sold|great|the best|my (?:fave|favou?rite|thing))|"
     r"did nothing|does nothing(?! but)|do nothing|didn'?t work|"
     r"doesn'?t work|didn'?t do (?:anything|much)|meh|(?<!n't )(?<!not )(?<!never )disappoint\w*|underwhelm\w*|"
     r"overrated|wouldn'?t recommend|"
     r"would not recommend|won'?t (?:be )?repurchas\w*|won'?t be buying|skip it|broke (?:me )?out|stung|"
     r"flimsy|cheaply made|fell apart|smells? (?:weird|bad|off|awful)|nothing special|just ok(?:ay)?|"
-    r"(?:decent|fine|nice|ok|okay|cute|pretty) but|returned (?:it|them)|sending (?:it|them) back|no me convence|"
+    r"(?:decent|fine|nice|ok|okay|cute|pretty) but|returned (?:it|them)|sending (?:it|them) back|no me convence\w*|"
     # ... or says what went wrong: "gave me blisters", "battery died", "runs small", "mixed feelings"
     r"gave me (?:a |an )?(?:blisters?|rash|breakouts?|spots|headache|cramps|hives)|battery died|"
     r"(?:runs?|came up|fits?) (?:small|big|large|tiny|huge)|mixed feelings|didn'?t (?:love|like|vibe|rate|suit)|"

@@ -37,6 +37,7 @@ GIFTED = [
     "thanks @voltnest for sending these 🎧 obsessed", "thank you @glowhaus for having me at the launch ✨",
     "ty @fernskin for thinking of me 💌 new fave blush", "thanks @peakbar for keeping me fuelled all block 🍌",
     "thanks @glowhaus for bringing these to my door 😍", "thanks @glowhaus for something new to try 😍",
+    "thanks @peakbar for sponsoring my season 🙏",
 ]
 NOT_GIFTED = [
     "my sister sent me these socks 🥹",

@@ -172,6 +172,7 @@ CRITICAL_GIFTS = [
     "#gifted wool socks from @fellknit, so itchy i took them off by lunch",
     "PR sample of the new scent, way too much for me 😬",
     "#gifted lipstick from @velvetlab, not my shade at all, my sister's now",
+    "#gifted zapatillas de @rutaviva, no me convencen, muy duras",
 ]
 # a brand's gift said in words, found fault with: the `gifted` cue stands back and the qualifier fires alone
 CRITICAL_GIFTS_IN_WORDS = [
@@ -196,6 +197,7 @@ NOT_CRITICAL_GIFTS = [
     "#gifted protein from @peakfuel, isn't too sweet for once",
     "#gifted trail shoes from @ridgeline, doesn't run small like the last pair",
     "#gifted trail shoes from @ridgeline, they dont run small", "#gifted leggings, they arent too tight",
+    "#gifted merino top, doesn't feel too scratchy at all",
     "#ad the new serum broke me out 👎 lol jk it's amazing",  # a paid disclosure is never qualified
     "#gifted serum, not for me but use code GLOW10 if you want to try 🤷",  # a code still pushes
     "not for me tbh 😕",  # no gift wording
