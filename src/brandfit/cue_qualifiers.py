@@ -17,6 +17,9 @@ guide (data/labeled/GUIDE.md) some of them are often organic, and the caption sa
   and pushes nothing: the guide's critical or neutral gifted post. It also fires alone on a brand's gift said in
   words that the caption finds fault with ("@x sent me this serum, did nothing for me"), where the ``gifted`` cue
   stands back.
+- ``housekeeping`` qualifies ``self_promo``: a creator's housekeeping in their own video or show ("if you're new here
+  hit subscribe", "see you in the next one", "let me know in the comments") that plugs no other channel ("check out my
+  new channel", "sub4sub") and names no merch, membership, course, shop, code, sponsor or link.
 
 A promo head that reads a qualifier's column reads it *instead of* the qualified cue's and counts neither
 (:func:`brandfit.features.cue_features`); callers still see both names among a text's cues. Regular expressions on
@@ -59,10 +62,12 @@ import numpy as np
 
 from brandfit.cue_phrases import CRITICAL, PENDING, PRAISE, gift_in_words
 
-__all__ = ["QUALIFIED", "MAX_CEILING", "points_to_content", "paid_by_author", "critical_gift", "qualifier_cues",
+__all__ = ["QUALIFIED", "MAX_CEILING", "points_to_content", "paid_by_author", "critical_gift", "channel_housekeeping",
+           "qualifier_cues",
            "only_qualified", "held_under_ceiling", "check_ceiling", "ceiling_logits"]
 
-QUALIFIED: Final[dict[str, str]] = {"content_link": "link_in_bio", "paid_price": "price", "critical_gift": "disclosure"}
+QUALIFIED: Final[dict[str, str]] = {"content_link": "link_in_bio", "paid_price": "price", "critical_gift": "disclosure",
+                                     "housekeeping": "self_promo"}
 """Each qualifier cue and the cue it qualifies, in :data:`brandfit.cues.CUES` order."""
 
 # free content a link may point to (English, plus a few Spanish and Portuguese words)
@@ -74,7 +79,18 @@ _CONTENT_RE: Final = re.compile(
     r"club results|full results|results (?:are|is) (?:up|out|in)|strava|gpx|route|race photos|photo album|album|"
     r"gallery|live ?stream|fundrais\w*|justgiving|gofundme|donat\w*|charity|chip in|sponsor me|adopt\w*|shelter|"
     r"petition|survey|questionnaire|"
-    r"volunteers?|vídeo|receta|receita|resultados|donación|donacion|doação|doacao|vaquinha|petição|peticao)\b")
+    r"volunteers?|vídeo|receta|receita|resultados|donación|donacion|doação|doacao|vaquinha|petição|peticao|"
+    # ... or, said aloud, what a video or show points to: its sources, or a thing it says is free
+    r"show notes|papers|studies|sources|references|(?:completely |totally |100% |100 percent )?free (?:\w+ ){0,3}?"
+    r"(?:pdf|templates?|plans?|guides?|tools?|resources?|downloads?|checklists?|spreadsheets?|docs?|patterns?|"
+    r"calculators?|worksheets?|trackers?)|(?:templates?|plans?|guides?|tools?|pdf|patterns?|spreadsheets?|docs?) "
+    r"(?:is|are) (?:completely |totally |100% |also |all )?free)\b")
+# ... (a free thing, and "no sign up", are taken out before the caption is read for anything sold)
+_FREE_THING_RE: Final = re.compile(
+    r"\b(?:(?:completely |totally |100% |100 percent )?free (?:\w+ ){0,3}?(?:pdf|templates?|plans?|guides?|tools?|"
+    r"resources?|downloads?|checklists?|spreadsheets?|docs?|patterns?|calculators?|worksheets?|trackers?)|"
+    r"(?:templates?|plans?|guides?|tools?|pdf|patterns?|spreadsheets?|docs?) (?:is|are) (?:completely |totally |"
+    r"100% |also |all )?free|no (?:sign ?ups?|signups?|email|account|strings)(?: needed| required)?)\b")
 # ... and nothing to sell: a shop, product, offer, booking or paid place turns the same link into a sales link
 _SELLING_RE: Final = re.compile(
     r"\b(?:shop\w*|buy\w*|order\w*|purchas\w*|products?|items?|details|outfits?|fit deets|wearing|"
@@ -179,11 +195,46 @@ _PUSHES: Final = frozenset({"discount_code", "affiliate_link", "link_in_bio", "d
                             "hard_sell"})  # not `partnership`: a model that does not read it qualifies as before
 
 
+# a creator's own video or show, opened or closed: "welcome back to the channel", "see you in the next one", "if you're
+# new here", "let me know in the comments", "thanks for watching"
+_HOUSEKEEPING_RE: Final = re.compile(
+    r"\b(?:welcome back|thanks? (?:you )?(?:so much |all |guys |everyone )?for (?:watching|tuning in|listening|"
+    r"hanging out|coming along|sticking around)|(?:see|catch) (?:you|ya|y'?all)(?: guys| all| lot)? (?:in |on |at )?"
+    r"(?:the |my )?next (?:one|video|vid|week|time|episode|ep|upload|stream|sunday|monday|tuesday|wednesday|thursday|"
+    r"friday|saturday)|if you(?:'re| are|re) new (?:here|to (?:the|my|this) (?:channel|show|podcast))|let me know "
+    r"(?:down )?(?:in the comments|below|in the comment section)|(?:hit|ring|smash|tap|click) (?:the|that) (?:\w+ )?"
+    r"bell|if you (?:enjoyed|liked) (?:this|the|today'?s) (?:video|episode|vid|one)|leave (?:a|me a) like|(?:give|hit) "
+    r"(?:it|this video|the video|this|that) a (?:like|thumbs up)|that'?s (?:it|all) for (?:this|today'?s|the) (?:video|"
+    r"episode|week)|in (?:today'?s|this|the) (?:video|episode|vid) (?:today )?(?:we|i)(?:'re| are|'ll| will| am|'m)?)")
+# ... and nothing pushed but the subscription: no other channel plugged ("check out my new channel", "sub4sub"), no
+# merch, membership, course or shop
+_CHANNEL_PLUG_RE: Final = re.compile(
+    r"\b(?:check (?:out )?(?:my|our)|visit my|sub ?(?:4|for) ?sub|my (?:new|other|second|2nd|gaming|music) channel|"
+    r"my (?:music|songs?|covers?|mixtape|album|beats)|follow (?:me|us) on|support my|merch\w*|patreon|members?(?:hip)?|"
+    r"join (?:the|my|our)|courses?|shop\w*|store|code|discount\w*|sale|order\w*|tickets?|pre-?order|coaching|"
+    r"programs?|programmes?|presets?|e-?books?|sponsor\w*|link)\b")
+
+
+def channel_housekeeping(text: str) -> bool:
+    """Whether ``text`` (one caption or transcript segment, cleaned) is a creator's housekeeping in their own video or
+    show ("if you're new here hit subscribe, see you in the next one") that plugs no other channel and sells nothing:
+    what turns its ``self_promo`` cue into ``housekeeping`` (case does not matter). The guide: housekeeping sells
+    nothing; "sub to my channel pls" under someone else's video is self-promotion.
+
+    >>> channel_housekeeping("so yeah that's it for this haul, subscribe if you're new here and see you in the next one")
+    True
+    >>> channel_housekeeping("check out my new channel and subscribe, thanks for watching")
+    False
+    """
+    low = text.lower()
+    return _HOUSEKEEPING_RE.search(low) is not None and _CHANNEL_PLUG_RE.search(low) is None
+
+
 def points_to_content(text: str) -> bool:
     """Whether ``text`` (one caption, cleaned) names free content a link may point to and nothing to sell: what turns
     its ``link_in_bio`` cue into ``content_link`` (case does not matter)."""
     text = text.lower()
-    return _CONTENT_RE.search(text) is not None and _SELLING_RE.search(text) is None
+    return _CONTENT_RE.search(text) is not None and _SELLING_RE.search(_FREE_THING_RE.sub(" ", text)) is None
 
 
 def _near(pattern: re.Pattern[str], text: str, start: int, end: int, reach: int = _NEAR) -> bool:
@@ -240,6 +291,9 @@ def qualifier_cues(found: AbstractSet[str], text: str, *, gift_only: bool = Fals
         out.append("content_link")
     if "price" in found and not found & {"disclosure", "link"} and not pushes and paid_by_author(text):
         out.append("paid_price")
+    if "self_promo" in found and not found & (_PUSHES - {"self_promo"}) and "disclosure" not in found and (
+            channel_housekeeping(text)):
+        out.append("housekeeping")
     if not pushes and critical_gift(text) and (
             (gift_only and "disclosure" in found)
             # a brand's gift said in words ("@x sent me this serum, did nothing"): the `gifted` cue stood back
@@ -284,7 +338,7 @@ _BACKER_TAG_RE: Final = re.compile(
 # for £45", "back down to $30 rn"), a product or paid place beside free content ("vinyl in the webshop", "then the
 # retreat intake opens", "my plan pdf")
 _STILL_SELLS_RE: Final = re.compile(
-    r"\b(?:\w*shop|listing|listed|asking|postage|comment (?:sold|if|below|to|for|link)|back (?:down )?(?:to|at)|"
+    r"\b(?:\w*shop|listing|listed|asking|postage|comment (?:sold|if|below|to|for|link)|(?<!welcome )back (?:down )?(?:to|at)|"
     r"price (?:drop|is back)|pdf|picks|(?:all|everything|every one|each one|products?|items?) (?:is |are )?linked|"
     r"retreat|intake|join (?:the|our|my)|members?(?:hip)?|vinyl|prints?|"
     r"cookbook|hardback|paperback|my (?:online |1:1 |new )?(?:plan|programme|program|coaching|course|class|classes))\b")
@@ -308,7 +362,7 @@ def held_under_ceiling(cues: Collection[str], text: str) -> bool:
     if not only_qualified(cues):
         return False
     low = text.lower()
-    if _STILL_SELLS_RE.search(low) is not None:
+    if _STILL_SELLS_RE.search(_FREE_THING_RE.sub(" ", low)) is not None:
         return False
     if "paid_price" in cues and (_HANDLE_RE.search(low) is not None
                                  or len({m.group() for _, m in zip(range(_MAX_AMOUNTS), _MONEY_RE.finditer(low))}) > 1):

@@ -34,7 +34,8 @@ MAX_SYMBOL_RUN: Final[int] = 16
 
 CUES: Final[dict[str, str]] = {
     "disclosure": "explicit ad disclosure: #ad, #sponsored, #partner, paid partnership, gifted, in collaboration with, "
-                  "and spoken: 'this episode is brought to you by', 'support for this podcast comes from'",
+                  "and spoken: 'this episode is brought to you by', 'support for this podcast comes from', 'made possible "
+                  "by', 'a word from our sponsor', 'the sponsor of today's video'",
     "discount_code": "a discount code: 'use code GLOW20', 'promo code', a code-like token such as TRAIL15",
     "affiliate_link": "an affiliate or shortened shop link (amzn.to, bit.ly, liketk.it ...), 'affiliate link', or a "
                       "spoken tracking address ('go to X dot com slash Y')",
@@ -67,6 +68,9 @@ CUES: Final[dict[str, str]] = {
     "partnership": "an ongoing relationship with a brand said without a disclosure word: 'repping @x', 'year three "
                    "with @x', 'the @x family', '@x athlete', '@x x me', a colourway designed with @x, #team<brand> "
                    "beside @<brand> (not a club's, team's, charity's or gym's handle)",
+    "housekeeping": "a creator's housekeeping in their own video or show ('if you're new here, subscribe', 'see you in "
+                    "the next one', 'let me know in the comments') that plugs no other channel and sells nothing; it "
+                    "fires with 'self_promo', which a promo head reading this column then ignores",
 }
 """Cue names and what each one matches, in the column order of :func:`cue_matrix`."""
 
@@ -101,6 +105,14 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "todays sponsor", "this episode is sponsored", "this video is sponsored", "today's episode is sponsored",
         "today's video is sponsored", "thanks to our sponsor",
         "thank you to our sponsor",
+        # ... and the other turns into a read ("this video is made possible by", "a quick word from our sponsor",
+        # "they're the sponsor of today's video"); none is in the paid-disclosure floor (brandfit.disclosure)
+        "made possible by", "sponsor of today's", "sponsors of today's", "sponsor of todays", "sponsor of this video",
+        "sponsor of this episode", "sponsor of the video", "sponsor of the episode", "sponsor of the show",
+        "sponsor of this podcast", "word from our sponsor", "word from our sponsors", "message from our sponsor",
+        "video is supported by", "episode is supported by", "podcast is supported by", "show is supported by",
+        "channel is supported by", "ride is supported by", "vlog is supported by", "stream is supported by",
+        "video is made possible", "episode is made possible",
     ),
     # the disclosures that say only that the product was a gift: reported as "disclosure", and what lets
     # critical_gift qualify it (brandfit.cue_qualifiers); "#pr" stays above, since it is also a personal record
@@ -127,6 +139,10 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "link in description", "link in the description", "click here", "tap to shop", "lien en bio", "link na bio",
         "linked in my bio", "links in my bio", "page in bio", "page in my bio", "link in comments",
         "link in the comments", "link in first comment", "link in the first comment",
+        # said aloud in a video or show
+        "linked below", "linked down below", "link down below", "links below", "links down below",
+        "linked in the description", "links in the description", "link in the show notes", "links in the show notes",
+        "in the show notes",
     ),
     "discount": (
         "% off", "percent off", "half price", "half off", "bogo", "buy one get one", "free shipping", "free delivery",

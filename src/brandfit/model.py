@@ -426,6 +426,10 @@ class RelevanceModel:
             return None
         from brandfit.cue_qualifiers import held_under_ceiling
 
+        # a qualifier the head does not read explains nothing away for it: older models are held as they were
+        unread = set(QUALIFIERS) - set(self.promo_cue_columns)
+        if unread:
+            cues = [[n for n in c if n not in unread] for c in cues]
         return np.fromiter((held_under_ceiling(c, t) for c, t in zip(cues, texts)), dtype=bool, count=len(texts))
 
     def _heads(self, emb: np.ndarray, cues: Sequence[Sequence[str]], norm: list[str] | None,
@@ -563,7 +567,7 @@ class RelevanceModel:
         meta = {
             # older readers would ignore what they do not know: 12 = qualifier cue columns (content_link,
             # paid_price, critical_gift), 11 = our texts as neighbours, 13 = the qualifier ceiling,
-            # 14 = the partnership cue column,
+            # 14 = the partnership cue column, 15 = the housekeeping qualifier column,
             # 10 = the topic caption layer,
             # 9 = the lexical head's caption layer,
             # 8 = the promo head reads cues they do not find
@@ -572,7 +576,8 @@ class RelevanceModel:
             # descriptions matched as n-grams,
             # 5 = phrases framed as posts, 4 = promo boost,
             # 3 = zero-shot share, 2 = lexical head
-            "format_version": (14 if "partnership" in self.promo_cue_columns
+            "format_version": (15 if "housekeeping" in self.promo_cue_columns
+                               else 14 if "partnership" in self.promo_cue_columns
                                else 13 if self.qualifier_ceiling > 0
                                else 12 if set(QUALIFIERS) & set(self.promo_cue_columns)
                                else 11 if self.neighbours is not None

@@ -28,7 +28,7 @@ from brandfit.topics import TOPICS, check_templates
 
 __all__ = ["FORMAT_VERSION", "MAX_META_BYTES", "MAX_HEADS_BYTES", "parse_meta", "parse_heads"]
 
-FORMAT_VERSION = 14
+FORMAT_VERSION = 15
 """The newest model format this brandfit reads. 2 adds the optional lexical head (``lex_*`` arrays); 3 the
 zero-shot share of the topic mix (``config.topic.zero_shot_share``); 4 the lexical promo boost
 (``config.lexical.promo_boost``); 5 phrases framed as posts (``config.topic.description_templates``: a brand's
@@ -44,8 +44,9 @@ neighbours (``knn_embeddings`` and ``knn_labels``); 12 the qualifier cue columns
 ``critical_gift``: :mod:`brandfit.cue_qualifiers`), which change how the promo head reads the cues they qualify and
 counts cues (an older brandfit would count a link to a blog as a cue); 13 the ceiling over the promo score of a
 text whose cues a qualifier explains away (``config.promo.qualifier_ceiling``); 14 the ``partnership`` cue column
-(an ongoing brand relationship said without a disclosure word: an older brandfit would leave the column empty). A
-model is written
+(an ongoing brand relationship said without a disclosure word: an older brandfit would leave the column empty); 15
+the ``housekeeping`` qualifier column (a creator's own "subscribe, see you in the next one": an older brandfit would
+read it as self-promotion). A model is written
 with the lowest format
 that holds it, so older brandfit versions keep loading what they can apply faithfully and refuse the rest."""
 MAX_META_BYTES = 1 << 20
@@ -105,6 +106,8 @@ def parse_meta(data: bytes | None, *, where: str) -> dict[str, Any]:
         raise IntegrityError(f"{where}: config.promo.cues: {qualifiers[0]!r} needs model format 12, the file says {fv}")
     if fv < 14 and isinstance(cues, list) and "partnership" in cues:
         raise IntegrityError(f"{where}: config.promo.cues: 'partnership' needs model format 14, the file says {fv}")
+    if fv < 15 and isinstance(cues, list) and "housekeeping" in cues:
+        raise IntegrityError(f"{where}: config.promo.cues: 'housekeeping' needs model format 15, the file says {fv}")
     ceiling = config["promo"].get("qualifier_ceiling", 0)
     if fv < 13 and not (isinstance(ceiling, (int, float)) and not isinstance(ceiling, bool) and ceiling == 0):
         raise IntegrityError(f"{where}: config.promo.qualifier_ceiling: {ceiling!r} needs model format 13, the file"

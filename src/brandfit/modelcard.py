@@ -56,7 +56,8 @@ _PHRASING_MEANING = {"gifted": "a brand gave the product", "hard_sell": "a push 
                      "partnership": "an ongoing brand relationship"}
 _QUALIFIER_MEANING = {"content_link": "a link in bio to free content",
                       "paid_price": "a price the author paid, asks about or complains about",
-                      "critical_gift": "a gifted post that finds fault or holds its verdict back"}
+                      "critical_gift": "a gifted post that finds fault or holds its verdict back",
+                      "housekeeping": "a creator's own 'subscribe, see you in the next one'"}
 
 
 def _promo_line(config: dict[str, Any], *, trained_on_public: bool, cues: Any = ()) -> str:

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from brandfit.cue_qualifiers import (ceiling_logits, check_ceiling, critical_gift, held_under_ceiling, only_qualified,
-                                     paid_by_author, points_to_content)
+from brandfit.cue_qualifiers import (ceiling_logits, channel_housekeeping, check_ceiling, critical_gift,
+                                     held_under_ceiling, only_qualified, paid_by_author, points_to_content)
 from brandfit.cues import CUES, LEGACY_PROMO_CUES, QUALIFIERS, find_cues
 from brandfit.errors import IntegrityError
 from brandfit.features import cue_features, promo_features
@@ -263,9 +263,11 @@ def test_content_link_needs_a_pointer():
                       "this video is brought to you by @roamly 🎥 link in bio"])
     assert cues[0] == [] and cues[1] == ["link_in_bio", "content_link"]
     assert cues[2] == ["disclosure", "link_in_bio"]  # a disclosed ad's link is not free content
-    assert tuple(CUES)[-4:-1] == tuple(QUALIFIERS) == ("content_link", "paid_price", "critical_gift")
+    assert tuple(CUES)[-5:-2] + tuple(CUES)[-1:] == tuple(QUALIFIERS) == ("content_link", "paid_price",
+                                                                            "critical_gift", "housekeeping")
     assert not set(QUALIFIERS) & set(LEGACY_PROMO_CUES)
-    assert QUALIFIERS == {"content_link": "link_in_bio", "paid_price": "price", "critical_gift": "disclosure"}
+    assert QUALIFIERS == {"content_link": "link_in_bio", "paid_price": "price", "critical_gift": "disclosure",
+                          "housekeeping": "self_promo"}
 
 
 def test_cue_features_read_the_qualifier_instead_of_the_cue_and_count_neither():
@@ -309,14 +311,14 @@ def test_a_format_12_head_does_not_count_a_link_to_a_blog_and_an_older_head_stil
 
 
 def test_a_model_with_content_link_is_format_12_round_trips_and_an_older_format_is_refused():
-    new = _model([n for n in CUES if n != "partnership"])  # the partnership column came later (format 14)
+    new = _model([n for n in CUES if n not in ("partnership", "housekeeping")])  # later columns (formats 14, 15)
     files = new.to_files()
     meta = json.loads(files["model.json"])
     assert meta["format_version"] == 12
     back = RelevanceModel.from_files(files)
     back._embedder = new.embedder
     np.testing.assert_allclose(back.analyze(TEXTS).promo_proba, new.analyze(TEXTS).promo_proba)
-    older = _model([n for n in CUES if n not in QUALIFIERS and n != "partnership"])
+    older = _model([n for n in CUES if n not in QUALIFIERS and n != "partnership"])  # housekeeping is a qualifier
     assert json.loads(older.to_files()["model.json"])["format_version"] < 12
     meta["format_version"] = 11  # an older brandfit would read the column and count the link
     with pytest.raises(IntegrityError, match="content_link"):
@@ -386,7 +388,7 @@ def test_the_ceiling_is_checked_and_lowers_only_qualified_logits():
 
 
 def _ceiling_model(ceiling: float) -> RelevanceModel:
-    m = _model([c for c in CUES if c != "partnership"])  # the partnership column came later (format 14)
+    m = _model([c for c in CUES if c not in ("partnership", "housekeeping")])  # later columns (formats 14, 15)
     config = {**m.config, "promo": {**m.config["promo"], "qualifier_ceiling": ceiling}}
     return RelevanceModel(topic_head=m.topic_head, promo_head=m.promo_head, descriptions=m.descriptions,
                           promo_threshold=0.5, config=config, embedder=m.embedder)
@@ -395,7 +397,7 @@ def _ceiling_model(ceiling: float) -> RelevanceModel:
 def test_a_model_with_a_ceiling_holds_qualified_texts_under_it_is_format_13_and_older_formats_refuse_it():
     texts = ["race report is on the blog 📝 link in bio", "new drop, link in bio 🛍️",
              "@dewlab sent me this serum, smells weird and did nothing for me tbh", "went for a run"]
-    plain = _model([c for c in CUES if c != "partnership"]).analyze(texts).promo_proba
+    plain = _model([c for c in CUES if c not in ("partnership", "housekeeping")]).analyze(texts).promo_proba
     capped = _ceiling_model(0.1).analyze(texts).promo_proba
     assert capped[0] <= 0.1 + 1e-9 and capped[2] <= 0.1 + 1e-9  # every cue explained away
     np.testing.assert_allclose(capped[[1, 3]], plain[[1, 3]])  # a drop still pushes; no cue: untouched
@@ -431,12 +433,104 @@ def test_hostile_text_is_handled_in_bounded_time():
              "under $1 " * 5_000 + "?", "#gifted will report back " * 3_000, "only " + "1" * 20_000 + " each",
              "1" * 20_000 + "??", "1." * 10_000 + "??", "1 " * 10_000 + "??",
              "\n" * 20_000 + "paid $1", ",\n" * 10_000, "£1 " * 5_000 + "??", "under £1 " * 4_000 + "anyone",
-             "$1?! " * 4_000, "#gifted " + "report back " * 3_000 + "😍")
+             "$1?! " * 4_000, "#gifted " + "report back " * 3_000 + "😍", "see you " * 10_000 + "next",
+             "free " * 20_000 + "pdf", "in this video " * 5_000, "let me know " * 8_000 + "subscribe")
     for text in texts:
-        for check in (points_to_content, paid_by_author, critical_gift):
+        for check in (points_to_content, paid_by_author, critical_gift, channel_housekeeping):
             t0 = time.perf_counter()
             check(text)
             assert time.perf_counter() - t0 < 0.25, (check.__name__, text[:30])
         t0 = time.perf_counter()
         find_cues([text[:5_000]])
         assert time.perf_counter() - t0 < 0.25, text[:30]
+
+
+# said in a video or show (the guide's "Spoken text"): a creator's own housekeeping, and pointers to free things
+HOUSEKEEPING = [
+    "so yeah that's it for this haul, subscribe if you're new here and i'll see you in the next one",
+    "hey guys welcome back to the channel, if you're new here hit subscribe",
+    "if you enjoyed this episode don't forget to subscribe and leave us a review",
+    "thanks so much for watching, hit subscribe and let me know in the comments what you want next",
+]
+NOT_HOUSEKEEPING = [
+    "check out my new channel, leave a like and subscribe, thanks for watching",  # another channel plugged
+    "sub4sub? see you in the next one",
+    "subscribe to my channel for more",  # no video or show of one's own around it
+    "new merch is live, subscribe and i'll see you next week",  # merch sells
+    "join the members tier, thanks for watching and subscribe",
+    "subscribe and use code MIA10, see you in the next one",  # a code is another push
+]
+
+
+@pytest.mark.parametrize("text", HOUSEKEEPING, ids=lambda t: t[:40])
+def test_a_creators_own_subscribe_is_housekeeping_and_held_under_the_ceiling(text):
+    cues = find_cues([text])[0]
+    assert "self_promo" in cues and "housekeeping" in cues and channel_housekeeping(text)
+    assert held_under_ceiling(cues, text)
+
+
+@pytest.mark.parametrize("text", NOT_HOUSEKEEPING, ids=lambda t: t[:40])
+def test_a_plug_for_a_channel_or_anything_sold_is_still_self_promotion(text):
+    assert "housekeeping" not in find_cues([text])[0]
+
+
+SPOKEN_FREE = [
+    "links to all the studies are in the show notes",
+    "the government has a free tool to check your pension, i'll put the link in the description",
+    "the sewing pattern is a free pdf, linked below",
+    "made a free couch to 5k plan for my mum, google doc linked in bio",
+]
+SPOKEN_SELLING = [
+    "my 12 week plan is linked below, first week free",
+    "grab my free guide linked below and join my coaching waitlist",
+    "all the products are linked below, some are affiliate links",
+]
+
+
+@pytest.mark.parametrize("text", SPOKEN_FREE, ids=lambda t: t[:40])
+def test_a_pointer_to_a_free_thing_said_aloud_is_a_content_link(text):
+    cues = find_cues([text])[0]
+    assert "link_in_bio" in cues and "content_link" in cues
+
+
+@pytest.mark.parametrize("text", SPOKEN_SELLING, ids=lambda t: t[:40])
+def test_a_pointer_to_something_sold_said_aloud_is_not(text):
+    cues = find_cues([text])[0]
+    assert "link_in_bio" in cues and "content_link" not in cues
+
+
+@pytest.mark.parametrize("text, fires", [
+    ("this video is made possible by cypher nest", True),
+    ("a quick shout out to the sponsor of today's video", True),
+    ("today's ride is supported by velo cadence", True),
+    ("but first a word from our sponsor", True),
+    ("huge thanks to our sponsors at the club champs", False),  # a race thanks its sponsors: not a read
+    ("my argument is supported by the data", False),
+])
+def test_spoken_turns_into_a_read_are_disclosure_cues(text, fires):
+    assert ("disclosure" in find_cues([text])[0]) == fires
+
+
+def test_a_model_reading_the_housekeeping_column_is_format_15_and_an_older_format_is_refused():
+    texts = ["thanks for watching, if you're new here hit subscribe", "subscribe to my channel for more"]
+    m = _model(list(CUES))
+    files = m.to_files()
+    meta = json.loads(files["model.json"])
+    assert meta["format_version"] == 15
+    back = RelevanceModel.from_files(files)
+    back._embedder = m.embedder
+    np.testing.assert_allclose(back.analyze(texts).promo_proba, m.analyze(texts).promo_proba)
+    older = _model([n for n in CUES if n != "housekeeping"])
+    p_old, p_new = older.analyze(texts).promo_proba, m.analyze(texts).promo_proba
+    assert p_new[0] < p_old[0] and p_new[1] == pytest.approx(p_old[1])  # only the housekeeping is read differently
+    meta["format_version"] = 14  # an older brandfit would read the subscribe as self-promotion
+    with pytest.raises(IntegrityError, match="housekeeping"):
+        RelevanceModel.from_files({**files, "model.json": json.dumps(meta).encode()})
+
+
+def test_a_model_that_does_not_read_housekeeping_is_not_held_by_it():
+    """The ceiling of a format-13/14 model holds what it held before: a qualifier it does not read explains nothing."""
+    text = "thanks for watching, if you're new here hit subscribe"
+    m = _ceiling_model(0.1)  # no housekeeping column
+    plain = _model([c for c in CUES if c not in ("partnership", "housekeeping")]).analyze([text]).promo_proba
+    np.testing.assert_allclose(m.analyze([text]).promo_proba, plain)

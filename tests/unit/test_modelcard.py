@@ -69,8 +69,9 @@ def test_the_card_names_the_cues_of_phrasing_when_the_promo_head_reads_them():
     meta["promo_cues"] = list(CUES)
     assert ("not counted: `content_link` (a link in bio to free content), `paid_price` (a price the author paid, "
             "asks about or complains about), `critical_gift` (a gifted post that finds fault or "
-            "holds its verdict back)") in render_card("relevance", meta)
-    meta["promo_cues"] = [n for n in CUES if n not in ("paid_price", "critical_gift")]  # relevance@47
+            "holds its verdict back), `housekeeping` (a creator's own 'subscribe, see you in the next one')") in \
+        render_card("relevance", meta)
+    meta["promo_cues"] = [n for n in CUES if n not in ("paid_price", "critical_gift", "housekeeping")]  # relevance@47
     assert "not counted: `content_link` (a link in bio to free content), Platt" in render_card("relevance", meta)
 
 
