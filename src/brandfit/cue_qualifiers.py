@@ -70,6 +70,13 @@ QUALIFIED: Final[dict[str, str]] = {"content_link": "link_in_bio", "paid_price":
                                      "housekeeping": "self_promo"}
 """Each qualifier cue and the cue it qualifies, in :data:`brandfit.cues.CUES` order."""
 
+# a thing a video or show says is free (not a brand's free tier, "canva's free tools", nor a free thing that comes with
+# a purchase or a sign-up: "the free guide with any tub", "free plan when you join")
+_FREE_THING: Final = (
+    r"(?<!'s )(?<!has a )(?<!have a )(?<!offers a )(?<!has )(?<!have )(?<!offers )(?:completely |totally |100% |100 percent )?free (?:\w+ ){0,3}?"
+    r"(?:pdf|templates?|plans?|guides?|resources?|checklists?|spreadsheets?|docs?|patterns?|calculators?|"
+    r"worksheets?)(?! (?:app|with|when|from|if)\b)|(?:templates?|plans?|guides?|pdf|patterns?|spreadsheets?|docs?) "
+    r"(?:is|are) (?:completely |totally |100% |also |all )?free")
 # free content a link may point to (English, plus a few Spanish and Portuguese words)
 _CONTENT_RE: Final = re.compile(
     r"\b(?:blog|blogpost|blog post|vlogs?|videos?|vids?|youtube|yt video|episodes?|ep \d+|podcast|interview|article|"
@@ -81,16 +88,11 @@ _CONTENT_RE: Final = re.compile(
     r"petition|survey|questionnaire|"
     r"volunteers?|vídeo|receta|receita|resultados|donación|donacion|doação|doacao|vaquinha|petição|peticao|"
     # ... or, said aloud, what a video or show points to: its sources, or a thing it says is free
-    r"show notes|papers|studies|sources|references|(?:completely |totally |100% |100 percent )?free (?:\w+ ){0,3}?"
-    r"(?:pdf|templates?|plans?|guides?|tools?|resources?|downloads?|checklists?|spreadsheets?|docs?|patterns?|"
-    r"calculators?|worksheets?|trackers?)|(?:templates?|plans?|guides?|tools?|pdf|patterns?|spreadsheets?|docs?) "
-    r"(?:is|are) (?:completely |totally |100% |also |all )?free)\b")
+    # (not "show notes": a read's address is there too; not a brand's free tier: "notion has a free plan")
+    r"papers|studies|sources|references|" + _FREE_THING + r")\b")
 # ... (a free thing, and "no sign up", are taken out before the caption is read for anything sold)
-_FREE_THING_RE: Final = re.compile(
-    r"\b(?:(?:completely |totally |100% |100 percent )?free (?:\w+ ){0,3}?(?:pdf|templates?|plans?|guides?|tools?|"
-    r"resources?|downloads?|checklists?|spreadsheets?|docs?|patterns?|calculators?|worksheets?|trackers?)|"
-    r"(?:templates?|plans?|guides?|tools?|pdf|patterns?|spreadsheets?|docs?) (?:is|are) (?:completely |totally |"
-    r"100% |also |all )?free|no (?:sign ?ups?|signups?|email|account|strings)(?: needed| required)?)\b")
+_FREE_THING_RE: Final = re.compile(r"\b(?:" + _FREE_THING + r"|no (?:sign ?ups?|signups?|email|account|strings)"
+                                   r"(?: needed| required)?)\b")
 # ... and nothing to sell: a shop, product, offer, booking or paid place turns the same link into a sales link
 _SELLING_RE: Final = re.compile(
     r"\b(?:shop\w*|buy\w*|order\w*|purchas\w*|products?|items?|details|outfits?|fit deets|wearing|"
@@ -102,7 +104,8 @@ _SELLING_RE: Final = re.compile(
     # ... a sponsor, or a free trial (the guide: a free trial or first class sells)
     r"made possible|supported by|support(?:ing)? (?:the|my|this|our) (?:channel|show|podcast|video|vid)|free trial|"
     r"try (?:it |them )?(?:for )?free|(?:first|1st) (?:\w+ )?(?:month|week|class|session|lesson)s? (?:is |are )?free|"
-    r"\d+ (?:days?|weeks?|months?) free)\b"
+    r"\d+ (?:days?|weeks?|months?) free|premium|pro version|upgrade|cancel anytime|when you join|gumroad|"
+    r"with (?:any|every) \w+|(?<!no )(?:gear|kit)|i (?:take|use|wear|drink)|clinical\w*)\b"
     r"|[$€£₹]|(?<!\d)\d{1,3} ?%")
 
 _AMOUNT = r"(?:[$€£₹]|rs\.? ?|r\$ ?)?\d[\d.,]*k?\s?(?:[$€£₹]|bucks|quid|euros?|dollars|rupees)?"
@@ -210,7 +213,12 @@ _HOUSEKEEPING_RE: Final = re.compile(
 # merch, membership, course or shop
 _CHANNEL_PLUG_RE: Final = re.compile(
     r"\b(?:check (?:out )?(?:my|our)|visit my|sub ?(?:4|for) ?sub|my (?:new|other|second|2nd|gaming|music) channel|"
-    r"my (?:music|songs?|covers?|mixtape|album|beats)|follow (?:me|us) on|support my|merch\w*|patreon|members?(?:hip)?|"
+    r"my (?:\w+ )?channel (?:too|as well)|you'?ll (?:love|like|enjoy) my|i (?:post|upload) (?:every|daily|new)|"
+    r"follow (?:me|us|my)|my (?:\w+ )?(?:insta\w*|ig|twitch|tiktok|podcast|book|app|single|album|newsletter|class|"
+    r"masterclass|workshop|hoodies?|tees?|brand|line|amazon)|amazon|ko-?fi|out now|enrol\w*|(?:go )?try (?:it|them)|"
+    r"i do \w+ (?:edits|covers|videos|streams)|"
+    r"thanks? (?:\w+ ){0,2}to (?!you\b|everyone\b|all\b|the viewers\b)\w+ for|(?:making|made) this video (?:happen|possible)|"
+    r"my (?:music|songs?|covers?|mixtape|album|beats)|support my|merch\w*|patreon|members?(?:hip)?|"
     r"join (?:the|my|our)|courses?|shop\w*|store|code|discount\w*|sale|order\w*|tickets?|pre-?order|coaching|"
     r"programs?|programmes?|presets?|e-?books?|sponsor\w*|link)\b")
 

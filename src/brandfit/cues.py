@@ -34,8 +34,8 @@ MAX_SYMBOL_RUN: Final[int] = 16
 
 CUES: Final[dict[str, str]] = {
     "disclosure": "explicit ad disclosure: #ad, #sponsored, #partner, paid partnership, gifted, in collaboration with, "
-                  "and spoken: 'this episode is brought to you by', 'support for this podcast comes from', 'made possible "
-                  "by', 'a word from our sponsor', 'the sponsor of today's video'",
+                  "and spoken: 'this episode is brought to you by', 'support for this podcast comes from', 'this video "
+                  "is made possible by', 'a word from our sponsor', 'the sponsor of today's video'",
     "discount_code": "a discount code: 'use code GLOW20', 'promo code', a code-like token such as TRAIL15",
     "affiliate_link": "an affiliate or shortened shop link (amzn.to, bit.ly, liketk.it ...), 'affiliate link', or a "
                       "spoken tracking address ('go to X dot com slash Y')",
@@ -107,12 +107,14 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "thank you to our sponsor",
         # ... and the other turns into a read ("this video is made possible by", "a quick word from our sponsor",
         # "they're the sponsor of today's video"); none is in the paid-disclosure floor (brandfit.disclosure)
-        "made possible by", "sponsor of today's", "sponsors of today's", "sponsor of todays", "sponsor of this video",
-        "sponsor of this episode", "sponsor of the video", "sponsor of the episode", "sponsor of the show",
+        "sponsor of today's", "sponsors of today's", "sponsor of todays", "sponsor of this video",
+        "sponsor of this episode", "sponsor of the video", "sponsor of the episode", "sponsor of this show",
         "sponsor of this podcast", "word from our sponsor", "word from our sponsors", "message from our sponsor",
         "video is supported by", "episode is supported by", "podcast is supported by", "show is supported by",
         "channel is supported by", "ride is supported by", "vlog is supported by", "stream is supported by",
-        "video is made possible", "episode is made possible",
+        # ("made possible by" alone is also a parent's lift or a year of training: only a video or show's)
+        "video is made possible", "video was made possible", "episode is made possible", "episode was made possible",
+        "podcast is made possible", "show is made possible", "vlog is made possible", "stream is made possible",
     ),
     # the disclosures that say only that the product was a gift: reported as "disclosure", and what lets
     # critical_gift qualify it (brandfit.cue_qualifiers); "#pr" stays above, since it is also a personal record

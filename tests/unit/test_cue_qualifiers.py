@@ -454,6 +454,12 @@ HOUSEKEEPING = [
 ]
 NOT_HOUSEKEEPING = [
     "check out my new channel, leave a like and subscribe, thanks for watching",  # another channel plugged
+    # the session 23 review: a comment plugging its own channel, a book or class sold, a sponsor thanked
+    "if you liked this video pls subscribe to my channel too, i post every day 🙏",
+    "great vid! if you enjoyed this video you'll love my channel, subscribe ❤️",
+    "thanks for watching! my new book run slow is out now, subscribe and see you in the next one",
+    "thanks for watching and huge thanks to notion for making this video happen, subscribe and see you in the next one",
+    "welcome back to the channel, if you want the exact camera i use it's on my amazon page, subscribe",
     "sub4sub? see you in the next one",
     "subscribe to my channel for more",  # no video or show of one's own around it
     "new merch is live, subscribe and i'll see you next week",  # merch sells
@@ -476,12 +482,17 @@ def test_a_plug_for_a_channel_or_anything_sold_is_still_self_promotion(text):
 
 SPOKEN_FREE = [
     "links to all the studies are in the show notes",
-    "the government has a free tool to check your pension, i'll put the link in the description",
+    "the free budgeting spreadsheet i made is linked below, make a copy",
     "the sewing pattern is a free pdf, linked below",
     "made a free couch to 5k plan for my mum, google doc linked in bio",
 ]
 SPOKEN_SELLING = [
     "my 12 week plan is linked below, first week free",
+    # the session 23 review: a read's address in the show notes, a brand's free tier, a free thing with a purchase
+    "find them at greenleaf dot com, the link is in the show notes",
+    "notion has a free plan that honestly covers everything i do, links in the description",
+    "get the free guide with any tub of whey, linked below",
+    "grab the free template pack from my gumroad, links below, the premium pack unlocks the rest",
     "grab my free guide linked below and join my coaching waitlist",
     "all the products are linked below, some are affiliate links",
 ]
@@ -506,6 +517,8 @@ def test_a_pointer_to_something_sold_said_aloud_is_not(text):
     ("but first a word from our sponsor", True),
     ("huge thanks to our sponsors at the club champs", False),  # a race thanks its sponsors: not a read
     ("my argument is supported by the data", False),
+    ("this trip was made possible by my parents driving 6 hours to crew for me", False),  # the session 23 review
+    ("rolex has been the main sponsor of the show jumping at hickstead for years", False),
 ])
 def test_spoken_turns_into_a_read_are_disclosure_cues(text, fires):
     assert ("disclosure" in find_cues([text])[0]) == fires
