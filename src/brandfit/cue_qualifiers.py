@@ -73,7 +73,8 @@ QUALIFIED: Final[dict[str, str]] = {"content_link": "link_in_bio", "paid_price":
 # a thing a video or show says is free (not a brand's free tier, "canva's free tools", nor a free thing that comes with
 # a purchase or a sign-up: "the free guide with any tub", "free plan when you join")
 _FREE_THING: Final = (
-    r"(?<!'s )(?<!has a )(?<!have a )(?<!offers a )(?<!has )(?<!have )(?<!offers )(?:completely |totally |100% |100 percent )?free (?:\w+ ){0,3}?"
+    r"(?<!'s )(?<!has a )(?<!have a )(?<!offers a )(?<!has )(?<!have )(?<!offers )"
+    r"(?:completely |totally |100% |100 percent )?free (?:\w+ ){0,3}?"
     r"(?:pdf|templates?|plans?|guides?|resources?|checklists?|spreadsheets?|docs?|patterns?|calculators?|"
     r"worksheets?)(?! (?:app|with|when|from|if)\b)|(?:templates?|plans?|guides?|pdf|patterns?|spreadsheets?|docs?) "
     r"(?:is|are) (?:completely |totally |100% |also |all )?free")
@@ -217,7 +218,8 @@ _CHANNEL_PLUG_RE: Final = re.compile(
     r"follow (?:me|us|my)|my (?:\w+ )?(?:insta\w*|ig|twitch|tiktok|podcast|book|app|single|album|newsletter|class|"
     r"masterclass|workshop|hoodies?|tees?|brand|line|amazon)|amazon|ko-?fi|out now|enrol\w*|(?:go )?try (?:it|them)|"
     r"i do \w+ (?:edits|covers|videos|streams)|"
-    r"thanks? (?:\w+ ){0,2}to (?!you\b|everyone\b|all\b|the viewers\b)\w+ for|(?:making|made) this video (?:happen|possible)|"
+    r"thanks? (?:\w+ ){0,2}to (?!you\b|everyone\b|all\b|the viewers\b)\w+ for|"
+    r"(?:making|made) this video (?:happen|possible)|"
     r"my (?:music|songs?|covers?|mixtape|album|beats)|support my|merch\w*|patreon|members?(?:hip)?|"
     r"join (?:the|my|our)|courses?|shop\w*|store|code|discount\w*|sale|order\w*|tickets?|pre-?order|coaching|"
     r"programs?|programmes?|presets?|e-?books?|sponsor\w*|link)\b")
@@ -229,7 +231,7 @@ def channel_housekeeping(text: str) -> bool:
     what turns its ``self_promo`` cue into ``housekeeping`` (case does not matter). The guide: housekeeping sells
     nothing; "sub to my channel pls" under someone else's video is self-promotion.
 
-    >>> channel_housekeeping("so yeah that's it for this haul, subscribe if you're new here and see you in the next one")
+    >>> channel_housekeeping("that's it for this haul, subscribe if you're new here and see you in the next one")
     True
     >>> channel_housekeeping("check out my new channel and subscribe, thanks for watching")
     False
@@ -346,7 +348,8 @@ _BACKER_TAG_RE: Final = re.compile(
 # for £45", "back down to $30 rn"), a product or paid place beside free content ("vinyl in the webshop", "then the
 # retreat intake opens", "my plan pdf")
 _STILL_SELLS_RE: Final = re.compile(
-    r"\b(?:\w*shop|listing|listed|asking|postage|comment (?:sold|if|below|to|for|link)|(?<!welcome )back (?:down )?(?:to|at)|"
+    r"\b(?:\w*shop|listing|listed|asking|postage|comment (?:sold|if|below|to|for|link)|"
+    r"(?<!welcome )back (?:down )?(?:to|at)|"
     r"price (?:drop|is back)|pdf|picks|(?:all|everything|every one|each one|products?|items?) (?:is |are )?linked|"
     r"retreat|intake|join (?:the|our|my)|members?(?:hip)?|vinyl|prints?|"
     r"cookbook|hardback|paperback|my (?:online |1:1 |new )?(?:plan|programme|program|coaching|course|class|classes))\b")
