@@ -284,6 +284,7 @@ def test_hot_swap_and_refused_version(tmp_path, production_model):
         assert c.portal.call(mgr.check) == "unchanged" and c.get("/readyz").json()["refused"] is None
 
 
+@pytest.mark.loopback
 def test_real_server_process(tmp_path):
     """``brandfit serve`` as a process on loopback: answers, request ids, access log, and a clean SIGTERM exit.
     (SIGTERM and a hot swap under 16 clients' load: tests/integration/test_serve_load.py.)"""

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 pytest.importorskip("fastapi")
+pytestmark = pytest.mark.loopback  # every test here runs a real server process on 127.0.0.1
 from serve_process import REPO, Load, publish_copy, start_server, wait_for  # noqa: E402
 
 _ALIAS = json.loads((REPO / "models" / "_aliases" / "production.json").read_text())
