@@ -47,7 +47,8 @@ _PARCEL = r"(?:box|package|parcel|pkg|hamper|goodies|goodie bag|goody bag|gift b
 # what a handle is thanked for doing that is giving: "for sending", "for having me at", not "for pacing me"
 _GIVING = (r"(?:sending|gifting|sponsoring|spoiling|treating|hooking|fuel?ling|kitting|flying|including|choosing|"
            r"picking|selecting|inviting|featuring|dressing|supporting (?!me\b|us\b)|"
-           r"(?:having|hosting|letting|bringing|trusting|thinking of) (?:me|us)\b|bringing (?:these|this|them|it)\b|making (?:me|us) (?:an?|your|part)\b|"
+           r"(?:having|hosting|letting|bringing|trusting|thinking of) (?:me|us)\b|bringing (?:these|this|them|it)\b|"
+           r"making (?:me|us) (?:an?|your|part)\b|"
            r"keeping (?:me|us) (?:fuel\w*|warm|dry|hydrated|charged|powered)\b)")
 _NOT_HOME = r"(?! (?:home|off|away|back|out|to (?:the|my|bed|school|work|hospital)))"  # "sent me home": no gift
 _GIFTED = (

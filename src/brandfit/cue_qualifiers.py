@@ -63,8 +63,7 @@ import numpy as np
 from brandfit.cue_phrases import CRITICAL, PENDING, PRAISE, gift_in_words
 
 __all__ = ["QUALIFIED", "MAX_CEILING", "points_to_content", "paid_by_author", "critical_gift", "channel_housekeeping",
-           "qualifier_cues",
-           "only_qualified", "held_under_ceiling", "check_ceiling", "ceiling_logits"]
+           "qualifier_cues", "only_qualified", "held_under_ceiling", "check_ceiling", "ceiling_logits"]
 
 QUALIFIED: Final[dict[str, str]] = {"content_link": "link_in_bio", "paid_price": "price", "critical_gift": "disclosure",
                                      "housekeeping": "self_promo"}
@@ -197,6 +196,7 @@ _OFFER_RE: Final = re.compile(
 _PUSHES: Final = frozenset({"discount_code", "affiliate_link", "link_in_bio", "discount", "urgency", "call_to_action",
                             "giveaway", "dm_request", "money_pitch", "prize_offer", "self_promo", "gifted",
                             "hard_sell"})  # not `partnership`: a model that does not read it qualifies as before
+_PUSHES_BUT_SUBSCRIBE: Final = _PUSHES - {"self_promo"}  # what a creator's housekeeping may not carry
 
 
 # a creator's own video or show, opened or closed: "welcome back to the channel", "see you in the next one", "if you're
@@ -301,7 +301,7 @@ def qualifier_cues(found: AbstractSet[str], text: str, *, gift_only: bool = Fals
         out.append("content_link")
     if "price" in found and not found & {"disclosure", "link"} and not pushes and paid_by_author(text):
         out.append("paid_price")
-    if "self_promo" in found and not found & (_PUSHES - {"self_promo"}) and "disclosure" not in found and (
+    if "self_promo" in found and not found & _PUSHES_BUT_SUBSCRIBE and "disclosure" not in found and (
             channel_housekeeping(text)):
         out.append("housekeeping")
     if not pushes and critical_gift(text) and (
