@@ -135,7 +135,7 @@ def feeds(model, ref: str, folder: Path) -> None:
     import brandfit
     from brandfit.cues import LEGACY_PROMO_CUES, find_cues
     from brandfit.data.check import check_labeled_folder
-    from brandfit.topics import TOPICS
+    from brandfit.topics import BRAND_TOPICS, TOPICS
 
     check = check_labeled_folder(folder)
     if check.problems:
@@ -164,7 +164,9 @@ def feeds(model, ref: str, folder: Path) -> None:
         rel = brandfit.predict_relevance(
             {"account_id": acc["account_id"], "bio": bio.iloc[0] if len(bio) else "",
              "posts": [by_id.loc[post["id"], "text"] for post in acc["posts"]]},
-            acc["topic"], model=model)
+            # the primary topic does not depend on the brand topic; an account whose core is `other` is scored
+            # against any vertical
+            acc["topic"] if acc["topic"] in BRAND_TOPICS else BRAND_TOPICS[0], model=model)
         if rel.primary_topic is None:
             none += 1
         elif rel.primary_topic == acc["topic"]:
