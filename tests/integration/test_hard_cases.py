@@ -198,7 +198,8 @@ def test_topic_of_real_form_text(prod, text, allowed):
 
 
 # Texts whose topic is carried by a name alone (a product model, a brand, an athlete, a program, a game), written
-# for this test in session 24, when the twelfth data batch (rf12_names) was written for the kind; none is in it.
+# for this test in session 24, when the twelfth data batch (rf12_names) was written for the kind: none of these texts
+# is in data/labeled, though some of the names are (haaland, impact whey, 5/3/1, le labo).
 NAME_CASES = [
     ("saucony endorphin speed 4 or the novablast for tempo days?", {"sports_outdoor"}),
     ("haaland again. 3 in 20 mins, unreal", {"sports_outdoor"}),
