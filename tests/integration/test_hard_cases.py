@@ -10,7 +10,7 @@ import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @65 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @66 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -212,6 +212,19 @@ NAME_CASES = [
     ("finished tears of the kingdom after 140 hours", {"other"}),  # a game, not gaming hardware
     # a fragrance house named with no beauty word: sports_outdoor 0.31, beauty 0.26 with relevance@65
     known("le labo another 13 dupe that actually lasts?", {"beauty"}),
+    # names from outside the US and UK, written for this test in session 25, when the thirteenth batch (rf13_names)
+    # was written for the kind; none of these texts is in data/labeled
+    ("virat 82* off 53, chase master forever 🐐", {"sports_outdoor"}),
+    ("mengão campeão da libertadores de novo 🔴⚫", {"sports_outdoor"}),
+    ("bagnaia crashed out at mugello 😭 ducati pls", {"sports_outdoor"}),
+    ("cosrx snail mucin or beauty of joseon relief sun first?", {"beauty"}),
+    ("laneige lip sleeping mask berry, 3rd jar this year 🍓", {"beauty"}),
+    ("poco f6 vs iqoo neo 9 pro, snapdragon 8s gen 3 both?", {"electronics"}),
+    ("muscleblaze biozyme ka naya flavour try kiya, mast hai", {"fitness"}),
+    ("crash landing on you rewatch #3 🥲", {"other"}),  # a k-drama
+    ("zomato gold order at 2am again", {"other"}),  # food delivery
+    # Indian designers named with no clothing word: other 0.60, fashion 0.19 with relevance@66
+    known("sabyasachi for the sangeet, anita dongre for the mehendi 😍", {"fashion"}),
 ]
 
 
