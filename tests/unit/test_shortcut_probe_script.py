@@ -21,3 +21,44 @@ def test_shortcut_probe_says_so_and_exits_0_without_the_public_corpora(tmp_path:
     assert probe.main(["relevance@1", "--public-data", str(tmp_path)]) == 0  # no model is loaded: none exists here
     assert "public corpora not found" in capsys.readouterr().out
     assert probe.SUFFIXES[0] == "" and len(set(probe.SUFFIXES)) == len(probe.SUFFIXES)
+
+
+def _probe_file(tmp_path: Path, rows: list[dict]) -> Path:
+    import json
+
+    path = tmp_path / "probe.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_probe_eval_baselines_say_so_and_exit_0_without_the_public_corpora(tmp_path: Path, capsys) -> None:
+    probe = _script("probe_eval")
+    path = _probe_file(tmp_path, [{"text": "virat 82* off 53", "topic": "sports_outdoor", "kind": "fan_tweet"}])
+    assert probe.main([str(path), "--baselines", "--public-data", str(tmp_path / "absent")]) == 0
+    assert "public corpora not found" in capsys.readouterr().out
+
+
+def test_probe_eval_stops_on_a_bad_row_with_its_line(tmp_path: Path) -> None:
+    import pytest
+
+    probe = _script("probe_eval")
+    path = _probe_file(tmp_path, [{"text": "ok", "topic": "other"}, {"text": "no such topic", "topic": "cars"}])
+    with pytest.raises(SystemExit, match=r"probe.jsonl:2: a probe row needs a text and a topic"):
+        probe.read_probe(path)
+
+
+def test_probe_eval_scores_per_kind_over_the_topics_each_kind_holds() -> None:
+    import numpy as np
+
+    from brandfit.topics import TOPICS
+
+    probe = _script("probe_eval")
+    topics = ["beauty", "electronics", "other", "other"]
+    kinds = ["caption", "caption", "trap", "trap"]
+    proba = np.full((4, len(TOPICS)), 0.02)
+    for i, t in enumerate(["beauty", "electronics", "other", "beauty"]):  # the last one is wrong
+        proba[i, TOPICS.index(t)] = 0.9
+    s = probe.scores(proba, topics, kinds)
+    assert s["caption"] == (1.0, 1.0, 2)
+    assert s["trap"][1:] == (0.5, 2)  # traps: top-1 1 of 2; AP over `other` alone (beauty is absent from the slice)
+    assert s["all"][2] == 4 and 0 < s["all"][0] < 1

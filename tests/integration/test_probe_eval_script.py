@@ -1,0 +1,30 @@
+"""training/experiments/probe_eval.py scores a topic probe with a registry model: one line with the whole probe and
+each kind, and with ``--misses`` one line per text whose top topic is wrong."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+from fakes import REPO
+
+
+def test_probe_eval_scores_a_registry_model_per_kind_and_lists_misses(tmp_path: Path, capsys) -> None:
+    spec = importlib.util.spec_from_file_location("probe_eval", REPO / "training" / "experiments" / "probe_eval.py")
+    probe = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(probe)
+    rows = [
+        {"text": "new trail shoes for the mountain marathon 🏔️", "topic": "sports_outdoor", "kind": "caption"},
+        {"text": "my lipstick and mascara haul, the liner is perfect", "topic": "beauty", "kind": "caption"},
+        {"text": "which laptop has the best battery for uni? budget 800", "topic": "electronics", "kind": "comment"},
+        {"text": "my lipstick and mascara haul, the liner is perfect!", "topic": "other", "kind": "trap"},  # wrong
+    ]
+    path = tmp_path / "probe.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert probe.main([str(path), "production", "--misses"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("production: all ") and "(n=4)" in out[0]
+    assert "caption 1.000 / 1.000 (n=2)" in out[0] and "comment 1.000 / 1.000 (n=1)" in out[0]
+    assert len(out) == 2 and out[1].startswith("  miss [trap] other -> beauty ")
+    assert out[1].endswith(f": {rows[3]['text']}")
