@@ -213,7 +213,9 @@ NAME_CASES = [
     # a fragrance house named with no beauty word: sports_outdoor 0.31, beauty 0.26 with relevance@65
     known("le labo another 13 dupe that actually lasts?", {"beauty"}),
     # names from outside the US and UK, written for this test in session 25, when the thirteenth batch (rf13_names)
-    # was written for the kind; none of these texts is in data/labeled
+    # was written for the kind; none of these texts is in data/labeled, though most of the names are in its training
+    # rows (virat, mengão, bagnaia, cosrx, laneige, poco, iqoo, biozyme, zomato gold); sabyasachi and anita dongre
+    # only in its validation and test rows
     ("virat 82* off 53, chase master forever 🐐", {"sports_outdoor"}),
     ("mengão campeão da libertadores de novo 🔴⚫", {"sports_outdoor"}),
     ("bagnaia crashed out at mugello 😭 ducati pls", {"sports_outdoor"}),

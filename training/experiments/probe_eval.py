@@ -69,7 +69,7 @@ def baselines(rows: list[dict], public: Path | None) -> int:
         print("public corpora not found: the baselines train on data/labeled and the public corpora, "
               "so there is nothing to compare (pass --public-data)")
         return 0
-    config = load_config(Path("training/configs/default.yaml"))
+    config = load_config(Path(__file__).resolve().parents[1] / "configs" / "default.yaml")
     frame = loso.load_sources(public_root=public)
     probe = pd.DataFrame({"text": [r["text"] for r in rows], "source": "probe", "topic": [r["topic"] for r in rows],
                           "promo": [r.get("promo") for r in rows], "group": [f"probe:{i}" for i in range(len(rows))]})
