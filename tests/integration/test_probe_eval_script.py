@@ -1,5 +1,6 @@
 """training/experiments/probe_eval.py scores a topic probe with a registry model: one line with the whole probe and
-each kind, and with ``--misses`` one line per text whose top topic is wrong."""
+each kind, and with ``--misses`` one line per text whose top topic is wrong. Its scores use sklearn's metrics, which
+need torch importable, so they are tested here rather than in the unit tier."""
 
 from __future__ import annotations
 
@@ -10,10 +11,15 @@ from pathlib import Path
 from fakes import REPO
 
 
-def test_probe_eval_scores_a_registry_model_per_kind_and_lists_misses(tmp_path: Path, capsys) -> None:
+def _script():
     spec = importlib.util.spec_from_file_location("probe_eval", REPO / "training" / "experiments" / "probe_eval.py")
     probe = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(probe)
+    return probe
+
+
+def test_probe_eval_scores_a_registry_model_per_kind_and_lists_misses(tmp_path: Path, capsys) -> None:
+    probe = _script()
     rows = [
         {"text": "new trail shoes for the mountain marathon 🏔️", "topic": "sports_outdoor", "kind": "caption"},
         {"text": "my lipstick and mascara haul, the liner is perfect", "topic": "beauty", "kind": "caption"},
@@ -28,3 +34,20 @@ def test_probe_eval_scores_a_registry_model_per_kind_and_lists_misses(tmp_path: 
     assert "caption 1.000 / 1.000 (n=2)" in out[0] and "comment 1.000 / 1.000 (n=1)" in out[0]
     assert len(out) == 2 and out[1].startswith("  miss [trap] other -> beauty ")
     assert out[1].endswith(f": {rows[3]['text']}")
+
+
+def test_probe_eval_scores_per_kind_over_the_topics_each_kind_holds() -> None:
+    import numpy as np
+
+    from brandfit.topics import TOPICS
+
+    probe = _script()
+    topics = ["beauty", "electronics", "other", "other"]
+    kinds = ["caption", "caption", "trap", "trap"]
+    proba = np.full((4, len(TOPICS)), 0.02)
+    for i, t in enumerate(["beauty", "electronics", "other", "beauty"]):  # the last one is wrong
+        proba[i, TOPICS.index(t)] = 0.9
+    s = probe.scores(proba, topics, kinds)
+    assert s["caption"] == (1.0, 1.0, 2)
+    assert s["trap"][1:] == (0.5, 2)  # traps: top-1 1 of 2; AP over `other` alone (beauty is absent from the slice)
+    assert s["all"][2] == 4 and 0 < s["all"][0] < 1

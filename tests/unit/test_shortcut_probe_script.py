@@ -46,19 +46,3 @@ def test_probe_eval_stops_on_a_bad_row_with_its_line(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match=r"probe.jsonl:2: a probe row needs a text and a topic"):
         probe.read_probe(path)
 
-
-def test_probe_eval_scores_per_kind_over_the_topics_each_kind_holds() -> None:
-    import numpy as np
-
-    from brandfit.topics import TOPICS
-
-    probe = _script("probe_eval")
-    topics = ["beauty", "electronics", "other", "other"]
-    kinds = ["caption", "caption", "trap", "trap"]
-    proba = np.full((4, len(TOPICS)), 0.02)
-    for i, t in enumerate(["beauty", "electronics", "other", "beauty"]):  # the last one is wrong
-        proba[i, TOPICS.index(t)] = 0.9
-    s = probe.scores(proba, topics, kinds)
-    assert s["caption"] == (1.0, 1.0, 2)
-    assert s["trap"][1:] == (0.5, 2)  # traps: top-1 1 of 2; AP over `other` alone (beauty is absent from the slice)
-    assert s["all"][2] == 4 and 0 < s["all"][0] < 1
