@@ -312,6 +312,16 @@ class RelevanceModel:
         0 for models before ``relevance@12`` and for models without a lexical head)."""
         return _brand_lexical(self.config) if self.lexical is not None else 0.0
 
+    @property
+    def brand_settings(self) -> dict[str, Any]:
+        """The weights of its brand score (``vertical``, ``contrast``, ... of :func:`brandfit.brand.brand_score`),
+        from its ``brand`` config, with ``lexical`` as :attr:`brand_lexical`; empty for models before
+        ``relevance@9``, which score a brand by plain cosine."""
+        cfg = self.config.get("brand")
+        if cfg is None:
+            return {}
+        return {**{k: v for k, v in cfg.items() if k != "lexical"}, "lexical": self.brand_lexical}
+
     def lexical_similarity(self, texts: Sequence[str], phrases: Sequence[str]) -> np.ndarray:
         """``(len(texts), len(phrases))`` cosine of their hashed word and character n-grams, weighted by the
         lexical head's idf, both normalised the way the model reads text (:func:`brandfit.lexical.similarity`).

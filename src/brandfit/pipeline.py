@@ -71,37 +71,45 @@ class Pipeline:
         ``relevance@12`` on) with the words and examples; models trained before it carry no ``brand`` config and
         keep plain cosine-to-the-words)."""
         m = self.model
-        brand_texts = list(brand.texts())
-        cfg = m.config.get("brand")
-        if cfg is None:
-            brand_emb = m.embed(brand_texts, show_progress_bar=False, cache=self.cache)
+        if m.config.get("brand") is None:
+            brand_emb = m.embed(list(brand.texts()), show_progress_bar=False, cache=self.cache)
             return brand_text_relevance(analysis.embeddings, brand_emb, *m.brand_calibration)
+        from brandfit.brand import brand_relevance
+
+        return brand_relevance(**self.brand_arguments(analysis, brand, texts), calibration=m.brand_calibration,
+                               **m.brand_settings)
+
+    def brand_arguments(self, analysis: TextAnalysis, brand: BrandTopic,
+                        texts: Sequence[str] | None = None) -> dict:
+        """What :func:`brandfit.brand.brand_score` reads for these analysed texts and this brand, as keyword
+        arguments, before the model's weights (:attr:`~brandfit.model.RelevanceModel.brand_settings`) and
+        calibration: for a model trained from ``relevance@9`` on (one with a ``brand`` config)."""
+        m = self.model
+        brand_texts = list(brand.texts())
         # the words framed like the model's topic descriptions (relevance@9 on); example posts as they are
         words = m.embed_phrases([brand.description], cache=self.cache)
         examples = (m.embed(list(brand.examples), show_progress_bar=False, cache=self.cache) if brand.examples
                     else np.zeros((0, words.shape[1]), np.float32))
         brand_emb = np.vstack([words, examples])
-        from brandfit.brand import brand_relevance, brand_topic_proba, other_topic_descriptions
+        from brandfit.brand import brand_topic_proba, other_topic_descriptions
 
         # the brand's vertical from the heads alone: its words are not a post, and our posts' vote would move a
         # phrase such as "science and technology" to another vertical (docs/quality.md, "Our texts as neighbours")
         q = brand_topic_proba(m.apply_heads(brand_emb, [[] for _ in range(len(brand_emb))], brand_texts,
                                             vote=False).topic_proba)
         neg = other_topic_descriptions(m.descriptions.embeddings, m.descriptions.topic_index, q)
-        settings = {k: v for k, v in cfg.items() if k != "lexical"}
-        lexical = m.brand_lexical
-        if lexical and texts is None:
+        if m.brand_lexical and texts is None:
             raise InputError("texts: this model matches a brand's words as n-grams, so brand_relevance needs the "
                              "analysed texts as well")
         if texts is not None and len(texts) != len(analysis.embeddings):
             raise InputError(f"texts: {len(texts)} texts for {len(analysis.embeddings)} analysed rows")
         # the words' n-grams, and the examples' (their mean can raise the words' match, never lower it)
-        lex = m.lexical_similarity(texts, brand_texts) if lexical and texts is not None else None
+        lex = m.lexical_similarity(texts, brand_texts) if m.brand_lexical and texts is not None else None
         # the description is the brand's words; its example posts count through their centroid
-        return brand_relevance(analysis.embeddings, brand_emb[:1], analysis.topic_proba, q, negative_emb=neg,
-                               example_emb=brand_emb[1:], lexical_sim=None if lex is None else lex[:, 0],
-                               example_lexical_sim=None if lex is None else lex[:, 1:], lexical=lexical,
-                               calibration=m.brand_calibration, **settings)
+        return {"text_emb": analysis.embeddings, "brand_emb": brand_emb[:1], "text_topic_proba": analysis.topic_proba,
+                "brand_topic": q, "negative_emb": neg, "example_emb": brand_emb[1:],
+                "lexical_sim": None if lex is None else lex[:, 0],
+                "example_lexical_sim": None if lex is None else lex[:, 1:]}
 
     def score(self, accounts: Sequence[Account], brand: str | BrandTopic, *,
               show_progress_bar: bool | None = None) -> list[Relevance]:

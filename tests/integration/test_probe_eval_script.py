@@ -51,3 +51,40 @@ def test_probe_eval_scores_per_kind_over_the_topics_each_kind_holds() -> None:
     assert s["caption"] == (1.0, 1.0, 2)
     assert s["trap"][1:] == (0.5, 2)  # traps: top-1 1 of 2; AP over `other` alone (beauty is absent from the slice)
     assert s["all"][2] == 4 and 0 < s["all"][0] < 1
+
+
+def test_brand_probe_ranks_the_pool_with_the_shipped_brand_score_and_its_ablations(tmp_path: Path, capsys) -> None:
+    spec = importlib.util.spec_from_file_location("brand_probe", REPO / "training" / "experiments" / "brand_probe.py")
+    probe = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(probe)
+    brands = [{"brand_id": "trail", "vertical": "sports_outdoor", "words": "trail running shoes and race vests"},
+              {"brand_id": "oud", "vertical": "beauty", "words": "perfume oils and oud fragrances"}]
+    pool = [{"text": "muddy ridge run today, new trail shoes held up 🏔️", "brand_id": "trail", "kind": "fit"},
+            {"text": "this oud lasts all day on my skin", "brand_id": "oud", "kind": "fit"},
+            {"text": "running late again lol", "brand_id": None, "vertical": "other", "kind": "everyday"},
+            {"text": "red lipstick for the party 💄", "brand_id": None, "vertical": "beauty", "kind": "sibling"}]
+    (tmp_path / "b.jsonl").write_text("".join(json.dumps(r) + "\n" for r in brands), encoding="utf-8")
+    (tmp_path / "p.jsonl").write_text("".join(json.dumps(r) + "\n" for r in pool), encoding="utf-8")
+    assert probe.main([str(tmp_path / "b.jsonl"), str(tmp_path / "p.jsonl"), "production", "--grid"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in out] == ["production shipped", *(f"production {g}" for g in probe.GRID)]
+    assert out[0] == "production shipped: mean AP 1.000  close 1.000  sports_outdoor 1.000  beauty 1.000"
+
+
+def test_the_brand_arguments_with_the_models_settings_give_the_pipelines_brand_relevance() -> None:
+    import numpy as np
+
+    from brandfit import load_model
+    from brandfit.account import BrandTopic
+    from brandfit.brand import brand_score
+    from brandfit.pipeline import Pipeline
+
+    model = load_model()
+    pipe = Pipeline(model)
+    texts = ["bouldering at font this weekend 🧗", "new serum routine", "chalk bag and crash pad haul"]
+    analysis = model.analyze(texts, show_progress_bar=False)
+    brand = BrandTopic("climb", "climbing and bouldering shoes, chalk and crash pads", examples=("send it 🧗",))
+    z = brand_score(**pipe.brand_arguments(analysis, brand, texts), **model.brand_settings)
+    a, b = model.brand_calibration
+    np.testing.assert_allclose(1 / (1 + np.exp(-(a * z + b))), pipe.brand_relevance(analysis, brand, texts), rtol=1e-6)
+    assert z[0] > z[1] and z[2] > z[1]

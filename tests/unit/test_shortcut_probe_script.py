@@ -46,3 +46,43 @@ def test_probe_eval_stops_on_a_bad_row_with_its_line(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match=r"probe.jsonl:2: a probe row needs a text and a topic"):
         probe.read_probe(path)
 
+
+
+def _brand_probe_files(tmp_path: Path, brands: list[dict], pool: list[dict]) -> tuple[Path, Path]:
+    import json
+
+    b, p = tmp_path / "brands.jsonl", tmp_path / "pool.jsonl"
+    b.write_text("".join(json.dumps(r) + "\n" for r in brands), encoding="utf-8")
+    p.write_text("".join(json.dumps(r) + "\n" for r in pool), encoding="utf-8")
+    return b, p
+
+
+def test_brand_probe_stops_on_a_pool_row_naming_an_unknown_brand(tmp_path: Path) -> None:
+    import pytest
+
+    probe = _script("brand_probe")
+    b, p = _brand_probe_files(tmp_path, [{"brand_id": "b1", "vertical": "beauty", "words": "curly hair care"}],
+                              [{"text": "wash day 🫧", "brand_id": "b1"}, {"text": "oud haul", "brand_id": "b9"}])
+    with pytest.raises(SystemExit, match=r"pool.jsonl:2: brand_id 'b9' is not in brands.jsonl"):
+        probe.read_probe(b, p)
+    b, p = _brand_probe_files(tmp_path, [{"brand_id": "b1", "vertical": "cars", "words": "tyres"}], [])
+    with pytest.raises(SystemExit, match=r"brands.jsonl:1: a brand needs"):
+        probe.read_probe(b, p)
+
+
+def test_brand_probe_average_precision_and_the_close_negatives() -> None:
+    import numpy as np
+
+    probe = _script("brand_probe")
+    assert probe.average_precision(np.array([0.9, 0.8, 0.1]), np.array([True, False, True])) == (1 + 2 / 3) / 2
+    brands = [{"brand_id": "trail", "vertical": "sports_outdoor"}, {"brand_id": "road", "vertical": "sports_outdoor"}]
+    pool = [{"text": "utmb lottery 🤞", "brand_id": "trail"}, {"text": "stelvio done", "brand_id": "road"},
+            {"text": "running late", "brand_id": None, "vertical": "other"}]
+    # trail ranks the everyday post above its own: AP 0.5 over the pool, 1.0 against its own vertical only
+    scores = {"trail": np.array([0.5, 0.1, 0.9]), "road": np.array([0.1, 0.9, 0.2])}
+    s = probe.summarise(scores, brands, pool)
+    assert s["all"] == 0.75 and s["sports_outdoor"] == 0.75 and s["close"] == 1.0
+    brands[0]["words"] = "trail running shoes"
+    brands[1]["words"] = "road cycling kit"
+    line = "  miss [trail trail running shoes] 0.500 < 0.900: utmb lottery 🤞"
+    assert probe.misses(scores, brands, pool, depth=1) == [line]
