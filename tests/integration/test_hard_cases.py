@@ -10,7 +10,7 @@ import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @66 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @67 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -225,8 +225,19 @@ NAME_CASES = [
     ("muscleblaze biozyme ka naya flavour try kiya, mast hai", {"fitness"}),
     ("crash landing on you rewatch #3 🥲", {"other"}),  # a k-drama
     ("zomato gold order at 2am again", {"other"}),  # food delivery
-    # Indian designers named with no clothing word: other 0.60, fashion 0.19 with relevance@66
-    known("sabyasachi for the sangeet, anita dongre for the mehendi 😍", {"fashion"}),
+    # Indian designers named with no clothing word: other 0.60 with relevance@66; fashion 0.77 with relevance@67, whose
+    # fourteenth batch (rf14_names_d) names both designers in its training rows
+    ("sabyasachi for the sangeet, anita dongre for the mehendi 😍", {"fashion"}),
+    # written for this test in session 27, when the fourteenth batch (rf14_names_d) was written for the kind: none of
+    # these texts is in data/labeled, though some of the names are (wardah, thebe magugu, a55, khamrah)
+    ("wardah lip cream no. 04 is my everyday shade", {"beauty"}),
+    ("thebe magugu's new collection at paris, the tailoring 😍", {"fashion"}),
+    ("galaxy a55 camera is fine in daylight, mush at night", {"electronics"}),
+    ("jeff nippard's new program, week 2, my hamstrings hate me", {"fitness"}),
+    # a perfume by name with a joke and no beauty word: other 0.63 with relevance@67
+    known("lattafa khamrah lasts longer than my relationship", {"beauty"}),
+    # a football video game is gaming content: sports_outdoor 0.71 with relevance@67
+    known("ea fc 26 ultimate team pack luck is a joke, 200k coins gone", {"other"}),
 ]
 
 
