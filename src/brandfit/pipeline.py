@@ -85,6 +85,9 @@ class Pipeline:
         arguments, before the model's weights (:attr:`~brandfit.model.RelevanceModel.brand_settings`) and
         calibration: for a model trained from ``relevance@9`` on (one with a ``brand`` config)."""
         m = self.model
+        if m.config.get("brand") is None:
+            raise InputError(f"{m.version} scores a brand by plain cosine to its words (a model before relevance@9): "
+                             "it has no brand score arguments")
         brand_texts = list(brand.texts())
         # the words framed like the model's topic descriptions (relevance@9 on); example posts as they are
         words = m.embed_phrases([brand.description], cache=self.cache)

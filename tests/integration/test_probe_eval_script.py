@@ -62,21 +62,29 @@ def test_brand_probe_ranks_the_pool_with_the_shipped_brand_score_and_its_ablatio
     pool = [{"text": "muddy ridge run today, new trail shoes held up 🏔️", "brand_id": "trail", "kind": "fit"},
             {"text": "this oud lasts all day on my skin", "brand_id": "oud", "kind": "fit"},
             {"text": "running late again lol", "brand_id": None, "vertical": "other", "kind": "everyday"},
-            {"text": "red lipstick for the party 💄", "brand_id": None, "vertical": "beauty", "kind": "sibling"}]
+            {"text": "red lipstick for the party 💄", "brand_id": None, "vertical": "beauty", "kind": "sibling"},
+            {"text": "derby day at the stadium, what a goal ⚽", "brand_id": None, "vertical": "sports_outdoor",
+             "kind": "sibling"}]
     (tmp_path / "b.jsonl").write_text("".join(json.dumps(r) + "\n" for r in brands), encoding="utf-8")
     (tmp_path / "p.jsonl").write_text("".join(json.dumps(r) + "\n" for r in pool), encoding="utf-8")
     assert probe.main([str(tmp_path / "b.jsonl"), str(tmp_path / "p.jsonl"), "production", "--grid"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in out] == ["production shipped", *(f"production {g}" for g in probe.GRID)]
     assert out[0] == "production shipped: mean AP 1.000  close 1.000  sports_outdoor 1.000  beauty 1.000"
+    aps = [float(line.split("mean AP ")[1].split()[0]) for line in out]
+    assert all(0 < ap <= 1 for ap in aps)  # each ablation ranks the pool: at worst a fit post below the negatives
 
 
 def test_the_brand_arguments_with_the_models_settings_give_the_pipelines_brand_relevance() -> None:
     import numpy as np
 
+    import pytest
+
     from brandfit import load_model
     from brandfit.account import BrandTopic
     from brandfit.brand import brand_score
+    from brandfit.errors import InputError
+    from brandfit.model import RelevanceModel
     from brandfit.pipeline import Pipeline
 
     model = load_model()
@@ -88,3 +96,9 @@ def test_the_brand_arguments_with_the_models_settings_give_the_pipelines_brand_r
     a, b = model.brand_calibration
     np.testing.assert_allclose(1 / (1 + np.exp(-(a * z + b))), pipe.brand_relevance(analysis, brand, texts), rtol=1e-6)
     assert z[0] > z[1] and z[2] > z[1]
+    with pytest.raises(InputError, match="brand_relevance needs the analysed texts"):
+        pipe.brand_arguments(analysis, brand)  # the n-gram match needs the texts themselves
+    legacy = RelevanceModel.from_folder(REPO / "models" / "relevance" / "3", version="relevance@3")  # no brand config
+    assert legacy.brand_settings == {}
+    with pytest.raises(InputError, match="plain cosine"):
+        Pipeline(legacy).brand_arguments(analysis, brand, texts)

@@ -68,6 +68,20 @@ def test_brand_probe_stops_on_a_pool_row_naming_an_unknown_brand(tmp_path: Path)
     b, p = _brand_probe_files(tmp_path, [{"brand_id": "b1", "vertical": "cars", "words": "tyres"}], [])
     with pytest.raises(SystemExit, match=r"brands.jsonl:1: a brand needs"):
         probe.read_probe(b, p)
+    curly = {"brand_id": "b1", "vertical": "beauty", "words": "curly hair care"}
+    b, p = _brand_probe_files(tmp_path, [curly, {**curly, "words": "curl creams"}], [])
+    with pytest.raises(SystemExit, match=r"brands.jsonl:2: brand_id 'b1' is given twice"):
+        probe.read_probe(b, p)
+    b, p = _brand_probe_files(tmp_path, [{**curly, "brand_id": None}], [])
+    with pytest.raises(SystemExit, match=r"brands.jsonl:1: a brand needs a brand_id"):
+        probe.read_probe(b, p)
+    # a post that fits no brand needs its vertical, or the `close` figure would silently leave it out
+    b, p = _brand_probe_files(tmp_path, [curly], [{"text": "wash day 🫧", "brand_id": "b1"}, {"text": "oud haul"}])
+    with pytest.raises(SystemExit, match=r"pool.jsonl:2: a post that fits no brand needs a vertical"):
+        probe.read_probe(b, p)
+    b, p = _brand_probe_files(tmp_path, [curly], [{"text": "oud haul", "brand_id": None, "vertical": "beauty"}])
+    with pytest.raises(SystemExit, match=r"no post fits a brand"):
+        probe.read_probe(b, p)
 
 
 def test_brand_probe_average_precision_and_the_close_negatives() -> None:

@@ -1,11 +1,12 @@
 """Score a brand probe: brands described in words, each ranking one pool of posts, with registry models.
 
-    PYTHONPATH=src python training/experiments/brand_probe.py BRANDS.jsonl POOL.jsonl relevance@66 [REF ...]
+    PYTHONPATH=src python training/experiments/brand_probe.py BRANDS.jsonl POOL.jsonl production [REF ...]
         [--grid] [--misses]
 
 ``BRANDS.jsonl`` holds ``{"brand_id", "vertical", "words"}`` rows (the words a brand manager would type);
-``POOL.jsonl`` holds ``{"text", "brand_id" (or null), "kind"}`` rows: posts that fit one brand (``kind`` "fit"),
-posts of the same verticals' other sub-topics ("sibling") and everyday posts ("everyday"). Both are written blind by
+``POOL.jsonl`` holds ``{"text", "brand_id" (or null), "vertical", "kind"}`` rows: posts that fit one brand (``kind``
+"fit"; their vertical is their brand's), posts of the same verticals' other sub-topics ("sibling", with their
+``vertical``) and everyday posts ("everyday", vertical ``other``). Both are written blind by
 someone who read nothing of the project and are not kept in the repository: once read, a probe is no longer blind.
 
 For each model it ranks the whole pool for each brand with the brand score the pipeline ships
@@ -54,16 +55,24 @@ def read_probe(brands_path: Path, pool_path: Path) -> tuple[list[dict], list[dic
     brands = _rows(brands_path)
     ids = set()
     for n, b in enumerate(brands, 1):
-        if not isinstance(b.get("words"), str) or not b["words"].strip() or b.get("vertical") not in TOPICS:
+        bid = b.get("brand_id")
+        if (not isinstance(bid, str) or not bid.strip() or not isinstance(b.get("words"), str)
+                or not b["words"].strip() or b.get("vertical") not in TOPICS):
             raise SystemExit(f"{brands_path}:{n}: a brand needs a brand_id, words and a vertical in "
                              f"{', '.join(TOPICS)}")
-        ids.add(b.get("brand_id"))
+        if bid in ids:
+            raise SystemExit(f"{brands_path}:{n}: brand_id {bid!r} is given twice")
+        ids.add(bid)
     pool = _rows(pool_path)
     for n, p in enumerate(pool, 1):
         if not isinstance(p.get("text"), str) or not p["text"].strip():
             raise SystemExit(f"{pool_path}:{n}: a pool row needs a text")
         if p.get("brand_id") is not None and p["brand_id"] not in ids:
             raise SystemExit(f"{pool_path}:{n}: brand_id {p['brand_id']!r} is not in {brands_path.name}")
+        if p.get("brand_id") is None and p.get("vertical") not in TOPICS:
+            raise SystemExit(f"{pool_path}:{n}: a post that fits no brand needs a vertical in {', '.join(TOPICS)}")
+    if not any(p.get("brand_id") is not None for p in pool):
+        raise SystemExit(f"{pool_path}: no post fits a brand, so there is nothing to rank")
     return brands, pool
 
 
@@ -111,8 +120,9 @@ def score_model(ref: str, brands: list[dict], pool: list[dict], grid: bool) -> d
     pipe = Pipeline(model)
     analysis = model.analyze(texts, show_progress_bar=False)
     settings = {"shipped": {}}
-    if grid:
+    if grid and model.config.get("brand") is not None:  # models before relevance@9 score by plain cosine
         settings.update(GRID)
+    grid = len(settings) > 1
     out: dict[str, dict[str, np.ndarray]] = {name: {} for name in settings}
     for b in brands:
         brand = BrandTopic(b["brand_id"], b["words"])
@@ -151,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     for ref in args.refs:
         for name, scores in score_model(ref, brands, pool, args.grid).items():
             s = summarise(scores, brands, pool)
-            cells = "  ".join(f"{v} {s[v]:.3f}" for v in verticals)
+            cells = "  ".join(f"{v} {s[v]:.3f}" for v in verticals if v in s)  # a vertical with no fit posts
             print(f"{ref} {name}: mean AP {s['all']:.3f}  close {s['close']:.3f}  {cells}")
             if args.misses and name == "shipped":
                 for line in misses(scores, brands, pool):
