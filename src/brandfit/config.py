@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from brandfit.brand import BRAND_LEXICAL_WEIGHT
+from brandfit.brand import BRAND_EXPAND, BRAND_LEXICAL_WEIGHT, check_expand
 from brandfit.neighbours import check_settings
 from brandfit.topics import PHRASE_TEMPLATES, check_templates
 
@@ -154,11 +154,14 @@ class BrandConfig:
     contrast: float = 0.5  # weight of the cosine to the other topics' descriptions, subtracted
     negative_reduce: str = "max"  # "max" or "mean" over those descriptions
     lexical: float = BRAND_LEXICAL_WEIGHT  # + this x the n-gram cosine to the brand's words (needs the lexical head)
+    expand: int = BRAND_EXPAND  # a brand with no example posts borrows this many of our stored texts nearest its
+    # words as examples (needs the neighbour index: topic.neighbours); 0 = off
 
     def __post_init__(self) -> None:
         if self.vertical < 0 or self.contrast < 0:
             raise ValueError("brand.vertical and brand.contrast must be >= 0")
         _weight(self.lexical, "brand.lexical", 10.0)
+        check_expand(self.expand)
         if self.negative_reduce not in ("max", "mean"):
             raise ValueError(f"brand.negative_reduce: expected 'max' or 'mean', got {self.negative_reduce!r}")
 

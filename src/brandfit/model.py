@@ -320,7 +320,22 @@ class RelevanceModel:
         cfg = self.config.get("brand")
         if cfg is None:
             return {}
-        return {**{k: v for k, v in cfg.items() if k != "lexical"}, "lexical": self.brand_lexical}
+        return {**{k: v for k, v in cfg.items() if k not in ("lexical", "expand")}, "lexical": self.brand_lexical}
+
+    @property
+    def brand_expand(self) -> int:
+        """How many of its stored texts (:attr:`neighbours`) a brand with no example posts borrows as examples
+        (``brand.expand``, :data:`brandfit.brand.BRAND_EXPAND`); 0 for models before ``relevance@69`` and for
+        models with no neighbour index."""
+        cfg = self.config.get("brand")
+        value = cfg.get("expand", 0) if isinstance(cfg, dict) else 0
+        from brandfit.brand import check_expand
+
+        try:
+            check_expand(value)
+        except ValueError as e:
+            raise InputError(str(e)) from None
+        return int(value) if self.neighbours is not None else 0
 
     def lexical_similarity(self, texts: Sequence[str], phrases: Sequence[str]) -> np.ndarray:
         """``(len(texts), len(phrases))`` cosine of their hashed word and character n-grams, weighted by the

@@ -80,10 +80,12 @@ class Pipeline:
                                **m.brand_settings)
 
     def brand_arguments(self, analysis: TextAnalysis, brand: BrandTopic,
-                        texts: Sequence[str] | None = None) -> dict:
+                        texts: Sequence[str] | None = None, *, expand: int | None = None) -> dict:
         """What :func:`brandfit.brand.brand_score` reads for these analysed texts and this brand, as keyword
         arguments, before the model's weights (:attr:`~brandfit.model.RelevanceModel.brand_settings`) and
-        calibration: for a model trained from ``relevance@9`` on (one with a ``brand`` config)."""
+        calibration: for a model trained from ``relevance@9`` on (one with a ``brand`` config). A brand with no
+        example posts gets the model's stored texts nearest its words as ``example_emb``
+        (:attr:`~brandfit.model.RelevanceModel.brand_expand` of them; ``expand`` overrides that number, 0 = none)."""
         m = self.model
         if m.config.get("brand") is None:
             raise InputError(f"{m.version} scores a brand by plain cosine to its words (a model before relevance@9): "
@@ -94,7 +96,13 @@ class Pipeline:
         examples = (m.embed(list(brand.examples), show_progress_bar=False, cache=self.cache) if brand.examples
                     else np.zeros((0, words.shape[1]), np.float32))
         brand_emb = np.vstack([words, examples])
-        from brandfit.brand import brand_topic_proba, other_topic_descriptions
+        from brandfit.brand import brand_topic_proba, other_topic_descriptions, stand_in_examples
+
+        expand = m.brand_expand if expand is None else expand
+        # a brand with no example posts borrows the stored texts nearest its words (relevance@69 on): embeddings only,
+        # so their n-grams do not count; its vertical still comes from its words alone
+        stand_in = (stand_in_examples(words, m.neighbours.embeddings, expand)
+                    if expand and not brand.examples and m.neighbours is not None else None)
 
         # the brand's vertical from the heads alone: its words are not a post, and our posts' vote would move a
         # phrase such as "science and technology" to another vertical (docs/quality.md, "Our texts as neighbours")
@@ -110,7 +118,8 @@ class Pipeline:
         lex = m.lexical_similarity(texts, brand_texts) if m.brand_lexical and texts is not None else None
         # the description is the brand's words; its example posts count through their centroid
         return {"text_emb": analysis.embeddings, "brand_emb": brand_emb[:1], "text_topic_proba": analysis.topic_proba,
-                "brand_topic": q, "negative_emb": neg, "example_emb": brand_emb[1:],
+                "brand_topic": q, "negative_emb": neg,
+                "example_emb": brand_emb[1:] if stand_in is None else stand_in,
                 "lexical_sim": None if lex is None else lex[:, 0],
                 "example_lexical_sim": None if lex is None else lex[:, 1:]}
 

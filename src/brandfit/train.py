@@ -383,14 +383,17 @@ def _fit_promo_head(d: _FitRows, config: TrainConfig, lex: _Lexical | None):
 
 
 def _fit_brand_calibration(d: _FitRows, desc: DescriptionIndex, config: TrainConfig, p_topic: np.ndarray,
-                           q_desc: np.ndarray, tv: np.ndarray, lx: _Lexical | None):
+                           q_desc: np.ndarray, tv: np.ndarray, lx: _Lexical | None,
+                           neighbours: NeighbourIndex | None = None):
     """Custom brand topics: Platt scaling of brand.brand_score, the five verticals' descriptions as brand words,
     on the validation rows of every source (the train rows when there are none). ``p_topic``: the model's topic
     probabilities of every row; ``q_desc``: those of the descriptions; ``lx``: the lexical head, whose idf weighs
     the n-gram cosine to the words (``brand.lexical``; none without a lexical head). A vertical's brand words are
     its several descriptions, of which the best match counts, for the n-grams as for the embeddings; a brand
-    gives one description at inference."""
-    from brandfit.brand import brand_score, brand_topic_proba, fit_calibration, other_topic_descriptions
+    gives one description at inference. With ``brand.expand`` and a neighbour index, the stored texts nearest a
+    vertical's descriptions stand in as its example posts, as they do for a brand at inference."""
+    from brandfit.brand import (brand_score, brand_topic_proba, fit_calibration, other_topic_descriptions,
+                                stand_in_examples)
     from brandfit.lexical import similarity
 
     cal_rows = tv if tv.any() else (d.tr & d.has_topic)
@@ -407,7 +410,10 @@ def _fit_brand_calibration(d: _FitRows, desc: DescriptionIndex, config: TrainCon
                               negative_emb=other_topic_descriptions(desc.embeddings, desc.topic_index, q),
                               vertical=config.brand.vertical,
                               contrast=config.brand.contrast, negative_reduce=config.brand.negative_reduce,
-                              lexical_sim=lex[:, own] if lexical else None, lexical=lexical))
+                              lexical_sim=lex[:, own] if lexical else None, lexical=lexical,
+                              example_emb=(stand_in_examples(desc.embeddings[own], neighbours.embeddings,
+                                                             config.brand.expand)
+                                           if neighbours is not None and config.brand.expand else None)))
         ys.append(d.y_topic[cal_rows] == t)
     return fit_calibration(zs, ys)
 
@@ -498,7 +504,7 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
         p_topic = geometric_mix(p_topic, neighbours.proba(d.emb, k=t.neighbours_k,
                                                           temperature=t.neighbours_temperature), t.neighbours)
     promo_head, lex_head, p_promo, threshold, promo_platt = _fit_promo_head(d, config, lex)
-    brand_cal = _fit_brand_calibration(d, desc, config, p_topic, q_desc, tv, lex)
+    brand_cal = _fit_brand_calibration(d, desc, config, p_topic, q_desc, tv, lex, neighbours)
 
     model_config = config.to_dict()
     model_config["normalization_version"] = NORMALIZATION_VERSION
@@ -509,6 +515,7 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
         model_config["topic"]["caption_weight"] = 0.0
     if neighbours is None:
         model_config["topic"]["neighbours"] = 0.0
+        model_config["brand"]["expand"] = 0  # the stand-in examples come from the neighbour index
     model = RelevanceModel(
         topic_head=topic_head, promo_head=promo_head, descriptions=desc, promo_threshold=threshold,
         brand_calibration=brand_cal, config=model_config, embedder=embedder,

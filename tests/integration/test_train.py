@@ -196,3 +196,13 @@ def test_training_and_inference_compute_the_same_topic_and_brand_scores(small_da
         Pipeline(model).brand_relevance(model.analyze(texts), brand)
     with pytest.raises(brandfit.errors.InputError, match="texts"):
         Pipeline(model).brand_relevance(model.analyze(texts), brand, texts[:3])
+    # a brand given in words only borrows the stored texts nearest its words (brand.expand), and the brand calibration
+    # was fitted with them; without them the heads are the same and only the calibration moves
+    assert model.brand_expand == config.brand.expand == 10
+    words_only = BrandTopic("climb", "rock climbing and bouldering")
+    args = Pipeline(model).brand_arguments(model.analyze(texts), words_only, texts)
+    assert args["example_emb"].shape == (10, model.neighbours.embeddings.shape[1])
+    bare = train(dataclasses.replace(config, brand=dataclasses.replace(config.brand, expand=0)), embedder=embedder,
+                 public_eval=False)
+    assert bare.model.brand_expand == 0 and bare.model.brand_calibration != model.brand_calibration
+    pd.testing.assert_frame_equal(bare.model.topic_proba(texts), r.model.topic_proba(texts))

@@ -119,7 +119,7 @@ def test_config_round_trips_through_a_model_config_dict():
     d = c.to_dict()
     d["normalization_version"] = 2  # what train.py stores beside the config
     assert TrainConfig.from_dict(d) == c
-    assert d["brand"] == {"vertical": 0.0, "contrast": 0.5, "negative_reduce": "max", "lexical": 0.5}
+    assert d["brand"] == {"vertical": 0.0, "contrast": 0.5, "negative_reduce": "max", "lexical": 0.5, "expand": 10}
 
 
 def test_ours_promo_weight_multiplies_our_share_in_the_promo_rows_only():

@@ -13,7 +13,8 @@ For each model it ranks the whole pool for each brand with the brand score the p
 (:meth:`brandfit.pipeline.Pipeline.brand_relevance`) and prints the mean AP over brands, per vertical, and against
 the closest negatives only (fit posts of the brand against its vertical's other posts: siblings and the other
 brands' fit posts). With ``--grid``, the same for other weights of :func:`brandfit.brand.brand_score` (cosine to
-the words alone, contrast and n-grams on and off, the vertical term), the ablations docs/quality.md reports. With
+the words alone, contrast and n-grams on and off, the vertical term, no stored texts borrowed as examples), the
+ablations docs/quality.md reports. With
 ``--misses``, each brand's fit posts ranked below its 20th best negative.
 """
 
@@ -30,11 +31,12 @@ import numpy as np
 from brandfit.topics import TOPICS
 
 GRID = {
-    "cosine to the words": {"contrast": 0.0, "lexical": 0.0, "vertical": 0.0},
+    "cosine to the words": {"contrast": 0.0, "lexical": 0.0, "vertical": 0.0, "expand": 0},
     "contrast 0.5, no n-grams": {"contrast": 0.5, "lexical": 0.0, "vertical": 0.0},
     "n-grams 0.5, no contrast": {"contrast": 0.0, "lexical": 0.5, "vertical": 0.0},
     "+ vertical 0.05": {"vertical": 0.05},
     "+ vertical 0.1": {"vertical": 0.1},
+    "no stand-in examples": {"expand": 0},  # brand.expand (relevance@69 on): none of the stored texts borrowed
 }
 
 
@@ -130,7 +132,10 @@ def score_model(ref: str, brands: list[dict], pool: list[dict], grid: bool) -> d
         if grid:
             args = pipe.brand_arguments(analysis, brand, texts)
             for name, change in GRID.items():
-                out[name][b["brand_id"]] = brand_score(**args, **{**model.brand_settings, **change})
+                change = dict(change)
+                a = pipe.brand_arguments(analysis, brand, texts, expand=change.pop("expand")) if "expand" in change \
+                    else args
+                out[name][b["brand_id"]] = brand_score(**a, **{**model.brand_settings, **change})
     return out
 
 

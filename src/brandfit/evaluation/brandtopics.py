@@ -16,7 +16,8 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from brandfit.brand import brand_score, brand_topic_proba, fit_calibration, other_topic_descriptions
+from brandfit.brand import (BRAND_EXAMPLE_WEIGHT, brand_score, brand_topic_proba, fit_calibration,
+                           other_topic_descriptions, stand_in_examples)
 from brandfit.evaluation.loso import LosoData, binary_ece, embed_cached, fit_topic_model, source_weights
 from brandfit.features import embed_phrases
 from brandfit.topics import TOPIC_DESCRIPTIONS, TOPICS
@@ -34,12 +35,15 @@ _EXCLUDE = {
 # each setting: brand.brand_score's arguments, plus "framed": the brand's words and the topic descriptions embedded
 # framed as posts (LosoData.desc_templates: brandfit.topics.PHRASE_TEMPLATES, as relevance@9 on does) instead of as
 # written; "lexical" weighs the n-gram cosine to the words (idf of the rows the topic head is fitted on, as a
-# model's lexical head holds it; relevance@12 on)
+# model's lexical head holds it; relevance@12 on); "expand": that many of our texts the topic head is fitted on,
+# nearest the words, stand in as example posts (brandfit.brand.stand_in_examples; relevance@69 on)
 SETTINGS: dict[str, dict[str, Any]] = {
     "cosine": {"vertical": 0.0, "contrast": 0.0},
     "cosine framed": {"vertical": 0.0, "contrast": 0.0, "framed": True},
     "contrast0.5 framed": {"vertical": 0.0, "contrast": 0.5, "framed": True},
     "contrast0.5 framed lexical0.5": {"vertical": 0.0, "contrast": 0.5, "framed": True, "lexical": 0.5},
+    "contrast0.5 framed lexical0.5 expand10": {"vertical": 0.0, "contrast": 0.5, "framed": True, "lexical": 0.5,
+                                               "expand": 10},
     "vertical0.05": {"vertical": 0.05, "contrast": 0.0},
     "contrast0.3": {"vertical": 0.0, "contrast": 0.3},
     "contrast0.5": {"vertical": 0.0, "contrast": 0.5},
@@ -79,16 +83,19 @@ def evaluate_brand_topics(d: LosoData, tasks: dict[str, pd.DataFrame], embedder:
         w_plain = embed_phrases(encode, [words[t] for t in topics], ("{}",))
         w_framed = embed_phrases(encode, [words[t] for t in topics], d.desc_templates)
         q_plain, q_framed = predict(w_plain), predict(w_framed)
+        ours = rows_fit[src[rows_fit] == "ours"]  # the texts a model stores as neighbours (ours, never public)
         for name, setting in settings.items():
-            s = {k: v for k, v in setting.items() if k != "framed"}
+            s = {k: v for k, v in setting.items() if k not in ("framed", "expand")}
+            expand = int(setting.get("expand", 0))
             framed = bool(setting.get("framed"))
             w_emb, q_all, desc = (w_framed, q_framed, d.desc_emb) if framed else (w_plain, q_plain, desc_plain)
             aps = []
             for i, t in enumerate(topics):
                 y = (df["subtopic"] == t).to_numpy()
                 negatives = other_topic_descriptions(desc, d.desc_topic, q_all[i])
+                stand_in = stand_in_examples(w_emb[i], d.emb["emoji"][ours], expand) if expand else None
                 z = brand_score(emb, w_emb[i], p, brand_topic_proba(q_all[i]), negative_emb=negatives,
-                                lexical_sim=lex[:, i], **s)
+                                lexical_sim=lex[:, i], example_emb=stand_in, example_weight=BRAND_EXAMPLE_WEIGHT, **s)
                 aps.append(average_precision_score(y, z))
                 scores.setdefault((source, name), []).append((z, y))
             rows.append({"source": source, "setting": name, "n_topics": len(topics), "n_texts": len(df),

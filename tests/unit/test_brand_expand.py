@@ -1,0 +1,121 @@
+"""A brand with no example posts borrows the model's stored texts nearest its words (``brand.expand``, from
+relevance@69): the choice of rows, the pipeline passing them, the config's checks, and models without the key or
+without a neighbour index scoring exactly as before."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from fakes import make_model
+from tests.unit.test_neighbours import _index_of, _unit
+
+from brandfit.account import BrandTopic
+from brandfit.brand import MAX_EXPAND, brand_score, check_expand, stand_in_examples
+from brandfit.config import BrandConfig, TrainConfig
+from brandfit.errors import InputError
+from brandfit.model import RelevanceModel
+from brandfit.pipeline import Pipeline
+
+OURS = ["knee pain in bridge pose", "hip pain in bridge pose", "wrist pain in plank pose",
+        "finger pulley pain on crimps", "new mascara shade", "my cat at the vet"]
+TEXTS = ["bridge pose with a block", "knee pain again", "crimps at the crag", "mascara swatches", "vet bill again"]
+
+
+def _model(expand: int | None, *, neighbours: bool = True) -> RelevanceModel:
+    m = make_model()
+    brand = {"contrast": 0.5} if expand is None else {"contrast": 0.5, "expand": expand}
+    topic = {**m.config["topic"], "neighbours": 0.2 if neighbours else 0.0, "neighbours_k": 3,
+             "neighbours_temperature": 0.02}
+    index = _index_of(m, OURS, [2, 2, 2, 0, 3, 5]) if neighbours else None
+    return RelevanceModel(topic_head=m.topic_head, promo_head=m.promo_head, descriptions=m.descriptions,
+                          promo_threshold=m.promo_threshold, config={**m.config, "topic": topic, "brand": brand},
+                          embedder=m.embedder, backend="onnx", neighbours=index)
+
+
+def test_the_nearest_rows_come_first_and_k_is_capped_by_the_rows_stored():
+    stored = _unit([[1, 0, 0], [0, 1, 0], [0.9, 0.1, 0], [0.5, 0.5, 0.5]])
+    got = stand_in_examples(np.array([1, 0, 0], np.float32), stored, 2)
+    np.testing.assert_allclose(got, stored[[0, 2]])
+    assert stand_in_examples(np.array([[1, 0, 0]], np.float32), stored, 50).shape == (4, 3)
+    assert stand_in_examples(np.array([1, 0, 0], np.float32), stored, 0).shape == (0, 3)
+    # several rows of words: the rows nearest their mean
+    both = stand_in_examples(_unit([[1, 0, 0], [0, 1, 0]]), stored, 1)
+    np.testing.assert_allclose(both, stored[[3]])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 30), st.integers(0, 40), st.integers(0, 2**31 - 1))
+def test_stand_ins_are_stored_rows_and_never_lower_a_score(n, k, seed):
+    rng = np.random.default_rng(seed)
+    stored = _unit(rng.normal(size=(n, 8)))
+    texts = _unit(rng.normal(size=(5, 8)))
+    words = _unit(rng.normal(size=(1, 8)))
+    got = stand_in_examples(words, stored, k)
+    assert got.shape == (min(k, n), 8)
+    sims = stored @ words[0]
+    assert sorted((got @ words[0]).round(5).tolist(), reverse=True) == sorted(sims.round(5).tolist(),
+                                                                              reverse=True)[:min(k, n)]
+    plain = brand_score(texts, words, contrast=0.0)
+    assert (brand_score(texts, words, contrast=0.0, example_emb=got) >= plain - 1e-6).all()
+
+
+@pytest.mark.parametrize("value", [-1, 2.5, True, "10", MAX_EXPAND + 1, None])
+def test_a_bad_expand_names_the_field(value):
+    with pytest.raises(ValueError, match="brand.expand"):
+        check_expand(value)
+    with pytest.raises(ValueError, match="brand.expand"):
+        BrandConfig(expand=value)  # type: ignore[arg-type]
+
+
+def test_the_recipe_borrows_ten_and_round_trips_through_its_dict():
+    cfg = TrainConfig()
+    assert cfg.brand.expand == 10
+    assert TrainConfig.from_dict(cfg.to_dict()).brand.expand == 10
+    assert TrainConfig.from_dict({**cfg.to_dict(), "brand": {"expand": 0}}).brand.expand == 0
+
+
+def test_a_brand_without_examples_borrows_the_stored_texts_nearest_its_words():
+    m = _model(3)
+    assert m.brand_expand == 3 and "expand" not in m.brand_settings  # not an argument of brand_score
+    pipe = Pipeline(m)
+    analysis = m.analyze(TEXTS)
+    brand = BrandTopic(name="yoga", description="bridge pose")
+    args = pipe.brand_arguments(analysis, brand, TEXTS)
+    assert args["example_emb"].shape == (3, m.neighbours.embeddings.shape[1])
+    words = m.embed_phrases(["bridge pose"])
+    expected = stand_in_examples(words, m.neighbours.embeddings, 3)
+    np.testing.assert_allclose(args["example_emb"], expected)
+    # the score uses them: it differs from the same brand with none, and never falls below it
+    none = pipe.brand_arguments(analysis, brand, TEXTS, expand=0)
+    assert none["example_emb"].shape[0] == 0
+    with_, without = (brand_score(**a, **m.brand_settings) for a in (args, none))
+    assert (with_ >= without - 1e-6).all()
+    assert with_[1] > without[1]  # "knee pain again" shares no word with "bridge pose", but does with our pose texts
+    rel = pipe.brand_relevance(analysis, brand, TEXTS)
+    np.testing.assert_allclose(rel, 1 / (1 + np.exp(-(m.brand_calibration[0] * with_ + m.brand_calibration[1]))),
+                               rtol=1e-6)
+
+
+def test_a_brands_own_examples_win_over_the_stand_ins():
+    m = _model(3)
+    analysis = m.analyze(TEXTS)
+    brand = BrandTopic(name="yoga", description="bridge pose", examples=("my bridge pose progress",))
+    args = Pipeline(m).brand_arguments(analysis, brand, TEXTS)
+    np.testing.assert_allclose(args["example_emb"], m.embed(["my bridge pose progress"]))
+
+
+def test_models_without_the_key_or_without_an_index_borrow_nothing():
+    for m in (_model(None), _model(5, neighbours=False)):
+        assert m.brand_expand == 0
+        analysis = m.analyze(TEXTS)
+        args = Pipeline(m).brand_arguments(analysis, BrandTopic(name="yoga", description="bridge pose"), TEXTS)
+        assert args["example_emb"].shape[0] == 0
+
+
+def test_a_stored_config_with_a_bad_expand_is_a_clear_error():
+    m = _model(3)
+    m.config = {**m.config, "brand": {"contrast": 0.5, "expand": "lots"}}
+    with pytest.raises(InputError, match="brand.expand"):
+        _ = m.brand_expand
