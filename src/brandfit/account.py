@@ -204,7 +204,9 @@ class BrandTopic:
     """A brand's own core topic in words, e.g. ``BrandTopic("trail", "trail running shoes and ultra gear")``.
 
     Scored by similarity to the description and examples, mapped to a probability with the
-    calibration the model learned on its built-in topics (see :mod:`brandfit.scoring`).
+    calibration the model learned on its built-in topics (see :mod:`brandfit.brand`). Without examples, models
+    from ``relevance@70`` on borrow the 10 of their stored labelled texts nearest the description as examples
+    (``brand.expand``); giving one example or more replaces them.
     """
 
     name: str

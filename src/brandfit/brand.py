@@ -10,7 +10,7 @@ The score of a text combines two things the model knows:
    descriptions: :meth:`brandfit.model.RelevanceModel.embed_phrases`); when the brand also gives example posts,
    the higher of that and the mean of it with the cosine to the examples' centroid (the highest cosine to any one
    example, the earlier rule, rewards texts that echo one of them; the centroid keeps what they share; and a text never scores below its words'
-   cosine, the scale the calibration is fitted on); from ``relevance@69`` on, a brand that gives no examples
+   cosine, the scale the calibration is fitted on); from ``relevance@70`` on, a brand that gives no examples
    borrows the model's stored texts nearest its words as examples (:func:`stand_in_examples`, ``brand.expand``);
    minus ``contrast`` x the highest cosine to the *other*
    built-in topics' descriptions (``neg``), which lowers texts that are merely "on a topic" but a different one;
@@ -35,16 +35,16 @@ The score of a text combines two things the model knows:
 >>> brand_relevance(texts, brand, negative_emb=other, calibration=(10.0, -3.0)).round(3).tolist()
 [0.999, 0.0, 0.047]
 
-Use from the inference pipeline (model = a loaded ``RelevanceModel``; ``cfg = model.config.get("brand", {})``)::
+Use from the inference pipeline (model = a loaded ``RelevanceModel``; :class:`brandfit.pipeline.Pipeline` gathers
+the arguments: the words framed like the descriptions, the example posts or, for a brand with none, the stand-in
+examples, the brand's vertical, the other topics' descriptions and the n-gram matches)::
 
-    words = model.embed_phrases([brand_words])                        # (1, 384), framed like the descriptions
-    examples = model.embed(example_posts)                             # (j, 384), as they are
-    q = brand_topic_proba(topic probabilities of the words and examples rows)
-    neg = other_topic_descriptions(model.descriptions.embeddings, model.descriptions.topic_index, q)
-    lex = similarity(normalised texts, [normalised words] + normalised example posts, idf=model.lexical.idf)
-    rel = brand_relevance(analysis.embeddings, words, analysis.topic_proba, q, negative_emb=neg,
-                          example_emb=examples, lexical_sim=lex[:, 0], example_lexical_sim=lex[:, 1:],
-                          calibration=model.brand_calibration, **cfg)
+    pipe = Pipeline(model)
+    analysis = model.analyze(texts)
+    args = pipe.brand_arguments(analysis, BrandTopic("trail", "trail running shoes"), texts)
+    rel = brand_relevance(**args, calibration=model.brand_calibration, **model.brand_settings)
+    # the same as pipe.brand_relevance(analysis, brand, texts); model.brand_settings holds only the weights
+    # brand_score takes (BRAND_SCORE_WEIGHTS), never the whole stored config
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ from typing import Sequence
 import numpy as np
 
 __all__ = ["BRAND_VERTICAL_WEIGHT", "BRAND_CONTRAST", "BRAND_EXAMPLE_WEIGHT", "BRAND_LEXICAL_WEIGHT", "BRAND_EXPAND",
-           "MAX_EXPAND", "brand_score", "brand_relevance", "check_expand", "stand_in_examples",
+           "BRAND_SCORE_WEIGHTS", "MAX_EXPAND", "brand_score", "brand_relevance", "check_expand", "stand_in_examples",
            "brand_topic_proba", "other_topic_descriptions", "fit_calibration"]
 
 BRAND_VERTICAL_WEIGHT = 0.0
@@ -72,12 +72,15 @@ BRAND_LEXICAL_WEIGHT = 0.5
 (docs/quality.md, "Brand topics in words"): mean AP 0.525 -> 0.539, better on all three sources."""
 BRAND_EXPAND = 10
 """A brand that gives no example posts borrows this many of the model's stored texts (its neighbour index: our own
-labelled training texts, :mod:`brandfit.neighbours`) nearest its words as example posts, from ``relevance@69``
+labelled training texts, :mod:`brandfit.neighbours`) nearest its words as example posts, from ``relevance@70``
 (``brand.expand`` in the config; models without the key borrow none). Their centroid counts like a brand's own
 examples (:data:`BRAND_EXAMPLE_WEIGHT`, raising a text's score, never lowering it): the texts of data/labeled that
 sit nearest "trail running shoes" name the races, shoes and places such posts name. Mean AP on real sub-topics
-0.537 -> 0.543, and on the two brand probes written blind in session 27 0.457 -> 0.473 and 0.402 -> 0.403
+0.537 -> 0.540, and on the two brand probes written blind in session 27 0.457 -> 0.473 and 0.402 -> 0.403
 (docs/quality.md, "Brand topics in words")."""
+BRAND_SCORE_WEIGHTS = ("vertical", "contrast", "negative_reduce", "lexical", "example_weight")
+"""The keys of a model's ``brand`` config that :func:`brand_score` takes as keyword arguments (``expand`` is read by
+the pipeline, which picks the stand-in examples)."""
 MAX_EXPAND = 100
 """The most stored texts a brand may borrow (``brand.expand``)."""
 _EPS = 1e-4
@@ -104,8 +107,13 @@ def stand_in_examples(brand_emb: np.ndarray, stored: np.ndarray, k: int) -> np.n
     >>> stand_in_examples(np.array([1, 0], np.float32), stored, 2).tolist()
     [[1.0, 0.0], [0.800000011920929, 0.6000000238418579]]
     """
-    b = _rows(brand_emb, "brand_emb").mean(axis=0)
-    s = np.asarray(stored, dtype=np.float32)
+    b = _rows(brand_emb, "brand_emb")
+    if len(b) == 0:
+        raise ValueError("brand_emb: the brand needs at least one row of words")
+    b = b.mean(axis=0)
+    if not np.isfinite(b).all():
+        raise ValueError("brand_emb: the brand's words must be finite numbers")
+    s = np.asarray(stored, dtype=np.float32)  # no copy when the rows are float32 already
     k = min(int(k), len(s))
     if k <= 0:
         return np.zeros((0, s.shape[1] if s.ndim == 2 else len(b)), np.float32)
@@ -225,7 +233,8 @@ def brand_relevance(
     """Calibrated probability (n,) that each text is about the brand's topic: ``sigmoid(a * z + b)``.
 
     See :func:`brand_score` for the arguments; ``calibration`` is the model's ``brand_calibration`` ``(a, b)``,
-    fitted for the same ``vertical`` / ``contrast`` / ``lexical`` (model config ``brand``).
+    fitted for the same ``vertical`` / ``contrast`` / ``lexical`` and stand-in examples (``expand``) (model config
+    ``brand``).
     """
     z = brand_score(text_emb, brand_emb, text_topic_proba, brand_topic, negative_emb=negative_emb,
                     vertical=vertical, contrast=contrast, negative_reduce=negative_reduce, example_emb=example_emb,

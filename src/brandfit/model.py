@@ -113,6 +113,19 @@ def _brand_lexical(config: Mapping[str, Any]) -> float:
     return _config_number(config, "brand", "lexical", 10.0)
 
 
+def _brand_expand(config: Mapping[str, Any]) -> int:
+    """``brand.expand`` of a model's config, checked (0 when absent: models before ``relevance@70``)."""
+    from brandfit.brand import check_expand
+
+    brand = config.get("brand")
+    value = brand.get("expand", 0) if isinstance(brand, Mapping) else 0
+    try:
+        check_expand(value)
+    except ValueError as e:
+        raise InputError(str(e)) from None
+    return int(value)
+
+
 def _disclosure_floor(config: Mapping[str, Any]) -> float:
     """``promo.disclosure_floor`` of a model's config, checked (0 when absent: models before ``relevance@20``)."""
     from brandfit.disclosure import check_floor
@@ -320,22 +333,18 @@ class RelevanceModel:
         cfg = self.config.get("brand")
         if cfg is None:
             return {}
-        return {**{k: v for k, v in cfg.items() if k not in ("lexical", "expand")}, "lexical": self.brand_lexical}
+        from brandfit.brand import BRAND_SCORE_WEIGHTS
+
+        # only the weights brand_score takes: lexical as checked here, expand read by the pipeline (brand_expand)
+        return {**{k: v for k, v in cfg.items() if k in BRAND_SCORE_WEIGHTS and k != "lexical"},
+                "lexical": self.brand_lexical}
 
     @property
     def brand_expand(self) -> int:
         """How many of its stored texts (:attr:`neighbours`) a brand with no example posts borrows as examples
-        (``brand.expand``, :data:`brandfit.brand.BRAND_EXPAND`); 0 for models before ``relevance@69`` and for
+        (``brand.expand``, :data:`brandfit.brand.BRAND_EXPAND`); 0 for models before ``relevance@70`` and for
         models with no neighbour index."""
-        cfg = self.config.get("brand")
-        value = cfg.get("expand", 0) if isinstance(cfg, dict) else 0
-        from brandfit.brand import check_expand
-
-        try:
-            check_expand(value)
-        except ValueError as e:
-            raise InputError(str(e)) from None
-        return int(value) if self.neighbours is not None else 0
+        return _brand_expand(self.config) if self.neighbours is not None else 0
 
     def lexical_similarity(self, texts: Sequence[str], phrases: Sequence[str]) -> np.ndarray:
         """``(len(texts), len(phrases))`` cosine of their hashed word and character n-grams, weighted by the
@@ -592,7 +601,8 @@ class RelevanceModel:
         meta = {
             # older readers would ignore what they do not know: 12 = qualifier cue columns (content_link,
             # paid_price, critical_gift), 11 = our texts as neighbours, 13 = the qualifier ceiling,
-            # 14 = the partnership cue column, 15 = the housekeeping qualifier column,
+            # 14 = the partnership cue column, 15 = the housekeeping qualifier column, 16 = a brand's stand-in
+            # examples (config.brand.expand),
             # 10 = the topic caption layer,
             # 9 = the lexical head's caption layer,
             # 8 = the promo head reads cues they do not find
@@ -601,7 +611,8 @@ class RelevanceModel:
             # descriptions matched as n-grams,
             # 5 = phrases framed as posts, 4 = promo boost,
             # 3 = zero-shot share, 2 = lexical head
-            "format_version": (15 if "housekeeping" in self.promo_cue_columns
+            "format_version": (16 if self.brand_expand > 0
+                               else 15 if "housekeeping" in self.promo_cue_columns
                                else 14 if "partnership" in self.promo_cue_columns
                                else 13 if self.qualifier_ceiling > 0
                                else 12 if set(QUALIFIERS) & set(self.promo_cue_columns)
@@ -669,6 +680,7 @@ class RelevanceModel:
         try:
             _promo_boost(meta["config"])
             _brand_lexical(meta["config"])
+            _brand_expand(meta["config"])
             _disclosure_floor(meta["config"])
             _qualifier_ceiling(meta["config"])
             _promo_cues(meta["config"], arrays["promo_coef"].shape[0])

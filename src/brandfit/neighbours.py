@@ -103,6 +103,13 @@ class NeighbourIndex:
     def __len__(self) -> int:
         return len(self.labels)
 
+    @property
+    def unit_rows(self) -> np.ndarray:
+        """The stored embeddings as float32 (read-only; the float16 rows widened once, at load)."""
+        view = self._emb32.view()
+        view.flags.writeable = False
+        return view
+
     def proba(self, emb: np.ndarray, *, k: int, temperature: float) -> np.ndarray:
         """``(n, 6)`` topic probabilities of ``emb`` (n L2-normalised rows) from their ``k`` nearest stored texts."""
         emb = np.asarray(emb, dtype=np.float32)

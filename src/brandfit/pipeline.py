@@ -66,8 +66,9 @@ class Pipeline:
     def brand_relevance(self, analysis: TextAnalysis, brand: BrandTopic,
                         texts: Sequence[str] | None = None) -> np.ndarray:
         """Each analysed text's calibrated relevance to a brand's own topic in words (:mod:`brandfit.brand`: cosine
-        to the brand's description, and to its example posts' centroid when it gives some, contrasted with the
-        other built-in topics, plus the n-gram match of ``texts`` (the analysed texts, required by models from
+        to the brand's description, and to its example posts' centroid when it gives some or, from ``relevance@70``
+        on, when it gives none, to the centroid of the model's stored texts nearest its words (``brand.expand``; a
+        brand's own examples replace them), contrasted with the other built-in topics, plus the n-gram match of ``texts`` (the analysed texts, required by models from
         ``relevance@12`` on) with the words and examples; models trained before it carry no ``brand`` config and
         keep plain cosine-to-the-words)."""
         m = self.model
@@ -96,12 +97,18 @@ class Pipeline:
         examples = (m.embed(list(brand.examples), show_progress_bar=False, cache=self.cache) if brand.examples
                     else np.zeros((0, words.shape[1]), np.float32))
         brand_emb = np.vstack([words, examples])
-        from brandfit.brand import brand_topic_proba, other_topic_descriptions, stand_in_examples
+        from brandfit.brand import brand_topic_proba, check_expand, other_topic_descriptions, stand_in_examples
 
-        expand = m.brand_expand if expand is None else expand
-        # a brand with no example posts borrows the stored texts nearest its words (relevance@69 on): embeddings only,
+        if expand is None:
+            expand = m.brand_expand
+        else:
+            try:
+                check_expand(expand)
+            except ValueError as e:
+                raise InputError(f"expand: {e}") from None
+        # a brand with no example posts borrows the stored texts nearest its words (relevance@70 on): embeddings only,
         # so their n-grams do not count; its vertical still comes from its words alone
-        stand_in = (stand_in_examples(words, m.neighbours.embeddings, expand)
+        stand_in = (stand_in_examples(words, m.neighbours.unit_rows, expand)
                     if expand and not brand.examples and m.neighbours is not None else None)
 
         # the brand's vertical from the heads alone: its words are not a post, and our posts' vote would move a

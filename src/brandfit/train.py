@@ -411,7 +411,7 @@ def _fit_brand_calibration(d: _FitRows, desc: DescriptionIndex, config: TrainCon
                               vertical=config.brand.vertical,
                               contrast=config.brand.contrast, negative_reduce=config.brand.negative_reduce,
                               lexical_sim=lex[:, own] if lexical else None, lexical=lexical,
-                              example_emb=(stand_in_examples(desc.embeddings[own], neighbours.embeddings,
+                              example_emb=(stand_in_examples(desc.embeddings[own], neighbours.unit_rows,
                                                              config.brand.expand)
                                            if neighbours is not None and config.brand.expand else None)))
         ys.append(d.y_topic[cal_rows] == t)

@@ -1,5 +1,5 @@
 """A brand with no example posts borrows the model's stored texts nearest its words (``brand.expand``, from
-relevance@69): the choice of rows, the pipeline passing them, the config's checks, and models without the key or
+relevance@70): the choice of rows, the pipeline passing them, the config's checks, and models without the key or
 without a neighbour index scoring exactly as before."""
 
 from __future__ import annotations
@@ -87,6 +87,7 @@ def test_a_brand_without_examples_borrows_the_stored_texts_nearest_its_words():
     words = m.embed_phrases(["bridge pose"])
     expected = stand_in_examples(words, m.neighbours.embeddings, 3)
     np.testing.assert_allclose(args["example_emb"], expected)
+    assert stand_in_examples(words, m.neighbours.unit_rows, 3).dtype == np.float32
     # the score uses them: it differs from the same brand with none, and never falls below it
     none = pipe.brand_arguments(analysis, brand, TEXTS, expand=0)
     assert none["example_emb"].shape[0] == 0
@@ -119,3 +120,76 @@ def test_a_stored_config_with_a_bad_expand_is_a_clear_error():
     m.config = {**m.config, "brand": {"contrast": 0.5, "expand": "lots"}}
     with pytest.raises(InputError, match="brand.expand"):
         _ = m.brand_expand
+
+
+def test_a_model_with_stand_ins_is_format_16_and_round_trips():
+    import json
+
+    from brandfit.model_format import FORMAT_VERSION
+
+    m = _model(3)
+    files = m.to_files()
+    meta = json.loads(files["model.json"])
+    assert meta["format_version"] == 16 == FORMAT_VERSION  # an older brandfit would pass expand to brand_score
+    loaded = RelevanceModel.from_files(files)
+    back = RelevanceModel(topic_head=loaded.topic_head, promo_head=loaded.promo_head, descriptions=loaded.descriptions,
+                          promo_threshold=loaded.promo_threshold, config=loaded.config, embedder=m.embedder,
+                          backend="onnx", brand_calibration=loaded.brand_calibration, neighbours=loaded.neighbours)
+    assert back.brand_expand == 3
+    analysis = back.analyze(TEXTS)
+    brand = BrandTopic(name="yoga", description="bridge pose")
+    np.testing.assert_allclose(Pipeline(back).brand_relevance(analysis, brand, TEXTS),
+                               Pipeline(m).brand_relevance(m.analyze(TEXTS), brand, TEXTS), rtol=1e-5)
+    # without the key (or with expand 0) the format is what the rest of the model needs
+    assert json.loads(_model(None).to_files()["model.json"])["format_version"] < 16
+    assert json.loads(_model(0).to_files()["model.json"])["format_version"] < 16
+
+
+@pytest.mark.parametrize("bad", ["lots", -1, 2.5, True, MAX_EXPAND + 1])
+def test_a_bad_expand_on_disk_is_refused_at_load(bad):
+    import json
+
+    from brandfit.errors import IntegrityError
+
+    files = _model(3).to_files()
+    meta = json.loads(files["model.json"])
+    meta["config"]["brand"]["expand"] = bad
+    with pytest.raises(IntegrityError, match="brand.expand"):
+        RelevanceModel.from_files({**files, "model.json": json.dumps(meta).encode()})
+
+
+def test_the_weights_passed_to_brand_score_leave_unknown_keys_out():
+    m = _model(3)
+    m.config = {**m.config, "brand": {"contrast": 0.5, "expand": 3, "some_future_key": 1}}
+    assert set(m.brand_settings) == {"contrast", "lexical"}
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, True])
+def test_a_bad_expand_override_is_an_input_error(bad):
+    m = _model(3)
+    with pytest.raises(InputError, match="expand"):
+        Pipeline(m).brand_arguments(m.analyze(TEXTS), BrandTopic(name="yoga", description="bridge pose"), TEXTS,
+                                    expand=bad)
+
+
+def test_no_words_is_refused_rather_than_averaged_into_nan():
+    stored = _unit([[1, 0, 0], [0, 1, 0]])
+    with pytest.raises(ValueError, match="at least one row"):
+        stand_in_examples(np.zeros((0, 3), np.float32), stored, 1)
+    with pytest.raises(ValueError, match="finite"):
+        stand_in_examples(np.array([np.nan, 0, 0], np.float32), stored, 1)
+
+
+def test_a_words_only_brand_ranks_accounts_through_the_public_api():
+    import brandfit
+
+    m = _model(3)
+    accounts = [{"account_id": "yogi", "bio": "yoga teacher", "posts": ["knee pain again", "bridge pose with a block"]},
+                {"account_id": "cat", "bio": "cat person", "posts": ["my cat at the vet", "vet bill again"]}]
+    brand = BrandTopic(name="yoga", description="bridge pose")
+    ranked = brandfit.rank_accounts(accounts, brand, model=m)
+    assert ranked["account_id"].tolist()[0] == "yogi"
+    bare = brandfit.rank_accounts(accounts, brand, model=_model(0))
+    # the stand-ins raise the yoga account's fit: its "knee pain" post shares no word with "bridge pose"
+    score = lambda frame: float(frame.set_index("account_id").loc["yogi", "score"])  # noqa: E731
+    assert score(ranked) > score(bare)

@@ -29,7 +29,13 @@ def main(argv: list[str] | None = None) -> int:
 
     embedder = get_embedder("onnx")
     d = loso.build_data(loso.load_sources(), embedder, variants=("emoji",))
-    res = evaluate_brand_topics(d, subtopic_tasks(), embedder, topic_params=TOPIC_PARAMS)
+    # stand-ins come from the texts a production model stores: the train split of data/labeled (the recipe's seed)
+    from brandfit.config import TrainConfig
+    from brandfit.train import load_training_frame
+
+    frame, _ = load_training_frame(TrainConfig())
+    stored = set(frame.loc[frame["split"] == "train", "text"])
+    res = evaluate_brand_topics(d, subtopic_tasks(), embedder, topic_params=TOPIC_PARAMS, stored_texts=stored)
     if args.out:
         res.to_csv(args.out, index=False)
     print(format_brand_table(res))

@@ -14,7 +14,8 @@ For each model it ranks the whole pool for each brand with the brand score the p
 the closest negatives only (fit posts of the brand against its vertical's other posts: siblings and the other
 brands' fit posts). With ``--grid``, the same for other weights of :func:`brandfit.brand.brand_score` (cosine to
 the words alone, contrast and n-grams on and off, the vertical term, no stored texts borrowed as examples), the
-ablations docs/quality.md reports. With
+ablations docs/quality.md reports. From ``relevance@70`` on, every ablation but "cosine to the words" keeps the
+model's stand-in examples, so its rows differ from the tables of earlier models. With
 ``--misses``, each brand's fit posts ranked below its 20th best negative.
 """
 
@@ -36,7 +37,7 @@ GRID = {
     "n-grams 0.5, no contrast": {"contrast": 0.0, "lexical": 0.5, "vertical": 0.0},
     "+ vertical 0.05": {"vertical": 0.05},
     "+ vertical 0.1": {"vertical": 0.1},
-    "no stand-in examples": {"expand": 0},  # brand.expand (relevance@69 on): none of the stored texts borrowed
+    "no stand-in examples": {"expand": 0},  # brand.expand (relevance@70 on): none of the stored texts borrowed
 }
 
 

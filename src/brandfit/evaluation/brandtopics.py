@@ -19,6 +19,7 @@ import pandas as pd
 from brandfit.brand import (BRAND_EXAMPLE_WEIGHT, brand_score, brand_topic_proba, fit_calibration,
                            other_topic_descriptions, stand_in_examples)
 from brandfit.evaluation.loso import LosoData, binary_ece, embed_cached, fit_topic_model, source_weights
+from brandfit.neighbours import capped_rows
 from brandfit.features import embed_phrases
 from brandfit.topics import TOPIC_DESCRIPTIONS, TOPICS
 
@@ -36,7 +37,7 @@ _EXCLUDE = {
 # framed as posts (LosoData.desc_templates: brandfit.topics.PHRASE_TEMPLATES, as relevance@9 on does) instead of as
 # written; "lexical" weighs the n-gram cosine to the words (idf of the rows the topic head is fitted on, as a
 # model's lexical head holds it; relevance@12 on); "expand": that many of our texts the topic head is fitted on,
-# nearest the words, stand in as example posts (brandfit.brand.stand_in_examples; relevance@69 on)
+# nearest the words, stand in as example posts (brandfit.brand.stand_in_examples; relevance@70 on)
 SETTINGS: dict[str, dict[str, Any]] = {
     "cosine": {"vertical": 0.0, "contrast": 0.0},
     "cosine framed": {"vertical": 0.0, "contrast": 0.0, "framed": True},
@@ -55,8 +56,11 @@ SETTINGS: dict[str, dict[str, Any]] = {
 
 def evaluate_brand_topics(d: LosoData, tasks: dict[str, pd.DataFrame], embedder: Any, *,
                           topic_params: dict[str, Any], settings: dict[str, dict[str, Any]] = SETTINGS,
-                          brand_only: Callable[[str, str], bool] | None = None) -> pd.DataFrame:
-    """One row per (source, setting): mean AP over the source's brand topics, n topics, ECE after calibration."""
+                          brand_only: Callable[[str, str], bool] | None = None,
+                          stored_texts: set[str] | None = None) -> pd.DataFrame:
+    """One row per (source, setting): mean AP over the source's brand topics, n topics, ECE after calibration.
+    ``stored_texts``: the texts of ours a model would store as neighbours (its train split), from which a setting
+    with ``expand`` borrows stand-in examples; None = every text of ours the topic head is fitted on."""
     from sklearn.metrics import average_precision_score
 
     from brandfit.lexical import document_frequency, idf_from, similarity
@@ -84,6 +88,9 @@ def evaluate_brand_topics(d: LosoData, tasks: dict[str, pd.DataFrame], embedder:
         w_framed = embed_phrases(encode, [words[t] for t in topics], d.desc_templates)
         q_plain, q_framed = predict(w_plain), predict(w_framed)
         ours = rows_fit[src[rows_fit] == "ours"]  # the texts a model stores as neighbours (ours, never public)
+        if stored_texts is not None:
+            ours = ours[np.isin(d.frame["text"].to_numpy()[ours], list(stored_texts))]
+        ours = capped_rows(ours)
         for name, setting in settings.items():
             s = {k: v for k, v in setting.items() if k not in ("framed", "expand")}
             expand = int(setting.get("expand", 0))
