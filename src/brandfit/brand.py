@@ -95,7 +95,7 @@ def check_expand(value: object) -> None:
     ...
     ValueError: brand.expand: expected an integer in [0, 100], got 2.5
     """
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_EXPAND:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or not 0 <= value <= MAX_EXPAND:
         raise ValueError(f"brand.expand: expected an integer in [0, {MAX_EXPAND}], got {value!r}")
 
 

@@ -611,7 +611,7 @@ class RelevanceModel:
             # descriptions matched as n-grams,
             # 5 = phrases framed as posts, 4 = promo boost,
             # 3 = zero-shot share, 2 = lexical head
-            "format_version": (16 if self.brand_expand > 0
+            "format_version": (16 if "expand" in (self.config.get("brand") or {})
                                else 15 if "housekeeping" in self.promo_cue_columns
                                else 14 if "partnership" in self.promo_cue_columns
                                else 13 if self.qualifier_ceiling > 0

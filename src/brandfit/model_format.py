@@ -46,8 +46,8 @@ counts cues (an older brandfit would count a link to a blog as a cue); 13 the ce
 text whose cues a qualifier explains away (``config.promo.qualifier_ceiling``); 14 the ``partnership`` cue column
 (an ongoing brand relationship said without a disclosure word: an older brandfit would leave the column empty); 15
 the ``housekeeping`` qualifier column (a creator's own "subscribe, see you in the next one": an older brandfit would
-read it as self-promotion); 16 a brand's stand-in examples (``config.brand.expand``: the brand calibration is
-fitted with them, and an older brandfit would pass the key to the brand score and fail). A model is written
+read it as self-promotion); 16 a brand's stand-in examples (``config.brand.expand``, whatever its value: the brand calibration
+is fitted with them, and an older brandfit would pass the key to the brand score and fail). A model is written
 with the lowest format
 that holds it, so older brandfit versions keep loading what they can apply faithfully and refuse the rest."""
 MAX_META_BYTES = 1 << 20

@@ -66,9 +66,9 @@ class Pipeline:
     def brand_relevance(self, analysis: TextAnalysis, brand: BrandTopic,
                         texts: Sequence[str] | None = None) -> np.ndarray:
         """Each analysed text's calibrated relevance to a brand's own topic in words (:mod:`brandfit.brand`: cosine
-        to the brand's description, and to its example posts' centroid when it gives some or, from ``relevance@70``
-        on, when it gives none, to the centroid of the model's stored texts nearest its words (``brand.expand``; a
-        brand's own examples replace them), contrasted with the other built-in topics, plus the n-gram match of ``texts`` (the analysed texts, required by models from
+        to the brand's description, and to its example posts' centroid when it gives some or, from
+        ``relevance@70`` on, when it gives none, to the centroid of the model's stored texts nearest its words
+        (``brand.expand``; a brand's own examples replace them), contrasted with the other built-in topics, plus the n-gram match of ``texts`` (the analysed texts, required by models from
         ``relevance@12`` on) with the words and examples; models trained before it carry no ``brand`` config and
         keep plain cosine-to-the-words)."""
         m = self.model
@@ -105,7 +105,8 @@ class Pipeline:
             try:
                 check_expand(expand)
             except ValueError as e:
-                raise InputError(f"expand: {e}") from None
+                raise InputError(str(e).replace("brand.expand", "expand", 1)) from None
+            expand = int(expand)
         # a brand with no example posts borrows the stored texts nearest its words (relevance@70 on): embeddings only,
         # so their n-grams do not count; its vertical still comes from its words alone
         stand_in = (stand_in_examples(words, m.neighbours.unit_rows, expand)

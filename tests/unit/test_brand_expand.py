@@ -87,7 +87,10 @@ def test_a_brand_without_examples_borrows_the_stored_texts_nearest_its_words():
     words = m.embed_phrases(["bridge pose"])
     expected = stand_in_examples(words, m.neighbours.embeddings, 3)
     np.testing.assert_allclose(args["example_emb"], expected)
-    assert stand_in_examples(words, m.neighbours.unit_rows, 3).dtype == np.float32
+    rows = m.neighbours.unit_rows
+    assert rows.dtype == np.float32 and not rows.flags.writeable
+    assert np.shares_memory(rows, m.neighbours.unit_rows)  # one float32 copy, made at load, not one per brand
+    np.testing.assert_allclose(rows, m.neighbours.embeddings.astype(np.float32))
     # the score uses them: it differs from the same brand with none, and never falls below it
     none = pipe.brand_arguments(analysis, brand, TEXTS, expand=0)
     assert none["example_emb"].shape[0] == 0
@@ -140,9 +143,11 @@ def test_a_model_with_stand_ins_is_format_16_and_round_trips():
     brand = BrandTopic(name="yoga", description="bridge pose")
     np.testing.assert_allclose(Pipeline(back).brand_relevance(analysis, brand, TEXTS),
                                Pipeline(m).brand_relevance(m.analyze(TEXTS), brand, TEXTS), rtol=1e-5)
-    # without the key (or with expand 0) the format is what the rest of the model needs
+    # any stored expand key, even 0 or without an index, needs format 16 (an older brandfit would pass it to the
+    # brand score); without the key the format is what the rest of the model needs
+    assert json.loads(_model(0).to_files()["model.json"])["format_version"] == 16
+    assert json.loads(_model(3, neighbours=False).to_files()["model.json"])["format_version"] == 16
     assert json.loads(_model(None).to_files()["model.json"])["format_version"] < 16
-    assert json.loads(_model(0).to_files()["model.json"])["format_version"] < 16
 
 
 @pytest.mark.parametrize("bad", ["lots", -1, 2.5, True, MAX_EXPAND + 1])
@@ -193,3 +198,10 @@ def test_a_words_only_brand_ranks_accounts_through_the_public_api():
     # the stand-ins raise the yoga account's fit: its "knee pain" post shares no word with "bridge pose"
     score = lambda frame: float(frame.set_index("account_id").loc["yogi", "score"])  # noqa: E731
     assert score(ranked) > score(bare)
+
+
+def test_a_numpy_integer_override_is_taken():
+    m = _model(3)
+    args = Pipeline(m).brand_arguments(m.analyze(TEXTS), BrandTopic(name="yoga", description="bridge pose"), TEXTS,
+                                       expand=np.int64(2))
+    assert args["example_emb"].shape[0] == 2

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import logging
 
+import numpy as np
+
 from brandfit.evaluation import loso
 from brandfit.evaluation.brandtopics import evaluate_brand_topics, format_brand_table
 from brandfit.evaluation.public import available, subtopic_tasks
@@ -33,8 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     from brandfit.config import TrainConfig
     from brandfit.train import load_training_frame
 
-    frame, _ = load_training_frame(TrainConfig())
-    stored = set(frame.loc[frame["split"] == "train", "text"])
+    from brandfit.neighbours import capped_rows
+
+    cfg = TrainConfig()
+    frame, _ = load_training_frame(cfg)
+    train_rows = capped_rows(np.flatnonzero((frame["split"] == "train").to_numpy()), seed=cfg.seed)  # as training
+    stored = set(frame["text"].to_numpy()[train_rows])
     res = evaluate_brand_topics(d, subtopic_tasks(), embedder, topic_params=TOPIC_PARAMS, stored_texts=stored)
     if args.out:
         res.to_csv(args.out, index=False)

@@ -19,7 +19,6 @@ import pandas as pd
 from brandfit.brand import (BRAND_EXAMPLE_WEIGHT, brand_score, brand_topic_proba, fit_calibration,
                            other_topic_descriptions, stand_in_examples)
 from brandfit.evaluation.loso import LosoData, binary_ece, embed_cached, fit_topic_model, source_weights
-from brandfit.neighbours import capped_rows
 from brandfit.features import embed_phrases
 from brandfit.topics import TOPIC_DESCRIPTIONS, TOPICS
 
@@ -60,7 +59,8 @@ def evaluate_brand_topics(d: LosoData, tasks: dict[str, pd.DataFrame], embedder:
                           stored_texts: set[str] | None = None) -> pd.DataFrame:
     """One row per (source, setting): mean AP over the source's brand topics, n topics, ECE after calibration.
     ``stored_texts``: the texts of ours a model would store as neighbours (its train split), from which a setting
-    with ``expand`` borrows stand-in examples; None = every text of ours the topic head is fitted on."""
+    with ``expand`` borrows stand-in examples (pass them capped as training caps them); None = every text of ours
+    the topic head is fitted on."""
     from sklearn.metrics import average_precision_score
 
     from brandfit.lexical import document_frequency, idf_from, similarity
@@ -90,7 +90,6 @@ def evaluate_brand_topics(d: LosoData, tasks: dict[str, pd.DataFrame], embedder:
         ours = rows_fit[src[rows_fit] == "ours"]  # the texts a model stores as neighbours (ours, never public)
         if stored_texts is not None:
             ours = ours[np.isin(d.frame["text"].to_numpy()[ours], list(stored_texts))]
-        ours = capped_rows(ours)
         for name, setting in settings.items():
             s = {k: v for k, v in setting.items() if k not in ("framed", "expand")}
             expand = int(setting.get("expand", 0))
