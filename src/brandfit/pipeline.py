@@ -68,8 +68,9 @@ class Pipeline:
         """Each analysed text's calibrated relevance to a brand's own topic in words (:mod:`brandfit.brand`: cosine
         to the brand's description, and to its example posts' centroid when it gives some or, from
         ``relevance@70`` on, when it gives none, to the centroid of the model's stored texts nearest its words
-        (``brand.expand``; a brand's own examples replace them), contrasted with the other built-in topics, plus the n-gram match of ``texts`` (the analysed texts, required by models from
-        ``relevance@12`` on) with the words and examples; models trained before it carry no ``brand`` config and
+        (``brand.expand``; a brand's own examples replace them), contrasted with the other built-in topics, plus
+        the n-gram match of ``texts`` (the analysed texts, required by models from ``relevance@12`` on) with the
+        words and examples; models trained before it carry no ``brand`` config and
         keep plain cosine-to-the-words)."""
         m = self.model
         if m.config.get("brand") is None:
