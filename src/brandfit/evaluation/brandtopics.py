@@ -90,6 +90,7 @@ def evaluate_brand_topics(d: LosoData, tasks: dict[str, pd.DataFrame], embedder:
         ours = rows_fit[src[rows_fit] == "ours"]  # the texts a model stores as neighbours (ours, never public)
         if stored_texts is not None:
             ours = ours[np.isin(d.frame["text"].to_numpy()[ours], list(stored_texts))]
+        bank = d.emb["emoji"][ours]  # gathered once per source, not once per brand topic and setting
         for name, setting in settings.items():
             s = {k: v for k, v in setting.items() if k not in ("framed", "expand")}
             expand = int(setting.get("expand", 0))
@@ -99,7 +100,7 @@ def evaluate_brand_topics(d: LosoData, tasks: dict[str, pd.DataFrame], embedder:
             for i, t in enumerate(topics):
                 y = (df["subtopic"] == t).to_numpy()
                 negatives = other_topic_descriptions(desc, d.desc_topic, q_all[i])
-                stand_in = stand_in_examples(w_emb[i], d.emb["emoji"][ours], expand) if expand else None
+                stand_in = stand_in_examples(w_emb[i], bank, expand) if expand else None
                 z = brand_score(emb, w_emb[i], p, brand_topic_proba(q_all[i]), negative_emb=negatives,
                                 lexical_sim=lex[:, i], example_emb=stand_in, example_weight=BRAND_EXAMPLE_WEIGHT, **s)
                 aps.append(average_precision_score(y, z))
