@@ -392,7 +392,7 @@ class RelevanceModel:
 
     def _normalize(self, texts: list[str]) -> list[str]:
         version = self.normalization_version  # a model sees text normalised the way it was trained
-        return [normalize(t, emoji_words=version >= 2, senses=version >= 3) for t in texts]
+        return [normalize(t, emoji_words=version >= 2, senses=version >= 3, names=version >= 4) for t in texts]
 
     def _embed_normalized(self, norm: list[str], *, show_progress_bar: bool | None,
                           cache: EmbeddingCache | None) -> np.ndarray:
@@ -602,7 +602,7 @@ class RelevanceModel:
             # older readers would ignore what they do not know: 12 = qualifier cue columns (content_link,
             # paid_price, critical_gift), 11 = our texts as neighbours, 13 = the qualifier ceiling,
             # 14 = the partnership cue column, 15 = the housekeeping qualifier column, 16 = a brand's stand-in
-            # examples (config.brand.expand),
+            # examples (config.brand.expand), 17 = normalisation 4 (names glossed),
             # 10 = the topic caption layer,
             # 9 = the lexical head's caption layer,
             # 8 = the promo head reads cues they do not find
@@ -611,7 +611,8 @@ class RelevanceModel:
             # descriptions matched as n-grams,
             # 5 = phrases framed as posts, 4 = promo boost,
             # 3 = zero-shot share, 2 = lexical head
-            "format_version": (16 if "expand" in (self.config.get("brand") or {})
+            "format_version": (17 if self.normalization_version >= 4
+                               else 16 if "expand" in (self.config.get("brand") or {})
                                else 15 if "housekeeping" in self.promo_cue_columns
                                else 14 if "partnership" in self.promo_cue_columns
                                else 13 if self.qualifier_ceiling > 0

@@ -24,11 +24,12 @@ import numpy as np
 from brandfit.cue_qualifiers import QUALIFIED
 from brandfit.embedding import DIM
 from brandfit.errors import FormatVersionError, IntegrityError
+from brandfit.text import NORMALIZATION_VERSION
 from brandfit.topics import TOPICS, check_templates
 
 __all__ = ["FORMAT_VERSION", "MAX_META_BYTES", "MAX_HEADS_BYTES", "parse_meta", "parse_heads"]
 
-FORMAT_VERSION = 16
+FORMAT_VERSION = 17
 """The newest model format this brandfit reads. 2 adds the optional lexical head (``lex_*`` arrays); 3 the
 zero-shot share of the topic mix (``config.topic.zero_shot_share``); 4 the lexical promo boost
 (``config.lexical.promo_boost``); 5 phrases framed as posts (``config.topic.description_templates``: a brand's
@@ -47,7 +48,9 @@ text whose cues a qualifier explains away (``config.promo.qualifier_ceiling``); 
 (an ongoing brand relationship said without a disclosure word: an older brandfit would leave the column empty); 15
 the ``housekeeping`` qualifier column (a creator's own "subscribe, see you in the next one": an older brandfit would
 read it as self-promotion); 16 a brand's stand-in examples (``config.brand.expand``, whatever its value: the brand calibration
-is fitted with them, and an older brandfit would pass the key to the brand score and fail). A model is written
+is fitted with them, and an older brandfit would pass the key to the brand score and fail); 17 text normalisation
+version 4 (``config.normalization_version``: known names glossed, :mod:`brandfit.text._names`; an older brandfit
+would embed the texts without the glosses the heads were fitted on). A model is written
 with the lowest format
 that holds it, so older brandfit versions keep loading what they can apply faithfully and refuse the rest."""
 MAX_META_BYTES = 1 << 20
@@ -113,6 +116,14 @@ def parse_meta(data: bytes | None, *, where: str) -> dict[str, Any]:
     if fv < 13 and not (isinstance(ceiling, (int, float)) and not isinstance(ceiling, bool) and ceiling == 0):
         raise IntegrityError(f"{where}: config.promo.qualifier_ceiling: {ceiling!r} needs model format 13, the file"
                              f" says {fv}")
+    norm = config.get("normalization_version", 1)
+    if isinstance(norm, bool) or not isinstance(norm, int) or norm < 1:
+        raise IntegrityError(f"{where}: config.normalization_version: expected a positive integer, got {norm!r}")
+    if norm > NORMALIZATION_VERSION:
+        raise FormatVersionError(f"{where}: trained on text normalisation version {norm}, this brandfit has "
+                                 f"{NORMALIZATION_VERSION}; upgrade brandfit to load it")
+    if fv < 17 and norm >= 4:
+        raise IntegrityError(f"{where}: config.normalization_version {norm} needs model format 17, the file says {fv}")
     if "description_templates" in config["topic"]:
         try:
             check_templates(config["topic"]["description_templates"], field="config.topic.description_templates")

@@ -19,6 +19,7 @@ MODULES = [
     "brandfit.data.check",
     "brandfit.data.shape",
     "brandfit.data.split",
+    "brandfit.text._names",
 ]
 
 

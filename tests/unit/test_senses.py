@@ -158,5 +158,6 @@ def test_the_table_is_pinned_to_its_normalisation_version():
     import hashlib
 
     digest = hashlib.sha256(repr(SENSE_RULES).encode()).hexdigest()
-    assert (NORMALIZATION_VERSION, digest) == (
-        3, "dff30114e0ef25a45bfc6a6e97724360b023d6ef2ffb60326dda406f361b390a"), "the sense table changed"
+    # version 3 brought the table; version 4 (names glossed) left it as it was
+    assert NORMALIZATION_VERSION in (3, 4)
+    assert digest == "dff30114e0ef25a45bfc6a6e97724360b023d6ef2ffb60326dda406f361b390a", "the sense table changed"

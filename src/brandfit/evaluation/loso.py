@@ -322,7 +322,7 @@ def build_data(frame: pd.DataFrame, embedder: Any | None = None, *, variants: Se
     texts = frame["text"].tolist()
     norm, emb = {}, {}
     for v in variants:
-        norm[v] = [normalize(t, emoji_words=(v == "emoji"), senses=(v == "emoji")) for t in texts]
+        norm[v] = [normalize(t, emoji_words=(v == "emoji"), senses=(v == "emoji"), names=(v == "emoji")) for t in texts]
         emb[v] = embed_cached(norm[v], embedder, tag=f"{v}-{embedder.name.replace('/', '_')}")
     d_texts, d_topic = [], []
     for t, topic in enumerate(TOPICS):
@@ -698,7 +698,7 @@ def shortcut_probe(d: LosoData, embedder: Any, *, variant: str = "emoji", promo_
     out = {}
     for name, fmt in SHORTCUTS.items():
         aug = [fmt.format(t) for t in texts]
-        e = embed_cached([normalize(t, emoji_words=(variant == "emoji"), senses=(variant == "emoji")) for t in aug], embedder, tag=f"probe-{variant}")
+        e = embed_cached([normalize(t, emoji_words=(variant == "emoji"), senses=(variant == "emoji"), names=(variant == "emoji")) for t in aug], embedder, tag=f"probe-{variant}")
         p = predict(e, cue_features(find_cues(aug)))
         out[name] = {"mean_rise": float((p - base).mean()), "flipped": float(((p >= 0.5) & (base < 0.5)).mean())}
     return out

@@ -6,8 +6,9 @@
 * :func:`normalize` - what gets embedded: :func:`clean`, then hashtags become words (``#TrailRunning`` -> ``trail
   running``), mention / hashtag / emoji walls are capped, URLs become their host, repeated punctuation and
   elongations are squeezed, emoji become words (``💄`` -> ``lipstick``), figurative senses of the verticals' words
-  are written in plain words (``makeup exam`` -> ``resit exam``), and the text is cut at a word boundary to
-  :data:`MAX_CHARS` characters.
+  are written in plain words (``makeup exam`` -> ``resit exam``), known names are followed by what they are
+  (``kipchoge`` -> ``kipchoge (marathon runner)``), and the text is cut at a word boundary to :data:`MAX_CHARS`
+  characters.
 * :func:`squeeze_repeats` - runs of one punctuation mark, symbol or emoji longer than 4 cut to 4, and runs of more
   than 16 such characters to their first 16 (what keeps a ``"!" * 5000`` post cheap).
 * :func:`segment_hashtag` - ``"#skincareroutine"`` -> ``["skincare", "routine"]``.

@@ -32,6 +32,10 @@
     * figurative senses of the verticals' words are written in plain words (``makeup exam`` -> ``resit exam``,
       ``social battery`` -> ``social energy``, ``running late`` -> ``late``): a fixed table of unambiguous idioms
       and set phrases, ``brandfit.text._senses``. ``normalize(text, senses=False)`` skips it (version 2 behaviour).
+    * known names are followed by what they are, in plain words (``KIPCHOGE IN BERLIN`` -> ``KIPCHOGE (marathon
+      runner) IN BERLIN``): a fixed table of unambiguous names of athletes, clubs, races, labels, products,
+      creators and games, ``brandfit.text._names``. ``normalize(text, names=False)`` skips it (version 3
+      behaviour).
     * the result is cut to at most ``MAX_CHARS`` (1000) characters, at the last space before the limit (a single
       1000+ character "word" is cut inside it). The embedding model reads 256 word pieces, roughly 1000 characters
       of English; longer text would be truncated by the model anyway, and cutting here keeps the cost bounded.
@@ -58,6 +62,7 @@ import threading
 import unicodedata
 from typing import Final, NamedTuple, Union, cast
 
+from brandfit.text._names import gloss_names
 from brandfit.text._repeats import MAX_SCAN_CHARS, squeeze_repeats
 from brandfit.text._segment import _segment
 from brandfit.text._senses import plain_senses
@@ -65,10 +70,10 @@ from brandfit.text._senses import plain_senses
 __all__ = ["MAX_CHARS", "MAX_EMOJI", "MAX_HASHTAGS", "MAX_MENTIONS", "NORMALIZATION_VERSION", "clean", "emoji_words",
            "normalize"]
 
-NORMALIZATION_VERSION: Final[int] = 3
+NORMALIZATION_VERSION: Final[int] = 4
 """Bumped whenever ``normalize`` output changes for the same input (models record the version they were trained
 with). 1: emoji kept as characters; 2: emoji written as words; 3: figurative senses of the verticals' words in
-plain words (``brandfit.text._senses``)."""
+plain words (``brandfit.text._senses``); 4: known names glossed (``brandfit.text._names``)."""
 
 MAX_CHARS: Final[int] = 1000
 """``normalize`` output is at most this many characters (cut at a word boundary)."""
@@ -514,12 +519,13 @@ def _truncate(text: str) -> tuple[str, bool]:
     return text[:cut], True
 
 
-def _pass(text: str, as_words: bool, senses: bool) -> str:
+def _pass(text: str, as_words: bool, senses: bool, names: bool) -> str:
     once = _normalize_once(text, as_words)
-    return plain_senses(once) if senses else once
+    once = plain_senses(once) if senses else once
+    return gloss_names(once) if names else once
 
 
-def normalize(text: str, *, emoji_words: bool = True, senses: bool = True) -> str:
+def normalize(text: str, *, emoji_words: bool = True, senses: bool = True, names: bool = True) -> str:
     """Social text as it should be embedded; see the module docstring for every rule.
 
     >>> normalize("Sooooo happy with my new kicks!!!!! 🔥🔥🔥 #TrailRunning #fitfam https://amzn.to/3xYz")
@@ -538,13 +544,13 @@ def normalize(text: str, *, emoji_words: bool = True, senses: bool = True) -> st
     if squeezed != cleaned:
         squeezed = clean(squeezed)
     as_words = emoji_words
-    result, inside_word = _truncate(_pass(squeezed, as_words, senses))
+    result, inside_word = _truncate(_pass(squeezed, as_words, senses, names))
     # A cut inside a 1000+ character "word" can split a token (an e-mail, a host) that a second pass would read
     # differently; settle it so normalize stays idempotent. Only such degenerate input ever takes this path.
     for _ in range(8):
         if not inside_word:
             break
-        again, inside_word = _truncate(_pass(clean(result), as_words, senses))
+        again, inside_word = _truncate(_pass(clean(result), as_words, senses, names))
         if again == result:
             break
         result = again

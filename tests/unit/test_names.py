@@ -1,0 +1,175 @@
+"""Known names glossed in plain words (normalisation v4): the table's rules, the match's rules, and models."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from importlib.resources import files
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from brandfit.text import NORMALIZATION_VERSION, normalize
+from brandfit.text._names import MAX_GLOSSES, VERTICALS, _parse, gloss_names, name_entries
+from brandfit.text._senses import plain_senses
+
+GLOSSED = [
+    # (text, what normalize makes of it)
+    ("KIPCHOGE IN BERLIN", "KIPCHOGE (marathon runner) IN BERLIN"),
+    ("chloe ting's 2 week shred", "chloe ting's (home workout youtuber) 2 week shred"),
+    ("ea fc 26 ultimate team pack luck is a joke", "ea fc 26 (video game) ultimate team pack luck is a joke"),
+    ("#LeLabo another 13 dupe", "le labo another 13 (niche perfume house) dupe"),
+    ("@kipchoge is him", "@kipchoge (marathon runner) is him"),
+]
+
+UNTOUCHED = [
+    # a handle or a glued word holding a name, a name already followed by a parenthesis, plain words
+    "@kipchoge_fanclub meetup",
+    "kipchogefan forever",
+    "kipchoge (the goat) again",
+    "new running shoes for the marathon",
+    "apple crumble and a long walk",
+]
+
+SELLING = {"brand", "shop", "store", "buy", "sale", "deal", "code", "discount", "sponsor", "partner", "ad", "official",
+           "link", "promo", "offer", "price"}
+# the verticals' own words, which a gloss of an `other` name must not borrow (it would pull the text to a vertical)
+VERTICAL_WORDS = {"sport", "sports", "football", "soccer", "basketball", "cricket", "tennis", "golf", "racing", "run",
+                  "running", "runner", "fitness", "workout", "gym", "fashion", "clothing", "beauty", "makeup",
+                  "skincare", "perfume", "phone", "smartphone", "laptop", "headphones", "camera", "athlete"}
+
+
+def test_the_table_is_well_formed():
+    entries = name_entries()
+    assert len(entries) > 500
+    assert {e.vertical for e in entries} == set(VERTICALS)
+    seen: dict[str, int] = {}
+    for i, e in enumerate(entries):
+        words = e.gloss.split()
+        assert 1 <= len(words) <= 5, e
+        assert e.gloss == e.gloss.lower() and "(" not in e.gloss and ")" not in e.gloss, e
+        assert not SELLING & set(words), e  # a gloss must not make a name read as an ad
+        if e.vertical == "other":
+            assert not VERTICAL_WORDS & set(words), e
+        for alias in e.aliases:
+            assert alias == " ".join(alias.split()) and alias == alias.lower(), alias
+            assert seen.setdefault(alias, i) == i, f"{alias!r} is listed twice"
+
+
+def test_no_gloss_holds_a_name_or_an_idiom():
+    """A gloss's words are never glossed or rewritten again: what keeps normalize idempotent."""
+    for e in name_entries():
+        assert gloss_names(e.gloss) == e.gloss, e
+        assert plain_senses(e.gloss) == e.gloss, e
+
+
+@pytest.mark.parametrize(("text", "expected"), GLOSSED)
+def test_known_names_are_glossed(text, expected):
+    assert normalize(text) == expected
+    assert normalize(expected) == expected
+
+
+@pytest.mark.parametrize("text", UNTOUCHED)
+def test_handles_glued_words_and_glossed_names_are_left_alone(text):
+    assert gloss_names(text) == text
+
+
+def test_each_name_is_glossed_once_and_the_longest_alias_wins():
+    out = gloss_names("eliud kipchoge, then kipchoge again, then ea fc 26 and ea fc")
+    assert out == "eliud kipchoge (marathon runner), then kipchoge again, then ea fc 26 (video game) and ea fc"
+
+
+def test_at_most_max_glosses_names_are_glossed():
+    aliases = [e.aliases[0] for e in name_entries()[:MAX_GLOSSES + 4]]
+    out = gloss_names(" then ".join(aliases))
+    assert out.count("(") == MAX_GLOSSES
+    assert gloss_names(out) == out
+
+
+def test_older_normalisation_skips_the_names():
+    assert normalize("KIPCHOGE IN BERLIN", names=False) == "KIPCHOGE IN BERLIN"
+
+
+def test_a_bad_table_line_is_a_clear_error():
+    with pytest.raises(ValueError, match="names.tsv:2"):
+        _parse("other\tfortnite\tvideo game\nsports\tkipchoge\tmarathon runner\n")
+    with pytest.raises(ValueError, match="names.tsv:1"):
+        _parse("other\tfort_nite\tvideo game\n")
+
+
+_PIECES = st.sampled_from([e.aliases[0] for e in name_entries()[::7]]
+                          + ["(", ")", " (", "@", "_", "'s", "#", "İ", "ß", " ", ",", "!", "x"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=6)), max_size=14))
+def test_normalize_stays_idempotent_with_names(parts):
+    text = " ".join(parts)
+    once = normalize(text)
+    assert normalize(once) == once
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_PIECES, min_size=1, max_size=10))
+def test_glossing_only_adds_text(parts):
+    """The original text is kept: removing every inserted gloss gives it back."""
+    text = " ".join(parts)
+    out = gloss_names(text)
+    glosses = {e.gloss for e in name_entries()}
+    stripped = re.sub(r" \(([^()]*)\)", lambda m: "" if m.group(1) in glosses else m.group(0), out)
+    assert stripped == text or out == text
+
+
+def test_the_table_is_pinned_to_its_normalisation_version():
+    """The table is part of what a model was trained on: a change must bump NORMALIZATION_VERSION (and keep the old
+    table for older models), then update this digest."""
+    data = files("brandfit").joinpath("resources", "names.tsv").read_bytes()
+    assert (NORMALIZATION_VERSION, hashlib.sha256(data).hexdigest()) == (
+        4, "81886d4ee1059b7a10b37e84bee9f85a8dd77603fbcf23bd2e31859a16291c92"), "the names table changed"
+
+
+def test_a_model_trained_on_names_is_format_17_and_older_formats_refuse_it():
+    from brandfit.errors import FormatVersionError, IntegrityError
+    from brandfit.model_format import FORMAT_VERSION, parse_meta
+
+    assert FORMAT_VERSION == 17
+    meta = {"format_version": 17, "topics": ["sports_outdoor", "fashion", "fitness", "beauty", "electronics", "other"],
+            "topic_temperature": 1.0, "promo_threshold": 0.5,
+            "config": {"topic": {}, "promo": {}, "normalization_version": 4}}
+    assert parse_meta(json.dumps(meta).encode(), where="m")["format_version"] == 17
+    with pytest.raises(IntegrityError, match="needs model format 17"):
+        parse_meta(json.dumps({**meta, "format_version": 16}).encode(), where="m")
+    newer = {**meta, "config": {**meta["config"], "normalization_version": NORMALIZATION_VERSION + 1}}
+    with pytest.raises(FormatVersionError, match="upgrade brandfit"):
+        parse_meta(json.dumps(newer).encode(), where="m")
+    for bad in ("4", 0, True):
+        with pytest.raises(IntegrityError, match="normalization_version"):
+            parse_meta(json.dumps({**meta, "config": {**meta["config"], "normalization_version": bad}}).encode(),
+                       where="m")
+
+
+def test_a_model_reads_text_the_way_it_was_trained():
+    """A model trained on version 4 glosses names, is written as format 17 and round-trips; an older model (version
+    3, every bundled model before relevance@73) sees the text without glosses, as it was trained."""
+    from fakes import make_model
+
+    from brandfit.model import RelevanceModel
+
+    base = make_model()
+
+    def with_version(v: int) -> RelevanceModel:
+        return RelevanceModel(topic_head=base.topic_head, promo_head=base.promo_head, descriptions=base.descriptions,
+                              promo_threshold=base.promo_threshold,
+                              config={**base.config, "normalization_version": v}, embedder=base.embedder,
+                              backend="onnx")
+
+    new, old = with_version(4), with_version(3)
+    assert new._normalize(["KIPCHOGE IN BERLIN"]) == ["KIPCHOGE (marathon runner) IN BERLIN"]
+    assert old._normalize(["KIPCHOGE IN BERLIN"]) == ["KIPCHOGE IN BERLIN"]
+    files_new = new.to_files()
+    assert json.loads(files_new["model.json"])["format_version"] == 17
+    assert json.loads(old.to_files()["model.json"])["format_version"] < 17
+    back = RelevanceModel.from_files(files_new)
+    assert back.normalization_version == 4
