@@ -1,7 +1,7 @@
 """Relevance of texts to a custom brand topic written in words ("trail running shoes", "vegan skincare").
 
-Pure numpy: the caller embeds (with the model's embedder, after :func:`brandfit.text.normalize`) and runs the
-model's topic head; nothing here loads a model.
+Pure numpy: the caller embeds (with :meth:`brandfit.model.RelevanceModel.embed`, which normalises text the way the
+model was trained) and runs the model's topic head; nothing here loads a model.
 
 The score of a text combines two things the model knows:
 

@@ -5,7 +5,7 @@ source is held out from the topic head's training, a promo source from the promo
 labels. A candidate never sees a row of the source it is scored on, so the figures say how a design generalises
 to text nobody tuned it on - the question the independent benchmark asks.
 
-Each text is embedded once per normalisation variant (``emoji``: the current normalisation, v3; ``raw``:
+Each text is embedded once per normalisation variant (``emoji``: the current normalisation, v4; ``raw``:
 v1, emoji kept as characters) with the onnx backend - the serving default - and cached on disk outside the
 repository (``$BRANDFIT_EXP_CACHE`` or ``~/.cache/brandfit-exp``), keyed by the normalised text.
 
@@ -473,7 +473,8 @@ def lexical_prior(a: FitPredict, weight: float, *, n_buckets: int = 1 << 17, var
             return p
         texts = d.norm[variant]
         idf = idf_from(*document_frequency([texts[i] for i in fit], n_buckets))
-        phrases = [normalize(x) for t in TOPICS for x in TOPIC_DESCRIPTIONS[t]]  # d.desc_topic's order
+        v = variant == "emoji"  # the descriptions normalised the way the variant's texts were
+        phrases = [normalize(x, emoji_words=v, senses=v, names=v) for t in TOPICS for x in TOPIC_DESCRIPTIONS[t]]
         match = topic_match([texts[i] for i in out], phrases, d.desc_topic, len(TOPICS), idf=idf)
         return softmax(np.log(np.clip(p, 1e-12, None)) + weight * match, axis=1)
     return fp

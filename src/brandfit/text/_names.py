@@ -15,18 +15,26 @@ holds a selling word (``tests/unit/test_names.py``).
 
 Rules of the match, on the text as :func:`brandfit.text.normalize` leaves it before this step:
 
-* case-insensitive, whole words only (a handle ``@nike_running`` holds no name; ``@nike`` is one), a possessive
-  ``'s`` kept ("chloe ting's (fitness youtuber)");
-* the longest alias wins at each position; each entry is glossed once per text, the first time it is met, and
-  at most :data:`MAX_GLOSSES` entries are met;
-* a name already followed by ``"("`` is left alone, and counts as met: that makes the step idempotent.
+* case-insensitive, whole words only, with exactly the alias's spaces and marks between its words ("dr.
+  martens", "dolce & gabbana"); a name glued to a word, a hashtag, an e-mail address or a path is not one
+  (``@nike_running`` holds no name; ``@nike`` is one);
+* a possessive on the name's last word is kept ("chloe ting's (home workout youtuber)", "adidas' (sportswear
+  maker)"), never on another word ("steph's curry" is no name);
+* the longest alias wins at each position; each entry is glossed once per text, the first time it is met, and at
+  most :data:`MAX_GLOSSES` entries are met.
 
-The table is part of what a model was trained on: any change to it bumps ``NORMALIZATION_VERSION``.
+:func:`strip_glosses` undoes :func:`gloss_names`; ``normalize`` strips before it glosses, so it stays idempotent,
+and it glosses after the cut to ``MAX_CHARS``, adding glosses only while the text stays within it.
+
+The table is part of what a model was trained on: any change to it, or to these rules, bumps
+``NORMALIZATION_VERSION``.
 
 >>> gloss_names("KIPCHOGE IN BERLIN")
 'KIPCHOGE (marathon runner) IN BERLIN'
->>> gloss_names(gloss_names("KIPCHOGE IN BERLIN"))
-'KIPCHOGE (marathon runner) IN BERLIN'
+>>> strip_glosses(gloss_names("KIPCHOGE IN BERLIN"))
+'KIPCHOGE IN BERLIN'
+>>> gloss_names("mail me at kipchoge@example.com or @kipchoge_fans")
+'mail me at kipchoge@example.com or @kipchoge_fans'
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ import re
 from importlib.resources import files
 from typing import Final, NamedTuple
 
-__all__ = ["MAX_GLOSSES", "NameEntry", "find_names", "gloss_names", "name_entries"]
+__all__ = ["MAX_GLOSSES", "NameEntry", "find_names", "gloss_names", "name_entries", "strip_glosses"]
 
 MAX_GLOSSES: Final[int] = 8
 """At most this many names are glossed in one text (the first ones)."""
@@ -69,10 +77,10 @@ def _parse(text: str) -> tuple[NameEntry, ...]:
         if len(parts) != 3 or parts[0] not in VERTICALS:
             raise ValueError(f"names.tsv:{n}: expected 'vertical<TAB>aliases<TAB>gloss', got {line!r}")
         aliases = tuple(a.strip() for a in parts[1].split("|") if a.strip())
-        if not aliases or not all(_ALIAS_CHARS.fullmatch(a) and a == a.lower() for a in aliases) \
-                or not parts[2].strip():
-            raise ValueError(f"names.tsv:{n}: an alias must be lower-case letters, digits, spaces and ' & . -, and "
-                             "a gloss must be given")
+        if not aliases or not all(_ALIAS_CHARS.fullmatch(a) and a == a.lower() and a[0].isalnum() and a[-1].isalnum()
+                                  for a in aliases) or not parts[2].strip():
+            raise ValueError(f"names.tsv:{n}: an alias must be lower-case letters, digits, spaces and ' & . -, "
+                             "start and end with a letter or digit, and a gloss must be given")
         entries.append(NameEntry(parts[0], aliases, " ".join(parts[2].split())))
     return tuple(entries)
 
@@ -83,38 +91,66 @@ def name_entries() -> tuple[NameEntry, ...]:
     return _parse(files("brandfit").joinpath("resources", "names.tsv").read_text(encoding="utf-8"))
 
 
+class _Alias(NamedTuple):
+    words: tuple[str, ...]  # as :data:`_WORD` cuts the alias
+    gaps: tuple[str, ...]  # what stands between them, exactly (" ", " & ", ". ")
+    entry: int
+
+
 @functools.cache
-def _index() -> tuple[dict[str, tuple[tuple[tuple[str, ...], int], ...]], int]:
-    """First word -> the aliases starting with it (as word tuples, longest first) and their entry."""
-    by_first: dict[str, list[tuple[tuple[str, ...], int]]] = {}
-    longest = 1
+def _index() -> dict[str, tuple[_Alias, ...]]:
+    """First word -> the aliases starting with it, longest first."""
+    by_first: dict[str, list[_Alias]] = {}
     for i, entry in enumerate(name_entries()):
         for alias in entry.aliases:
-            words = tuple(_WORD.findall(alias))
-            if words:
-                by_first.setdefault(words[0], []).append((words, i))
-                longest = max(longest, len(words))
-    return {k: tuple(sorted(v, key=lambda x: -len(x[0]))) for k, v in by_first.items()}, longest
+            spans = [m.span() for m in _WORD.finditer(alias)]
+            words = tuple(alias[a:b] for a, b in spans)
+            gaps = tuple(alias[spans[k][1]:spans[k + 1][0]] for k in range(len(spans) - 1))
+            by_first.setdefault(words[0], []).append(_Alias(words, gaps, i))
+    return {k: tuple(sorted(v, key=lambda x: -len(x.words))) for k, v in by_first.items()}
 
 
 @functools.cache
 def _first_words() -> frozenset[str]:
     """Every word a name can start with, as :data:`_WORD` cuts a text (and with a possessive after it)."""
-    index, _ = _index()
+    index = _index()
     return frozenset(index) | frozenset(k + "'s" for k in index)
+
+
+_BEFORE: Final[frozenset[str]] = frozenset("([{\"'")  # what may stand right before a name (or a space, or "@")
+_AFTER: Final[frozenset[str]] = frozenset(",.!?;:)]}\"'…")  # what may stand right after one (or a space)
+
+
+def _lower(text: str) -> str:
+    """``text`` in lower case, one character for one (positions in it are positions in ``text``)."""
+    lower = text.lower()
+    if not text.isascii():
+        lower = lower.translate(_FOLD)
+        if len(lower) != len(text):  # a character whose lower case is longer
+            lower = "".join(c.lower()[:1] for c in text).translate(_FOLD)
+    return lower
+
+
+def _standalone(lower: str, start: int, end: int) -> bool:
+    """A name stands alone: not glued to a word, a handle's other half, a hashtag, an e-mail address or a path.
+    ``@name`` counts (a handle that is exactly the name)."""
+    if start:
+        before = lower[start - 1]
+        if before == "@":
+            if start > 1 and not lower[start - 2].isspace():
+                return False  # an e-mail address or a glued handle
+        elif not before.isspace() and before not in _BEFORE:
+            return False
+    return end == len(lower) or lower[end].isspace() or lower[end] in _AFTER
 
 
 def find_names(text: str) -> list[tuple[int, int, int]]:
     """The known names of ``text`` that the rules of the module doc reach: ``(start, end, entry)`` per name, in
     order, ``entry`` an index into :func:`name_entries`; each entry once, at most :data:`MAX_GLOSSES`."""
-    lower = text.lower()
-    if not text.isascii():
-        lower = lower.translate(_FOLD)
-        if len(lower) != len(text):  # a character whose lower case is longer: positions would drift
-            lower = "".join(c.lower()[:1] for c in text).translate(_FOLD)
+    lower = _lower(text)
     if _first_words().isdisjoint(_WORD.findall(lower)):  # most texts: no name starts here
         return []
-    index, _ = _index()
+    index = _index()
     words = [(m.group(), _form(m.group()), m.start(), m.end()) for m in _WORD.finditer(lower)]
     found: list[tuple[int, int, int]] = []
     seen: set[int] = set()
@@ -123,39 +159,64 @@ def find_names(text: str) -> list[tuple[int, int, int]]:
         step = 1
         raw, form = words[i][0], words[i][1]
         candidates = index.get(raw, ()) if raw == form else (*index.get(raw, ()), *index.get(form, ()))
-        for alias, entry in sorted(candidates, key=lambda c: -len(c[0])):
-            n = len(alias)
-            # a word of the text matches as written or without its possessive: "wendy's" meets "wendy's" and
-            # "kipchoge's" meets "kipchoge", but "wendy" never meets "wendy's"
-            if i + n > len(words) or any(w[0] != a and w[1] != a for w, a in zip(words[i:i + n], alias)):
+        for alias in sorted(candidates, key=lambda c: -len(c.words)):
+            n = len(alias.words)
+            if i + n > len(words):
                 continue
-            start, end = words[i][2], words[i + n - 1][3]
-            if any(not lower[words[j][3]:words[j + 1][2]].isspace() for j in range(i, i + n - 1)):
-                continue  # the words of a name are separated by spaces only
-            if (start and (lower[start - 1].isalnum() or lower[start - 1] == "_")) or \
-                    (end < len(lower) and (lower[end].isalnum() or lower[end] == "_")):
-                continue  # inside a longer token: a handle or a word glued to others
+            span = words[i:i + n]
+            # a word matches as written; the last one also without its possessive ("kipchoge's" meets "kipchoge",
+            # "steph's curry" never meets "steph curry", and "wendy" never meets "wendy's")
+            if any(w[0] != a for w, a in zip(span[:-1], alias.words)) or \
+                    (span[-1][0] != alias.words[-1] and span[-1][1] != alias.words[-1]):
+                continue
+            if any(lower[span[k][3]:span[k + 1][2]] != alias.gaps[k] for k in range(n - 1)):
+                continue  # between the words, exactly what the alias has: "dr. martens", "dolce & gabbana"
+            start, end = span[0][2], span[-1][3]
+            if alias.words[-1].endswith("s") and lower.startswith("'", end) and span[-1][0] == alias.words[-1]:
+                end += 1  # a plural possessive: "adidas' new drop"
+            if not _standalone(lower, start, end):
+                continue
             step = n
-            if entry not in seen:
-                seen.add(entry)
-                found.append((start, end, entry))
+            if alias.entry not in seen:
+                seen.add(alias.entry)
+                found.append((start, end, alias.entry))
             break
         i += step
     return found
 
 
-def gloss_names(text: str) -> str:
-    """``text`` with each known name followed by its gloss in parentheses (see the module doc)."""
+def _gloss(entry: int) -> str:
+    return f" ({name_entries()[entry].gloss})"
+
+
+def gloss_names(text: str, limit: int | None = None) -> str:
+    """``text`` with each known name followed by its gloss in parentheses (see the module doc). With ``limit``,
+    glosses are added in order while the result stays within ``limit`` characters."""
     found = find_names(text)
     if not found:
         return text
-    out, last = [], 0
-    entries = name_entries()
+    out, last, size = [], 0, len(text)
     for _, end, entry in found:
-        if text.startswith("(", end) or text.startswith(" (", end):
-            continue  # already glossed, or followed by the writer's own parenthesis
+        gloss = _gloss(entry)
+        if limit is not None and size + len(gloss) > limit:
+            break
         out.append(text[last:end])
-        out.append(f" ({entries[entry].gloss})")
-        last = end
+        out.append(gloss)
+        last, size = end, size + len(gloss)
+    out.append(text[last:])
+    return "".join(out)
+
+
+def strip_glosses(text: str) -> str:
+    """The inverse of :func:`gloss_names`: every gloss it would have put after a name of ``text``, removed."""
+    if "(" not in text:
+        return text
+    found = find_names(text)
+    out, last = [], 0
+    for _, end, entry in found:
+        gloss = _gloss(entry)
+        if text.startswith(gloss, end):
+            out.append(text[last:end])
+            last = end + len(gloss)
     out.append(text[last:])
     return "".join(out)

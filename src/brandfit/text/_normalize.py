@@ -34,8 +34,8 @@
       and set phrases, ``brandfit.text._senses``. ``normalize(text, senses=False)`` skips it (version 2 behaviour).
     * known names are followed by what they are, in plain words (``KIPCHOGE IN BERLIN`` -> ``KIPCHOGE (marathon
       runner) IN BERLIN``): a fixed table of unambiguous names of athletes, clubs, races, labels, products,
-      creators and games, ``brandfit.text._names``. ``normalize(text, names=False)`` skips it (version 3
-      behaviour).
+      creators and games, ``brandfit.text._names``, after the cut below and only while the text stays within
+      ``MAX_CHARS``. ``normalize(text, names=False)`` skips it (version 3 behaviour).
     * the result is cut to at most ``MAX_CHARS`` (1000) characters, at the last space before the limit (a single
       1000+ character "word" is cut inside it). The embedding model reads 256 word pieces, roughly 1000 characters
       of English; longer text would be truncated by the model anyway, and cutting here keeps the cost bounded.
@@ -62,7 +62,7 @@ import threading
 import unicodedata
 from typing import Final, NamedTuple, Union, cast
 
-from brandfit.text._names import gloss_names
+from brandfit.text._names import gloss_names, strip_glosses
 from brandfit.text._repeats import MAX_SCAN_CHARS, squeeze_repeats
 from brandfit.text._segment import _segment
 from brandfit.text._senses import plain_senses
@@ -519,10 +519,9 @@ def _truncate(text: str) -> tuple[str, bool]:
     return text[:cut], True
 
 
-def _pass(text: str, as_words: bool, senses: bool, names: bool) -> str:
+def _pass(text: str, as_words: bool, senses: bool) -> str:
     once = _normalize_once(text, as_words)
-    once = plain_senses(once) if senses else once
-    return gloss_names(once) if names else once
+    return plain_senses(once) if senses else once
 
 
 def normalize(text: str, *, emoji_words: bool = True, senses: bool = True, names: bool = True) -> str:
@@ -540,18 +539,20 @@ def normalize(text: str, *, emoji_words: bool = True, senses: bool = True, names
     # bounded first: at most MAX_SCAN_CHARS characters, runs of symbols squeezed (see _repeats); a squeezed run can
     # end on a joiner that clean() drops, so clean again when squeezing changed anything (idempotence)
     cleaned = clean(text[:MAX_SCAN_CHARS])
+    if names:  # glosses this function added (a text normalised twice) are read as the text they were added to
+        cleaned = strip_glosses(cleaned)
     squeezed = squeeze_repeats(cleaned)
     if squeezed != cleaned:
         squeezed = clean(squeezed)
     as_words = emoji_words
-    result, inside_word = _truncate(_pass(squeezed, as_words, senses, names))
+    result, inside_word = _truncate(_pass(squeezed, as_words, senses))
     # A cut inside a 1000+ character "word" can split a token (an e-mail, a host) that a second pass would read
     # differently; settle it so normalize stays idempotent. Only such degenerate input ever takes this path.
     for _ in range(8):
         if not inside_word:
             break
-        again, inside_word = _truncate(_pass(clean(result), as_words, senses, names))
+        again, inside_word = _truncate(_pass(clean(result), as_words, senses))
         if again == result:
             break
         result = again
-    return result
+    return gloss_names(result, limit=MAX_CHARS) if names else result
