@@ -10,7 +10,7 @@ import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @72 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @74 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -210,8 +210,9 @@ NAME_CASES = [
     ("myprotein impact whey cookies and cream is elite", {"fitness"}),
     ("5/3/1 bbb week 3, bench finally moving", {"fitness"}),
     ("finished tears of the kingdom after 140 hours", {"other"}),  # a game, not gaming hardware
-    # a fragrance house named with no beauty word: sports_outdoor 0.31, beauty 0.26 with relevance@65
-    known("le labo another 13 dupe that actually lasts?", {"beauty"}),
+    # a fragrance house named with no beauty word: sports_outdoor 0.31, beauty 0.26 with relevance@65; beauty since
+    # relevance@74 reads it glossed ("le labo another 13 (niche perfume house)"; brandfit.text._names)
+    ("le labo another 13 dupe that actually lasts?", {"beauty"}),
     # names from outside the US and UK, written for this test in session 25, when the thirteenth batch (rf13_names)
     # was written for the kind; none of these texts is in data/labeled, though most of the names are in its training
     # rows (virat, mengão, bagnaia, cosrx, laneige, poco, iqoo, biozyme, zomato gold); sabyasachi and anita dongre
@@ -234,10 +235,20 @@ NAME_CASES = [
     ("thebe magugu's new collection at paris, the tailoring 😍", {"fashion"}),
     ("galaxy a55 camera is fine in daylight, mush at night", {"electronics"}),
     ("jeff nippard's new program, week 2, my hamstrings hate me", {"fitness"}),
-    # a perfume by name with a joke and no beauty word: other 0.63 with relevance@67
-    known("lattafa khamrah lasts longer than my relationship", {"beauty"}),
-    # a football video game is gaming content: sports_outdoor 0.71 with relevance@67
-    known("ea fc 26 ultimate team pack luck is a joke, 200k coins gone", {"other"}),
+    # a perfume by name with a joke and no beauty word: other 0.63 with relevance@67; a football video game is gaming
+    # content: sports_outdoor 0.71 with relevance@67. Both right since relevance@74, which reads known names glossed
+    # (brandfit.text._names); these two names, KIPCHOGE and chloe ting were named in the table writer's brief
+    ("lattafa khamrah lasts longer than my relationship", {"beauty"}),
+    ("ea fc 26 ultimate team pack luck is a joke, 200k coins gone", {"other"}),
+    ("KIPCHOGE IN BERLIN", {"sports_outdoor"}),  # other 0.74 with relevance@72
+    ("chloe ting's 2 week shred", {"fitness"}),  # other 0.51 with relevance@72
+    # docs/quality.md's "Still weak" listed these three until relevance@72; none was in the table writer's brief
+    ("huda kattan built an empire", {"beauty"}),  # other 0.87 with relevance@72
+    ("jonathan anderson at dior", {"fashion"}),  # sports_outdoor 0.74 with relevance@72
+    ("adipower 3 vs romaleos 4", {"fitness", "sports_outdoor"}),  # lifting shoes; sports 0.53 with relevance@72
+    # a name's words in ordinary senses are not glossed: a first name, a possessive, a phrase
+    ("wendy and i finally tried that new ramen place 🍜", {"other"}),
+    ("steph's curry recipe is the best thing i ate this week", {"other"}),
 ]
 
 

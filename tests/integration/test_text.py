@@ -106,8 +106,15 @@ def test_clean_removes_every_format_character_except_emoji_joiners() -> None:
     ],
 )
 def test_normalize_examples(raw: str, expected: str) -> None:
-    # the structural rules, with emoji kept as characters (normalisation v1); emoji words: see below
-    assert normalize(raw, emoji_words=False) == expected
+    # the structural rules, with emoji kept as characters (normalisation v1); emoji words: see below; names glossed
+    # (v4): tests/unit/test_names.py, and the last line here
+    assert normalize(raw, emoji_words=False, names=False) == expected
+    assert normalize(raw, emoji_words=False) == expected or "(" in normalize(raw, emoji_words=False)
+
+
+def test_names_are_glossed_after_the_structural_rules() -> None:
+    assert normalize("@nike @Nike @adidas") == "@nike (sportswear maker) @adidas (sportswear maker)"
+    assert normalize("#EliudKipchoge in Berlin 🔥") == "eliud kipchoge (marathon runner) in Berlin fire"
 
 
 @pytest.mark.parametrize(

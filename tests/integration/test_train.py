@@ -144,7 +144,8 @@ def test_training_and_inference_compute_the_same_topic_and_brand_scores(small_da
     r = train(config, embedder=embedder, public_eval=False)
     files = r.model.to_files()
     meta = json.loads(files["model.json"])
-    assert meta["format_version"] == 16  # 16: the stand-in examples, 15: the housekeeping qualifier, 14: the
+    assert meta["format_version"] == 17  # 17: names glossed (normalisation 4), 16: the stand-in examples, 15: the
+    # housekeeping qualifier, 14: the
     # partnership cue, 13: the qualifier
     # ceiling, 12: the qualifier cues, 11: our texts as neighbours, 10: the topic caption layer (9: the promo one, 8:
     # the cues of phrasing)
