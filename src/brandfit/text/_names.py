@@ -111,10 +111,18 @@ def _index() -> dict[str, tuple[_Alias, ...]]:
 
 
 @functools.cache
-def _first_words() -> frozenset[str]:
-    """Every word a name can start with, as :data:`_WORD` cuts a text (and with a possessive after it)."""
-    index = _index()
-    return frozenset(index) | frozenset(k + "'s" for k in index)
+def _starts() -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """What a name can start with, as :data:`_WORD` cuts a text: the word of a one-word name, the first two words of
+    a longer one (each also with a possessive after it): the quick test that most texts hold no name."""
+    one: set[str] = set()
+    two: set[tuple[str, str]] = set()
+    for first, aliases in _index().items():
+        for alias in aliases:
+            if len(alias.words) == 1:
+                one.update((first, first + "'s"))
+            else:
+                two.update(((first, alias.words[1]), (first, alias.words[1] + "'s")))
+    return frozenset(one), frozenset(two)
 
 
 _BEFORE: Final[frozenset[str]] = frozenset("([{\"'")  # what may stand right before a name (or a space, or "@")
@@ -148,40 +156,51 @@ def find_names(text: str) -> list[tuple[int, int, int]]:
     """The known names of ``text`` that the rules of the module doc reach: ``(start, end, entry)`` per name, in
     order, ``entry`` an index into :func:`name_entries`; each entry once, at most :data:`MAX_GLOSSES`."""
     lower = _lower(text)
-    if _first_words().isdisjoint(_WORD.findall(lower)):  # most texts: no name starts here
+    one, two = _starts()
+    tokens = _WORD.findall(lower)
+    if one.isdisjoint(tokens) and two.isdisjoint(zip(tokens, tokens[1:])):  # most texts: no name starts here
         return []
+    starts = [i for i, w in enumerate(tokens) if w in one or (i + 1 < len(tokens) and (w, tokens[i + 1]) in two)]
     index = _index()
-    words = [(m.group(), _form(m.group()), m.start(), m.end()) for m in _WORD.finditer(lower)]
+    spans: list[tuple[int, int]] = []  # the words' positions, the same cut as ``tokens``: found when first needed
     found: list[tuple[int, int, int]] = []
     seen: set[int] = set()
-    i = 0
-    while i < len(words) and len(seen) < MAX_GLOSSES:
-        step = 1
-        raw, form = words[i][0], words[i][1]
-        candidates = index.get(raw, ()) if raw == form else (*index.get(raw, ()), *index.get(form, ()))
-        for alias in sorted(candidates, key=lambda c: -len(c.words)):
+    free = 0  # the first word not inside a name already found
+    for i in starts:
+        if i < free:
+            continue
+        if len(seen) >= MAX_GLOSSES:
+            break
+        raw = tokens[i]
+        form = _form(raw) if raw.endswith("'s") else raw
+        if raw == form:
+            candidates = index.get(raw, ())
+        else:
+            candidates = tuple(sorted((*index.get(raw, ()), *index.get(form, ())), key=lambda c: -len(c.words)))
+        for alias in candidates:
             n = len(alias.words)
-            if i + n > len(words):
+            if i + n > len(tokens):
                 continue
-            span = words[i:i + n]
             # a word matches as written; the last one also without its possessive ("kipchoge's" meets "kipchoge",
             # "steph's curry" never meets "steph curry", and "wendy" never meets "wendy's")
-            if any(w[0] != a for w, a in zip(span[:-1], alias.words)) or \
-                    (span[-1][0] != alias.words[-1] and span[-1][1] != alias.words[-1]):
+            last = tokens[i + n - 1]
+            if (last != alias.words[-1] and _form(last) != alias.words[-1]) or \
+                    any(tokens[i + k] != alias.words[k] for k in range(n - 1)):
                 continue
-            if any(lower[span[k][3]:span[k + 1][2]] != alias.gaps[k] for k in range(n - 1)):
+            if not spans:
+                spans = [m.span() for m in _WORD.finditer(lower)]
+            if any(lower[spans[i + k][1]:spans[i + k + 1][0]] != alias.gaps[k] for k in range(n - 1)):
                 continue  # between the words, exactly what the alias has: "dr. martens", "dolce & gabbana"
-            start, end = span[0][2], span[-1][3]
-            if alias.words[-1].endswith("s") and lower.startswith("'", end) and span[-1][0] == alias.words[-1]:
+            start, end = spans[i][0], spans[i + n - 1][1]
+            if alias.words[-1].endswith("s") and lower.startswith("'", end) and last == alias.words[-1]:
                 end += 1  # a plural possessive: "adidas' new drop"
             if not _standalone(lower, start, end):
                 continue
-            step = n
+            free = i + n
             if alias.entry not in seen:
                 seen.add(alias.entry)
                 found.append((start, end, alias.entry))
             break
-        i += step
     return found
 
 
