@@ -143,8 +143,23 @@ def test_normalize_stays_idempotent_with_names(parts, join, pad):
 @given(st.lists(_PIECES, min_size=1, max_size=10), _JOIN)
 def test_strip_glosses_undoes_gloss_names(parts, join):
     text = join.join(parts)
-    assert strip_glosses(gloss_names(text)) == strip_glosses(text)
-    assert find_names(gloss_names(text)) != [] or find_names(text) == []
+    for limit in (None, len(text) + 25):
+        glossed = gloss_names(text, limit=limit)
+        assert strip_glosses(glossed) == text
+        assert [e for *_, e in find_names(glossed)] == [e for *_, e in find_names(text)]
+
+
+def test_a_possessive_on_a_names_last_word_is_read_whatever_its_length():
+    for i, e in enumerate(name_entries()):
+        for alias in e.aliases:
+            assert find_names(alias + "'s") == [(0, len(alias) + 2, i)], alias
+
+
+def test_a_gloss_revealed_by_the_hashtag_step_is_not_doubled_and_stays_put():
+    assert normalize("#Nike (sportswear maker) and f1") == "nike (sportswear maker) and f1 (motor racing series)"
+    near_limit = "#Nike (sportswear maker) " + "ab " * 320 + " oppenheimer"
+    once = normalize(near_limit)
+    assert normalize(once) == once and len(once) <= MAX_CHARS
 
 
 def test_the_table_is_pinned_to_its_normalisation_version():

@@ -9,8 +9,9 @@ both: ``"KIPCHOGE IN BERLIN"`` -> ``"KIPCHOGE (marathon runner) IN BERLIN"``.
 
 The table (``brandfit/resources/names.tsv``: vertical, ``|``-separated aliases, gloss) was written from general
 knowledge by a helper who read only the annotation guide's topic rules, never our evaluation texts. An alias is
-listed only when, in casual posts, it almost always means that entity ("steph curry", not "curry"; "chelsea fc",
-not "chelsea"). Glosses of `other` entries avoid the verticals' words ("video game", "pop singer"), and no gloss
+meant to be listed only when, in casual posts, it usually means that entity ("steph curry", not "curry"; "chelsea
+fc", not "chelsea"); two reviews dropped aliases that are also common words, names or places, but some phrases
+remain ("new balance" in "finding a new balance"). Glosses of `other` entries avoid the verticals' words ("video game", "pop singer"), and no gloss
 holds a selling word (``tests/unit/test_names.py``).
 
 Rules of the match, on the text as :func:`brandfit.text.normalize` leaves it before this step:
@@ -23,8 +24,9 @@ Rules of the match, on the text as :func:`brandfit.text.normalize` leaves it bef
 * the longest alias wins at each position; each entry is glossed once per text, the first time it is met, and at
   most :data:`MAX_GLOSSES` entries are met.
 
-:func:`strip_glosses` undoes :func:`gloss_names`; ``normalize`` strips before it glosses, so it stays idempotent,
-and it glosses after the cut to ``MAX_CHARS``, adding glosses only while the text stays within it.
+:func:`strip_glosses` undoes :func:`gloss_names`; ``normalize`` strips every gloss before it glosses (also one the
+hashtag step reveals: ``#Nike (sportswear maker)``), so it stays idempotent, and it glosses after the cut to
+``MAX_CHARS``, adding glosses only while the text stays within it.
 
 The table is part of what a model was trained on: any change to it, or to these rules, bumps
 ``NORMALIZATION_VERSION``.
@@ -65,7 +67,7 @@ class NameEntry(NamedTuple):
 
 def _form(word: str) -> str:
     """A word of the text without its possessive ``'s`` (a name's words are also met in that form)."""
-    return word[:-2] if len(word) > 3 and word.endswith("'s") else word
+    return word[:-2] if len(word) > 2 and word.endswith("'s") else word
 
 
 def _parse(text: str) -> tuple[NameEntry, ...]:

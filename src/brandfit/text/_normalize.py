@@ -519,9 +519,16 @@ def _truncate(text: str) -> tuple[str, bool]:
     return text[:cut], True
 
 
-def _pass(text: str, as_words: bool, senses: bool) -> str:
+def _pass(text: str, as_words: bool, senses: bool, names: bool) -> str:
     once = _normalize_once(text, as_words)
-    return plain_senses(once) if senses else once
+    once = plain_senses(once) if senses else once
+    if names:  # a gloss the steps above revealed ("#Nike (sportswear maker)" -> "nike (sportswear maker)")
+        for _ in range(4):
+            stripped = strip_glosses(once)
+            if stripped == once:
+                break
+            once = stripped
+    return once
 
 
 def normalize(text: str, *, emoji_words: bool = True, senses: bool = True, names: bool = True) -> str:
@@ -545,13 +552,13 @@ def normalize(text: str, *, emoji_words: bool = True, senses: bool = True, names
     if squeezed != cleaned:
         squeezed = clean(squeezed)
     as_words = emoji_words
-    result, inside_word = _truncate(_pass(squeezed, as_words, senses))
+    result, inside_word = _truncate(_pass(squeezed, as_words, senses, names))
     # A cut inside a 1000+ character "word" can split a token (an e-mail, a host) that a second pass would read
     # differently; settle it so normalize stays idempotent. Only such degenerate input ever takes this path.
     for _ in range(8):
         if not inside_word:
             break
-        again, inside_word = _truncate(_pass(clean(result), as_words, senses))
+        again, inside_word = _truncate(_pass(clean(result), as_words, senses, names))
         if again == result:
             break
         result = again
