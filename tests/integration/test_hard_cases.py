@@ -10,7 +10,7 @@ import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @74 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @75 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -211,7 +211,7 @@ NAME_CASES = [
     ("5/3/1 bbb week 3, bench finally moving", {"fitness"}),
     ("finished tears of the kingdom after 140 hours", {"other"}),  # a game, not gaming hardware
     # a fragrance house named with no beauty word: sports_outdoor 0.31, beauty 0.26 with relevance@65; beauty since
-    # relevance@74 reads it glossed ("le labo another 13 (niche perfume house)"; brandfit.text._names)
+    # relevance@75 reads it glossed ("le labo another 13 (niche perfume house)"; brandfit.text._names)
     ("le labo another 13 dupe that actually lasts?", {"beauty"}),
     # names from outside the US and UK, written for this test in session 25, when the thirteenth batch (rf13_names)
     # was written for the kind; none of these texts is in data/labeled, though most of the names are in its training
@@ -236,7 +236,7 @@ NAME_CASES = [
     ("galaxy a55 camera is fine in daylight, mush at night", {"electronics"}),
     ("jeff nippard's new program, week 2, my hamstrings hate me", {"fitness"}),
     # a perfume by name with a joke and no beauty word: other 0.63 with relevance@67; a football video game is gaming
-    # content: sports_outdoor 0.71 with relevance@67. Both right since relevance@74, which reads known names glossed
+    # content: sports_outdoor 0.71 with relevance@67. Both right since relevance@75, which reads known names glossed
     # (brandfit.text._names); these two names, KIPCHOGE and chloe ting were named in the table writer's brief
     ("lattafa khamrah lasts longer than my relationship", {"beauty"}),
     ("ea fc 26 ultimate team pack luck is a joke, 200k coins gone", {"other"}),

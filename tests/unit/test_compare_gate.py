@@ -186,3 +186,32 @@ def test_the_gate_keeps_rows_held_out_from_both_models_and_says_what_it_lost(mon
     assert len(both) < len(set(pool["text"][va[13]]))  # a second model's training rows are left out too
     # the tiny source lost every row: said, not silently dropped
     assert "public/tiny" not in sets and any("tiny" in note for note in skipped)
+
+
+def test_models_on_different_normalisations_each_embed_the_text_their_own_way(monkeypatch):
+    """A model trained on names glossed (normalisation 4) must be compared on glossed text, not on the text the
+    other model reads; with one normalisation the texts are embedded once."""
+    import pandas as pd
+
+    from brandfit.model import RelevanceModel
+
+    def with_version(v: int, version: str) -> RelevanceModel:
+        m = make_model(version=version)
+        m.config = {**m.config, "normalization_version": v}
+        return m
+
+    seen: list[list[str]] = []
+    original = RelevanceModel._embed_normalized
+
+    def record(self, texts, *args, **kwargs):
+        seen.append(list(texts))
+        return original(self, texts, *args, **kwargs)
+
+    monkeypatch.setattr(RelevanceModel, "_embed_normalized", record)
+    frame = {"test": pd.DataFrame({"text": ["KIPCHOGE IN BERLIN", "my gym day"], "topic": ["sports_outdoor", "fitness"],
+                                   "promo": [False, False]})}
+    compare_models(with_version(3, "relevance@1"), with_version(4, "relevance@2"), frame, n_bootstrap=10)
+    assert seen == [["KIPCHOGE IN BERLIN", "my gym day"], ["KIPCHOGE (marathon runner) IN BERLIN", "my gym day"]]
+    seen.clear()
+    compare_models(with_version(4, "relevance@1"), with_version(4, "relevance@2"), frame, n_bootstrap=10)
+    assert len(seen) == 1

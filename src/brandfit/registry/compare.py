@@ -239,7 +239,7 @@ def compare_models(
     """Evaluate both models on every set and bootstrap the differences (see the module docstring).
 
     All texts are embedded once with ``model_a``'s encoder and both models' heads are applied to the same
-    vectors. Sets whose names start with ``public/`` are also pooled into ``public`` (topic and promo apart).
+    vectors (once per model when their text normalisations differ). Sets whose names start with ``public/`` are also pooled into ``public`` (topic and promo apart).
     """
     from brandfit.topics import TOPICS
 
@@ -285,17 +285,24 @@ def compare_models(
 
 def _embed_once(model_a: RelevanceModel, model_b: RelevanceModel, frames: Mapping[str, pd.DataFrame]):
     """Concatenate the sets (tagged by ``_set``), embed their texts once with ``model_a``'s encoder and apply
-    both models' heads to the same vectors; return ``(everything, out_a, out_b)``."""
+    both models' heads to the same vectors; return ``(everything, out_a, out_b)``. Two models trained on different
+    text normalisations (``normalization_version``: emoji as words, idioms, names glossed) read different text, so
+    each then embeds the texts its own way."""
     import pandas as pd
 
     from brandfit.cues import find_cues
 
     everything = pd.concat([df.assign(_set=name) for name, df in frames.items()], ignore_index=True)
     texts = everything["text"].astype(str).tolist()
-    logger.info("embedding %d texts once for both models", len(texts))
-    emb = model_a.embed(texts)
     cues = find_cues(texts)
-    return everything, model_a.apply_heads(emb, cues, texts), model_b.apply_heads(emb, cues, texts)
+    if model_a.normalization_version == model_b.normalization_version:
+        logger.info("embedding %d texts once for both models", len(texts))
+        emb_a = emb_b = model_a.embed(texts)
+    else:
+        logger.info("embedding %d texts for each model (normalisation versions %d and %d)", len(texts),
+                    model_a.normalization_version, model_b.normalization_version)
+        emb_a, emb_b = model_a.embed(texts), model_b.embed(texts)
+    return everything, model_a.apply_heads(emb_a, cues, texts), model_b.apply_heads(emb_b, cues, texts)
 
 
 def _bootstrap_weights(n: int, n_bootstrap: int, rng: np.random.Generator) -> np.ndarray:
