@@ -392,7 +392,7 @@ class RelevanceModel:
 
     def _normalize(self, texts: list[str]) -> list[str]:
         version = self.normalization_version  # a model sees text normalised the way it was trained
-        return [normalize(t, emoji_words=version >= 2, senses=version >= 3, names=version >= 4) for t in texts]
+        return [normalize(t, version=version) for t in texts]
 
     def _embed_normalized(self, norm: list[str], *, show_progress_bar: bool | None,
                           cache: EmbeddingCache | None) -> np.ndarray:

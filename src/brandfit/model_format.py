@@ -50,7 +50,8 @@ the ``housekeeping`` qualifier column (a creator's own "subscribe, see you in th
 read it as self-promotion); 16 a brand's stand-in examples (``config.brand.expand``, whatever its value: the brand calibration
 is fitted with them, and an older brandfit would pass the key to the brand score and fail); 17 text normalisation
 version 4 (``config.normalization_version``: known names glossed, :mod:`brandfit.text._names`; an older brandfit
-would embed the texts without the glosses the heads were fitted on). A model is written
+would embed the texts without the glosses the heads were fitted on; later normalisation versions keep format 17:
+a brandfit that reads format 17 refuses a normalisation version newer than its own by that number). A model is written
 with the lowest format
 that holds it, so older brandfit versions keep loading what they can apply faithfully and refuse the rest."""
 MAX_META_BYTES = 1 << 20

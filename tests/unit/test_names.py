@@ -1,4 +1,4 @@
-"""Known names glossed in plain words (normalisation v4): the table's rules, the match's rules, and models."""
+"""Known names glossed in plain words (normalisation v4 and v5): the tables' rules, the match's rules, and models."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from brandfit.text import MAX_CHARS, NORMALIZATION_VERSION, normalize
-from brandfit.text._names import MAX_GLOSSES, VERTICALS, _parse, find_names, gloss_names, name_entries, strip_glosses
+from brandfit.text._names import MAX_GLOSSES, TABLES, VERTICALS, _parse, find_names, gloss_names, name_entries, strip_glosses
 from brandfit.text._senses import plain_senses
 
 GLOSSED = [
@@ -162,12 +162,51 @@ def test_a_gloss_revealed_by_the_hashtag_step_is_not_doubled_and_stays_put():
     assert normalize(once) == once and len(once) <= MAX_CHARS
 
 
-def test_the_table_is_pinned_to_its_normalisation_version():
-    """The table is part of what a model was trained on: a change must bump NORMALIZATION_VERSION (and keep the old
-    table for older models), then update this digest."""
-    data = files("brandfit").joinpath("resources", "names.tsv").read_bytes()
-    assert (NORMALIZATION_VERSION, hashlib.sha256(data).hexdigest()) == (
-        4, "89f8f744524e21f97b9e7e189582ba31adc7fd5e0fd7ea968569f9729ca8d5c2"), "the names table changed"
+_PINNED = {  # every table file a normalisation version reads, and its digest: what a model of that version saw
+    "names.tsv": "89f8f744524e21f97b9e7e189582ba31adc7fd5e0fd7ea968569f9729ca8d5c2",
+    "names_v5.tsv": "4ef6d5a51e980d807a567cb9c1d46e126070eb75e1425ca34b20d3a96efb08f5",
+}
+
+
+def test_the_tables_are_pinned_to_their_normalisation_versions():
+    """The tables are part of what a model was trained on: a change to a version's table bumps NORMALIZATION_VERSION
+    and goes in a new file (older models keep reading theirs), then the digest is pinned here."""
+    assert max(TABLES) == NORMALIZATION_VERSION
+    assert TABLES == {4: ("names.tsv",), 5: ("names.tsv", "names_v5.tsv")}
+    for name, digest in _PINNED.items():
+        data = files("brandfit").joinpath("resources", name).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == digest, f"{name} changed"
+
+
+def test_each_version_reads_its_own_table_and_no_alias_is_listed_twice():
+    old, new = name_entries(4), name_entries(5)
+    assert new[:len(old)] == old and len(new) > len(old)  # an entry keeps its index from one version to the next
+    aliases = [a for e in new for a in e.aliases]
+    assert len(aliases) == len(set(aliases))
+    added = new[len(old):]
+    text = " and ".join(e.aliases[0] for e in added[:MAX_GLOSSES])
+    assert find_names(text, version=4) == [] or all(e < len(old) for *_, e in find_names(text, version=4))
+    assert [e for *_, e in find_names(text, version=5)] == list(range(len(old), len(old) + MAX_GLOSSES))
+    assert normalize(text, version=4) != normalize(text, version=5) == normalize(text)
+    with pytest.raises(ValueError, match="from normalisation version 4"):
+        name_entries(3)
+
+
+def test_a_figurative_sense_inside_a_handle_is_left_alone_from_version_5():
+    assert normalize("@running late@club", version=4) == "@late@club"  # what version 4 wrote (not idempotent)
+    for text in ("@running late@club", "@running late @club", "@makeup exam", "running late @club"):
+        once = normalize(text)
+        assert normalize(once) == once
+    assert normalize("@running late@club") == "@running late@club"
+    assert normalize("running late @club") == "late @club"
+    assert plain_senses("@running late") == "@running late"
+    assert plain_senses("@running late", in_handles=True) == "@late"
+
+
+@pytest.mark.parametrize("bad", [0, 6, True, "5", 4.0])
+def test_normalize_refuses_an_unknown_version(bad):
+    with pytest.raises(ValueError, match="version must be an integer from 1 to 5"):
+        normalize("kipchoge", version=bad)
 
 
 def test_a_model_trained_on_names_is_format_17_and_older_formats_refuse_it():
@@ -192,7 +231,8 @@ def test_a_model_trained_on_names_is_format_17_and_older_formats_refuse_it():
 
 def test_a_model_reads_text_the_way_it_was_trained():
     """A model trained on version 4 glosses names, is written as format 17 and round-trips; an older model (version
-    3, every bundled model before relevance@73) sees the text without glosses, as it was trained."""
+    3, every bundled model before relevance@73) sees the text without glosses, as it was trained; a version-4 model
+    (relevance@75) never reads the names version 5 added."""
     from fakes import make_model
 
     from brandfit.model import RelevanceModel
@@ -213,3 +253,11 @@ def test_a_model_reads_text_the_way_it_was_trained():
     assert json.loads(old.to_files()["model.json"])["format_version"] < 17
     back = RelevanceModel.from_files(files_new)
     assert back.normalization_version == 4
+    # version 5: the larger table, still format 17 (a brandfit of version 4 refuses it by its normalisation number)
+    v5 = with_version(5)
+    text = "tret purge wk 5 @running late@club"
+    assert v5._normalize([text]) == ["tret (prescription retinoid cream) purge wk 5 @running late@club"]
+    assert new._normalize([text]) == ["tret purge wk 5 @late@club"]
+    files_v5 = v5.to_files()
+    assert json.loads(files_v5["model.json"])["format_version"] == 17
+    assert RelevanceModel.from_files(files_v5).normalization_version == 5

@@ -5,7 +5,7 @@ source is held out from the topic head's training, a promo source from the promo
 labels. A candidate never sees a row of the source it is scored on, so the figures say how a design generalises
 to text nobody tuned it on - the question the independent benchmark asks.
 
-Each text is embedded once per normalisation variant (``emoji``: the current normalisation, v4; ``raw``:
+Each text is embedded once per normalisation variant (``emoji``: the current normalisation; ``raw``:
 v1, emoji kept as characters) with the onnx backend - the serving default - and cached on disk outside the
 repository (``$BRANDFIT_EXP_CACHE`` or ``~/.cache/brandfit-exp``), keyed by the normalised text.
 

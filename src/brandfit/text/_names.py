@@ -8,7 +8,9 @@ table follows a known name with what it is, in the words of its topic, so the en
 both: ``"KIPCHOGE IN BERLIN"`` -> ``"KIPCHOGE (marathon runner) IN BERLIN"``.
 
 The table (``brandfit/resources/names.tsv``: vertical, ``|``-separated aliases, gloss) was written from general
-knowledge by a helper who read only the annotation guide's topic rules, never our evaluation texts. An alias is
+knowledge by a helper who read only the annotation guide's topic rules, never our evaluation texts; normalisation
+version 5 reads it with the additions of ``brandfit/resources/names_v5.tsv`` (a second helper, same brief, with
+product models, regional and mid-level names), version 4 without them (:data:`TABLES`). An alias is
 meant to be listed only when, in casual posts, it usually means that entity ("steph curry", not "curry"; "chelsea
 fc", not "chelsea"); two reviews dropped aliases that are also common words, names or places, but some phrases
 remain ("new balance" in "finding a new balance"). Glosses of `other` entries avoid the verticals' words ("video game", "pop singer"), and no gloss
@@ -29,7 +31,8 @@ hashtag step reveals: ``#Nike (sportswear maker)``), so it stays idempotent, and
 ``MAX_CHARS``, adding glosses only while the text stays within it.
 
 The table is part of what a model was trained on: any change to it, or to these rules, bumps
-``NORMALIZATION_VERSION``.
+``NORMALIZATION_VERSION``, and a new version's table is a new file added on top (a model trained with version 4
+keeps reading exactly the names it was trained with).
 
 >>> gloss_names("KIPCHOGE IN BERLIN")
 'KIPCHOGE (marathon runner) IN BERLIN'
@@ -46,10 +49,15 @@ import re
 from importlib.resources import files
 from typing import Final, NamedTuple
 
-__all__ = ["MAX_GLOSSES", "NameEntry", "find_names", "gloss_names", "name_entries", "strip_glosses"]
+__all__ = ["MAX_GLOSSES", "TABLES", "NameEntry", "find_names", "gloss_names", "name_entries", "strip_glosses"]
 
 MAX_GLOSSES: Final[int] = 8
 """At most this many names are glossed in one text (the first ones)."""
+
+TABLES: Final[dict[int, tuple[str, ...]]] = {4: ("names.tsv",), 5: ("names.tsv", "names_v5.tsv")}
+"""Normalisation version -> the table files (in ``brandfit/resources``) it reads, in order: entries keep their index
+from one version to the next."""
+LATEST: Final[int] = max(TABLES)
 
 VERTICALS: Final[tuple[str, ...]] = ("sports_outdoor", "fashion", "fitness", "beauty", "electronics", "other")
 # a word: letters and digits, joined by an apostrophe, '&', '.', '-' (arc'teryx, h&m, xt-6); never '_' (handles)
@@ -70,27 +78,42 @@ def _form(word: str) -> str:
     return word[:-2] if len(word) > 2 and word.endswith("'s") else word
 
 
-def _parse(text: str) -> tuple[NameEntry, ...]:
+def _parse(text: str, name: str = "names.tsv") -> tuple[NameEntry, ...]:
     entries = []
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
         parts = line.split("\t")
         if len(parts) != 3 or parts[0] not in VERTICALS:
-            raise ValueError(f"names.tsv:{n}: expected 'vertical<TAB>aliases<TAB>gloss', got {line!r}")
+            raise ValueError(f"{name}:{n}: expected 'vertical<TAB>aliases<TAB>gloss', got {line!r}")
         aliases = tuple(a.strip() for a in parts[1].split("|") if a.strip())
         if not aliases or not all(_ALIAS_CHARS.fullmatch(a) and a == a.lower() and a[0].isalnum() and a[-1].isalnum()
                                   for a in aliases) or not parts[2].strip():
-            raise ValueError(f"names.tsv:{n}: an alias must be lower-case letters, digits, spaces and ' & . -, "
+            raise ValueError(f"{name}:{n}: an alias must be lower-case letters, digits, spaces and ' & . -, "
                              "start and end with a letter or digit, and a gloss must be given")
         entries.append(NameEntry(parts[0], aliases, " ".join(parts[2].split())))
     return tuple(entries)
 
 
 @functools.cache
-def name_entries() -> tuple[NameEntry, ...]:
-    """The table, read once from the package's ``resources/names.tsv``."""
-    return _parse(files("brandfit").joinpath("resources", "names.tsv").read_text(encoding="utf-8"))
+def _table_version(version: int) -> int:
+    """The table a normalisation version reads: the newest at or below it (a ``ValueError`` below 4)."""
+    if isinstance(version, bool) or not isinstance(version, int) or version < min(TABLES):
+        raise ValueError(f"known names are glossed from normalisation version {min(TABLES)}, got {version!r}")
+    return max(v for v in TABLES if v <= version)
+
+
+@functools.cache
+def _entries(table: int) -> tuple[NameEntry, ...]:
+    entries: list[NameEntry] = []
+    for name in TABLES[table]:
+        entries.extend(_parse(files("brandfit").joinpath("resources", name).read_text(encoding="utf-8"), name))
+    return tuple(entries)
+
+
+def name_entries(version: int = LATEST) -> tuple[NameEntry, ...]:
+    """The table normalisation ``version`` reads (the latest by default), read once from the package's resources."""
+    return _entries(_table_version(version))
 
 
 class _Alias(NamedTuple):
@@ -100,10 +123,10 @@ class _Alias(NamedTuple):
 
 
 @functools.cache
-def _index() -> dict[str, tuple[_Alias, ...]]:
+def _index(table: int) -> dict[str, tuple[_Alias, ...]]:
     """First word -> the aliases starting with it, longest first."""
     by_first: dict[str, list[_Alias]] = {}
-    for i, entry in enumerate(name_entries()):
+    for i, entry in enumerate(_entries(table)):
         for alias in entry.aliases:
             spans = [m.span() for m in _WORD.finditer(alias)]
             words = tuple(alias[a:b] for a, b in spans)
@@ -113,12 +136,12 @@ def _index() -> dict[str, tuple[_Alias, ...]]:
 
 
 @functools.cache
-def _starts() -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+def _starts(table: int) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
     """What a name can start with, as :data:`_WORD` cuts a text: the word of a one-word name, the first two words of
     a longer one (each also with a possessive after it): the quick test that most texts hold no name."""
     one: set[str] = set()
     two: set[tuple[str, str]] = set()
-    for first, aliases in _index().items():
+    for first, aliases in _index(table).items():
         for alias in aliases:
             if len(alias.words) == 1:
                 one.update((first, first + "'s"))
@@ -154,16 +177,18 @@ def _standalone(lower: str, start: int, end: int) -> bool:
     return end == len(lower) or lower[end].isspace() or lower[end] in _AFTER
 
 
-def find_names(text: str) -> list[tuple[int, int, int]]:
+def find_names(text: str, version: int = LATEST) -> list[tuple[int, int, int]]:
     """The known names of ``text`` that the rules of the module doc reach: ``(start, end, entry)`` per name, in
-    order, ``entry`` an index into :func:`name_entries`; each entry once, at most :data:`MAX_GLOSSES`."""
+    order, ``entry`` an index into :func:`name_entries` of the same ``version``; each entry once, at most
+    :data:`MAX_GLOSSES`."""
+    table = _table_version(version)
     lower = _lower(text)
-    one, two = _starts()
+    one, two = _starts(table)
     tokens = _WORD.findall(lower)
     if one.isdisjoint(tokens) and two.isdisjoint(zip(tokens, tokens[1:])):  # most texts: no name starts here
         return []
     starts = [i for i, w in enumerate(tokens) if w in one or (i + 1 < len(tokens) and (w, tokens[i + 1]) in two)]
-    index = _index()
+    index = _index(table)
     spans: list[tuple[int, int]] = []  # the words' positions, the same cut as ``tokens``: found when first needed
     found: list[tuple[int, int, int]] = []
     seen: set[int] = set()
@@ -206,19 +231,20 @@ def find_names(text: str) -> list[tuple[int, int, int]]:
     return found
 
 
-def _gloss(entry: int) -> str:
-    return f" ({name_entries()[entry].gloss})"
+def _gloss(entry: int, version: int) -> str:
+    return f" ({name_entries(version)[entry].gloss})"
 
 
-def gloss_names(text: str, limit: int | None = None) -> str:
-    """``text`` with each known name followed by its gloss in parentheses (see the module doc). With ``limit``,
-    glosses are added in order while the result stays within ``limit`` characters."""
-    found = find_names(text)
+def gloss_names(text: str, limit: int | None = None, version: int = LATEST) -> str:
+    """``text`` with each known name followed by its gloss in parentheses (see the module doc), from the table of
+    normalisation ``version``. With ``limit``, glosses are added in order while the result stays within ``limit``
+    characters."""
+    found = find_names(text, version)
     if not found:
         return text
     out, last, size = [], 0, len(text)
     for _, end, entry in found:
-        gloss = _gloss(entry)
+        gloss = _gloss(entry, version)
         if limit is not None and size + len(gloss) > limit:
             break
         out.append(text[last:end])
@@ -228,14 +254,15 @@ def gloss_names(text: str, limit: int | None = None) -> str:
     return "".join(out)
 
 
-def strip_glosses(text: str) -> str:
-    """The inverse of :func:`gloss_names`: every gloss it would have put after a name of ``text``, removed."""
+def strip_glosses(text: str, version: int = LATEST) -> str:
+    """The inverse of :func:`gloss_names` of the same ``version``: every gloss it would have put after a name of
+    ``text``, removed."""
     if "(" not in text:
         return text
-    found = find_names(text)
+    found = find_names(text, version)
     out, last = [], 0
     for _, end, entry in found:
-        gloss = _gloss(entry)
+        gloss = _gloss(entry, version)
         if text.startswith(gloss, end):
             out.append(text[last:end])
             last = end + len(gloss)

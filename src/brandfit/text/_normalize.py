@@ -25,17 +25,20 @@
       as its English CLDR name (``emoji.demojize``; underscores and punctuation become spaces, lower case, skin tone
       dropped): ``💄`` -> ``lipstick``, ``👩‍💻`` -> ``woman technologist``, ``🇺🇸`` -> ``united states``.
       MiniLM's tokenizer reads every emoji as ``[UNK]``; the words carry the meaning into the embedding.
-      ``normalize(text, emoji_words=False)`` keeps the emoji characters (normalisation version 1 behaviour);
+      ``normalize(text, emoji_words=False)`` keeps the emoji characters (as normalisation version 1 did);
       without the ``emoji`` package installed emoji are kept too, with a warning logged once.
     * repeated punctuation is squeezed (``!!!!!`` -> ``!!``, ``?!?!?`` -> ``?!``, ``.....`` -> ``...``, other
       ASCII marks to two) and elongated words too (``soooooo`` -> ``sooo``: 4+ identical letters become 3).
     * figurative senses of the verticals' words are written in plain words (``makeup exam`` -> ``resit exam``,
       ``social battery`` -> ``social energy``, ``running late`` -> ``late``): a fixed table of unambiguous idioms
-      and set phrases, ``brandfit.text._senses``. ``normalize(text, senses=False)`` skips it (version 2 behaviour).
+      and set phrases, ``brandfit.text._senses``; a phrase that starts a handle (``@running late``) is left alone
+      (from version 5). ``normalize(text, senses=False)`` skips it.
     * known names are followed by what they are, in plain words (``KIPCHOGE IN BERLIN`` -> ``KIPCHOGE (marathon
       runner) IN BERLIN``): a fixed table of unambiguous names of athletes, clubs, races, labels, products,
       creators and games, ``brandfit.text._names``, after the cut below and only while the text stays within
-      ``MAX_CHARS``. ``normalize(text, names=False)`` skips it (version 3 behaviour).
+      ``MAX_CHARS``; version 5 reads a larger table than version 4. ``normalize(text, names=False)`` skips it.
+    * ``normalize(text, version=N)`` is exactly what normalisation version ``N`` wrote (1 to
+      :data:`NORMALIZATION_VERSION`): a model reads text the way it was trained.
     * the result is cut to at most ``MAX_CHARS`` (1000) characters, at the last space before the limit (a single
       1000+ character "word" is cut inside it). The embedding model reads 256 word pieces, roughly 1000 characters
       of English; longer text would be truncated by the model anyway, and cutting here keeps the cost bounded.
@@ -70,10 +73,11 @@ from brandfit.text._senses import plain_senses
 __all__ = ["MAX_CHARS", "MAX_EMOJI", "MAX_HASHTAGS", "MAX_MENTIONS", "NORMALIZATION_VERSION", "clean", "emoji_words",
            "normalize"]
 
-NORMALIZATION_VERSION: Final[int] = 4
+NORMALIZATION_VERSION: Final[int] = 5
 """Bumped whenever ``normalize`` output changes for the same input (models record the version they were trained
 with). 1: emoji kept as characters; 2: emoji written as words; 3: figurative senses of the verticals' words in
-plain words (``brandfit.text._senses``); 4: known names glossed (``brandfit.text._names``)."""
+plain words (``brandfit.text._senses``); 4: known names glossed (``brandfit.text._names``); 5: a larger table of
+names (``resources/names_v5.tsv`` added), and no figurative sense read inside a handle."""
 
 MAX_CHARS: Final[int] = 1000
 """``normalize`` output is at most this many characters (cut at a word boundary)."""
@@ -519,20 +523,29 @@ def _truncate(text: str) -> tuple[str, bool]:
     return text[:cut], True
 
 
-def _pass(text: str, as_words: bool, senses: bool, names: bool) -> str:
-    once = _normalize_once(text, as_words)
-    once = plain_senses(once) if senses else once
-    if names:  # a gloss the steps above revealed ("#Nike (sportswear maker)" -> "nike (sportswear maker)")
+class _Steps(NamedTuple):
+    as_words: bool  # emoji written as words (version 2)
+    senses: bool  # figurative senses in plain words (version 3)
+    names: int  # the names table's version (0: no names; 4, 5)
+    in_handles: bool  # senses read inside a handle too (versions 3 and 4)
+
+
+def _pass(text: str, steps: _Steps) -> str:
+    once = _normalize_once(text, steps.as_words)
+    once = plain_senses(once, in_handles=steps.in_handles) if steps.senses else once
+    if steps.names:  # a gloss the steps above revealed ("#Nike (sportswear maker)" -> "nike (sportswear maker)")
         for _ in range(4):
-            stripped = strip_glosses(once)
+            stripped = strip_glosses(once, steps.names)
             if stripped == once:
                 break
             once = stripped
     return once
 
 
-def normalize(text: str, *, emoji_words: bool = True, senses: bool = True, names: bool = True) -> str:
-    """Social text as it should be embedded; see the module docstring for every rule.
+def normalize(text: str, *, emoji_words: bool = True, senses: bool = True, names: bool = True,
+              version: int = NORMALIZATION_VERSION) -> str:
+    """Social text as it should be embedded; see the module docstring for every rule. ``version`` (1 to
+    :data:`NORMALIZATION_VERSION`) writes what that normalisation version wrote; the flags turn a step off.
 
     >>> normalize("Sooooo happy with my new kicks!!!!! 🔥🔥🔥 #TrailRunning #fitfam https://amzn.to/3xYz")
     'Sooo happy with my new kicks!! fire trail running fit fam amzn.to'
@@ -543,23 +556,26 @@ def normalize(text: str, *, emoji_words: bool = True, senses: bool = True, names
     """
     if not isinstance(text, str):
         raise TypeError(f"normalize() expects str, got {type(text).__name__}")
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= NORMALIZATION_VERSION:
+        raise ValueError(f"normalize(): version must be an integer from 1 to {NORMALIZATION_VERSION}, got {version!r}")
+    steps = _Steps(emoji_words and version >= 2, senses and version >= 3, version if names and version >= 4 else 0,
+                   version < 5)
     # bounded first: at most MAX_SCAN_CHARS characters, runs of symbols squeezed (see _repeats); a squeezed run can
     # end on a joiner that clean() drops, so clean again when squeezing changed anything (idempotence)
     cleaned = clean(text[:MAX_SCAN_CHARS])
-    if names:  # glosses this function added (a text normalised twice) are read as the text they were added to
-        cleaned = strip_glosses(cleaned)
+    if steps.names:  # glosses this function added (a text normalised twice) are read as the text they were added to
+        cleaned = strip_glosses(cleaned, steps.names)
     squeezed = squeeze_repeats(cleaned)
     if squeezed != cleaned:
         squeezed = clean(squeezed)
-    as_words = emoji_words
-    result, inside_word = _truncate(_pass(squeezed, as_words, senses, names))
+    result, inside_word = _truncate(_pass(squeezed, steps))
     # A cut inside a 1000+ character "word" can split a token (an e-mail, a host) that a second pass would read
     # differently; settle it so normalize stays idempotent. Only such degenerate input ever takes this path.
     for _ in range(8):
         if not inside_word:
             break
-        again, inside_word = _truncate(_pass(clean(result), as_words, senses, names))
+        again, inside_word = _truncate(_pass(clean(result), steps))
         if again == result:
             break
         result = again
-    return gloss_names(result, limit=MAX_CHARS) if names else result
+    return gloss_names(result, limit=MAX_CHARS, version=steps.names) if steps.names else result

@@ -396,10 +396,21 @@ def _index() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
 _BY_KEY, _ALWAYS = _index()
 
 
-def plain_senses(text: str) -> str:
+def _outside_handles(plain: str):  # noqa: ANN202 - a re.sub replacement function
+    def replace(m: re.Match[str]) -> str:
+        if m.start() and m.string[m.start() - 1] == "@":
+            return m.group(0)  # "@running late@club": the words of a handle are its name, not an idiom
+        return m.expand(plain)
+    return replace
+
+
+def plain_senses(text: str, *, in_handles: bool = False) -> str:
     """``text`` with every listed figurative use of a vertical's word replaced by plain words (see module doc).
 
-    Only the rules one of whose key words (:func:`_index`) occurs in the text are tried: most texts, none."""
+    A phrase that starts a handle (``@running late``) is left alone; ``in_handles=True`` rewrites it too, as
+    normalisation versions 3 and 4 did (which made ``normalize`` read ``"@running late@club"`` differently on a
+    second pass). Only the rules one of whose key words (:func:`_index`) occurs in the text are tried: most texts,
+    none."""
     for _ in range(16):  # to a fixed point ("diet diet coke" takes two passes)
         rules = set(_ALWAYS)
         for word in set(_TOKEN.findall(text.lower().translate(_FOLD))):
@@ -409,7 +420,7 @@ def plain_senses(text: str) -> str:
         new = text
         for i in sorted(rules):
             rx, plain = _COMPILED[i]
-            new = rx.sub(plain, new)
+            new = rx.sub(plain if in_handles or "@" not in new else _outside_handles(plain), new)
         if new == text:
             return text
         text = new
