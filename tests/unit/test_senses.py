@@ -116,7 +116,7 @@ def test_rewriting_is_idempotent(text):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(_PIECES, min_size=1, max_size=10), st.sampled_from(["@", " @", "@@", "#", " #", "_", "."]))
+@given(st.lists(_PIECES, min_size=1, max_size=10), st.sampled_from(["@", " @", "@@", "#", " #", "_", ".", "@x.", " @a_b."]))
 def test_rewriting_is_idempotent_next_to_handles(parts, join):
     """Idioms glued to handles and hashtags ("@running late@club"): idempotent from normalisation version 5."""
     text = join.join(parts)

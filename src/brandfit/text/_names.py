@@ -97,9 +97,9 @@ def _parse(text: str, name: str = "names.tsv") -> tuple[NameEntry, ...]:
 
 @functools.cache
 def _table_version(version: int) -> int:
-    """The table a normalisation version reads: the newest at or below it (a ``ValueError`` below 4)."""
-    if isinstance(version, bool) or not isinstance(version, int) or version < min(TABLES):
-        raise ValueError(f"known names are glossed from normalisation version {min(TABLES)}, got {version!r}")
+    """The table a normalisation version reads: the newest at or below it (a ``ValueError`` outside 4 to the latest)."""
+    if isinstance(version, bool) or not isinstance(version, int) or not min(TABLES) <= version <= LATEST:
+        raise ValueError(f"known names are glossed in normalisation versions {min(TABLES)} to {LATEST}, got {version!r}")
     return max(v for v in TABLES if v <= version)
 
 

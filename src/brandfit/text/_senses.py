@@ -396,10 +396,14 @@ def _index() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
 _BY_KEY, _ALWAYS = _index()
 
 
+_HANDLE_SO_FAR: Final[re.Pattern[str]] = re.compile(r"@[\w.]*\Z")  # the text before a match ends inside a handle
+
+
 def _outside_handles(plain: str):  # noqa: ANN202 - a re.sub replacement function
     def replace(m: re.Match[str]) -> str:
-        if m.start() and m.string[m.start() - 1] == "@":
-            return m.group(0)  # "@running late@club": the words of a handle are its name, not an idiom
+        start = m.start()
+        if start and m.string[start - 1] in "@." and _HANDLE_SO_FAR.search(m.string, max(0, start - 64), start):
+            return m.group(0)  # "@running late@club", "@the.running late": a handle's words are its name, not an idiom
         return m.expand(plain)
     return replace
 
@@ -407,7 +411,7 @@ def _outside_handles(plain: str):  # noqa: ANN202 - a re.sub replacement functio
 def plain_senses(text: str, *, in_handles: bool = False) -> str:
     """``text`` with every listed figurative use of a vertical's word replaced by plain words (see module doc).
 
-    A phrase that starts a handle (``@running late``) is left alone; ``in_handles=True`` rewrites it too, as
+    A phrase that starts inside a handle (``@running late``, ``@the.running late``) is left alone; ``in_handles=True`` rewrites it too, as
     normalisation versions 3 and 4 did (which made ``normalize`` read ``"@running late@club"`` differently on a
     second pass). Only the rules one of whose key words (:func:`_index`) occurs in the text are tried: most texts,
     none."""
