@@ -31,8 +31,8 @@
       ASCII marks to two) and elongated words too (``soooooo`` -> ``sooo``: 4+ identical letters become 3).
     * figurative senses of the verticals' words are written in plain words (``makeup exam`` -> ``resit exam``,
       ``social battery`` -> ``social energy``, ``running late`` -> ``late``): a fixed table of unambiguous idioms
-      and set phrases, ``brandfit.text._senses``; a phrase that starts a handle (``@running late``) is left alone
-      (from version 5). ``normalize(text, senses=False)`` skips it.
+      and set phrases, ``brandfit.text._senses``; a phrase that starts inside a handle (``@running late``,
+      ``@the.running late``) is left alone (from version 5). ``normalize(text, senses=False)`` skips it.
     * known names are followed by what they are, in plain words (``KIPCHOGE IN BERLIN`` -> ``KIPCHOGE (marathon
       runner) IN BERLIN``): a fixed table of unambiguous names of athletes, clubs, races, labels, products,
       creators and games, ``brandfit.text._names``, after the cut below and only while the text stays within

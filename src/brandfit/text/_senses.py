@@ -411,10 +411,10 @@ def _outside_handles(plain: str):  # noqa: ANN202 - a re.sub replacement functio
 def plain_senses(text: str, *, in_handles: bool = False) -> str:
     """``text`` with every listed figurative use of a vertical's word replaced by plain words (see module doc).
 
-    A phrase that starts inside a handle (``@running late``, ``@the.running late``) is left alone; ``in_handles=True`` rewrites it too, as
-    normalisation versions 3 and 4 did (which made ``normalize`` read ``"@running late@club"`` differently on a
-    second pass). Only the rules one of whose key words (:func:`_index`) occurs in the text are tried: most texts,
-    none."""
+    A phrase that starts inside a handle (``@running late``, ``@the.running late``) is left alone;
+    ``in_handles=True`` rewrites it too, as normalisation versions 3 and 4 did (which made ``normalize`` read
+    ``"@running late@club"`` differently on a second pass). Only the rules one of whose key words (:func:`_index`)
+    occurs in the text are tried: most texts, none."""
     for _ in range(16):  # to a fixed point ("diet diet coke" takes two passes)
         rules = set(_ALWAYS)
         for word in set(_TOKEN.findall(text.lower().translate(_FOLD))):
