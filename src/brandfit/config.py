@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from brandfit.brand import BRAND_EXPAND, BRAND_LEXICAL_WEIGHT, check_expand
+from brandfit.names_prior import MAX_NAMES_PRIOR
 from brandfit.neighbours import check_settings
 from brandfit.topics import PHRASE_TEMPLATES, check_templates
 
@@ -72,6 +73,10 @@ class TopicConfig:
     neighbours: float = 0.15
     neighbours_k: int = 100  # how many stored texts vote
     neighbours_temperature: float = 0.02  # a neighbour's vote is exp((cosine - the best cosine) / this)
+    # >= 0 (0 = off): + this to the log probability of every vertical a text names (brandfit.names_prior: the
+    # vertical of each name of the normalisation's tables), after everything above; model format 18. A stored
+    # config without the key has none (models before relevance@79)
+    names_prior: float = 1.0
 
     def __post_init__(self) -> None:
         _caption(self.caption_weight, self.caption_c, "topic")
@@ -86,6 +91,7 @@ class TopicConfig:
         if self.desc_scale < 0 or self.description_weight < 0 or self.prior_weight < 0:
             raise ValueError("topic.desc_scale, topic.description_weight and topic.prior_weight must be >= 0")
         _weight(self.lexical_prior, "topic.lexical_prior", 20.0)
+        _weight(self.names_prior, "topic.names_prior", MAX_NAMES_PRIOR)
         if not 0.0 <= self.zero_shot_share < 1.0:
             raise ValueError(f"topic.zero_shot_share: must be in [0, 1), got {self.zero_shot_share}")
 

@@ -40,6 +40,8 @@ from brandfit.features import (
 from brandfit.heads import LogisticHead, SoftmaxHead, expit, softmax
 from brandfit.lexical import LexicalHead, mix_calibrated
 from brandfit.model_format import FORMAT_VERSION, parse_heads, parse_meta
+from brandfit.names_prior import FIRST_VERSION as NAMES_FIRST_VERSION
+from brandfit.names_prior import MAX_NAMES_PRIOR, with_names_prior
 from brandfit.neighbours import NeighbourIndex, check_settings
 from brandfit.settings import DEFAULT_MODEL_REF, registry_root, resolve_backend
 from brandfit.text import normalize
@@ -186,6 +188,11 @@ def _lexical_prior(config: Mapping[str, Any]) -> float:
     return _config_number(config, "topic", "lexical_prior", 20.0)
 
 
+def _names_prior(config: Mapping[str, Any]) -> float:
+    """``topic.names_prior`` of a model's config, checked (0 when absent: models before ``relevance@79``)."""
+    return _config_number(config, "topic", "names_prior", MAX_NAMES_PRIOR)
+
+
 def _neighbour_settings(config: Mapping[str, Any]) -> tuple[float, int, float]:
     """``topic.neighbours`` (share), ``neighbours_k``, ``neighbours_temperature`` of a stored config; a config without
     the keys (models before ``relevance@44``) has no neighbour vote."""
@@ -282,6 +289,9 @@ class RelevanceModel:
             raise InputError("topic.neighbours: the config gives the neighbour vote a share "
                              f"({self.neighbour_share:g}) but no index was given" if neighbours is None else
                              "topic.neighbours: an index was given but the config gives it no share")
+        self.names_prior = _names_prior(self.config) if self.normalization_version >= NAMES_FIRST_VERSION else 0.0
+        """Added to the log probability of every vertical a text names (:mod:`brandfit.names_prior`), last; 0 for
+        models before ``relevance@79`` or trained on text without names (normalisation before 4)."""
         self._embedder = embedder
         self._lock = threading.Lock()
 
@@ -517,6 +527,8 @@ class RelevanceModel:
         if vote and self.neighbours is not None and len(emb):  # after the temperature (brandfit.neighbours)
             tp = geometric_mix(tp, self.neighbours.proba(emb, k=self.neighbour_k,
                                                          temperature=self.neighbour_temperature), self.neighbour_share)
+        if self.names_prior > 0 and norm is not None and len(norm):  # last: the vertical of each name the text names
+            tp = with_names_prior(tp, norm, self.names_prior, version=self.normalization_version)
         if paid is not None:  # an explicit paid disclosure is an ad by the guide, however long the text around it
             from brandfit.disclosure import floor_logits
 
@@ -602,7 +614,7 @@ class RelevanceModel:
             # older readers would ignore what they do not know: 12 = qualifier cue columns (content_link,
             # paid_price, critical_gift), 11 = our texts as neighbours, 13 = the qualifier ceiling,
             # 14 = the partnership cue column, 15 = the housekeeping qualifier column, 16 = a brand's stand-in
-            # examples (config.brand.expand), 17 = normalisation 4 (names glossed),
+            # examples (config.brand.expand), 17 = normalisation 4 (names glossed), 18 = the names prior,
             # 10 = the topic caption layer,
             # 9 = the lexical head's caption layer,
             # 8 = the promo head reads cues they do not find
@@ -611,7 +623,8 @@ class RelevanceModel:
             # descriptions matched as n-grams,
             # 5 = phrases framed as posts, 4 = promo boost,
             # 3 = zero-shot share, 2 = lexical head
-            "format_version": (17 if self.normalization_version >= 4
+            "format_version": (18 if _names_prior(self.config) > 0
+                               else 17 if self.normalization_version >= 4
                                else 16 if "expand" in (self.config.get("brand") or {})
                                else 15 if "housekeeping" in self.promo_cue_columns
                                else 14 if "partnership" in self.promo_cue_columns

@@ -29,7 +29,7 @@ from brandfit.topics import TOPICS, check_templates
 
 __all__ = ["FORMAT_VERSION", "MAX_META_BYTES", "MAX_HEADS_BYTES", "parse_meta", "parse_heads"]
 
-FORMAT_VERSION = 17
+FORMAT_VERSION = 18
 """The newest model format this brandfit reads. 2 adds the optional lexical head (``lex_*`` arrays); 3 the
 zero-shot share of the topic mix (``config.topic.zero_shot_share``); 4 the lexical promo boost
 (``config.lexical.promo_boost``); 5 phrases framed as posts (``config.topic.description_templates``: a brand's
@@ -51,7 +51,9 @@ read it as self-promotion); 16 a brand's stand-in examples (``config.brand.expan
 is fitted with them, and an older brandfit would pass the key to the brand score and fail); 17 text normalisation
 version 4 (``config.normalization_version``: known names glossed, :mod:`brandfit.text._names`; an older brandfit
 would embed the texts without the glosses the heads were fitted on; later normalisation versions keep format 17:
-a brandfit that reads format 17 refuses a normalisation version newer than its own by that number). A model is written
+a brandfit that reads format 17 refuses a normalisation version newer than its own by that number); 18 the names prior
+(``config.topic.names_prior``: the vertical of each name a text names added to its topic log probabilities,
+:mod:`brandfit.names_prior`; an older brandfit would leave it out). A model is written
 with the lowest format
 that holds it, so older brandfit versions keep loading what they can apply faithfully and refuse the rest."""
 MAX_META_BYTES = 1 << 20
@@ -125,6 +127,11 @@ def parse_meta(data: bytes | None, *, where: str) -> dict[str, Any]:
                                  f"{NORMALIZATION_VERSION}; upgrade brandfit to load it")
     if fv < 17 and norm >= 4:
         raise IntegrityError(f"{where}: config.normalization_version {norm} needs model format 17, the file says {fv}")
+    names_prior = config["topic"].get("names_prior", 0)
+    off = isinstance(names_prior, (int, float)) and not isinstance(names_prior, bool) and names_prior == 0
+    if fv < 18 and not off:
+        raise IntegrityError(f"{where}: config.topic.names_prior: {names_prior!r} needs model format 18, the file"
+                             f" says {fv}")
     if "description_templates" in config["topic"]:
         try:
             check_templates(config["topic"]["description_templates"], field="config.topic.description_templates")

@@ -37,6 +37,7 @@ from brandfit.heads import (
 )
 from brandfit.lexical import LexicalHead, fit_lexical_head, mix_calibrated
 from brandfit.model import RelevanceModel
+from brandfit.names_prior import with_names_prior
 from brandfit.neighbours import MAX_NEIGHBOURS, NeighbourIndex, capped_rows
 from brandfit.text import NORMALIZATION_VERSION, normalize
 from brandfit.topics import TOPIC_DESCRIPTIONS, TOPICS
@@ -503,6 +504,9 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
         t = config.topic
         p_topic = geometric_mix(p_topic, neighbours.proba(d.emb, k=t.neighbours_k,
                                                           temperature=t.neighbours_temperature), t.neighbours)
+    if config.topic.names_prior > 0:  # then the vertical of each name a text names: RelevanceModel._heads does the same
+        norm = lex.norm if lex is not None else [normalize(t) for t in d.rows["text"]]
+        p_topic = with_names_prior(p_topic, norm, config.topic.names_prior, version=NORMALIZATION_VERSION)
     promo_head, lex_head, p_promo, threshold, promo_platt = _fit_promo_head(d, config, lex)
     brand_cal = _fit_brand_calibration(d, desc, config, p_topic, q_desc, tv, lex, neighbours)
 

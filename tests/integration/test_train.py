@@ -144,11 +144,10 @@ def test_training_and_inference_compute_the_same_topic_and_brand_scores(small_da
     r = train(config, embedder=embedder, public_eval=False)
     files = r.model.to_files()
     meta = json.loads(files["model.json"])
-    assert meta["format_version"] == 17  # 17: names glossed (normalisation 4), 16: the stand-in examples, 15: the
-    # housekeeping qualifier, 14: the
-    # partnership cue, 13: the qualifier
-    # ceiling, 12: the qualifier cues, 11: our texts as neighbours, 10: the topic caption layer (9: the promo one, 8:
-    # the cues of phrasing)
+    # 18: the names prior, 17: names glossed (normalisation 4), 16: the stand-in examples, 15: the housekeeping
+    # qualifier, 14: the partnership cue, 13: the qualifier ceiling, 12: the qualifier cues, 11: our texts as
+    # neighbours, 10: the topic caption layer (9: the promo one, 8: the cues of phrasing)
+    assert meta["format_version"] == 18 and meta["config"]["topic"]["names_prior"] == config.topic.names_prior > 0
     n_train = int(((r.frame["split"] == "train") & r.frame["topic"].notna()).sum())
     assert r.metrics["topic_neighbours"] == n_train  # our train rows with a topic, nothing else
     assert meta["config"]["promo"]["cues"] == list(CUES)
@@ -163,6 +162,7 @@ def test_training_and_inference_compute_the_same_topic_and_brand_scores(small_da
                            mix_temperature=back.mix_temperature, neighbours=back.neighbours)
     assert len(model.neighbours) == n_train and model.neighbour_share == config.topic.neighbours > 0
     assert model.lexical_prior == config.topic.lexical_prior and model.brand_lexical == config.brand.lexical
+    assert model.names_prior == config.topic.names_prior  # in the topic figures below, training's and the model's
     test = r.frame[r.frame["split"] == "test"]
     report = topic_report(test["topic"].tolist(), model.analyze(test["text"].tolist()).topic_proba)
     assert report["macro_ap"] == pytest.approx(r.metrics["test"]["topic"]["macro_ap"], abs=1e-6)

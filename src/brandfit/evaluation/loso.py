@@ -615,6 +615,22 @@ def neighbours(a: FitPredict, share: float, *, k: int = 100, temperature: float 
     return fp
 
 
+def names_prior(a: FitPredict, weight: float, *, variant: str = "emoji") -> FitPredict:
+    """Topic: ``a``'s probabilities with ``weight`` added to the log probability of every vertical a held-out text
+    names (:func:`brandfit.names_prior.with_names_prior` on the normalised text), last, as a model with
+    ``topic.names_prior`` does; promo: ``a`` unchanged."""
+    from brandfit.names_prior import with_names_prior
+    from brandfit.text import NORMALIZATION_VERSION
+
+    def fp(d: LosoData, task: str, fit: np.ndarray, w: np.ndarray, out: np.ndarray) -> np.ndarray:
+        p = a(d, task, fit, w, out)
+        if task != "topic" or weight <= 0 or variant != "emoji":  # the raw variant's texts carry no glosses
+            return p
+        texts = d.norm[variant]
+        return with_names_prior(p, [texts[i] for i in out], weight, version=NORMALIZATION_VERSION)
+    return fp
+
+
 def _labels(d: LosoData, task: str, rows: np.ndarray) -> np.ndarray:
     if task == "topic":
         return np.array([TOPICS.index(t) for t in d.frame["topic"].to_numpy()[rows]])
@@ -914,6 +930,8 @@ def production_candidate(config: Any, name: str = "production") -> Candidate:
     if getattr(config.topic, "neighbours", 0.0) > 0:
         fp = neighbours(fp, config.topic.neighbours, k=config.topic.neighbours_k,
                         temperature=config.topic.neighbours_temperature)
+    if getattr(config.topic, "names_prior", 0.0) > 0:
+        fp = names_prior(fp, config.topic.names_prior)
     return Candidate(
         name,
         fp,

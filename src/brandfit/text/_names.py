@@ -49,7 +49,8 @@ import re
 from importlib.resources import files
 from typing import Final, NamedTuple
 
-__all__ = ["MAX_GLOSSES", "TABLES", "NameEntry", "find_names", "gloss_names", "name_entries", "strip_glosses"]
+__all__ = ["MAX_GLOSSES", "TABLES", "NameEntry", "find_names", "gloss_names", "name_entries", "named_verticals",
+           "strip_glosses"]
 
 MAX_GLOSSES: Final[int] = 8
 """At most this many names are glossed in one text (the first ones)."""
@@ -229,6 +230,19 @@ def find_names(text: str, version: int = LATEST) -> list[tuple[int, int, int]]:
                 found.append((start, end, alias.entry))
             break
     return found
+
+
+def named_verticals(text: str, version: int = LATEST) -> frozenset[str]:
+    """The verticals of the known names ``text`` names (:func:`find_names`; a normalised text's glosses name
+    nothing), from the table of normalisation ``version``.
+
+    >>> sorted(named_verticals("kipchoge (marathon runner) and the new pegasus", version=5))
+    ['sports_outdoor']
+    >>> named_verticals("hill repeats in the fog", version=5)
+    frozenset()
+    """
+    entries = name_entries(version)
+    return frozenset(entries[k].vertical for _, _, k in find_names(text, version))
 
 
 def _gloss(entry: int, version: int) -> str:
