@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from brandfit.brand import BRAND_EXPAND, BRAND_LEXICAL_WEIGHT, check_expand
-from brandfit.names_prior import MAX_NAMES_PRIOR
+from brandfit.names_prior import MAX_NAMES_PRIOR, PHRASE_ALIASES, check_skip
 from brandfit.neighbours import check_settings
 from brandfit.topics import PHRASE_TEMPLATES, check_templates
 
@@ -75,8 +75,10 @@ class TopicConfig:
     neighbours_temperature: float = 0.02  # a neighbour's vote is exp((cosine - the best cosine) / this)
     # >= 0 (0 = off): + this to the log probability of every vertical a text names (brandfit.names_prior: the
     # vertical of each name of the normalisation's tables), after everything above; model format 18. A stored
-    # config without the key has none (models before relevance@79)
+    # config without the key has none (models before relevance@80)
     names_prior: float = 1.0
+    # aliases the names prior does not count (everyday phrases; still glossed): stored in the model's config
+    names_prior_skip: tuple[str, ...] = PHRASE_ALIASES
 
     def __post_init__(self) -> None:
         _caption(self.caption_weight, self.caption_c, "topic")
@@ -92,6 +94,7 @@ class TopicConfig:
             raise ValueError("topic.desc_scale, topic.description_weight and topic.prior_weight must be >= 0")
         _weight(self.lexical_prior, "topic.lexical_prior", 20.0)
         _weight(self.names_prior, "topic.names_prior", MAX_NAMES_PRIOR)
+        object.__setattr__(self, "names_prior_skip", check_skip(self.names_prior_skip))
         if not 0.0 <= self.zero_shot_share < 1.0:
             raise ValueError(f"topic.zero_shot_share: must be in [0, 1), got {self.zero_shot_share}")
 
@@ -246,6 +249,7 @@ class TrainConfig:
         d["split"] = list(self.split)
         d["public_sources"] = list(self.public_sources)
         d["topic"]["description_templates"] = list(self.topic.description_templates)
+        d["topic"]["names_prior_skip"] = list(self.topic.names_prior_skip)
         return d
 
     @classmethod

@@ -41,10 +41,10 @@ from brandfit.heads import LogisticHead, SoftmaxHead, expit, softmax
 from brandfit.lexical import LexicalHead, mix_calibrated
 from brandfit.model_format import FORMAT_VERSION, parse_heads, parse_meta
 from brandfit.names_prior import FIRST_VERSION as NAMES_FIRST_VERSION
-from brandfit.names_prior import MAX_NAMES_PRIOR, with_names_prior
+from brandfit.names_prior import MAX_NAMES_PRIOR, add_prior, check_skip, name_matches, presence
 from brandfit.neighbours import NeighbourIndex, check_settings
 from brandfit.settings import DEFAULT_MODEL_REF, registry_root, resolve_backend
-from brandfit.text import normalize
+from brandfit.text import KnownName, normalize
 from brandfit.topics import TOPICS
 
 if TYPE_CHECKING:  # imported in topic_proba: a prediction alone does not load pandas (~0.5 s)
@@ -68,6 +68,9 @@ class TextAnalysis:
     promo_proba: np.ndarray  # (n,)
     cues: list[list[str]]
     embeddings: np.ndarray  # (n, dim)
+    # the known names each text names that the names prior counted (brandfit.names_prior); None when the model has
+    # no names prior or the texts were not given
+    names: list[list[KnownName]] | None = None
 
     @property
     def disclosed(self) -> list[bool]:
@@ -189,8 +192,18 @@ def _lexical_prior(config: Mapping[str, Any]) -> float:
 
 
 def _names_prior(config: Mapping[str, Any]) -> float:
-    """``topic.names_prior`` of a model's config, checked (0 when absent: models before ``relevance@79``)."""
+    """``topic.names_prior`` of a model's config, checked (0 when absent: models before ``relevance@80``)."""
     return _config_number(config, "topic", "names_prior", MAX_NAMES_PRIOR)
+
+
+def _names_prior_skip(config: Mapping[str, Any]) -> frozenset[str]:
+    """``topic.names_prior_skip`` of a model's config, checked (none when absent)."""
+    topic = config.get("topic")
+    value = topic.get("names_prior_skip", []) if isinstance(topic, dict) else []
+    try:
+        return frozenset(check_skip(value))
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
 
 
 def _neighbour_settings(config: Mapping[str, Any]) -> tuple[float, int, float]:
@@ -289,9 +302,14 @@ class RelevanceModel:
             raise InputError("topic.neighbours: the config gives the neighbour vote a share "
                              f"({self.neighbour_share:g}) but no index was given" if neighbours is None else
                              "topic.neighbours: an index was given but the config gives it no share")
-        self.names_prior = _names_prior(self.config) if self.normalization_version >= NAMES_FIRST_VERSION else 0.0
+        self.names_prior = _names_prior(self.config)
         """Added to the log probability of every vertical a text names (:mod:`brandfit.names_prior`), last; 0 for
-        models before ``relevance@79`` or trained on text without names (normalisation before 4)."""
+        models before ``relevance@80``."""
+        if self.names_prior > 0 and self.normalization_version < NAMES_FIRST_VERSION:
+            raise InputError(f"topic.names_prior: text normalisation version {self.normalization_version} knows no "
+                             f"names (version {NAMES_FIRST_VERSION} on does)")
+        self.names_prior_skip = _names_prior_skip(self.config)
+        """Aliases the names prior does not count (``topic.names_prior_skip``: everyday phrases)."""
         self._embedder = embedder
         self._lock = threading.Lock()
 
@@ -434,14 +452,15 @@ class RelevanceModel:
                 pending.cancel()  # not started yet: drop it; started: it finishes and is ignored
             raise
         cues = pending.result() if pending is not None else []
-        return self._heads(emb, cues, norm, self._paid(texts), self._held(texts, cues))
+        return self._heads(emb, cues, norm, self._paid(texts), self._held(texts, cues), raw=texts)
 
     def apply_heads(self, emb: np.ndarray, cues: Sequence[Sequence[str]],
                     texts: Sequence[str] | None = None, *, vote: bool = True) -> TextAnalysis:
         """The heads' outputs for ``texts`` already embedded (``emb``) with their cues found. ``texts`` (as given to
-        :meth:`embed`) are required when the model has a lexical head, a disclosure floor or a qualifier ceiling.
-        ``vote=False`` leaves
-        out the vote of the stored neighbours (:attr:`neighbours`): for a brand's words, which are not a post."""
+        :meth:`embed`) are required when the model has a lexical head, a disclosure floor, a qualifier ceiling or
+        a names prior. ``vote=False`` gives the heads alone, without the vote of the stored neighbours
+        (:attr:`neighbours`) or the names prior: for a brand's words, which are not a post (training fits the brand
+        calibration on the descriptions' verticals read that way)."""
         if texts is None:
             if self.lexical is not None:
                 raise InputError("texts: this model has a lexical head, so apply_heads needs the texts as well")
@@ -449,12 +468,15 @@ class RelevanceModel:
                 raise InputError("texts: this model has a disclosure floor, so apply_heads needs the texts as well")
             if self.qualifier_ceiling > 0:
                 raise InputError("texts: this model has a qualifier ceiling, so apply_heads needs the texts as well")
+            if self.names_prior > 0 and vote:
+                raise InputError("texts: this model has a names prior, so apply_heads needs the texts as well")
             return self._heads(emb, cues, None, vote=vote)
         texts = _check_texts(texts)
         if len(texts) != len(emb):
             raise InputError(f"texts: {len(texts)} texts for {len(emb)} embeddings")
         cues = _check_cues(cues, len(emb))
-        return self._heads(emb, cues, self._normalize(texts), self._paid(texts), self._held(texts, cues), vote=vote)
+        return self._heads(emb, cues, self._normalize(texts), self._paid(texts), self._held(texts, cues), vote=vote,
+                           raw=texts)
 
     def _paid(self, texts: list[str]) -> np.ndarray | None:
         """Which ``texts`` carry a paid disclosure (None when the model sets no floor: nothing to look for)."""
@@ -477,14 +499,15 @@ class RelevanceModel:
         return np.fromiter((held_under_ceiling(c, t) for c, t in zip(cues, texts)), dtype=bool, count=len(texts))
 
     def _heads(self, emb: np.ndarray, cues: Sequence[Sequence[str]], norm: list[str] | None,
-               paid: np.ndarray | None = None, held: np.ndarray | None = None, *, vote: bool = True) -> TextAnalysis:
+               paid: np.ndarray | None = None, held: np.ndarray | None = None, *, vote: bool = True,
+               raw: list[str] | None = None) -> TextAnalysis:
         cues = _check_cues(cues, len(emb))
         with single_threaded_blas():  # small products: OpenBLAS threads would only take CPU from the embedder
-            return self._heads_unlocked(emb, cues, norm, paid, held, vote=vote)
+            return self._heads_unlocked(emb, cues, norm, paid, held, vote=vote, raw=raw)
 
     def _heads_unlocked(self, emb: np.ndarray, cues: list[list[str]], norm: list[str] | None,
                         paid: np.ndarray | None, held: np.ndarray | None = None, *,
-                        vote: bool = True) -> TextAnalysis:
+                        vote: bool = True, raw: list[str] | None = None) -> TextAnalysis:
         tcfg = self.config["topic"]
         tp = self.topic_head.proba(
             topic_features(emb, self.descriptions, desc_scale=tcfg["desc_scale"]),
@@ -527,8 +550,11 @@ class RelevanceModel:
         if vote and self.neighbours is not None and len(emb):  # after the temperature (brandfit.neighbours)
             tp = geometric_mix(tp, self.neighbours.proba(emb, k=self.neighbour_k,
                                                          temperature=self.neighbour_temperature), self.neighbour_share)
-        if self.names_prior > 0 and norm is not None and len(norm):  # last: the vertical of each name the text names
-            tp = with_names_prior(tp, norm, self.names_prior, version=self.normalization_version)
+        names = None
+        if vote and self.names_prior > 0 and raw is not None and norm is not None:
+            # last: the vertical of each name the text names (not for a brand's words: vote=False)
+            names = name_matches(raw, norm, version=self.normalization_version, skip=self.names_prior_skip)
+            tp = add_prior(tp, presence(names), self.names_prior)
         if paid is not None:  # an explicit paid disclosure is an ad by the guide, however long the text around it
             from brandfit.disclosure import floor_logits
 
@@ -537,7 +563,7 @@ class RelevanceModel:
             from brandfit.cue_qualifiers import ceiling_logits
 
             promo_logit = ceiling_logits(promo_logit, held, self.qualifier_ceiling)
-        return TextAnalysis(topic_proba=tp, promo_proba=expit(promo_logit), cues=cues, embeddings=emb)
+        return TextAnalysis(topic_proba=tp, promo_proba=expit(promo_logit), cues=cues, embeddings=emb, names=names)
 
     def _with_topic_captions(self, tp: np.ndarray, norm: list[str],
                              feats: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> np.ndarray:
@@ -623,7 +649,7 @@ class RelevanceModel:
             # descriptions matched as n-grams,
             # 5 = phrases framed as posts, 4 = promo boost,
             # 3 = zero-shot share, 2 = lexical head
-            "format_version": (18 if _names_prior(self.config) > 0
+            "format_version": (18 if self.names_prior > 0
                                else 17 if self.normalization_version >= 4
                                else 16 if "expand" in (self.config.get("brand") or {})
                                else 15 if "housekeeping" in self.promo_cue_columns

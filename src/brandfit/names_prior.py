@@ -2,67 +2,118 @@
 
 Normalisation 4 and later follow every name of its tables (:mod:`brandfit.text._names`) with a gloss in plain
 words ("kipchoge (marathon runner)"), which the encoder reads among the text's other words. The tables also say
-which vertical each name belongs to, and from ``relevance@79`` (``topic.names_prior``, model format 18) a model
+which vertical each name belongs to, and from ``relevance@80`` (``topic.names_prior``, model format 18) a model
 adds that directly: ``weight`` is added to the log probability of each vertical the text names at least once
 (presence, not a count: a list of five football clubs is not five times the evidence), after every other part
 of the topic mix, so "madden 26 (video game) franchise mode, drafted a qb" leans to ``other`` and "vollering
 (womens cyclist) on the mur" to ``sports_outdoor``. A text that names nothing is unchanged; one that names
 two verticals gains both.
 
+Two kinds of match do not count (they are still glossed: the text the encoder reads is the normalisation's):
+
+- a name assembled from the words of emoji: the glossing step reads the text with emoji written as words, where
+  "weekend in manchester 🇬🇧" reads "manchester united kingdom" and "shipping is free 🔥" reads "free fire"; a name
+  counts only when its words are also in the text normalised without emoji words;
+- an alias that is also an everyday phrase (``topic.names_prior_skip``, :data:`PHRASE_ALIASES` by default):
+  "breaking bad habits", "a rare beauty of a morning", "epic games of padel".
+
 The weight (1.0) was chosen by leave-one-source-out evaluation (docs/quality.md, "The vertical of a name").
 
 >>> import numpy as np
 >>> from brandfit.text import normalize
->>> texts = [normalize("madden 26 franchise mode, drafted a qb"), "hill repeats in the fog"]
->>> name_presence(texts, version=5).tolist()
-[[0.0, 0.0, 0.0, 0.0, 0.0, 1.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]
->>> p = np.array([[0.65, 0.0, 0.0, 0.0, 0.05, 0.3], [0.9, 0.0, 0.1, 0.0, 0.0, 0.0]])
->>> with_names_prior(p, texts, 1.0, version=5).round(2).tolist()
-[[0.43, 0.0, 0.0, 0.0, 0.03, 0.54], [0.9, 0.0, 0.1, 0.0, 0.0, 0.0]]
+>>> raw = ["madden 26 franchise mode, drafted a qb", "hill repeats in the fog", "weekend in Manchester 🇬🇧"]
+>>> norm = [normalize(t) for t in raw]
+>>> name_presence(raw, norm, version=5).tolist()
+[[0.0, 0.0, 0.0, 0.0, 0.0, 1.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]
+>>> p = np.array([[0.65, 0.0, 0.0, 0.0, 0.05, 0.3], [0.9, 0.0, 0.1, 0.0, 0.0, 0.0], [0.1, 0.0, 0.0, 0.0, 0.0, 0.9]])
+>>> with_names_prior(p, raw, norm, 1.0, version=5).round(2).tolist()
+[[0.43, 0.0, 0.0, 0.0, 0.03, 0.54], [0.9, 0.0, 0.1, 0.0, 0.0, 0.0], [0.1, 0.0, 0.0, 0.0, 0.0, 0.9]]
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Collection, Sequence
 
 import numpy as np
 
-from brandfit.text import NORMALIZATION_VERSION, named_verticals
+from brandfit.text import NORMALIZATION_VERSION, KnownName, known_names, normalize
 from brandfit.topics import TOPICS
 
-__all__ = ["MAX_NAMES_PRIOR", "FIRST_VERSION", "name_presence", "with_names_prior"]
+__all__ = ["MAX_NAMES_PRIOR", "FIRST_VERSION", "PHRASE_ALIASES", "add_prior", "check_skip", "name_matches",
+           "name_presence", "presence", "with_names_prior"]
 
 MAX_NAMES_PRIOR = 10.0
 """The largest ``topic.names_prior`` a config or a stored model may give."""
 FIRST_VERSION = 4
 """The first normalisation version that knows names: a model trained on older text has no names to read."""
+PHRASE_ALIASES: tuple[str, ...] = ("big bash", "breaking bad", "epic games", "hello molly", "monster energy",
+                                   "motel rocks", "rare beauty", "soft pinch", "the last of us")
+"""Aliases of the names tables that are also everyday phrases ("a big bash for dad's 60th", "breaking bad habits"):
+glossed, but not counted by the prior (``topic.names_prior_skip``; a model stores the list it was trained with)."""
+MAX_SKIP = 1000
 
 
-def name_presence(texts: Sequence[str], *, version: int = NORMALIZATION_VERSION) -> np.ndarray:
-    """``(n, len(TOPICS))``: 1.0 where a text names something of that vertical in the tables normalisation
-    ``version`` reads, else 0. ``texts`` are normalised texts (what the model embeds); the glosses in them name
-    nothing themselves. All zeros for a version before :data:`FIRST_VERSION`."""
-    out = np.zeros((len(texts), len(TOPICS)))
+def check_skip(value: object, field: str = "topic.names_prior_skip") -> tuple[str, ...]:
+    """The aliases the prior skips, checked: at most :data:`MAX_SKIP` lower-case strings of 1 to 100 characters
+    (``ValueError`` naming ``field`` otherwise).
+
+    >>> check_skip(["big bash"])
+    ('big bash',)
+    >>> check_skip(["Big Bash"])
+    Traceback (most recent call last):
+    ...
+    ValueError: topic.names_prior_skip: expected at most 1000 lower-case aliases of 1 to 100 characters, got 'Big Bash'
+    """
+    if isinstance(value, str) or not isinstance(value, (list, tuple)) or len(value) > MAX_SKIP:
+        raise ValueError(f"{field}: expected a list of at most {MAX_SKIP} aliases, got {type(value).__name__}")
+    for alias in value:
+        if not isinstance(alias, str) or not 0 < len(alias) <= 100 or alias != alias.lower() or alias != alias.strip():
+            raise ValueError(f"{field}: expected at most {MAX_SKIP} lower-case aliases of 1 to 100 characters, "
+                             f"got {alias!r}")
+    return tuple(value)
+
+
+def name_matches(raw: Sequence[str], norm: Sequence[str], *, version: int = NORMALIZATION_VERSION,
+                 skip: Collection[str] = PHRASE_ALIASES) -> list[list[KnownName]]:
+    """The known names each text names that the prior counts (not those of the module doc), in order. ``raw`` are
+    the texts as given, ``norm`` the same texts normalised with ``version`` (what the model embeds: its glosses
+    name nothing). No names for a version before :data:`FIRST_VERSION`."""
+    if len(raw) != len(norm):
+        raise ValueError(f"name_matches: {len(raw)} texts and {len(norm)} normalised texts")
     if version < FIRST_VERSION:
-        return out
-    column = {t: i for i, t in enumerate(TOPICS)}
-    for i, text in enumerate(texts):
-        for vertical in named_verticals(text, version):
-            out[i, column[vertical]] = 1.0
+        return [[] for _ in norm]
+    skip = frozenset(skip)
+    out = []
+    for text, given in zip(norm, raw):
+        found = known_names(text, version, skip=skip)
+        if found:  # most texts name nothing and need no second normalisation
+            found = known_names(text, version, skip=skip, within=normalize(given, emoji_words=False, version=version))
+        out.append(found)
     return out
 
 
-def with_names_prior(p: np.ndarray, texts: Sequence[str], weight: float, *,
-                     version: int = NORMALIZATION_VERSION) -> np.ndarray:
-    """``softmax(log p + weight x name_presence(texts))``, row by row; ``p`` unchanged (the same array) when
-    ``weight`` is 0, the version knows no names or no text names anything."""
-    if weight <= 0 or version < FIRST_VERSION or not len(texts):
-        return p
-    if len(texts) != len(p):
-        raise ValueError(f"with_names_prior: {len(texts)} texts for {len(p)} rows of probabilities")
-    has = name_presence(texts, version=version)
-    rows = has.any(axis=1)
-    if not rows.any():
+def presence(matches: Sequence[Sequence[KnownName]]) -> np.ndarray:
+    """``(n, len(TOPICS))``: 1.0 where a text's matches (:func:`name_matches`) name that vertical, else 0."""
+    out = np.zeros((len(matches), len(TOPICS)))
+    column = {t: i for i, t in enumerate(TOPICS)}
+    for i, found in enumerate(matches):
+        for name in found:
+            out[i, column[name.vertical]] = 1.0
+    return out
+
+
+def name_presence(raw: Sequence[str], norm: Sequence[str], *, version: int = NORMALIZATION_VERSION,
+                  skip: Collection[str] = PHRASE_ALIASES) -> np.ndarray:
+    """:func:`presence` of :func:`name_matches` (the same arguments): all zeros for a version before
+    :data:`FIRST_VERSION`."""
+    return presence(name_matches(raw, norm, version=version, skip=skip))
+
+
+def add_prior(p: np.ndarray, has: np.ndarray, weight: float) -> np.ndarray:
+    """``softmax(log p + weight x has)`` on the rows ``has`` marks; ``p`` itself when none is marked or the weight
+    is 0."""
+    rows = has.any(axis=1) if len(has) else np.zeros(0, bool)
+    if weight <= 0 or not rows.any():
         return p
     out = np.array(p, dtype=np.float64, copy=True)
     z = np.log(np.clip(out[rows], 1e-12, None)) + weight * has[rows]
@@ -70,3 +121,15 @@ def with_names_prior(p: np.ndarray, texts: Sequence[str], weight: float, *,
     e = np.exp(z)
     out[rows] = e / e.sum(axis=1, keepdims=True)
     return out
+
+
+def with_names_prior(p: np.ndarray, raw: Sequence[str], norm: Sequence[str], weight: float, *,
+                     version: int = NORMALIZATION_VERSION, skip: Collection[str] = PHRASE_ALIASES) -> np.ndarray:
+    """``softmax(log p + weight x name_presence(raw, norm))``, row by row; ``p`` unchanged (the same array) when
+    ``weight`` is 0, the version knows no names or no text names anything."""
+    if len(raw) != len(p) or len(norm) != len(p):
+        raise ValueError(f"with_names_prior: {len(raw)} texts and {len(norm)} normalised texts for {len(p)} rows "
+                         "of probabilities")
+    if weight <= 0 or version < FIRST_VERSION or not len(p):
+        return p
+    return add_prior(p, name_presence(raw, norm, version=version, skip=skip), weight)

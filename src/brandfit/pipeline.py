@@ -162,7 +162,8 @@ class Pipeline:
 
 def _rows(a: TextAnalysis, start: int, end: int) -> TextAnalysis:
     return TextAnalysis(topic_proba=a.topic_proba[start:end], promo_proba=a.promo_proba[start:end],
-                        cues=a.cues[start:end], embeddings=a.embeddings[start:end])
+                        cues=a.cues[start:end], embeddings=a.embeddings[start:end],
+                        names=None if a.names is None else a.names[start:end])
 
 
 def _is_cache(obj: object) -> bool:

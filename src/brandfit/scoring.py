@@ -28,7 +28,7 @@ Formula (documented for brand managers and kept deliberately simple):
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -250,7 +250,7 @@ def score_account(
     )
     primary = core_topic(topic_probs) if confidence >= MIN_CONFIDENCE else None
     reasons = _reasons(account, brand_name, fit["score"], fit["consistency"], primary, topic_probs, promo,
-                       confidence=confidence, n_topical=fit["n_topical"], n_texts=len(texts))
+                       confidence=confidence, n_topical=fit["n_topical"], n_texts=len(texts), names=analysis.names)
     return Relevance(
         score=round(fit["score"], 6),
         topic_probs={t: round(float(v), 6) for t, v in zip(TOPICS, topic_probs)},
@@ -308,9 +308,27 @@ def _promo_part(analysis: TextAnalysis, has_bio: bool, threshold: float, options
             "undisclosed": int(sum(1 for p, d in zip(is_promo, disclosed) if p and not d)), "cue_counts": cue_counts}
 
 
+NAMES_SHOWN = 3
+"""How many known names of an account's core topic its reasons show (then "and N more")."""
+
+
+def _names_of(names: Sequence[Sequence[Any]] | None, vertical: str | None) -> list[str]:
+    """The distinct known names of ``vertical`` an account's texts name (``TextAnalysis.names``), as first written,
+    each with its gloss: ``["Kipchoge (marathon runner)", ...]``."""
+    if not names or vertical is None:
+        return []
+    seen: dict[str, str] = {}
+    for found in names:
+        for name in found:
+            written = name.written[:-2] if name.written.lower().endswith("'s") else name.written.rstrip("'")
+            if name.vertical == vertical and written.lower() not in seen:
+                seen[written.lower()] = f"{written} ({name.gloss})"
+    return list(seen.values())
+
+
 def _reasons(account: Account, brand_name: str, score: float, consistency: float, primary: str | None,
              topic_probs: np.ndarray, promo: dict[str, Any], *, confidence: float, n_topical: int,
-             n_texts: int) -> list[str]:
+             n_texts: int, names: Sequence[Sequence[Any]] | None = None) -> list[str]:
     n_posts = len(account.post_indices())
     if account.has_bio and n_posts:
         what = f"bio and {_plural(n_posts, 'post')}"
@@ -329,6 +347,11 @@ def _reasons(account: Account, brand_name: str, score: float, consistency: float
         reasons.append(f"No clear core topic: no topic dominates what it posts about ({mix}).")
     elif primary != brand_name:
         reasons.append(f"Mostly posts about {primary} ({_pct(float(topic_probs[TOPICS.index(primary)]))}).")
+    named = _names_of(names, primary)
+    if named:
+        shown = ", ".join(named[:NAMES_SHOWN]) + (f" and {len(named) - NAMES_SHOWN} more" if len(named) > NAMES_SHOWN
+                                                  else "")
+        reasons.append(f"Known {primary} names it mentions: {shown}.")
     if n_posts:
         msg = f"{_pct(promo['ratio'])} of posts read as advertorial"
         reasons.append(msg + (" — too promotional." if promo["too_promotional"] else "."))

@@ -505,8 +505,10 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
         p_topic = geometric_mix(p_topic, neighbours.proba(d.emb, k=t.neighbours_k,
                                                           temperature=t.neighbours_temperature), t.neighbours)
     if config.topic.names_prior > 0:  # then the vertical of each name a text names: RelevanceModel._heads does the same
-        norm = lex.norm if lex is not None else [normalize(t) for t in d.rows["text"]]
-        p_topic = with_names_prior(p_topic, norm, config.topic.names_prior, version=NORMALIZATION_VERSION)
+        raw = d.rows["text"].tolist()
+        norm = lex.norm if lex is not None else [normalize(t) for t in raw]
+        p_topic = with_names_prior(p_topic, raw, norm, config.topic.names_prior, version=NORMALIZATION_VERSION,
+                                   skip=config.topic.names_prior_skip)
     promo_head, lex_head, p_promo, threshold, promo_platt = _fit_promo_head(d, config, lex)
     brand_cal = _fit_brand_calibration(d, desc, config, p_topic, q_desc, tv, lex, neighbours)
 

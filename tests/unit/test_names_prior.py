@@ -13,16 +13,20 @@ from hypothesis import strategies as st
 from brandfit.config import TopicConfig
 from brandfit.errors import InputError, IntegrityError
 from brandfit.model import RelevanceModel
-from brandfit.names_prior import MAX_NAMES_PRIOR, name_presence, with_names_prior
+from brandfit.names_prior import MAX_NAMES_PRIOR, PHRASE_ALIASES, name_presence, with_names_prior
 from brandfit.text import named_verticals, normalize
+from brandfit.text._names import name_entries
 from brandfit.topics import TOPICS
 
 SPORT, OTHER, ELEC = TOPICS.index("sports_outdoor"), TOPICS.index("other"), TOPICS.index("electronics")
 
 
+def presence(*raw: str, version: int = 5, **kw) -> np.ndarray:
+    return name_presence(list(raw), [normalize(t, version=min(version, 5)) for t in raw], version=version, **kw)
+
+
 def test_presence_is_one_per_vertical_named_not_a_count():
-    texts = [normalize("arsenal, chelsea fc and spurs all lost"), normalize("madden 26 on my ps5"), "hill repeats"]
-    has = name_presence(texts, version=5)
+    has = presence("arsenal, chelsea fc and spurs all lost", "madden 26 on my ps5", "hill repeats")
     assert has.shape == (3, len(TOPICS)) and set(np.unique(has)) <= {0.0, 1.0}
     assert has[0, SPORT] == 1.0 and has[0].sum() == 1.0  # several clubs: one vertical, once
     assert has[1, OTHER] == 1.0 and has[1, ELEC] == 1.0  # a game (other) on a console (electronics)
@@ -33,8 +37,8 @@ def test_each_normalisation_version_reads_its_own_tables():
     text = "tret purge wk 5"  # "tret" is in the table version 5 added
     assert named_verticals(text, version=5) == {"beauty"}
     assert named_verticals(text, version=4) == frozenset()
-    assert not name_presence([text, "kipchoge"], version=3).any()  # before names: nothing to read
-    assert name_presence(["kipchoge"], version=4)[0, SPORT] == 1.0
+    assert not presence(text, "kipchoge", version=3).any()  # before names: nothing to read
+    assert presence("kipchoge", version=4)[0, SPORT] == 1.0
 
 
 def test_glosses_name_nothing_so_normalising_first_changes_nothing():
@@ -42,19 +46,53 @@ def test_glosses_name_nothing_so_normalising_first_changes_nothing():
         assert named_verticals(normalize(raw)) == named_verticals(raw)
 
 
+@pytest.mark.parametrize("text", [
+    "Weekend in Manchester 🇬🇧☔",  # "manchester united kingdom"
+    "Family man 🇺🇸 | Husband | Dad of 3",  # "man united states"
+    "Proposal pics 💍📸 she said yes!",  # "ring camera with flash"
+    "Shipping is free 🔥 link in bio",  # "free fire"
+])
+def test_a_name_assembled_from_the_words_of_emoji_does_not_count(text):
+    assert named_verticals(normalize(text))  # the glossing step reads one ...
+    assert not presence(text).any()  # ... the prior does not
+
+
+@pytest.mark.parametrize("text, vertical", [
+    ("new pegasus🔥 from nike👟", SPORT),  # a name glued to an emoji still counts
+    ("#ManUnited 🔴 what a win", SPORT),  # a name in a hashtag
+    ("kipchoge's 🐐 run in berlin", SPORT),
+    ("playing free fire 🔥 all night", OTHER),  # the game, named in words
+])
+def test_a_name_next_to_emoji_still_counts(text, vertical):
+    assert presence(text)[0, vertical] == 1.0
+
+
+@pytest.mark.parametrize("text", ["Breaking bad habits one day at a time 💪", "A rare beauty of a morning on the lake",
+                                  "We had a big bash for Dad's 60th 🎂", "Epic games of padel tonight 🎾"])
+def test_aliases_that_are_everyday_phrases_do_not_count(text):
+    assert named_verticals(normalize(text))  # still glossed
+    assert not presence(text).any()
+    assert presence(text, skip=()).any()  # the skip list is what keeps them out
+    assert set(PHRASE_ALIASES) <= {a for e in name_entries(5) for a in e.aliases}  # each one of the tables'
+
+
 def test_the_prior_moves_only_texts_that_name_something():
     p = np.array([[0.65, 0.0, 0.0, 0.0, 0.05, 0.30], [0.9, 0.0, 0.1, 0.0, 0.0, 0.0]])
-    texts = [normalize("madden 26 franchise mode, drafted a qb"), "hill repeats in the fog"]
-    q = with_names_prior(p, texts, 1.0, version=5)
+    raw = ["madden 26 franchise mode, drafted a qb", "hill repeats in the fog"]
+    norm = [normalize(t) for t in raw]
+    q = with_names_prior(p, raw, norm, 1.0, version=5)
     assert q.argmax(axis=1).tolist() == [OTHER, SPORT]
     np.testing.assert_allclose(q.sum(axis=1), 1.0)
     np.testing.assert_array_equal(q[1], p[1])
     assert q[0, OTHER] / q[0, SPORT] == pytest.approx(np.e * 0.30 / 0.65)
-    assert with_names_prior(p, texts, 0.0, version=5) is p  # off: the same array back
-    assert with_names_prior(p, texts, 1.0, version=3) is p  # text without names
-    assert with_names_prior(p, ["a", "b"], 1.0) is p  # nothing named
-    with pytest.raises(ValueError, match="2 rows"):
-        with_names_prior(p, texts[:1], 1.0)
+    assert with_names_prior(p, raw, norm, 0.0, version=5) is p  # off: the same array back
+    assert with_names_prior(p, raw, raw, 1.0, version=3) is p  # text without names
+    assert with_names_prior(p, ["a", "b"], ["a", "b"], 1.0) is p  # nothing named
+    for bad in ([], raw[:1]):  # the lengths are checked first, whatever the weight
+        with pytest.raises(ValueError, match="rows"):
+            with_names_prior(p, bad, bad, 0.0)
+    with pytest.raises(ValueError, match="normalised texts"):
+        name_presence(raw, norm[:1])
 
 
 @settings(max_examples=60, deadline=None)
@@ -62,8 +100,8 @@ def test_the_prior_moves_only_texts_that_name_something():
 def test_the_prior_keeps_rows_a_distribution_on_any_text(texts, weight):
     rng = np.random.default_rng(len(texts))
     p = rng.dirichlet(np.ones(len(TOPICS)), size=len(texts))
-    texts = [normalize(t) + " kipchoge" if i % 2 else normalize(t) for i, t in enumerate(texts)]
-    q = with_names_prior(p, texts, weight)
+    raw = [t + " kipchoge" if i % 2 else t for i, t in enumerate(texts)]
+    q = with_names_prior(p, raw, [normalize(t) for t in raw], weight)
     assert q.shape == p.shape and np.isfinite(q).all() and (q >= 0).all()
     np.testing.assert_allclose(q.sum(axis=1), 1.0)
     assert (q[1::2, SPORT] >= p[1::2, SPORT] - 1e-12).all()  # a named vertical never loses
@@ -79,18 +117,19 @@ def _with(config_topic: dict, normalization_version: int = 5) -> RelevanceModel:
 
 
 def test_a_model_with_the_prior_scores_named_texts_higher_and_is_format_18():
-    texts = ["kipchoge again", "hill repeats in the fog"]
-    plain, named = _with({}), _with({"names_prior": 2.0})
-    assert plain.names_prior == 0.0 and named.names_prior == 2.0
+    texts = ["kipchoge again", "hill repeats in the fog", "breaking bad habits"]
+    plain = _with({})
+    named = _with({"names_prior": 2.0, "names_prior_skip": ["breaking bad"]})
+    assert plain.names_prior == 0.0 and named.names_prior == 2.0 and named.names_prior_skip == {"breaking bad"}
     a, b = plain.topic_proba(texts), named.topic_proba(texts)
     assert b.iloc[0]["sports_outdoor"] > a.iloc[0]["sports_outdoor"]
-    np.testing.assert_allclose(b.iloc[1].to_numpy(), a.iloc[1].to_numpy())  # names nothing: as before
+    np.testing.assert_allclose(b.iloc[1:].to_numpy(), a.iloc[1:].to_numpy())  # nothing named, a skipped alias
     files = named.to_files()
     meta = json.loads(files["model.json"])
     assert meta["format_version"] == 18 and json.loads(plain.to_files()["model.json"])["format_version"] == 17
     back = RelevanceModel.from_files(files)
     back._embedder = named.embedder
-    assert back.names_prior == 2.0
+    assert back.names_prior == 2.0 and back.names_prior_skip == {"breaking bad"}
     np.testing.assert_allclose(back.topic_proba(texts).to_numpy(), b.to_numpy())
     # an older file claiming format 17 must not carry the prior: an older brandfit would leave it out
     meta["format_version"] = 17
@@ -98,11 +137,25 @@ def test_a_model_with_the_prior_scores_named_texts_higher_and_is_format_18():
         RelevanceModel.from_files({**files, "model.json": json.dumps(meta).encode()})
 
 
-def test_a_model_trained_on_text_without_names_reads_no_prior():
-    m = _with({"names_prior": 1.0}, normalization_version=3)
-    assert m.names_prior == 0.0
-    plain = _with({}, normalization_version=3)
-    np.testing.assert_allclose(m.topic_proba(["kipchoge"]).to_numpy(), plain.topic_proba(["kipchoge"]).to_numpy())
+def test_every_entry_point_applies_the_prior_but_a_brands_words_read_the_heads_alone():
+    m = _with({"names_prior": 2.0})
+    texts = ["kipchoge again", "madden 26 on my ps5"]
+    emb, cues = m.embed(texts), [[], []]
+    full = m.analyze(texts).topic_proba
+    np.testing.assert_allclose(m.apply_heads(emb, cues, texts).topic_proba, full)
+    np.testing.assert_allclose(m.topic_proba(texts).to_numpy(), full)
+    # vote=False (a brand's words): no prior, as training reads the descriptions' verticals
+    np.testing.assert_allclose(m.apply_heads(emb, cues, texts, vote=False).topic_proba,
+                               _with({}).apply_heads(emb, cues, texts, vote=False).topic_proba)
+    with pytest.raises(InputError, match="names prior"):
+        m.apply_heads(emb, cues)  # the prior needs the texts: never silently left out
+    m.apply_heads(emb, cues, vote=False)  # the heads alone need none
+
+
+def test_the_prior_needs_text_that_knows_names():
+    with pytest.raises(InputError, match="normalisation version 3 knows no names"):
+        _with({"names_prior": 1.0}, normalization_version=3)
+    assert _with({"names_prior": 0.0}, normalization_version=3).names_prior == 0.0
 
 
 @pytest.mark.parametrize("bad", [-1.0, MAX_NAMES_PRIOR + 1, True, "1", float("nan")])
@@ -113,11 +166,37 @@ def test_a_bad_weight_is_a_clear_error(bad):
         TopicConfig(names_prior=bad)
 
 
-def test_the_recipe_and_its_loso_candidate_use_the_prior():
+@pytest.mark.parametrize("bad", ["big bash", ["Big Bash"], [3], [""], ["x" * 101], ["a"] * 1001])
+def test_a_bad_skip_list_is_a_clear_error(bad):
+    with pytest.raises(InputError, match="topic.names_prior_skip"):
+        _with({"names_prior": 1.0, "names_prior_skip": bad})
+    with pytest.raises(ValueError, match="topic.names_prior_skip"):
+        TopicConfig(names_prior_skip=bad)
+
+
+def test_the_recipe_and_its_loso_candidate_apply_the_prior_to_held_out_rows():
+    import pandas as pd
+
     from brandfit.config import TrainConfig
     from brandfit.evaluation import loso
 
-    assert TopicConfig().names_prior == 1.0
+    assert TopicConfig().names_prior == 1.0 and TopicConfig().names_prior_skip == PHRASE_ALIASES
+    assert TrainConfig().to_dict()["topic"]["names_prior_skip"] == list(PHRASE_ALIASES)
+    raw = ["kipchoge again", "hill repeats", "weekend in manchester 🇬🇧", "breaking bad habits"]
+    d = loso.LosoData.__new__(loso.LosoData)
+    d.frame = pd.DataFrame({"text": raw})
+    d.norm = {"emoji": [normalize(t) for t in raw]}
+    flat = np.full((4, len(TOPICS)), 1 / len(TOPICS))
+
+    def base(dd, task, fit, w, out):
+        return flat[out] if task == "topic" else np.full(len(out), 0.5)
+
+    fp = loso.names_prior(base, 1.0, skip=PHRASE_ALIASES)
+    out = np.arange(4)
+    q = fp(d, "topic", np.array([], int), np.array([]), out)
+    assert q[0].argmax() == SPORT and q[0, SPORT] > flat[0, SPORT]
+    np.testing.assert_allclose(q[1:], flat[1:])  # nothing named, a name of emoji words, a skipped phrase
+    np.testing.assert_array_equal(fp(d, "promo", np.array([], int), np.array([]), out), np.full(4, 0.5))
     on = loso.production_candidate(TrainConfig())
     off = loso.production_candidate(TrainConfig(topic=TopicConfig(names_prior=0.0)))
     assert on.fit_predict.__qualname__.startswith("names_prior")

@@ -194,3 +194,28 @@ def test_an_unknown_account_or_post_field_is_an_error_naming_it_not_ignored():
     full = Account.from_input({"account_id": "a", "handle": "@a", "followers": 3, "bio": "b",
                                "posts": [{"text": "t", "likes": 1, "comments": 2, "posted_at": "2026-01-01"}]})
     assert Account.from_input(full.to_dict()) == full
+
+
+def test_reasons_name_the_known_names_of_the_core_topic():
+    """A model with a names prior says which known names of the account's core topic it read (at most three,
+    possessives dropped, each once); a model without one says nothing of names."""
+    from fakes import make_model
+
+    from brandfit.model import RelevanceModel
+    from brandfit.pipeline import Pipeline
+
+    base = make_model()
+    named = RelevanceModel(topic_head=base.topic_head, promo_head=base.promo_head, descriptions=base.descriptions,
+                           promo_threshold=base.promo_threshold,
+                           config={**base.config, "topic": {**base.config["topic"], "names_prior": 1.0},
+                                   "normalization_version": 5}, embedder=base.embedder, backend="onnx")
+    acc = Account(posts=("gym day with chloe ting's plan", "jeff nippard program, week 2 at the gym", "gym again",
+                         "chloe ting again at the gym", "myfitnesspal log after the gym", "strong app says gym pr",
+                         "weekend in Manchester 🇬🇧"))
+    (r,) = Pipeline(named).score([acc], "fitness")
+    assert r.primary_topic == "fitness"
+    line = [x for x in r.reasons if x.startswith("Known fitness names it mentions: ")]
+    assert line == ["Known fitness names it mentions: chloe ting (home workout youtuber), jeff nippard (science-based "
+                    "lifting youtuber), myfitnesspal (calorie counting app) and 1 more."], r.reasons
+    (plain,) = Pipeline(base).score([acc], "fitness")
+    assert not any("names it mentions" in x for x in plain.reasons)

@@ -615,7 +615,7 @@ def neighbours(a: FitPredict, share: float, *, k: int = 100, temperature: float 
     return fp
 
 
-def names_prior(a: FitPredict, weight: float, *, variant: str = "emoji") -> FitPredict:
+def names_prior(a: FitPredict, weight: float, *, skip: Sequence[str] = (), variant: str = "emoji") -> FitPredict:
     """Topic: ``a``'s probabilities with ``weight`` added to the log probability of every vertical a held-out text
     names (:func:`brandfit.names_prior.with_names_prior` on the normalised text), last, as a model with
     ``topic.names_prior`` does; promo: ``a`` unchanged."""
@@ -626,8 +626,9 @@ def names_prior(a: FitPredict, weight: float, *, variant: str = "emoji") -> FitP
         p = a(d, task, fit, w, out)
         if task != "topic" or weight <= 0 or variant != "emoji":  # the raw variant's texts carry no glosses
             return p
-        texts = d.norm[variant]
-        return with_names_prior(p, [texts[i] for i in out], weight, version=NORMALIZATION_VERSION)
+        texts, raw = d.norm[variant], d.frame["text"].to_numpy()
+        return with_names_prior(p, [raw[i] for i in out], [texts[i] for i in out], weight,
+                                version=NORMALIZATION_VERSION, skip=skip)
     return fp
 
 
@@ -931,7 +932,7 @@ def production_candidate(config: Any, name: str = "production") -> Candidate:
         fp = neighbours(fp, config.topic.neighbours, k=config.topic.neighbours_k,
                         temperature=config.topic.neighbours_temperature)
     if getattr(config.topic, "names_prior", 0.0) > 0:
-        fp = names_prior(fp, config.topic.names_prior)
+        fp = names_prior(fp, config.topic.names_prior, skip=getattr(config.topic, "names_prior_skip", ()))
     return Candidate(
         name,
         fp,

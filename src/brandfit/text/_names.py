@@ -47,10 +47,10 @@ from __future__ import annotations
 import functools
 import re
 from importlib.resources import files
-from typing import Final, NamedTuple
+from typing import Collection, Final, NamedTuple
 
-__all__ = ["MAX_GLOSSES", "TABLES", "NameEntry", "find_names", "gloss_names", "name_entries", "named_verticals",
-           "strip_glosses"]
+__all__ = ["MAX_GLOSSES", "TABLES", "KnownName", "NameEntry", "find_names", "gloss_names", "known_names", "name_entries",
+           "named_verticals", "strip_glosses"]
 
 MAX_GLOSSES: Final[int] = 8
 """At most this many names are glossed in one text (the first ones)."""
@@ -232,17 +232,54 @@ def find_names(text: str, version: int = LATEST) -> list[tuple[int, int, int]]:
     return found
 
 
-def named_verticals(text: str, version: int = LATEST) -> frozenset[str]:
-    """The verticals of the known names ``text`` names (:func:`find_names`; a normalised text's glosses name
-    nothing), from the table of normalisation ``version``.
+class KnownName(NamedTuple):
+    """A known name as a text writes it (``"Kipchoge's"``), with the vertical and the gloss of its table entry."""
+
+    written: str
+    vertical: str
+    gloss: str
+
+
+def known_names(text: str, version: int = LATEST, *, skip: Collection[str] = (),
+                within: str | None = None) -> list[KnownName]:
+    """The known names ``text`` names (:func:`find_names`; a normalised text's glosses name nothing), from the
+    table of normalisation ``version``, in order. A name written as one of ``skip`` (aliases, lower case: everyday
+    phrases such as "breaking bad" in "breaking bad habits") is left out, and with ``within`` (the same text
+    normalised without emoji words) so is a name whose words are not in it as written: one assembled from the words
+    of emoji ("manchester 🇬🇧" is "manchester united kingdom", "free 🔥" is "free fire").
+
+    >>> known_names("KIPCHOGE (marathon runner) in berlin", version=5)
+    [KnownName(written='KIPCHOGE', vertical='sports_outdoor', gloss='marathon runner')]
+    >>> known_names("weekend in manchester united kingdom", version=5, within="weekend in manchester 🇬🇧")
+    []
+    """
+    found = find_names(text, version)
+    if not found:
+        return []
+    entries = name_entries(version)
+    lower = _lower(text)
+    inside = _lower(within) if within is not None else None
+    out = []
+    for start, end, k in found:
+        words = lower[start:end]
+        if skip and (words in skip or _form(words) in skip or words.rstrip("'") in skip):
+            continue
+        if inside is not None and words not in inside:
+            continue
+        out.append(KnownName(text[start:end], entries[k].vertical, entries[k].gloss))
+    return out
+
+
+def named_verticals(text: str, version: int = LATEST, *, skip: Collection[str] = (),
+                    within: str | None = None) -> frozenset[str]:
+    """The verticals of :func:`known_names` (the same arguments).
 
     >>> sorted(named_verticals("kipchoge (marathon runner) and the new pegasus", version=5))
     ['sports_outdoor']
     >>> named_verticals("hill repeats in the fog", version=5)
     frozenset()
     """
-    entries = name_entries(version)
-    return frozenset(entries[k].vertical for _, _, k in find_names(text, version))
+    return frozenset(n.vertical for n in known_names(text, version, skip=skip, within=within))
 
 
 def _gloss(entry: int, version: int) -> str:
