@@ -75,7 +75,7 @@ class TopicConfig:
     neighbours_temperature: float = 0.02  # a neighbour's vote is exp((cosine - the best cosine) / this)
     # >= 0 (0 = off): + this to the log probability of every vertical a text names (brandfit.names_prior: the
     # vertical of each name of the normalisation's tables), after everything above; model format 18. A stored
-    # config without the key has none (models before relevance@80)
+    # config without the key has none (models before relevance@81)
     names_prior: float = 1.0
     # aliases the names prior does not count (everyday phrases; still glossed): stored in the model's config
     names_prior_skip: tuple[str, ...] = PHRASE_ALIASES

@@ -41,6 +41,7 @@ from brandfit.heads import LogisticHead, SoftmaxHead, expit, softmax
 from brandfit.lexical import LexicalHead, mix_calibrated
 from brandfit.model_format import FORMAT_VERSION, parse_heads, parse_meta
 from brandfit.names_prior import FIRST_VERSION as NAMES_FIRST_VERSION
+from brandfit.names_prior import RULES as NAMES_PRIOR_RULES
 from brandfit.names_prior import MAX_NAMES_PRIOR, add_prior, check_skip, name_matches, presence
 from brandfit.neighbours import NeighbourIndex, check_settings
 from brandfit.settings import DEFAULT_MODEL_REF, registry_root, resolve_backend
@@ -69,7 +70,7 @@ class TextAnalysis:
     cues: list[list[str]]
     embeddings: np.ndarray  # (n, dim)
     # the known names each text names that the names prior counted (brandfit.names_prior); None when the model has
-    # no names prior or the texts were not given
+    # no names prior, the texts were not given or the heads were read alone (apply_heads(..., vote=False))
     names: list[list[KnownName]] | None = None
 
     @property
@@ -192,7 +193,7 @@ def _lexical_prior(config: Mapping[str, Any]) -> float:
 
 
 def _names_prior(config: Mapping[str, Any]) -> float:
-    """``topic.names_prior`` of a model's config, checked (0 when absent: models before ``relevance@80``)."""
+    """``topic.names_prior`` of a model's config, checked (0 when absent: models before ``relevance@81``)."""
     return _config_number(config, "topic", "names_prior", MAX_NAMES_PRIOR)
 
 
@@ -304,10 +305,12 @@ class RelevanceModel:
                              "topic.neighbours: an index was given but the config gives it no share")
         self.names_prior = _names_prior(self.config)
         """Added to the log probability of every vertical a text names (:mod:`brandfit.names_prior`), last; 0 for
-        models before ``relevance@80``."""
+        models before ``relevance@81``."""
         if self.names_prior > 0 and self.normalization_version < NAMES_FIRST_VERSION:
             raise InputError(f"topic.names_prior: text normalisation version {self.normalization_version} knows no "
                              f"names (version {NAMES_FIRST_VERSION} on does)")
+        if self.names_prior > 0:  # the rules it was trained with (parse_meta checks a stored model's); this code's
+            self.config.setdefault("names_prior_rules", NAMES_PRIOR_RULES)
         self.names_prior_skip = _names_prior_skip(self.config)
         """Aliases the names prior does not count (``topic.names_prior_skip``: everyday phrases)."""
         self._embedder = embedder

@@ -24,6 +24,7 @@ import numpy as np
 from brandfit.cue_qualifiers import QUALIFIED
 from brandfit.embedding import DIM
 from brandfit.errors import FormatVersionError, IntegrityError
+from brandfit.names_prior import RULES as NAMES_PRIOR_RULES
 from brandfit.text import NORMALIZATION_VERSION
 from brandfit.topics import TOPICS, check_templates
 
@@ -53,7 +54,8 @@ version 4 (``config.normalization_version``: known names glossed, :mod:`brandfit
 would embed the texts without the glosses the heads were fitted on; later normalisation versions keep format 17:
 a brandfit that reads format 17 refuses a normalisation version newer than its own by that number); 18 the names prior
 (``config.topic.names_prior``: the vertical of each name a text names added to its topic log probabilities,
-:mod:`brandfit.names_prior`; an older brandfit would leave it out). A model is written
+:mod:`brandfit.names_prior`, by the rules version ``config.names_prior_rules``; an older brandfit would leave it
+out). A model is written
 with the lowest format
 that holds it, so older brandfit versions keep loading what they can apply faithfully and refuse the rest."""
 MAX_META_BYTES = 1 << 20
@@ -132,6 +134,14 @@ def parse_meta(data: bytes | None, *, where: str) -> dict[str, Any]:
     if fv < 18 and not off:
         raise IntegrityError(f"{where}: config.topic.names_prior: {names_prior!r} needs model format 18, the file"
                              f" says {fv}")
+    if not off:  # the rules the prior was trained with: where names are read, what is skipped
+        rules = config.get("names_prior_rules")
+        if isinstance(rules, bool) or not isinstance(rules, int) or rules < 1:
+            raise IntegrityError(f"{where}: config.names_prior_rules: expected a positive integer with a names prior, "
+                                 f"got {rules!r}")
+        if rules > NAMES_PRIOR_RULES:
+            raise FormatVersionError(f"{where}: its names prior follows rules version {rules}, this brandfit has "
+                                     f"{NAMES_PRIOR_RULES}; upgrade brandfit to load it")
     if "description_templates" in config["topic"]:
         try:
             check_templates(config["topic"]["description_templates"], field="config.topic.description_templates")

@@ -2,20 +2,21 @@
 
 Normalisation 4 and later follow every name of its tables (:mod:`brandfit.text._names`) with a gloss in plain
 words ("kipchoge (marathon runner)"), which the encoder reads among the text's other words. The tables also say
-which vertical each name belongs to, and from ``relevance@80`` (``topic.names_prior``, model format 18) a model
+which vertical each name belongs to, and from ``relevance@81`` (``topic.names_prior``, model format 18) a model
 adds that directly: ``weight`` is added to the log probability of each vertical the text names at least once
 (presence, not a count: a list of five football clubs is not five times the evidence), after every other part
 of the topic mix, so "madden 26 (video game) franchise mode, drafted a qb" leans to ``other`` and "vollering
 (womens cyclist) on the mur" to ``sports_outdoor``. A text that names nothing is unchanged; one that names
 two verticals gains both.
 
-Two kinds of match do not count (they are still glossed: the text the encoder reads is the normalisation's):
-
-- a name assembled from the words of emoji: the glossing step reads the text with emoji written as words, where
-  "weekend in manchester 🇬🇧" reads "manchester united kingdom" and "shipping is free 🔥" reads "free fire"; a name
-  counts only when its words are also in the text normalised without emoji words;
-- an alias that is also an everyday phrase (``topic.names_prior_skip``, :data:`PHRASE_ALIASES` by default):
-  "breaking bad habits", "a rare beauty of a morning", "epic games of padel".
+Names are read in :func:`brandfit.text.names_text`: the text normalised the same way, but with each emoji written
+as a mark instead of its words and no gloss. The glossing step reads the text with emoji as words, where "weekend
+in manchester 🇬🇧" reads "manchester united kingdom" and "shipping is free 🔥" "free fire"; the prior counts no name
+made of the words of emoji, and a name glued to an emoji ("iPad Pro🖤") still counts. An alias that is also an
+everyday phrase (``topic.names_prior_skip``, :data:`PHRASE_ALIASES` by default) is never matched: "breaking bad
+habits", "a rare beauty of a morning", "epic games of padel" (a shorter alias, or a later mention, still is). These
+rules are version :data:`RULES` (``names_prior_rules`` in a model's config): a model whose rules are newer than
+this code's is refused.
 
 The weight (1.0) was chosen by leave-one-source-out evaluation (docs/quality.md, "The vertical of a name").
 
@@ -23,8 +24,8 @@ The weight (1.0) was chosen by leave-one-source-out evaluation (docs/quality.md,
 >>> from brandfit.text import normalize
 >>> raw = ["madden 26 franchise mode, drafted a qb", "hill repeats in the fog", "weekend in Manchester 🇬🇧"]
 >>> norm = [normalize(t) for t in raw]
->>> name_presence(raw, norm, version=5).tolist()
-[[0.0, 0.0, 0.0, 0.0, 0.0, 1.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]
+>>> [[n.written for n in found] for found in name_matches(raw, norm, version=5)]
+[['madden 26'], [], []]
 >>> p = np.array([[0.65, 0.0, 0.0, 0.0, 0.05, 0.3], [0.9, 0.0, 0.1, 0.0, 0.0, 0.0], [0.1, 0.0, 0.0, 0.0, 0.0, 0.9]])
 >>> with_names_prior(p, raw, norm, 1.0, version=5).round(2).tolist()
 [[0.43, 0.0, 0.0, 0.0, 0.03, 0.54], [0.9, 0.0, 0.1, 0.0, 0.0, 0.0], [0.1, 0.0, 0.0, 0.0, 0.0, 0.9]]
@@ -36,10 +37,10 @@ from typing import Collection, Sequence
 
 import numpy as np
 
-from brandfit.text import NORMALIZATION_VERSION, KnownName, known_names, normalize
+from brandfit.text import NORMALIZATION_VERSION, KnownName, known_names, names_text
 from brandfit.topics import TOPICS
 
-__all__ = ["MAX_NAMES_PRIOR", "FIRST_VERSION", "PHRASE_ALIASES", "add_prior", "check_skip", "name_matches",
+__all__ = ["MAX_NAMES_PRIOR", "FIRST_VERSION", "PHRASE_ALIASES", "RULES", "add_prior", "check_skip", "name_matches",
            "name_presence", "presence", "with_names_prior"]
 
 MAX_NAMES_PRIOR = 10.0
@@ -51,6 +52,9 @@ PHRASE_ALIASES: tuple[str, ...] = ("big bash", "breaking bad", "epic games", "he
 """Aliases of the names tables that are also everyday phrases ("a big bash for dad's 60th", "breaking bad habits"):
 glossed, but not counted by the prior (``topic.names_prior_skip``; a model stores the list it was trained with)."""
 MAX_SKIP = 1000
+RULES = 1
+"""The version of the rules above: where names are read and what is skipped (a model stores the version it was
+trained with as ``names_prior_rules``)."""
 
 
 def check_skip(value: object, field: str = "topic.names_prior_skip") -> tuple[str, ...]:
@@ -75,21 +79,17 @@ def check_skip(value: object, field: str = "topic.names_prior_skip") -> tuple[st
 
 def name_matches(raw: Sequence[str], norm: Sequence[str], *, version: int = NORMALIZATION_VERSION,
                  skip: Collection[str] = PHRASE_ALIASES) -> list[list[KnownName]]:
-    """The known names each text names that the prior counts (not those of the module doc), in order. ``raw`` are
-    the texts as given, ``norm`` the same texts normalised with ``version`` (what the model embeds: its glosses
-    name nothing). No names for a version before :data:`FIRST_VERSION`."""
+    """The known names each text names, as the prior counts them (the module doc), in order. ``raw`` are the texts
+    as given, ``norm`` the same texts normalised with ``version`` (what the model embeds): a text whose normalised
+    form names nothing names nothing here either, and is not read again. No names for a version before
+    :data:`FIRST_VERSION`."""
     if len(raw) != len(norm):
         raise ValueError(f"name_matches: {len(raw)} texts and {len(norm)} normalised texts")
     if version < FIRST_VERSION:
         return [[] for _ in norm]
     skip = frozenset(skip)
-    out = []
-    for text, given in zip(norm, raw):
-        found = known_names(text, version, skip=skip)
-        if found:  # most texts name nothing and need no second normalisation
-            found = known_names(text, version, skip=skip, within=normalize(given, emoji_words=False, version=version))
-        out.append(found)
-    return out
+    return [known_names(names_text(given, version), version, skip=skip) if known_names(text, version) else []
+            for text, given in zip(norm, raw)]
 
 
 def presence(matches: Sequence[Sequence[KnownName]]) -> np.ndarray:

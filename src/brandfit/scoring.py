@@ -313,16 +313,17 @@ NAMES_SHOWN = 3
 
 
 def _names_of(names: Sequence[Sequence[Any]] | None, vertical: str | None) -> list[str]:
-    """The distinct known names of ``vertical`` an account's texts name (``TextAnalysis.names``), as first written,
-    each with its gloss: ``["Kipchoge (marathon runner)", ...]``."""
+    """The distinct known names (one per table entry) of ``vertical`` an account's texts name
+    (``TextAnalysis.names``), as first written without a possessive, each with its gloss:
+    ``["Kipchoge (marathon runner)", ...]``."""
     if not names or vertical is None:
         return []
-    seen: dict[str, str] = {}
+    seen: dict[int, str] = {}
     for found in names:
         for name in found:
-            written = name.written[:-2] if name.written.lower().endswith("'s") else name.written.rstrip("'")
-            if name.vertical == vertical and written.lower() not in seen:
-                seen[written.lower()] = f"{written} ({name.gloss})"
+            if name.vertical == vertical and name.entry not in seen:
+                written = name.written[:len(name.alias)]  # "Kipchoge's" -> "Kipchoge"; "Kiehl's" stays
+                seen[name.entry] = f"{written} ({name.gloss})"
     return list(seen.values())
 
 
@@ -351,7 +352,8 @@ def _reasons(account: Account, brand_name: str, score: float, consistency: float
     if named:
         shown = ", ".join(named[:NAMES_SHOWN]) + (f" and {len(named) - NAMES_SHOWN} more" if len(named) > NAMES_SHOWN
                                                   else "")
-        reasons.append(f"Known {primary} names it mentions: {shown}.")
+        reasons.append(f"Known names it mentions outside the verticals: {shown}." if primary == "other" else
+                       f"Known {primary} names it mentions: {shown}.")
     if n_posts:
         msg = f"{_pct(promo['ratio'])} of posts read as advertorial"
         reasons.append(msg + (" — too promotional." if promo["too_promotional"] else "."))

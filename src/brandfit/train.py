@@ -37,6 +37,7 @@ from brandfit.heads import (
 )
 from brandfit.lexical import LexicalHead, fit_lexical_head, mix_calibrated
 from brandfit.model import RelevanceModel
+from brandfit.names_prior import RULES as NAMES_PRIOR_RULES
 from brandfit.names_prior import with_names_prior
 from brandfit.neighbours import MAX_NEIGHBOURS, NeighbourIndex, capped_rows
 from brandfit.text import NORMALIZATION_VERSION, normalize
@@ -514,6 +515,8 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
 
     model_config = config.to_dict()
     model_config["normalization_version"] = NORMALIZATION_VERSION
+    if config.topic.names_prior > 0:  # the rules the prior was applied with (brandfit.names_prior.RULES)
+        model_config["names_prior_rules"] = NAMES_PRIOR_RULES
     model_config["promo"]["cues"] = list(CUES)  # the promo head's cue columns, in order (model format 8)
     if lex_head is None or lex_head.caption_coef is None:  # the stored config says what the model holds
         model_config["promo"]["caption_weight"] = 0.0

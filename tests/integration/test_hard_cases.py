@@ -10,7 +10,7 @@ import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @80 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @81 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -253,10 +253,10 @@ NAME_CASES = [
     # a batch of such texts was written and not taken: docs/quality.md, "Tried in session 30"). Gaming content is
     # `other`:
     ("gran turismo 7 daily race b is chaos", {"other"}),  # other 0.67 with relevance@75, 0.71 with relevance@78
-    # (relevance@80's names prior moves the first two closer: other 0.43 and 0.47; the third names a skater)
-    known("2k26 park is full of sweats tonight", {"other"}),  # sports_outdoor 0.83 with relevance@75, 0.76 @78, 0.56 @80
-    known("madden 26 franchise mode, drafted a qb in round 1", {"other"}),  # sports 0.75, 0.71 @78, 0.50 @80
-    known("tony hawk 3+4 speedrun attempts tonight", {"other"}),  # sports_outdoor 0.85, 0.84 @78, 0.93 @80
+    # (relevance@81's names prior moves the first two closer: other 0.43 and 0.47; the third names a skater)
+    known("2k26 park is full of sweats tonight", {"other"}),  # sports_outdoor 0.83 with relevance@75, 0.76 @78, 0.56 @81
+    known("madden 26 franchise mode, drafted a qb in round 1", {"other"}),  # sports 0.75, 0.71 @78, 0.50 @81
+    known("tony hawk 3+4 speedrun attempts tonight", {"other"}),  # sports_outdoor 0.85, 0.84 @78, 0.93 @81
     # ... and the same words in their real sense stay sport
     ("premier league table after 10 games 👀", {"sports_outdoor"}),
     ("my fantasy team got wrecked by haaland's blank", {"sports_outdoor"}),

@@ -148,6 +148,10 @@ def test_training_and_inference_compute_the_same_topic_and_brand_scores(small_da
     # qualifier, 14: the partnership cue, 13: the qualifier ceiling, 12: the qualifier cues, 11: our texts as
     # neighbours, 10: the topic caption layer (9: the promo one, 8: the cues of phrasing)
     assert meta["format_version"] == 18 and meta["config"]["topic"]["names_prior"] == config.topic.names_prior > 0
+    from brandfit.names_prior import RULES
+
+    assert meta["config"]["names_prior_rules"] == RULES  # the rules it was trained with
+    assert meta["config"]["topic"]["names_prior_skip"] == list(config.topic.names_prior_skip)
     n_train = int(((r.frame["split"] == "train") & r.frame["topic"].notna()).sum())
     assert r.metrics["topic_neighbours"] == n_train  # our train rows with a topic, nothing else
     assert meta["config"]["promo"]["cues"] == list(CUES)

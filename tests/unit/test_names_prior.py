@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from brandfit.config import TopicConfig
-from brandfit.errors import InputError, IntegrityError
+from brandfit.errors import FormatVersionError, InputError, IntegrityError
 from brandfit.model import RelevanceModel
-from brandfit.names_prior import MAX_NAMES_PRIOR, PHRASE_ALIASES, name_presence, with_names_prior
+from brandfit.names_prior import MAX_NAMES_PRIOR, PHRASE_ALIASES, RULES, name_matches, name_presence, with_names_prior
 from brandfit.text import named_verticals, normalize
 from brandfit.text._names import name_entries
 from brandfit.topics import TOPICS
@@ -57,14 +57,31 @@ def test_a_name_assembled_from_the_words_of_emoji_does_not_count(text):
     assert not presence(text).any()  # ... the prior does not
 
 
-@pytest.mark.parametrize("text, vertical", [
-    ("new pegasus🔥 from nike👟", SPORT),  # a name glued to an emoji still counts
-    ("#ManUnited 🔴 what a win", SPORT),  # a name in a hashtag
-    ("kipchoge's 🐐 run in berlin", SPORT),
-    ("playing free fire 🔥 all night", OTHER),  # the game, named in words
+@pytest.mark.parametrize("text", [
+    "Free fireworks show tonight! Entry is free 🔥",  # "free fire" is a word of "fireworks" away
+    "Spring camera roll 💍📸",
+    "game boys 🎮👦",
 ])
-def test_a_name_next_to_emoji_still_counts(text, vertical):
-    assert presence(text)[0, vertical] == 1.0
+def test_no_name_is_made_of_emoji_words_even_next_to_a_word_that_starts_like_one(text):
+    assert not presence(text).any()
+
+
+@pytest.mark.parametrize("text, written", [
+    ("new pegasus 41🔥 from nike👟", ["pegasus 41", "nike"]),  # glued to an emoji, a name still stands alone
+    ("New iPad Pro🖤 just arrived", ["iPad Pro"]),
+    ("my new iPhone 15 Pro🔥", ["iPhone 15 Pro"]),
+    ("Apple Watch Ultra⌚ for trail runs", ["Apple Watch Ultra"]),
+    ("#ManUnited 🔴 what a win", ["man united"]),  # a name in a hashtag
+    ("kipchoge's 🐐 run in berlin", ["kipchoge's"]),
+    ("playing free fire 🔥 all night", ["free fire"]),  # the game, named in words
+    ("Oura 💍 sleep score 92", ["Oura"]),  # not swallowed by "oura ring", which the emoji's word would make
+    ("♌ Messi birthday post", ["Messi"]),  # nor by "leo messi"
+    ("Manchester 🇬🇧 | Man Utd season ticket holder", ["Man Utd"]),  # an emoji-made name hides no later one
+    ("Big bash for dad's 60th, then the Big Bash League final", ["Big Bash League"]),  # nor does a skipped phrase
+])
+def test_a_name_next_to_emoji_or_after_a_false_one_still_counts(text, written):
+    (found,) = name_matches([text], [normalize(text)])
+    assert [n.written for n in found] == written
 
 
 @pytest.mark.parametrize("text", ["Breaking bad habits one day at a time 💪", "A rare beauty of a morning on the lake",
@@ -132,9 +149,15 @@ def test_a_model_with_the_prior_scores_named_texts_higher_and_is_format_18():
     assert back.names_prior == 2.0 and back.names_prior_skip == {"breaking bad"}
     np.testing.assert_allclose(back.topic_proba(texts).to_numpy(), b.to_numpy())
     # an older file claiming format 17 must not carry the prior: an older brandfit would leave it out
-    meta["format_version"] = 17
+    assert meta["config"]["names_prior_rules"] == RULES
     with pytest.raises(IntegrityError, match="names_prior.*needs model format 18"):
-        RelevanceModel.from_files({**files, "model.json": json.dumps(meta).encode()})
+        RelevanceModel.from_files({**files, "model.json": json.dumps({**meta, "format_version": 17}).encode()})
+    # the rules it was trained with are recorded: newer rules are refused, missing ones are an integrity error
+    for rules, error, words in ((RULES + 1, FormatVersionError, "upgrade brandfit"), (None, IntegrityError, "rules"),
+                                (True, IntegrityError, "rules")):
+        bad = {**meta, "config": {**meta["config"], "names_prior_rules": rules}}
+        with pytest.raises(error, match=words):
+            RelevanceModel.from_files({**files, "model.json": json.dumps(bad).encode()})
 
 
 def test_every_entry_point_applies_the_prior_but_a_brands_words_read_the_heads_alone():

@@ -219,3 +219,28 @@ def test_reasons_name_the_known_names_of_the_core_topic():
                     "lifting youtuber), myfitnesspal (calorie counting app) and 1 more."], r.reasons
     (plain,) = Pipeline(base).score([acc], "fitness")
     assert not any("names it mentions" in x for x in plain.reasons)
+
+
+def test_the_names_reason_names_each_entry_once_keeps_a_possessive_alias_and_words_other_apart():
+    from fakes import make_model
+
+    from brandfit.model import RelevanceModel
+    from brandfit.pipeline import Pipeline
+
+    base = make_model()
+    named = Pipeline(RelevanceModel(
+        topic_head=base.topic_head, promo_head=base.promo_head, descriptions=base.descriptions,
+        promo_threshold=base.promo_threshold, config={**base.config, "topic": {**base.config["topic"],
+                                                                              "names_prior": 1.0},
+                                                     "normalization_version": 5},
+        embedder=base.embedder, backend="onnx"))
+    (r,) = named.score([Account(posts=("lipstick and kiehl's cream", "kiehl's again, lipstick swatch",
+                                       "lipstick haul", "lipstick of the week"))], "beauty")
+    assert r.primary_topic == "beauty"
+    assert [x for x in r.reasons if "names it mentions" in x] == [
+        "Known beauty names it mentions: kiehl's (skincare label)."]  # an alias ending in 's keeps it
+    (r,) = named.score([Account(posts=("madden 26 franchise mode tonight", "madden again, then minecraft",
+                                       "coffee with mum", "new puppy!!"))], "fitness")
+    assert r.primary_topic == "other"
+    assert [x for x in r.reasons if "names it mentions" in x] == [
+        "Known names it mentions outside the verticals: madden 26 (video game), minecraft (video game)."]

@@ -615,12 +615,15 @@ def neighbours(a: FitPredict, share: float, *, k: int = 100, temperature: float 
     return fp
 
 
-def names_prior(a: FitPredict, weight: float, *, skip: Sequence[str] = (), variant: str = "emoji") -> FitPredict:
+def names_prior(a: FitPredict, weight: float, *, skip: Sequence[str] | None = None,
+                variant: str = "emoji") -> FitPredict:
     """Topic: ``a``'s probabilities with ``weight`` added to the log probability of every vertical a held-out text
     names (:func:`brandfit.names_prior.with_names_prior` on the normalised text), last, as a model with
     ``topic.names_prior`` does; promo: ``a`` unchanged."""
-    from brandfit.names_prior import with_names_prior
+    from brandfit.names_prior import PHRASE_ALIASES, with_names_prior
     from brandfit.text import NORMALIZATION_VERSION
+
+    skip = PHRASE_ALIASES if skip is None else skip  # as TopicConfig's default
 
     def fp(d: LosoData, task: str, fit: np.ndarray, w: np.ndarray, out: np.ndarray) -> np.ndarray:
         p = a(d, task, fit, w, out)

@@ -10,8 +10,8 @@
   (``kipchoge`` -> ``kipchoge (marathon runner)``), and the text is cut at a word boundary to :data:`MAX_CHARS`
   characters.
 * :func:`known_names` / :func:`named_verticals` - the known names a text names, with their vertical and gloss
-  (``"kipchoge (marathon runner)"`` -> ``{"sports_outdoor"}``): what the names prior of a model reads
-  (:mod:`brandfit.names_prior`).
+  (``"kipchoge (marathon runner)"`` -> ``{"sports_outdoor"}``), and :func:`names_text`, the text a model's names
+  prior reads them in (emoji written as a mark, so that no name is made of their words; :mod:`brandfit.names_prior`).
 * :func:`squeeze_repeats` - runs of one punctuation mark, symbol or emoji longer than 4 cut to 4, and runs of more
   than 16 such characters to their first 16 (what keeps a ``"!" * 5000`` post cheap).
 * :func:`segment_hashtag` - ``"#skincareroutine"`` -> ``["skincare", "routine"]``.
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from brandfit.text._normalize import _EMOJI as EMOJI_PATTERN
 from brandfit.text._names import KnownName, known_names, named_verticals
-from brandfit.text._normalize import MAX_CHARS, NORMALIZATION_VERSION, clean, emoji_words, normalize
+from brandfit.text._normalize import MAX_CHARS, NORMALIZATION_VERSION, clean, emoji_words, names_text, normalize
 from brandfit.text._repeats import MAX_RUN, MAX_SCAN_CHARS, MAX_SYMBOL_RUN, head_and_tail, squeeze_repeats
 from brandfit.text._segment import segment_hashtag
 
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from spacy.tokenizer import Tokenizer
 
 __all__ = ["EMOJI_PATTERN", "MAX_CHARS", "MAX_RUN", "MAX_SCAN_CHARS", "MAX_SYMBOL_RUN", "NORMALIZATION_VERSION", "clean", "head_and_tail",
-           "emoji_words", "get_nlp", "KnownName", "known_names", "named_verticals", "normalize", "segment_hashtag", "squeeze_repeats", "tokenizer"]
+           "emoji_words", "get_nlp", "KnownName", "known_names", "named_verticals", "names_text", "normalize", "segment_hashtag", "squeeze_repeats", "tokenizer"]
 
 
 def tokenizer(nlp: Language | None = None) -> Tokenizer:

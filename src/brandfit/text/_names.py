@@ -178,10 +178,11 @@ def _standalone(lower: str, start: int, end: int) -> bool:
     return end == len(lower) or lower[end].isspace() or lower[end] in _AFTER
 
 
-def find_names(text: str, version: int = LATEST) -> list[tuple[int, int, int]]:
+def find_names(text: str, version: int = LATEST, *, skip: Collection[str] = ()) -> list[tuple[int, int, int]]:
     """The known names of ``text`` that the rules of the module doc reach: ``(start, end, entry)`` per name, in
     order, ``entry`` an index into :func:`name_entries` of the same ``version``; each entry once, at most
-    :data:`MAX_GLOSSES`."""
+    :data:`MAX_GLOSSES`. An alias in ``skip`` (lower case) is never matched: a shorter alias at the same place, or
+    a later mention of the same entry, still is."""
     table = _table_version(version)
     lower = _lower(text)
     one, two = _starts(table)
@@ -209,6 +210,8 @@ def find_names(text: str, version: int = LATEST) -> list[tuple[int, int, int]]:
             n = len(alias.words)
             if i + n > len(tokens):
                 continue
+            if skip and _joined(alias) in skip:
+                continue
             # a word matches as written; the last one also without its possessive ("kipchoge's" meets "kipchoge",
             # "steph's curry" never meets "steph curry", and "wendy" never meets "wendy's")
             last = tokens[i + n - 1]
@@ -233,45 +236,38 @@ def find_names(text: str, version: int = LATEST) -> list[tuple[int, int, int]]:
 
 
 class KnownName(NamedTuple):
-    """A known name as a text writes it (``"Kipchoge's"``), with the vertical and the gloss of its table entry."""
+    """A known name as a text writes it (``"Kipchoge's"``), the alias it matched (``"kipchoge"``), the table entry
+    (an index into :func:`name_entries`), and that entry's vertical and gloss."""
 
     written: str
+    alias: str
+    entry: int
     vertical: str
     gloss: str
 
 
-def known_names(text: str, version: int = LATEST, *, skip: Collection[str] = (),
-                within: str | None = None) -> list[KnownName]:
-    """The known names ``text`` names (:func:`find_names`; a normalised text's glosses name nothing), from the
-    table of normalisation ``version``, in order. A name written as one of ``skip`` (aliases, lower case: everyday
-    phrases such as "breaking bad" in "breaking bad habits") is left out, and with ``within`` (the same text
-    normalised without emoji words) so is a name whose words are not in it as written: one assembled from the words
-    of emoji ("manchester 🇬🇧" is "manchester united kingdom", "free 🔥" is "free fire").
+def known_names(text: str, version: int = LATEST, *, skip: Collection[str] = ()) -> list[KnownName]:
+    """The known names ``text`` names (:func:`find_names`, ``skip`` included; a normalised text's glosses name
+    nothing), from the table of normalisation ``version``, in order.
 
     >>> known_names("KIPCHOGE (marathon runner) in berlin", version=5)
-    [KnownName(written='KIPCHOGE', vertical='sports_outdoor', gloss='marathon runner')]
-    >>> known_names("weekend in manchester united kingdom", version=5, within="weekend in manchester 🇬🇧")
+    [KnownName(written='KIPCHOGE', alias='kipchoge', entry=350, vertical='sports_outdoor', gloss='marathon runner')]
+    >>> [n.written for n in known_names("breaking bad habits, then breaking bad s5", version=5)]
+    ['breaking bad']
+    >>> known_names("breaking bad habits", version=5, skip={"breaking bad"})
     []
     """
-    found = find_names(text, version)
-    if not found:
-        return []
     entries = name_entries(version)
-    lower = _lower(text)
-    inside = _lower(within) if within is not None else None
     out = []
-    for start, end, k in found:
-        words = lower[start:end]
-        if skip and (words in skip or _form(words) in skip or words.rstrip("'") in skip):
-            continue
-        if inside is not None and words not in inside:
-            continue
-        out.append(KnownName(text[start:end], entries[k].vertical, entries[k].gloss))
+    for a, b, k in find_names(text, version, skip=skip):
+        words = _lower(text)[a:b] if not text.isascii() else text[a:b].lower()
+        alias = words if words in entries[k].aliases else _form(words) if _form(words) in entries[k].aliases \
+            else words.rstrip("'")
+        out.append(KnownName(text[a:b], alias, k, entries[k].vertical, entries[k].gloss))
     return out
 
 
-def named_verticals(text: str, version: int = LATEST, *, skip: Collection[str] = (),
-                    within: str | None = None) -> frozenset[str]:
+def named_verticals(text: str, version: int = LATEST, *, skip: Collection[str] = ()) -> frozenset[str]:
     """The verticals of :func:`known_names` (the same arguments).
 
     >>> sorted(named_verticals("kipchoge (marathon runner) and the new pegasus", version=5))
@@ -279,7 +275,11 @@ def named_verticals(text: str, version: int = LATEST, *, skip: Collection[str] =
     >>> named_verticals("hill repeats in the fog", version=5)
     frozenset()
     """
-    return frozenset(n.vertical for n in known_names(text, version, skip=skip, within=within))
+    return frozenset(n.vertical for n in known_names(text, version, skip=skip))
+
+
+def _joined(alias: _Alias) -> str:
+    return alias.words[0] + "".join(g + w for g, w in zip(alias.gaps, alias.words[1:]))
 
 
 def _gloss(entry: int, version: int) -> str:

@@ -70,7 +70,8 @@ from brandfit.text._repeats import MAX_SCAN_CHARS, squeeze_repeats
 from brandfit.text._segment import _segment
 from brandfit.text._senses import plain_senses
 
-__all__ = ["MAX_CHARS", "MAX_EMOJI", "MAX_HASHTAGS", "MAX_MENTIONS", "NORMALIZATION_VERSION", "clean", "emoji_words",
+__all__ = ["EMOJI_MARK", "MAX_CHARS", "MAX_EMOJI", "MAX_HASHTAGS", "MAX_MENTIONS", "NORMALIZATION_VERSION", "clean",
+           "emoji_words", "names_text",
            "normalize"]
 
 NORMALIZATION_VERSION: Final[int] = 5
@@ -417,8 +418,9 @@ def _chunk_plan(chunk: str) -> tuple[_Step, ...]:
     return tuple(plan)
 
 
-def _normalize_once(text: str, as_words: bool = False) -> str:
-    """Everything ``normalize`` does to cleaned text but the cut to ``MAX_CHARS``."""
+def _normalize_once(text: str, as_words: bool = False, mark: str | None = None) -> str:
+    """Everything ``normalize`` does to cleaned text but the cut to ``MAX_CHARS``; with ``mark``, each kept emoji is
+    written as that mark instead of its words (what :func:`names_text` reads)."""
     out: list[str] = []
     tags: set[str] = set()
     mentions: set[str] = set()
@@ -450,7 +452,7 @@ def _normalize_once(text: str, as_words: bool = False) -> str:
                     pieces.append(" ")
                     dropped = True
                 else:
-                    pieces.append(f" {emoji_words(token)} " if as_words else token)
+                    pieces.append(f" {mark} " if mark is not None else f" {emoji_words(token)} " if as_words else token)
                     dropped = dropped or as_words  # with words, the spaces around them are squeezed below
                     n_emoji += 1
                     last_emoji = token
@@ -528,10 +530,11 @@ class _Steps(NamedTuple):
     senses: bool  # figurative senses in plain words (version 3)
     names: int  # the names table's version (0: no names; 4, 5)
     in_handles: bool  # senses read inside a handle too (versions 3 and 4)
+    mark: str | None = None  # each kept emoji written as this instead of its words (names_text)
 
 
 def _pass(text: str, steps: _Steps) -> str:
-    once = _normalize_once(text, steps.as_words)
+    once = _normalize_once(text, steps.as_words, steps.mark)
     once = plain_senses(once, in_handles=steps.in_handles) if steps.senses else once
     if steps.names:  # a gloss the steps above revealed ("#Nike (sportswear maker)" -> "nike (sportswear maker)")
         for _ in range(4):
@@ -560,6 +563,32 @@ def normalize(text: str, *, emoji_words: bool = True, senses: bool = True, names
         raise ValueError(f"normalize(): version must be an integer from 1 to {NORMALIZATION_VERSION}, got {version!r}")
     steps = _Steps(emoji_words and version >= 2, senses and version >= 3, version if names and version >= 4 else 0,
                    version < 5)
+    return _normalized(text, steps, gloss=True)
+
+
+EMOJI_MARK: Final[str] = "\u00b7"
+"""What :func:`names_text` writes for each kept emoji: a middle dot, which no name contains."""
+
+
+def names_text(text: str, version: int = NORMALIZATION_VERSION) -> str:
+    """The text in which a model's names prior reads known names (:mod:`brandfit.names_prior`): ``text`` normalised
+    as ``normalize(text, version=version)`` does, but with each kept emoji written as :data:`EMOJI_MARK` instead of
+    its words, and no gloss added. No name is then made of the words of emoji ("Manchester 🇬🇧" does not read
+    "manchester united kingdom"), and a name glued to an emoji still stands alone ("iPad Pro🖤").
+
+    >>> names_text("Weekend in Manchester 🇬🇧☔ #ManUtd")
+    'Weekend in Manchester · · man utd'
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"names_text() expects str, got {type(text).__name__}")
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= NORMALIZATION_VERSION:
+        raise ValueError(f"names_text(): version must be an integer from 1 to {NORMALIZATION_VERSION}, "
+                         f"got {version!r}")
+    steps = _Steps(version >= 2, version >= 3, version if version >= 4 else 0, version < 5, EMOJI_MARK)
+    return _normalized(text, steps, gloss=False)
+
+
+def _normalized(text: str, steps: _Steps, *, gloss: bool) -> str:
     # bounded first: at most MAX_SCAN_CHARS characters, runs of symbols squeezed (see _repeats); a squeezed run can
     # end on a joiner that clean() drops, so clean again when squeezing changed anything (idempotence)
     cleaned = clean(text[:MAX_SCAN_CHARS])
@@ -578,4 +607,4 @@ def normalize(text: str, *, emoji_words: bool = True, senses: bool = True, names
         if again == result:
             break
         result = again
-    return gloss_names(result, limit=MAX_CHARS, version=steps.names) if steps.names else result
+    return gloss_names(result, limit=MAX_CHARS, version=steps.names) if steps.names and gloss else result
