@@ -49,6 +49,9 @@ def _topic_line(config: dict[str, Any]) -> str:
         parts.append(f" Then mixed geometrically (share {topic['neighbours']:g}) with the vote of the"
                      f" {topic.get('neighbours_k', 100)} nearest train texts of `data/labeled`, whose embeddings and"
                      " labels the model stores (never a public source's).")
+    if topic.get("names_prior"):
+        parts.append(f" Last, +{topic['names_prior']:g} to the log probability of each vertical the text names (the"
+                     " verticals of the names tables, read with emoji as marks; everyday-phrase aliases skipped).")
     return "".join(parts)
 
 

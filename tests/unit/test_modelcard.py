@@ -101,3 +101,10 @@ def test_the_card_names_the_topic_caption_layer_when_the_model_has_one():
     meta["config"]["lexical"] = {"topic_weight": 0.3}
     assert "plus 0.2 x a topic caption layer (hashed n-grams fitted on `data/labeled` alone)" in \
         render_card("relevance", meta)
+
+
+def test_the_card_says_when_the_names_prior_is_applied():
+    with_prior = _meta()
+    with_prior["config"]["topic"]["names_prior"] = 1.0
+    assert "+1 to the log probability of each vertical the text names" in render_card("relevance", with_prior)
+    assert "vertical the text names" not in render_card("relevance", _meta())
