@@ -10,7 +10,7 @@ import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @81 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @83 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -263,6 +263,14 @@ NAME_CASES = [
     # names docs/quality.md listed as outside the v4 table (the v5 table's writer did not read that list)
     ("thebe magugu ss25 was art", {"fashion"}),  # fashion 0.38 with relevance@75, 1.00 with relevance@78
     ("odermatt on the streif 🤯", {"sports_outdoor"}),  # other 0.55 with relevance@75, sports 0.93 with @78
+    # a flag after a word (from a blind probe of flag captions written in session 32): normalisation v5 wrote 🇺🇸 as
+    # "united states", and "man united" is a football club; sports_outdoor 0.93, 0.81, 0.87 with relevance@81.
+    # Normalisation v6 says "the united states" (relevance@83)
+    ("Husband. Dad. Family man 🇺🇸", {"other"}),
+    ("Leeds 🇬🇧 | coffee | dogs", {"other"}),
+    ("Newcastle 🇬🇧 running late for work again 🙃", {"other"}),
+    # ... and a flag still says whose team it is
+    ("vamos 🇦🇷🇦🇷🇦🇷 messi te amo", {"sports_outdoor"}),
 ]
 
 

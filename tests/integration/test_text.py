@@ -124,7 +124,7 @@ def test_names_are_glossed_after_the_structural_rules() -> None:
         ("so good 🔥🔥🔥🔥", "so good fire"),
         ("new shade💄💄!!", "new shade lipstick !!"),
         ("😍😍🔥💯👏🙌 done", "smiling face with heart eyes fire hundred points done"),
-        ("👍🏽 👩\u200d💻 🇺🇸", "thumbs up woman technologist united states"),
+        ("👍🏽 👩\u200d💻 🇺🇸", "thumbs up woman technologist the united states"),
     ],
 )
 def test_normalize_writes_emoji_as_words(raw: str, expected: str) -> None:

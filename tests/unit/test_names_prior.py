@@ -53,8 +53,14 @@ def test_glosses_name_nothing_so_normalising_first_changes_nothing():
     "Shipping is free 🔥 link in bio",  # "free fire"
 ])
 def test_a_name_assembled_from_the_words_of_emoji_does_not_count(text):
-    assert named_verticals(normalize(text))  # the glossing step reads one ...
+    assert named_verticals(normalize(text, version=5))  # the glossing step of version 5 reads one ...
     assert not presence(text).any()  # ... the prior does not
+
+
+@pytest.mark.parametrize("text", ["Weekend in Manchester 🇬🇧☔", "Family man 🇺🇸 | Husband", "Leeds 🇬🇧 rainy days"])
+def test_since_version_6_a_flag_makes_no_name_in_the_embedded_text_either(text):
+    assert not named_verticals(normalize(text)) and not presence(text).any()
+    assert "united (football club)" in normalize(text, version=5)
 
 
 @pytest.mark.parametrize("text", [

@@ -15,7 +15,8 @@ def test_version_bumped_for_emoji_words():
     ("💄", "lipstick"),
     ("new shade 💄💄💄", "new shade lipstick"),
     ("👍🏽 ok", "thumbs up ok"),
-    ("🇺🇸 trip", "united states trip"),
+    ("🇺🇸 trip", "the united states trip"),
+    ("🇫🇷 trip", "france trip"),
     ("late night 👩‍💻", "late night woman technologist"),
     ("#SkinCareRoutine 🧴", "skin care routine lotion bottle"),
 ])
@@ -50,3 +51,26 @@ def test_pure_modules_do_not_import_torch():
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(("raw", "v5", "v6"), [
+    ("Husband. Dad. Family man 🇺🇸", "Husband. Dad. Family man united (football club) states",
+     "Husband. Dad. Family man the united states"),
+    ("Leeds 🇬🇧 rainy days", "Leeds united (football club) kingdom rainy days", "Leeds the united kingdom rainy days"),
+    ("Dubai 🇦🇪", "Dubai united arab emirates", "Dubai the united arab emirates"),
+])
+def test_a_flag_named_united_is_said_with_the_from_version_6(raw, v5, v6):
+    """Version 5 wrote a flag as its name, and the word before it could make a name with "united": "Family man 🇺🇸"
+    read as Manchester United. Version 6 says "the" first; a model trained with version 5 still reads version 5."""
+    assert normalize(raw, version=5) == v5
+    assert normalize(raw, version=6) == normalize(raw) == v6
+    assert normalize(v6) == v6
+    assert emoji_words("🇺🇸") == "united states"  # the emoji's own words are unchanged
+
+
+def test_other_flags_keep_their_names():
+    assert normalize("🇦🇦 x") == "🇦🇦 x"  # two regional indicators that name no region: kept as written
+    assert normalize("🏁 race day 🏳️‍🌈") == "chequered flag race day rainbow flag"
+    assert normalize("🇮🇹🇮🇹🇫🇷 🍕") == "italy france pizza"
+    assert normalize("hills 🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f") == "hills scotland"
+    assert normalize("tour de 🇫🇷") == "tour de france (cycling race)"  # a name the flag completes is still one

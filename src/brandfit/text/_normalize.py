@@ -23,7 +23,10 @@
     * emoji: a run of the same emoji (``🔥🔥🔥``, ``🔥 🔥``) becomes one and at most ``MAX_EMOJI`` (3) are kept in
       total. A flag, a keycap (1️⃣) or a ZWJ sequence (👩‍💻) counts as one emoji. Each kept emoji is then written
       as its English CLDR name (``emoji.demojize``; underscores and punctuation become spaces, lower case, skin tone
-      dropped): ``💄`` -> ``lipstick``, ``👩‍💻`` -> ``woman technologist``, ``🇺🇸`` -> ``united states``.
+      dropped): ``💄`` -> ``lipstick``, ``👩‍💻`` -> ``woman technologist``, ``🇺🇸`` -> ``the united states``.
+      From version 6 a flag whose name starts with "united" (the United States, Kingdom, Arab Emirates, Nations) is
+      said with "the" before it, so the word before it never makes a name with "united": version 5 read "Family
+      man 🇺🇸" as "man united states" and "Leeds 🇬🇧" as "leeds united kingdom", football clubs.
       MiniLM's tokenizer reads every emoji as ``[UNK]``; the words carry the meaning into the embedding.
       ``normalize(text, emoji_words=False)`` keeps the emoji characters (as normalisation version 1 did);
       without the ``emoji`` package installed emoji are kept too, with a warning logged once.
@@ -74,11 +77,13 @@ __all__ = ["EMOJI_MARK", "MAX_CHARS", "MAX_EMOJI", "MAX_HASHTAGS", "MAX_MENTIONS
            "emoji_words", "names_text",
            "normalize"]
 
-NORMALIZATION_VERSION: Final[int] = 5
+NORMALIZATION_VERSION: Final[int] = 6
 """Bumped whenever ``normalize`` output changes for the same input (models record the version they were trained
 with). 1: emoji kept as characters; 2: emoji written as words; 3: figurative senses of the verticals' words in
 plain words (``brandfit.text._senses``); 4: known names glossed (``brandfit.text._names``); 5: a larger table of
-names (``resources/names_v5.tsv`` added), and no figurative sense read inside a handle."""
+names (``resources/names_v5.tsv`` added), and no figurative sense read inside a handle; 6: "the" before a flag whose
+name starts with "united" (``🇺🇸`` -> ``the united states``), so no name is made of the word before it and the
+flag's ("family man" + "united states" read as Manchester United)."""
 
 MAX_CHARS: Final[int] = 1000
 """``normalize`` output is at most this many characters (cut at a word boundary)."""
@@ -418,9 +423,22 @@ def _chunk_plan(chunk: str) -> tuple[_Step, ...]:
     return tuple(plan)
 
 
-def _normalize_once(text: str, as_words: bool = False, mark: str | None = None) -> str:
+_REGION_FLAG_RE = re.compile("[\U0001f1e6-\U0001f1ff]{2}")
+
+
+def _emoji_text(token: str, the_united: bool) -> str:
+    """An emoji as the words it is embedded as; with ``the_united`` (version 6), a flag whose name starts with
+    "united" is said with "the" before it (``🇬🇧`` -> ``the united kingdom``)."""
+    words = emoji_words(token)
+    if the_united and words.startswith("united ") and _REGION_FLAG_RE.fullmatch(token):
+        return "the " + words
+    return words
+
+
+def _normalize_once(text: str, as_words: bool = False, mark: str | None = None, the_united: bool = False) -> str:
     """Everything ``normalize`` does to cleaned text but the cut to ``MAX_CHARS``; with ``mark``, each kept emoji is
-    written as that mark instead of its words (what :func:`names_text` reads)."""
+    written as that mark instead of its words (what :func:`names_text` reads); with ``the_united``, a flag whose name
+    starts with "united" gets "the" before it."""
     out: list[str] = []
     tags: set[str] = set()
     mentions: set[str] = set()
@@ -452,7 +470,8 @@ def _normalize_once(text: str, as_words: bool = False, mark: str | None = None) 
                     pieces.append(" ")
                     dropped = True
                 else:
-                    pieces.append(f" {mark} " if mark is not None else f" {emoji_words(token)} " if as_words else token)
+                    pieces.append(f" {mark} " if mark is not None
+                                  else f" {_emoji_text(token, the_united)} " if as_words else token)
                     dropped = dropped or as_words  # with words, the spaces around them are squeezed below
                     n_emoji += 1
                     last_emoji = token
@@ -531,10 +550,11 @@ class _Steps(NamedTuple):
     names: int  # the names table's version (0: no names; 4, 5)
     in_handles: bool  # senses read inside a handle too (versions 3 and 4)
     mark: str | None = None  # each kept emoji written as this instead of its words (names_text)
+    the_united: bool = False  # "the" before a flag whose name starts with "united" (version 6)
 
 
 def _pass(text: str, steps: _Steps) -> str:
-    once = _normalize_once(text, steps.as_words, steps.mark)
+    once = _normalize_once(text, steps.as_words, steps.mark, steps.the_united)
     once = plain_senses(once, in_handles=steps.in_handles) if steps.senses else once
     if steps.names:  # a gloss the steps above revealed ("#Nike (sportswear maker)" -> "nike (sportswear maker)")
         for _ in range(4):
@@ -562,7 +582,7 @@ def normalize(text: str, *, emoji_words: bool = True, senses: bool = True, names
     if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= NORMALIZATION_VERSION:
         raise ValueError(f"normalize(): version must be an integer from 1 to {NORMALIZATION_VERSION}, got {version!r}")
     steps = _Steps(emoji_words and version >= 2, senses and version >= 3, version if names and version >= 4 else 0,
-                   version < 5)
+                   version < 5, the_united=version >= 6)
     return _normalized(text, steps, gloss=True)
 
 
