@@ -165,7 +165,6 @@ def test_a_gloss_revealed_by_the_hashtag_step_is_not_doubled_and_stays_put():
 _PINNED = {  # every table file a normalisation version reads, and its digest: what a model of that version saw
     "names.tsv": "89f8f744524e21f97b9e7e189582ba31adc7fd5e0fd7ea968569f9729ca8d5c2",
     "names_v5.tsv": "ff71b05dc19ba88f673acda28973379a92982b92b3813113ceafd55694a2bf40",
-    "names_v7.tsv": "b082bee1f9b21edfd9d1884294efcb1e98d11fe2744512daf6af6b330b0fdb5f",
 }
 
 
@@ -173,9 +172,8 @@ def test_the_tables_are_pinned_to_their_normalisation_versions():
     """The tables are part of what a model was trained on: a change to a version's table bumps NORMALIZATION_VERSION
     and goes in a new file (older models keep reading theirs), then the digest is pinned here."""
     assert max(TABLES) == NORMALIZATION_VERSION
-    assert TABLES == {4: ("names.tsv",), 5: ("names.tsv", "names_v5.tsv"), 6: ("names.tsv", "names_v5.tsv"),
-                      7: ("names.tsv", "names_v5.tsv", "names_v7.tsv")}
-    assert name_entries(6) == name_entries(5)  # version 6 changed how some flags are written, not the table
+    assert TABLES == {4: ("names.tsv",), 5: ("names.tsv", "names_v5.tsv"), 6: ("names.tsv", "names_v5.tsv")}
+    assert name_entries(6) == name_entries(5)  # version 6 changed how flags are written, not the table
     for name, digest in _PINNED.items():
         data = files("brandfit").joinpath("resources", name).read_bytes()
         assert hashlib.sha256(data).hexdigest() == digest, f"{name} changed"
@@ -191,14 +189,6 @@ def test_each_version_reads_its_own_table_and_no_alias_is_listed_twice():
     assert find_names(text, version=4) == [] or all(e < len(old) for *_, e in find_names(text, version=4))
     assert [e for *_, e in find_names(text, version=5)] == list(range(len(old), len(old) + MAX_GLOSSES))
     assert normalize(text, version=4) != normalize(text, version=5) == normalize(text, version=6) == normalize(text)
-    v6, v7 = name_entries(6), name_entries(7)
-    assert v7[:len(v6)] == v6 and len(v7) > len(v6)
-    aliases = [a for e in v7 for a in e.aliases]
-    assert len(aliases) == len(set(aliases))
-    text = " and ".join(e.aliases[0] for e in v7[len(v6):len(v6) + MAX_GLOSSES])
-    assert all(e < len(v6) for *_, e in find_names(text, version=6))
-    assert [e for *_, e in find_names(text, version=7)] == list(range(len(v6), len(v6) + MAX_GLOSSES))
-    assert normalize(text, version=6) != normalize(text, version=7) == normalize(text)
     for bad in (3, LATEST + 1, True, "5"):
         with pytest.raises(ValueError, match="normalisation versions 4 to"):
             name_entries(bad)
