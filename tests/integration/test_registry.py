@@ -106,7 +106,40 @@ def test_git_commit_recorded_only_inside_a_repository(tmp_path: Path, src: Path,
         pytest.skip("not run from a git checkout")
     monkeypatch.chdir(repo)
     mv = ModelRegistry(tmp_path / "m").publish("topic", src, metadata={})
-    assert mv.metadata["git_commit"] is None or re.fullmatch(r"[0-9a-f]{40}", mv.metadata["git_commit"])
+    assert mv.metadata["git_commit"] is None or re.fullmatch(r"[0-9a-f]{40}(\+dirty)?", mv.metadata["git_commit"])
+
+
+def test_git_commit_says_when_the_checkout_differs_from_it(tmp_path: Path, src: Path, monkeypatch) -> None:
+    """A model trained on uncommitted code or data records ``<commit>+dirty``: the commit alone cannot rebuild it."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.com"}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
+
+    git("init", "-q")
+    (repo / "train.py").write_text("weights = 1\n")
+    (repo / ".gitignore").write_text("registry/\n")
+    git("add", ".")
+    git("commit", "-q", "-m", "first")
+    head = git("rev-parse", "HEAD")
+    monkeypatch.chdir(repo)
+    reg = ModelRegistry(repo / "registry")  # ignored by git: publishing does not make the checkout dirty
+    assert reg.publish("topic", src, metadata={}).metadata["git_commit"] == head
+    (repo / "train.py").write_text("weights = 2\n")
+    assert reg.publish("topic", src, metadata={}).metadata["git_commit"] == head + "+dirty"
+    git("checkout", "-q", "train.py")
+    (repo / "new_data.jsonl").write_text("{}\n")
+    assert reg.publish("topic", src, metadata={}).metadata["git_commit"] == head + "+dirty"
 
 
 def test_card_from_argument_or_source(reg: ModelRegistry, src: Path) -> None:

@@ -160,14 +160,22 @@ def _library_versions() -> dict[str, str]:
 
 
 def _git_commit() -> str | None:
+    """The commit of the working directory's git checkout, with ``+dirty`` when its files differ from that commit
+    (changed, staged or new files outside ``.gitignore``: code or data the commit alone cannot give back, as in ``git
+    describe --dirty``); ``None`` outside a checkout or without git."""
     try:
         done = subprocess.run(
             ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=False
         )
+        commit = done.stdout.strip()
+        if done.returncode != 0 or not commit:
+            return None
+        status = subprocess.run(
+            ["git", "status", "--porcelain"], capture_output=True, text=True, timeout=30, check=False
+        )
     except (OSError, subprocess.SubprocessError):
         return None
-    commit = done.stdout.strip()
-    return commit if done.returncode == 0 and commit else None
+    return commit + "+dirty" if status.returncode == 0 and status.stdout.strip() else commit
 
 
 def _flatten(metrics: Any, prefix: str = "") -> dict[str, Any]:
