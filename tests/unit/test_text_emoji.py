@@ -63,9 +63,29 @@ def test_a_flag_named_united_is_said_with_the_from_version_6(raw, v5, v6):
     """Version 5 wrote a flag as its name, and the word before it could make a name with "united": "Family man 🇺🇸"
     read as Manchester United. Version 6 says "the" first; a model trained with version 5 still reads version 5."""
     assert normalize(raw, version=5) == v5
-    assert normalize(raw, version=6) == normalize(raw) == v6
+    assert normalize(raw, version=6) == normalize(raw) == v6  # no "the" before: version 7 writes what 6 did
     assert normalize(v6) == v6
     assert emoji_words("🇺🇸") == "united states"  # the emoji's own words are unchanged
+
+
+@pytest.mark.parametrize(("raw", "v6", "v7"), [
+    ("back in the 🇺🇸 for good", "back in the the united states for good", "back in the united states for good"),
+    ("The 🇬🇧", "The the united kingdom", "The united kingdom"),
+    ("love 🔥 the 🇺🇸", "love fire the the united states", "love fire the united states"),
+    ("in THE 🇺🇸🇬🇧", "in THE the united states the united kingdom", "in THE united states the united kingdom"),
+])
+def test_from_version_7_a_flag_after_the_word_the_gets_no_second_the(raw, v6, v7):
+    """Version 6 said "the" before every flag named "united", so a caption that already had one read "the the"."""
+    assert normalize(raw, version=6) == v6
+    assert normalize(raw) == normalize(raw, version=7) == v7
+    assert normalize(v7) == v7
+
+
+def test_only_the_word_the_counts_as_an_article_before_a_flag():
+    for raw, want in (("theatre 🇬🇧", "theatre the united kingdom"), ("bathe 🇺🇸", "bathe the united states"),
+                      ("Family man 🇺🇸", "Family man the united states"), ("🇺🇸 the", "the united states the"),
+                      ("the #usa 🇺🇸", "the usa the united states")):
+        assert normalize(raw) == want
 
 
 def test_other_flags_keep_their_names():

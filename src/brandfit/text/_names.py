@@ -10,7 +10,10 @@ both: ``"KIPCHOGE IN BERLIN"`` -> ``"KIPCHOGE (marathon runner) IN BERLIN"``.
 The table (``brandfit/resources/names.tsv``: vertical, ``|``-separated aliases, gloss) was written from general
 knowledge by a helper who read only the annotation guide's topic rules, never our evaluation texts; normalisation
 versions 5 and 6 read it with the additions of ``brandfit/resources/names_v5.tsv`` (a second helper, same brief, with
-product models, regional and mid-level names), version 4 without them (:data:`TABLES`). An alias is
+product models, regional and mid-level names), version 4 without them, and version 7 adds ``names_v7.tsv`` (a third
+helper: indie, regional and Instagram-native labels, mid-level athletes, gyms, device models; games, shows and food
+chains as `other`), which three reviewers read line by line, dropping every alias they found in everyday use
+(:data:`TABLES`). An alias is
 meant to be listed only when, in casual posts, it usually means that entity ("steph curry", not "curry"; "chelsea
 fc", not "chelsea"); two reviews dropped aliases that are also common words, names or places, but some phrases
 remain ("new balance" in "finding a new balance"). Glosses of `other` entries avoid the verticals' words ("video game", "pop singer"), and no gloss
@@ -56,7 +59,8 @@ MAX_GLOSSES: Final[int] = 8
 """At most this many names are glossed in one text (the first ones)."""
 
 TABLES: Final[dict[int, tuple[str, ...]]] = {4: ("names.tsv",), 5: ("names.tsv", "names_v5.tsv"),
-                                             6: ("names.tsv", "names_v5.tsv")}
+                                             6: ("names.tsv", "names_v5.tsv"),
+                                             7: ("names.tsv", "names_v5.tsv", "names_v7.tsv")}
 """Normalisation version -> the table files (in ``brandfit/resources``) it reads, in order: entries keep their index
 from one version to the next. Version 6 changed how some flags are written, not the table."""
 LATEST: Final[int] = max(TABLES)

@@ -26,7 +26,9 @@
       dropped): ``💄`` -> ``lipstick``, ``👩‍💻`` -> ``woman technologist``, ``🇺🇸`` -> ``the united states``.
       From version 6 a flag whose name starts with "united" (the United States, Kingdom, Arab Emirates, Nations) is
       said with "the" before it, so the word before it never makes a name with "united": version 5 read "Family
-      man 🇺🇸" as "man united states" and "Leeds 🇬🇧" as "leeds united kingdom", football clubs.
+      man 🇺🇸" as "man united states" and "Leeds 🇬🇧" as "leeds united kingdom", football clubs. From version 7
+      the "the" is left out when the word before the flag is already "the" ("back in the 🇺🇸" -> "back in the
+      united states", not "the the").
       MiniLM's tokenizer reads every emoji as ``[UNK]``; the words carry the meaning into the embedding.
       ``normalize(text, emoji_words=False)`` keeps the emoji characters (as normalisation version 1 did);
       without the ``emoji`` package installed emoji are kept too, with a warning logged once.
@@ -39,7 +41,8 @@
     * known names are followed by what they are, in plain words (``KIPCHOGE IN BERLIN`` -> ``KIPCHOGE (marathon
       runner) IN BERLIN``): a fixed table of unambiguous names of athletes, clubs, races, labels, products,
       creators and games, ``brandfit.text._names``, after the cut below and only while the text stays within
-      ``MAX_CHARS``; version 5 reads a larger table than version 4. ``normalize(text, names=False)`` skips it.
+      ``MAX_CHARS``; version 5 reads a larger table than version 4, and version 7 a larger one again.
+      ``normalize(text, names=False)`` skips it.
     * ``normalize(text, version=N)`` is exactly what normalisation version ``N`` wrote (1 to
       :data:`NORMALIZATION_VERSION`): a model reads text the way it was trained.
     * the result is cut to at most ``MAX_CHARS`` (1000) characters, at the last space before the limit (a single
@@ -66,7 +69,7 @@ import logging
 import re
 import threading
 import unicodedata
-from typing import Final, NamedTuple, Union, cast
+from typing import Callable, Final, NamedTuple, Union, cast
 
 from brandfit.text._names import gloss_names, strip_glosses
 from brandfit.text._repeats import MAX_SCAN_CHARS, squeeze_repeats
@@ -77,13 +80,14 @@ __all__ = ["EMOJI_MARK", "MAX_CHARS", "MAX_EMOJI", "MAX_HASHTAGS", "MAX_MENTIONS
            "emoji_words", "names_text",
            "normalize"]
 
-NORMALIZATION_VERSION: Final[int] = 6
+NORMALIZATION_VERSION: Final[int] = 7
 """Bumped whenever ``normalize`` output changes for the same input (models record the version they were trained
 with). 1: emoji kept as characters; 2: emoji written as words; 3: figurative senses of the verticals' words in
 plain words (``brandfit.text._senses``); 4: known names glossed (``brandfit.text._names``); 5: a larger table of
 names (``resources/names_v5.tsv`` added), and no figurative sense read inside a handle; 6: "the" before a flag whose
 name starts with "united" (``🇺🇸`` -> ``the united states``), so no name is made of the word before it and the
-flag's ("family man" + "united states" read as Manchester United)."""
+flag's ("family man" + "united states" read as Manchester United); 7: a third table of names
+(``resources/names_v7.tsv``), and no second "the" before such a flag ("in the 🇺🇸" -> ``in the united states``)."""
 
 MAX_CHARS: Final[int] = 1000
 """``normalize`` output is at most this many characters (cut at a word boundary)."""
@@ -426,19 +430,36 @@ def _chunk_plan(chunk: str) -> tuple[_Step, ...]:
 _REGION_FLAG_RE = re.compile("[\U0001f1e6-\U0001f1ff]{2}")
 
 
-def _emoji_text(token: str, the_united: bool) -> str:
+def _emoji_text(token: str, the_united: int, before: Callable[[], str]) -> str:
     """An emoji as the words it is embedded as; with ``the_united`` (version 6), a flag whose name starts with
-    "united" is said with "the" before it (``🇬🇧`` -> ``the united kingdom``)."""
+    "united" is said with "the" before it (``🇬🇧`` -> ``the united kingdom``); from 2 (version 7), not when
+    ``before()``, the text written before it, already ends with the word "the"."""
     words = emoji_words(token)
     if the_united and words.startswith("united ") and _REGION_FLAG_RE.fullmatch(token):
+        if the_united >= 2 and _ENDS_WITH_THE_RE.search(before()):
+            return words
         return "the " + words
     return words
 
 
-def _normalize_once(text: str, as_words: bool = False, mark: str | None = None, the_united: bool = False) -> str:
+_ENDS_WITH_THE_RE = re.compile(r"(?:^|[^\w'])the\s*$", re.IGNORECASE)
+
+
+def _written_before(out: list[str], pieces: list[str]) -> str:
+    """The last chunk of output before the current position that is not blank (what an emoji follows)."""
+    here = "".join(pieces)
+    if here.strip():
+        return here
+    for chunk in reversed(out):
+        if chunk.strip():
+            return chunk
+    return ""
+
+
+def _normalize_once(text: str, as_words: bool = False, mark: str | None = None, the_united: int = 0) -> str:
     """Everything ``normalize`` does to cleaned text but the cut to ``MAX_CHARS``; with ``mark``, each kept emoji is
     written as that mark instead of its words (what :func:`names_text` reads); with ``the_united``, a flag whose name
-    starts with "united" gets "the" before it."""
+    starts with "united" gets "the" before it (see :func:`_emoji_text`)."""
     out: list[str] = []
     tags: set[str] = set()
     mentions: set[str] = set()
@@ -471,7 +492,8 @@ def _normalize_once(text: str, as_words: bool = False, mark: str | None = None, 
                     dropped = True
                 else:
                     pieces.append(f" {mark} " if mark is not None
-                                  else f" {_emoji_text(token, the_united)} " if as_words else token)
+                                  else f" {_emoji_text(token, the_united, lambda: _written_before(out, pieces))} "
+                                  if as_words else token)
                     dropped = dropped or as_words  # with words, the spaces around them are squeezed below
                     n_emoji += 1
                     last_emoji = token
@@ -550,7 +572,7 @@ class _Steps(NamedTuple):
     names: int  # the names table's version (0: no names; 4 to 6)
     in_handles: bool  # senses read inside a handle too (versions 3 and 4)
     mark: str | None = None  # each kept emoji written as this instead of its words (names_text)
-    the_united: bool = False  # "the" before a flag whose name starts with "united" (version 6)
+    the_united: int = 0  # "the" before a flag whose name starts with "united": 1 (version 6); 2, not after "the" (7)
 
 
 def _pass(text: str, steps: _Steps) -> str:
@@ -582,7 +604,7 @@ def normalize(text: str, *, emoji_words: bool = True, senses: bool = True, names
     if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= NORMALIZATION_VERSION:
         raise ValueError(f"normalize(): version must be an integer from 1 to {NORMALIZATION_VERSION}, got {version!r}")
     steps = _Steps(emoji_words and version >= 2, senses and version >= 3, version if names and version >= 4 else 0,
-                   version < 5, the_united=version >= 6)
+                   version < 5, the_united=2 if version >= 7 else 1 if version >= 6 else 0)
     return _normalized(text, steps, gloss=True)
 
 
