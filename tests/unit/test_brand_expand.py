@@ -55,8 +55,8 @@ def test_stand_ins_are_stored_rows_and_never_lower_a_score(n, k, seed):
     got = stand_in_examples(words, stored, k)
     assert got.shape == (min(k, n), 8)
     sims = stored @ words[0]
-    assert sorted((got @ words[0]).round(5).tolist(), reverse=True) == sorted(sims.round(5).tolist(),
-                                                                              reverse=True)[:min(k, n)]
+    # the k highest similarities (compared within float32 error: rounding both sides can split a tie at a digit)
+    np.testing.assert_allclose(np.sort(got @ words[0])[::-1], np.sort(sims)[::-1][:min(k, n)], atol=1e-5)
     plain = brand_score(texts, words, contrast=0.0)
     assert (brand_score(texts, words, contrast=0.0, example_emb=got) >= plain - 1e-6).all()
 
