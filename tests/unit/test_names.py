@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from brandfit.text import MAX_CHARS, NORMALIZATION_VERSION, normalize
-from brandfit.text._names import LATEST, MAX_GLOSSES, TABLES, VERTICALS, _parse, find_names, gloss_names, name_entries, strip_glosses
+from brandfit.text._names import (_ASCII_WORD, _WORD, LATEST, MAX_GLOSSES, TABLES, VERTICALS, _lower, _parse, find_names,
+                                  gloss_names, name_entries, strip_glosses)
 from brandfit.text._senses import plain_senses
 
 GLOSSED = [
@@ -137,6 +138,13 @@ def test_normalize_stays_idempotent_with_names(parts, join, pad):
         once = normalize(text)
         assert normalize(once) == once
         assert len(once) <= MAX_CHARS
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+def test_the_ascii_cut_of_words_is_the_unicode_cut(text):
+    lower = _lower(text)
+    assert _ASCII_WORD.findall(lower) == _WORD.findall(lower)
 
 
 @settings(max_examples=300, deadline=None)
