@@ -173,7 +173,7 @@ def test_a_gloss_revealed_by_the_hashtag_step_is_not_doubled_and_stays_put():
 _PINNED = {  # every table file a normalisation version reads, and its digest: what a model of that version saw
     "names.tsv": "89f8f744524e21f97b9e7e189582ba31adc7fd5e0fd7ea968569f9729ca8d5c2",
     "names_v5.tsv": "ff71b05dc19ba88f673acda28973379a92982b92b3813113ceafd55694a2bf40",
-    "names_v7.tsv": "accd4288942be04fa218f7ca49afddda4c726ac0b8902483f881fffd4599cea6",
+    "names_v7.tsv": "3e913a3dbdbb32090b2076565e95d3524660e8d519f58b8a9676f181674b9c65",
 }
 
 
@@ -210,7 +210,16 @@ EVERYDAY_V7 = ["my lil baby turned two today", "im gunna cry", "the ring fit is 
                "coffee in leicester city centre", "sunset walk in st. ives", "great clips from the match",
                "the bachelor party was wild", "skate 3 times this week", "coffee with lacie", "water for rema",
                "the body shop fixed my bumper", "josh allen from accounts", "moisture surge in the basement",
-               "shark tank pitch at school", "água de coco na praia", "welcome to wrexham, population me"]
+               "shark tank pitch at school", "água de coco na praia", "welcome to wrexham, population me",
+               # a second review of the diff, with sentences of its own
+               "fui picada por uma vespa no quintal", "le regalé a andrea zapatos nuevos para la boda",
+               "cumpleaños de mi primo Luis Díaz en el parque", "mi vecino Alexis Sánchez me ayudó con la mudanza",
+               "grip test today: 52 kgf on the dynamometer", "honestly the rolls royce of running shoes",
+               "dune london premiere was insane",
+               "halo laser tag night with the boys", "my nephew thinks he's mr. universe after one push up",
+               "this dopey challenge on tiktok needs to stop", "the best bread and butter london has to offer",
+               "my skin is superdry this winter", "nathan chen from my lab got the grant",
+               "took the ferry to new york liberty island", "my mom is a total masterchef in the kitchen"]
 
 
 @pytest.mark.parametrize("text", EVERYDAY_V7)
@@ -218,11 +227,23 @@ def test_version_7_glosses_no_everyday_phrase_the_first_draft_did(text):
     assert normalize(text, version=7) == text
 
 
+@pytest.mark.parametrize("text", ["brunch with chelsea 👭", "homemade apple pie, look at this beauty 🥧",
+                                  "my sister and sue 🐦 watching", "dinner cooked by brandon 🍛", "the view is grand 🏞️",
+                                  "walked rocky 🎥 then movie night", "sorry we're closed 👖 back monday"])
+def test_no_name_of_the_third_table_is_completed_by_an_emojis_words(text):
+    """An emoji is embedded as its name, which can finish a name the word before it starts ("chelsea" + 👭 "women
+    holding hands"); the names prior never counts such names, and the third table leaves out the ones a post writes."""
+    six = len(name_entries(6))
+    assert [e for *_, e in find_names(normalize(text)) if e >= six] == []
+
+
 def test_version_7_reads_the_third_table_and_older_versions_do_not():
     for text, glossed in (("dover street market ginza", "dover street market (concept retailer) ginza"),
                           ("ichiran solo booth dinner", "ichiran (ramen chain) solo booth dinner")):
         assert normalize(text) == normalize(text, version=7) == glossed
         assert normalize(text, version=6) == text
+    # a longer alias of the new table no longer takes a number from an older name ("nhl 25", a video game)
+    assert normalize("my dad played in the nhl 25 years ago") == "my dad played in the nhl (ice hockey league) 25 years ago"
     six, seven = name_entries(6), name_entries(7)
     assert seven[:len(six)] == six and len(seven) > len(six) + 1000
 

@@ -41,6 +41,14 @@ def test_each_normalisation_version_reads_its_own_tables():
     assert presence("kipchoge", version=4)[0, SPORT] == 1.0
 
 
+def test_version_7_reads_the_third_table_and_skips_its_emoji_completions():
+    text = "replica jazz club lasts all day"  # an entry of the table version 7 added
+    assert named_verticals(text, version=7) == {"beauty"} and named_verticals(text, version=6) == frozenset()
+    raw = [text, "brunch with chelsea 👭"]
+    found = name_matches(raw, [normalize(t, version=7) for t in raw], version=7)
+    assert [[n.written for n in f] for f in found] == [["replica jazz club"], []]  # no "chelsea women" (a club)
+
+
 def test_glosses_name_nothing_so_normalising_first_changes_nothing():
     for raw in ["KIPCHOGE IN BERLIN", "madden 26 franchise mode", "new pegasus from nike", "dior lipstick"]:
         assert named_verticals(normalize(raw)) == named_verticals(raw)

@@ -1,8 +1,11 @@
 """Emoji become words in normalize (normalisation v2); pure functions, no model."""
 
+import re
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from brandfit.text import NORMALIZATION_VERSION, emoji_words, normalize
 
@@ -84,8 +87,23 @@ def test_from_version_7_a_flag_after_the_word_the_gets_no_second_the(raw, v6, v7
 def test_only_the_word_the_counts_as_an_article_before_a_flag():
     for raw, want in (("theatre 🇬🇧", "theatre the united kingdom"), ("bathe 🇺🇸", "bathe the united states"),
                       ("Family man 🇺🇸", "Family man the united states"), ("🇺🇸 the", "the united states the"),
-                      ("the #usa 🇺🇸", "the usa the united states")):
+                      ("the #usa 🇺🇸", "the usa the united states"), ("@the 🇺🇸", "@the the united states"),
+                      ("#the 🇺🇸", "the united states"), ("the\n🇺🇸", "the united states"),
+                      ("(the 🇺🇸", "(the united states"), ("the, 🇺🇸", "the, the united states"),
+                      ("the 🇺🇸 🇺🇸 🇬🇧", "the united states the united kingdom")):
         assert normalize(raw) == want
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["the", "The", "THE", "@the", "#the", "(the", "the,", "man", "leeds", "🇺🇸", "🇬🇧",
+                                 "🇦🇪", "🇺🇳", "🇫🇷", "🔥", "#usa", "in", "."]), max_size=10),
+       st.sampled_from([" ", "", "\n"]))
+def test_flags_after_the_stay_idempotent_and_differ_from_version_6_only_by_the_second_the(parts, join):
+    text = join.join(parts)
+    once = normalize(text)
+    assert normalize(once) == once
+    six = normalize(text, version=6, names=False)
+    assert normalize(text, names=False) == re.sub(r"(?i)(^|[^\w'@])(the) the (united)", r"\1\2 \3", six)
 
 
 def test_other_flags_keep_their_names():

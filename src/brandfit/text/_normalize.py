@@ -28,7 +28,7 @@
       said with "the" before it, so the word before it never makes a name with "united": version 5 read "Family
       man 🇺🇸" as "man united states" and "Leeds 🇬🇧" as "leeds united kingdom", football clubs. From version 7
       the "the" is left out when the word before the flag is already "the" ("back in the 🇺🇸" -> "back in the
-      united states", not "the the").
+      united states", not "the the"; a handle ``@the`` is not the word).
       MiniLM's tokenizer reads every emoji as ``[UNK]``; the words carry the meaning into the embedding.
       ``normalize(text, emoji_words=False)`` keeps the emoji characters (as normalisation version 1 did);
       without the ``emoji`` package installed emoji are kept too, with a warning logged once.
@@ -442,7 +442,7 @@ def _emoji_text(token: str, the_united: int, before: Callable[[], str]) -> str:
     return words
 
 
-_ENDS_WITH_THE_RE = re.compile(r"(?:^|[^\w'])the\s*$", re.IGNORECASE)
+_ENDS_WITH_THE_RE = re.compile(r"(?:^|[^\w'@])the\s*$", re.IGNORECASE)  # the word, not "@the" (a handle)
 
 
 def _written_before(out: list[str], pieces: list[str]) -> str:
@@ -569,7 +569,7 @@ def _truncate(text: str) -> tuple[str, bool]:
 class _Steps(NamedTuple):
     as_words: bool  # emoji written as words (version 2)
     senses: bool  # figurative senses in plain words (version 3)
-    names: int  # the names table's version (0: no names; 4 to 6)
+    names: int  # the normalisation version whose names table is read (0: no names; 4 to 7)
     in_handles: bool  # senses read inside a handle too (versions 3 and 4)
     mark: str | None = None  # each kept emoji written as this instead of its words (names_text)
     the_united: int = 0  # "the" before a flag whose name starts with "united": 1 (version 6); 2, not after "the" (7)
