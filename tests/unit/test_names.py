@@ -205,7 +205,8 @@ def test_each_version_reads_its_own_table_and_no_alias_is_listed_twice():
 
 
 # Everyday sentences that a first draft of the third table (normalisation 7) glossed, found by a review of the diff;
-# the table was shipped only after their aliases were dropped and three reviewers read every line.
+# the table was shipped only after their aliases were dropped, two reviewers read every line and a second review of
+# the diff found more.
 EVERYDAY_V7 = ["my lil baby turned two today", "im gunna cry", "the ring fit is perfect", "i guess jeans and a tee",
                "coffee in leicester city centre", "sunset walk in st. ives", "great clips from the match",
                "the bachelor party was wild", "skate 3 times this week", "coffee with lacie", "water for rema",
