@@ -1,4 +1,4 @@
-"""Known names glossed in plain words (normalisation v4 to v7): the tables' rules, the match's rules, and models."""
+"""Known names glossed in plain words (normalisation v4 to v8): the tables' rules, the match's rules, and models."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from brandfit.text import MAX_CHARS, NORMALIZATION_VERSION, normalize
-from brandfit.text._names import (_ASCII_WORD, _WORD, LATEST, MAX_GLOSSES, TABLES, VERTICALS, _lower, _parse, find_names,
-                                  gloss_names, name_entries, strip_glosses)
+from brandfit.text import _names
+from brandfit.text._names import (_ASCII_WORD, _WORD, LATEST, MAX_GLOSSES, RETIRED, TABLES, VERTICALS, _lower, _parse,
+                                  _parse_retired, find_names, gloss_names, name_entries, strip_glosses)
 from brandfit.text._senses import plain_senses
 
 GLOSSED = [
@@ -98,7 +99,7 @@ def test_each_name_is_glossed_once_and_the_longest_alias_wins():
 
 
 def test_at_most_max_glosses_names_are_glossed_the_first_ones():
-    entries = name_entries()[:MAX_GLOSSES + 4]
+    entries = [e for e in name_entries() if e.aliases][:MAX_GLOSSES + 4]
     out = gloss_names(" then ".join(e.aliases[0] for e in entries))
     assert out.count(" (") == MAX_GLOSSES
     for e in entries[:MAX_GLOSSES]:
@@ -174,6 +175,7 @@ _PINNED = {  # every table file a normalisation version reads, and its digest: w
     "names.tsv": "89f8f744524e21f97b9e7e189582ba31adc7fd5e0fd7ea968569f9729ca8d5c2",
     "names_v5.tsv": "ff71b05dc19ba88f673acda28973379a92982b92b3813113ceafd55694a2bf40",
     "names_v7.tsv": "3e913a3dbdbb32090b2076565e95d3524660e8d519f58b8a9676f181674b9c65",
+    "names_retired_v8.tsv": "5aeeb66a416af4a6f153c279219ef7251a594bd1b4c88cf523675cdca3ac7b19",
 }
 
 
@@ -182,7 +184,8 @@ def test_the_tables_are_pinned_to_their_normalisation_versions():
     and goes in a new file (older models keep reading theirs), then the digest is pinned here."""
     assert max(TABLES) == NORMALIZATION_VERSION
     assert TABLES == {4: ("names.tsv",), 5: ("names.tsv", "names_v5.tsv"), 6: ("names.tsv", "names_v5.tsv"),
-                      7: ("names.tsv", "names_v5.tsv", "names_v7.tsv")}
+                      7: ("names.tsv", "names_v5.tsv", "names_v7.tsv"), 8: ("names.tsv", "names_v5.tsv", "names_v7.tsv")}
+    assert RETIRED == {8: ("names_retired_v8.tsv",)}
     assert name_entries(6) == name_entries(5)  # version 6 changed how flags are written, not the table
     for name, digest in _PINNED.items():
         data = files("brandfit").joinpath("resources", name).read_bytes()
@@ -321,3 +324,100 @@ def test_a_model_reads_text_the_way_it_was_trained():
     files_v5 = v5.to_files()
     assert json.loads(files_v5["model.json"])["format_version"] == 17
     assert RelevanceModel.from_files(files_v5).normalization_version == 5
+
+
+# Everyday sentences that the first two tables glossed, written by the four reviewers who read every line of them
+# for version 8: each names an alias that version retires (names_retired_v8.tsv)
+EVERYDAY_V8 = ["yaar kal gym nahi ja saka", "feliz cumple lautaro, te quiero mucho",
+               "my sister's 30th was a big bash", "sga meeting tonight, come vote!",
+               "picked up my 2024 cadillac xt6 today", "los blancos no saben bailar salsa",
+               "my hermes parcel never came again", "look at this pretty little thing, my new puppy",
+               "boohoo, monday again", "tu kitna bewakoof hai yaar", "sunday special nalli nihari",
+               "fuimos al cumple de la martina", "congratulations to heather robertson on her retirement",
+               "proud of this young LA crew", "the new R1 is a flying beast",
+               "congrats to Tracy Anderson on retiring after 30 years of teaching",
+               "we built bar stools for the kitchen", "she's a rare beauty", "urban decay photography in Detroit",
+               "the swiss beauty of the alps", "mfk: three rappers", "photo by Kilian", "game day at gillette",
+               "label axis x and axis y", "pink snapdragon flowers", "congrats Zack Nelson on the state title",
+               "Austin Evans scored 20 last night", "happy birthday gaurav chaudhary bhai", "fractal design tattoo",
+               "summer 2k24 dump", "class of 2k25", "new year 2k26 goals", "best run clubs in the GTA",
+               "she went above and beyond the call of duty for our team", "the last of us to finish the marathon",
+               "nuevo campeón de peso pluma", "listening to surah ar rahman tonight",
+               "stranger things have happened, we can still win the league", "breaking bad habits one day at a time",
+               "white lotus flower blooming", "i love island hopping", "high protein chipotle chicken bowl",
+               "dinner at wendy's house", "playing dominos with grandpa", "he was dunkin on everyone",
+               "two epic games this weekend", "sunset drinks in St. Tropez", "sweet plum goodness in this tart",
+               "found the perfect diary for 2025", "just an L.A. girl living her best life",
+               "she is head & shoulders above the rest", "feeling like a dashing diva tonight",
+               "handmade bag in genuine tuscan leather", "vintage green irish tweed blazer",
+               "teenage boy smells are no joke", "me tapo con la cobija y a dormir",
+               "turning the nifty fifty this weekend!", "RIP Michael Fisher, a great teacher",
+               "congrats to Jonathan Morrison on graduating", "Hamilton watch party on Disney+ tonight",
+               "chhutti marni hai", "happy birthday Ritu Kumar ji", "road trip with shantanu & nikhil",
+               "cricket with shantanu and nikhil after office", "congratulations Rahul Mishra on clearing UPSC",
+               "spotted a rare rabbit on the trail", "shoutout to coach Paul Smith",
+               "congrats to our teacher sarah burton on retiring", "feliz cumple a mi primo marcos vazquez",
+               "this boho beautiful maxi dress for summer", "mandir ke liye phul le aaye",
+               "garmi hai, paani piyo aur chai piyo", "happy father's day to my dad, the world's strongest man",
+               "new black skull tattoo", "10 legendary foods you must try in Mumbai", "gaon mein kushti ka dangal",
+               "he threw down the first slam dunk of his career", "scorpio n leo are a toxic combo",
+               "new tiger wall art in the kids' room", "felicidades a rodrigo hernández por su graduación",
+               "assistindo o especial de natal do roberto carlos",
+               "shoutout to lauren james for organising the bake sale", "paro del gremio docente mañana"]
+# ... and emoji whose words completed a name of the first two tables after an everyday word or a first name
+EMOJI_V8 = ["shipping is free 🔥", "she said yes 💍📷", "sunday plans: doing nothing 🎧", "happy birthday mario 🎉",
+            "finally some relief ☀️", "learning a new framework 💻", "his first soccer game 👦⚽",
+            "feeling a little lost 🌸", "great doubles match with mario 🎾", "boba date with Susie 🧋",
+            "three days away 🧳", "baby Arlo 📷 by @photographer", "happy faces 🇨🇦", "morning ward round 🥼",
+            "we'll come back stronger 🇸🇪"]
+
+
+def test_version_8_reads_the_same_entries_without_the_retired_aliases():
+    seven, eight = name_entries(7), name_entries(8)
+    retired = _parse_retired(files("brandfit").joinpath("resources", "names_retired_v8.tsv").read_text("utf-8"),
+                             "names_retired_v8.tsv")
+    assert len(retired) == len(set(retired)) > 0
+    listed7 = {a for e in seven for a in e.aliases}
+    assert set(retired) <= listed7  # every retired alias was listed: no typo retires nothing
+    assert len(eight) == len(seven)  # an entry keeps its index
+    for old, new in zip(seven, eight):
+        assert (new.vertical, new.gloss) == (old.vertical, old.gloss)
+        assert new.aliases == tuple(a for a in old.aliases if a not in set(retired))
+    for alias in retired:
+        assert find_names(alias, version=8) == [] or all(  # a shorter alias inside it may still be a name
+            b - a < len(alias) for a, b, _ in find_names(alias, version=8)), alias
+        assert find_names(alias, version=7)[0][:2] == (0, len(alias)), alias
+
+
+def test_retired_aliases_are_glossed_by_older_versions_only():
+    """A model trained with version 7 keeps reading the names it was trained with; version 8 no longer glosses them."""
+    for text in EVERYDAY_V8:
+        assert normalize(text, version=7) != text, text  # what the older tables made of it
+        assert normalize(text, version=8) == normalize(text) == text, text
+
+
+@pytest.mark.parametrize("text", EMOJI_V8)
+def test_version_8_completes_no_retired_name_with_an_emojis_words(text):
+    assert find_names(normalize(text, version=7), version=7) != []
+    assert find_names(normalize(text, version=8), version=8) == []
+
+
+def test_names_the_review_kept_are_still_glossed_by_version_8():
+    for text, glossed in (("KIPCHOGE IN BERLIN", "KIPCHOGE (marathon runner) IN BERLIN"),
+                          ("dover street market ginza", "dover street market (concept retailer) ginza")):
+        assert normalize(text, version=8) == glossed
+
+
+def test_a_bad_retirement_line_is_a_clear_error(monkeypatch):
+    with pytest.raises(ValueError, match="r.tsv:2"):
+        _parse_retired("# header\nNew Balance\tcapitals\n", "r.tsv")
+    with pytest.raises(ValueError, match="r.tsv:1"):
+        _parse_retired("new balance\n", "r.tsv")  # no reason given
+    monkeypatch.setattr(_names, "_read", lambda name: "no such alias\ta typo\n" if name == "names_retired_v8.tsv"
+                        else files("brandfit").joinpath("resources", name).read_text("utf-8"))
+    _names._entries.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="retires aliases no table of version 8 lists"):
+            _names._entries(8)
+    finally:
+        _names._entries.cache_clear()

@@ -13,7 +13,9 @@ versions 5 and 6 read it with the additions of ``brandfit/resources/names_v5.tsv
 product models, regional and mid-level names), version 4 without them, and version 7 adds ``names_v7.tsv`` (a third
 helper: indie, regional and Instagram-native labels, mid-level athletes, gyms, device models; games, shows and food
 chains as `other`), from which two reviews of the diff and two reviewers who read every line dropped 343 of 2,402
-aliases found in everyday use or completed by an emoji's name (:data:`TABLES`). An alias is
+aliases found in everyday use or completed by an emoji's name (:data:`TABLES`). Version 8 reads the same three files
+without the aliases of the first two that reviewers reading every line found in everyday use
+(``names_retired_v8.tsv``, :data:`RETIRED`). An alias is
 meant to be listed only when, in casual posts, it usually means that entity ("steph curry", not "curry"; "chelsea
 fc", not "chelsea"); two reviews dropped aliases that are also common words, names or places, but some phrases
 remain ("new balance" in "finding a new balance"). Glosses of `other` entries avoid the verticals' words ("video game", "pop singer"), and no gloss
@@ -34,8 +36,8 @@ hashtag step reveals: ``#Nike (sportswear maker)``), so it stays idempotent, and
 ``MAX_CHARS``, adding glosses only while the text stays within it.
 
 The table is part of what a model was trained on: any change to it, or to these rules, bumps
-``NORMALIZATION_VERSION``, and a new version's table is a new file added on top (a model trained with version 4
-keeps reading exactly the names it was trained with).
+``NORMALIZATION_VERSION``, and a new version's table is a new file added on top, or a file of aliases it retires
+(a model trained with version 4 keeps reading exactly the names it was trained with).
 
 >>> gloss_names("KIPCHOGE IN BERLIN")
 'KIPCHOGE (marathon runner) IN BERLIN'
@@ -60,9 +62,15 @@ MAX_GLOSSES: Final[int] = 8
 
 TABLES: Final[dict[int, tuple[str, ...]]] = {4: ("names.tsv",), 5: ("names.tsv", "names_v5.tsv"),
                                              6: ("names.tsv", "names_v5.tsv"),
-                                             7: ("names.tsv", "names_v5.tsv", "names_v7.tsv")}
+                                             7: ("names.tsv", "names_v5.tsv", "names_v7.tsv"),
+                                             8: ("names.tsv", "names_v5.tsv", "names_v7.tsv")}
 """Normalisation version -> the table files (in ``brandfit/resources``) it reads, in order: entries keep their index
-from one version to the next. Version 6 changed how some flags are written, not the table."""
+from one version to the next. Version 6 changed how some flags are written, not the table; version 8 retires
+aliases (:data:`RETIRED`)."""
+RETIRED: Final[dict[int, tuple[str, ...]]] = {8: ("names_retired_v8.tsv",)}
+"""Normalisation version -> files of aliases (``alias<TAB>why``) that its table, and every later one, no longer lists:
+aliases of the older tables that a line-by-line review found in everyday use ("a new balance in life"). An entry
+keeps its index; one whose aliases are all retired names nothing."""
 LATEST: Final[int] = max(TABLES)
 
 VERTICALS: Final[tuple[str, ...]] = ("sports_outdoor", "fashion", "fitness", "beauty", "electronics", "other")
@@ -111,11 +119,40 @@ def _table_version(version: int) -> int:
     return max(v for v in TABLES if v <= version)
 
 
+def _read(name: str) -> str:
+    return files("brandfit").joinpath("resources", name).read_text(encoding="utf-8")
+
+
+def _parse_retired(text: str, name: str) -> list[str]:
+    aliases = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        alias = parts[0]
+        if len(parts) != 2 or not parts[1].strip() or not _ALIAS_CHARS.fullmatch(alias) or alias != alias.lower() \
+                or alias != " ".join(alias.split()):
+            raise ValueError(f"{name}:{n}: expected 'alias<TAB>why', the alias as a table lists it, got {line!r}")
+        aliases.append(alias)
+    return aliases
+
+
 @functools.cache
 def _entries(table: int) -> tuple[NameEntry, ...]:
     entries: list[NameEntry] = []
     for name in TABLES[table]:
-        entries.extend(_parse(files("brandfit").joinpath("resources", name).read_text(encoding="utf-8"), name))
+        entries.extend(_parse(_read(name), name))
+    listed = {a for e in entries for a in e.aliases}
+    for version, names in sorted(RETIRED.items()):
+        if version > table:
+            continue
+        for name in names:
+            retired = _parse_retired(_read(name), name)
+            if unknown := [a for a in retired if a not in listed]:
+                raise ValueError(f"{name}: retires aliases no table of version {version} lists: {unknown[:5]}")
+            gone = set(retired)
+            listed -= gone
+            entries = [e._replace(aliases=tuple(a for a in e.aliases if a not in gone)) for e in entries]
     return tuple(entries)
 
 

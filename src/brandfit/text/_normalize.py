@@ -41,7 +41,8 @@
     * known names are followed by what they are, in plain words (``KIPCHOGE IN BERLIN`` -> ``KIPCHOGE (marathon
       runner) IN BERLIN``): a fixed table of unambiguous names of athletes, clubs, races, labels, products,
       creators and games, ``brandfit.text._names``, after the cut below and only while the text stays within
-      ``MAX_CHARS``; version 5 reads a larger table than version 4, and version 7 a larger one again.
+      ``MAX_CHARS``; version 5 reads a larger table than version 4, version 7 a larger one again, and version 8
+      the same table without the aliases a review found in everyday use.
       ``normalize(text, names=False)`` skips it.
     * ``normalize(text, version=N)`` is exactly what normalisation version ``N`` wrote (1 to
       :data:`NORMALIZATION_VERSION`): a model reads text the way it was trained.
@@ -80,14 +81,16 @@ __all__ = ["EMOJI_MARK", "MAX_CHARS", "MAX_EMOJI", "MAX_HASHTAGS", "MAX_MENTIONS
            "emoji_words", "names_text",
            "normalize"]
 
-NORMALIZATION_VERSION: Final[int] = 7
+NORMALIZATION_VERSION: Final[int] = 8
 """Bumped whenever ``normalize`` output changes for the same input (models record the version they were trained
 with). 1: emoji kept as characters; 2: emoji written as words; 3: figurative senses of the verticals' words in
 plain words (``brandfit.text._senses``); 4: known names glossed (``brandfit.text._names``); 5: a larger table of
 names (``resources/names_v5.tsv`` added), and no figurative sense read inside a handle; 6: "the" before a flag whose
 name starts with "united" (``🇺🇸`` -> ``the united states``), so no name is made of the word before it and the
 flag's ("family man" + "united states" read as Manchester United); 7: a third table of names
-(``resources/names_v7.tsv``), and no second "the" before such a flag ("in the 🇺🇸" -> ``in the united states``)."""
+(``resources/names_v7.tsv``), and no second "the" before such a flag ("in the 🇺🇸" -> ``in the united states``);
+8: aliases of the older tables found in everyday use retired (``resources/names_retired_v8.tsv``: "a new balance in
+life" names no sneaker)."""
 
 MAX_CHARS: Final[int] = 1000
 """``normalize`` output is at most this many characters (cut at a word boundary)."""
@@ -569,7 +572,7 @@ def _truncate(text: str) -> tuple[str, bool]:
 class _Steps(NamedTuple):
     as_words: bool  # emoji written as words (version 2)
     senses: bool  # figurative senses in plain words (version 3)
-    names: int  # the normalisation version whose names table is read (0: no names; 4 to 7)
+    names: int  # the normalisation version whose names table is read (0: no names; 4 to 8)
     in_handles: bool  # senses read inside a handle too (versions 3 and 4)
     mark: str | None = None  # each kept emoji written as this instead of its words (names_text)
     the_united: int = 0  # "the" before a flag whose name starts with "united": 1 (version 6); 2, not after "the" (7)
