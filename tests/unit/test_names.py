@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from brandfit.text import MAX_CHARS, NORMALIZATION_VERSION, normalize
+from brandfit.text import MAX_CHARS, NORMALIZATION_VERSION, names_text, normalize
 from brandfit.text import _names
 from brandfit.text._names import (_ASCII_WORD, _WORD, LATEST, MAX_GLOSSES, RETIRED, TABLES, VERTICALS, _lower, _parse,
                                   _parse_retired, find_names, gloss_names, name_entries, strip_glosses)
@@ -175,7 +175,7 @@ _PINNED = {  # every table file a normalisation version reads, and its digest: w
     "names.tsv": "89f8f744524e21f97b9e7e189582ba31adc7fd5e0fd7ea968569f9729ca8d5c2",
     "names_v5.tsv": "ff71b05dc19ba88f673acda28973379a92982b92b3813113ceafd55694a2bf40",
     "names_v7.tsv": "3e913a3dbdbb32090b2076565e95d3524660e8d519f58b8a9676f181674b9c65",
-    "names_retired_v8.tsv": "5aeeb66a416af4a6f153c279219ef7251a594bd1b4c88cf523675cdca3ac7b19",
+    "names_retired_v8.tsv": "5c8f4f7875c1251cd00ffba2346db20bcdc4c221dd2604e1353a0b068c9c270b",
 }
 
 
@@ -326,16 +326,15 @@ def test_a_model_reads_text_the_way_it_was_trained():
     assert RelevanceModel.from_files(files_v5).normalization_version == 5
 
 
-# Everyday sentences that the first two tables glossed, written by the four reviewers who read every line of them
-# for version 8: each names an alias that version retires (names_retired_v8.tsv)
+# Everyday sentences that the first two tables glossed, written by the reviewers of version 8: each names an alias
+# that version retires (names_retired_v8.tsv)
 EVERYDAY_V8 = ["yaar kal gym nahi ja saka", "feliz cumple lautaro, te quiero mucho",
-               "my sister's 30th was a big bash", "sga meeting tonight, come vote!",
-               "picked up my 2024 cadillac xt6 today", "los blancos no saben bailar salsa",
-               "my hermes parcel never came again", "look at this pretty little thing, my new puppy",
-               "boohoo, monday again", "tu kitna bewakoof hai yaar", "sunday special nalli nihari",
-               "fuimos al cumple de la martina", "congratulations to heather robertson on her retirement",
-               "proud of this young LA crew", "the new R1 is a flying beast",
-               "congrats to Tracy Anderson on retiring after 30 years of teaching",
+               "my sister's 30th was a big bash", "picked up my 2024 cadillac xt6 today",
+               "los blancos no saben bailar salsa", "my hermes parcel never came again",
+               "look at this pretty little thing, my new puppy", "boohoo, monday again",
+               "tu kitna bewakoof hai yaar", "sunday special nalli nihari", "fuimos al cumple de la martina",
+               "congratulations to heather robertson on her retirement", "proud of this young LA crew",
+               "the new R1 is a flying beast", "congrats to Tracy Anderson on retiring after 30 years of teaching",
                "we built bar stools for the kitchen", "she's a rare beauty", "urban decay photography in Detroit",
                "the swiss beauty of the alps", "mfk: three rappers", "photo by Kilian", "game day at gillette",
                "label axis x and axis y", "pink snapdragon flowers", "congrats Zack Nelson on the state title",
@@ -348,28 +347,34 @@ EVERYDAY_V8 = ["yaar kal gym nahi ja saka", "feliz cumple lautaro, te quiero muc
                "dinner at wendy's house", "playing dominos with grandpa", "he was dunkin on everyone",
                "two epic games this weekend", "sunset drinks in St. Tropez", "sweet plum goodness in this tart",
                "found the perfect diary for 2025", "just an L.A. girl living her best life",
-               "she is head & shoulders above the rest", "feeling like a dashing diva tonight",
-               "handmade bag in genuine tuscan leather", "vintage green irish tweed blazer",
-               "teenage boy smells are no joke", "me tapo con la cobija y a dormir",
-               "turning the nifty fifty this weekend!", "RIP Michael Fisher, a great teacher",
-               "congrats to Jonathan Morrison on graduating", "Hamilton watch party on Disney+ tonight",
-               "chhutti marni hai", "happy birthday Ritu Kumar ji", "road trip with shantanu & nikhil",
-               "cricket with shantanu and nikhil after office", "congratulations Rahul Mishra on clearing UPSC",
-               "spotted a rare rabbit on the trail", "shoutout to coach Paul Smith",
-               "congrats to our teacher sarah burton on retiring", "feliz cumple a mi primo marcos vazquez",
-               "this boho beautiful maxi dress for summer", "mandir ke liye phul le aaye",
-               "garmi hai, paani piyo aur chai piyo", "happy father's day to my dad, the world's strongest man",
-               "new black skull tattoo", "10 legendary foods you must try in Mumbai", "gaon mein kushti ka dangal",
+               "feeling like a dashing diva tonight", "handmade bag in genuine tuscan leather",
+               "vintage green irish tweed blazer", "teenage boy smells are no joke",
+               "me tapo con la cobija y a dormir", "turning the nifty fifty this weekend!",
+               "RIP Michael Fisher, a great teacher", "congrats to Jonathan Morrison on graduating",
+               "Hamilton watch party on Disney+ tonight", "chhutti marni hai", "happy birthday Ritu Kumar ji",
+               "road trip with shantanu & nikhil", "cricket with shantanu and nikhil after office",
+               "congratulations Rahul Mishra on clearing UPSC", "spotted a rare rabbit on the trail",
+               "shoutout to coach Paul Smith", "congrats to our teacher sarah burton on retiring",
+               "feliz cumple a mi primo marcos vazquez", "this boho beautiful maxi dress for summer",
+               "mandir ke liye phul le aaye", "garmi hai, paani piyo aur chai piyo",
+               "happy father's day to my dad, the world's strongest man", "new black skull tattoo",
+               "10 legendary foods you must try in Mumbai", "gaon mein kushti ka dangal",
                "he threw down the first slam dunk of his career", "scorpio n leo are a toxic combo",
                "new tiger wall art in the kids' room", "felicidades a rodrigo hernández por su graduación",
                "assistindo o especial de natal do roberto carlos",
-               "shoutout to lauren james for organising the bake sale", "paro del gremio docente mañana"]
-# ... and emoji whose words completed a name of the first two tables after an everyday word or a first name
+               "shoutout to lauren james for organising the bake sale", "paro del gremio docente mañana",
+               # a fifth reviewer, with posts aimed at the aliases left
+               "she is head & shoulders above the rest", "sga meeting tonight, come vote!",
+               "ghd sit-ups finished me", "16 pro max titanium is so light", "jabra fan hoon yaar",
+               "giving rockstar energy tonight", "my dog is a gentle monster",
+               "congratulations muhammad ali on your graduation", "tumi kemon acho", "salsa class at tempo studio",
+               "the garden of life keeps growing", "bailando suavecito toda la noche"]
+# ... and emoji whose words completed a name begun by an everyday word or a first name: since version 8 an emoji's
+# words never finish a name the words before them start
 EMOJI_V8 = ["shipping is free 🔥", "she said yes 💍📷", "sunday plans: doing nothing 🎧", "happy birthday mario 🎉",
             "finally some relief ☀️", "learning a new framework 💻", "his first soccer game 👦⚽",
             "feeling a little lost 🌸", "great doubles match with mario 🎾", "boba date with Susie 🧋",
-            "three days away 🧳", "baby Arlo 📷 by @photographer", "happy faces 🇨🇦", "morning ward round 🥼",
-            "we'll come back stronger 🇸🇪"]
+            "three days away 🧳", "baby Arlo 📷 by @photographer", "morning ward round 🥼"]
 
 
 def test_version_8_reads_the_same_entries_without_the_retired_aliases():
@@ -397,9 +402,45 @@ def test_retired_aliases_are_glossed_by_older_versions_only():
 
 
 @pytest.mark.parametrize("text", EMOJI_V8)
-def test_version_8_completes_no_retired_name_with_an_emojis_words(text):
+def test_since_version_8_an_emojis_words_finish_no_name(text):
     assert find_names(normalize(text, version=7), version=7) != []
-    assert find_names(normalize(text, version=8), version=8) == []
+    once = normalize(text, version=8)
+    assert find_names(once, version=8) == [] and normalize(once) == once
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("shipping is free 🔥 link in bio", "shipping is free , fire link in bio"),
+    ("she said yes 💍📸", "she said yes ring , camera with flash"),  # two emoji's words make no name either
+    ("happy birthday mario 🎉", "happy birthday mario , party popper"),
+    ("playing free fire 🔥 all night", "playing free fire (video game) fire all night"),  # a name written in words
+    ("new ring camera 📸 install", "new ring camera (video doorbell) camera with flash install"),
+    ("kipchoge 🐐", "kipchoge (marathon runner) goat"),  # an emoji after a whole name: nothing to keep apart
+    ("chelsea 👭 brunch", "chelsea women holding hands brunch"),  # words that finish no name: no comma
+    ("Family man 🇺🇸", "Family man the united states"),  # versions 6 and 7's flags unchanged
+    ("tour de 🇫🇷", "tour de france (cycling race)"),  # a country finishing a name is mostly meant: a flag's words
+    ("office team 🇮🇳", "office team india (indian cricket team)"),  # are not kept apart, right or wrong
+])
+def test_an_emojis_words_are_kept_apart_from_a_name_they_would_finish(text, expected):
+    assert normalize(text) == expected
+    assert normalize(expected) == expected
+    assert normalize(text, names=False) == normalize(text, version=7, names=False)  # only with names on
+
+
+_STARTS = sorted({" ".join(a.split()[:k]) for e in name_entries() for a in e.aliases
+                  for k in range(1, len(a.split())) if len(a.split()) > 1})
+_EMOJI = ["🔥", "💍", "📸", "🎧", "🎉", "☀️", "💻", "🧳", "🥼", "🌸", "👦", "⚽", "🎾", "🍎", "✏️", "🏠", "🐦", "👖"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_STARTS), st.sampled_from(["my", "the", "so", "new", "and"])), max_size=6),
+       st.lists(st.sampled_from(_EMOJI), min_size=1, max_size=3), st.sampled_from(["", " "]))
+def test_no_name_ends_in_the_words_of_emoji_since_version_8(words, emoji, glue):
+    """Every name found in the embedded text is also found where emoji are marks, when the emoji come last (a name
+    that starts in an emoji's words and goes on in the text, "🍎 watch", is not kept apart, nor a flag's country)."""
+    text = " ".join(words) + glue + " ".join(emoji)
+    once = normalize(text)
+    assert normalize(once) == once
+    assert {e for *_, e in find_names(once)} <= {e for *_, e in find_names(names_text(text))}
 
 
 def test_names_the_review_kept_are_still_glossed_by_version_8():

@@ -279,6 +279,62 @@ def find_names(text: str, version: int = LATEST, *, skip: Collection[str] = ()) 
     return found
 
 
+@functools.cache
+def _joins(table: int) -> tuple[frozenset[str], frozenset[str]]:
+    """The words a name of ``table`` continues with (every word of a longer alias but its first) and those it
+    continues from (every word but its last): the quick test of :func:`completes_a_name`."""
+    later: set[str] = set()
+    earlier: set[str] = set()
+    for aliases in _index(table).values():
+        for alias in aliases:
+            later.update(alias.words[1:])
+            earlier.update(alias.words[:-1])
+    return frozenset(later), frozenset(earlier)
+
+
+def name_joins(version: int = LATEST) -> tuple[frozenset[str], frozenset[str]]:
+    """The words a longer name of normalisation ``version``'s table goes on with (every word but its first) and
+    those it goes on from (every word but its last), lower case: the quick tests of :func:`completes_a_name`."""
+    return _joins(_table_version(version))
+
+
+@functools.lru_cache(maxsize=4096)
+def may_finish_a_name(words: str, version: int = LATEST) -> bool:
+    """Whether ``words`` start with a word that some longer name of normalisation ``version``'s table continues with
+    (the quick test of :func:`completes_a_name`, which asks it first)."""
+    first = _WORD.match(_lower(words))
+    return first is not None and first.start() == 0 and first.group() in _joins(_table_version(version))[0]
+
+
+_LAST_WORD: Final[re.Pattern[str]] = re.compile(r"[^\W_]+(?:['&.\-][^\W_]+)*$")
+
+
+def may_start_a_name(before: str, version: int = LATEST) -> bool:
+    """Whether ``before`` ends with a word that some longer name of normalisation ``version``'s table goes on from
+    (the other quick test of :func:`completes_a_name`)."""
+    before = before.rstrip()
+    end = before[-64:]  # a word of a name is shorter: a longer run of letters is never one
+    last = _LAST_WORD.search(end)
+    return last is not None and not (last.start() == 0 and len(before) > len(end)) and \
+        _lower(last.group()) in _joins(_table_version(version))[1]
+
+
+def completes_a_name(before: str, words: str, version: int = LATEST) -> bool:
+    """Whether ``words`` written right after ``before`` (one space between them) would finish a known name that
+    starts in ``before``: "free" + "fire" (what 🔥 is embedded as) makes the game "free fire", "ring" + "camera
+    with flash" a video doorbell. Normalisation 8 and later keep such an emoji's words apart from the name's start
+    (``brandfit.text.normalize``).
+
+    >>> completes_a_name("shipping is free", "fire"), completes_a_name("my own ring", "camera with flash")
+    (True, True)
+    >>> completes_a_name("playing free fire", "fire"), completes_a_name("free!", "fire")
+    (False, False)
+    """
+    if not (may_finish_a_name(words, version) and may_start_a_name(before, version)):
+        return False
+    return any(start < len(before) < end for start, end, _ in find_names(before + " " + words, version))
+
+
 class KnownName(NamedTuple):
     """A known name as a text writes it (``"Kipchoge's"``), the alias it matched (``"kipchoge"``), the table entry
     (an index into :func:`name_entries`), and that entry's vertical and gloss."""

@@ -70,9 +70,9 @@ import logging
 import re
 import threading
 import unicodedata
-from typing import Callable, Final, NamedTuple, Union, cast
+from typing import Final, NamedTuple, Union, cast
 
-from brandfit.text._names import gloss_names, strip_glosses
+from brandfit.text._names import completes_a_name, gloss_names, name_joins, strip_glosses
 from brandfit.text._repeats import MAX_SCAN_CHARS, squeeze_repeats
 from brandfit.text._segment import _segment
 from brandfit.text._senses import plain_senses
@@ -433,15 +433,24 @@ def _chunk_plan(chunk: str) -> tuple[_Step, ...]:
 _REGION_FLAG_RE = re.compile("[\U0001f1e6-\U0001f1ff]{2}")
 
 
-def _emoji_text(token: str, the_united: int, before: Callable[[], str]) -> str:
+def _emoji_text(token: str, the_united: int, out: list[str], pieces: list[str], apart: int = 0,
+                joins: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())) -> str:
     """An emoji as the words it is embedded as; with ``the_united`` (version 6), a flag whose name starts with
-    "united" is said with "the" before it (``🇬🇧`` -> ``the united kingdom``); from 2 (version 7), not when
-    ``before()``, the text written before it, already ends with the word "the"."""
+    "united" is said with "the" before it (``🇬🇧`` -> ``the united kingdom``); from 2 (version 7), not when the text
+    written before it (``out`` and the current chunk's ``pieces``) already ends with the word "the". With ``apart``
+    (a normalisation version, 8 on; ``joins`` its :func:`~brandfit.text._names.name_joins`), words that would
+    finish a known name of that version's table begun by the words written before them come after a comma (``free 🔥`` -> ``free , fire``, not the game "free fire"), except
+    a flag's: a country that finishes a name is mostly meant (``tour de 🇫🇷``, ``team 🇮🇳``)."""
     words = emoji_words(token)
     if the_united and words.startswith("united ") and _REGION_FLAG_RE.fullmatch(token):
-        if the_united >= 2 and _ENDS_WITH_THE_RE.search(before()):
+        if the_united >= 2 and _ENDS_WITH_THE_RE.search(_written_before(out, pieces)):
             return words
         return "the " + words
+    # quick tests first (an emoji's words are lower-case words and spaces; a word glued to a mark starts no name)
+    if apart and words.partition(" ")[0] in joins[0] and \
+            _written_before(out, pieces).rstrip().rpartition(" ")[2].lower() in joins[1] and \
+            not _REGION_FLAG_RE.fullmatch(token) and completes_a_name(_written_tail(out, pieces), words, apart):
+        return ", " + words
     return words
 
 
@@ -459,11 +468,20 @@ def _written_before(out: list[str], pieces: list[str]) -> str:
     return ""
 
 
-def _normalize_once(text: str, as_words: bool = False, mark: str | None = None, the_united: int = 0) -> str:
+def _written_tail(out: list[str], pieces: list[str]) -> str:
+    """The last few words written before the current position, as they stand in the output so far."""
+    here = "".join(pieces)
+    return (" ".join(out[-4:]) + " " + here if out else here).rstrip()
+
+
+def _normalize_once(text: str, as_words: bool = False, mark: str | None = None, the_united: int = 0,
+                    apart: int = 0) -> str:
     """Everything ``normalize`` does to cleaned text but the cut to ``MAX_CHARS``; with ``mark``, each kept emoji is
     written as that mark instead of its words (what :func:`names_text` reads); with ``the_united``, a flag whose name
-    starts with "united" gets "the" before it (see :func:`_emoji_text`)."""
+    starts with "united" gets "the" before it, and with ``apart``, an emoji's words never finish a name the words
+    before them start (see :func:`_emoji_text`)."""
     out: list[str] = []
+    joins = name_joins(apart) if apart else (frozenset(), frozenset())
     tags: set[str] = set()
     mentions: set[str] = set()
     # blank_since_emoji: only spaces or dropped tokens since the last kept emoji
@@ -494,9 +512,12 @@ def _normalize_once(text: str, as_words: bool = False, mark: str | None = None, 
                     pieces.append(" ")
                     dropped = True
                 else:
-                    pieces.append(f" {mark} " if mark is not None
-                                  else f" {_emoji_text(token, the_united, lambda: _written_before(out, pieces))} "
-                                  if as_words else token)
+                    if mark is not None:
+                        pieces.append(f" {mark} ")
+                    elif as_words:
+                        pieces.append(f" {_emoji_text(token, the_united, out, pieces, apart, joins)} ")
+                    else:
+                        pieces.append(token)
                     dropped = dropped or as_words  # with words, the spaces around them are squeezed below
                     n_emoji += 1
                     last_emoji = token
@@ -576,10 +597,11 @@ class _Steps(NamedTuple):
     in_handles: bool  # senses read inside a handle too (versions 3 and 4)
     mark: str | None = None  # each kept emoji written as this instead of its words (names_text)
     the_united: int = 0  # "the" before a flag whose name starts with "united": 1 (version 6); 2, not after "the" (7)
+    apart: int = 0  # the version whose names an emoji's words may not finish (8 on; 0: not checked)
 
 
 def _pass(text: str, steps: _Steps) -> str:
-    once = _normalize_once(text, steps.as_words, steps.mark, steps.the_united)
+    once = _normalize_once(text, steps.as_words, steps.mark, steps.the_united, steps.apart)
     once = plain_senses(once, in_handles=steps.in_handles) if steps.senses else once
     if steps.names:  # a gloss the steps above revealed ("#Nike (sportswear maker)" -> "nike (sportswear maker)")
         for _ in range(4):
@@ -607,7 +629,8 @@ def normalize(text: str, *, emoji_words: bool = True, senses: bool = True, names
     if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= NORMALIZATION_VERSION:
         raise ValueError(f"normalize(): version must be an integer from 1 to {NORMALIZATION_VERSION}, got {version!r}")
     steps = _Steps(emoji_words and version >= 2, senses and version >= 3, version if names and version >= 4 else 0,
-                   version < 5, the_united=2 if version >= 7 else 1 if version >= 6 else 0)
+                   version < 5, the_united=2 if version >= 7 else 1 if version >= 6 else 0,
+                   apart=version if names and version >= 8 else 0)
     return _normalized(text, steps, gloss=True)
 
 
