@@ -175,7 +175,7 @@ _PINNED = {  # every table file a normalisation version reads, and its digest: w
     "names.tsv": "89f8f744524e21f97b9e7e189582ba31adc7fd5e0fd7ea968569f9729ca8d5c2",
     "names_v5.tsv": "ff71b05dc19ba88f673acda28973379a92982b92b3813113ceafd55694a2bf40",
     "names_v7.tsv": "3e913a3dbdbb32090b2076565e95d3524660e8d519f58b8a9676f181674b9c65",
-    "names_retired_v8.tsv": "18c9278620a7d87d5393137914b80e22731d7288e25a927d80051afb6f78e142",
+    "names_retired_v8.tsv": "fad975af545ba97cd0c20e08647ed4f07cddadb9207c1773e74273a83d9cd89f",
 }
 
 
@@ -330,23 +330,22 @@ def test_a_model_reads_text_the_way_it_was_trained():
 # that version retires (names_retired_v8.tsv)
 EVERYDAY_V8 = ["yaar kal gym nahi ja saka", "feliz cumple lautaro, te quiero mucho",
                "my sister's 30th was a big bash", "picked up my 2024 cadillac xt6 today",
-               "los blancos no saben bailar salsa", "my hermes parcel never came again",
-               "tu kitna bewakoof hai yaar", "sunday special nalli nihari", "fuimos al cumple de la martina",
-               "congratulations to heather robertson on her retirement", "proud of this young LA crew",
-               "the new R1 is a flying beast", "congrats to Tracy Anderson on retiring after 30 years of teaching",
-               "we built bar stools for the kitchen", "she's a rare beauty", "mfk: three rappers", "photo by Kilian",
+               "los blancos no saben bailar salsa", "tu kitna bewakoof hai yaar", "sunday special nalli nihari",
+               "fuimos al cumple de la martina", "congratulations to heather robertson on her retirement",
+               "proud of this young LA crew", "the new R1 is a flying beast",
+               "congrats to Tracy Anderson on retiring after 30 years of teaching",
+               "we built bar stools for the kitchen", "mfk: three rappers", "photo by Kilian",
                "label axis x and axis y", "congrats Zack Nelson on the state title",
                "happy birthday gaurav chaudhary bhai", "summer 2k24 dump", "class of 2k25", "new year 2k26 goals",
-               "the last of us to finish the marathon", "nuevo campeón de peso pluma",
-               "listening to surah ar rahman tonight", "white lotus flower blooming", "i love island hopping",
-               "dinner at wendy's house", "playing dominos with grandpa", "he was dunkin on everyone",
-               "two epic games this weekend", "sunset drinks in St. Tropez", "sweet plum goodness in this tart",
-               "found the perfect diary for 2025", "just an L.A. girl living her best life",
-               "feeling like a dashing diva tonight", "handmade bag in genuine tuscan leather",
-               "vintage green irish tweed blazer", "teenage boy smells are no joke",
-               "me tapo con la cobija y a dormir", "turning the nifty fifty this weekend!",
-               "RIP Michael Fisher, a great teacher", "congrats to Jonathan Morrison on graduating",
-               "Hamilton watch party on Disney+ tonight", "chhutti marni hai", "road trip with shantanu & nikhil",
+               "the last of us to finish the marathon", "listening to surah ar rahman tonight",
+               "white lotus flower blooming", "dinner at wendy's house", "two epic games this weekend",
+               "sunset drinks in St. Tropez", "sweet plum goodness in this tart", "found the perfect diary for 2025",
+               "just an L.A. girl living her best life", "feeling like a dashing diva tonight",
+               "handmade bag in genuine tuscan leather", "vintage green irish tweed blazer",
+               "teenage boy smells are no joke", "me tapo con la cobija y a dormir",
+               "turning the nifty fifty this weekend!", "RIP Michael Fisher, a great teacher",
+               "congrats to Jonathan Morrison on graduating", "Hamilton watch party on Disney+ tonight",
+               "chhutti marni hai", "road trip with shantanu & nikhil",
                "cricket with shantanu and nikhil after office", "congratulations Rahul Mishra on clearing UPSC",
                "spotted a rare rabbit on the trail", "shoutout to coach Paul Smith",
                "congrats to our teacher sarah burton on retiring", "feliz cumple a mi primo marcos vazquez",
@@ -358,8 +357,7 @@ EVERYDAY_V8 = ["yaar kal gym nahi ja saka", "feliz cumple lautaro, te quiero muc
                "assistindo o especial de natal do roberto carlos",
                "shoutout to lauren james for organising the bake sale", "paro del gremio docente mañana",
                # a fifth reviewer, with posts aimed at the aliases left
-               "she is head & shoulders above the rest", "sga meeting tonight, come vote!",
-               "ghd sit-ups finished me", "16 pro max titanium is so light", "jabra fan hoon yaar",
+               "sga meeting tonight, come vote!", "ghd sit-ups finished me", "16 pro max titanium is so light",
                "giving rockstar energy tonight", "my dog is a gentle monster", "tumi kemon acho",
                "salsa class at tempo studio", "the garden of life keeps growing", "bailando suavecito toda la noche"]
 # ... and emoji whose words completed a name begun by an everyday word or a first name: since version 8 an emoji's
@@ -410,6 +408,12 @@ def test_since_version_8_an_emojis_words_finish_no_name(text):
     ("kipchoge 🐐", "kipchoge (marathon runner) goat"),  # an emoji after a whole name: nothing to keep apart
     ("chelsea 👭 brunch", "chelsea women holding hands brunch"),  # words that finish no name: no comma
     ("Family man 🇺🇸", "Family man the united states"),  # versions 6 and 7's flags unchanged
+    ("👨 united we stand", "man , united we stand"),  # nor do they start one ...
+    ("the 👨 company", "the , man , company"),  # ... or stand inside one
+    ("pull & 🐻 haul", "pull & , bear haul"),  # the marks a name holds between its words
+    ("(free 🔥)", "(free , fire )"),  # a bracket or a handle's "@" before the name
+    ("#a #b #c #d #e #f #g #h #i #j #k #l shipping is free #m #n #o #p 🔥",  # tags over the cap leave no gap
+     "a b c d e f g h i j k l shipping is free , fire"),
     ("tour de 🇫🇷", "tour de france (cycling race)"),  # a country finishing a name is mostly meant: a flag's words
     ("office team 🇮🇳", "office team india (indian cricket team)"),  # are not kept apart, right or wrong
 ])
@@ -419,21 +423,22 @@ def test_an_emojis_words_are_kept_apart_from_a_name_they_would_finish(text, expe
     assert normalize(text, names=False) == normalize(text, version=7, names=False)  # only with names on
 
 
-_STARTS = sorted({" ".join(a.split()[:k]) for e in name_entries() for a in e.aliases
-                  for k in range(1, len(a.split())) if len(a.split()) > 1})
-_EMOJI = ["🔥", "💍", "📸", "🎧", "🎉", "☀️", "💻", "🧳", "🥼", "🌸", "👦", "⚽", "🎾", "🍎", "✏️", "🏠", "🐦", "👖"]
+_WORDS_OF_NAMES = sorted({w for e in name_entries() for a in e.aliases if " " in a for w in a.split()})
+_EMOJI = ["🔥", "💍", "📸", "🎧", "🎉", "☀️", "💻", "🧳", "🥼", "🌸", "👦", "⚽", "🎾", "🍎", "✏️", "🏠", "🐦", "👖", "👨", "🐻",
+          "⌚", "🐕", "🧈", "👻", "1️⃣", "👩‍💻"]
+_MARKS = st.sampled_from(["", "(", "@", "&", "'s", ",", "!", "#tag", "@handle_x"])
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.one_of(st.sampled_from(_STARTS), st.sampled_from(["my", "the", "so", "new", "and"])), max_size=6),
-       st.lists(st.sampled_from(_EMOJI), min_size=1, max_size=3), st.sampled_from(["", " "]))
-def test_no_name_ends_in_the_words_of_emoji_since_version_8(words, emoji, glue):
-    """Every name found in the embedded text is also found where emoji are marks, when the emoji come last (a name
-    that starts in an emoji's words and goes on in the text, "🍎 watch", is not kept apart, nor a flag's country)."""
-    text = " ".join(words) + glue + " ".join(emoji)
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_WORDS_OF_NAMES), st.sampled_from(_EMOJI), _MARKS), min_size=1, max_size=10),
+       st.sampled_from([" ", ""]))
+def test_no_name_is_made_of_the_words_of_emoji_since_version_8(parts, glue):
+    """Every name found in the embedded text is also found where emoji are marks (what the names prior reads), but
+    one a flag's country finishes, which no part here holds."""
+    text = glue.join(parts)
     once = normalize(text)
     assert normalize(once) == once
-    assert {e for *_, e in find_names(once)} <= {e for *_, e in find_names(names_text(text))}
+    assert {e for *_, e in find_names(once)} <= {e for *_, e in find_names(names_text(text))}, once
 
 
 def test_names_the_review_kept_are_still_glossed_by_version_8():

@@ -94,7 +94,8 @@ def test_no_name_is_made_of_emoji_words_even_next_to_a_word_that_starts_like_one
     ("Big bash for dad's 60th, then the Big Bash League final", ["Big Bash League"]),  # nor does a skipped phrase
 ])
 def test_a_name_next_to_emoji_or_after_a_false_one_still_counts(text, written):
-    # version 7: version 8 retires "free fire" and "big bash" (everyday phrases), not the rules tested here
+    # version 7: version 8 retires "big bash" (an everyday phrase) and keeps an emoji's words apart from "free fire",
+    # not the rules tested here
     (found,) = name_matches([text], [normalize(text, version=7)], version=7)
     assert [n.written for n in found] == written
 
@@ -239,3 +240,14 @@ def test_the_recipe_and_its_loso_candidate_apply_the_prior_to_held_out_rows():
     off = loso.production_candidate(TrainConfig(topic=TopicConfig(names_prior=0.0)))
     assert on.fit_predict.__qualname__.startswith("names_prior")
     assert not off.fit_predict.__qualname__.startswith("names_prior")
+
+
+def test_version_8_counts_no_retired_alias_and_agrees_with_its_embedded_text():
+    raw = ["yaar kal gym nahi ja saka", "shipping is free 🔥 link in bio", "👨 united we stand", "SAKA's finish 🔥 #AFC"]
+    at7 = name_matches(raw, [normalize(t, version=7) for t in raw], version=7)
+    at8 = name_matches(raw, [normalize(t, version=8) for t in raw], version=8)
+    assert [[n.written for n in found] for found in at7] == [["saka"], [], [], ["SAKA's"]]  # 7 reads the footballer
+    assert at8 == [[], [], [], []]  # "saka" is retired (Hindi "could"); the emoji never made a name the prior counts
+    for text in raw[1:3]:  # ... and since version 8 the embedded text does not make one either
+        assert not named_verticals(normalize(text, version=8), version=8)
+        assert named_verticals(normalize(text, version=7), version=7)

@@ -69,7 +69,7 @@ from one version to the next. Version 6 changed how some flags are written, not 
 aliases (:data:`RETIRED`)."""
 RETIRED: Final[dict[int, tuple[str, ...]]] = {8: ("names_retired_v8.tsv",)}
 """Normalisation version -> files of aliases (``alias<TAB>why``) that its table, and every later one, no longer lists:
-aliases of the older tables that a line-by-line review found in everyday use ("a new balance in life"). An entry
+aliases of the older tables that reviewers found in everyday use ("summer 2k25 dump" names no video game). An entry
 keeps its index; one whose aliases are all retired names nothing."""
 LATEST: Final[int] = max(TABLES)
 
@@ -280,59 +280,99 @@ def find_names(text: str, version: int = LATEST, *, skip: Collection[str] = ()) 
 
 
 @functools.cache
-def _joins(table: int) -> tuple[frozenset[str], frozenset[str]]:
-    """The words a name of ``table`` continues with (every word of a longer alias but its first) and those it
-    continues from (every word but its last): the quick test of :func:`completes_a_name`."""
-    later: set[str] = set()
-    earlier: set[str] = set()
-    for aliases in _index(table).values():
-        for alias in aliases:
-            later.update(alias.words[1:])
-            earlier.update(alias.words[:-1])
-    return frozenset(later), frozenset(earlier)
+def _pairs(table: int) -> frozenset[tuple[str, str]]:
+    """Every two words that follow each other in an alias of ``table`` (as :data:`_WORD` cuts it): a name runs
+    across a boundary of a text only where such a pair meets there."""
+    return frozenset((alias.words[k], alias.words[k + 1]) for aliases in _index(table).values() for alias in aliases
+                     for k in range(len(alias.words) - 1))
 
 
-def name_joins(version: int = LATEST) -> tuple[frozenset[str], frozenset[str]]:
-    """The words a longer name of normalisation ``version``'s table goes on with (every word but its first) and
-    those it goes on from (every word but its last), lower case: the quick tests of :func:`completes_a_name`."""
-    return _joins(_table_version(version))
+def name_pairs(version: int = LATEST) -> frozenset[tuple[str, str]]:
+    """The pairs of :func:`_pairs` for normalisation ``version``'s table, lower case: the quick test of
+    :func:`names_across`."""
+    return _pairs(_table_version(version))
 
 
 @functools.lru_cache(maxsize=4096)
-def may_finish_a_name(words: str, version: int = LATEST) -> bool:
-    """Whether ``words`` start with a word that some longer name of normalisation ``version``'s table continues with
-    (the quick test of :func:`completes_a_name`, which asks it first)."""
-    first = _WORD.match(_lower(words))
-    return first is not None and first.start() == 0 and first.group() in _joins(_table_version(version))[0]
+def may_join(words: str, version: int = LATEST) -> tuple[bool, bool]:
+    """Whether ``words`` start with a word that follows another in some alias of ``version``'s table, and whether
+    they end with one that another follows: whether a name could run into them, and out of them."""
+    firsts, seconds = _sides(_table_version(version))
+    return first_word(words) in seconds, last_word(words) in firsts
+
+
+@functools.cache
+def _sides(table: int) -> tuple[frozenset[str], frozenset[str]]:
+    pairs = _pairs(table)
+    return frozenset(a for a, _ in pairs), frozenset(b for _, b in pairs)
 
 
 _LAST_WORD: Final[re.Pattern[str]] = re.compile(r"[^\W_]+(?:['&.\-][^\W_]+)*$")
 
 
-def may_start_a_name(before: str, version: int = LATEST) -> bool:
-    """Whether ``before`` ends with a word that some longer name of normalisation ``version``'s table goes on from
-    (the other quick test of :func:`completes_a_name`)."""
-    before = before.rstrip()
-    end = before[-64:]  # a word of a name is shorter: a longer run of letters is never one
-    last = _LAST_WORD.search(end)
-    return last is not None and not (last.start() == 0 and len(before) > len(end)) and \
-        _lower(last.group()) in _joins(_table_version(version))[1]
+def first_word(text: str) -> str:
+    """The first word of ``text`` as :func:`find_names` cuts it, in lower case ("" when there is none); marks before
+    it are skipped ("(free" -> "free"). Reads at most the first 64 characters: no word of a name is longer."""
+    found = _WORD.search(_lower(text[:64]))
+    return found.group() if found else ""
+
+
+def last_word(text: str) -> str:
+    """The word ``text`` ends with, as :func:`find_names` cuts it, in lower case, after any space or mark a name
+    holds between its words ("pull &" -> "pull"); "" when it ends with another mark or a run of letters longer than
+    64 characters."""
+    text = text.rstrip(" &.-'")
+    word = text.rpartition(" ")[2].lstrip("([{\"'@")
+    if word.isalnum() and len(word) <= 64:  # the common case, without the pattern
+        return _lower(word) if word.isascii() or word.isalpha() else _lower(_LAST_WORD.search(word).group())
+    end = text[-64:]
+    found = _LAST_WORD.search(end)
+    if found is None or (found.start() == 0 and len(text) > len(end)):
+        return ""
+    return _lower(found.group())
 
 
 def completes_a_name(before: str, words: str, version: int = LATEST) -> bool:
     """Whether ``words`` written right after ``before`` (one space between them) would finish a known name that
     starts in ``before``: "free" + "fire" (what 🔥 is embedded as) makes the game "free fire", "ring" + "camera
-    with flash" a video doorbell. Normalisation 8 and later keep such an emoji's words apart from the name's start
-    (``brandfit.text.normalize``).
+    with flash" a video doorbell. :func:`names_across` also reads what follows.
 
     >>> completes_a_name("shipping is free", "fire"), completes_a_name("my own ring", "camera with flash")
     (True, True)
     >>> completes_a_name("playing free fire", "fire"), completes_a_name("free!", "fire")
     (False, False)
     """
-    if not (may_finish_a_name(words, version) and may_start_a_name(before, version)):
-        return False
-    return any(start < len(before) < end for start, end, _ in find_names(before + " " + words, version))
+    return names_across(before, words, "", version)[0]
+
+
+def names_across(before: str, words: str, after: str, version: int = LATEST) -> tuple[bool, bool]:
+    """Whether a known name would run across either end of ``words`` (an emoji's words) written between ``before``
+    and ``after`` with one space on each side: ``(from before into words, from words into after)``. A name the
+    words finish ("free" + 🔥 "fire"), start ("👨 united": "man united") or sit inside ("the 👨 company") is one
+    that no writer typed; normalisation 8 and later keep such words apart with commas (``brandfit.text.normalize``).
+
+    >>> names_across("shipping is free", "fire", "on all orders")
+    (True, False)
+    >>> names_across("", "man", "united we stand"), names_across("the", "man", "company rocks")
+    ((False, True), (True, True))
+    >>> names_across("kipchoge", "goat", "in berlin")
+    (False, False)
+    """
+    before, words, after = before.strip(), words.strip(), after.strip()
+    pairs = name_pairs(version)
+    left = (last_word(before), first_word(words)) in pairs
+    right = (last_word(words), first_word(after)) in pairs
+    if not (left or right):
+        return False, False
+    text = (before + " " if before else "") + words + (" " + after if after else "")
+    start_words = len(before) + 1 if before else 0
+    end_words = start_words + len(words)
+    into = out = False
+    for start, end, _ in find_names(text, version):
+        if start < end_words and end > start_words:  # the name holds some of the words
+            into = into or start < start_words
+            out = out or end > end_words
+    return into, out
 
 
 class KnownName(NamedTuple):

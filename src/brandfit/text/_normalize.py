@@ -28,7 +28,10 @@
       said with "the" before it, so the word before it never makes a name with "united": version 5 read "Family
       man 🇺🇸" as "man united states" and "Leeds 🇬🇧" as "leeds united kingdom", football clubs. From version 7
       the "the" is left out when the word before the flag is already "the" ("back in the 🇺🇸" -> "back in the
-      united states", not "the the"; a handle ``@the`` is not the word).
+      united states", not "the the"; a handle ``@the`` is not the word). From version 8 an emoji's words that would
+      make a known name with the words next to them are kept apart from them by a comma ("shipping is free 🔥" ->
+      "shipping is free , fire", not the game "free fire"; "👨 united" -> "man , united"), except a flag's ("tour de
+      🇫🇷" is the race): no name is made of the words of emoji, as the names prior has always read them.
       MiniLM's tokenizer reads every emoji as ``[UNK]``; the words carry the meaning into the embedding.
       ``normalize(text, emoji_words=False)`` keeps the emoji characters (as normalisation version 1 did);
       without the ``emoji`` package installed emoji are kept too, with a warning logged once.
@@ -70,9 +73,9 @@ import logging
 import re
 import threading
 import unicodedata
-from typing import Final, NamedTuple, Union, cast
+from typing import Callable, Final, NamedTuple, Union, cast
 
-from brandfit.text._names import completes_a_name, gloss_names, name_joins, strip_glosses
+from brandfit.text._names import gloss_names, last_word, may_join, name_pairs, names_across, strip_glosses
 from brandfit.text._repeats import MAX_SCAN_CHARS, squeeze_repeats
 from brandfit.text._segment import _segment
 from brandfit.text._senses import plain_senses
@@ -89,8 +92,9 @@ names (``resources/names_v5.tsv`` added), and no figurative sense read inside a 
 name starts with "united" (``🇺🇸`` -> ``the united states``), so no name is made of the word before it and the
 flag's ("family man" + "united states" read as Manchester United); 7: a third table of names
 (``resources/names_v7.tsv``), and no second "the" before such a flag ("in the 🇺🇸" -> ``in the united states``);
-8: aliases of the older tables found in everyday use retired (``resources/names_retired_v8.tsv``: "a new balance in
-life" names no sneaker)."""
+8: aliases of the older tables found in everyday use retired (``resources/names_retired_v8.tsv``: "summer 2k25
+dump" names no video game), and an emoji's words never make a name with the words next to them (``free 🔥`` ->
+``free , fire``, not the game "free fire"; flags excepted: ``tour de 🇫🇷``)."""
 
 MAX_CHARS: Final[int] = 1000
 """``normalize`` output is at most this many characters (cut at a word boundary)."""
@@ -434,24 +438,42 @@ _REGION_FLAG_RE = re.compile("[\U0001f1e6-\U0001f1ff]{2}")
 
 
 def _emoji_text(token: str, the_united: int, out: list[str], pieces: list[str], apart: int = 0,
-                joins: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())) -> str:
+                pairs: frozenset[tuple[str, str]] = frozenset(),
+                ahead: Callable[[int], str] = lambda n: "") -> str:
     """An emoji as the words it is embedded as; with ``the_united`` (version 6), a flag whose name starts with
     "united" is said with "the" before it (``🇬🇧`` -> ``the united kingdom``); from 2 (version 7), not when the text
-    written before it (``out`` and the current chunk's ``pieces``) already ends with the word "the". With ``apart``
-    (a normalisation version, 8 on; ``joins`` its :func:`~brandfit.text._names.name_joins`), words that would
-    finish a known name of that version's table begun by the words written before them come after a comma (``free 🔥`` -> ``free , fire``, not the game "free fire"), except
-    a flag's: a country that finishes a name is mostly meant (``tour de 🇫🇷``, ``team 🇮🇳``)."""
+    written before it (``out`` and the current chunk's ``pieces``) already ends with the word "the".
+
+    With ``apart`` (a normalisation version, 8 on; ``pairs`` its :func:`~brandfit.text._names.name_pairs`), words
+    that would make a known name of that version's table with the words written before them or with the text
+    ``ahead(n)`` (the raw text of the next ``n`` chunks) are kept apart from them by a comma (``free 🔥`` -> ``free , fire``, not the game "free fire"; ``👨
+    united`` -> ``man , united``), except a flag's: a country that finishes a name is mostly meant (``tour de 🇫🇷``,
+    ``team 🇮🇳``)."""
     words = emoji_words(token)
     if the_united and words.startswith("united ") and _REGION_FLAG_RE.fullmatch(token):
         if the_united >= 2 and _ENDS_WITH_THE_RE.search(_written_before(out, pieces)):
             return words
         return "the " + words
-    # quick tests first (an emoji's words are lower-case words and spaces; a word glued to a mark starts no name)
-    if apart and words.partition(" ")[0] in joins[0] and \
-            _written_before(out, pieces).rstrip().rpartition(" ")[2].lower() in joins[1] and \
-            not _REGION_FLAG_RE.fullmatch(token) and completes_a_name(_written_tail(out, pieces), words, apart):
-        return ", " + words
+    if apart and words != token:
+        # quick tests first: a name runs across an end of the words only where two of its words meet there
+        into, onward = may_join(words, apart)
+        left = into and (last_word(_written_before(out, pieces)) or last_word(_written_tail(out, pieces)),
+                         words.partition(" ")[0]) in pairs
+        right = onward and (words.rpartition(" ")[2], _next_word(ahead(1))) in pairs
+        if (left or right) and not _FLAG_RE.fullmatch(token):
+            into, onward = names_across(_written_tail(out, pieces), words, ahead(4), apart)
+            return (", " if into else "") + words + (" ," if onward else "")
     return words
+
+
+def _next_word(text: str) -> str:
+    """The first space-separated token of ``text`` in lower case, when it is a plain word (a quote or bracket before
+    it aside): "" for a handle, a tag or an emoji, which :func:`_emoji_text` need not read on from."""
+    token = text.lstrip().partition(" ")[0].lstrip("([{\"'").rstrip(",.!?;:)]}\"'…")
+    return token.lower() if token.isalnum() else ""
+
+
+_FLAG_RE = re.compile("[\U0001f1e6-\U0001f1ff]{2}|\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f")  # a country's
 
 
 _ENDS_WITH_THE_RE = re.compile(r"(?:^|[^\w'@])the\s*$", re.IGNORECASE)  # the word, not "@the" (a handle)
@@ -469,9 +491,15 @@ def _written_before(out: list[str], pieces: list[str]) -> str:
 
 
 def _written_tail(out: list[str], pieces: list[str]) -> str:
-    """The last few words written before the current position, as they stand in the output so far."""
-    here = "".join(pieces)
-    return (" ".join(out[-4:]) + " " + here if out else here).rstrip()
+    """The last few chunks written before the current position that are not blank (a dropped tag leaves one), as
+    they stand in the output so far."""
+    kept: list[str] = []
+    for chunk in reversed(out):
+        if chunk.strip():
+            kept.append(chunk)
+            if len(kept) == 4:
+                break
+    return " ".join([*reversed(kept), "".join(pieces)]).strip()
 
 
 def _normalize_once(text: str, as_words: bool = False, mark: str | None = None, the_united: int = 0,
@@ -481,12 +509,13 @@ def _normalize_once(text: str, as_words: bool = False, mark: str | None = None, 
     starts with "united" gets "the" before it, and with ``apart``, an emoji's words never finish a name the words
     before them start (see :func:`_emoji_text`)."""
     out: list[str] = []
-    joins = name_joins(apart) if apart else (frozenset(), frozenset())
+    pairs = name_pairs(apart) if apart else frozenset()
     tags: set[str] = set()
     mentions: set[str] = set()
     # blank_since_emoji: only spaces or dropped tokens since the last kept emoji
     n_emoji, last_emoji, dropped, blank_since_emoji = 0, "", False, False
-    for chunk in _squeeze(text).split(" "):
+    chunks = _squeeze(text).split(" ")
+    for index, chunk in enumerate(chunks):
         if chunk.isalpha() or (chunk.isascii() and "#" not in chunk and "@" not in chunk and "://" not in chunk
                                and ("." not in chunk or not _DOT_HOT_RE.search(chunk))) \
                 or not (plan := _chunk_plan(chunk)):
@@ -515,7 +544,9 @@ def _normalize_once(text: str, as_words: bool = False, mark: str | None = None, 
                     if mark is not None:
                         pieces.append(f" {mark} ")
                     elif as_words:
-                        pieces.append(f" {_emoji_text(token, the_united, out, pieces, apart, joins)} ")
+                        words = _emoji_text(token, the_united, out, pieces, apart, pairs,
+                                            lambda n: f"{chunk[end:]} {' '.join(chunks[index + 1:index + 1 + n])}")
+                        pieces.append(f" {words} ")
                     else:
                         pieces.append(token)
                     dropped = dropped or as_words  # with words, the spaces around them are squeezed below
