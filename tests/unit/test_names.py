@@ -417,7 +417,7 @@ def test_since_version_8_an_emojis_words_finish_no_name(text):
     ("tour de 🇫🇷", "tour de france (cycling race)"),  # a country finishing a name is mostly meant: a flag's words
     ("office team 🇮🇳", "office team india (indian cricket team)"),  # are not kept apart, right or wrong
 ])
-def test_an_emojis_words_are_kept_apart_from_a_name_they_would_finish(text, expected):
+def test_an_emojis_words_are_kept_apart_from_a_name_they_would_make(text, expected):
     assert normalize(text) == expected
     assert normalize(expected) == expected
     assert normalize(text, names=False) == normalize(text, version=7, names=False)  # only with names on
