@@ -324,25 +324,12 @@ def last_word(text: str) -> str:
     text = text.rstrip(" &.-'")
     word = text.rpartition(" ")[2].lstrip("([{\"'@")
     if word.isalnum() and len(word) <= 64:  # the common case, without the pattern
-        return _lower(word) if word.isascii() or word.isalpha() else _lower(_LAST_WORD.search(word).group())
+        return _lower(word)
     end = text[-64:]
     found = _LAST_WORD.search(end)
     if found is None or (found.start() == 0 and len(text) > len(end)):
         return ""
     return _lower(found.group())
-
-
-def completes_a_name(before: str, words: str, version: int = LATEST) -> bool:
-    """Whether ``words`` written right after ``before`` (one space between them) would finish a known name that
-    starts in ``before``: "free" + "fire" (what 🔥 is embedded as) makes the game "free fire", "ring" + "camera
-    with flash" a video doorbell. :func:`names_across` also reads what follows.
-
-    >>> completes_a_name("shipping is free", "fire"), completes_a_name("my own ring", "camera with flash")
-    (True, True)
-    >>> completes_a_name("playing free fire", "fire"), completes_a_name("free!", "fire")
-    (False, False)
-    """
-    return names_across(before, words, "", version)[0]
 
 
 def names_across(before: str, words: str, after: str, version: int = LATEST) -> tuple[bool, bool]:
@@ -355,8 +342,8 @@ def names_across(before: str, words: str, after: str, version: int = LATEST) -> 
     (True, False)
     >>> names_across("", "man", "united we stand"), names_across("the", "man", "company rocks")
     ((False, True), (True, True))
-    >>> names_across("kipchoge", "goat", "in berlin")
-    (False, False)
+    >>> names_across("kipchoge", "goat", "in berlin"), names_across("free!", "fire", "")
+    ((False, False), (False, False))
     """
     before, words, after = before.strip(), words.strip(), after.strip()
     pairs = name_pairs(version)
