@@ -279,32 +279,26 @@ def find_names(text: str, version: int = LATEST, *, skip: Collection[str] = ()) 
     return found
 
 
+class NamePairs(NamedTuple):
+    """Every two words that follow each other in an alias of a table (as :data:`_WORD` cuts it), and the words on
+    each side of such a pair: a name runs across a boundary of a text only where such a pair meets there."""
+
+    pairs: frozenset[tuple[str, str]]
+    firsts: frozenset[str]  # words another word of a name follows
+    seconds: frozenset[str]  # words that follow another word of a name
+
+
 @functools.cache
-def _pairs(table: int) -> frozenset[tuple[str, str]]:
-    """Every two words that follow each other in an alias of ``table`` (as :data:`_WORD` cuts it): a name runs
-    across a boundary of a text only where such a pair meets there."""
-    return frozenset((alias.words[k], alias.words[k + 1]) for aliases in _index(table).values() for alias in aliases
-                     for k in range(len(alias.words) - 1))
+def _pairs(table: int) -> NamePairs:
+    pairs = frozenset((alias.words[k], alias.words[k + 1]) for aliases in _index(table).values()
+                      for alias in aliases for k in range(len(alias.words) - 1))
+    return NamePairs(pairs, frozenset(a for a, _ in pairs), frozenset(b for _, b in pairs))
 
 
-def name_pairs(version: int = LATEST) -> frozenset[tuple[str, str]]:
-    """The pairs of :func:`_pairs` for normalisation ``version``'s table, lower case: the quick test of
+def name_pairs(version: int = LATEST) -> NamePairs:
+    """The :class:`NamePairs` of normalisation ``version``'s table, lower case: the quick test of
     :func:`names_across`."""
     return _pairs(_table_version(version))
-
-
-@functools.lru_cache(maxsize=4096)
-def may_join(words: str, version: int = LATEST) -> tuple[bool, bool]:
-    """Whether ``words`` start with a word that follows another in some alias of ``version``'s table, and whether
-    they end with one that another follows: whether a name could run into them, and out of them."""
-    firsts, seconds = _sides(_table_version(version))
-    return first_word(words) in seconds, last_word(words) in firsts
-
-
-@functools.cache
-def _sides(table: int) -> tuple[frozenset[str], frozenset[str]]:
-    pairs = _pairs(table)
-    return frozenset(a for a, _ in pairs), frozenset(b for _, b in pairs)
 
 
 _LAST_WORD: Final[re.Pattern[str]] = re.compile(r"[^\W_]+(?:['&.\-][^\W_]+)*$")
@@ -346,7 +340,7 @@ def names_across(before: str, words: str, after: str, version: int = LATEST) -> 
     ((False, False), (False, False))
     """
     before, words, after = before.strip(), words.strip(), after.strip()
-    pairs = name_pairs(version)
+    pairs = name_pairs(version).pairs
     left = (last_word(before), first_word(words)) in pairs
     right = (last_word(words), first_word(after)) in pairs
     if not (left or right):

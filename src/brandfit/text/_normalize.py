@@ -75,7 +75,7 @@ import threading
 import unicodedata
 from typing import Callable, Final, NamedTuple, Union, cast
 
-from brandfit.text._names import gloss_names, last_word, may_join, name_pairs, names_across, strip_glosses
+from brandfit.text._names import NamePairs, gloss_names, last_word, name_pairs, names_across, strip_glosses
 from brandfit.text._repeats import MAX_SCAN_CHARS, squeeze_repeats
 from brandfit.text._segment import _segment
 from brandfit.text._senses import plain_senses
@@ -437,8 +437,11 @@ def _chunk_plan(chunk: str) -> tuple[_Step, ...]:
 _REGION_FLAG_RE = re.compile("[\U0001f1e6-\U0001f1ff]{2}")
 
 
+_NO_PAIRS = NamePairs(frozenset(), frozenset(), frozenset())
+
+
 def _emoji_text(token: str, the_united: int, out: list[str], pieces: list[str], apart: int = 0,
-                pairs: frozenset[tuple[str, str]] = frozenset(),
+                pairs: NamePairs = _NO_PAIRS,
                 ahead: Callable[[int], str] = lambda n: "") -> str:
     """An emoji as the words it is embedded as; with ``the_united`` (version 6), a flag whose name starts with
     "united" is said with "the" before it (``🇬🇧`` -> ``the united kingdom``); from 2 (version 7), not when the text
@@ -456,10 +459,10 @@ def _emoji_text(token: str, the_united: int, out: list[str], pieces: list[str], 
         return "the " + words
     if apart and words != token:
         # quick tests first: a name runs across an end of the words only where two of its words meet there
-        into, onward = may_join(words, apart)
-        left = into and (last_word(_written_before(out, pieces)) or last_word(_written_tail(out, pieces)),
-                         words.partition(" ")[0]) in pairs
-        right = onward and (words.rpartition(" ")[2], _next_word(ahead(1))) in pairs
+        first, last = words.partition(" ")[0], words.rpartition(" ")[2]  # an emoji's words: lower case, spaced
+        left = first in pairs.seconds and \
+            (last_word(_written_before(out, pieces)) or last_word(_written_tail(out, pieces)), first) in pairs.pairs
+        right = last in pairs.firsts and (last, _next_word(ahead(1))) in pairs.pairs
         if (left or right) and not _FLAG_RE.fullmatch(token):
             into, onward = names_across(_written_tail(out, pieces), words, ahead(4), apart)
             return (", " if into else "") + words + (" ," if onward else "")
@@ -509,7 +512,7 @@ def _normalize_once(text: str, as_words: bool = False, mark: str | None = None, 
     starts with "united" gets "the" before it, and with ``apart``, an emoji's words never finish a name the words
     before them start (see :func:`_emoji_text`)."""
     out: list[str] = []
-    pairs = name_pairs(apart) if apart else frozenset()
+    pairs = name_pairs(apart) if apart else _NO_PAIRS
     tags: set[str] = set()
     mentions: set[str] = set()
     # blank_since_emoji: only spaces or dropped tokens since the last kept emoji
