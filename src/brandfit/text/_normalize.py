@@ -449,9 +449,9 @@ def _emoji_text(token: str, the_united: int, out: list[str], pieces: list[str], 
 
     With ``apart`` (a normalisation version, 8 on; ``pairs`` its :func:`~brandfit.text._names.name_pairs`), words
     that would make a known name of that version's table with the words written before them or with the text
-    ``ahead(n)`` (the raw text of the next ``n`` chunks) are kept apart from them by a comma (``free 🔥`` -> ``free , fire``, not the game "free fire"; ``👨
-    united`` -> ``man , united``), except a flag's: a country that finishes a name is mostly meant (``tour de 🇫🇷``,
-    ``team 🇮🇳``)."""
+    ``ahead(n)`` (the raw text of the next ``n`` chunks) are kept apart from them by a comma (``free 🔥`` -> ``free ,
+    fire``, not the game "free fire"; ``👨 united`` -> ``man , united``), except a flag's: a country that finishes a
+    name is mostly meant (``tour de 🇫🇷``, ``team 🇮🇳``)."""
     words = emoji_words(token)
     if the_united and words.startswith("united ") and _REGION_FLAG_RE.fullmatch(token):
         if the_united >= 2 and _ENDS_WITH_THE_RE.search(_written_before(out, pieces)):
@@ -509,8 +509,8 @@ def _normalize_once(text: str, as_words: bool = False, mark: str | None = None, 
                     apart: int = 0) -> str:
     """Everything ``normalize`` does to cleaned text but the cut to ``MAX_CHARS``; with ``mark``, each kept emoji is
     written as that mark instead of its words (what :func:`names_text` reads); with ``the_united``, a flag whose name
-    starts with "united" gets "the" before it, and with ``apart``, an emoji's words never finish a name the words
-    before them start (see :func:`_emoji_text`)."""
+    starts with "united" gets "the" before it, and with ``apart``, an emoji's words never make a name with the words
+    next to them (see :func:`_emoji_text`)."""
     out: list[str] = []
     pairs = name_pairs(apart) if apart else _NO_PAIRS
     tags: set[str] = set()
@@ -631,7 +631,7 @@ class _Steps(NamedTuple):
     in_handles: bool  # senses read inside a handle too (versions 3 and 4)
     mark: str | None = None  # each kept emoji written as this instead of its words (names_text)
     the_united: int = 0  # "the" before a flag whose name starts with "united": 1 (version 6); 2, not after "the" (7)
-    apart: int = 0  # the version whose names an emoji's words may not finish (8 on; 0: not checked)
+    apart: int = 0  # the version whose names an emoji's words may not make with their neighbours (8 on; 0: off)
 
 
 def _pass(text: str, steps: _Steps) -> str:
