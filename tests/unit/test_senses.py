@@ -148,7 +148,9 @@ def test_every_rule_has_key_words():
     from brandfit.text._senses import _ALWAYS, _BY_KEY
 
     assert _ALWAYS == ()  # the regex parser listed every rule's strings: no rule runs on every text
-    assert sorted({i for rules in _BY_KEY.values() for i in rules}) == list(range(len(SENSE_RULES)))
+    assert sorted({i for rules in _BY_KEY.values() for i, _ in rules}) == list(range(len(SENSE_RULES)))
+    assert all(partners is None or (partners and not any(c.isdigit() for w in partners for c in w))
+               for rules in _BY_KEY.values() for _, partners in rules)
 
 
 @settings(max_examples=400, deadline=None)

@@ -365,12 +365,18 @@ def _strings(pattern: str) -> list[str] | None:
     return strings if walk(seq, "", 0) else None
 
 
-def _index() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+def _index() -> tuple[dict[str, tuple[tuple[int, frozenset[str] | None], ...]], tuple[int, ...]]:
     """Key words per rule: every match of a rule holds one of its keys, so a text none of whose words is a key of
     a rule cannot match it. From each string a rule can match, the key is its word (outside :data:`_COMMON`) that
     the fewest rules use: "late" rather than "running" for "running late", so one common word of a vertical does
     not wake a dozen rules. Every rule starts and ends at a word boundary, so the words of a match are words of
-    the text (as :data:`_TOKEN` cuts it)."""
+    the text (as :data:`_TOKEN` cuts it).
+
+    Each key maps to ``(rule, partners)``: a match through a string with that key also holds one of ``partners``
+    (that string's next rarest word; a word with a digit never, since ``\\d`` is listed as ``0``), or ``partners``
+    is None when such a string has no other word. A rule is tried only when its key and a partner are both in the
+    text: the key alone wakes rules that a text of a vertical's words almost never matches ("goals" for
+    "relationship goals")."""
     words_of: list[list[list[str]] | None] = []
     for rule in SENSE_RULES:
         strings = _strings(rule.pattern)
@@ -379,7 +385,7 @@ def _index() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
     for per_string in words_of:
         for w in {w for words in per_string or () for w in words}:
             used_by[w] = used_by.get(w, 0) + 1
-    by_key: dict[str, list[int]] = {}
+    by_key: dict[str, dict[int, set[str] | None]] = {}
     always: list[int] = []
     for i, per_string in enumerate(words_of):
         if per_string is None or not all(per_string):
@@ -388,9 +394,14 @@ def _index() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
         for words in per_string:
             rare = [w for w in words if w not in _COMMON] or words
             key = min(rare, key=lambda w: (used_by[w], -len(w)))
-            if i not in by_key.setdefault(key, []):
-                by_key[key].append(i)
-    return {w: tuple(v) for w, v in by_key.items()}, tuple(always)
+            others = [w for w in words if w != key and not any(c.isdigit() for c in w)]
+            partners = by_key.setdefault(key, {})
+            if not others:
+                partners[i] = None
+            elif partners.get(i, set()) is not None:
+                partners.setdefault(i, set()).add(min(others, key=lambda w: (w in _COMMON, used_by[w], -len(w))))
+    return ({w: tuple((i, None if p is None else frozenset(p)) for i, p in rules.items())
+             for w, rules in by_key.items()}, tuple(always))
 
 
 _BY_KEY, _ALWAYS = _index()
@@ -414,11 +425,14 @@ def plain_senses(text: str, *, in_handles: bool = False) -> str:
     A phrase that starts inside a handle (``@running late``, ``@the.running late``) is left alone;
     ``in_handles=True`` rewrites it too, as normalisation versions 3 and 4 did (which made ``normalize`` read
     ``"@running late@club"`` differently on a second pass). Only the rules one of whose key words (:func:`_index`)
-    occurs in the text are tried: most texts, none."""
+    occurs in the text, with one of its partner words, are tried: most texts, none."""
     for _ in range(16):  # to a fixed point ("diet diet coke" takes two passes)
         rules = set(_ALWAYS)
-        for word in set(_TOKEN.findall(text.lower().translate(_FOLD))):
-            rules.update(_BY_KEY.get(word, ()))
+        words = set(_TOKEN.findall(text.lower().translate(_FOLD)))
+        for word in words:
+            for i, partners in _BY_KEY.get(word, ()):
+                if partners is None or not partners.isdisjoint(words):
+                    rules.add(i)
         if not rules:
             return text
         new = text
