@@ -133,10 +133,13 @@ def predict_relevance(
 
 
 def relevance_frame(results: Sequence[Relevance]) -> pd.DataFrame:
-    """One row per account with every :class:`Relevance` field (evidence and dicts kept as objects)."""
+    """One row per account with every :class:`Relevance` field (evidence and dicts kept as objects); no accounts,
+    no rows, but the same columns."""
+    import dataclasses
+
     import pandas as pd
 
-    return pd.DataFrame([r.to_dict() for r in results])
+    return pd.DataFrame([r.to_dict() for r in results], columns=[f.name for f in dataclasses.fields(Relevance)])
 
 
 def predict_relevance_batch(
@@ -178,8 +181,6 @@ def rank_accounts(
     brand = parse_brand_topic(brand_topic)
     results = pipeline_for(model, backend=backend, options=options, cache=cache).score(_accounts(accounts), brand)
     df = relevance_frame(results)
-    if df.empty:
-        return df.assign(rank_score=[], rank=[])
     df["rank_score"] = [rank_score(r.score, r.promo_ratio, promo_penalty) for r in results]
     df = df.sort_values(["rank_score", "score"], ascending=False, kind="stable").head(top).reset_index(drop=True)
     df.insert(0, "rank", np.arange(1, len(df) + 1))

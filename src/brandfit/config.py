@@ -255,7 +255,8 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, where: str = "config") -> "TrainConfig":
         data = dict(data)
-        data.pop("normalization_version", None)  # recorded beside the config in a trained model's config dict
+        for recorded in ("normalization_version", "names_prior_rules"):  # recorded beside the config in a trained
+            data.pop(recorded, None)  # model's config dict (RelevanceModel adds the second one to older configs)
         topic = _from(TopicConfig, data.pop("topic", None), f"{where}: topic")
         promo_data = data.pop("promo", None)
         if isinstance(promo_data, dict):  # a trained model's config also lists its promo head's cue columns

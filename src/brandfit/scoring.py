@@ -338,7 +338,10 @@ def _reasons(account: Account, brand_name: str, score: float, consistency: float
     reasons = [f"{_pct(score)} fit with {brand_name} ({what})."]
     if n_posts:
         reasons.append(f"{_pct(consistency)} of posts are mainly about {brand_name}.")
-    if primary is None and confidence < MIN_CONFIDENCE:
+    if primary is None and confidence < MIN_CONFIDENCE and n_topical >= n_texts:  # every text topical, but short
+        reasons.append(f"No clear core topic yet: too little text to judge ({_plural(n_texts, 'short text')}, "
+                       f"confidence {_pct(confidence)}).")
+    elif primary is None and confidence < MIN_CONFIDENCE:
         verb = "says" if n_topical == 1 else "say"
         reasons.append(f"No clear core topic: only {n_topical} of {_plural(n_texts, 'text')} {verb} anything topical "
                        f"(confidence {_pct(confidence)}); most are too short, emoji or hashtags.")

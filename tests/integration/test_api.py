@@ -86,6 +86,16 @@ def test_batch_matches_single_and_keeps_order(model):
     assert df.loc[1, "score"] == pytest.approx(single.score, abs=1e-5)
 
 
+def test_no_accounts_give_the_same_columns_and_no_rows(model):
+    """Code downstream of an empty shortlist reads the usual columns."""
+    full = predict_relevance_batch([RUNNER], "sports_outdoor", model=model)
+    empty = predict_relevance_batch([], "sports_outdoor", model=model)
+    assert list(empty.columns) == list(full.columns) and empty.empty and empty["score"].tolist() == []
+    ranked = rank_accounts([RUNNER], "sports_outdoor", model=model)
+    none = rank_accounts([], "sports_outdoor", model=model)
+    assert list(none.columns) == list(ranked.columns) and none.empty
+
+
 def test_rank_penalises_advertorial(model):
     ranked = rank_accounts([BEAUTY, ADS, RUNNER], "sports_outdoor", model=model, top=2)
     assert list(ranked["account_id"])[0] == "a1" and list(ranked["rank"]) == [1, 2]

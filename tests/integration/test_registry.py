@@ -569,6 +569,9 @@ def test_export_import_round_trip(reg: ModelRegistry, tmp_path: Path) -> None:
     original = reg.publish("topic", src, metadata={"metrics": {"f1": 0.9}, "dataset_hash": "d1"})
     archive = reg.export("topic@1", tmp_path / "out" / "topic.tar.gz")
     assert archive.is_file()
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert archive.stat().st_mode & 0o777 == 0o666 & ~mask  # as any other output, not mkstemp's 0600
     again = reg.export("topic@1", tmp_path / "out")
     assert again.name == "topic-1.tar.gz" and again.read_bytes() == archive.read_bytes()  # reproducible
     again.write_bytes(b"keep me")

@@ -49,7 +49,7 @@ def test_errors_file_would_overwrite_the_input(tmp_path, fake_model):
     _refused(inp, tmp_path / "out.jsonl", fake_model, "overwrite the input file", overwrite=True)
 
 
-@pytest.mark.parametrize("where", ["out.parquet", "sub/out.parquet", "notes.txt"])
+@pytest.mark.parametrize("where", ["out.parquet", "sub/out.parquet", "notes"])
 def test_output_inside_the_input_folder(tmp_path, fake_model, where):
     folder = tmp_path / "in"
     (folder / "sub").mkdir(parents=True)
@@ -69,3 +69,21 @@ def test_an_output_that_is_a_folder_or_not_writable_is_refused_before_any_work(t
     monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == tmp_path / "ro" else real_access(p, mode))
     (tmp_path / "ro").mkdir()
     _refused(inp, tmp_path / "ro" / "tags.parquet", fake_model, "not a writable folder")
+
+
+@pytest.mark.parametrize("name", ["tags.xlsx", "tags.txt", "tags.PARQUET.bak"])
+def test_an_output_suffix_that_names_no_format_is_refused_before_any_work(tmp_path, fake_model, name):
+    """``-o out/tags.xlsx`` would have held Parquet bytes; it is refused unless the format is given."""
+    (tmp_path / "in").mkdir()
+    _refused(_input(tmp_path / "in" / "a.jsonl"), tmp_path / "out" / name, fake_model, "cannot tell the output format")
+    assert not (tmp_path / "out").exists()
+    summary = tag_files(tmp_path / "in" / "a.jsonl", tmp_path / "out" / name, TOPIC, model=fake_model, format="csv",
+                        show_progress_bar=False)
+    assert summary.accounts_this_run == 1 and (tmp_path / "out" / name).read_text().startswith("account_id")
+
+
+@pytest.mark.parametrize(("name", "head"), [("tags.parquet", b"PAR1"), ("tags", b"PAR1"), ("tags.json", b"{")])
+def test_the_output_format_follows_a_known_suffix(tmp_path, fake_model, name, head):
+    out = tmp_path / "out" / name
+    tag_files(_input(tmp_path / "a.jsonl"), out, TOPIC, model=fake_model, show_progress_bar=False)
+    assert out.read_bytes().startswith(head)

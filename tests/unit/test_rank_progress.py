@@ -39,6 +39,9 @@ def test_rank_prints_a_table_and_writes_a_file(tmp_path: Path, monkeypatch, caps
     rows = [json.loads(line) for line in (tmp_path / "short.jsonl").read_text().splitlines()]
     assert code == 0 and [row["account_id"] for row in rows] == ["a", "b"]
     assert run_cli(capsys, *r, str(texts), "-o", str(tmp_path / "short.txt"))[0] == 2
+    code, out, _ = run_cli(capsys, *r, str(texts), "-o", str(tmp_path / "new" / "folder" / "short.csv"))
+    assert code == 0 and (tmp_path / "new" / "folder" / "short.csv").read_text().startswith("rank,")  # as tag does
+    assert (tmp_path / "new" / "folder" / "short.csv.errors.jsonl").read_text() == ""
 
 
 def _registry(tmp_path: Path, monkeypatch) -> ModelRegistry:

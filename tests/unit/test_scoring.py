@@ -32,6 +32,14 @@ def test_emoji_and_hashtag_only_account_has_no_primary_topic(pipeline):
     assert any("No clear core topic" in x for x in r.reasons)
 
 
+def test_a_single_short_topical_text_says_it_is_too_little_not_that_most_texts_are_empty(pipeline):
+    (r,) = pipeline.score([Account(bio="lipstick swatches")], "beauty")
+    assert r.primary_topic is None and r.confidence < MIN_CONFIDENCE
+    assert any(x.startswith("No clear core topic yet: too little text to judge (1 short text, confidence")
+               for x in r.reasons), r.reasons
+    assert not any("most are too short" in x for x in r.reasons)
+
+
 def test_an_account_clearly_about_something_else_is_called_other(pipeline):
     acc = Account(bio="home cook and bread baker", posts=("sourdough loaf came out great today",
                                                           "sunday soup for the whole family", "tomato salad again"))

@@ -75,6 +75,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     from brandfit.config import TrainConfig
     from brandfit.data import load_labeled
+    from brandfit.errors import MissingFileError
     from brandfit.evaluation.report import evaluate_frame, write_report
     from brandfit.model import default_registry_root, load_model
     from brandfit.train import load_training_frame
@@ -87,7 +88,12 @@ def _evaluate(args: argparse.Namespace) -> int:
         frame, desc = labeled.frame, ", ".join(args.data)
     else:
         config = TrainConfig.from_dict(model.config) if model.config else TrainConfig()
-        frame, _ = load_training_frame(config)
+        try:
+            frame, _ = load_training_frame(config)
+        except FileNotFoundError as exc:  # a wheel install, away from the repository's data/labeled
+            raise MissingFileError(f"{exc}: the test split of {model.version}'s training data is read from "
+                                    f"{', '.join(config.data)} under the current folder; run from the repository "
+                                    "or give labelled files with --data") from None
         frame, desc = frame[frame["split"] == "test"], "test split of " + ", ".join(config.data)
     metrics, raw = evaluate_frame(model, frame)
     if args.public:

@@ -95,6 +95,7 @@ def _rank(args: argparse.Namespace) -> int:
     accounts, set_aside = read_accounts(files)
     errors_path = errors_path_for(out) if out is not None else None
     if errors_path is not None:  # always written beside -o (empty when every row was good), as tag does
+        errors_path.parent.mkdir(parents=True, exist_ok=True)  # -o into a new folder, as tag does
         atomic_write_text(errors_path, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in set_aside))
     for e in set_aside[:5]:
         where = f"{e['source_file']}:{e['line']}" if e["line"] else e["source_file"]

@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="embedding backend (default: $BRANDFIT_BACKEND, else onnx, as everywhere: int8, ~2x torch's speed; "
                         "torch: the sentence-transformers path)")
     p.add_argument("--format", choices=("parquet", "jsonl", "csv"), default=None,
-                   help="output format (default: from OUTPUT's suffix, else parquet)")
+                   help="output format (default: from OUTPUT's suffix; parquet when it has none)")
     p.add_argument("--chunk-size", type=whole_number(1), default=512, metavar="N",
                    help="accounts per chunk: the unit of batching and of the checkpoint (default 512)")
     p.add_argument("--resume", action="store_true",

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from zlib import error as zlib_error
 
-from brandfit._atomic import fsync_dir
+from brandfit._atomic import _umask, fsync_dir
 from brandfit.errors import InputError
 from brandfit.registry._manifest import MANIFEST, iter_files
 from brandfit.registry._names import validate_relpath
@@ -63,6 +63,7 @@ def export_folder(folder: Path, dest_file: Path, *, arcroot: str) -> Path:
     dest_file.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=dest_file.parent, prefix=f".{dest_file.name}.", suffix=".tmp")
     try:
+        os.chmod(tmp_name, 0o666 & ~_umask())  # mkstemp's 0600 would follow the archive; every other output is 0644
         with os.fdopen(fd, "wb") as raw:
             with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
                 with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:

@@ -236,24 +236,41 @@ _NOT_WORD_RE = re.compile(r"[^\w' ]+")
 _demojize: object = None
 
 
-_demojize_lock = threading.Lock()
+_demojize_lock = threading.RLock()
+_demojize_loading = False  # set while the emoji package is imported: a re-entry means something ran brandfit again
 
 
 def _load_demojize() -> None:
     """Import ``emoji`` and build its name table and search tree once, under a lock. The package builds both lazily
     on its first call and is not thread-safe while doing so: two threads converting their first emoji at once (the
     cue thread and the encoder's, a Ray actor's, the server's) could see a half-built tree, leave an emoji
-    unconverted, and :func:`emoji_words` would then cache that wrong answer for the life of the process."""
-    global _demojize
+    unconverted, and :func:`emoji_words` would then cache that wrong answer for the life of the process.
+
+    A module named ``emoji`` that is not the package (a user's own ``emoji.py`` in the working folder) is an
+    :class:`ImportError` naming its file: emoji written as themselves would quietly change what every model reads,
+    and importing such a script can run brandfit again from inside this lock (which is then refused, not a hang)."""
+    global _demojize, _demojize_loading
     with _demojize_lock:
         if _demojize is not None:
             return
+        if _demojize_loading:
+            raise ImportError("importing the emoji package ran brandfit again: a file named emoji.py (in the working "
+                              "folder or on sys.path) hides the emoji package; rename it")
+        _demojize_loading = True
         try:
-            from emoji import demojize
-        except ImportError:  # pragma: no cover - emoji is a dependency
+            import emoji
+        except ModuleNotFoundError as exc:  # pragma: no cover - emoji is a dependency
+            if exc.name != "emoji":
+                raise
             _log.warning("the emoji package is not installed: emoji are embedded as written (normalisation v1)")
             _demojize = False
             return
+        finally:
+            _demojize_loading = False
+        demojize = getattr(emoji, "demojize", None)
+        if not callable(demojize):
+            raise ImportError(f"'emoji' is {getattr(emoji, '__file__', None) or emoji!r}, not the emoji package that "
+                              "brandfit needs: rename that file")
         demojize("\U0001f525", delimiters=("\x00", "\x00"))  # loads the English names and the search tree
         _demojize = demojize
 
