@@ -121,6 +121,19 @@ def test_the_schema_states_the_limits_and_every_error():
      "brand_topic.description", "non-empty"),
     ('{"account": {"bio": "x"}, "brand_topic": {"name": "' + "n" * 101 + '", "description": "d"}}', None, 422,
      "brand_topic.name", "at most 100 characters"),
+    # a brand topic sent as an object: its own error, not the string member's "should be a valid string"
+    ('{"account": {"bio": "gym"}, "brand_topic": {"name": "t"}}', None, 422, "brand_topic.description",
+     "Field required"),
+    ('{"account": {"bio": "gym"}, "brand_topic": {"name": "t", "description": "d", "foo": 1}}', None, 422,
+     "brand_topic.foo", "Extra inputs are not permitted"),
+    ('{"account": {"bio": "gym"}, "brand_topic": {"name": 5, "description": "d"}}', None, 422, "brand_topic.name",
+     "valid string"),
+    ('{"account": {"bio": "gym"}, "brand_topic": 5}', None, 422, "brand_topic", "valid string"),  # neither member
+    # the documented nesting limit holds from level 65, not only where json.loads gives up (about 1000)
+    ('{"account": {"bio": "x"}, "brand_topic": "fitness", "x": ' + "[" * 64 + "]" * 64 + "}", None, 400, "body",
+     "nested deeper than 64 levels"),
+    ('{"account": ' + '{"a": ' * 64 + "1" + "}" * 64 + ', "brand_topic": "fitness"}', None, 400, "body",
+     "nested deeper than 64 levels"),
 ])
 def test_hostile_bodies_get_a_4xx_naming_the_field(body, headers, status, field, detail):
     with TestClient(make_app(), raise_server_exceptions=False) as c:
@@ -128,6 +141,40 @@ def test_hostile_bodies_get_a_4xx_naming_the_field(body, headers, status, field,
                    headers={"content-type": "application/json"} if headers is None else headers)
     assert r.status_code == status, r.text
     assert r.headers["content-type"] == PROBLEM and r.json()["field"] == field and detail in r.json()["detail"]
+
+
+def _nested(depth: int) -> str:
+    """A /v1/relevance body ``depth`` levels deep (the outer object is level 1), its account nested inside."""
+    return '{"account": ' + '{"a": ' * (depth - 1) + "1" + "}" * (depth - 1) + ', "brand_topic": "fitness"}'
+
+
+@pytest.mark.parametrize("depth,status,field", [(30, 422, "account"), (64, 422, "account"), (65, 400, "body")])
+def test_nesting_up_to_the_limit_is_validated_and_deeper_is_refused(depth, status, field):
+    """Up to 64 levels the body is validated (its account's unknown key "a" is the error); from 65, a 400."""
+    with TestClient(make_app(), raise_server_exceptions=False) as c:
+        r = c.post("/v1/relevance", content=_nested(depth).encode(), headers={"content-type": "application/json"})
+    assert r.status_code == status and r.json()["field"] == field, r.text
+    assert ("nested deeper than 64 levels" in r.json()["detail"]) == (status == 400)
+
+
+def test_the_nesting_limit_holds_on_texts_too():
+    body = '{"texts": ["a"], "x": ' + "[" * 64 + "]" * 64 + "}"  # 65 levels
+    with TestClient(make_app(), raise_server_exceptions=False) as c:
+        r = c.post("/v1/texts", content=body.encode(), headers={"content-type": "application/json"})
+    assert r.status_code == 400 and r.json()["detail"] == "body: nested deeper than 64 levels", r.text
+
+
+@pytest.mark.parametrize("path,body", [
+    ("/v1/relevance/batch", {"accounts": [{"bio": "gym"}], "brand_topic": {"name": "t"}}),
+    ("/v1/rank", {"accounts": [{"bio": "gym"}], "brand_topic": {"name": "t"}}),
+])
+def test_a_bad_brand_object_names_its_own_field_on_every_route_and_keeps_every_error(path, body):
+    with TestClient(make_app(), raise_server_exceptions=False) as c:
+        r = c.post(path, json=body)
+    problem = r.json()
+    assert r.status_code == 422 and problem["field"] == "brand_topic.description", r.text
+    assert problem["detail"] == "brand_topic.description: Field required"
+    assert [e["field"] for e in problem["errors"]] == ["brand_topic", "brand_topic.description"]
 
 
 def test_lone_surrogates_are_answered_not_500():

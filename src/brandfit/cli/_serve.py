@@ -10,35 +10,86 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
+from typing import Callable
 
+from brandfit.cli._argtypes import whole_number
 from brandfit.settings import BACKENDS
 
 __all__ = ["register"]
+
+MAX_PORT = 65535
+
+
+def port_number(text: str) -> int:
+    """An argparse ``type``: a TCP port, 0 (any free one) to 65535.
+
+    >>> port_number("8000")
+    8000
+    >>> port_number("70000")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: expected a port in [0, 65535], got '70000'
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= MAX_PORT:
+        raise argparse.ArgumentTypeError(f"expected a port in [0, {MAX_PORT}], got {text!r}")
+    return value
+
+
+def non_negative(unit: str) -> Callable[[str], float]:
+    """An argparse ``type`` accepting a finite number >= 0 (of ``unit``, named in the error).
+
+    >>> non_negative("seconds")("2.5")
+    2.5
+    >>> non_negative("seconds")("-1")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: expected a number of seconds >= 0, got '-1'
+    """
+    def convert(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and value >= 0):
+            raise argparse.ArgumentTypeError(f"expected a number of {unit} >= 0, got {text!r}")
+        return value
+
+    convert.__name__ = f"number of {unit} >= 0"
+    return convert
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="serve the HTTP API (brand fit, batch, rank, texts) for discovery tools")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: loopback only)")
-    p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    p.add_argument("--port", type=port_number, default=8000, help="port (default 8000; 0 picks a free one)")
     p.add_argument("--model", default="production", help="registry ref to serve and follow (default production)")
     p.add_argument("--backend", choices=BACKENDS, default=None, help="embedding backend (default: settings)")
     p.add_argument("--registry", default=None, help="registry root (default: $BRANDFIT_REGISTRY, ./models, bundled)")
-    p.add_argument("--poll-interval", type=float, default=2.0,
-                   help="seconds between checks of the alias for a hot swap (0: never swap; default 2)")
-    p.add_argument("--max-batch", type=int, default=256, help="most accounts in one model call (default 256)")
+    p.add_argument("--poll-interval", type=non_negative("seconds"), default=2.0, metavar="SECONDS",
+                   help="seconds between checks of the alias for a hot swap (>= 0; 0: never swap; default 2)")
+    p.add_argument("--max-batch", type=whole_number(1), default=256, metavar="N",
+                   help="most accounts in one model call (>= 1; default 256)")
     p.add_argument("--max-wait-ms", type=float, default=None, help=argparse.SUPPRESS)  # removed; warns if given
-    p.add_argument("--max-delay-ms", type=float, default=25.0,
-                   help="longest (ms) a batch waits for requests still arriving once a worker is free (default 25)")
-    p.add_argument("--score-threads", type=int, default=2,
-                   help="model calls running at once (default 2: one's Python stages overlap the other's encoding)")
+    p.add_argument("--max-delay-ms", type=non_negative("milliseconds"), default=25.0, metavar="MS",
+                   help="longest (ms) a batch waits for requests still arriving once a worker is free (>= 0; "
+                        "0: never wait, score what is queued; default 25)")
+    p.add_argument("--score-threads", type=whole_number(1), default=2, metavar="N",
+                   help="model calls running at once (>= 1; default 2: one's Python stages overlap the other's "
+                        "encoding)")
     for name, help_ in (("max-body-bytes", "largest request body"), ("max-accounts", "accounts per request"),
                         ("max-posts", "posts per account"), ("max-chars", "characters per text"),
                         ("max-texts", "texts per /v1/texts request")):
-        p.add_argument(f"--{name}", type=int, default=None,
-                       help=f"{help_} (default: $BRANDFIT_SERVE_{name.upper().replace('-', '_')} or built-in)")
-    p.add_argument("--graceful-timeout", type=float, default=30.0,
-                   help="seconds to let requests in flight finish on SIGTERM (default 30)")
+        p.add_argument(f"--{name}", type=whole_number(1), default=None, metavar="N",
+                       help=f"{help_} (>= 1; default: $BRANDFIT_SERVE_{name.upper().replace('-', '_')} or built-in)")
+    p.add_argument("--graceful-timeout", type=non_negative("seconds"), default=30.0, metavar="SECONDS",
+                   help="seconds to let requests in flight finish on SIGTERM (>= 0; 0: cancel them at once; "
+                        "default 30)")
     p.set_defaults(func=_serve)
 
 
@@ -53,15 +104,12 @@ def _access_log_handler() -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from brandfit.errors import InputError
     from brandfit.serve import require_extra
 
     require_extra()
     if args.max_wait_ms is not None:
         logging.getLogger("brandfit").warning(
             "--max-wait-ms is ignored: batches now wait only for requests already arriving (see --max-delay-ms)")
-    if not 0 <= args.port <= 65535:
-        raise InputError(f"--port: must be in [0, 65535], got {args.port}")
     import uvicorn
 
     from brandfit.serve.app import ServeConfig, create_app
@@ -80,8 +128,7 @@ def _serve(args: argparse.Namespace) -> int:
     pin_single_threaded_blas()  # this process only serves: no OpenBLAS threads spinning beside the embedder
     manager = ModelManager(cfg.ref, registry=cfg.registry, backend=cfg.backend)
     manager.load_initial()  # fail fast, before listening: unknown ref, tampered files
-    logging.getLogger("brandfit").info("loaded %s (%s); listening on http://%s:%d", manager.current.version,
-                                       manager.backend, args.host, args.port)
+    logging.getLogger("brandfit").info("loaded %s (%s)", manager.current.version, manager.backend)
     app = create_app(cfg, manager=manager)
     _access_log_handler()
     server = DrainingServer(uvicorn.Config(app, host=args.host, port=args.port, access_log=False, log_level="info",

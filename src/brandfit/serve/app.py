@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 
 from brandfit import __version__
+from brandfit.errors import SettingsError
 from brandfit.model import RelevanceModel
 from brandfit.serve import routes_ops, routes_scoring, routes_texts
 from brandfit.serve import schemas as S
@@ -40,6 +42,10 @@ from brandfit.serve.state import ENV_API_KEY, ServeState, authorize
 __all__ = ["ServeConfig", "create_app", "ENV_API_KEY"]
 
 logger = logging.getLogger(__name__)
+
+_MAX_WAIT = 0.005
+"""The batcher's idle gap without Arrivals (:class:`~brandfit.serve.batching.MicroBatcher`'s default)."""
+
 
 @dataclass
 class ServeConfig:
@@ -59,9 +65,22 @@ class ServeConfig:
     """Seconds between checks of the registry alias; 0 turns hot swap off."""
     api_key: str | None = field(default_factory=lambda: (os.environ.get(ENV_API_KEY) or "").strip() or None)
 
+    def __post_init__(self) -> None:
+        """Refuse unusable numbers here, before a model loads or anything listens (one-line errors)."""
+        for name in ("max_batch", "workers"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise SettingsError(f"{name}: must be a positive integer, got {value!r}")
+        for name in ("max_delay", "poll_interval"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+                raise SettingsError(f"{name}: must be a finite number of seconds >= 0, got {value!r}")
+
 
 def _batcher(cfg: ServeConfig, metrics: ServeMetrics, arrivals: Arrivals) -> MicroBatcher:
-    return MicroBatcher(max_batch=cfg.max_batch, max_delay=cfg.max_delay,
+    """The app's micro-batcher. ``max_wait`` (the idle gap of a batcher without Arrivals) is also the batcher's
+    floor for ``max_delay``: capping it at ``max_delay`` keeps a delay under 5 ms (0 included) as given."""
+    return MicroBatcher(max_batch=cfg.max_batch, max_wait=min(_MAX_WAIT, cfg.max_delay), max_delay=cfg.max_delay,
                         workers=cfg.workers, arrivals=arrivals, on_batch=metrics.observe_batch)
 
 

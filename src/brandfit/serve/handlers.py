@@ -39,6 +39,11 @@ def problem_docs(*codes: int) -> dict[int | str, dict[str, Any]]:
             for code in codes}
 
 
+def _is_tag(part: Any) -> bool:
+    """Whether a part of pydantic's error location is the tag of a union member (``str``), not a field."""
+    return not isinstance(part, int) and (part in _UNION_TAGS or "[" in str(part) or "function" in str(part))
+
+
 def loc_to_field(loc: tuple[Any, ...]) -> str:
     """pydantic's error location as the dotted field path our problems use (``accounts[2].bio``)."""
     parts = list(loc)
@@ -48,7 +53,7 @@ def loc_to_field(loc: tuple[Any, ...]) -> str:
     for p in parts:
         if isinstance(p, int):
             out += f"[{p}]"
-        elif p in _UNION_TAGS or "[" in str(p) or "function" in str(p):
+        elif _is_tag(p):
             continue  # pydantic's tag of a union member, not a field
         else:
             out += f".{p}" if out else str(p)
@@ -59,15 +64,34 @@ async def _on_problem(request: Request, exc: Problem) -> JSONResponse:
     return problem_response(exc, request.url.path)
 
 
+def primary_error(raw: list[dict[str, Any]]) -> int:
+    """The index of the pydantic error the problem's ``detail`` and ``field`` name: the first, unless it only says
+    the input is not some union member's type (``brand_topic: Input should be a valid string`` for an object)
+    while another member of the same union got further into that input; then that member's first error
+    (``brand_topic.description: Field required``), which is what the client has to fix."""
+    if not raw:
+        return 0
+    loc = tuple(raw[0].get("loc", ()))
+    if not loc or not _is_tag(loc[-1]) or not str(raw[0].get("type", "")).endswith("_type"):
+        return 0
+    union = loc[:-1]  # the field the union sits at
+    for i, e in enumerate(raw[1:], 1):
+        other = tuple(e.get("loc", ()))
+        if len(other) > len(loc) and other[:len(union)] == union and _is_tag(other[len(union)]):
+            return i
+    return 0
+
+
 async def _on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = []
     status = 422
-    for e in exc.errors():
+    raw = list(exc.errors())
+    for e in raw:
         f = loc_to_field(tuple(e.get("loc", ())))
         if e.get("type") == "json_invalid":
             status, f = 400, "body"
         errors.append({"field": f, "detail": e.get("msg", "invalid"), "type": e.get("type")})
-    first = errors[0] if errors else {"field": "body", "detail": "invalid"}
+    first = errors[primary_error(raw)] if errors else {"field": "body", "detail": "invalid"}
     title = "Malformed JSON" if status == 400 else "Invalid input"
     detail = f"{first['field']}: {first['detail']}"
     if status == 400:

@@ -14,6 +14,7 @@ flight finish (up to ``timeout_graceful_shutdown``), the lifespan drains the bat
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,8 @@ import uvicorn
 from brandfit.errors import InputError, InputTypeError
 
 __all__ = ["DrainingServer"]
+
+logger = logging.getLogger(__name__)
 
 _TICK = 0.01  # how often the linger marks newly busy connections to close after their response
 
@@ -68,6 +71,25 @@ class DrainingServer(uvicorn.Server):
         config.app = _CloseWhileDraining(config.app, lambda: self.draining)
         super().__init__(config)
         self.linger = linger
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """uvicorn's startup (lifespan, then bind); says "listening" only once connections can be accepted."""
+        await super().startup(sockets)
+        if self.started:
+            logger.info("listening on %s", ", ".join(self.addresses()))
+
+    def addresses(self) -> list[str]:
+        """The ``http://host:port`` addresses the server accepts on (the real port when asked for port 0)."""
+        out = []
+        for server in getattr(self, "servers", []):
+            for sock in server.sockets or ():
+                name = sock.getsockname()
+                if isinstance(name, tuple) and len(name) >= 2:
+                    host = f"[{name[0]}]" if ":" in str(name[0]) else name[0]
+                    out.append(f"http://{host}:{name[1]}")
+                else:  # a unix socket
+                    out.append(f"unix:{name}")
+        return out
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self.draining = True

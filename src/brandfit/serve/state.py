@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Optional
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from brandfit._safejson import MAX_DEPTH, max_depth
 from brandfit.serve.batching import Arrivals, MicroBatcher
 from brandfit.serve.limits import Limits, Problem
 from brandfit.serve.metrics import ServeMetrics
@@ -24,7 +25,7 @@ from brandfit.serve.models import ModelManager, Served
 if TYPE_CHECKING:
     from brandfit.serve.app import ServeConfig
 
-__all__ = ["ServeState", "ENV_API_KEY", "get_state", "served", "authorize", "json_body"]
+__all__ = ["ServeState", "ENV_API_KEY", "get_state", "served", "authorize", "json_body", "check_depth"]
 
 ENV_API_KEY = "BRANDFIT_API_KEY"
 
@@ -62,11 +63,25 @@ async def served(state: ServeState = Depends(get_state)) -> Served:
 
 
 async def json_body(request: Request) -> None:
-    """415 unless the request says its body is JSON (``application/json`` or ``application/*+json``)."""
+    """415 unless the request says its body is JSON (``application/json`` or ``application/*+json``); 400 when it
+    is nested deeper than :data:`~brandfit._safejson.MAX_DEPTH` levels (see :func:`check_depth`)."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "application/json" and not (kind.startswith("application/") and kind.endswith("+json")):
         raise Problem(415, "Unsupported media type", f"content-type: expected application/json, got "
                       f"{kind or 'none'}", field="content-type", kind="unsupported-media-type")
+    check_depth(await request.body())  # already read (and parsed) by FastAPI: cached, no second read
+
+
+def check_depth(body: bytes) -> None:
+    """400 ``body`` for JSON nested deeper than :data:`~brandfit._safejson.MAX_DEPTH` levels, the documented limit.
+
+    ``json.loads`` itself only gives up near Python's recursion limit (about 1000 levels); up to there a deep body
+    would be parsed and then refused by schema validation with a less useful message. The scan is linear and runs
+    only when the body holds more brackets than the limit."""
+    if body.count(b"[") + body.count(b"{") <= MAX_DEPTH:
+        return
+    if max_depth(body.decode("utf-8", "replace"), MAX_DEPTH) > MAX_DEPTH:
+        raise Problem(400, "Malformed JSON", f"body: nested deeper than {MAX_DEPTH} levels", field="body")
 
 
 bearer = HTTPBearer(auto_error=False, description=f"Required when the server has ${ENV_API_KEY} set.")
