@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
@@ -53,15 +54,24 @@ MAX_COUNT = 10**12
 
 
 def parse_count(value: Any, where: str) -> int | None:
-    """A follower/like/comment count: None (or NaN, pandas' missing value) or a whole number in [0, MAX_COUNT]."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """A follower/like/comment count: None (missing) or a whole number in [0, MAX_COUNT].
+
+    Any real number is taken (``int``, ``float``, numpy integer and floating scalars, ...; never a ``bool``) as
+    long as it is whole: NaN and infinities are errors naming the field, not read as missing."""
+    if value is None:
         return None
     if isinstance(value, TooManyDigits):  # an integer literal too long to parse (see brandfit._safejson)
         raise InputError(f"{where}: must be between 0 and {MAX_COUNT:,}, got a {value.digits}-digit number")
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):  # numpy's bool_ is not a numbers.Real
         raise InputTypeError(f"{where}: expected a number, got {type(value).__name__}")
-    if isinstance(value, float) and (not math.isfinite(value) or value != int(value)):
-        raise InputError(f"{where}: expected a whole number, got {value!r}")
+    if not isinstance(value, numbers.Integral):
+        try:
+            as_float: float | None = float(value)
+        except OverflowError:  # a Fraction too large for a float: out of range below, if whole
+            as_float = None
+        if (as_float is not None and not math.isfinite(as_float)) or value != int(value):
+            shown = repr(as_float) if as_float is not None else f"a {type(value).__name__} too large for a float"
+            raise InputError(f"{where}: expected a whole number, got {shown}")
     if not 0 <= value <= MAX_COUNT:
         shown = value if abs(value) < 10**15 else f"a {_digits(value)}-digit number"
         raise InputError(f"{where}: must be between 0 and {MAX_COUNT:,}, got {shown}")

@@ -149,7 +149,7 @@ def test_csv_cell_over_the_limit_is_a_row_error_and_the_file_goes_on(tmp_path):
 
 
 @pytest.mark.parametrize("raw,shown", [(str(2**63), "19-digit"), ("1e300", "301-digit"), ("Infinity", "inf"),
-                                       ("9" * 400, "400"), ("-5", "-5"), ("1.5", "1.5")])
+                                       ("NaN", "nan"), ("9" * 400, "400"), ("-5", "-5"), ("1.5", "1.5")])
 def test_bad_counts_are_row_errors_naming_the_field(tmp_path, raw, shown):
     rows = [f'{{"account_id": "j", "bio": "x", "followers": {raw}}}',
             f'{{"account_id": "p", "posts": [{{"text": "hi", "likes": {raw}}}]}}']
@@ -252,3 +252,141 @@ def test_a_json_array_file_gets_a_hint_to_write_json_lines(tmp_path):
     path.write_text(json.dumps([{"account_id": "a", "bio": "x"}]), encoding="utf-8")
     rows = list(iter_rows(path))
     assert len(rows) == 1 and "JSON Lines" in rows[0].error
+
+
+# --- bytes that are not UTF-8: one rule wherever they are -----------------------------------------------
+_LATIN1_JSONL = b'{"account_id": "bad", "bio": "caf\xe9 runner"}'  # Latin-1 e-acute: byte 33 of the line
+_LATIN1_CSV = b"bad,caf\xe9 runner"  # byte 7 of the line
+
+
+def _good_jsonl(n: int) -> list[bytes]:
+    return [json.dumps({"account_id": f"a{i}", "bio": "gym and lifting " + "x" * 220}).encode() for i in range(n)]
+
+
+def _good_csv(n: int) -> list[bytes]:
+    return [b"account_id,bio"] + [b"a%d,gym and lifting %s" % (i, b"x" * 280) for i in range(n)]
+
+
+@pytest.mark.parametrize("n_good", [3, 400])  # 400 lines: the bad line comes after the first 64 KiB
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+def test_a_line_that_is_not_utf8_is_set_aside_wherever_it_is(tmp_path, kind, n_good):
+    if kind == "jsonl":
+        lines, bad, byte, bad_line = _good_jsonl(n_good), _LATIN1_JSONL, 33, n_good + 1
+    else:
+        lines, bad, byte, bad_line = _good_csv(n_good), _LATIN1_CSV, 7, n_good + 2
+    f = tmp_path / f"in.{kind}"
+    f.write_bytes(b"\n".join(lines + [bad]) + b"\n")
+    assert (f.stat().st_size > 64 * 1024) == (n_good == 400)
+    items, errors = read_all([f], tmp_path)
+    assert ids(items) == [f"a{i}" for i in range(n_good)]  # every good line is read
+    assert all("\ufffd" not in it.account.bio for it in items)
+    assert errors == [{"source_file": str(f), "line": bad_line, "account_id": None,
+                       "reason": f"not UTF-8 text (invalid continuation byte at byte {byte} of the line); save the "
+                                 "file as UTF-8"}]
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+def test_a_bad_byte_in_the_middle_of_a_file_with_a_bom(tmp_path, kind):
+    if kind == "jsonl":
+        lines, bad, bad_line = _good_jsonl(4), _LATIN1_JSONL, 3
+    else:
+        lines, bad, bad_line = _good_csv(4), _LATIN1_CSV, 4
+    f = tmp_path / f"in.{kind}"
+    f.write_bytes(b"\xef\xbb\xbf" + b"\r\n".join(lines[:bad_line - 1] + [bad] + lines[bad_line - 1:]) + b"\r\n")
+    items, errors = read_all([f], tmp_path)
+    assert ids(items) == ["a0", "a1", "a2", "a3"]
+    assert [(e["line"], e["reason"].split(" (")[0]) for e in errors] == [(bad_line, "not UTF-8 text")]
+
+
+def test_a_csv_record_over_several_lines_is_set_aside_at_its_first_line(tmp_path):
+    f = tmp_path / "multi.csv"
+    f.write_bytes(b'account_id,bio\na1,gym\nbad,"first line\nsecond caf\xe9 line"\na2,yoga\n')
+    items, errors = read_all([f], tmp_path)
+    assert ids(items) == ["a1", "a2"]
+    assert errors == [{"source_file": str(f), "line": 3, "account_id": None,
+                       "reason": "not UTF-8 text (invalid continuation byte at byte 10 of line 4); save the file "
+                                 "as UTF-8"}]
+    rows = list(iter_rows(f))
+    assert [(r.line, r.values is None) for r in rows] == [(2, False), (3, True), (5, False)]
+
+
+def test_a_truncated_utf8_character_at_the_end_is_set_aside(tmp_path):
+    f = tmp_path / "cut.jsonl"
+    f.write_bytes(b"\n".join(_good_jsonl(2)) + b'\n{"account_id": "cut", "bio": "caf\xc3')  # no newline, cut mid-character
+    items, errors = read_all([f], tmp_path)
+    assert ids(items) == ["a0", "a1"]
+    assert [e["line"] for e in errors] == [3] and errors[0]["reason"].startswith("not UTF-8 text (unexpected end")
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+def test_a_file_mostly_not_utf8_is_one_file_level_error(tmp_path, kind):
+    text = "account_id,bio\n" + "".join(f"a{i},café crème\n" for i in range(10))
+    if kind == "jsonl":
+        text = "".join(json.dumps({"account_id": f"a{i}", "bio": "café crème"}, ensure_ascii=False) + "\n"
+                       for i in range(10))
+    f = tmp_path / f"latin1.{kind}"
+    f.write_bytes(text.encode("latin-1"))
+    items, errors = read_all([f], tmp_path)
+    assert items == []
+    assert len(errors) == 1 and errors[0]["line"] is None
+    first = 1 if kind == "jsonl" else 2
+    assert errors[0]["reason"].startswith(f"not UTF-8 text (10 of {10 + (kind == 'csv')} lines are not UTF-8, the "
+                                          f"first at line {first}: invalid continuation byte at byte ")
+    assert errors[0]["reason"].endswith("save the file as UTF-8")
+
+
+def test_a_csv_header_that_is_not_utf8_is_a_file_level_error(tmp_path):
+    f = tmp_path / "h.csv"
+    f.write_bytes(b"account_id,bi\xf6\na1,gym\na2,yoga\n")
+    items, errors = read_all([f], tmp_path)
+    assert items == []
+    assert len(errors) == 1 and errors[0]["line"] is None
+    assert errors[0]["reason"] == ("unreadable header line: not UTF-8 text (invalid start byte at byte 13 of the "
+                                   "line); save the file as UTF-8")
+
+
+# --- NaN counts: an error naming the field, like Infinity, never read as missing ----------------------------
+@pytest.mark.parametrize("cell", ["NaN", "nan", " nan ", "-nan", "inf"])
+def test_a_nan_count_in_a_csv_is_a_row_error_and_an_empty_cell_stays_missing(tmp_path, cell):
+    f = tmp_path / "t.csv"
+    f.write_text(f"account_id,kind,text,likes,followers\nok,post,hi,,\nbad,post,hi,{cell},\n"
+                 f"worse,bio,hi,,{cell}\n", encoding="utf-8")
+    items, errors = read_all([f], tmp_path)
+    assert ids(items) == ["ok"]
+    assert items[0].account.followers is None and items[0].account.posts[0].likes is None
+    shown = "inf" if "inf" in cell else "nan"
+    assert [(e["line"], e["account_id"], e["reason"]) for e in errors] == [
+        (3, "bad", f"likes: expected a whole number, got {shown}"),
+        (4, "worse", f"followers: expected a whole number, got {shown}")]
+
+
+def test_a_nan_count_in_jsonl_names_the_field(tmp_path):
+    rows = ['{"account_id": "ok", "bio": "gym", "followers": null, "posts": [{"text": "hi", "likes": null}]}',
+            '{"account_id": "f", "bio": "gym", "followers": NaN}',
+            '{"account_id": "l", "posts": [{"text": "hi", "likes": 3}, {"text": "yo", "comments": NaN}]}']
+    items, errors = read_all([_jsonl(tmp_path, rows)], tmp_path)
+    assert ids(items) == ["ok"]
+    assert [(e["line"], e["reason"]) for e in errors] == [(2, "followers: expected a whole number, got nan"),
+                                                          (3, "posts[1].comments: expected a whole number, got nan")]
+
+
+def test_api_counts_reject_nan_and_take_numpy_numbers():
+    import numpy as np
+
+    from brandfit.account import Account, parse_count
+    from brandfit.errors import InputError
+
+    for bad in (float("nan"), np.float64("nan"), np.float32("nan"), float("inf"), -np.inf):
+        with pytest.raises(InputError, match=r"^account\.followers: expected a whole number, got -?(nan|inf)$"):
+            Account.from_input({"bio": "gym", "followers": bad})
+        with pytest.raises(ValueError, match=r"posts\[0\]\.likes: expected a whole number"):
+            Account.from_input({"bio": "gym", "posts": [{"text": "hi", "likes": bad}]})
+    acc = Account.from_input({"bio": "gym", "followers": np.int64(1200),
+                              "posts": [{"text": "hi", "likes": np.uint16(7), "comments": np.float32(2.0)}]})
+    assert (acc.followers, acc.posts[0].likes, acc.posts[0].comments) == (1200, 7, 2)
+    assert all(type(v) is int for v in (acc.followers, acc.posts[0].likes, acc.posts[0].comments))
+    assert parse_count(None, "followers") is None
+    for bad, err in ((True, TypeError), (np.bool_(True), TypeError), ("12", TypeError), (np.float64(1.5), ValueError),
+                     (np.int64(-1), ValueError)):
+        with pytest.raises(err, match="^followers: "):
+            parse_count(bad, "followers")

@@ -1,9 +1,13 @@
 """Read JSONL, CSV or Parquet files into raw rows, remembering where each row came from.
 
 Nothing is dropped here: a line that is not valid JSON becomes a row carrying its parse error, so
-the caller can set it aside with a reason. A problem with a whole file (empty, binary or not UTF-8,
-a corrupt Parquet file, unreadable) is one row with ``line`` :data:`FILE_LEVEL` and no values, never
+the caller can set it aside with a reason. A problem with a whole file (empty, binary, UTF-16, mostly not
+UTF-8, a corrupt Parquet file, unreadable) is one row with ``line`` :data:`FILE_LEVEL` and no values, never
 an exception, so one bad file in a folder does not stop the others.
+
+Text is decoded strictly, one line (JSONL) or one record (CSV) at a time, wherever it sits in the file: a
+line or record holding bytes that are not UTF-8 is a row error naming the byte, never read with
+replacement characters, and the lines around it are still read.
 
 Cost is bounded by the input: a JSON line is parsed with a depth and integer-length limit
 (:mod:`brandfit._safejson`), a JSON line longer than :data:`MAX_LINE_CHARS` or a CSV cell longer than
@@ -41,6 +45,7 @@ MAX_CELL_CHARS = 131_072
 _SNIFF_BYTES = 64 * 1024
 _SKIP_CHUNK = 1024 * 1024
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_UNDECODED = re.compile("[\udc80-\udcff]")  # what errors="surrogateescape" makes of a byte that is not UTF-8
 
 
 def safe_str(value: str) -> str:
@@ -127,18 +132,54 @@ def _file_problem(p: Path, *, text: bool) -> str | None:
         head = head[len(codecs.BOM_UTF8):]
     if b"\x00" in head:
         return "not a text file (binary data or a UTF-16/32 encoding); save it as UTF-8 text"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < _SNIFF_BYTES - 3)
-    except UnicodeDecodeError as exc:
-        return f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+    whole = len(head) < _SNIFF_BYTES - 3  # the head is the whole file
+    problem = _mostly_not_utf8(head, whole=whole)
+    if problem is not None:
+        return problem
     if not head.strip():
-        if len(head) < _SNIFF_BYTES - 3:
+        if whole:
             return "empty file (only blank lines)"
     return None
 
 
+def _mostly_not_utf8(head: bytes, *, whole: bool) -> str | None:
+    """The reason to set a whole file aside when over half of the non-blank lines of its start (``head``, the first
+    :data:`_SNIFF_BYTES`) are not UTF-8 (a Latin-1 export, binary data), else ``None``: a line here and there that
+    is not UTF-8 is a row error of its own, found when the line is read, wherever it is in the file."""
+    lines = head.splitlines()  # \n, \r\n or \r, as the text readers split
+    if not whole and len(lines) > 1:
+        lines.pop()  # may be cut in the middle of a character
+    partial = not whole and len(lines) == 1
+    bad, nonblank, first = 0, 0, None
+    for i, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        nonblank += 1
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(line, final=not partial)
+        except UnicodeDecodeError as exc:
+            bad += 1
+            if first is None:
+                first = f"line {i}: {exc.reason} at byte {exc.start}"
+    if 2 * bad <= nonblank:
+        return None
+    where = "" if whole else " in its first 64 KiB"
+    return (f"not UTF-8 text ({bad} of {nonblank} lines{where} are not UTF-8, the first at {first}); save the file "
+            "as UTF-8")
+
+
+def _not_utf8(text: str, where: str = "the line") -> str:
+    """The reason for a line or record read with errors="surrogateescape" that holds bytes that are not UTF-8."""
+    raw = text.encode("utf-8", "surrogateescape")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"not UTF-8 text ({exc.reason} at byte {exc.start} of {where}); save the file as UTF-8"
+    return "not UTF-8 text; save the file as UTF-8"  # not reached: the text held an undecoded byte
+
+
 def _iter_jsonl(p: Path, source: str) -> Iterator[RawRow]:
-    with p.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+    with p.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         lineno = 0
         while True:
             line = fh.readline(MAX_LINE_CHARS + 1)
@@ -153,6 +194,9 @@ def _iter_jsonl(p: Path, source: str) -> Iterator[RawRow]:
                 yield RawRow(source, lineno, None, f"line longer than {MAX_LINE_CHARS:,} characters")
                 continue
             if not line.strip():
+                continue
+            if _UNDECODED.search(line):
+                yield RawRow(source, lineno, None, _not_utf8(line))
                 continue
             try:
                 obj = loads_bounded(line, huge_ints="mark")
@@ -177,13 +221,33 @@ def _csv_problem(exc: csv.Error) -> str:
     return f"not valid CSV ({_short(exc)})"
 
 
+def _undecoded(taken: list[str], start: int) -> str | None:
+    """The reason for a CSV record (its physical ``taken`` lines, the first being line ``start``) holding bytes that
+    are not UTF-8, or ``None``."""
+    for i, line in enumerate(taken):
+        if _UNDECODED.search(line):
+            return _not_utf8(line, "the line" if i == 0 else f"line {start + i}")
+    return None
+
+
 def _iter_csv(p: Path, source: str) -> Iterator[RawRow]:
-    with p.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
-        reader = csv.reader(fh, strict=True)  # strict: an unclosed quote is an error, not rows swallowed whole
+    with p.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
+        taken: list[str] = []  # the physical lines of the record being read
+
+        def lines() -> Iterator[str]:
+            for line in fh:
+                taken.append(line)
+                yield line
+
+        reader = csv.reader(lines(), strict=True)  # strict: an unclosed quote is an error, not rows swallowed whole
         try:
             header = next(reader, None)
         except csv.Error as exc:
             yield RawRow(source, FILE_LEVEL, None, f"unreadable header line: {_csv_problem(exc)}")
+            return
+        bad_bytes = _undecoded(taken, 1)
+        if bad_bytes is not None:
+            yield RawRow(source, FILE_LEVEL, None, f"unreadable header line: {bad_bytes}")
             return
         if header is None or not any(h.strip() for h in header):
             yield RawRow(source, FILE_LEVEL, None, "empty file (no header line)")
@@ -201,6 +265,7 @@ def _iter_csv(p: Path, source: str) -> Iterator[RawRow]:
         n_rows = 0
         start = reader.line_num + 1  # the physical line the next row starts on
         while True:
+            taken.clear()
             try:
                 cells = next(reader)
             except StopIteration:
@@ -214,7 +279,10 @@ def _iter_csv(p: Path, source: str) -> Iterator[RawRow]:
                 start = reader.line_num + 1
                 continue
             n_rows += 1
-            if len(cells) > len(header):
+            bad_bytes = _undecoded(taken, start)
+            if bad_bytes is not None:
+                yield RawRow(source, start, None, bad_bytes)
+            elif len(cells) > len(header):
                 yield RawRow(source, start, None, f"{len(cells) - len(header)} more cells than the header has columns")
             elif any(len(c) > MAX_CELL_CHARS for c in cells):
                 yield RawRow(source, start, None, f"a cell longer than {MAX_CELL_CHARS:,} characters")
