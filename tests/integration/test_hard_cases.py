@@ -10,7 +10,7 @@ import pytest
 
 import brandfit
 
-KNOWN = "known weakness of relevance@4 to @91 (see docs/quality.md); strict, so a model that fixes it flags this mark"
+KNOWN = "known weakness of relevance@4 to @92 (see docs/quality.md); strict, so a model that fixes it flags this mark"
 
 
 def known(*values):
@@ -172,6 +172,12 @@ PROMO_CASES = [
      False),
     ("links to all the studies i mentioned are in the show notes so go read them yourself", False),
     ("so i bought this stove myself paid about forty quid and it boils half a litre in three minutes", False),
+    # session 35: 111 of our 142 texts with 😍 were promo, and relevance@91 read the emoji itself as an ad (0.74 for
+    # "😍😍😍", 0.55 for "new hair 😍", 0.35 for a sunset); on real feeds it is mostly sunsets, pets and haircuts
+    ("😍😍😍", False),
+    ("new hair 😍", False),
+    ("love it 😍", False),
+    ("look at this sunset 😍", False),
 ]
 
 
@@ -349,6 +355,13 @@ def test_criticism_lowers_a_gifted_post(prod):
     # not a confident ad: 0.387 vs the threshold 0.380 with relevance@35; 0.409 vs 0.272 with relevance@40, whose
     # lower threshold flags it; from relevance@54 `critical_gift` fires alone on it and the ceiling holds it at 0.10
     assert critical < prod.promo_threshold
+
+
+def test_heart_eyes_do_not_make_a_family_account_advertorial(prod):
+    """A user review's case (session 35): relevance@91 called this account too promotional, with an undisclosed ad."""
+    rel = brandfit.predict_relevance({"bio": "mum of two, coffee lover",
+                                      "posts": ["😍😍😍", "🥰🥰🥰", "family day at the beach"]}, "fitness", model=prod)
+    assert not rel.too_promotional and rel.undisclosed_promo == 0 and rel.promo_ratio == 0
 
 
 def test_one_word_bio_is_not_a_confident_fit(prod):
