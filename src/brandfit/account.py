@@ -53,12 +53,22 @@ MAX_COUNT = 10**12
 """Largest follower, like or comment count accepted (far above any real account; keeps arithmetic finite)."""
 
 
+def _is_nan(value: Any) -> bool:
+    try:
+        return math.isnan(float(value))
+    except (OverflowError, ValueError, TypeError):
+        return False
+
+
 def parse_count(value: Any, where: str) -> int | None:
-    """A follower/like/comment count: None (missing) or a whole number in [0, MAX_COUNT].
+    """A follower/like/comment count: None or NaN (pandas' missing value: a DataFrame's empty cell) for missing, or a
+    whole number in [0, MAX_COUNT].
 
     Any real number is taken (``int``, ``float``, numpy integer and floating scalars, ...; never a ``bool``) as
-    long as it is whole: NaN and infinities are errors naming the field, not read as missing."""
-    if value is None:
+    long as it is whole; infinities are errors naming the field. Files are stricter: ``brandfit tag`` sets aside a
+    row whose count is ``NaN`` (:mod:`brandfit.tagging`), where an empty CSV cell or ``null`` is the missing value."""
+    if value is None or (isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral)
+                         and not isinstance(value, bool) and _is_nan(value)):
         return None
     if isinstance(value, TooManyDigits):  # an integer literal too long to parse (see brandfit._safejson)
         raise InputError(f"{where}: must be between 0 and {MAX_COUNT:,}, got a {value.digits}-digit number")

@@ -82,7 +82,7 @@ def test_an_output_suffix_that_names_no_format_is_refused_before_any_work(tmp_pa
     assert summary.accounts_this_run == 1 and (tmp_path / "out" / name).read_text().startswith("account_id")
 
 
-@pytest.mark.parametrize(("name", "head"), [("tags.parquet", b"PAR1"), ("tags", b"PAR1"), ("tags.json", b"{")])
+@pytest.mark.parametrize(("name", "head"), [("tags.parquet", b"PAR1"), ("tags.pq", b"PAR1"), ("tags", b"PAR1"), ("tags.json", b"{")])
 def test_the_output_format_follows_a_known_suffix(tmp_path, fake_model, name, head):
     out = tmp_path / "out" / name
     tag_files(_input(tmp_path / "a.jsonl"), out, TOPIC, model=fake_model, show_progress_bar=False)

@@ -173,3 +173,17 @@ def test_the_table_is_pinned_to_its_normalisation_version():
     # (not inside a handle: test_names.py), not the table; version 6 how flags are written (test_text_emoji.py)
     assert NORMALIZATION_VERSION in (3, 4, 5, 6, 7, 8)
     assert digest == "dff30114e0ef25a45bfc6a6e97724360b023d6ef2ffb60326dda406f361b390a", "the sense table changed"
+
+
+_FOLDED = st.sampled_from(["MAKEUP QUİZ TOMORROW", "RUNNİNG LATE again", "makeup quız", "running ſhort on", "İN MY SHOES",
+                           "social battery", "SOCİAL BATTERY at 2%", "whole new ball game", "Kelvin K", "ıt's a workout"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES | _FOLDED | st.sampled_from(["RUNNING LATE", "Makeup Exams", "ran low on", "hiking prices"]),
+                min_size=1, max_size=8).map(" ".join))
+def test_the_shortcut_changes_nothing_outside_ascii_either(text):
+    """Key and partner words (session 35) are read from the text lowered and from the text folded first, so the
+    result equals trying every rule also where case folding is not one character for one ("İ", dotless "ı", long
+    "ſ", the Kelvin sign); session 34's key words alone missed "MAKEUP QUİZ"."""
+    assert plain_senses(text, in_handles=True) == _every_rule(text)

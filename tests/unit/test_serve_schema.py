@@ -113,6 +113,11 @@ def test_the_schema_states_the_limits_and_every_error():
      "float"),
     ('{"account": {"bio": "x", "followers": 1e400}, "brand_topic": "fitness"}', None, 422, "account.followers",
      "whole number"),
+    # JSON's non-standard NaN is no count (null is the missing value), as Infinity is not
+    ('{"account": {"bio": "x", "followers": NaN}, "brand_topic": "fitness"}', None, 422, "account.followers",
+     "expected a whole number, got nan"),
+    ('{"account": {"posts": [{"text": "x", "likes": NaN}]}, "brand_topic": "fitness"}', None, 422,
+     "account.posts[0].likes", "got nan"),
     ('{"account": {"bio": "coach", "post": ["leg day"]}, "brand_topic": "fitness"}', None, 422, "account",
      "unknown field 'post' (did you mean 'posts'?)"),
     ('{"account": {"posts": [{"text": "x", "like": 5}]}, "brand_topic": "fitness"}', None, 422,

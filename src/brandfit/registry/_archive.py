@@ -13,6 +13,7 @@ anywhere else.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import os
@@ -63,7 +64,8 @@ def export_folder(folder: Path, dest_file: Path, *, arcroot: str) -> Path:
     dest_file.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=dest_file.parent, prefix=f".{dest_file.name}.", suffix=".tmp")
     try:
-        os.chmod(tmp_name, 0o666 & ~_umask())  # mkstemp's 0600 would follow the archive; every other output is 0644
+        with contextlib.suppress(OSError):  # a filesystem without modes keeps mkstemp's; the export goes on
+            os.chmod(tmp_name, 0o666 & ~_umask())  # mkstemp's 0600 would follow the archive; other outputs are 0644
         with os.fdopen(fd, "wb") as raw:
             with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
                 with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:

@@ -115,6 +115,7 @@ def check_account(raw: Any, where: str, limits: Limits):
     from brandfit.account import Account
 
     if isinstance(raw, Mapping):
+        _check_count(raw.get("followers"), f"{where}.followers")
         _check_type(raw.get("account_id"), (str, int), "a string or an integer", f"{where}.account_id")
         _check_type(raw.get("handle"), (str,), "a string", f"{where}.handle")
         _check_text(raw.get("bio"), f"{where}.bio", limits)
@@ -125,12 +126,21 @@ def check_account(raw: Any, where: str, limits: Limits):
             for i, p in enumerate(posts):
                 if isinstance(p, Mapping):
                     _check_type(p.get("posted_at"), (str,), "a string", f"{where}.posts[{i}].posted_at")
+                    for count in ("likes", "comments"):
+                        _check_count(p.get(count), f"{where}.posts[{i}].{count}")
                 _check_text(p.get("text") if isinstance(p, Mapping) else p, f"{where}.posts[{i}]"
                             + (".text" if isinstance(p, Mapping) else ""), limits)
     try:
         return Account.from_input(raw, where=where)
     except (InputError, TypeError, ValueError) as exc:
         raise invalid(exc) from None
+
+
+def _check_count(value: Any, field: str) -> None:
+    """JSON's non-standard ``NaN`` is no count: a 422, where ``null`` is the missing value (in Python, NaN is
+    pandas' missing value and :func:`brandfit.account.parse_count` reads it so)."""
+    if isinstance(value, float) and value != value:
+        raise invalid(InputError(f"{field}: expected a whole number, got nan"))
 
 
 def _clean(value: Any) -> Any:

@@ -152,6 +152,8 @@ def _count(value: Any, field: str, from_text: bool) -> int | None:
                 value = float(s)
             except ValueError:
                 raise RowError(f"{field}: expected a number, got {_show(value)}") from None
+    if isinstance(value, float) and math.isnan(value):  # a file's NaN (JSONL's non-standard literal, a CSV "nan")
+        raise RowError(f"{field}: expected a whole number, got nan")  # is no missing value: those are null and ""
     try:
         return parse_count(value, field)
     except (InputError, InputTypeError, OverflowError) as exc:
@@ -196,6 +198,12 @@ def parse_account_row(values: Mapping[str, Any], *, from_text: bool) -> Account:
         posts = None
     elif not isinstance(posts, (list, tuple)):
         raise RowError(f"posts: expected a list or a JSON string of a list, got {type(posts).__name__}")
+    for i, post in enumerate(posts or ()):  # a file's NaN count is no missing value, in a post either
+        if isinstance(post, Mapping):
+            for name in ("likes", "comments"):
+                value = post.get(name)
+                if isinstance(value, float) and math.isnan(value):
+                    raise RowError(f"posts[{i}].{name}: expected a whole number, got nan")
     bio = _optional_str(values.get("bio"), "bio")
     mapping = {
         "account_id": acc_id,

@@ -67,14 +67,15 @@ _PLAIN_COLUMNS = ("account_id", "handle", "followers", "brand_topic", "score", "
 
 
 def resolve_format(fmt: str | None, output: Path) -> str:
-    """``fmt`` if given, else from the output's suffix (``.parquet``, ``.jsonl``/``.json``, ``.csv``), else Parquet
+    """``fmt`` if given, else from the output's suffix (``.parquet``/``.pq``, ``.jsonl``/``.json``, ``.csv``), else Parquet
     for a name with no suffix; any other suffix (``.xlsx``, ``.txt``) is refused rather than given Parquet bytes."""
     if fmt is not None:
         if fmt not in FORMATS:
             raise InputError(f"format: unknown output format {fmt!r}; expected one of {', '.join(FORMATS)}")
         return fmt
     suffix = output.suffix.lower()
-    by_suffix = {".parquet": "parquet", ".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", "": "parquet"}
+    by_suffix = {".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv",
+                 "": "parquet"}
     if suffix not in by_suffix:
         raise InputError(f"{output}: cannot tell the output format from {suffix!r}; name it .parquet, .jsonl or .csv, "
                          "or give the format (--format; format= in Python)")
