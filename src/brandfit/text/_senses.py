@@ -429,7 +429,7 @@ def plain_senses(text: str, *, in_handles: bool = False) -> str:
     for _ in range(16):  # to a fixed point ("diet diet coke" takes two passes)
         rules = set(_ALWAYS)
         words = set(_TOKEN.findall(text.lower().translate(_FOLD)))
-        if not text.isascii():  # also folded before lowering: "İ" lowers to two characters ("QUİZ" is no word above)
+        if "\u0130" in text:  # also folded before lowering: "İ" lowers to two characters ("QUİZ" is no word above),
             words |= set(_TOKEN.findall(text.translate(_FOLD).lower()))  # where re.IGNORECASE reads it as "i"
         for word in words:
             for i, partners in _BY_KEY.get(word, ()):
