@@ -130,6 +130,7 @@ _ALIASES = [a for e in name_entries() for a in e.aliases]
 _PIECES = st.one_of(st.sampled_from(_ALIASES), st.sampled_from(
     ["(", ")", " (", "@", "_", "'s", "'", "#", "İ", "ß", " ", ",", "!", "x", ".", "&", "/", "(marathon runner)"]))
 _JOIN = st.sampled_from([" ", "", "#", "@", " @", ". ", " & "])
+_ALIAS_WORDS = sorted({w for a in _ALIASES for w in a.split()})
 
 
 @settings(max_examples=400, deadline=None)
@@ -146,6 +147,32 @@ def test_normalize_stays_idempotent_with_names(parts, join, pad):
 def test_the_ascii_cut_of_words_is_the_unicode_cut(text):
     lower = _lower(text)
     assert _ASCII_WORD.findall(lower) == _WORD.findall(lower)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_PIECES, st.sampled_from(_ALIAS_WORDS), st.text(st.characters(max_codepoint=127), max_size=6)),
+                max_size=12),
+       st.sampled_from([" ", "", ". ", " & ", "-", "'", "\n"]))
+def test_the_quick_test_on_ascii_text_never_hides_a_name(parts, join):
+    """``find_names`` answers "no name" from runs of ASCII letters and digits before it cuts words: the same answer as
+    reading every word, on text built from the tables' own words and aliases."""
+    text = join.join(parts)
+    for variant in (text, text.upper(), text.title()):
+        with_quick = find_names(variant)
+        quick, _names._no_ascii_name = _names._no_ascii_name, lambda text, table: False
+        try:
+            assert find_names(variant) == with_quick
+        finally:
+            _names._no_ascii_name = quick
+
+
+def test_the_quick_test_says_no_name_only_when_there_is_none():
+    table = _names._table_version(LATEST)
+    for text in ("KIPCHOGE IN BERLIN", "dr. martens boots", "steph curry's handles", "adidas' new drop",
+                 "arc'teryx shell", "tears of the kingdom again"):
+        assert not _names._no_ascii_name(text, table) and find_names(text), text
+    for text in ("tears of joy", "new running shoes for the marathon", "", "!!! ...", "face with tears of joy x3"):
+        assert _names._no_ascii_name(text, table) and not find_names(text), text
 
 
 @settings(max_examples=300, deadline=None)

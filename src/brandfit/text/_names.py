@@ -195,6 +195,53 @@ def _starts(table: int) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
     return frozenset(one), frozenset(two)
 
 
+# ASCII bytes -> the same byte for a lower-case letter or a digit, the lower-case letter for an upper-case one, and a
+# space for everything else: what cuts an ASCII text into its runs of letters and digits in one C-level pass
+_RUNS: Final[bytes] = bytes(c if c in b"abcdefghijklmnopqrstuvwxyz0123456789" else c + 32 if 65 <= c <= 90 else 32
+                            for c in range(256))
+
+
+class _AsciiStarts(NamedTuple):
+    """:func:`_starts` in runs of ASCII letters and digits (:data:`_RUNS`): the quick test of :func:`find_names` on
+    ASCII text. Where it finds a name, the alias's runs are whole runs of the text, one after the other ("kipchoge's"
+    is the runs ``kipchoge s``, "dr. martens" ``dr martens``), so a text holds no name when none of its runs is in
+    ``one``, or when no two runs in a row are a key of ``longer`` followed by the rest of one of its aliases."""
+
+    one: frozenset[bytes]  # the aliases of one run ("kipchoge")
+    two: frozenset[tuple[bytes, bytes]]  # the first two runs of every other ("the north", "arc teryx", "h m")
+    longer: dict[tuple[bytes, bytes], tuple[tuple[bytes, ...], ...]]  # those two runs -> the aliases' runs
+
+
+@functools.cache
+def _ascii_starts(table: int) -> _AsciiStarts:
+    one: set[bytes] = set()
+    longer: dict[tuple[bytes, bytes], set[tuple[bytes, ...]]] = {}
+    for aliases in _index(table).values():
+        for alias in aliases:
+            written = _joined(alias)
+            if not written.isascii():  # never meets an ASCII text
+                continue
+            runs = tuple(written.encode("ascii").translate(_RUNS).split())
+            if len(runs) == 1:
+                one.add(runs[0])
+            else:
+                longer.setdefault(runs[:2], set()).add(runs)
+    return _AsciiStarts(frozenset(one), frozenset(longer),
+                        {k: tuple(sorted(v, key=len)) for k, v in longer.items()})
+
+
+def _no_ascii_name(text: str, table: int) -> bool:
+    """True when the ASCII ``text`` surely holds no name of ``table`` (the quick test of :class:`_AsciiStarts`)."""
+    starts = _ascii_starts(table)
+    runs = text.encode("ascii").translate(_RUNS).split()
+    if not starts.one.isdisjoint(runs):
+        return False
+    if starts.two.isdisjoint(zip(runs, runs[1:])):
+        return True
+    return not any(tuple(runs[i:i + len(full)]) == full for i, pair in enumerate(zip(runs, runs[1:]))
+                   if pair in starts.two for full in starts.longer[pair])
+
+
 _BEFORE: Final[frozenset[str]] = frozenset("([{\"'")  # what may stand right before a name (or a space, or "@")
 _AFTER: Final[frozenset[str]] = frozenset(",.!?;:)]}\"'…")  # what may stand right after one (or a space)
 
@@ -228,6 +275,8 @@ def find_names(text: str, version: int = LATEST, *, skip: Collection[str] = ()) 
     :data:`MAX_GLOSSES`. An alias in ``skip`` (lower case) is never matched: a shorter alias at the same place, or
     a later mention of the same entry, still is."""
     table = _table_version(version)
+    if text.isascii() and _no_ascii_name(text, table):  # most texts
+        return []
     lower = _lower(text)
     one, two = _starts(table)
     tokens = _ASCII_WORD.findall(lower) if lower.isascii() else _WORD.findall(lower)
