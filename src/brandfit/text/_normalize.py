@@ -476,14 +476,25 @@ def _emoji_text(token: str, the_united: int, out: list[str], pieces: list[str], 
         return "the " + words
     if apart and words != token:
         # quick tests first: a name runs across an end of the words only where two of its words meet there
-        first, last = words.partition(" ")[0], words.rpartition(" ")[2]  # an emoji's words: lower case, spaced
-        left = first in pairs.seconds and \
-            (last_word(_written_before(out, pieces)) or last_word(_written_tail(out, pieces)), first) in pairs.pairs
-        right = last in pairs.firsts and (last, _next_word(ahead(1))) in pairs.pairs
+        first, last, first_meets, last_meets = _ends(words, pairs)
+        left = first_meets and \
+            (_last_word(_written_before(out, pieces)) or _last_word(_written_tail(out, pieces)), first) in pairs.pairs
+        right = last_meets and (last, _next_word(ahead(1))) in pairs.pairs
         if (left or right) and not _FLAG_RE.fullmatch(token):
             into, onward = names_across(_written_tail(out, pieces), words, ahead(4), apart)
             return (", " if into else "") + words + (" ," if onward else "")
     return words
+
+
+@functools.lru_cache(maxsize=1 << 10)
+def _ends(words: str, pairs: NamePairs) -> tuple[str, str, bool, bool]:
+    """An emoji's words (lower case, spaced): the first and the last, and whether a word of a name can come before
+    the first (it is a name's second word or later) and after the last (it is a word of a name before its last)."""
+    first, last = words.partition(" ")[0], words.rpartition(" ")[2]
+    return first, last, first in pairs.seconds, last in pairs.firsts
+
+
+_last_word = functools.lru_cache(maxsize=1 << 14)(last_word)  # the same few words end what an emoji follows
 
 
 def _next_word(text: str) -> str:
