@@ -174,14 +174,34 @@ def rank_accounts(
     """A shortlist of at most ``top`` accounts, best first, ranked by
     ``score x (1 - promo_penalty x promo_ratio)`` (a program needs 20 to 40 micro-influencers).
     ``cache``: see :func:`pipeline_for`."""
+    ranked = shortlist(accounts, brand_topic, top=top, model=model, backend=backend, promo_penalty=promo_penalty,
+                       options=options, cache=cache)
+    df = relevance_frame([r for _, r, _ in ranked])
+    df["rank_score"] = [key for _, _, key in ranked]
+    df.insert(0, "rank", np.arange(1, len(df) + 1))
+    return df
+
+
+def shortlist(
+    accounts: Iterable[Account | Mapping[str, Any]] | pd.DataFrame,
+    brand_topic: str | BrandTopic,
+    *,
+    top: int = 40,
+    model: str | RelevanceModel = DEFAULT_MODEL_REF,
+    backend: str | None = None,
+    promo_penalty: float = 1.0,
+    options: ScoringOptions | None = None,
+    cache: CacheArg = None,
+) -> list[tuple[int, Relevance, float]]:
+    """:func:`rank_accounts`' shortlist before it becomes a DataFrame: ``(input index, Relevance, rank_score)``,
+    best first (by ``rank_score``, then ``score``; ties keep input order). ``brandfit rank`` writes it with the
+    batch job's writer."""
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:
         raise InputError(f"top: must be a positive integer, got {top!r}")
     if isinstance(promo_penalty, bool) or not isinstance(promo_penalty, (int, float)) or not 0 <= promo_penalty <= 1:
         raise InputError(f"promo_penalty: must be a number in [0, 1], got {promo_penalty!r}")
     brand = parse_brand_topic(brand_topic)
     results = pipeline_for(model, backend=backend, options=options, cache=cache).score(_accounts(accounts), brand)
-    df = relevance_frame(results)
-    df["rank_score"] = [rank_score(r.score, r.promo_ratio, promo_penalty) for r in results]
-    df = df.sort_values(["rank_score", "score"], ascending=False, kind="stable").head(top).reset_index(drop=True)
-    df.insert(0, "rank", np.arange(1, len(df) + 1))
-    return df
+    keyed = [(i, r, rank_score(r.score, r.promo_ratio, promo_penalty)) for i, r in enumerate(results)]
+    keyed.sort(key=lambda e: (e[2], e[1].score), reverse=True)  # stable: reverse=True keeps ties in input order
+    return keyed[:top]

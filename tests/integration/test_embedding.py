@@ -31,3 +31,30 @@ def test_empty_batch(embedder):
 def test_unknown_backend_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown embedding backend"):
         get_embedder("tensorflow")
+
+
+def test_torch_load_and_encode_print_no_third_party_progress_bar(embedder, capfd):
+    """Loading the torch encoder shows no transformers "Loading weights" bar and encoding no sentence-transformers
+    "Batches" bar, even with transformers' bars on; asked for a bar, brandfit's own shows, and the vectors are the
+    same either way."""
+    from transformers.utils import logging as hf_logging
+
+    from brandfit.embedding._torch import SentenceTransformerEmbedder
+
+    was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.enable_progress_bar()
+    try:
+        capfd.readouterr()
+        fresh = SentenceTransformerEmbedder()  # a load of its own: get_embedder keeps the session's
+        texts = [f"trail run number {i} " + "long " * (i % 20) for i in range(70)]
+        quiet = fresh.encode(texts)
+        assert capfd.readouterr().err == ""
+        assert hf_logging.is_progress_bar_enabled()  # put back after loading
+        shown = fresh.encode(texts, show_progress_bar=True)
+        err = capfd.readouterr().err
+    finally:
+        if not was_on:
+            hf_logging.disable_progress_bar()
+    assert "Embedding (torch)" in err and "70/70" in err and "Batches" not in err
+    np.testing.assert_array_equal(shown, quiet)
+    np.testing.assert_array_equal(quiet, embedder.encode(texts))

@@ -100,6 +100,21 @@ def test_texts(client, production_model):
     assert sum(second["topic_probs"].values()) == pytest.approx(1.0, abs=1e-4)
 
 
+def test_texts_an_empty_or_blank_text_has_no_topic_as_in_python(client, production_model):
+    import brandfit
+
+    r = client.post("/v1/texts", json={"texts": ["", " \n\t", "squats and deadlifts"]})
+    assert r.status_code == 200
+    empty, blank, read = r.json()["results"]
+    rel = brandfit.predict_relevance({"bio": "", "posts": [" \n\t"]}, "fitness", model=production_model)
+    for row in (empty, blank):
+        assert row["top_topic"] is None and rel.primary_topic is None
+        assert row["topic_probs"] == rel.topic_probs and set(rel.topic_probs.values()) == {0.0}
+        assert not row["promo"] and row["promo_probability"] == 0.0 and row["cues"] == []
+        assert row["reason"] == "No text to judge: the text is empty."
+    assert read["top_topic"] == "fitness" and read["reason"] is None
+
+
 def test_texts_merged_from_concurrent_requests_match_one_by_one(production_model):
     """Concurrent /v1/texts requests share one encoder call on the real model, and each gets the rows it would
     have got alone."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from fakes import REPO, FakeEmbedder, make_model
 
 from brandfit.registry import ModelRegistry
@@ -184,3 +185,91 @@ def test_rank_writes_the_errors_file_even_when_every_row_is_set_aside(tmp_path: 
     assert code == 2 and "no usable accounts" in err and "short.jsonl.errors.jsonl" in err and not out.exists()
     errors = [json.loads(x) for x in (tmp_path / "short.jsonl.errors.jsonl").read_text().splitlines()]
     assert [e["account_id"] for e in errors] == ["a"]
+
+
+def _read_output(path: Path, fmt: str) -> tuple[list[str], list[dict]]:
+    """(column names in file order, rows) of a ``tag``/``rank`` output, cells as written (CSV: the raw strings)."""
+    import csv
+
+    if fmt == "csv":
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+        return rows[0], [dict(zip(rows[0], r)) for r in rows[1:]]
+    if fmt == "jsonl":
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        return list(rows[0]), rows
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    return table.schema.names, table.to_pylist()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_rank_writes_the_shortlist_with_tags_writer_columns_and_encoding(tmp_path: Path, monkeypatch, capsys, fmt):
+    """``rank -o x.FMT`` has ``tag -o x.FMT``'s columns, in its order, with its encoding of every cell (CSV header,
+    true/false, empty nulls, JSON strings for evidence/reasons/promo_cues; JSONL nested), plus ``rank`` in front."""
+    from brandfit.tagging import tag_files
+    from brandfit.tagging._output import COLUMNS, RANK_SCHEMA
+
+    reg = _registry(tmp_path, monkeypatch)
+    inp = tmp_path / "in" / "accounts.jsonl"
+    inp.parent.mkdir()
+    inp.write_text("".join(json.dumps(r) + "\n" for r in (
+        {"account_id": "a", "handle": "@trail_ana", "followers": 2400, "bio": "trail runner, ultra race log",
+         "posts": [{"text": "hill repeats on the trail before the marathon", "likes": 120, "comments": 8},
+                   "new trail shoes for the ultra \u00e9t\u00e9 \U0001f3c3"]},
+        {"account_id": "b", "bio": "makeup and skincare",
+         "posts": ["my lipstick and serum haul", "use my code SAVE20 at the link in bio #ad"]},
+        {"account_id": "c", "handle": "@gear", "followers": 50000, "bio": "running gear deals",
+         "posts": ["use code RUN10 for 10% off these trail shoes #ad", "link in bio: race vest sponsored #ad"]},
+    )), encoding="utf-8")
+    tagged, ranked = tmp_path / f"tags.{fmt}", tmp_path / f"short.{fmt}"
+    tag_files(inp, tagged, "sports_outdoor", model=make_model(), show_progress_bar=False, cache=False, top=0)
+    code, _, err = run_cli(capsys, "rank", "--registry", str(reg.root), "--brand-topic", "sports_outdoor", str(inp),
+                           "-o", str(ranked))
+    assert code == 0, err
+
+    tag_cols, tag_rows = _read_output(tagged, fmt)
+    rank_cols, rank_rows = _read_output(ranked, fmt)
+    assert rank_cols == ["rank", *tag_cols]
+    if fmt != "jsonl":
+        assert tag_cols == list(COLUMNS)
+    else:
+        assert "topic_probs" in tag_cols and isinstance(rank_rows[0]["topic_probs"], dict)
+        assert isinstance(rank_rows[0]["evidence"], list) and isinstance(rank_rows[0]["promo_cues"], dict)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        assert pq.read_schema(ranked).remove_metadata() == RANK_SCHEMA
+    by_id = {r["account_id"]: r for r in tag_rows}
+    assert len(rank_rows) == len(by_id) == 3
+    for k, row in enumerate(rank_rows, start=1):
+        assert row["rank"] == (str(k) if fmt == "csv" else k)
+        expected = dict(by_id[row["account_id"]])
+        # the same cells, byte for byte in CSV, except the run's id (each command is its own run)
+        assert {c: v for c, v in row.items() if c not in ("rank", "run_id")} == \
+               {c: v for c, v in expected.items() if c != "run_id"}
+        assert row["run_id"] and row["source_file"] == str(inp)
+    keys = [float(r["rank_score"]) for r in rank_rows]
+    assert keys == sorted(keys, reverse=True) and rank_rows[-1]["account_id"] != "a"
+    if fmt == "csv":
+        text = ranked.read_text(encoding="utf-8")
+        assert "\u00e9t\u00e9 \U0001f3c3" in text  # UTF-8, not \\u escapes
+        assert {r["too_promotional"] for r in rank_rows} <= {"true", "false"}
+        assert any(r["handle"] == "" for r in rank_rows)  # a null is an empty cell, as in tag's CSV
+        assert all(isinstance(json.loads(r["evidence"]), list) for r in rank_rows)
+
+
+def test_rank_output_rank_score_follows_promo_penalty(tmp_path: Path, monkeypatch, capsys):
+    reg = _registry(tmp_path, monkeypatch)
+    inp = tmp_path / "in.jsonl"
+    inp.write_text(json.dumps({"account_id": "c", "bio": "running gear deals",
+                               "posts": ["use code RUN10 for 10% off trail shoes #ad", "trail race vest"]}) + "\n",
+                   encoding="utf-8")
+    r = ("rank", "--registry", str(reg.root), "--brand-topic", "sports_outdoor", str(inp))
+    assert run_cli(capsys, *r, "-o", str(tmp_path / "p0.jsonl"), "--promo-penalty", "0")[0] == 0
+    assert run_cli(capsys, *r, "-o", str(tmp_path / "p1.jsonl"))[0] == 0
+    p0 = json.loads((tmp_path / "p0.jsonl").read_text())
+    p1 = json.loads((tmp_path / "p1.jsonl").read_text())
+    assert p0["promo_ratio"] > 0 and p0["rank_score"] == p0["score"]
+    assert p1["rank_score"] == pytest.approx(p1["score"] * (1 - p1["promo_ratio"]))

@@ -218,3 +218,31 @@ def test_the_app_serves_again_after_a_restart_and_refuses_while_stopped():
             assert c.post("/v1/relevance", json=body).status_code == 200
     r = TestClient(app).post("/v1/relevance", json=body)  # no lifespan: the batcher stays closed
     assert r.status_code == 503 and r.headers["content-type"] == PROBLEM and r.headers["retry-after"]
+
+
+def test_texts_an_empty_or_blank_text_is_not_read_as_the_python_api_does():
+    """/v1/texts answers a text with nothing to read as ``brandfit.predict_relevance`` answers an account with
+    nothing to read: no topic, every probability 0, and the reason; not a topic mix made from nothing."""
+    import brandfit
+    from fakes import FakeEmbedder
+
+    embedder = FakeEmbedder()
+    model = make_model(embedder)
+    app = create_app(ServeConfig(poll_interval=0, registry=REPO / "models", limits=LIMITS), model=model)
+    blank = ["", "   ", "\n\t ", "\u3000\u00a0"]
+    with TestClient(app) as c:
+        mixed = c.post("/v1/texts", json={"texts": ["leg day squats", *blank]})
+        alone = c.post("/v1/texts", json={"texts": ["leg day squats"]}).json()["results"][0]
+        calls = len(embedder.calls)
+        only_blank = c.post("/v1/texts", json={"texts": blank})
+        assert len(embedder.calls) == calls  # nothing to read: the model is not called
+    assert mixed.status_code == 200 and only_blank.status_code == 200
+    read, *rows = mixed.json()["results"]
+    assert read == alone and read["top_topic"] == "fitness" and read["reason"] is None  # the others do not change it
+    assert sum(read["topic_probs"].values()) == pytest.approx(1.0)
+    assert only_blank.json()["results"] == rows
+    for text, row in zip(blank, rows):
+        rel = brandfit.predict_relevance({"bio": text}, "fitness", model=model)  # the Python API, same text
+        assert rel.primary_topic is None and rel.reasons == ("No text to judge: the bio and every post are empty.",)
+        assert row == {"topic_probs": rel.topic_probs, "top_topic": None, "promo_probability": 0.0, "promo": False,
+                       "cues": [], "reason": "No text to judge: the text is empty."}, repr(text)

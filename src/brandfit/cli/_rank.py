@@ -1,12 +1,13 @@
 """``brandfit rank INPUT --brand-topic T [--top 40] [-o FILE]``: a shortlist of the accounts that fit a brand.
 
 Reads accounts from JSONL/CSV/Parquet files or folders in either ``brandfit tag`` input shape (one row per
-account, or one row per text grouped by ``account_id``), scores them with
-:func:`brandfit.api.rank_accounts` and prints a table, or writes the shortlist (``.csv``, ``.jsonl`` or
-``.parquet``, by the file's suffix; atomically, never over an input file, and over an existing file only with
-``--overwrite``). Input is read by the batch job's own reader, so a file ``brandfit tag`` reads, ``rank`` reads the
-same way: bad rows are set aside with file, line and reason (printed, and written to ``FILE.errors.jsonl`` beside
-``-o FILE``), never dropped silently. For millions of accounts use ``brandfit tag`` (resumable, chunked).
+account, or one row per text grouped by ``account_id``), ranks them as :func:`brandfit.api.rank_accounts` does
+and prints a table, or writes the shortlist (``.csv``, ``.jsonl`` or ``.parquet``, by the file's suffix;
+atomically, never over an input file, and over an existing file only with ``--overwrite``) with ``brandfit tag``'s
+own writer: the columns and encoding of ``tag -o`` in the same format, with ``rank`` in front (docs/tagging.md).
+Input is read by the batch job's own reader, so a file ``brandfit tag`` reads, ``rank`` reads the same way: bad
+rows are set aside with file, line and reason (printed, and written to ``FILE.errors.jsonl`` beside ``-o FILE``),
+never dropped silently. For millions of accounts use ``brandfit tag`` (resumable, chunked).
 """
 
 from __future__ import annotations
@@ -57,32 +58,30 @@ def _check_output(out: Path, inputs: list[str], overwrite: bool) -> list[Path]:
     return files
 
 
-def _write(df, out: Path, suffix: str) -> None:
-    from brandfit._atomic import atomic_path
+def _write(ranked, items, out: Path) -> None:
+    """Write the shortlist with ``brandfit tag``'s writer: the same columns, encoding and header as ``tag -o`` (Parquet
+    and CSV flat, JSONL nested), with ``rank`` in front and ``rank_score`` ranked with ``--promo-penalty``."""
+    from brandfit.tagging import write_shortlist
 
-    flat = df.drop(columns=[c for c in ("evidence",) if c in df.columns])
-    nested = [c for c in flat.columns if flat[c].map(lambda v: isinstance(v, (dict, list, tuple))).any()]
-    if suffix != ".jsonl":
-        flat = flat.assign(**{c: flat[c].map(json.dumps) for c in nested})
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out) as tmp:
-        if suffix == ".csv":
-            flat.to_csv(tmp, index=False)
-        elif suffix == ".parquet":
-            flat.to_parquet(tmp, index=False)
-        else:
-            flat.to_json(tmp, orient="records", lines=True, force_ascii=False)
+    write_shortlist([r for _, r, _ in ranked], [key for _, _, key in ranked],
+                    [(items[i].source_file, items[i].source_line) for i, _, _ in ranked], out)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 def _rank(args: argparse.Namespace) -> int:
     import sys
 
     from brandfit._atomic import atomic_write_text
-    from brandfit.api import rank_accounts
+    from brandfit.api import shortlist
     from brandfit.cli._predict import brand_from_args
     from brandfit.model import load_model
     from brandfit.cli._data import _plural
-    from brandfit.tagging import errors_path_for, read_accounts
+    from brandfit.tagging import errors_path_for, read_account_items
 
     if args.top < 1:
         raise InputError(f"--top: must be at least 1, got {args.top}")
@@ -92,7 +91,8 @@ def _rank(args: argparse.Namespace) -> int:
     out = Path(args.output) if args.output else None
     files = _check_output(out, args.input, args.overwrite) if out is not None else args.input
     brand = brand_from_args(args.brand_topic, args.brand_name, args.example)
-    accounts, set_aside = read_accounts(files)
+    items, set_aside = read_account_items(files)
+    accounts = [item.account for item in items]
     errors_path = errors_path_for(out) if out is not None else None
     if errors_path is not None:  # always written beside -o (empty when every row was good), as tag does
         errors_path.parent.mkdir(parents=True, exist_ok=True)  # -o into a new folder, as tag does
@@ -107,19 +107,22 @@ def _rank(args: argparse.Namespace) -> int:
                          + (f" ({_plural(len(set_aside), 'row')} set aside" if set_aside else "")
                          + (f", listed in {errors_path})" if set_aside and errors_path else ")" if set_aside else ""))
     model = load_model(args.model, args.registry, backend=args.backend)
-    df = rank_accounts(accounts, brand, top=args.top, model=model, promo_penalty=args.promo_penalty)
+    ranked = shortlist(accounts, brand, top=args.top, model=model, promo_penalty=args.promo_penalty)
     n = len(accounts)
-    what = f"best {len(df)} of {n} account{'' if n == 1 else 's'} for {getattr(brand, 'name', brand)} ({model.version})"
+    what = (f"best {len(ranked)} of {n} account{'' if n == 1 else 's'} for {getattr(brand, 'name', brand)} "
+            f"({model.version})")
     aside = f"; {_plural(len(set_aside), 'row')} set aside" if set_aside else ""
     if out is not None:
-        _write(df, out, suffix)
+        _write(ranked, items, out)
         print(f"wrote the {what} to {out}{aside}" + (f" ({errors_path})" if set_aside else ""))
         return 0
     print(what + aside + ":")
     rows = []
-    for _, r in df.iterrows():
-        rows.append([str(r.get(c)) if not isinstance(r.get(c), float) else f"{r.get(c):.3f}" for c in COLUMNS])
-    cells = [list(COLUMNS)] + [[("-" if v in ("None", "nan") else v) for v in row] for row in rows]
+    for k, (_, r, key) in enumerate(ranked, start=1):
+        values = {c: getattr(r, c) for c in COLUMNS if c not in ("rank", "rank_score")}
+        values.update(rank=k, rank_score=key)
+        rows.append([_cell(values[c]) for c in COLUMNS])
+    cells = [list(COLUMNS)] + rows
     widths = [max(len(row[i]) for row in cells) for i in range(len(COLUMNS))]
     print("\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells))
     return 0

@@ -5,11 +5,11 @@ from __future__ import annotations
 import importlib.resources
 import logging
 import threading
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
-from brandfit._progress import want_progress
+from brandfit._progress import no_third_party_bars, want_progress
 from brandfit.embedding import MAX_SEQ_LENGTH
 from brandfit.errors import MissingExtraError
 
@@ -37,7 +37,8 @@ class SentenceTransformerEmbedder:
         with torch_import():
             from sentence_transformers import SentenceTransformer
         path = model_dir or packaged_model_dir()
-        self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
+        with no_third_party_bars():  # no "Loading weights" bar from transformers on a library call
+            self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
         self._model.max_seq_length = MAX_SEQ_LENGTH
         self._batch_size = batch_size
         self._lock = threading.Lock()
@@ -58,12 +59,32 @@ class SentenceTransformerEmbedder:
         texts = list(texts)
         if not texts:
             return np.zeros((0, self._dim), dtype=np.float32)
-        with self._lock:
-            vecs = self._model.encode(
-                texts,
-                batch_size=self._batch_size,
-                show_progress_bar=want_progress(show_progress_bar, len(texts), logger),
-                convert_to_numpy=True,
-                normalize_embeddings=True,
-            )
+        from tqdm.auto import tqdm
+
+        # brandfit's own bar, as the ONNX backend's, never sentence-transformers' "Batches" bar: it advances on each
+        # batch's forward pass, so the batches (and every number) are those of one plain encode call
+        with self._lock, tqdm(total=len(texts), desc="Embedding (torch)", unit="text",
+                              disable=not want_progress(show_progress_bar, len(texts), logger)) as bar:
+            def advance(_module, _args, out) -> None:  # must return None: a hook's return value replaces the output
+                bar.update(_rows(out))
+
+            hook = None if bar.disable else self._model.register_forward_hook(advance)
+            try:
+                vecs = self._model.encode(
+                    texts,
+                    batch_size=self._batch_size,
+                    show_progress_bar=False,
+                    convert_to_numpy=True,
+                    normalize_embeddings=True,
+                )
+            finally:
+                if hook is not None:
+                    hook.remove()
+            bar.update(len(texts) - bar.n)
         return np.ascontiguousarray(vecs, dtype=np.float32)
+
+
+def _rows(features) -> int:
+    """Texts in one forward pass's output (0 when its shape is not the one expected: the bar is then set at the end)."""
+    emb = features.get("sentence_embedding") if isinstance(features, Mapping) else None  # a BatchEncoding, say
+    return int(emb.shape[0]) if getattr(emb, "ndim", 0) > 0 else 0

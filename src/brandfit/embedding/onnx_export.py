@@ -315,15 +315,11 @@ def _quiet_quantizer() -> Iterator[None]:
 
 def _load_transformer(model_dir: Path):
     from transformers import AutoModel
-    from transformers.utils import logging as hf_logging
 
-    bar_was_on = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
+    from brandfit._progress import no_third_party_bars
+
+    with no_third_party_bars():
         model = AutoModel.from_pretrained(str(model_dir), local_files_only=True, attn_implementation="eager")
-    finally:
-        if bar_was_on:
-            hf_logging.enable_progress_bar()
     return model.eval()
 
 

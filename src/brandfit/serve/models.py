@@ -39,10 +39,25 @@ def warm_up(model: RelevanceModel) -> None:
     model.analyze(list(WARM_UP_TEXTS))
 
 
+NO_TEXT_REASON = "No text to judge: the text is empty."
+
+
+def _not_read() -> dict[str, Any]:
+    """The /v1/texts row of a text with nothing to read: as the Python API answers an account with no text
+    (:func:`brandfit.predict_relevance`: no topic, every probability 0, and why), never a topic mix the heads made up
+    from nothing."""
+    return {"topic_probs": dict.fromkeys(TOPICS, 0.0), "top_topic": None, "promo_probability": 0.0, "promo": False,
+            "cues": [], "reason": NO_TEXT_REASON}
+
+
 class TextScorer:
     """Single texts through one model, shaped as the micro-batcher's scorer: ``score(texts, None)`` gives one
     /v1/texts row per text (topic probabilities, top topic, promo probability and verdict, cues), so concurrent
-    /v1/texts requests share one :meth:`~brandfit.model.RelevanceModel.analyze` call (one encoder pass)."""
+    /v1/texts requests share one :meth:`~brandfit.model.RelevanceModel.analyze` call (one encoder pass).
+
+    An empty or blank text (nothing but whitespace) is not read, as an empty post or bio is not read for an
+    account (:meth:`brandfit.account.Account.scored_texts`): its row has ``top_topic`` null, every probability 0,
+    ``promo`` false, no cues and a ``reason``."""
 
     kind = "texts"
 
@@ -50,11 +65,17 @@ class TextScorer:
         self.model = model
 
     def score(self, texts: list[str], brand: None = None) -> list[dict[str, Any]]:
-        analysis = self.model.analyze(list(texts))
+        read = [i for i, t in enumerate(texts) if t.strip()]  # the test Account.scored_texts uses
+        rows = [_not_read() for _ in texts]
+        if not read:
+            return rows
+        analysis = self.model.analyze([texts[i] for i in read])
         threshold = self.model.promo_threshold
-        return [{"topic_probs": dict(zip(TOPICS, map(float, tp))), "top_topic": TOPICS[int(tp.argmax())],
-                 "promo_probability": float(pp), "promo": bool(pp >= threshold), "cues": list(cues)}
-                for tp, pp, cues in zip(analysis.topic_proba, analysis.promo_proba, analysis.cues)]
+        for i, tp, pp, cues in zip(read, analysis.topic_proba, analysis.promo_proba, analysis.cues):
+            rows[i] = {"topic_probs": dict(zip(TOPICS, map(float, tp))), "top_topic": TOPICS[int(tp.argmax())],
+                       "promo_probability": float(pp), "promo": bool(pp >= threshold), "cues": list(cues),
+                       "reason": None}
+        return rows
 
 
 @dataclass(frozen=True)

@@ -237,11 +237,16 @@ class RankOut(BaseModel):
 
 
 class TextOut(BaseModel):
-    topic_probs: dict[str, float]
-    top_topic: str
+    """One text's row. An empty or blank text is not read (as an empty bio or post is not read for an account):
+    ``top_topic`` null, every ``topic_probs`` value and ``promo_probability`` 0, ``promo`` false, no cues, and a
+    ``reason``."""
+
+    topic_probs: dict[str, float] = Field(..., description="Per topic id, summing to 1; all 0 for a blank text")
+    top_topic: Optional[str] = Field(..., description="The most likely topic; null for an empty or blank text")
     promo_probability: float
     promo: bool
     cues: list[str]
+    reason: Optional[str] = Field(None, description="Why the text was not read (empty or blank); null when it was")
 
 
 class TextsOut(BaseModel):

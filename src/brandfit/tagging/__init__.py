@@ -20,7 +20,7 @@ import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from brandfit.account import Account, BrandTopic, parse_brand_topic
 from brandfit.data.readers import list_input_files
@@ -28,21 +28,27 @@ from brandfit.embedding.cache import EmbeddingCache, resolve_cache
 from brandfit.errors import InputError
 from brandfit.model import RelevanceModel, load_model
 from brandfit.pipeline import Pipeline
+from brandfit.scoring import Relevance
 from brandfit.settings import DEFAULT_MODEL_REF
 from brandfit.tagging._checkpoint import Checkpoint, fingerprint
-from brandfit.tagging._input import AccountReader, ErrorLog
+from brandfit.tagging._input import AccountReader, ErrorLog, Item
 from brandfit.tagging._local import Progress, chunked, count_accounts, run_local
 from brandfit.tagging._output import (
     FORMATS,
+    RANK_SCHEMA,
     TopAccounts,
     move_into_place,
+    ranked_table,
+    relevance_table,
     resolve_format,
     write_final,
+    write_tables,
 )
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["tag_files", "read_accounts", "check_output", "TagSummary", "ENGINES", "FORMATS", "DEFAULT_CHUNK_SIZE", "errors_path_for"]
+__all__ = ["tag_files", "read_accounts", "read_account_items", "write_shortlist", "check_output", "TagSummary",
+           "ENGINES", "FORMATS", "DEFAULT_CHUNK_SIZE", "errors_path_for"]
 
 ENGINES = ("local", "ray")
 DEFAULT_CHUNK_SIZE = 512
@@ -52,6 +58,13 @@ def read_accounts(inputs: list[str | Path]) -> tuple[list[Account], list[dict[st
     """The accounts of ``inputs`` (files or folders, either input shape) read exactly as :func:`tag_files` reads
     them, in memory, and the rows set aside, each ``{"source_file", "line", "account_id", "reason"}``. For a
     shortlist (``brandfit rank``); for millions of accounts use :func:`tag_files`."""
+    items, set_aside = read_account_items(inputs)
+    return [item.account for item in items], set_aside
+
+
+def read_account_items(inputs: list[str | Path]) -> tuple[list[Item], list[dict[str, Any]]]:
+    """As :func:`read_accounts`, each account with where it came from (``source_file``, ``source_line``: the file
+    and line of its first row, as ``tag_files`` writes them)."""
     import io
     import json
     import tempfile
@@ -61,11 +74,25 @@ def read_accounts(inputs: list[str | Path]) -> tuple[list[Account], list[dict[st
     with tempfile.TemporaryDirectory(prefix="brandfit-read-") as scratch:
         reader = AccountReader(files, scratch=Path(scratch), errors=ErrorLog(buf))
         try:
-            accounts = [item.account for item in reader]
+            items = list(reader)
         finally:
             reader.close()
     # split on "\n" only: a reason may hold U+2028 and the like, which json.dumps leaves unescaped
-    return accounts, [json.loads(line) for line in buf.getvalue().split("\n") if line]
+    return items, [json.loads(line) for line in buf.getvalue().split("\n") if line]
+
+
+def write_shortlist(results: Sequence[Relevance], rank_scores: Sequence[float], sources: Sequence[tuple[str, int]],
+                    output: str | Path, *, run_id: str | None = None) -> int:
+    """Write a shortlist (``results`` best first, each with its ``rank_score`` and ``(source_file, source_line)``) to
+    ``output`` with :func:`tag_files`' own writer, atomically: the same columns, order and encoding as ``tag_files``
+    gives that format (from the suffix), with ``rank`` (1 = best) in front. Returns the row count. For
+    ``brandfit rank -o``."""
+    import uuid
+
+    output = Path(output)
+    table = relevance_table(results, run_id=run_id or uuid.uuid4().hex[:12], sources=sources)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    return write_tables([ranked_table(table, rank_scores)], output, None, schema=RANK_SCHEMA)
 
 
 def errors_path_for(output: str | Path) -> Path:

@@ -2,7 +2,8 @@
 
 Every chunk becomes an Arrow table in the *flat* layout (``p_<topic>`` float columns, JSON strings for
 ``evidence``, ``reasons`` and ``promo_cues``). Parquet and CSV keep that layout; JSONL turns it back into
-nested values (``topic_probs``, ``evidence``... as JSON objects and lists).
+nested values (``topic_probs``, ``evidence``... as JSON objects and lists). ``brandfit rank`` writes its shortlist
+with the same writer (:func:`write_tables`), in :data:`RANK_SCHEMA`: a ``rank`` column, then the same columns.
 
 Every file written here is atomic: a temporary file in the target's own folder, flushed and ``fsync``-ed,
 then ``os.replace``-d over the target, then the folder ``fsync``-ed. A reader sees no file or the whole file.
@@ -16,7 +17,7 @@ import io
 import json
 import os
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -26,8 +27,8 @@ from brandfit.errors import InputError
 from brandfit.scoring import Relevance
 from brandfit.topics import TOPICS
 
-__all__ = ["FORMATS", "SCHEMA", "COLUMNS", "TopAccounts", "resolve_format", "relevance_table", "write_part",
-           "write_final", "move_into_place"]
+__all__ = ["FORMATS", "SCHEMA", "COLUMNS", "RANK_SCHEMA", "TopAccounts", "resolve_format", "relevance_table",
+           "ranked_table", "write_part", "write_final", "write_tables", "move_into_place"]
 
 FORMATS = ("parquet", "jsonl", "csv")
 JSON_COLUMNS = ("evidence", "reasons", "promo_cues")
@@ -61,6 +62,9 @@ SCHEMA = pa.schema(
 )
 """Columns of every part and of Parquet/CSV output, in order."""
 COLUMNS = tuple(SCHEMA.names)
+RANK_SCHEMA = pa.schema([("rank", pa.int64()), *SCHEMA])
+"""Columns of ``brandfit rank``'s shortlist: ``rank`` (1 = best), then :data:`SCHEMA`'s, in the same order and
+encoding (``rank_score`` there is ranked with the shortlist's ``--promo-penalty``)."""
 _PLAIN_COLUMNS = ("account_id", "handle", "followers", "brand_topic", "score", "primary_topic", "confidence",
                   "consistency", "promo_ratio", "too_promotional", "undisclosed_promo", "tier", "engagement_rate",
                   "n_posts", "model_version")
@@ -107,15 +111,28 @@ def relevance_table(results: Sequence[Relevance], *, run_id: str, sources: Seque
     return pa.table(cols, schema=SCHEMA)
 
 
+def ranked_table(table: pa.Table, rank_scores: Sequence[float]) -> pa.Table:
+    """A :data:`SCHEMA` table already in shortlist order -> :data:`RANK_SCHEMA`: ``rank`` 1, 2, ... in front and
+    ``rank_score`` replaced by ``rank_scores`` (the shortlist's own promo penalty)."""
+    if table.schema != SCHEMA:
+        raise InputError("ranked_table: expected a table in the tag output's SCHEMA")
+    if len(rank_scores) != table.num_rows:
+        raise InputError(f"rank_scores: {len(rank_scores)} values for {table.num_rows} rows")
+    i = SCHEMA.get_field_index("rank_score")
+    table = table.set_column(i, SCHEMA.field(i), pa.array([float(x) for x in rank_scores], pa.float64()))
+    table = table.add_column(0, RANK_SCHEMA.field("rank"), pa.array(range(1, table.num_rows + 1), pa.int64()))
+    return table.cast(RANK_SCHEMA)
+
+
 def write_part(path: Path, table: pa.Table) -> None:
     """Write one chunk's rows as a Parquet file, atomically."""
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp)
 
 
-def _nested(row: dict[str, Any]) -> dict[str, Any]:
+def _nested(row: dict[str, Any], columns: Sequence[str] = COLUMNS) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name in COLUMNS:
+    for name in columns:
         if name.startswith("p_"):
             continue
         if name == "primary_topic":
@@ -140,13 +157,30 @@ def write_final(parts: Sequence[Path], output: Path, fmt: str,
 
     Reads one part at a time, so memory is bounded by a chunk, not by the job; ``on_table`` sees each part.
     """
+    return write_tables((pq.read_table(part, schema=SCHEMA) for part in parts), output, fmt, on_table=on_table)
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    return table if table.schema == schema else table.cast(schema)
+
+
+def write_tables(tables: Iterable[pa.Table], output: Path, fmt: str | None, *, schema: pa.Schema = SCHEMA,
+                 on_table: Callable[[pa.Table], None] | None = None) -> int:
+    """Write ``tables`` (each in ``schema``: :data:`SCHEMA`, or :data:`RANK_SCHEMA` for a shortlist) to ``output``
+    in ``fmt`` (``None``: from the suffix), atomically, one table at a time. Returns the row count.
+
+    The one writer of ``brandfit tag`` and ``brandfit rank``: Parquet and CSV keep the flat layout (CSV: a header
+    of the column names, ``true``/``false``, empty cells for nulls, exact floats, JSON strings for ``evidence``,
+    ``reasons`` and ``promo_cues``); JSONL nests ``topic_probs`` and those JSON columns.
+    """
     fmt = resolve_format(fmt, output)
+    columns = tuple(schema.names)
     n = 0
     with atomic_path(output) as tmp:
         if fmt == "parquet":
-            with pq.ParquetWriter(tmp, SCHEMA) as writer:
-                for part in parts:
-                    table = pq.read_table(part, schema=SCHEMA)
+            with pq.ParquetWriter(tmp, schema) as writer:
+                for table in tables:
+                    table = _conform(table, schema)
                     if on_table is not None:
                         on_table(table)
                     writer.write_table(table)
@@ -155,18 +189,18 @@ def write_final(parts: Sequence[Path], output: Path, fmt: str,
             with open(tmp, "w", encoding="utf-8", newline="") as fh:
                 writer = csv.writer(fh, lineterminator="\n") if fmt == "csv" else None
                 if writer is not None:
-                    writer.writerow(COLUMNS)
-                for part in parts:
-                    table = pq.read_table(part, schema=SCHEMA)
+                    writer.writerow(columns)
+                for table in tables:
+                    table = _conform(table, schema)
                     if on_table is not None:
                         on_table(table)
                     rows = table.to_pylist()
                     if writer is not None:
-                        writer.writerows([_csv_cell(r[c]) for c in COLUMNS] for r in rows)
+                        writer.writerows([_csv_cell(r[c]) for c in columns] for r in rows)
                     else:
                         buf = io.StringIO()
                         for r in rows:
-                            buf.write(json.dumps(_nested(r), ensure_ascii=False) + "\n")
+                            buf.write(json.dumps(_nested(r, columns), ensure_ascii=False) + "\n")
                         fh.write(buf.getvalue())
                     n += len(rows)
     return n
