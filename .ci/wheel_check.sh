@@ -7,6 +7,16 @@ PY=${PYTHON:-python3}
 work=$(mktemp -d /tmp/brandfit-wheel.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 "$PY" -m pip wheel --quiet --no-deps . -w "$work/dist" 2>/dev/null
+# the wheel bundles the versions src/brandfit/bundled holds, nothing a stale build/ folder kept from an older build
+"$PY" - "$work"/dist/brandfit-*.whl <<'PYEOF'
+import re, sys, zipfile
+from pathlib import Path
+pattern = re.compile(r"brandfit/bundled/registry/([^/_][^/]*/\d+)/")
+shipped = {m.group(1) for n in zipfile.ZipFile(sys.argv[1]).namelist() if (m := pattern.match(n))}
+source = {f"{p.parent.name}/{p.name}" for p in Path("src/brandfit/bundled/registry").glob("*/*") if p.name.isdigit()}
+assert shipped == source, f"the wheel bundles {sorted(shipped)}, src/brandfit/bundled holds {sorted(source)}"
+print(f"wheel check: bundled {', '.join(sorted(shipped))}")
+PYEOF
 "$PY" -m venv "$work/venv"
 "$work/venv/bin/python" -m pip install --quiet --upgrade pip 2>/dev/null
 "$work/venv/bin/python" -m pip install --quiet "$work"/dist/brandfit-*.whl 2>/dev/null
