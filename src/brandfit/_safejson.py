@@ -87,7 +87,7 @@ def loads_bounded(text: str | bytes, *, max_depth_: int = MAX_DEPTH, max_int_dig
     try:
         return json.loads(text, parse_int=_int_parser(max_int_digits, huge_ints == "mark"))
     except json.JSONDecodeError as exc:
-        raise JSONLimitError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+        raise JSONLimitError(f"not valid JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})") from None
     except RecursionError:
         raise JSONLimitError("nested too deeply to parse") from None
     except JSONLimitError:

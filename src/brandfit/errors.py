@@ -14,7 +14,7 @@ from __future__ import annotations
 __all__ = [
     "BrandfitError", "DataError", "RowError", "IntegrityError", "FormatVersionError", "UnknownRefError",
     "SettingsError", "OnnxExportError", "MissingExtraError", "OutputExistsError", "InputError", "InputTypeError",
-    "MissingFileError", "LockTimeoutError", "NotAFolderError",
+    "MissingFileError", "LockTimeoutError", "NotAFolderError", "RollbackError", "ConfigError",
 ]
 
 
@@ -79,3 +79,12 @@ class LockTimeoutError(BrandfitError, TimeoutError):
 
 class NotAFolderError(BrandfitError, NotADirectoryError):
     """A path that must be an existing folder is not one."""
+
+
+class RollbackError(BrandfitError, LookupError):
+    """An alias cannot be rolled back: it has no earlier target, or that version was deleted."""
+
+
+class ConfigError(InputError):
+    """A training config brandfit cannot use: the message names the file (when there is one), the key and what is
+    allowed."""

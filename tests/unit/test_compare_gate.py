@@ -99,7 +99,8 @@ def registry(tmp_path: Path, monkeypatch) -> ModelRegistry:
     monkeypatch.chdir(tmp_path)
     texts = tmp_path / "data" / "labeled" / "texts"
     texts.mkdir(parents=True)
-    (texts / "all.jsonl").write_text("".join(json.dumps(r) + "\n" for r in labeled_rows()), encoding="utf-8")
+    # 60 a topic: a test split of 54 texts, enough for the gate to judge (at least 50)
+    (texts / "all.jsonl").write_text("".join(json.dumps(r) + "\n" for r in labeled_rows(60)), encoding="utf-8")
     reg = ModelRegistry(tmp_path / "models")
     for i, model in enumerate((make_model(), worse_model()), start=1):
         folder = tmp_path / f"m{i}"
@@ -215,3 +216,138 @@ def test_models_on_different_normalisations_each_embed_the_text_their_own_way(mo
     seen.clear()
     compare_models(with_version(4, "relevance@1"), with_version(4, "relevance@2"), frame, n_bootstrap=10)
     assert len(seen) == 1
+
+
+def write_rows(path: Path, rows: list[dict]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_compare_says_when_the_texts_are_too_few_or_lack_promo_positives(registry, capsys, tmp_path):
+    """A held-out file of 18 texts without a promo-positive one: promo cannot be computed and topic is computed on
+    too few texts. Compare says so (text and JSON); the gate refuses instead of passing on what it never saw."""
+    r = ("models", "--registry", str(registry.root))
+    small = write_rows(tmp_path / "small.jsonl", [row for row in labeled_rows(5) if not row["promo"]][:18])
+    opts = ("--data", str(small), "--all-rows", "--no-public", "--bootstrap", "50")
+    code, out, _ = run_cli(capsys, *r, "compare", "relevance@1", "relevance@2", *opts)
+    assert code == 0
+    assert "test/promo_ap: not computed (no promo-positive text among the 18 texts)" in out
+    assert "test/topic_macro_ap: computed on 18 texts, fewer than 50: too few to judge" in out
+    assert "too few texts (<50), not judged" in out and "WARNING: no headline topic or promo figure" in out
+    data = json.loads(run_cli(capsys, *r, "compare", "relevance@1", "relevance@2", *opts, "--json")[1])
+    assert data["unjudged_tasks"] == ["topic", "promo"] and data["not_computed"] == {
+        "test/promo_ap": "no promo-positive text among the 18 texts"}
+    assert [row["n"] for row in data["rows"]] == [18]
+    # relevance@1 -> relevance@2 is a regression on these texts, and still: the gate cannot judge on 18 texts
+    code, out, err = run_cli(capsys, *r, "promote", "relevance@2", *opts)
+    assert code == 2 and "refusing to promote relevance@2" in err and "the gate cannot judge it" in err
+    assert "topic and promo not judged: no headline figure on at least 50 texts" in err
+    assert registry.aliases()["production"] == "relevance@1"
+    # a lower bar is a choice the user makes and sees; --force --reason overrides and is recorded
+    code, out, err = run_cli(capsys, *r, "promote", "relevance@2", *opts, "--force", "--reason", "small pilot")
+    assert code == 0 and registry.aliases()["production"] == "relevance@2"
+    gate = registry.history("relevance@2")[-1]["gate"]
+    assert gate["passed"] is False and any("not computed" in p for p in gate["cannot_judge"])
+
+
+def test_all_rows_scores_a_whole_held_out_file_and_warns_on_training_data(registry, capsys, tmp_path):
+    r = ("models", "--registry", str(registry.root))
+    held_out = write_rows(tmp_path / "held_out.jsonl", labeled_rows(12, seed=5))  # 72 texts, 24 promo
+    code, _, err = run_cli(capsys, *r, "compare", "relevance@1", "relevance@2", "--all-rows", "--no-public")
+    assert code == 2 and "--all-rows" in err and "give --data PATH" in err
+    data = json.loads(run_cli(capsys, *r, "compare", "relevance@1", "relevance@2", "--data", str(held_out),
+                              "--all-rows", "--no-public", "--json", "--bootstrap", "50")[1])
+    assert [(row["metric"], row["n"]) for row in data["rows"]] == [("topic_macro_ap", 72), ("promo_ap", 72)]
+    assert data["unjudged_tasks"] == [] and data["warnings"] == []
+    # the same file as a version's training data: every row is scored, and that is said
+    import brandfit.data.labeled as labeled
+
+    digest = labeled.dataset_hash(labeled.load_labeled([str(held_out)]).frame)
+    src = tmp_path / "m3"
+    make_model(version="relevance@3").save(src)
+    registry.publish("relevance", src, metadata={"metrics": {}, "embedding_model": "fake", "dataset_hash": digest})
+    code, out, _ = run_cli(capsys, *r, "compare", "relevance@1", "relevance@3", "--data", str(held_out),
+                           "--all-rows", "--no-public", "--bootstrap", "50")
+    assert code == 0 and "WARNING: --data is the data relevance@3 was trained on" in out
+    assert "relevance@1 was trained on" not in out
+
+
+def test_without_data_compare_uses_the_data_a_was_trained_on(registry, capsys, tmp_path):
+    """compare, promote and evaluate share one default: the labeled data the (first) version records in its config,
+    relative to the current folder; data/labeled/texts only for a version that records none."""
+    r = ("models", "--registry", str(registry.root))
+    write_rows(tmp_path / "mine" / "texts" / "t.jsonl", labeled_rows(20, seed=3))  # 120 texts
+    config = {"data": ["mine/texts"], "accounts": None, "seed": 13, "split": [0.7, 0.15, 0.15]}
+    for i in (3, 4):
+        src = tmp_path / f"m{i}"
+        make_model(version=f"relevance@{i}").save(src)
+        registry.publish("relevance", src, metadata={"metrics": {}, "embedding_model": "fake", "config": config})
+    data = json.loads(run_cli(capsys, *r, "compare", "relevance@3", "relevance@4", "--no-public", "--json",
+                              "--bootstrap", "20")[1])
+    from brandfit.data import assign_splits, load_labeled
+
+    frame = load_labeled(["mine/texts"]).frame
+    n_test = int((assign_splits(frame) == "test").sum())
+    assert 0 < n_test < 120 and data["rows"][0]["n"] == n_test
+    # relevance@1 records no config: the repository's data/labeled/texts (the fixture's 360 texts) as before
+    data = json.loads(run_cli(capsys, *r, "compare", "relevance@1", "relevance@3", "--no-public", "--json",
+                              "--bootstrap", "20")[1])
+    assert data["rows"][0]["n"] == 54
+
+
+def recorded(dataset: str, n_test: int, topic_ap: float, promo_ap: float | None, seed: int = 13) -> dict:
+    return {"dataset_hash": f"sha256:{dataset}", "training_sources": {"ours": {"n": n_test * 7}},
+            "config": {"seed": seed, "split": [0.7, 0.15, 0.15]},
+            "metrics": {"test": {"topic": {"macro_ap": topic_ap, "n": n_test},
+                                 "promo": {"ap": promo_ap, "n": n_test}}}}
+
+
+@pytest.fixture
+def foreign(tmp_path: Path, monkeypatch) -> ModelRegistry:
+    """Versions that cannot be evaluated here (no relevance model inside): the gate has only recorded figures."""
+    monkeypatch.chdir(tmp_path)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "model.json").write_text("{}", encoding="utf-8")
+    reg = ModelRegistry(tmp_path / "models")
+    reg.publish("relevance", src, metadata=recorded("a" * 64, 7, 1.0, None))
+    reg.publish("relevance", src, metadata=recorded("b" * 64, 1633, 0.93, 0.93))
+    reg.publish("relevance", src, metadata=recorded("b" * 64, 1633, 0.95, 0.94))
+    reg.publish("relevance", src, metadata=recorded("b" * 64, 1633, 0.90, 0.94))
+    reg.publish("relevance", src, metadata=recorded("b" * 64, 1633, 0.90, 0.94, seed=7))
+    return reg
+
+
+def test_gate_never_compares_recorded_figures_from_different_datasets(foreign, capsys):
+    r = ("models", "--registry", str(foreign.root))
+    foreign.promote("relevance@1")
+    code, out, err = run_cli(capsys, *r, "promote", "relevance@2", "--no-public")
+    assert code == 2 and foreign.aliases()["production"] == "relevance@1"
+    assert "cannot evaluate relevance@1 and relevance@2 on the same texts here" in err  # the reason, not a log line
+    assert "not comparable: they were computed on different datasets" in err
+    assert "relevance@1: dataset aaaaaaaaaa, a test split of 7 texts of 49 labeled texts" in err
+    assert "relevance@2: dataset bbbbbbbbbb, a test split of 1633 texts" in err
+    assert "-0.07" not in out + err and "WORSE" not in out + err  # no delta presented as a regression
+    assert "--data" in err and "--no-gate" in err
+    # the same dataset but split differently: not the same test texts either
+    foreign.promote("relevance@4", details=None)
+    code, _, err = run_cli(capsys, *r, "promote", "relevance@5", "--no-public")
+    assert code == 2 and "split it differently" in err
+    # --no-gate, or --force --reason (recorded), still promote
+    code, out, _ = run_cli(capsys, *r, "promote", "relevance@5", "--no-public", "--force", "--reason", "new seed")
+    assert code == 0 and foreign.aliases()["production"] == "relevance@5"
+    assert "split it differently" in foreign.history()[-1]["gate"]["cannot_judge"][0]
+
+
+def test_gate_compares_recorded_figures_of_the_same_test_texts(foreign, capsys):
+    r = ("models", "--registry", str(foreign.root))
+    foreign.promote("relevance@3")
+    code, out, err = run_cli(capsys, *r, "promote", "relevance@4", "--no-public")  # topic 0.95 -> 0.90
+    assert code == 2 and "worse than relevance@3 beyond the tolerance 0.01 on test/topic_macro_ap -0.0500" in err
+    assert "recorded headline metrics (the same test texts)" in out and "same dataset, seed and split" in err
+    code, out, _ = run_cli(capsys, *r, "promote", "relevance@2", "--no-public")  # 0.95 -> 0.93 also worse
+    assert code == 2
+    foreign.promote("relevance@4")
+    code, out, _ = run_cli(capsys, *r, "promote", "relevance@3", "--no-public")  # better: passes
+    assert code == 0 and "gate passed" in out and foreign.aliases()["production"] == "relevance@3"

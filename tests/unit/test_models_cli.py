@@ -77,3 +77,87 @@ def test_train_tags_are_parsed():
     assert parse_tags(["experiment=c4", "owner = ana "]) == {"experiment": "c4", "owner": "ana"}
     with pytest.raises(InputError):
         parse_tags(["nokey"])
+
+
+def test_rollback_past_the_history_is_a_one_line_error_not_a_traceback(reg, capsys):
+    from brandfit.errors import BrandfitError, RollbackError
+
+    r = ("models", "--registry", str(reg.root))
+    reg.promote("relevance@1")
+    reg.promote("relevance@2")
+    code, out, _ = run_cli(capsys, *r, "rollback")
+    assert code == 0 and out.strip() == "production -> relevance@1 (rolled back)"
+    code, out, err = run_cli(capsys, *r, "rollback")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith("brandfit: error: alias 'production' -> relevance@1 has no earlier target to roll back to")
+    assert "brandfit models alias production REF" in err and "Traceback" not in err
+    with pytest.raises(RollbackError) as info:
+        reg.rollback()
+    assert isinstance(info.value, LookupError) and isinstance(info.value, BrandfitError)  # still a LookupError
+    assert reg.aliases()["production"] == "relevance@1"
+    code, _, err = run_cli(capsys, *r, "rollback", "--alias", "staging")
+    assert code == 2 and err.startswith("brandfit: error: unknown alias 'staging'")
+
+
+def test_rollback_onto_a_deleted_version_is_a_one_line_error(reg, capsys):
+    r = ("models", "--registry", str(reg.root))
+    reg.set_alias("staging", "relevance@1")
+    reg.set_alias("staging", "relevance@2")
+    reg.delete("relevance@1")
+    code, _, err = run_cli(capsys, *r, "rollback", "--alias", "staging")
+    assert code == 2 and "relevance@1: that version was deleted" in err and err.count("\n") == 1
+    assert reg.aliases()["staging"] == "relevance@2"
+
+
+def test_refused_and_unknown_registry_operations_all_exit_2_with_one_line(reg, capsys):
+    r = ("models", "--registry", str(reg.root))
+    reg.promote("relevance@1")
+    for argv, expected in ((("delete", "relevance@1"), "refusing to delete relevance@1: alias 'production'"),
+                           (("alias", "--delete", "nope"), "unknown alias 'nope'"),
+                           (("resolve", "relevance@0"), "invalid ref 'relevance@0'"),
+                           (("resolve", "nope@3"), "unknown model 'nope'"),
+                           (("show", "relevance@9"), "relevance@9 does not exist"),
+                           (("verify", "nope"), "unknown model or alias 'nope'"),
+                           (("promote", "relevance@2", "--alias", "Bad", "--no-gate"), "invalid alias 'Bad'"),
+                           (("rollback",), "no earlier target")):
+        code, out, err = run_cli(capsys, *r, *argv)
+        assert code == 2 and err.startswith("brandfit: error: ") and expected in err, (argv, err)
+        assert err.count("\n") == 1 and "Traceback" not in err, argv
+
+
+def test_verify_all_fails_on_a_registry_that_does_not_exist_is_empty_or_is_a_file(tmp_path, reg, capsys):
+    missing = tmp_path / "nonexist_reg"
+    code, out, err = run_cli(capsys, "models", "--registry", str(missing), "verify", "--all")
+    assert code == 2 and "no such registry folder" in err and str(missing) in err
+    assert not missing.exists()  # verifying made nothing
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _, err = run_cli(capsys, "models", "--registry", str(empty), "verify", "--all")
+    assert code == 2 and "holds no model version and no alias" in err
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    for argv in (("verify", "--all"), ("list",), ("resolve", "production")):
+        code, _, err = run_cli(capsys, "models", "--registry", str(afile), *argv)
+        assert code == 2 and "the registry must be a folder" in err, argv
+    assert run_cli(capsys, "models", "--registry", str(reg.root), "verify", "--all")[0] == 0  # a real one passes
+
+
+def test_promoting_over_an_alias_whose_target_was_removed_skips_the_gate_and_says_why(reg, capsys):
+    import shutil
+
+    reg.promote("relevance@1")
+    shutil.rmtree(reg.root / "relevance" / "1")  # removed by hand: production now dangles
+    code, out, err = run_cli(capsys, "models", "--registry", str(reg.root), "promote", "relevance@2")
+    assert code == 0 and out.strip() == "production -> relevance@2"
+    assert "gate skipped: production points to relevance@1, which no longer exists" in err
+
+
+def test_help_renders_percent_signs_once(capsys):
+    with pytest.raises(SystemExit):
+        run_cli(capsys, "models", "compare", "--help")
+    out = capsys.readouterr().out
+    assert "95% interval" in " ".join(out.split()) and "%%" not in out
+    with pytest.raises(SystemExit):
+        run_cli(capsys, "models", "--help")
+    out = capsys.readouterr().out
+    assert "95% interval" in " ".join(out.split()) and "%%" not in out

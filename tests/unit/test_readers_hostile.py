@@ -395,3 +395,15 @@ def test_api_counts_read_nan_as_missing_reject_infinity_and_take_numpy_numbers()
                      (np.int64(-1), ValueError)):
         with pytest.raises(err, match="^followers: "):
             parse_count(bad, "followers")
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"a": "abc', "not valid JSON (Unterminated string starting at column 7)"),
+    ("[1,", "not valid JSON (Expecting value at column 4)"),
+])
+def test_a_json_error_names_its_column_once(text, message):
+    from brandfit._safejson import JSONLimitError, loads_bounded
+
+    with pytest.raises(JSONLimitError) as info:
+        loads_bounded(text)
+    assert str(info.value) == message

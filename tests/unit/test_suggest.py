@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from fakes import make_model
 
 from brandfit.data.suggest import k_center_greedy, mean_pairwise_cosine, suggest, uncertainty
@@ -58,3 +59,33 @@ def test_suggest_writes_the_labeled_schema_and_is_more_diverse():
     assert len(result.records) == 20
     assert not check_records(result.records, source="picks")  # valid labeled rows
     assert result.diversity_picks < result.diversity_uncertain
+
+
+def test_a_missing_labeled_set_is_an_error_not_novelty_one_for_every_pick(tmp_path, monkeypatch):
+    from brandfit.data.suggest import labeled_set_path
+    from brandfit.errors import MissingFileError
+
+    monkeypatch.chdir(tmp_path)  # outside the repository: no data/labeled/texts here
+    with pytest.raises(MissingFileError, match=r"no labeled set found: the default data/labeled/texts does not "
+                                               r"exist .*--labeled PATH .*--labeled none"):
+        labeled_set_path(None)
+    with pytest.raises(MissingFileError, match="--labeled good/txts: no such file or folder"):
+        labeled_set_path("good/txts")
+    assert labeled_set_path("none") is None and labeled_set_path("NONE") is None
+    (tmp_path / "good" / "texts").mkdir(parents=True)
+    (tmp_path / "good" / "accounts").mkdir()
+    (tmp_path / "good" / "texts" / "a.jsonl").write_text("", encoding="utf-8")
+    assert labeled_set_path("good/texts/a.jsonl") == "good/texts/a.jsonl"
+    assert Path(labeled_set_path("good")) == Path("good/texts")  # a labeled folder: its texts/
+    (tmp_path / "data" / "labeled" / "texts").mkdir(parents=True)
+    assert labeled_set_path(None) == "data/labeled/texts"
+
+
+def test_suggest_cli_refuses_before_loading_anything(tmp_path, monkeypatch, capsys):
+    from brandfit.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "unl.jsonl").write_text('{"id": "u1", "text": "hello"}\n', encoding="utf-8")
+    code = main(["data", "suggest", "unl.jsonl", "-n", "1", "-o", "sug.jsonl", "--registry", str(tmp_path / "none")])
+    err = capsys.readouterr().err
+    assert code == 2 and "no labeled set found" in err and not (tmp_path / "sug.jsonl").exists()

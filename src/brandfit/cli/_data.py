@@ -58,9 +58,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("-n", type=int, default=200, help="how many to pick (default 200)")
     g.add_argument("-o", "--output", default="to_label.jsonl", metavar="FILE", help="JSONL to write")
     g.add_argument("--model", default="production", metavar="REF", help="registry ref (default production)")
-    g.add_argument("--registry", default=None, metavar="PATH", help="registry folder")
-    g.add_argument("--labeled", default="data/labeled/texts", metavar="PATH",
-                   help="the training set, for novelty (default data/labeled/texts; 'none' to skip)")
+    g.add_argument("--registry", default=None, metavar="PATH",
+                   help="registry folder (default: $BRANDFIT_REGISTRY, else ./models if it is a registry, else the "
+                        "read-only one bundled with brandfit)")
+    g.add_argument("--labeled", default=None, metavar="PATH",
+                   help="the labeled set, for novelty (distance to what is labeled already): a texts file or folder, "
+                        "or a labeled folder with texts/ (default data/labeled/texts under the current folder; an "
+                        "error when it is missing; 'none' to pick without it)")
     g.add_argument("--backend", choices=BACKENDS, default=None, help="embedding backend (default onnx)")
     g.add_argument("--pool", type=int, default=0, metavar="N",
                    help="only consider the N most uncertain texts (default 0 = all)")

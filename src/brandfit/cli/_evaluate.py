@@ -3,19 +3,33 @@ leave-one-source-out table of the training recipe and the baselines (brandfit.ev
 
 from __future__ import annotations
 
-from brandfit.settings import BACKENDS
-
 import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from brandfit.settings import BACKENDS, ENV_REGISTRY
+
+logger = logging.getLogger(__name__)
+
+MIN_TEXTS = 50  # fewer evaluated texts than this get a warning (as the promotion gate: docs/registry.md)
+LOCAL_REPORTS = "brandfit-reports"  # under the current folder, when the registry is read-only
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("evaluate", help="evaluate a model version; writes a Markdown report with plots")
     p.add_argument("--model", default="production", help="registry ref (default production)")
-    p.add_argument("--registry", default=None, help="registry root (default: the bundled models/)")
+    p.add_argument("--registry", default=None, metavar="PATH",
+                   help=f"registry folder (default: ${ENV_REGISTRY}, else ./models if it is a registry, else the "
+                        "read-only one bundled with brandfit)")
     p.add_argument("--data", action="append", metavar="PATH",
-                   help="labeled file/folder to evaluate on (all rows); default: the test split of data/labeled")
-    p.add_argument("--out", default=None,
-                   help="report folder (default: models/_reports/<name>@<version>/, beside the version)")
+                   help="labeled file/folder to evaluate on, every row of it (repeatable); default: the test split "
+                        "of the data the model was trained on (the paths its config records, read under the current "
+                        "folder; data/labeled/texts if it records none), as models compare and promote use")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="report folder (default: <registry>/_reports/<name>@<version>/ beside the version; for the "
+                        f"read-only bundled registry, or one you cannot write, ./{LOCAL_REPORTS}/<name>@<version>/)")
     p.add_argument("--public", action="store_true", help="also run the cross-domain harness on ../shared/datasets")
     p.add_argument("--backend", choices=BACKENDS, default=None)
     p.add_argument("--cross-source", action="store_true",
@@ -30,7 +44,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _cross_source(args: argparse.Namespace) -> int:
     import time
-    from pathlib import Path
 
     from brandfit.config import TrainConfig, load_config
     from brandfit.evaluation import loso
@@ -68,34 +81,121 @@ def _cross_source(args: argparse.Namespace) -> int:
     return 0
 
 
+def _normalized(text: str) -> str:
+    return " ".join(str(text).casefold().split())
+
+
+def _overlap_warnings(model: Any, meta: dict[str, Any], frame: Any, config: Any) -> list[str]:
+    """Warnings when the texts given with --data overlap the rows ``model`` was fitted on (train and validation).
+
+    The model records the hash of its labeled dataset (``dataset_hash``) and the paths, seed and split it was
+    trained with. Equal hashes mean the same records; otherwise, when the recorded training data is reachable
+    from the current folder and unchanged, the evaluated texts are matched against its train and validation rows."""
+    from brandfit.data import assign_splits
+    from brandfit.data.labeled import dataset_hash
+    from brandfit.train import load_training_frame
+
+    recorded = meta.get("dataset_hash")
+    if recorded and dataset_hash(frame) == recorded:
+        accounts: dict[str, str] = {}
+        if config.accounts and Path(config.accounts).exists():
+            from brandfit.data import load_accounts
+
+            accounts = dict(zip(*load_accounts(config.accounts)[["account_id", "topic"]].T.values))
+        splits = assign_splits(frame, fractions=tuple(config.split), seed=config.seed, account_topics=accounts)
+        fitted = int((splits != "test").sum())
+        return [f"--data holds exactly the records {model.version} was trained on: {fitted} of these {len(frame)} "
+                f"texts are its train or validation rows, so these figures overstate how it does on new texts. "
+                f"Drop --data to evaluate on its held-out test split"]
+    try:
+        training, digest = load_training_frame(config)
+    except (OSError, ValueError):  # not reachable from here: only the hash could be checked
+        logger.info("%s's training data (%s) is not under the current folder: overlap checked by hash only",
+                    model.version, ", ".join(config.data))
+        return []
+    if digest != recorded:
+        logger.info("%s's training data has changed since it was trained: overlap checked by hash only", model.version)
+        return []
+    seen = {_normalized(t) for t in training.loc[training["split"] != "test", "text"]}
+    overlap = sum(_normalized(t) in seen for t in frame["text"])
+    if not overlap:
+        return []
+    return [f"{overlap} of these {len(frame)} texts are among the train or validation rows {model.version} was "
+            f"fitted on ({', '.join(config.data)}); the figures overstate how it does on new texts. Evaluate on "
+            f"texts it has not seen, or drop --data to use its held-out test split"]
+
+
+def _size_warnings(metrics: dict[str, Any], desc: str) -> list[str]:
+    """Warnings when the evaluated texts are too few, or lack promo-positive or -negative texts, to say much."""
+    t, p = metrics["topic"], metrics["promo"]
+    out = []
+    if t["n"] < MIN_TEXTS:
+        out.append(f"only {t['n']} texts in {desc}: the figures are uncertain (use at least {MIN_TEXTS})")
+    if p["positives"] == 0 or p["positives"] == p["n"]:
+        which = "promo-positive" if p["positives"] == 0 else "promo-negative"
+        out.append(f"no {which} text among the {p['n']}: promo AP is undefined and promo precision/recall/F1 say "
+                   "nothing")
+    return out
+
+
+def _report_folder(args: argparse.Namespace, root: Any, version: str) -> tuple[Any, str]:
+    """Where the report goes, and why there: ``--out``; else beside the version in the registry
+    (``<registry>/_reports/<name>@<version>/``) when the registry is one of your own and writable; else, for the
+    read-only registry bundled with brandfit (inside the installed package) or one you cannot write,
+    ``./brandfit-reports/<name>@<version>/`` under the current folder."""
+    import os
+    from pathlib import Path
+
+    from brandfit.settings import bundled_registry
+
+    if args.out:
+        return Path(args.out), ""
+    root = Path(root)
+    if root.resolve() == bundled_registry().resolve():
+        why = " (the model is in the read-only registry bundled with brandfit; --out PATH to choose)"
+    elif not os.access(root, os.W_OK):
+        why = f" (the registry {root} is not writable; --out PATH to choose)"
+    else:
+        return root / "_reports" / version, ""
+    return Path.cwd() / LOCAL_REPORTS / version, why
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     if args.cross_source:
         return _cross_source(args)
-    from pathlib import Path
 
     from brandfit.config import TrainConfig
     from brandfit.data import load_labeled
     from brandfit.errors import MissingFileError
     from brandfit.evaluation.report import evaluate_frame, write_report
     from brandfit.model import default_registry_root, load_model
+    from brandfit.registry import ModelRegistry
     from brandfit.train import load_training_frame
 
     root = Path(args.registry) if args.registry else default_registry_root()
     model = load_model(args.model, registry=root, backend=args.backend)
+    meta = ModelRegistry(root).resolve_version(model.version).metadata
+    config = TrainConfig.from_dict(model.config) if model.config else TrainConfig()
+    warnings: list[str] = []
     if args.data:
         labeled = load_labeled(args.data)
         labeled.raise_if_problems()
         frame, desc = labeled.frame, ", ".join(args.data)
+        warnings += _overlap_warnings(model, meta, frame, config)
     else:
-        config = TrainConfig.from_dict(model.config) if model.config else TrainConfig()
         try:
-            frame, _ = load_training_frame(config)
-        except FileNotFoundError as exc:  # a wheel install, away from the repository's data/labeled
-            raise MissingFileError(f"{exc}: the test split of {model.version}'s training data is read from "
-                                    f"{', '.join(config.data)} under the current folder; run from the repository "
-                                    "or give labelled files with --data") from None
+            frame, digest = load_training_frame(config)
+        except FileNotFoundError as exc:  # a wheel install, away from the data the model was trained on
+            raise MissingFileError(f"{exc}: without --data, {model.version} is evaluated on the test split of the "
+                                   f"data it was trained on, {', '.join(config.data)}, read under the current folder; "
+                                   "run from the folder it was trained in, or give labeled files with --data") from None
+        if meta.get("dataset_hash") and digest != meta["dataset_hash"]:
+            warnings.append(f"{', '.join(config.data)} has changed since {model.version} was trained (dataset hash "
+                            f"{digest.split(':', 1)[-1][:10]}, trained on {meta['dataset_hash'].split(':', 1)[-1][:10]}): "
+                            "its test split is recomputed on the new data and may hold rows the model was fitted on")
         frame, desc = frame[frame["split"] == "test"], "test split of " + ", ".join(config.data)
     metrics, raw = evaluate_frame(model, frame)
+    warnings += _size_warnings(metrics, desc)
     if args.public:
         from brandfit.evaluation.crossdomain import evaluate_public, format_public_table
         from brandfit.evaluation.public import load_public
@@ -106,11 +206,13 @@ def _evaluate(args: argparse.Namespace) -> int:
         else:
             metrics["public"] = evaluate_public(model, corpora)
             print(format_public_table({model.version: metrics["public"]}))
-    out = Path(args.out) if args.out else root / "_reports" / model.version
-    report = write_report(out, model.version, desc, metrics, raw)
+    out, why = _report_folder(args, root, model.version)
+    report = write_report(out, model.version, desc, metrics, raw, warnings=warnings)
     t, p = metrics["topic"], metrics["promo"]
-    print(f"{model.version} on {desc}: topic accuracy {t['accuracy']:.3f}, macro F1 {t['macro_f1']:.3f}, "
-          f"macro AP {t['macro_ap']:.3f}, ECE {t['ece']:.3f}; promo P {p['precision']:.3f} R {p['recall']:.3f} "
-          f"F1 {p['f1']:.3f} AP {p['ap']:.3f}")
-    print(f"report: {report}")
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"{model.version} on {desc} ({t['n']} texts): topic accuracy {t['accuracy']:.3f}, macro F1 "
+          f"{t['macro_f1']:.3f}, macro AP {t['macro_ap']:.3f}, ECE {t['ece']:.3f}; promo P {p['precision']:.3f} "
+          f"R {p['recall']:.3f} F1 {p['f1']:.3f} AP {p['ap']:.3f}")
+    print(f"report: {report}{why}")
     return 0

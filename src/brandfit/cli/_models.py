@@ -1,7 +1,7 @@
 """``brandfit models ...``: inspect, promote, roll back, verify and move published model versions.
 
 The registry is ``--registry PATH``, else the default :func:`brandfit.load_model` uses: ``$BRANDFIT_REGISTRY``,
-else the repository's ``models/`` folder, else ``./models``.
+else ``./models`` when it holds a registry, else the read-only registry bundled with brandfit.
 """
 
 from __future__ import annotations
@@ -9,11 +9,20 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from brandfit.cli._argtypes import whole_number
-from brandfit.errors import FormatVersionError, InputError, IntegrityError
+from brandfit.errors import (
+    FormatVersionError,
+    InputError,
+    IntegrityError,
+    MissingFileError,
+    NotAFolderError,
+    UnknownRefError,
+)
 from brandfit.registry import ModelRegistry
 from brandfit.settings import BACKENDS, ENV_REGISTRY, registry_root
 
@@ -21,8 +30,16 @@ __all__ = ["register"]
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_LABELED_TEXTS = "data/labeled/texts"
+DEFAULT_LABELED_ACCOUNTS = "data/labeled/accounts"
+MIN_JUDGED_TEXTS_DEFAULT = 50  # brandfit.registry.compare.MIN_JUDGED_TEXTS (not imported: it pulls in numpy)
+
 def _registry(args: argparse.Namespace) -> ModelRegistry:
-    return ModelRegistry(registry_root(getattr(args, "registry", None) or None))  # the default load_model() uses
+    reg = ModelRegistry(registry_root(getattr(args, "registry", None) or None))  # the default load_model() uses
+    if reg.root.exists() and not reg.root.is_dir():
+        raise NotAFolderError(f"{reg.root}: the registry must be a folder, and this is a file (check --registry or "
+                              f"${ENV_REGISTRY})")
+    return reg
 
 
 def _cmd_bundle(args: argparse.Namespace) -> int:
@@ -229,8 +246,9 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
 
 
 def _cmd_promote(args: argparse.Namespace) -> int:
-    """Promote REF unless it is worse than the alias's current target beyond ``--tolerance`` on a headline
-    metric (evaluated now, on the same texts); ``--force --reason`` overrides and is recorded."""
+    """Promote REF unless the gate refuses: REF is worse than the alias's current target beyond ``--tolerance`` on a
+    headline metric (evaluated now, on the same texts), or the gate cannot judge (too few texts, a task with no
+    figure, recorded figures from different datasets); ``--force --reason`` overrides and is recorded."""
     if args.force and not (args.reason or "").strip():
         raise InputError("--force needs --reason TEXT: the override is recorded in the registry history")
     reg = _registry(args)
@@ -240,23 +258,38 @@ def _cmd_promote(args: argparse.Namespace) -> int:
     if args.reason:
         details["reason"] = args.reason.strip()
     if current is not None and current != candidate.ref and not args.no_gate:
+        try:
+            reg.resolve_version(current)
+        except UnknownRefError:
+            print(f"gate skipped: {args.alias} points to {current}, which no longer exists; there is nothing to "
+                  "compare against", file=sys.stderr)
+            current = None
+    if current is not None and current != candidate.ref and not args.no_gate:
         gate = _gate(args, reg, current, candidate.ref)
         if gate is not None:
-            worse, table = gate
-            details["gate"] = {"tolerance": args.tolerance, "passed": not worse,
-                               "regressions": {r.key: round(r.delta, 6) for r in worse}}
-            if worse and not args.force:
-                print(table)
-                names = ", ".join(f"{r.key} {r.delta:+.4f}" for r in worse)
-                print(f"brandfit: refusing to promote {candidate.ref} to {args.alias}: worse than {current} beyond "
-                      f"the tolerance {args.tolerance:g} on {names}. Override with --force --reason TEXT.",
-                      file=sys.stderr)
+            details["gate"] = {"tolerance": args.tolerance, "passed": not gate.worse and not gate.problems,
+                               "regressions": {r.key: round(r.delta, 6) for r in gate.worse}}
+            if gate.problems:
+                details["gate"]["cannot_judge"] = gate.problems
+            if gate.table:
+                print(gate.table)
+            for note in gate.notes:
+                print(note, file=sys.stderr)
+            if (gate.worse or gate.problems) and not args.force:
+                why = []
+                if gate.worse:
+                    names = ", ".join(f"{r.key} {r.delta:+.4f}" for r in gate.worse)
+                    why.append(f"worse than {current} beyond the tolerance {args.tolerance:g} on {names}")
+                if gate.problems:
+                    why.append("the gate cannot judge it: " + "; ".join(gate.problems))
+                print(f"brandfit: refusing to promote {candidate.ref} to {args.alias}: {'; and '.join(why)}. "
+                      f"{gate.hint}Override with --force --reason TEXT.", file=sys.stderr)
                 return 2
-            print(table)
-            if worse:
-                print(f"promoting despite regressions ({args.reason.strip()})", file=sys.stderr)
+            if gate.worse or gate.problems:
+                print(f"promoting despite the gate ({args.reason.strip()})", file=sys.stderr)
             else:
-                print(f"gate passed: no headline metric worse than {current} by more than {args.tolerance:g}")
+                print(f"gate passed: no headline metric worse than {current} by more than {args.tolerance:g} "
+                      f"(topic and promo each judged on at least {args.min_texts} texts)")
     if args.force:
         details["forced"] = True
     mv = reg.promote(candidate.ref, alias=args.alias, details=details or None)
@@ -264,28 +297,100 @@ def _cmd_promote(args: argparse.Namespace) -> int:
     return 0
 
 
-def _gate(args: argparse.Namespace, reg: ModelRegistry, current: str, candidate: str) -> Any:
-    """``(regressions, table)`` for the candidate against the current target; None when there is nothing to judge
-    (neither version is a relevance model nor recorded headline metrics)."""
-    from brandfit.registry.compare import MetricRow, headline_from_metadata, regressions
+@dataclass
+class _GateResult:
+    """What the promotion gate found: regressions beyond the tolerance, reasons it cannot judge, the table."""
+
+    worse: list[Any]
+    problems: list[str]
+    table: str
+    notes: list[str] = field(default_factory=list)
+    hint: str = ""
+
+
+def _gate(args: argparse.Namespace, reg: ModelRegistry, current: str, candidate: str) -> _GateResult | None:
+    """The gate's findings for the candidate against the current target; None when there is nothing to judge
+    (neither version records headline metrics: not relevance models).
+
+    Both versions are evaluated on the same texts when they can be; otherwise the figures they recorded at training
+    time are compared only when they come from the same test texts (same dataset hash, seed and split), else the
+    gate cannot judge and says why."""
+    from brandfit.registry.compare import judgement, regressions
 
     try:
         comparison = _evaluate_pair(args, current, candidate)
     except InputError as exc:
-        # not loadable as relevance models (e.g. foreign artifacts): judge on the recorded headline figures
-        logger.info("gate falls back to the recorded metrics: %s", exc)
-        a = headline_from_metadata(reg.resolve_version(current).metadata)
-        b = headline_from_metadata(reg.resolve_version(candidate).metadata)
-        rows = [MetricRow(k.split("/")[0], k.split("/")[1], 0, a[k], b[k], float("nan"), float("nan"))
-                for k in a if a[k] is not None and b[k] is not None]
-        if not rows:
-            return None
-        worse = regressions(rows, args.tolerance)
-        table = _table(("METRIC", current, candidate, "DELTA"),
-                       [(r.key, f"{r.a:.4f}", f"{r.b:.4f}", f"{r.delta:+.4f}") for r in rows])
-        return worse, "recorded headline metrics (the versions could not be evaluated):\n" + table
-    worse = regressions(comparison.headline, args.tolerance)
-    return worse, _comparison_table(comparison, args.tolerance, headline_only=True)
+        return _gate_on_recorded(args, reg, current, candidate, str(exc))
+    headline = comparison.headline
+    problems, unjudged = judgement(headline, comparison.not_computed, args.min_texts)
+    if unjudged:
+        problems.append(f"{' and '.join(unjudged)} not judged: no headline figure on at least {args.min_texts} texts")
+    else:
+        problems = []  # thin or missing figures only matter when a task is left with none; they are in the table
+    worse = regressions(headline, args.tolerance, args.min_texts)
+    return _GateResult(worse, problems, _comparison_table(comparison, args.tolerance, headline_only=True,
+                                                          min_texts=args.min_texts),
+                       hint="Evaluate on more labeled texts with --data (and --all-rows for a held-out file). "
+                       if problems else "")
+
+
+def _gate_on_recorded(args: argparse.Namespace, reg: ModelRegistry, current: str, candidate: str,
+                      reason: str) -> _GateResult | None:
+    """The gate when the versions cannot be evaluated now: the headline figures recorded at training time, compared
+    only when they were computed on the same texts."""
+    from brandfit.registry.compare import (
+        MetricRow,
+        headline_from_metadata,
+        judgement,
+        recorded_comparability,
+        regressions,
+    )
+
+    meta_a, meta_b = reg.resolve_version(current).metadata, reg.resolve_version(candidate).metadata
+    a, b = headline_from_metadata(meta_a), headline_from_metadata(meta_b)
+    if all(v is None for v in a.values()) and all(v is None for v in b.values()):
+        print(f"gate skipped: {current} and {candidate} cannot be evaluated here ({reason}) and neither records "
+              "headline metrics", file=sys.stderr)
+        return None
+    notes = [f"gate: cannot evaluate {current} and {candidate} on the same texts here: {reason}"]
+    hint = ("Pass --data (and --accounts) with labeled texts both versions can be evaluated on, or skip the gate "
+            "with --no-gate. ")
+    test_ok, public_ok, why_not = recorded_comparability(meta_a, meta_b)
+    if not test_ok:
+        problems = [f"the figures {current} and {candidate} recorded at training time are not comparable: {why_not}"]
+        return _GateResult([], problems, "", notes, hint)
+    notes.append("gate: judging on the figures both versions recorded at training time (same dataset, seed and "
+                 "split, so the same test texts; no bootstrap interval)")
+
+    def recorded_n(meta: dict[str, Any], key: str) -> int:
+        where = ("test", "topic", "n") if key == "test/topic_macro_ap" else ("test", "promo", "n")
+        value: Any = meta.get("metrics") or {}
+        for part in where:
+            value = value.get(part) if isinstance(value, dict) else None
+        return value if isinstance(value, int) else 0
+
+    rows, not_computed = [], {}
+    for key in a:
+        if key.startswith("public/") and not public_ok:
+            continue
+        source, metric = key.split("/")
+        if a[key] is None or b[key] is None:
+            if key.startswith("test/"):
+                not_computed[key] = "not recorded by " + " and ".join(
+                    ref for ref, v in ((current, a[key]), (candidate, b[key])) if v is None)
+            continue
+        # public figures are over the recorded public pool; their size is not recorded, so they count as judged
+        n = recorded_n(meta_a, key) if source == "test" else args.min_texts
+        rows.append(MetricRow(source, metric, n, a[key], b[key], float("nan"), float("nan")))
+    problems, unjudged = judgement(rows, not_computed, args.min_texts)
+    problems = ([*problems, f"{' and '.join(unjudged)} not judged: no headline figure on at least {args.min_texts} texts"]
+                if unjudged else [])
+    worse = regressions(rows, args.tolerance, args.min_texts)
+    table = _table(("METRIC", "N", current, candidate, "DELTA"),
+                   [(r.key, r.n if r.source == "test" else "-", f"{r.a:.4f}", f"{r.b:.4f}", f"{r.delta:+.4f}")
+                    for r in rows])
+    return _GateResult(worse, problems, "recorded headline metrics (the same test texts):\n" + table, notes,
+                       hint if problems else "")
 
 
 def _cmd_alias(args: argparse.Namespace) -> int:
@@ -317,9 +422,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
         plot_pr_curves(comparison, args.plot)
     if args.json:
-        _print_json(comparison.as_dict())
+        _print_json(comparison.as_dict(args.min_texts))
         return 0
-    print(_comparison_table(comparison))
+    print(_comparison_table(comparison, min_texts=args.min_texts))
     if args.plot:
         print(f"precision-recall curves: {args.plot}")
     return 0
@@ -327,16 +432,43 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 def _compare_recorded(args: argparse.Namespace) -> int:
     """``--full``: every metric recorded in the two versions' metadata, side by side."""
-    result = _registry(args).compare(args.a, args.b)
+    from brandfit.registry.compare import recorded_comparability
+
+    reg = _registry(args)
+    result = reg.compare(args.a, args.b)
+    comparable, _, why_not = recorded_comparability(reg.resolve_version(args.a).metadata,
+                                                    reg.resolve_version(args.b).metadata)
+    warning = None if comparable else (f"the recorded test figures are not on the same texts: {why_not}; a difference "
+                                       "between them is not a comparison of the models")
     if args.json:
-        _print_json(result)
+        _print_json({**result, "warnings": [warning] if warning else []})
         return 0
     rows = [(key, _fmt(row["a"]), _fmt(row["b"]), _fmt(row["delta"])) for key, row in result["metrics"].items()]
     if not rows:
         print(f"neither {result['a']} nor {result['b']} recorded metrics")
         return 0
     print(_table(("METRIC", result["a"], result["b"], "DELTA"), rows))
+    if warning:
+        print(f"warning: {warning}")
     return 0
+
+
+def _default_data(args: argparse.Namespace, meta: dict[str, Any], ref: str) -> tuple[list[str], str | None]:
+    """The labeled paths and accounts to evaluate on: ``--data`` / ``--accounts`` when given, else the data ``ref``
+    was trained on (its recorded ``config.data`` and ``config.accounts``, relative to the current folder), else
+    ``data/labeled/texts`` and ``data/labeled/accounts``. The same default as ``brandfit evaluate``."""
+    config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
+    recorded = [str(p) for p in config.get("data") or [] if isinstance(p, str)]
+    data = list(args.data) if args.data else recorded or [DEFAULT_LABELED_TEXTS]
+    if args.accounts is not None:
+        accounts: str | None = args.accounts or None
+    elif "accounts" in config and (not args.data or list(args.data) == recorded):
+        accounts = config.get("accounts")  # as trained (null: trained without an accounts file)
+    else:
+        accounts = DEFAULT_LABELED_ACCOUNTS
+    if not args.data and not any(os.path.exists(p) for p in data):
+        logger.info("%s's training data %s is not under the current folder", ref, ", ".join(data))
+    return data, accounts
 
 
 def _evaluate_pair(args: argparse.Namespace, ref_a: str, ref_b: str):
@@ -346,6 +478,9 @@ def _evaluate_pair(args: argparse.Namespace, ref_a: str, ref_b: str):
 
     reg = _registry(args)
     mv_a, mv_b = reg.resolve_version(ref_a), reg.resolve_version(ref_b)
+    if getattr(args, "all_rows", False) and not args.data:
+        raise InputError("--all-rows evaluates every row of --data, a held-out file neither version was trained on; "
+                         "give --data PATH")
     models = []
     for mv in (mv_a, mv_b):
         try:
@@ -357,27 +492,47 @@ def _evaluate_pair(args: argparse.Namespace, ref_a: str, ref_b: str):
     if emb_a and emb_b and emb_a != emb_b:
         raise InputError(f"{mv_a.ref} embeds with {emb_a} and {mv_b.ref} with {emb_b}; the paired comparison embeds "
                          "the texts once, so both must share the encoder (compare recorded metrics with --full)")
-    config = mv_a.metadata.get("config") or {}
-    config_b = mv_b.metadata.get("config") or {}
+    meta_a, meta_b = mv_a.metadata, mv_b.metadata
+    config = meta_a.get("config") or {}
+    config_b = meta_b.get("config") or {}
 
     def held_out(c: dict) -> tuple[int, tuple[float, ...]]:
         return int(c.get("seed", 13)), tuple(float(x) for x in (c.get("split") or (0.7, 0.15, 0.15)))
 
     seed, split = held_out(config)
+    data, accounts = _default_data(args, meta_a, mv_a.ref)
+    all_rows = bool(getattr(args, "all_rows", False))
     sets, skipped = comparison_texts(
-        labeled=args.data or ["data/labeled/texts"], accounts=args.accounts, split="test",
+        labeled=data, accounts=accounts, split=None if all_rows else "test",
         public=not args.no_public, public_cap=args.public_cap or None, seed=seed, fractions=split,
         public_pool=config.get("public_cap") or None, public_sources=config.get("public_sources") or None,
         also_held_out_under=[held_out(config_b)],  # rows held out from both models' training
     )
+    overlap = _training_overlap_notes(data, (mv_a, meta_a), (mv_b, meta_b)) if all_rows and "test" in sets else []
     if not sets:
-        raise InputError("nothing to evaluate on: no labeled test split and no public corpora "
-                         f"({'; '.join(skipped)})")
-    return compare_models(models[0], models[1], sets, n_bootstrap=args.bootstrap, skipped=skipped,
-                          keep_curves=bool(getattr(args, "plot", None)))
+        where = "" if args.data else f" ({mv_a.ref}'s training data, relative to the current folder; pass --data)"
+        raise InputError(f"nothing to evaluate on: no labeled test split and no public corpora "
+                         f"({'; '.join(skipped)}){where}")
+    comparison = compare_models(models[0], models[1], sets, n_bootstrap=args.bootstrap, skipped=skipped,
+                                keep_curves=bool(getattr(args, "plot", None)))
+    comparison.warnings.extend(overlap)
+    return comparison
 
 
-def _verdict(row: Any, tolerance: float | None = None) -> str:
+def _training_overlap_notes(data: Sequence[str], *versions: tuple[Any, dict[str, Any]]) -> list[str]:
+    """``--all-rows`` scores every row of --data: say so when that file is a compared version's training data."""
+    from brandfit.data import load_labeled
+    from brandfit.data.labeled import dataset_hash
+
+    digest = dataset_hash(load_labeled([p for p in data if os.path.exists(p)]).frame)
+    return [f"--data is the data {mv.ref} was trained on (dataset hash {digest.split(':', 1)[-1][:10]}); "
+            "--all-rows scores its training rows, drop --all-rows to use the held-out test split"
+            for mv, meta in versions if meta.get("dataset_hash") == digest]
+
+
+def _verdict(row: Any, tolerance: float | None = None, min_texts: int = 0) -> str:
+    if row.n < min_texts:
+        return f"too few texts (<{min_texts}), not judged"
     if tolerance is not None and row.delta < -tolerance:
         return "WORSE (beyond tolerance)"
     if row.low > 0:
@@ -387,16 +542,27 @@ def _verdict(row: Any, tolerance: float | None = None) -> str:
     return "~ (interval spans 0)"
 
 
-def _comparison_table(comparison: Any, tolerance: float | None = None, *, headline_only: bool = False) -> str:
+def _comparison_table(comparison: Any, tolerance: float | None = None, *, headline_only: bool = False,
+                      min_texts: int = 0) -> str:
+    from brandfit.registry.compare import judgement
+
     rows = []
     for r in comparison.headline if headline_only else comparison.rows:
         rows.append((r.source, r.metric, r.n, f"{r.a:.4f}", f"{r.b:.4f}", f"{r.delta:+.4f}",
-                     f"[{r.low:+.4f}, {r.high:+.4f}]", _verdict(r, tolerance)))
+                     f"[{r.low:+.4f}, {r.high:+.4f}]", _verdict(r, tolerance, min_texts)))
     lines = [f"A = {comparison.a}, B = {comparison.b}; DELTA = B - A with a paired bootstrap 95% interval "
              f"({comparison.n_bootstrap} resamples of the texts, the same for both models)", ""]
     lines.append(_table(("SOURCE", "METRIC", "N", "A", "B", "DELTA", "95% CI", "VERDICT"), rows))
     for note in comparison.skipped:
         lines.append(f"skipped: {note}")
+    for note in comparison.warnings:
+        lines.append(f"WARNING: {note}")
+    problems, unjudged = judgement(comparison.headline, comparison.not_computed, min_texts)
+    for problem in problems:
+        lines.append(f"warning: {problem}")
+    if unjudged:
+        lines.append(f"WARNING: no headline {' or '.join(unjudged)} figure on at least {min_texts} texts: these texts "
+                     "are too few to judge the models on that (evaluate on more labeled texts with --data)")
     return "\n".join(lines)
 
 
@@ -416,6 +582,9 @@ def _cmd_gc(args: argparse.Namespace) -> int:
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     reg = _registry(args)
+    if args.all and not reg.root.is_dir():
+        raise MissingFileError(f"{reg.root}: no such registry folder; nothing to verify (check --registry or "
+                               f"${ENV_REGISTRY})")
     refs = [mv.ref for mv in reg.list()] if args.all else [args.ref]
     failed = 0
     for ref in refs:
@@ -426,11 +595,15 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             print(f"FAILED  {ref}: {exc}")
         else:
             print(f"ok      {ref}")
-    if args.all and not refs:
-        print(f"no models in {reg.root}")
     bad_aliases = 0
     if args.all:
-        for alias, problem in reg.check_aliases().items():
+        checked = reg.check_aliases()
+        if not refs and not checked:
+            raise InputError(f"{reg.root} holds no model version and no alias: not a registry, nothing to verify "
+                             f"(check --registry or ${ENV_REGISTRY})")
+        if not refs:
+            print(f"no models in {reg.root}")
+        for alias, problem in checked.items():
             if problem is None:
                 print(f"ok      alias {alias}")
             else:
@@ -456,9 +629,19 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 def _evaluation_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", action="append", metavar="PATH", default=None,
-                   help="labeled texts whose test split is evaluated (default data/labeled/texts; repeatable)")
-    p.add_argument("--accounts", default="data/labeled/accounts", metavar="PATH",
-                   help="accounts file or folder used by the split (default data/labeled/accounts)")
+                   help="labeled texts whose test split (under both versions' seed and split) is evaluated; default: "
+                        "the data the first version (compare: A; promote: the alias's current target) was trained "
+                        "on, as recorded in its config, relative to the current folder, else data/labeled/texts "
+                        "(repeatable)")
+    p.add_argument("--accounts", default=None, metavar="PATH",
+                   help="accounts file or folder used by the split (default: the accounts that version was trained "
+                        "with when --data is its training data, else data/labeled/accounts; '' for none)")
+    p.add_argument("--all-rows", action="store_true",
+                   help="evaluate every row of --data instead of its test split: for a held-out file neither version "
+                        "was trained on (needs --data)")
+    p.add_argument("--min-texts", type=whole_number(1), default=MIN_JUDGED_TEXTS_DEFAULT, metavar="N",
+                   help=f"a headline figure on fewer than N texts is shown but not judged; the gate refuses when "
+                        f"topic or promo is left with no judged figure (default {MIN_JUDGED_TEXTS_DEFAULT})")
     p.add_argument("--no-public", action="store_true", help="skip the public corpora (cross-source figures)")
     p.add_argument("--public-cap", type=whole_number(0), default=500, metavar="N",
                    help="at most N texts per public source, drawn from the validation groups of the pool "
@@ -502,7 +685,7 @@ def _add_alias_actions(action: Any) -> None:
 def _add_compare_action(action: Any) -> None:
     """``models compare``."""
     p = action("compare", _cmd_compare, "evaluate two versions on the same texts: headline metrics side by side "
-               "with the difference and its paired bootstrap 95%% interval, per source")
+               "with the difference and its paired bootstrap 95% interval, per source")
     p.add_argument("a", metavar="A")
     p.add_argument("b", metavar="B")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -558,7 +741,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="models_action", metavar="ACTION", title="actions", required=True)
 
     def action(name: str, func: Any, help_text: str) -> argparse.ArgumentParser:
-        sub = actions.add_parser(name, help=help_text, description=help_text, parents=[common])
+        # help= goes through %-formatting (argparse), description= does not
+        sub = actions.add_parser(name, help=help_text.replace("%", "%%"), description=help_text, parents=[common])
         sub.set_defaults(func=func)
         return sub
 

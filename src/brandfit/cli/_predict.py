@@ -91,7 +91,7 @@ def _predict(args: argparse.Namespace) -> int:
         print(json.dumps(rel.to_dict(), indent=2, ensure_ascii=False))
         return 0
     who = rel.handle or rel.account_id or "account"
-    print(f"{who}: {100 * rel.score:.0f}% fit with {rel.brand_topic}  (model {rel.model_version})")
+    print(f"{who}: {100 * rel.score:.0f}% fit with {rel.brand_topic} (model {rel.model_version})")
     print(f"  primary topic {rel.primary_topic}, consistency {100 * rel.consistency:.0f}%, "
           f"promo {100 * rel.promo_ratio:.0f}%{' TOO PROMOTIONAL' if rel.too_promotional else ''}, "
           f"undisclosed ads {rel.undisclosed_promo}")

@@ -130,16 +130,47 @@ def _table(headers: tuple[str, ...], rows: list[tuple[Any, ...]]) -> str:
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)
 
 
+DEFAULT_LABELED = "data/labeled/texts"
+
+
+def labeled_set_path(given: str | None) -> str | None:
+    """The labeled texts novelty is measured against: ``given`` (a texts file or folder, or a labeled folder holding
+    ``texts/``), ``None`` for ``"none"``; when not given, ``data/labeled/texts`` under the current folder. A path
+    that does not exist is an error, not a silent skip (every novelty would read 1.00)."""
+    from brandfit.data.check import is_labeled_folder
+    from brandfit.errors import MissingFileError
+
+    if given is not None and given.strip().lower() == "none":
+        return None
+    path = given if given is not None else DEFAULT_LABELED
+    if not Path(path).exists():
+        if given is None:
+            raise MissingFileError(
+                f"no labeled set found: the default {DEFAULT_LABELED} does not exist under {Path.cwd()}. Novelty "
+                "(distance to what is labeled already) needs it: pass --labeled PATH (texts file or folder, or a "
+                "labeled folder with texts/), or --labeled none to pick on uncertainty and diversity alone")
+        raise MissingFileError(f"--labeled {given}: no such file or folder (or --labeled none to pick without a "
+                               "labeled set)")
+    if is_labeled_folder(path) and (Path(path) / "texts").is_dir():
+        return str(Path(path) / "texts")
+    return path
+
+
 def run_suggest(args: argparse.Namespace) -> int:
     """``brandfit data suggest``."""
     from brandfit.data import load_labeled
     from brandfit.data.unlabeled import read_texts
     from brandfit.model import load_model
 
+    labeled_path = labeled_set_path(args.labeled)  # before any work: a missing labeled set is an error
     frame = read_texts(args.unlabeled)
     labeled_texts: list[str] | None = None
-    if args.labeled and args.labeled != "none" and Path(args.labeled).exists():
-        labeled_texts = load_labeled(args.labeled).frame["text"].tolist()
+    if labeled_path is not None:
+        labeled = load_labeled(labeled_path)
+        labeled_texts = labeled.frame["text"].tolist()
+        if not labeled_texts:
+            raise InputError(f"--labeled {labeled_path}: no labeled text in it, so novelty would be 1.00 for every "
+                             "pick; give the labeled set, or --labeled none to pick without it")
     model = load_model(args.model, args.registry, backend=args.backend)
     result = suggest(frame, model, n=args.n, labeled_texts=labeled_texts, pool=args.pool)
     out = Path(args.output)
@@ -155,7 +186,12 @@ def run_suggest(args: argparse.Namespace) -> int:
     print(f"mean pairwise cosine of the picks: {result.diversity_picks:.3f}; of the top {n} by uncertainty alone: "
           f"{result.diversity_uncertain:.3f} (lower = more diverse)")
     mean = {k: float(np.mean([s[k] for s in result.scores])) for k in ("uncertainty", "novelty")}
-    print(f"mean uncertainty {mean['uncertainty']:.3f}, mean distance to the labeled set {mean['novelty']:.3f}")
+    if labeled_texts is None:
+        print(f"mean uncertainty {mean['uncertainty']:.3f}; no labeled set (--labeled none): novelty is 1.00 for "
+              "every pick")
+    else:
+        print(f"mean uncertainty {mean['uncertainty']:.3f}, mean distance to the labeled set {mean['novelty']:.3f} "
+              f"({len(labeled_texts)} labeled texts in {labeled_path})")
     guesses = Counter(r["topic"] for r in result.records)
     print("model's topic guesses: " + ", ".join(f"{t} {c}" for t, c in guesses.most_common()))
     promo = sum(r["promo"] for r in result.records)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -108,8 +108,10 @@ def _plot_pr_curves(out: Path, metrics: dict[str, Any], raw: dict[str, np.ndarra
     return "pr_curves.png"
 
 
-def write_report(out: Path, version: str, data_desc: str, metrics: dict[str, Any], raw: dict[str, np.ndarray]) -> Path:
-    """Write ``report.md``, ``metrics.json`` and the PNG plots into ``out``; return the report path."""
+def write_report(out: Path, version: str, data_desc: str, metrics: dict[str, Any], raw: dict[str, np.ndarray],
+                 *, warnings: Sequence[str] = ()) -> Path:
+    """Write ``report.md``, ``metrics.json`` and the PNG plots into ``out``; return the report path. ``warnings``
+    (the data overlaps the training rows, too few texts, ...) are written under the data line."""
     out.mkdir(parents=True, exist_ok=True)
     plots = _plots(out, metrics, raw)
     t, p = metrics["topic"], metrics["promo"]
@@ -118,6 +120,7 @@ def write_report(out: Path, version: str, data_desc: str, metrics: dict[str, Any
         "",
         f"Data: {data_desc} ({t['n']} texts).",
         "",
+        *[f"> **Warning:** {w}\n" for w in warnings],
         "## Topic",
         "",
         f"accuracy {t['accuracy']:.3f} · macro precision {t['macro_precision']:.3f} · macro recall "

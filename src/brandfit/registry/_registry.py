@@ -44,6 +44,7 @@ from brandfit.errors import (
     IntegrityError,
     LockTimeoutError,
     NotAFolderError,
+    RollbackError,
     UnknownRefError,
 )
 from brandfit.registry._archive import DEFAULT_MAX_BYTES, export_folder, safe_extract
@@ -734,14 +735,16 @@ class ModelRegistry:
                 raise self._unknown(f"unknown alias {alias!r}")
             history = builtins.list(current.get("history", []))
             if not history:
-                raise LookupError(
-                    f"alias {alias!r} -> {current['name']}@{current['version']} has no earlier target to roll back to"
+                raise RollbackError(
+                    f"alias {alias!r} -> {current['name']}@{current['version']} has no earlier target to roll back "
+                    f"to (it was rolled back as far as its history goes, or never moved); point it at a version "
+                    f"explicitly (brandfit models alias {alias} REF)"
                 )
             previous = history[-1]
             try:
                 mv = self.resolve_version(previous)
             except UnknownRefError:
-                raise LookupError(
+                raise RollbackError(
                     f"cannot roll {alias!r} back to {previous}: that version was deleted; point it at a version "
                     f"explicitly (brandfit models alias {alias} REF)"
                 ) from None

@@ -13,6 +13,11 @@ The headline figures are the ones a promotion is judged on:
 :func:`compare_models` re-evaluates two models on one set of texts (embedded once: both models share the
 encoder) and gives each difference a paired bootstrap 95% interval: every resample draws the same texts for
 both models, so the interval is about the models, not about which texts happened to be drawn.
+
+A figure on a handful of texts says little: :func:`judgement` names every headline figure that could not be
+computed (no label, no promo-positive or no promo-negative text) or was computed on fewer than
+:data:`MIN_JUDGED_TEXTS` texts, and which task (topic, promo) no headline figure judges at all. ``brandfit models
+promote`` refuses on such a task unless ``--force --reason`` (docs/registry.md).
 """
 
 from __future__ import annotations
@@ -36,6 +41,9 @@ __all__ = [
     "compare_models",
     "comparison_texts",
     "headline_from_metadata",
+    "judgement",
+    "MIN_JUDGED_TEXTS",
+    "recorded_comparability",
     "regressions",
 ]
 
@@ -48,6 +56,9 @@ HEADLINE: dict[str, tuple[str, ...]] = {
     "public/promo_ap": ("public", "pooled_promo", "ap"),
 }
 """Headline metric name -> its path in a version's ``metadata["metrics"]``."""
+
+MIN_JUDGED_TEXTS = 50
+"""A headline figure computed on fewer texts than this is shown but not judged (neither a pass nor a regression)."""
 
 
 def _dig(obj: Any, path: Sequence[str]) -> Any:
@@ -141,26 +152,98 @@ class Comparison:
     n_bootstrap: int
     skipped: list[str] = field(default_factory=list)
     curves: dict[str, dict[str, Any]] = field(default_factory=dict)
+    not_computed: dict[str, str] = field(default_factory=dict)
+    """``{"test/promo_ap": "no promo-positive text among the 7 texts"}``: figures an evaluated set could not give."""
+    warnings: list[str] = field(default_factory=list)
+    """About the evaluated texts themselves (e.g. they are a compared version's training rows)."""
 
     @property
     def headline(self) -> list[MetricRow]:
         return [r for r in self.rows if r.key in HEADLINE]
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, min_texts: int = MIN_JUDGED_TEXTS) -> dict[str, Any]:
+        problems, unjudged = judgement(self.headline, self.not_computed, min_texts)
         return {"a": self.a, "b": self.b, "n_bootstrap": self.n_bootstrap, "skipped": self.skipped,
-                "rows": [r.as_dict() for r in self.rows], "headline": [r.key for r in self.headline]}
+                "rows": [r.as_dict() for r in self.rows], "headline": [r.key for r in self.headline],
+                "not_computed": dict(self.not_computed), "min_judged_texts": min_texts,
+                "warnings": [*self.warnings, *problems], "unjudged_tasks": unjudged}
 
 
-def regressions(rows: Sequence[MetricRow], tolerance: float) -> list[MetricRow]:
-    """The rows where ``b`` is worse than ``a`` by more than ``tolerance`` (absolute)."""
-    return [r for r in rows if np.isfinite(r.delta) and r.delta < -tolerance]
+def regressions(rows: Sequence[MetricRow], tolerance: float, min_texts: int = 0) -> list[MetricRow]:
+    """The rows where ``b`` is worse than ``a`` by more than ``tolerance`` (absolute), among the rows computed on
+    at least ``min_texts`` texts (a figure on fewer is not judged)."""
+    return [r for r in rows if r.n >= min_texts and np.isfinite(r.delta) and r.delta < -tolerance]
+
+
+_TASK = {"topic_macro_ap": "topic", "promo_ap": "promo"}
+
+
+def judgement(rows: Sequence[MetricRow], not_computed: Mapping[str, str] | None = None,
+              min_texts: int = MIN_JUDGED_TEXTS) -> tuple[list[str], list[str]]:
+    """What the headline ``rows`` cannot judge: ``(problems, unjudged_tasks)``.
+
+    ``problems`` is one readable line per headline figure that was not computed (``not_computed``: key -> why) or
+    was computed on fewer than ``min_texts`` texts; ``unjudged_tasks`` lists ``topic`` and/or ``promo`` when no
+    headline figure of that task was computed on at least ``min_texts`` texts."""
+    problems = [f"{key}: not computed ({why})" for key, why in (not_computed or {}).items() if key in HEADLINE]
+    judged = set()
+    for r in rows:
+        if r.key not in HEADLINE:
+            continue
+        if r.n < min_texts:
+            problems.append(f"{r.key}: computed on {r.n} texts, fewer than {min_texts}: too few to judge")
+        elif np.isfinite(r.a) and np.isfinite(r.b):
+            judged.add(_TASK.get(r.metric, r.metric))
+    unjudged = [task for task in ("topic", "promo") if task not in judged]
+    return problems, unjudged
+
+
+def _split_config(meta: Mapping[str, Any]) -> tuple[Any, Any]:
+    config = meta.get("config") if isinstance(meta.get("config"), Mapping) else {}
+    split = config.get("split")
+    return config.get("seed"), tuple(split) if isinstance(split, list) else split
+
+
+def recorded_comparability(meta_a: Mapping[str, Any], meta_b: Mapping[str, Any]) -> tuple[bool, bool, str]:
+    """Whether the headline figures two versions recorded at training time were computed on the same texts:
+    ``(test_comparable, public_comparable, why_not)``.
+
+    The labeled test figures are on the same texts only when both versions were trained on the same records
+    (equal ``dataset_hash``) with the same seed and split fractions; the public figures also need the same public
+    sources and pool (``training_sources`` other than ``ours``, ``public_cap``, ``public_sources``). ``why_not``
+    names the datasets and their sizes when the test figures are not comparable."""
+
+    def describe(meta: Mapping[str, Any]) -> str:
+        h = meta.get("dataset_hash")
+        short = h.split(":", 1)[-1][:10] if isinstance(h, str) and h else "no recorded hash"
+        n = _dig(meta.get("metrics") or {}, ("test", "topic", "n"))
+        ours = (meta.get("training_sources") or {}).get("ours")
+        total = ours.get("n") if isinstance(ours, Mapping) else None
+        size = f"a test split of {n} texts" if isinstance(n, int) else "test split size not recorded"
+        of = f" of {total} labeled texts" if isinstance(total, int) else ""
+        return f"{meta.get('name')}@{meta.get('version')}: dataset {short}, {size}{of}"
+
+    ha, hb = meta_a.get("dataset_hash"), meta_b.get("dataset_hash")
+    if not ha or not hb or ha != hb:
+        return False, False, (f"they were computed on different datasets ({describe(meta_a)}; {describe(meta_b)})"
+                              if ha and hb else f"a dataset hash is missing ({describe(meta_a)}; {describe(meta_b)})")
+    if _split_config(meta_a) != _split_config(meta_b):
+        return False, False, (f"both used dataset {ha.split(':', 1)[-1][:10]} but split it differently (seed, split "
+                              f"{_split_config(meta_a)} against {_split_config(meta_b)}), so their test texts differ")
+
+    def public_setup(meta: Mapping[str, Any]) -> Any:
+        sources = {k: v for k, v in (meta.get("training_sources") or {}).items() if k != "ours"}
+        config = meta.get("config") if isinstance(meta.get("config"), Mapping) else {}
+        return sources, config.get("public_cap"), config.get("public_sources")
+
+    return True, public_setup(meta_a) == public_setup(meta_b), ""
 
 
 def comparison_texts(
     *,
     labeled: Sequence[str] | None = ("data/labeled/texts",),
     accounts: str | None = "data/labeled/accounts",
-    split: str = "test",
+    split: str | None = "test",
     public: bool = True,
     public_cap: int | None = 500,
     seed: int = 13,
@@ -170,7 +253,8 @@ def comparison_texts(
     also_held_out_under: Sequence[tuple[int, tuple[float, float, float]]] = (),
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """The evaluation sets: ``{"test": labeled split, "public/<source>": ...}`` with ``text, topic, promo``
-    columns (``None`` where a set has no such label), and notes on what was skipped.
+    columns (``None`` where a set has no such label), and notes on what was skipped. ``split=None`` keeps every
+    labeled row, as ``"test"`` (a held-out file neither model was trained on).
 
     The public rows are the *validation groups* of the pool ``brandfit train`` draws from each source
     (``public_pool`` texts per source, the config's ``public_cap``; ``public_sources``, default all; groups chosen
@@ -189,21 +273,30 @@ def comparison_texts(
     skipped: list[str] = []
     if labeled:
         present = [p for p in labeled if Path(p).exists()]
+        missing = [p for p in labeled if not Path(p).exists()]
         if present:
+            if missing:
+                skipped.append(f"labeled data not found: {', '.join(map(str, missing))} (evaluated on the rest)")
             frame = load_labeled(present).frame
-            acc: dict[str, str] = {}
-            if accounts and Path(accounts).exists():
-                acc = dict(zip(*load_accounts(accounts)[["account_id", "topic"]].T.values))
-            keep = np.ones(len(frame), dtype=bool)
-            for sd, fr in splits:
-                keep &= np.asarray(assign_splits(frame, fractions=fr, seed=sd, account_topics=acc)) == split
-            part = frame[keep]
+            if split is None:  # a held-out file: every row
+                part = frame
+            else:
+                acc: dict[str, str] = {}
+                if accounts and Path(accounts).exists():
+                    acc = dict(zip(*load_accounts(accounts)[["account_id", "topic"]].T.values))
+                keep = np.ones(len(frame), dtype=bool)
+                for sd, fr in splits:
+                    keep &= np.asarray(assign_splits(frame, fractions=fr, seed=sd, account_topics=acc)) == split
+                part = frame[keep]
+            name = split or "test"
             if len(part):
-                sets[split] = part[["text", "topic", "promo"]].reset_index(drop=True)
+                sets[name] = part[["text", "topic", "promo"]].reset_index(drop=True)
+            elif split is None:
+                skipped.append(f"labeled data: no row in {', '.join(map(str, present))}")
             else:
                 skipped.append(f"labeled data: no row is in the {split} split under every compared model's split")
         else:
-            skipped.append(f"labeled data not found ({', '.join(labeled)})")
+            skipped.append(f"labeled data not found ({', '.join(map(str, labeled))})")
     if public:
         from brandfit.evaluation.loso import validation_mask
         from brandfit.evaluation.public import load_public
@@ -254,6 +347,7 @@ def compare_models(
     public = [name for name in frames if name.startswith("public/")]
     rows: list[MetricRow] = []
     curves: dict[str, dict[str, Any]] = {}
+    not_computed: dict[str, str] = {}
 
     def evaluate(source: str, idx: np.ndarray, what: str) -> None:
         part = everything.iloc[idx]
@@ -263,6 +357,9 @@ def compare_models(
         else:
             got = _promo_values(source, part, idx, out_a, out_b, rng, n_bootstrap, kept)
         if got is None:
+            why = _why_not_computed(part, what)
+            if why:
+                not_computed[f"{source}/{'topic_macro_ap' if what == 'topic' else 'promo_ap'}"] = why
             return
         sel, va, vb, metric = got
         diff = (vb - va)[1:]
@@ -280,7 +377,22 @@ def compare_models(
         for name in public:
             for what in ("topic", "promo"):
                 evaluate(name, groups[name], what)
-    return Comparison(model_a.version, model_b.version, rows, n_bootstrap, list(skipped), curves)
+    return Comparison(model_a.version, model_b.version, rows, n_bootstrap, list(skipped), curves, not_computed)
+
+
+def _why_not_computed(part: pd.DataFrame, what: str) -> str | None:
+    """Why the topic or promo figure of ``part`` could not be computed (None: a set with no such labels at all,
+    such as a topic-only public corpus, which is not a gap)."""
+    column = part[what]
+    labeled = column[column.notna()]
+    if labeled.empty:
+        return None
+    n = len(labeled)
+    if what == "promo":
+        y = labeled.astype(bool)
+        return (f"no promo-negative text among the {n} texts" if y.all()
+                else f"no promo-positive text among the {n} texts")
+    return f"the {n} texts carry a single topic ({labeled.iat[0]}); macro AP needs two"
 
 
 def _embed_once(model_a: RelevanceModel, model_b: RelevanceModel, frames: Mapping[str, pd.DataFrame]):
