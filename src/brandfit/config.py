@@ -2,16 +2,86 @@
 
 from __future__ import annotations
 
+import math
+import numbers
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+
+from brandfit.errors import ConfigError, MissingFileError
 
 from brandfit.brand import BRAND_EXPAND, BRAND_LEXICAL_WEIGHT, check_expand
 from brandfit.names_prior import MAX_NAMES_PRIOR, PHRASE_ALIASES, check_skip
 from brandfit.neighbours import check_settings
 from brandfit.topics import PHRASE_TEMPLATES, check_templates
 
-__all__ = ["TopicConfig", "PromoConfig", "BrandConfig", "LexicalConfig", "TrainConfig", "load_config"]
+__all__ = ["TopicConfig", "PromoConfig", "BrandConfig", "LexicalConfig", "TrainConfig", "load_config",
+           "DEFAULT_DATA", "DEFAULT_ACCOUNTS", "DEFAULT_PUBLIC_DATA"]
+
+DEFAULT_DATA = ("data/labeled/texts",)
+DEFAULT_ACCOUNTS = "data/labeled/accounts"
+DEFAULT_PUBLIC_DATA = "../shared/datasets"  # the *default* public folder: absent = ours alone, with a note
+
+
+def _show(value: Any) -> str:
+    """``value`` for an error message, with a hint when YAML read a number as text (``1e-3`` needs a dot)."""
+    text = f"{value!r:.80}"
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return text
+        return f"{text} (text, not a number: YAML reads 1e-3 as text, write 1.0e-3)"
+    return text
+
+
+def _check_types(obj: Any, section: str, skip: tuple[str, ...] = ()) -> None:
+    """Every field of the config dataclass ``obj`` has the type its annotation says (numbers finite, no bool for a
+    number): a :class:`ConfigError` naming ``section.key`` otherwise. Runs before any comparison, so a wrong type is
+    never a ``TypeError`` deep inside, and a NaN or an infinity never slips past ``> 0``. ``skip``: the fields a
+    checker of their own validates fully (type, range, NaN), with a message saying the range."""
+    for f in fields(obj):
+        if f.name in skip:
+            continue
+        value, kind = getattr(obj, f.name), f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "")
+        key = f"{section}.{f.name}" if section else f.name
+        if kind == "float":
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise ConfigError(f"{key}: expected a number, got {_show(value)}")
+            if not math.isfinite(value):
+                raise ConfigError(f"{key}: expected a finite number, got {value!r}")
+        elif kind == "int":
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                raise ConfigError(f"{key}: expected an integer, got {_show(value)}")
+        elif kind == "bool":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{key}: expected true or false, got {_show(value)}")
+        elif kind == "str":
+            if not isinstance(value, str):
+                raise ConfigError(f"{key}: expected a string, got {_show(value)}")
+        elif kind == "str | None":
+            if value is not None and not isinstance(value, str):
+                raise ConfigError(f"{key}: expected a string or null, got {_show(value)}")
+        elif kind.startswith("tuple["):
+            if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+                raise ConfigError(f"{key}: expected a list, got {_show(value)}")
+
+
+def _validated(check: Callable[[Any], None]) -> Callable[[Any], None]:
+    """A ``__post_init__`` running ``check``: any ``ValueError`` / ``TypeError`` it raises (the shared checkers of
+    other modules raise ``ValueError``) becomes a :class:`ConfigError`, which the CLI prints as one line (exit 2)."""
+
+    def __post_init__(self: Any) -> None:
+        try:
+            check(self)
+        except ConfigError:
+            raise
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(str(exc)) from None
+
+    __post_init__.__doc__ = check.__doc__
+    return __post_init__
 
 
 def _weight(value: Any, field_name: str, high: float) -> None:
@@ -28,12 +98,16 @@ def _caption(weight: Any, c: Any, section: str) -> None:
         raise ValueError(f"{section}.caption_c: expected a number in (0, 100], got {c!r}")
 
 
-def _from(cls: type, data: dict[str, Any] | None, where: str) -> Any:
-    data = dict(data or {})
+def _from(cls: type, data: Any, where: str) -> Any:
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{where}: expected a mapping of keys (key: value), got {_show(data)}")
+    data = dict(data)
     known = {f.name for f in fields(cls)}
-    unknown = sorted(set(data) - known)
+    unknown = sorted(str(k) for k in set(data) - known)
     if unknown:
-        raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}; expected {', '.join(sorted(known))}")
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; expected {', '.join(sorted(known))}")
     return cls(**data)
 
 
@@ -80,14 +154,18 @@ class TopicConfig:
     # aliases the names prior does not count (everyday phrases; still glossed): stored in the model's config
     names_prior_skip: tuple[str, ...] = PHRASE_ALIASES
 
+    @_validated
     def __post_init__(self) -> None:
+        _check_types(self, "topic", skip=("caption_weight", "caption_c", "neighbours", "neighbours_k",
+                                          "neighbours_temperature", "source_intercepts", "lexical_prior",
+                                          "names_prior", "description_templates", "names_prior_skip"))
         _caption(self.caption_weight, self.caption_c, "topic")
         check_settings(self.neighbours, self.neighbours_k, self.neighbours_temperature)
         _weight(self.source_intercepts, "topic.source_intercepts", 100.0)
         object.__setattr__(self, "description_templates",
                            check_templates(self.description_templates, field="topic.description_templates"))
         if self.c <= 0:
-            raise ValueError(f"topic.c: must be > 0, got {self.c}")
+            raise ConfigError(f"topic.c: expected a number > 0, got {self.c!r}")
         if not 0.0 <= self.one_label_weight <= 1.0:
             raise ValueError(f"topic.one_label_weight: must be in [0, 1], got {self.one_label_weight}")
         if self.desc_scale < 0 or self.description_weight < 0 or self.prior_weight < 0:
@@ -134,9 +212,12 @@ class PromoConfig:
     caption_weight: float = 0.35
     caption_c: float = 10.0  # inverse L2 strength of the caption layer
 
+    @_validated
     def __post_init__(self) -> None:
+        _check_types(self, "promo", skip=("caption_weight", "caption_c", "ours_weight", "disclosure_floor",
+                                          "qualifier_ceiling"))
         if self.c <= 0:
-            raise ValueError(f"promo.c: must be > 0, got {self.c}")
+            raise ConfigError(f"promo.c: expected a number > 0, got {self.c!r}")
         _caption(self.caption_weight, self.caption_c, "promo")
         if self.cue_scale < 0:
             raise ValueError(f"promo.cue_scale: must be >= 0, got {self.cue_scale}")
@@ -166,7 +247,9 @@ class BrandConfig:
     expand: int = BRAND_EXPAND  # a brand with no example posts borrows this many of our stored texts nearest its
     # words as examples (needs the neighbour index: topic.neighbours); 0 = off
 
+    @_validated
     def __post_init__(self) -> None:
+        _check_types(self, "brand", skip=("lexical", "expand"))
         if self.vertical < 0 or self.contrast < 0:
             raise ValueError("brand.vertical and brand.contrast must be >= 0")
         _weight(self.lexical, "brand.lexical", 10.0)
@@ -186,14 +269,17 @@ class LexicalConfig:
     promo_c: float = 1.0  # inverse regularisation of the lexical promo layer
     promo_boost: float = 0.6  # + this x max(lexical promo logit, 0): n-grams may raise a promo score; 0 if promo_weight 0
 
+    @_validated
     def __post_init__(self) -> None:
+        _check_types(self, "lexical")
         for name in ("topic_weight", "promo_weight"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"lexical.{name}: must be in [0, 1), got {getattr(self, name)}")
         if self.n_buckets < 1024 or self.n_buckets & (self.n_buckets - 1):
-            raise ValueError(f"lexical.n_buckets: a power of two >= 1024, got {self.n_buckets}")
+            raise ConfigError(f"lexical.n_buckets: expected a power of two >= 1024 (e.g. 131072), got {self.n_buckets}")
         if self.topic_c <= 0 or self.promo_c <= 0:
-            raise ValueError("lexical.topic_c and lexical.promo_c must be > 0")
+            raise ConfigError(f"lexical.topic_c and lexical.promo_c: expected numbers > 0, got {self.topic_c!r} and "
+                              f"{self.promo_c!r}")
         if not 0.0 <= self.promo_boost <= 10.0:
             raise ValueError(f"lexical.promo_boost: must be in [0, 10], got {self.promo_boost}")
 
@@ -209,8 +295,12 @@ SOURCE_WEIGHTINGS = ("equal", "none")
 @dataclass(frozen=True)
 class TrainConfig:
     name: str = "relevance"  # registry model name
-    data: tuple[str, ...] = ("data/labeled/texts",)
-    accounts: str | None = "data/labeled/accounts"
+    # labeled files or folders: a folder holding texts/ and accounts/ (the layout of `brandfit data check`) brings
+    # its accounts, checked with the texts; any other path is texts alone
+    data: tuple[str, ...] = DEFAULT_DATA
+    # accounts of the texts of `data` that are not labeled folders (None = none); a path that does not exist is an
+    # error. A YAML config that sets `data` but not `accounts` has none (accounts belong to their texts)
+    accounts: str | None = DEFAULT_ACCOUNTS
     seed: int = 13
     split: tuple[float, float, float] = (0.7, 0.15, 0.15)
     topic: TopicConfig = field(default_factory=TopicConfig)
@@ -220,28 +310,63 @@ class TrainConfig:
     # public corpora trained on besides `data` (brandfit.evaluation.public); None = data/labeled alone. A relative
     # path is resolved against the working directory, then like public.default_root ($BRANDFIT_PUBLIC_DATA, or
     # ../shared/datasets beside the checkout or any parent).
-    public_data: str | None = "../shared/datasets"
+    # An explicit folder that is absent or holds no known source is an error when training; only this default,
+    # absent, means our data alone (with a note)
+    public_data: str | None = DEFAULT_PUBLIC_DATA
     public_sources: tuple[str, ...] = ()  # () = every known source found there
     public_cap: int = 2500  # texts per public source, balanced by label, seeded
     source_weighting: str = "equal"  # equal: every source's rows share the same total weight; none: weight 1 per row
 
+    @_validated
     def __post_init__(self) -> None:
         if isinstance(self.data, (str, Path)):
             object.__setattr__(self, "data", (str(self.data),))
+        if self.public_data is False:
+            object.__setattr__(self, "public_data", None)
+        if self.public_sources is None:
+            object.__setattr__(self, "public_sources", ())
+        _check_types(self, "")
+        for key in ("data", "public_sources"):
+            for item in getattr(self, key):
+                if not isinstance(item, (str, Path)) or not str(item).strip():
+                    raise ConfigError(f"{key}: expected a list of non-empty paths or names, got {_show(item)}")
         object.__setattr__(self, "data", tuple(str(d) for d in self.data))
-        object.__setattr__(self, "split", tuple(float(s) for s in self.split))
-        if len(self.split) != 3 or abs(sum(self.split) - 1) > 1e-9 or min(self.split) <= 0:
-            raise ValueError(f"split: three positive fractions summing to 1, got {self.split}")
         if not self.data:
-            raise ValueError("data: at least one labeled file or folder")
-        object.__setattr__(self, "public_sources", tuple(str(x) for x in self.public_sources or ()))
-        if self.public_data in ("", False):
+            raise ConfigError("data: expected at least one labeled file or folder")
+        if len(self.split) != 3 or any(isinstance(s, bool) or not isinstance(s, numbers.Real) or not math.isfinite(s)
+                                       for s in self.split):
+            raise ConfigError(f"split: expected three positive fractions (train, validation, test) summing to 1, "
+                              f"got {_show(self.split)}")
+        object.__setattr__(self, "split", tuple(float(s) for s in self.split))
+        if abs(sum(self.split) - 1) > 1e-9 or min(self.split) <= 0:
+            raise ConfigError(f"split: expected three positive fractions (train, validation, test) summing to 1, "
+                              f"got {list(self.split)}")
+        if not 0 <= self.seed < 2**32:
+            raise ConfigError(f"seed: expected an integer in [0, 2**32 - 1], got {self.seed}")
+        from brandfit.registry import validate_name
+
+        try:
+            validate_name(self.name)
+        except ValueError as exc:
+            raise ConfigError(f"name: {exc}") from None
+        if self.accounts is not None and not self.accounts.strip():
+            object.__setattr__(self, "accounts", None)
+        object.__setattr__(self, "public_sources", tuple(str(x) for x in self.public_sources))
+        if self.public_sources:
+            from brandfit.evaluation.public import PROMO_SOURCES, TOPIC_SOURCES
+
+            known = (*TOPIC_SOURCES, *PROMO_SOURCES)
+            unknown = [x for x in self.public_sources if x not in known]
+            if unknown:
+                raise ConfigError(f"public_sources: unknown source(s) {', '.join(unknown)}; expected some of "
+                                  f"{', '.join(known)} (or [] for every one found)")
+        if self.public_data == "":
             object.__setattr__(self, "public_data", None)
         if self.source_weighting not in SOURCE_WEIGHTINGS:
-            raise ValueError(f"source_weighting: expected one of {', '.join(SOURCE_WEIGHTINGS)}, "
-                             f"got {self.source_weighting!r}")
+            raise ConfigError(f"source_weighting: expected one of {', '.join(SOURCE_WEIGHTINGS)}, "
+                              f"got {self.source_weighting!r}")
         if self.public_cap < 1:
-            raise ValueError(f"public_cap: must be >= 1, got {self.public_cap}")
+            raise ConfigError(f"public_cap: expected an integer >= 1, got {self.public_cap}")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -257,7 +382,8 @@ class TrainConfig:
         data = dict(data)
         for recorded in ("normalization_version", "names_prior_rules"):  # recorded beside the config in a trained
             data.pop(recorded, None)  # model's config dict (RelevanceModel adds the second one to older configs)
-        topic = _from(TopicConfig, data.pop("topic", None), f"{where}: topic")
+        topic = _from(TopicConfig, data.pop("topic", None), f"{where}: topic")  # (sections first: their errors
+        # name the section's key)
         promo_data = data.pop("promo", None)
         if isinstance(promo_data, dict):  # a trained model's config also lists its promo head's cue columns
             promo_data = {k: v for k, v in promo_data.items() if k != "cues"}
@@ -270,19 +396,41 @@ class TrainConfig:
 
 
 def load_config(path: str | Path) -> TrainConfig:
-    """Read a YAML training config; errors name the file and the key."""
+    """Read a YAML training config, checking every key and value before anything else runs: a
+    :class:`~brandfit.errors.ConfigError` naming the file, the key and what is allowed (a YAML syntax error names the
+    line), a :class:`~brandfit.errors.MissingFileError` when there is no such file.
+
+    A config that sets ``data`` but not ``accounts`` has no accounts file (a labeled folder in ``data`` brings its
+    own): the default ``data/labeled/accounts`` belongs to the default data.
+    """
     import yaml
 
     p = Path(path)
+    if p.is_dir():
+        raise ConfigError(f"{p}: is a folder; --config expects a YAML file")
     try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise FileNotFoundError(f"{p}: training config not found") from None
+        raise MissingFileError(f"{p}: training config not found") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: not UTF-8 text; save the config as UTF-8") from None
     except yaml.YAMLError as exc:
-        raise ValueError(f"{p}: not valid YAML ({exc})") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{p}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(p)
+        what = " ".join(str(x) for x in (getattr(exc, "context", None), getattr(exc, "problem", None)) if x) or str(exc)
+        start = getattr(exc, "context_mark", None)
+        if start is not None and mark is not None and start.line != mark.line:
+            what += f" (the {getattr(exc, 'context', '') and 'construct'} began on line {start.line + 1})"
+        raise ConfigError(f"{where}: not valid YAML: {' '.join(what.split())}") from None
+    if raw is None:
+        raw = {}
     if not isinstance(raw, dict):
-        raise ValueError(f"{p}: expected a mapping at the top level")
+        raise ConfigError(f"{p}: expected a mapping of keys at the top level (name:, data:, topic: ...), got a "
+                          f"{'list' if isinstance(raw, list) else type(raw).__name__}")
+    if "data" in raw and "accounts" not in raw:
+        raw = {**raw, "accounts": None}
     try:
         return TrainConfig.from_dict(raw, where=str(p))
-    except TypeError as exc:
-        raise ValueError(f"{p}: {exc}") from None
+    except (ValueError, TypeError) as exc:
+        text = str(exc)
+        raise ConfigError(text if text.startswith(f"{p}:") else f"{p}: {text}") from None

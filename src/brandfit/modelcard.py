@@ -10,8 +10,31 @@ from brandfit.features import PRIOR_TEMPERATURE
 __all__ = ["render_card"]
 
 
+DEFAULT_DATA = ("data/labeled/texts",)
+_NO_PROMO = "n/a (no promo text in the split)"
+
+
 def _fmt(v: Any) -> str:
+    if v is None or isinstance(v, float) and v != v:  # not computable (stored as null)
+        return "n/a"
     return f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+def _data_paths(meta: dict[str, Any]) -> list[str]:
+    """The labeled paths the version was trained on, as given (``config.data``); the project's own when unrecorded."""
+    data = (meta.get("config") or {}).get("data")
+    return [str(d) for d in data] if isinstance(data, (list, tuple)) and data else list(DEFAULT_DATA)
+
+
+def _is_ours(meta: dict[str, Any]) -> bool:
+    """Whether the version was trained on the project's own hand-written ``data/labeled``."""
+    return [p.rstrip("/") for p in _data_paths(meta)] in (list(DEFAULT_DATA), ["data/labeled"])
+
+
+def _ours(config: dict[str, Any]) -> str:
+    """How the card names the labeled data (source "ours"): `data/labeled`, or the paths trained on."""
+    meta = {"config": config}
+    return "`data/labeled`" if _is_ours(meta) else ", ".join(f"`{p}`" for p in _data_paths(meta))
 
 
 def _lexical_lines(config: dict[str, Any]) -> list[str]:
@@ -43,11 +66,11 @@ def _topic_line(config: dict[str, Any]) -> str:
         parts.append(f"; a source whose rows all carry one label is weighted x{topic['one_label_weight']}")
     if topic.get("caption_weight") and (config.get("lexical") or {}).get("topic_weight", 0) > 0:
         parts.append(f"; plus {topic['caption_weight']:g} x a topic caption layer (hashed n-grams fitted on"
-                     " `data/labeled` alone) in its log probabilities")
+                     f" {_ours(config)} alone) in its log probabilities")
     parts.append(". Calibrated by temperature scaling on validation.")
     if topic.get("neighbours"):
         parts.append(f" Then mixed geometrically (share {topic['neighbours']:g}) with the vote of the"
-                     f" {topic.get('neighbours_k', 100)} nearest train texts of `data/labeled`, whose embeddings and"
+                     f" {topic.get('neighbours_k', 100)} nearest train texts of {_ours(config)}, whose embeddings and"
                      " labels the model stores (never a public source's).")
     if topic.get("names_prior"):
         parts.append(f" Last, +{topic['names_prior']:g} to the log probability of each vertical the text names (the"
@@ -78,10 +101,10 @@ def _promo_line(config: dict[str, Any], *, trained_on_public: bool, cues: Any = 
             + (", Platt-calibrated on validation (each source equal)" if promo.get("calibrate") else "")
             + (f"; it also saw {promo['augment']} decorated not-promo copies per source (a plain @mention, #hashtag"
                " or link is not an ad)" if promo.get("augment") else "")
-            + (f"; `data/labeled` is weighted x{promo['ours_weight']:g} in it"
+            + (f"; {_ours(config)} is weighted x{promo['ours_weight']:g} in it"
                + (" and in the lexical promo layer" if (config.get("lexical") or {}).get("promo_weight", 0) > 0 else "")
                if promo.get("ours_weight", 1.0) != 1.0 and trained_on_public else "")
-            + (f"; plus {promo['caption_weight']:g} x a caption layer (hashed n-grams fitted on `data/labeled` alone,"
+            + (f"; plus {promo['caption_weight']:g} x a caption layer (hashed n-grams fitted on {_ours(config)} alone,"
                " the one source of captions), before the calibration"
                if promo.get("caption_weight") and (config.get("lexical") or {}).get("promo_weight", 0) > 0 else "")
             + (f"; a text with an explicit paid disclosure (#ad, \"sponsored by\") scores at least"
@@ -101,8 +124,18 @@ def _public_sources(meta: dict[str, Any]) -> dict[str, Any]:
 def _sources_lines(meta: dict[str, Any]) -> list[str]:
     public = _public_sources(meta)
     equal = (meta.get("config") or {}).get("source_weighting") == "equal"
-    lines = [f"- Trained on `data/labeled` (hand-written for this project), {meta.get('n_texts')} texts, dataset hash"
-             f" `{meta.get('dataset_hash')}`" + ("." if not public else ", and on public corpora read in place (never"
+    ours = ((meta.get("metrics") or {}).get("training_sources") or {}).get("ours") or {}
+    what = ("`data/labeled` (hand-written for this project)" if _is_ours(meta) else
+            "the labeled data " + ", ".join(f"`{p}`" for p in _data_paths(meta)))
+    where = ours.get("path")
+    resolved = (f" (read from {', '.join(f'`{p}`' for p in where)})"
+                if isinstance(where, list) and where and not _is_ours(meta) else "")
+    acc = ours.get("accounts")
+    acc = [acc] if isinstance(acc, str) else acc if isinstance(acc, list) else []
+    accounts = (", accounts " + ", ".join(f"`{a}`" for a in acc)) if acc and not _is_ours(meta) else ""
+    lines = [f"- Trained on {what}{resolved}{accounts}, {meta.get('n_texts')} texts, dataset hash"
+             f" `{meta.get('dataset_hash')}`" + ("; no public corpora." if not public else
+                                                 ", and on public corpora read in place (never"
                                                  " copied)" + (", each source given the same total weight:" if equal
                                                                else ", one weight per row:"))]
     for name, info in sorted(public.items()):
@@ -142,17 +175,21 @@ def render_card(name: str, meta: dict[str, Any]) -> str:
         *_lexical_lines(config),
         *_sources_lines(meta),
         "",
-        "## Held-out test split (our own writing: optimistic)",
+        "## Held-out test split (" + ("our own writing" if _is_ours(meta) else "of the labeled data") + ": optimistic)",
     ]
     test = m.get("test", {})
     if test:
         t, p = test["topic"], test["promo"]
+        no_promo = not (isinstance(p.get("ap"), (int, float)) and p["ap"] == p["ap"])
         lines += [
             f"- topic: accuracy {_fmt(t['accuracy'])}, macro F1 {_fmt(t['macro_f1'])}, macro AP {_fmt(t['macro_ap'])},"
             f" ECE {_fmt(t['ece'])} (n={t['n']})",
+            f"- promo: {_NO_PROMO} at threshold {_fmt(p['threshold'])}" if no_promo else
             f"- promo: precision {_fmt(p['precision'])}, recall {_fmt(p['recall'])}, F1 {_fmt(p['f1'])},"
             f" AP {_fmt(p['ap'])} at threshold {_fmt(p['threshold'])}",
         ]
+    for warning in m.get("warnings") or ():
+        lines.append(f"- **Warning:** {warning}")
     lines += ["", "## Public corpora we did not write (the figures that matter)", ""]
     if m.get("public_validation"):
         lines += _public_validation_lines(m["public_validation"])
@@ -163,16 +200,21 @@ def render_card(name: str, meta: dict[str, Any]) -> str:
         lines += ["Not measured: the public corpora were absent when this version was trained."]
     backends = m.get("backends") or {}
     if backends:
+        trained = meta.get("backend")
         lines += ["", "## Embedding backends",
-                  "", f"Validated: {', '.join(meta.get('validated_backends') or [str(meta.get('backend'))])}. The heads were"
-                  f" fitted on `{meta.get('backend')}` embeddings; each other backend was re-run with the same heads and"
+                  "", f"Validated: {', '.join(meta.get('validated_backends') or [str(trained)])}. The heads were"
+                  f" fitted on `{trained}` embeddings; each other backend was re-run with the same heads and"
                   " threshold, and counts as validated when every gap below is within tolerance"
                   " (`brandfit/evaluation/backends.py`).", "",
-                  "| backend | figure | gap to torch | tolerance | |", "|---|---|---:|---:|---|"]
+                  f"| backend | figure | gap to {trained} | tolerance | |", "|---|---|---:|---:|---|"]
         for b, check in backends.items():
             for k, v in check.get("gaps", {}).items():
                 tol = check.get("tolerance", {}).get(k.rsplit("/", 1)[-1], float("nan"))
-                lines.append(f"| {b} | {k} | {v:+.4f} | {tol:.2f} | {'ok' if abs(v) <= tol else 'OUT'} |")
+                finite = isinstance(v, (int, float)) and v == v and abs(v) != float("inf")
+                lines.append(f"| {b} | {k} | {f'{v:+.4f}' if finite else 'n/a'} | {tol:.2f} |"
+                             f" {'ok' if finite and abs(v) <= tol else 'OUT'} |")
+            for k in check.get("not_compared") or ():
+                lines.append(f"| {b} | {k} | n/a | | not computable on this split (no promo text) |")
     trained_public = bool(m.get("public_validation"))
     lines += [
         "",
@@ -181,7 +223,9 @@ def render_card(name: str, meta: dict[str, Any]) -> str:
          " transcripts); on a kind of text none of them resembles, expect the leave-one-source-out figures, not the"
          " ones above." if trained_public else
          "- Trained only on our own hand-written English captions; public sources differ in style (product titles,"
-         " Reddit posts, spam comments), so per-source figures vary."),
+         " Reddit posts, spam comments), so per-source figures vary." if _is_ours(meta) else
+         f"- Trained only on {_ours(config)} ({meta.get('n_texts')} texts), with no public corpora: expect lower"
+         " figures on text unlike it."),
         "- Spam and scam comments are a proxy for advertorial tone, not sponsorship.",
         "",
     ]

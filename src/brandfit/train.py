@@ -45,7 +45,8 @@ from brandfit.topics import TOPIC_DESCRIPTIONS, TOPICS
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["TrainResult", "load_training_frame", "fit_model", "train", "resolve_public_root", "source_manifest"]
+__all__ = ["TrainResult", "load_training_frame", "fit_model", "train", "resolve_public_root", "source_manifest",
+           "check_trainable", "check_publish_target", "save_unpublished", "publish"]
 
 
 @dataclass(frozen=True)
@@ -56,41 +57,125 @@ class TrainResult:
     dataset_hash: str
 
 
+MAX_SHOWN_PROBLEMS = 20
+"""A refusal lists at most this many problems, one a line (``brandfit data check`` lists them all)."""
+MIN_SPLIT_TEXTS = 50
+"""A validation or test split of our data smaller than this gets a warning: its figures are not meaningful."""
+
+
+def _abs(path: str | Path, base: Path) -> Path:
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else base / p
+
+
+def _refuse(problems: list[Any], paths: list[str]) -> DataError:
+    """A :class:`DataError` summing up ``problems`` on one line; ``.problems`` holds them (the CLI prints them one a
+    line, at most :data:`MAX_SHOWN_PROBLEMS`)."""
+    n = len(problems)
+    first = str(problems[0])
+    err = DataError(f"{n} problem{'' if n == 1 else 's'} in the training data (first: {first}); nothing was trained."
+                    f" `brandfit data check {' '.join(paths)}` lists them all")
+    err.problems = tuple(problems)  # type: ignore[attr-defined]
+    return err
+
+
+def _read_labeled(config: TrainConfig, base: Path) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    """The texts of ``config.data`` checked as ``brandfit data check`` checks them, their accounts' topics, and the
+    paths to give ``brandfit data check``. A labeled folder (``texts/`` + ``accounts/``) is checked whole, texts,
+    accounts and the references between them (:func:`brandfit.data.check_labeled_folder`); the other paths are
+    texts, with ``config.accounts`` as their accounts (which must exist). Every text is also checked against every
+    other (ids and texts unique across all paths). Raises :class:`DataError` listing every problem."""
+    from brandfit.config import DEFAULT_ACCOUNTS
+    from brandfit.data.check import check_accounts_rows, check_labeled_folder, is_labeled_folder
+    from brandfit.data.readers import iter_rows, list_input_files
+    from brandfit.errors import InputError, MissingFileError
+
+    paths = [_abs(p, base) for p in config.data]
+    for p in paths:
+        if not p.exists():
+            raise MissingFileError(f"data: {p}: no such file or folder")
+    folders = [p for p in paths if is_labeled_folder(p)]
+    plain = [p for p in paths if p not in folders]
+    accounts = config.accounts
+    if accounts is not None and not plain:
+        if accounts != DEFAULT_ACCOUNTS:
+            raise InputError(f"accounts: {accounts} given, but every data path is a labeled folder with its own "
+                             "accounts/; leave accounts out")
+        accounts = None  # the default accounts belong to the default data, not to a labeled folder
+    acc_path = None if accounts is None else _abs(accounts, base)
+    if acc_path is not None and not acc_path.exists():
+        raise MissingFileError(f"accounts: {acc_path}: no such file or folder (the accounts of {', '.join(map(str, plain))}"
+                               "; set accounts: null in the config, or pass --accounts PATH)")
+    if acc_path is not None and len(plain) == 1 and plain[0].name == "texts" and acc_path.name == "accounts" \
+            and plain[0].parent.resolve() == acc_path.parent.resolve():
+        folders.append(plain[0].parent)  # texts/ + accounts/ side by side: the labeled folder, checked whole
+        plain, acc_path = [], None
+    problems: list[Any] = []
+    account_rows: list[dict[str, Any]] = []
+    text_files: list[Path] = []
+    for folder in folders:
+        res = check_labeled_folder(folder)
+        problems += res.problems
+        account_rows += res.accounts
+        text_files += list_input_files(folder / "texts") if (folder / "texts").is_dir() else []
+    text_files += [f for p in plain for f in list_input_files(p)]
+    if acc_path is not None:  # accounts not beside their texts: each line checked (references need the layout)
+        rows, acc_problems = check_accounts_rows([r for f in list_input_files(acc_path) for r in iter_rows(f)])
+        account_rows += rows
+        problems += acc_problems
+    labeled = load_labeled(text_files)  # every text against every other, across paths
+    problems += labeled.problems
+    problems = list(dict.fromkeys(problems))  # a folder's own problems are found twice
+    check_paths = [str(p) for p in [*folders, *plain]]  # what `brandfit data check` reads as training does
+    if problems:
+        raise _refuse(problems, check_paths)
+    if labeled.frame.empty:
+        raise DataError(f"data: no labeled texts in {', '.join(map(str, paths))}")
+    account_topics = {a["account_id"]: a["topic"] for a in account_rows}
+    return labeled.frame, account_topics, check_paths
+
+
 def load_training_frame(config: TrainConfig, base: Path | None = None) -> tuple[pd.DataFrame, str]:
-    """Read and check the labeled data, attach splits; raise :class:`DataError` on any bad row."""
+    """Read and check the labeled data (texts, and their accounts: see ``TrainConfig.data``), attach splits; raise
+    :class:`DataError` listing every problem, as ``brandfit data check`` reports them."""
     base = base or Path.cwd()
-    paths = [p if Path(p).is_absolute() else base / p for p in config.data]
-    labeled = load_labeled(paths)
-    labeled.raise_if_problems()
-    frame = labeled.frame
-    if frame.empty:
-        raise ValueError(f"data: no labeled records in {', '.join(map(str, paths))}")
-    account_topics: dict[str, str] = {}
-    if config.accounts:
-        acc_path = Path(config.accounts) if Path(config.accounts).is_absolute() else base / config.accounts
-        if acc_path.exists():
-            account_topics = dict(zip(*load_accounts(acc_path)[["account_id", "topic"]].T.values))
+    frame, account_topics, _ = _read_labeled(config, base)
     frame = frame.assign(split=assign_splits(frame, fractions=config.split, seed=config.seed,
                                              account_topics=account_topics))
     return frame, dataset_hash(frame)
 
 
-def resolve_public_root(config: TrainConfig, base: Path | None = None, override: str | Path | None = None) -> Path | None:
-    """Where the public corpora are, or None (``public_data`` unset, or nothing found there)."""
-    from brandfit.evaluation.public import available, default_root
+def resolve_public_root(config: TrainConfig, base: Path | None = None, override: str | Path | None = None, *,
+                        strict: bool = False) -> Path | None:
+    """Where the public corpora are, or None (``public_data`` unset, or nothing found there).
+
+    ``strict`` (training): a folder the user chose (``override``, or a ``public_data`` other than the default
+    ``../shared/datasets``) that does not exist or holds no known source is an :class:`InputError` naming it; only
+    the default folder, absent, means None."""
+    from brandfit.config import DEFAULT_PUBLIC_DATA
+    from brandfit.errors import InputError
+    from brandfit.evaluation.public import PROMO_SOURCES, TOPIC_SOURCES, available, default_root
 
     if override is None and config.public_data is None:
         return None
     cands = []
     if override is not None:
-        cands.append(Path(override))
+        cands.append(Path(override).expanduser())
+        chosen = "--public-data"
     else:
-        p = Path(config.public_data or "")
+        p = Path(config.public_data or "").expanduser()
         cands.append(p if p.is_absolute() else (base or Path.cwd()) / p)
         cands.append(default_root())  # $BRANDFIT_PUBLIC_DATA, or ../shared/datasets beside any parent
+        chosen = "public_data" if config.public_data != DEFAULT_PUBLIC_DATA else None
     for c in cands:
         if available(c):
             return c.resolve()
+    if strict and chosen is not None:
+        where = cands[0]
+        why = ("no such folder" if not where.exists() else "not a folder" if not where.is_dir() else
+               f"holds none of the known sources ({', '.join((*TOPIC_SOURCES, *PROMO_SOURCES))})")
+        raise InputError(f"{chosen}: {where}: {why}; give the folder holding the public corpora, or --no-public to "
+                         "train on the labeled data alone")
     return None
 
 
@@ -107,20 +192,117 @@ def _sha256_files(files: list[Path], root: Path) -> str:
 
 def source_manifest(frame: pd.DataFrame, config: TrainConfig, base: Path, public_root: Path | None,
                     public: pd.DataFrame | None) -> dict[str, Any]:
-    """Which sources the model saw: rows used and a sha256 over each source's files."""
+    """Which sources the model saw: rows used and a sha256 over each source's files. Paths are absolute (resolved
+    against ``base``, recorded as ``base``), so they mean the same from any folder; ``path_as_given`` keeps them as
+    the config or the command line gave them (the model's config stores those)."""
     out: dict[str, Any] = {}
     files = []
-    for d in config.data:
-        p = Path(d) if Path(d).is_absolute() else base / d
+    resolved = [_abs(d, base).resolve() for d in config.data]
+    for p in resolved:
         files += [f for f in p.rglob("*") if f.is_file()] if p.is_dir() else [p] if p.exists() else []
-    out["ours"] = {"n": int(len(frame)), "path": list(config.data),
-                   "sha256": _sha256_files(files, base) if files else None}
+    from brandfit.data.check import is_labeled_folder
+
+    accounts = [str(p / "accounts") for p in resolved if is_labeled_folder(p) and (p / "accounts").is_dir()]
+    acc = None if config.accounts is None else _abs(config.accounts, base).resolve()
+    if acc is not None and acc.exists() and not all(is_labeled_folder(p) for p in resolved):
+        accounts.append(str(acc))
+    out["ours"] = {"n": int(len(frame)), "path": [str(p) for p in resolved], "path_as_given": list(config.data),
+                   "base": str(base.resolve()), "accounts": accounts,
+                   "sha256": _sha256_files(files, base.resolve()) if files else None}
     if public_root is not None and public is not None and not public.empty:
         for name, n in public["source"].value_counts().sort_index().items():
             folder = public_root / name
             out[name] = {"n": int(n), "path": str(folder),
                          "sha256": _sha256_files([f for f in folder.rglob("*") if f.is_file()], folder)}
     return out
+
+
+def _public_split(public: pd.DataFrame, config: TrainConfig) -> np.ndarray:
+    """``"train"`` / ``"validation"`` for each public row: by group, seeded (what :func:`fit_model` uses)."""
+    from brandfit.evaluation.loso import validation_mask
+
+    val = validation_mask(public["group"].tolist(), fraction=config.split[1], salt=f"val{config.seed}")
+    return np.where(val, "validation", "train")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def check_trainable(frame: pd.DataFrame, config: TrainConfig, public: pd.DataFrame | None = None) -> list[str]:
+    """What :func:`fit_model` needs of the labels, checked before anything is embedded: a :class:`DataError` saying
+    what to do when a head cannot be fitted. Returns the warnings (also logged, once): topics with no example, and
+    validation / test splits too small or without a promo text for their figures to mean anything.
+
+    Every model has a promo head (and its threshold, and the promo layers of its lexical head): there is no
+    topic-only model, so the train rows (ours and the public sources') need promo and not-promo texts."""
+    from brandfit.evaluation.loso import OURS
+
+    paths = ", ".join(config.data)
+    ours_promo = frame["promo"].astype(bool).to_numpy()
+    ours_split = frame["split"].to_numpy()
+    ours_topic = frame["topic"].to_numpy()
+    pub = public if public is not None and not public.empty else None
+    pub_split = _public_split(pub, config) if pub is not None else np.array([], dtype=object)
+    pub_has_promo = pub["promo"].notna().to_numpy() if pub is not None else np.array([], dtype=bool)
+    pub_promo = pub["promo"].fillna(False).to_numpy(dtype=bool) if pub is not None else np.array([], dtype=bool)
+    pub_topic = pub["topic"].to_numpy() if pub is not None else np.array([], dtype=object)
+
+    # the promo head (and the lexical promo layer): every source's train rows with a promo label
+    tr, ptr = ours_split == "train", (pub_split == "train") & pub_has_promo
+    pos = int(ours_promo[tr].sum() + pub_promo[ptr].sum())
+    neg = int((~ours_promo[tr]).sum() + (~pub_promo[ptr]).sum())
+    if not pos or not neg:
+        whole = f"; in all, {paths} has {_plural(int(ours_promo.sum()), 'promo text')} and " \
+                f"{_plural(int((~ours_promo).sum()), 'not-promo text')}"
+        missing = "promo" if not pos else "not-promo"
+        raise DataError(
+            f"promo: the train rows hold {_plural(pos, 'promo text')} and {_plural(neg, 'not-promo text')}{whole}."
+            f" Every brandfit model has a promo head, fitted on both classes, so training needs {missing} texts too:"
+            f" label some texts promo: {'true' if not pos else 'false'} (data/labeled/GUIDE.md), or add a labeled file"
+            " that has them with another --data")
+    lexical_promo = config.lexical.promo_weight > 0
+    if config.promo.caption_weight > 0 and lexical_promo and len(set(ours_promo[tr].tolist())) < 2:
+        raise DataError(f"promo.caption_weight: the promo caption layer is fitted on the train rows of {paths} alone,"
+                        " and they hold only "
+                        f"{'promo' if ours_promo[tr].all() else 'not-promo'} texts; label both kinds there, or set"
+                        " promo.caption_weight: 0 in the config to train without the layer (the promo head then"
+                        " learns from the other sources)")
+    # the topic layers: the embedding head also learns from the written descriptions of every topic
+    t_ours = ours_topic[tr]
+    t_pub = pub_topic[(pub_split == "train") & pd.notna(pub_topic)] if pub is not None else np.array([], dtype=object)
+    topics_seen = set(t_ours.tolist()) | set(t_pub.tolist())
+    if config.lexical.topic_weight > 0 and len(topics_seen) < 2:
+        raise DataError(f"topic: the train rows hold texts of {_plural(len(topics_seen), 'topic')} "
+                        f"({', '.join(sorted(topics_seen)) or 'none'}); the lexical topic layer needs at least two:"
+                        " label texts of more topics")
+    if config.topic.caption_weight > 0 and config.lexical.topic_weight > 0 and len(set(t_ours.tolist())) < 3:
+        raise DataError(f"topic.caption_weight: the topic caption layer is fitted on the train rows of {paths} alone,"
+                        f" and they hold {_plural(len(set(t_ours.tolist())), 'topic')} "
+                        f"({', '.join(sorted(set(t_ours.tolist())))}); it needs at least three: label texts of more"
+                        " topics, or set topic.caption_weight: 0 in the config to train without the layer")
+    warnings: list[str] = []
+    absent = [t for t in TOPICS if t not in set(ours_topic.tolist()) | set(pub_topic.tolist())]
+    if absent:
+        warnings.append(f"no labeled text of topic{'s' if len(absent) > 1 else ''} {', '.join(absent)}: the model"
+                        f" knows {'them' if len(absent) > 1 else 'it'} only from the written topic descriptions")
+    for name in ("validation", "test"):
+        m = ours_split == name
+        n, n_pos = int(m.sum()), int(ours_promo[m].sum())
+        if n < MIN_SPLIT_TEXTS:
+            use = ("the topic temperature, promo calibration and threshold are fitted on it and its"
+                   if name == "validation" else "its")
+            warnings.append(f"the {name} split of {paths} has {_plural(n, 'text')} (fewer than {MIN_SPLIT_TEXTS}):"
+                            f" {use} figures are not meaningful; label more texts")
+        if n and not n_pos:
+            if name == "validation" and pub is not None and (pub_promo[pub_split == "validation"]).any():
+                continue  # the public validation rows carry the promo calibration and threshold
+            what = ("no promo calibration, and the promo threshold is 0.5" if name == "validation"
+                    else "its promo AP and F1 cannot be computed")
+            warnings.append(f"the {name} split of {paths} holds no promo text: {what}")
+    for w in warnings:
+        logger.warning(w)
+    return warnings
 
 
 @dataclass
@@ -145,27 +327,31 @@ def _fit_rows(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, embe
               public: pd.DataFrame | None, public_embeddings: np.ndarray | None) -> _FitRows:
     """Our rows, the public rows (split into train / validation by group) and the decorated not-promo copies,
     embedded (reusing ``embeddings`` / ``public_embeddings`` when given)."""
-    from brandfit.evaluation.loso import augmented_rows, validation_mask
+    from brandfit.evaluation.loso import augmented_rows
 
     ours = pd.DataFrame({"text": frame["text"].to_numpy(), "source": "ours", "topic": frame["topic"].to_numpy(),
                          "promo": frame["promo"].astype(object).to_numpy(), "split": frame["split"].to_numpy(),
                          "augmented": False})
+    if embeddings is None:
+        logger.info("embedding %d labeled texts", len(ours))
     parts, embs = [ours], [embeddings if embeddings is not None else
                            embedder.encode([normalize(t) for t in ours["text"]])]
     if public is not None and not public.empty:
         pub = public.reset_index(drop=True)
-        val = validation_mask(pub["group"].tolist(), fraction=config.split[1], salt=f"val{config.seed}")
         pub = pd.DataFrame({"text": pub["text"], "source": pub["source"], "topic": pub["topic"],
-                            "promo": pub["promo"], "split": np.where(val, "validation", "train"), "augmented": False})
+                            "promo": pub["promo"], "split": _public_split(pub, config), "augmented": False})
         parts.append(pub)
+        if public_embeddings is None:
+            logger.info("embedding %d public texts", len(pub))
         embs.append(public_embeddings if public_embeddings is not None else
-                    embedder.encode([normalize(t) for t in pub["text"]], show_progress_bar=False))
+                    embedder.encode([normalize(t) for t in pub["text"]]))
     all_rows = pd.concat(parts, ignore_index=True)
     aug = augmented_rows(all_rows[all_rows["split"] == "train"], per_source=config.promo.augment, seed=config.seed) \
         if config.promo.augment else all_rows.iloc[:0]
     if len(aug):
         parts.append(aug)
-        embs.append(embedder.encode([normalize(t) for t in aug["text"]], show_progress_bar=False))
+        logger.info("embedding %d decorated not-promo copies", len(aug))
+        embs.append(embedder.encode([normalize(t) for t in aug["text"]]))
     rows = pd.concat(parts, ignore_index=True)
     emb = np.vstack(embs).astype(np.float32)
     cues = find_cues(rows["text"].tolist())
@@ -236,10 +422,10 @@ def _neighbour_index(d: _FitRows, config: TrainConfig) -> NeighbourIndex | None:
         return None
     rows = np.flatnonzero(d.tr & d.has_topic & (d.src == "ours") & ~d.is_aug)
     if not len(rows):
-        logger.warning("topic.neighbours: no train row of data/labeled has a topic label; no neighbour vote")
+        logger.warning("topic.neighbours: no train row of %s has a topic label; no neighbour vote", ", ".join(config.data))
         return None
     kept = capped_rows(rows, seed=config.seed)
-    logger.info("topic neighbours: %d train texts of data/labeled%s", len(kept),
+    logger.info("topic neighbours: %d train texts of %s%s", len(kept), ", ".join(config.data),
                 f" (a seeded sample of {len(rows)}: at most {MAX_NEIGHBOURS} are stored)" if len(kept) < len(rows) else "")
     return NeighbourIndex(d.emb[kept], d.y_topic[kept])
 
@@ -466,6 +652,7 @@ def fit_model(frame: pd.DataFrame, config: TrainConfig, embedder: Embedder, *,
     """
     t0 = time.perf_counter()
     d = _fit_rows(frame, config, embedder, embeddings, public, public_embeddings)
+    logger.info("fitting the topic and promo heads on %d train rows", int(d.tr.sum()))
     desc = DescriptionIndex.build(embedder, templates=config.topic.description_templates)
     down = _one_label_down(d, config)
     if down:
@@ -553,32 +740,40 @@ def train(
 ) -> TrainResult:
     """Run the whole pipeline (without publishing): data, split, fit, held-out metrics.
 
-    Trains on ``config.data`` and, when found, the public corpora (``public_data`` overrides
-    ``config.public_data``; see :func:`resolve_public_root`); without them it falls back to our labeled data alone
-    and says so (log and ``metrics["public_training"]``). Only then is the cross-domain evaluation on the public
+    Everything that can be checked is checked before anything is embedded: the labeled data and its accounts
+    (:func:`load_training_frame`, as ``brandfit data check``), an explicit public folder, the labels each head
+    needs (:func:`check_trainable`). Trains on ``config.data`` and, when found, the public corpora (``public_data``
+    overrides ``config.public_data``; see :func:`resolve_public_root`); without the default folder it falls back
+    to our labeled data alone and says so once (a warning and ``metrics["public_training"]``). Only then is the cross-domain evaluation on the public
     corpora (``public_eval``) meaningful, and run. Each backend in ``check_backends`` is checked with the same heads
     (see :mod:`brandfit.evaluation.backends`); those within tolerance join ``model.validated_backends``.
     """
     base = base or Path.cwd()
-    embedder = embedder or get_embedder("onnx")
+    logger.info("reading the labeled data: %s", ", ".join(config.data))
     frame, dhash = load_training_frame(config, base)
-    public_root = resolve_public_root(config, base, public_data)
+    public_root = resolve_public_root(config, base, public_data, strict=True)
     public = None
+    data_desc = f"{', '.join(config.data)} ({_plural(len(frame), 'text')}, {dhash[:19]})"
     if public_root is not None:
         from brandfit.evaluation.public import load_public
 
+        logger.info("reading the public corpora in %s", public_root)
         public = load_public(public_root, sources=config.public_sources or None, cap=config.public_cap)
-        msg = (f"training on {len(frame)} labeled texts ({dhash[:19]}) + {len(public)} public texts from "
-               f"{public['source'].nunique()} sources in {public_root}")
-    else:
-        where = "disabled in the config" if config.public_data is None and public_data is None else "not found"
-        msg = (f"public corpora {where}: training on data/labeled alone ({len(frame)} texts, {dhash[:19]}); "
-               "the model will not have seen real social text")
-        logger.warning(msg)
-    print(msg, flush=True)
+        logger.info("training on %s + %d public texts from %d sources in %s", data_desc, len(public),
+                    public["source"].nunique(), public_root)
+    elif config.public_data is None and public_data is None:
+        logger.info("training on %s alone (public corpora off)", data_desc)
+    else:  # the default folder, absent (an installed package has no corpora): said once, as a warning
+        logger.warning("public corpora not found (%s): training on %s alone; the model will not have seen real social"
+                       " text (--public-data DIR to add them, --no-public to silence this)", config.public_data,
+                       data_desc)
+    warnings = check_trainable(frame, config, public)  # before anything is embedded
+    embedder = embedder or get_embedder("onnx")
     model, metrics = fit_model(frame, config, embedder, public=public)
     metrics["public_training"] = public_root is not None
     metrics["training_sources"] = source_manifest(frame, config, base, public_root, public)
+    if warnings:
+        metrics["warnings"] = warnings
     corpora = None
     if public_eval and public_root is None:
         from brandfit.evaluation.crossdomain import evaluate_public
@@ -594,6 +789,7 @@ def train(
             continue
         from brandfit.evaluation.backends import check_backend
 
+        logger.info("validating the %s backend with the same heads", backend)
         check = check_backend(model, frame, backend, reference=metrics, corpora=corpora)
         metrics.setdefault("backends", {})[backend] = check
         if check["validated"]:
@@ -602,14 +798,81 @@ def train(
     return TrainResult(model=model, metrics=metrics, frame=frame, dataset_hash=dhash)
 
 
-def publish(result: TrainResult, config: TrainConfig, registry_root: str | Path, *,
-            aliases: tuple[str, ...] = (), extra_metadata: dict[str, Any] | None = None) -> str:
-    """Write the model into a temporary folder and publish it as a new registry version; return its ref."""
-    from brandfit.modelcard import render_card
-    from brandfit.registry import ModelRegistry
+def check_publish_target(registry_root: str | Path, name: str, aliases: tuple[str, ...] = ()) -> Path:
+    """Check, before the minutes of training, that a model named ``name`` (with ``aliases``) can be published into
+    ``registry_root``: valid name and aliases, not the read-only bundled registry, a folder that exists and can be
+    written (or can be created). Returns the root; raises :class:`~brandfit.errors.InputError` naming the problem.
+    Nothing is written (a probe file is created and removed)."""
+    import os
 
-    reg = ModelRegistry(registry_root)
-    metadata = {
+    from brandfit.errors import InputError, NotAFolderError
+    from brandfit.registry import ModelRegistry, validate_name
+    from brandfit.settings import ENV_REGISTRY, bundled_registry
+
+    validate_name(name)
+    for alias in aliases:
+        validate_name(alias, kind="alias")
+    root = Path(registry_root).expanduser().absolute()
+    if root.resolve() == bundled_registry().resolve():
+        raise InputError(f"no registry to publish to: {root} is the read-only registry bundled with brandfit; pass "
+                         f"--registry PATH or set ${ENV_REGISTRY} (or --dry-run to train without publishing)")
+    if root.exists() and not root.is_dir():
+        raise NotAFolderError(f"registry {root}: not a folder")
+    existing = root
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise NotAFolderError(f"registry {root}: {existing} is not a folder")
+    # every folder publishing writes into that exists already: the root, .tmp, the model's folder, the aliases
+    probe_dirs = [existing] + [d for d in (root / ".tmp", root / name, root / "_aliases") if d.is_dir()]
+    for d in probe_dirs:
+        try:
+            fd, probe = tempfile.mkstemp(prefix=".brandfit-write-check-", dir=d)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            what = "create the registry in" if d == existing and d != root else "write to"
+            raise InputError(f"registry {root}: cannot {what} {d} ({exc.strerror or exc}); choose a registry you"
+                             " can write to (--registry PATH)") from None
+    lock = root / ".lock"
+    if lock.exists() and not os.access(lock, os.R_OK | os.W_OK):
+        raise InputError(f"registry {root}: cannot write its lock file {lock}; choose a registry you can write to")
+    if root.is_dir():
+        ModelRegistry(root)._check_namespace(name, aliases)  # a name that is an alias, an alias that is a name
+    return root
+
+
+def save_unpublished(result: TrainResult, config: TrainConfig, folder: str | Path, *,
+                     extra_metadata: dict[str, Any] | None = None) -> Path:
+    """Write a trained model that could not be published into ``folder`` (``model/``, ``metadata.json``,
+    ``README.md``), so the minutes of training are not lost: publish it later with
+    ``ModelRegistry(root).publish(name, folder / "model", metadata=json.load(metadata.json), card=README.md)``."""
+    import json
+
+    from brandfit.modelcard import render_card
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=False)
+    result.model.save(folder / "model")
+    meta = _metadata(result, config, extra_metadata)
+    (folder / "metadata.json").write_text(json.dumps(_no_nan(meta), indent=1, default=str), encoding="utf-8")
+    (folder / "README.md").write_text(render_card(config.name, meta), encoding="utf-8")
+    return folder
+
+
+def _no_nan(value: Any) -> Any:
+    """``value`` with every float that is not finite replaced by None, in nested dicts, lists and tuples."""
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_no_nan(v) for v in value]
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def _metadata(result: TrainResult, config: TrainConfig, extra_metadata: dict[str, Any] | None) -> dict[str, Any]:
+    return {
         "metrics": result.metrics,
         "config": config.to_dict(),
         "promo_cues": list(result.model.promo_cue_columns),  # the promo head's cue columns (the model card names them)
@@ -625,9 +888,20 @@ def publish(result: TrainResult, config: TrainConfig, registry_root: str | Path,
         "normalization_version": NORMALIZATION_VERSION,
         **(extra_metadata or {}),  # description, tags (brandfit train --description/--tag)
     }
+
+
+def publish(result: TrainResult, config: TrainConfig, registry_root: str | Path, *,
+            aliases: tuple[str, ...] = (), extra_metadata: dict[str, Any] | None = None) -> str:
+    """Write the model into a temporary folder and publish it as a new registry version; return its ref."""
+    from brandfit.modelcard import render_card
+    from brandfit.registry import ModelRegistry
+
+    reg = ModelRegistry(registry_root)
+    metadata = _metadata(result, config, extra_metadata)
+    card = render_card(config.name, metadata)
+    metadata = _no_nan(metadata)  # a figure that could not be computed is stored as null (JSON has no NaN)
     with tempfile.TemporaryDirectory(prefix="brandfit-model-") as tmp:
         result.model.save(tmp)
-        mv = reg.publish(config.name, Path(tmp), metadata=metadata, card=render_card(config.name, metadata),
-                         aliases=aliases)
+        mv = reg.publish(config.name, Path(tmp), metadata=metadata, card=card, aliases=aliases)
     result.model.version = mv.ref
     return mv.ref
