@@ -90,6 +90,17 @@ def test_the_bundled_registry_is_read_only():
         ModelRegistry(settings.bundled_registry()).promote("production")
 
 
+def test_publishing_into_the_bundled_registry_creates_nothing_there(tmp_path):
+    from brandfit.registry import ModelRegistry
+
+    (tmp_path / "heads.npz").write_bytes(b"not a model")
+    bundled = settings.bundled_registry()
+    before = sorted(p.name for p in bundled.iterdir())
+    with pytest.raises(errors.InputError, match="read-only registry bundled"):
+        ModelRegistry(bundled).publish("relevance", tmp_path, metadata={})
+    assert sorted(p.name for p in bundled.iterdir()) == before  # no .tmp/ folder inside the package
+
+
 def test_bundled_registry_loads_and_matches_the_repositorys_production():
     from brandfit.registry import ModelRegistry
 

@@ -158,6 +158,11 @@ def test_evaluate_cross_source_reads_the_config_with_the_same_checks(tmp_path, c
     assert code == 2 and "topic.c: expected a number > 0" in _error_line(err)
 
 
+def test_evaluate_cross_source_never_falls_back_from_a_config_that_does_not_exist(tmp_path, capsys, no_embedding):
+    code, _, err = _run(capsys, "evaluate", "--cross-source", "--config", str(tmp_path / "typo.yaml"))
+    assert code == 2 and "typo.yaml" in _error_line(err) and "not found" in _error_line(err)
+
+
 def test_a_config_that_sets_data_but_not_accounts_has_no_accounts(tmp_path):
     from brandfit.config import TrainConfig, load_config
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from brandfit.cli._train import DEFAULT_CONFIG
 from brandfit.settings import BACKENDS, ENV_REGISTRY
 
 logger = logging.getLogger(__name__)
@@ -35,8 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cross-source", action="store_true",
                    help="leave-one-source-out table instead: for every source (data/labeled and each public corpus) "
                         "train the recipe of --config and the baselines on all the others, score the one left out")
-    p.add_argument("--config", default="training/configs/default.yaml",
-                   help="training config whose recipe --cross-source evaluates (default training/configs/default.yaml)")
+    p.add_argument("--config", default=None,
+                   help="training config whose recipe --cross-source evaluates (default training/configs/default.yaml "
+                        "when it exists, else the built-in defaults, which are the same recipe)")
     p.add_argument("--public-data", default=None, metavar="DIR",
                    help="public corpora for --cross-source (default: ../shared/datasets or $BRANDFIT_PUBLIC_DATA)")
     p.set_defaults(func=_evaluate)
@@ -50,7 +52,12 @@ def _cross_source(args: argparse.Namespace) -> int:
     from brandfit.train import resolve_public_root
 
     t0 = time.perf_counter()
-    config = load_config(args.config) if Path(args.config).exists() else TrainConfig()
+    if args.config is not None:  # given: it must exist (a typo never falls back to the defaults)
+        config = load_config(args.config)
+    elif Path(DEFAULT_CONFIG).exists():
+        config, args.config = load_config(DEFAULT_CONFIG), DEFAULT_CONFIG
+    else:
+        config, args.config = TrainConfig(), "the built-in defaults"
     root = resolve_public_root(config, Path.cwd(), args.public_data)
     if root is None:
         print("public corpora not found (../shared/datasets or $BRANDFIT_PUBLIC_DATA): "

@@ -327,11 +327,15 @@ class ModelRegistry:
     def _version_dir(self, name: str, version: int) -> Path:
         return self.root / name / str(version)
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _check_writable(self) -> None:
+        """Refuse to write into the read-only registry bundled with brandfit (before anything is created there)."""
         if self.root.resolve() == bundled_registry().resolve():
             raise InputError(f"{self.root} is the read-only registry bundled with brandfit; write to a registry of "
                              f"your own (--registry PATH or ${ENV_REGISTRY})")
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self._check_writable()
         self.root.mkdir(parents=True, exist_ok=True)
         from filelock import FileLock, Timeout  # writers only: loading a model needs no lock
 
@@ -350,7 +354,9 @@ class ModelRegistry:
 
     @contextmanager
     def _scratch(self, kind: str) -> Iterator[Path]:
-        """A fresh folder in ``root/.tmp`` held by a lock of its own, so gc can tell live from stale."""
+        """A fresh folder in ``root/.tmp`` held by a lock of its own, so gc can tell live from stale (never in the
+        bundled registry: nothing is created inside the package)."""
+        self._check_writable()
         self._tmp_dir.mkdir(parents=True, exist_ok=True)
         token = f"{kind}-{os.getpid()}-{secrets.token_hex(6)}"
         lock_path = self._tmp_dir / f"{token}.lock"
