@@ -1,7 +1,8 @@
 """``brandfit cache stats | prune | clear``: look after the embedding cache that ``brandfit tag`` keeps.
 
-The cache file is ``--cache PATH``, else ``$BRANDFIT_CACHE_DB``, else ``~/.cache/brandfit/embeddings.sqlite``
-(see :mod:`brandfit.embedding.cache`).
+The cache file is ``--cache PATH``, else ``$BRANDFIT_CACHE_DB``, else ``${XDG_CACHE_HOME:-~/.cache}/brandfit/
+embeddings.sqlite`` (see :mod:`brandfit.embedding.cache`). ``$BRANDFIT_CACHE_DIR`` does *not* move it: that variable
+is the onnx model export's folder. ``brandfit cache`` with no action prints the stats.
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ __all__ = ["register"]
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("cache", help="inspect, shrink or empty the embedding cache used by brandfit tag",
                        description="The embedding cache holds one vector per distinct normalised text and encoder, "
-                       "so re-tagging accounts only embeds what changed. See docs/tagging.md.")
+                       "so re-tagging accounts only embeds what changed. It lives at --cache PATH, else "
+                       "$BRANDFIT_CACHE_DB, else $XDG_CACHE_HOME/brandfit/embeddings.sqlite (XDG_CACHE_HOME "
+                       "defaults to ~/.cache). $BRANDFIT_CACHE_DIR does not move it: that is the folder of the "
+                       "onnx model export. With no ACTION, prints the stats. See docs/tagging.md.")
     p.add_argument("--cache", default=None, metavar="PATH",
-                   help="the cache file (default: $BRANDFIT_CACHE_DB, else ~/.cache/brandfit/embeddings.sqlite)")
+                   help="the cache file (default: $BRANDFIT_CACHE_DB, else "
+                        "${XDG_CACHE_HOME:-~/.cache}/brandfit/embeddings.sqlite; not $BRANDFIT_CACHE_DIR)")
     actions = p.add_subparsers(dest="cache_action", metavar="ACTION", title="actions")
     st = actions.add_parser("stats", help="entries, size, cap, encoders")
     st.add_argument("--json", action="store_true", help="print the stats as JSON")
@@ -45,17 +50,16 @@ def _cache(args: argparse.Namespace) -> int:
     from brandfit.embedding.cache import EmbeddingCache
     from brandfit.settings import cache_max_bytes, resolve_cache_db
 
-    action = args.cache_action or "stats"
+    action = args.cache_action or "stats"  # `brandfit cache` alone: the stats (the sub-parser's defaults are unset)
     path = resolve_cache_db(args.cache if args.cache else True, default_on=True)
-    if action != "stats" or path.exists():
-        cache = EmbeddingCache(path, max_bytes=cache_max_bytes())
-    else:
+    if not path.exists():  # nothing to show, prune or clear: do not create a cache here
         print(f"{path}: no embedding cache yet (brandfit tag makes one)")
         return 0
+    cache = EmbeddingCache(path, max_bytes=cache_max_bytes())
     if action == "stats":
         s = cache.stats()
         check = cache.check() if getattr(args, "check", False) else None
-        if args.json:
+        if getattr(args, "json", False):
             d = s.to_dict()
             d.pop("hits"), d.pop("misses")
             if check is not None:

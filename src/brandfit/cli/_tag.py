@@ -1,7 +1,9 @@
 """``brandfit tag INPUT -o OUTPUT --brand-topic T``: tag every account of a file or folder, resumably.
 
-Exit codes: 0 done; 1 done but rows were set aside and ``--fail-on-error`` was given; 2 bad arguments,
-an output or unfinished run in the way, a changed input on ``--resume``.
+Exit codes: 0 done (with a warning line when every row was set aside and nothing tagged); 1 done but rows were set
+aside and ``--fail-on-error`` was given, or an OS error writing the checkpoint or output (a full disk: one line
+naming the path); 2 bad arguments, an output or unfinished run in the way, a changed input on ``--resume``, a Ray
+cluster that cannot be reached.
 """
 
 from __future__ import annotations
@@ -56,7 +58,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fail-on-error", action="store_true",
                    help="exit with status 1 if any row was set aside")
     p.add_argument("--ray-address", default=None, metavar="ADDR",
-                   help="with --engine ray: the cluster to use (default: $RAY_ADDRESS, else a local 2-CPU cluster)")
+                   help="with --engine ray: the cluster to use, host:port or ray://host:port (default: $RAY_ADDRESS, "
+                        "else a local 2-CPU cluster). Checked before any work; connecting gives up after 60 s "
+                        "($BRANDFIT_RAY_CONNECT_TIMEOUT)")
     p.add_argument("--ray-concurrency", type=whole_number(1), default=None, metavar="N",
                    help="with --engine ray: number of tagging actors (default: one per cluster CPU)")
     p.add_argument("--top", type=int, default=10, metavar="N",
@@ -65,7 +69,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     cache = p.add_mutually_exclusive_group()
     cache.add_argument("--cache", default=None, metavar="PATH",
                        help="the embedding cache: texts embedded by an earlier job are not embedded again (default: "
-                            "$BRANDFIT_CACHE_DB, else ~/.cache/brandfit/embeddings.sqlite; see brandfit cache)")
+                            "$BRANDFIT_CACHE_DB, else ${XDG_CACHE_HOME:-~/.cache}/brandfit/embeddings.sqlite; "
+                            "$BRANDFIT_CACHE_DIR does not move it, it only holds the onnx model export; "
+                            "see brandfit cache)")
     cache.add_argument("--no-cache", action="store_true", help="embed every text; do not read or write the cache")
     p.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
     p.add_argument("--quiet-summary", action="store_true", help="print a one-line summary and no table")
@@ -121,6 +127,9 @@ def _tag(args: argparse.Namespace) -> int:
         if summary.top:
             print(f"\nbest {len(summary.top)} of {summary.accounts_tagged} for {summary.brand_topic}:")
             print(_table(summary.top))
+    if aside and not summary.accounts_tagged:  # exit 0 all the same (unless --fail-on-error): the job did run
+        print(f"brandfit: warning: no account was tagged: every row was set aside ({_plural(aside, 'record')}); "
+              f"see {summary.errors_path}", file=sys.stderr)
     if aside and args.fail_on_error:
         print(f"brandfit: {_plural(aside, 'row')} set aside (--fail-on-error); see {summary.errors_path}", file=sys.stderr)
         return 1

@@ -31,7 +31,7 @@ from brandfit._safejson import JSONLimitError, loads_bounded
 from brandfit.errors import InputError, MissingFileError
 
 __all__ = ["RawRow", "SUFFIXES", "FILE_LEVEL", "MAX_LINE_CHARS", "MAX_CELL_CHARS", "iter_rows", "list_input_files",
-           "safe_str"]
+           "unread_entries", "safe_str"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,9 @@ MAX_LINE_CHARS = 16 * 1024 * 1024
 """Longest JSONL line read; a longer one is a row error (and is skipped without being held in memory)."""
 MAX_CELL_CHARS = 131_072
 """Longest CSV cell (the csv module's default field limit); a longer one makes its row a row error."""
+JSON_ARRAY_REASON = ("a JSON array (one document over many lines), not JSON Lines: nothing in it was read; write one "
+                     "JSON object per line (for example jq -c '.[]' FILE > FILE.jsonl)")
+"""The file-level reason of a ``.json``/``.jsonl`` file that holds a pretty-printed JSON array."""
 _SNIFF_BYTES = 64 * 1024
 _SKIP_CHUNK = 1024 * 1024
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -75,16 +78,39 @@ def list_input_files(path: str | Path) -> list[Path]:
         files = [f for f in entries if f.suffix.lower() in SUFFIXES]
         if not files:
             raise InputError(f"{p}: folder holds no {', '.join(SUFFIXES)} files")
-        others = [f.name for f in entries if f.suffix.lower() not in SUFFIXES and not f.name.startswith(".")]
+        others = [f.name + ("/" if f.is_dir() else "") for f, _ in unread_entries(p)]
         if others:
-            logger.warning("%s: %d file%s not read (not %s): %s%s", p, len(others), "" if len(others) == 1 else "s",
-                           "/".join(SUFFIXES), ", ".join(others[:5]), ", ..." if len(others) > 5 else "")
+            logger.warning("%s: %d file%s not read (only %s files directly in the folder are; subfolders end in /): "
+                           "%s%s", p, len(others), "" if len(others) == 1 else "s", "/".join(SUFFIXES),
+                           ", ".join(others[:5]), ", ..." if len(others) > 5 else "")
         return files
     if p.suffix.lower() not in SUFFIXES:
         raise InputError(f"{p}: unsupported file type {p.suffix!r}; expected one of {', '.join(SUFFIXES)}")
     if not p.is_file():
         raise InputError(f"{p}: not a regular file (a FIFO, device or socket); give a file or a folder")
     return [p]
+
+
+def unread_entries(path: str | Path) -> list[tuple[Path, str]]:
+    """What :func:`list_input_files` leaves out of a folder, each with the reason: files of another suffix,
+    subfolders (folders are not read recursively), and entries that are not regular files. Hidden entries
+    (``.name``) are left out silently and not listed. A file given directly leaves nothing out: ``[]``."""
+    p = Path(path)
+    if not p.is_dir():
+        return []
+    out = []
+    for f in sorted(p.iterdir()):
+        if f.name.startswith("."):
+            continue
+        if f.is_dir():
+            out.append((f, "a subfolder: not read (brandfit tag reads the files directly in the input folder, not "
+                           "its subfolders); give it as an input of its own"))
+        elif not f.is_file():
+            out.append((f, "not a regular file (a FIFO, device or socket): not read"))
+        elif f.suffix.lower() not in SUFFIXES:
+            out.append((f, f"not read: unsupported file type {f.suffix or '(no suffix)'!r}; only "
+                           f"{', '.join(SUFFIXES)} files are read (.json is read as JSON Lines)"))
+    return out
 
 
 def iter_rows(path: str | Path) -> Iterator[RawRow]:
@@ -181,6 +207,8 @@ def _not_utf8(text: str, where: str = "the line") -> str:
 def _iter_jsonl(p: Path, source: str) -> Iterator[RawRow]:
     with p.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         lineno = 0
+        seen_row = False
+        suspect: RawRow | None = None  # a first line that opens a JSON array and is not valid JSON by itself
         while True:
             line = fh.readline(MAX_LINE_CHARS + 1)
             if not line:
@@ -198,17 +226,33 @@ def _iter_jsonl(p: Path, source: str) -> Iterator[RawRow]:
             if _UNDECODED.search(line):
                 yield RawRow(source, lineno, None, _not_utf8(line))
                 continue
+            first, seen_row = not seen_row, True
             try:
                 obj = loads_bounded(line, huge_ints="mark")
             except JSONLimitError as exc:
+                if suspect is not None:  # two lines in a row that are no JSON value: a pretty-printed array
+                    yield RawRow(source, FILE_LEVEL, None, JSON_ARRAY_REASON)
+                    return
+                if first and line.lstrip().startswith("[") and str(exc).startswith("not valid JSON"):
+                    suspect = RawRow(source, lineno, None, str(exc))  # the start of a JSON array over many lines?
+                    continue
                 yield RawRow(source, lineno, None, str(exc))
                 continue
+            else:
+                if suspect is not None:  # the second line decides: another JSON object means JSON Lines after all
+                    if not isinstance(obj, dict):
+                        yield RawRow(source, FILE_LEVEL, None, JSON_ARRAY_REASON)
+                        return
+                    yield suspect
+                    suspect = None
             if not isinstance(obj, dict):
                 hint = (" (a JSON array: write one object per line, JSON Lines)" if isinstance(obj, list)
                         and any(isinstance(x, dict) for x in obj[:1]) else "")
                 yield RawRow(source, lineno, None, f"expected a JSON object, got {type(obj).__name__}{hint}")
                 continue
             yield RawRow(source, lineno, obj)
+        if suspect is not None:  # a file of one line that is not valid JSON: that line's own error
+            yield suspect
 
 
 def _csv_problem(exc: csv.Error) -> str:

@@ -637,8 +637,8 @@ class EmbeddingCache:
         conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) - ? WHERE key = 'entries'", (n,))
         conn.execute("UPDATE meta SET value = max(CAST(value AS INTEGER) - ?, 0) WHERE key = 'bytes'",
                      (freed + n * ENTRY_OVERHEAD,))
-        logger.info("embedding cache %s: evicted %d least recently used entries (cap %d MiB)",
-                    self.path, n, max_bytes >> 20)
+        logger.info("embedding cache %s: evicted %d least recently used entries (cap %s MiB)",
+                    self.path, n, f"{max_bytes / (1 << 20):.3g}")  # 0.5, not 0
         return int(n)
 
     def prune(self, *, max_bytes: int | None = None, older_than_s: float | None = None,

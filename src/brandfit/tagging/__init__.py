@@ -15,33 +15,36 @@ See ``docs/tagging.md``.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import sqlite3
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 from brandfit.account import Account, BrandTopic, parse_brand_topic
-from brandfit.data.readers import list_input_files
+from brandfit.data.readers import list_input_files, unread_entries
 from brandfit.embedding.cache import EmbeddingCache, resolve_cache
 from brandfit.errors import InputError
 from brandfit.model import RelevanceModel, load_model
 from brandfit.pipeline import Pipeline
 from brandfit.scoring import Relevance
 from brandfit.settings import DEFAULT_MODEL_REF
-from brandfit.tagging._checkpoint import Checkpoint, fingerprint
+from brandfit.tagging._checkpoint import RESUME_HINT, Checkpoint, WriteError, fingerprint, write_error
 from brandfit.tagging._input import AccountReader, ErrorLog, Item
 from brandfit.tagging._local import Progress, chunked, count_accounts, run_local
 from brandfit.tagging._output import (
     FORMATS,
     RANK_SCHEMA,
     TopAccounts,
-    move_into_place,
     ranked_table,
     relevance_table,
+    replace_output_and_errors,
     resolve_format,
-    write_final,
+    stage_final,
+    stale_temps,
     write_tables,
 )
 
@@ -51,6 +54,7 @@ __all__ = ["tag_files", "read_accounts", "read_account_items", "write_shortlist"
            "ENGINES", "FORMATS", "DEFAULT_CHUNK_SIZE", "errors_path_for"]
 
 ENGINES = ("local", "ray")
+_DISK_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS)
 DEFAULT_CHUNK_SIZE = 512
 
 
@@ -212,13 +216,39 @@ def _prepare_model(model: str | RelevanceModel, registry: str | Path | None, bac
 
 def _run(files: list[Path], ckpt: Checkpoint, model: RelevanceModel, brand: str | BrandTopic, *, engine: str,
          chunk_size: int, already: int, show_progress_bar: bool | None, ray_address: str | None,
-         ray_concurrency: int | None, cache: EmbeddingCache | None = None) -> tuple[int, int]:
-    """Read, tag and checkpoint every chunk; returns (number of chunks, rows set aside)."""
+         ray_concurrency: int | None, cache: EmbeddingCache | None = None,
+         unread: Sequence[tuple[Path, str]] = ()) -> tuple[int, int]:
+    """Read, tag and checkpoint every chunk; returns (number of chunks, rows set aside). An OS error writing the
+    checkpoint (a full disk) is one :class:`~brandfit.tagging._checkpoint.WriteError` naming the path."""
+    try:
+        return _run_chunks(files, ckpt, model, brand, engine=engine, chunk_size=chunk_size, already=already,
+                           show_progress_bar=show_progress_bar, ray_address=ray_address,
+                           ray_concurrency=ray_concurrency, cache=cache, unread=unread)
+    except OSError as exc:
+        if isinstance(exc, WriteError) or not _disk_trouble(exc):
+            raise  # already one line, or not about writing (an input that vanished...): as it is
+        raise write_error(exc, ckpt.folder, "writing the checkpoint", RESUME_HINT) from exc
+    except sqlite3.OperationalError as exc:  # the reader's scratch tables, in the checkpoint folder
+        if "full" not in str(exc) and "I/O" not in str(exc):
+            raise
+        raise write_error(exc, ckpt.scratch, "writing the checkpoint", RESUME_HINT) from exc
+
+
+def _disk_trouble(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk is full, over quota, read-only or failing."""
+    return getattr(exc, "errno", None) in _DISK_ERRNOS or any(
+        s in str(exc) for s in ("No space left", "Disk quota", "disk is full", "Read-only file system"))
+
+
+def _run_chunks(files, ckpt, model, brand, *, engine, chunk_size, already, show_progress_bar, ray_address,
+                ray_concurrency, cache, unread):
     progress = Progress(show_progress_bar=show_progress_bar, already_done=already,
                         total=lambda: count_accounts(files))
     scratch = ckpt.reset_scratch()
     with open(ckpt.errors_path, "w", encoding="utf-8") as efh:
         errors = ErrorLog(efh)
+        for path, reason in unread:  # files and folders the reader skips: one file-level record each
+            errors.add(str(path), None, None, reason)
         reader = AccountReader(files, scratch=scratch, errors=errors)
         try:
             chunks = chunked(reader, chunk_size)
@@ -274,14 +304,16 @@ def tag_files(
     """
     t0 = time.perf_counter()
     input, output, fmt, files, brand = _preflight(input, output, format, brand_topic, engine=engine,
-                                                  chunk_size=chunk_size, ray_concurrency=ray_concurrency, top=top)
+                                                  chunk_size=chunk_size, ray_concurrency=ray_concurrency, top=top,
+                                                  ray_address=ray_address)
+    unread = unread_entries(input)
     m = _prepare_model(model, registry, backend)
     emb_cache = resolve_cache(cache, default_on=True)
     ckpt = _open_checkpoint(output, files, m, brand, chunk_size=chunk_size, resume=resume, overwrite=overwrite)
     hits0, misses0 = (emb_cache.hits, emb_cache.misses) if emb_cache is not None else (0, 0)
     already, n_rows, n_errors, errors_path, best = _run_and_finish(
         files, ckpt, m, brand, output, fmt, engine=engine, chunk_size=chunk_size, show_progress_bar=show_progress_bar,
-        ray_address=ray_address, ray_concurrency=ray_concurrency, emb_cache=emb_cache, top=top)
+        ray_address=ray_address, ray_concurrency=ray_concurrency, emb_cache=emb_cache, top=top, unread=unread)
     seconds = time.perf_counter() - t0
     summary = _summary(output, errors_path, fmt, n_rows=n_rows, already=already, n_errors=n_errors,
                        seconds=seconds, run_id=ckpt.run_id, m=m, brand=brand, engine=engine, best=best,
@@ -291,7 +323,7 @@ def tag_files(
     return summary
 
 
-def _preflight(input, output, format, brand_topic, *, engine, chunk_size, ray_concurrency, top):
+def _preflight(input, output, format, brand_topic, *, engine, chunk_size, ray_concurrency, top, ray_address=None):
     """Validate ``tag_files``' arguments and paths before any work; return ``(input, output, fmt, files, brand)``."""
     _check_args(engine, chunk_size, ray_concurrency, top)
     input, output = Path(input), Path(output)
@@ -300,9 +332,10 @@ def _preflight(input, output, format, brand_topic, *, engine, chunk_size, ray_co
     _check_paths(input, output, files)
     brand = parse_brand_topic(brand_topic)
     if engine == "ray":
-        from brandfit.tagging._ray import import_ray
+        from brandfit.tagging._ray import check_ray_address, import_ray
 
         import_ray()  # fail before any work if the extra is missing
+        check_ray_address(ray_address)  # ... or the cluster's address is malformed or nothing listens there
     return input, output, fmt, files, brand
 
 
@@ -310,26 +343,55 @@ def _open_checkpoint(output, files, m, brand, *, chunk_size, resume, overwrite) 
     """Open (or resume) the checkpoint of a ``tag_files`` job, keyed by its settings and input fingerprints."""
     settings = {"brand_topic": _brand_setting(brand), "model_version": m.version, "backend": m.backend,
                 "chunk_size": chunk_size}
-    return Checkpoint.open(output, settings=settings, inputs=[fingerprint(f) for f in files],
+    ckpt = Checkpoint.open(output, settings=settings, inputs=[fingerprint(f) for f in files],
                            resume=resume, overwrite=overwrite)
+    if resume or overwrite:  # the checkpoint's lock is held: no other job is writing this output right now
+        _remove_stale_temps(output)
+    return ckpt
+
+
+def _remove_stale_temps(output: Path) -> None:
+    """Remove the temporary files (``.NAME.XXXXXXXX.tmp``) an interrupted final write of ``output`` left beside it;
+    nothing else."""
+    for tmp in stale_temps(output):
+        try:
+            tmp.unlink()
+            logger.info("removed %s, left by an interrupted run", tmp)
+        except OSError as exc:
+            logger.warning("could not remove %s, left by an interrupted run: %s", tmp, exc)
 
 
 def _run_and_finish(files, ckpt, m, brand, output, fmt, *, engine, chunk_size, show_progress_bar, ray_address,
-                    ray_concurrency, emb_cache, top):
+                    ray_concurrency, emb_cache, top, unread=()):
     """Tag the chunks not yet done, then write the final output and errors file and remove the checkpoint.
 
-    Returns ``(already, n_rows, n_errors, errors_path, best)``; the checkpoint is closed either way.
+    The output is written in full to a temporary file beside it first; only then are the errors file and the
+    output renamed into place, back to back (:func:`~brandfit.tagging._output.replace_output_and_errors`), and
+    only then is the checkpoint removed. Returns ``(already, n_rows, n_errors, errors_path, best)``; the
+    checkpoint is closed either way, and removed when this run started it and recorded no chunk (nothing to resume).
     """
+    staged = None
     try:
         already = ckpt.accounts_done
         n_chunks, n_errors = _run(files, ckpt, m, brand, engine=engine, chunk_size=chunk_size, already=already,
                                   show_progress_bar=show_progress_bar, ray_address=ray_address,
-                                  ray_concurrency=ray_concurrency, cache=emb_cache)
+                                  ray_concurrency=ray_concurrency, cache=emb_cache, unread=unread)
         errors_path = errors_path_for(output)
-        move_into_place(ckpt.errors_path, errors_path)
         best = TopAccounts(top)
-        n_rows = write_final(ckpt.completed_parts(n_chunks), output, fmt, on_table=best)
+        parts = ckpt.completed_parts(n_chunks)
+        try:
+            staged, n_rows = stage_final(parts, output, fmt, on_table=best)
+            replace_output_and_errors(staged, output, ckpt.errors_path, errors_path)
+        except OSError as exc:
+            raise write_error(exc, output, "writing the output", RESUME_HINT) from exc
+        staged = None
         ckpt.remove()
+    except BaseException:
+        if staged is not None:
+            staged.unlink(missing_ok=True)
+        if ckpt.fresh and ckpt.accounts_done == 0:  # nothing done: leave nothing that blocks the next plain run
+            ckpt.remove()
+        raise
     finally:
         ckpt.close()
     return already, n_rows, n_errors, errors_path, best

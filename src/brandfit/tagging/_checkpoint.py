@@ -17,6 +17,7 @@ the folder, so two jobs cannot write the same output.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -32,11 +33,40 @@ from brandfit.errors import InputError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Checkpoint", "fingerprint", "parts_dir_for", "STATE_FORMAT"]
+__all__ = ["Checkpoint", "fingerprint", "parts_dir_for", "STATE_FORMAT", "WriteError", "write_error"]
 
+RESUME_HINT = ("the chunks already done are kept: free some space, then run the same command again with "
+               "--resume")
 STATE_FORMAT = 1
 STATE_FILE = "state.json"
 FINGERPRINT_BYTES = 1 << 20
+
+
+class WriteError(OSError):
+    """An OS error (a full disk, a quota, an I/O error) while the job wrote its checkpoint or its output: one line
+    naming the path and what to do (the CLI prints an ``OSError`` with a ``filename`` as one line, exit 1)."""
+
+    def __init__(self, errno_: int | None, message: str, path: Path | str) -> None:
+        super().__init__(errno_, message, str(path))
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def write_error(exc: BaseException, path: Path | str, doing: str, then: str) -> WriteError:
+    """:class:`WriteError` for ``exc`` (an ``OSError``, or SQLite's "database or disk is full") raised while
+    ``doing`` (e.g. "writing the checkpoint") at ``path``; ``then`` says what to do next."""
+    if isinstance(exc, WriteError):
+        return exc
+    code = getattr(exc, "errno", None)
+    if code == errno.ENOSPC or "disk is full" in str(exc) or "No space left" in str(exc):
+        code, what = errno.ENOSPC, "no space left on device"
+    elif code == errno.EDQUOT:
+        what = "disk quota exceeded"
+    else:
+        what = getattr(exc, "strerror", None) or " ".join(str(exc).split()) or type(exc).__name__
+    return WriteError(code, f"{path}: {what} while {doing}; {then}", path)
 
 
 def parts_dir_for(output: Path) -> Path:
@@ -86,10 +116,12 @@ def _describe_change(old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str
 class Checkpoint:
     """Completed chunks of one job. Open it with :meth:`open`; release it with :meth:`close`."""
 
-    def __init__(self, folder: Path, state: dict[str, Any], lock_fd: int | None) -> None:
+    def __init__(self, folder: Path, state: dict[str, Any], lock_fd: int | None, *, fresh: bool = False) -> None:
         self.folder = folder
         self._state = state
         self._lock_fd = lock_fd
+        self.fresh = fresh
+        """Started by this run (not resumed): while it holds no completed chunk it records no work."""
 
     # --- opening ----------------------------------------------------------------------------
     @classmethod
@@ -147,8 +179,13 @@ class Checkpoint:
             "inputs": [dict(f) for f in inputs],
             "completed": {},
         }
-        ckpt = cls(folder, state, lock_fd)
-        ckpt._save()
+        ckpt = cls(folder, state, lock_fd, fresh=True)
+        try:
+            ckpt._save()
+        except OSError as exc:  # no state.json, so nothing to resume: leave no folder that blocks the next run
+            ckpt.remove()
+            raise write_error(exc, folder / STATE_FILE, "starting the checkpoint",
+                              "nothing was done; free some space and run the same command again") from exc
         return ckpt
 
     @staticmethod
@@ -211,7 +248,11 @@ class Checkpoint:
     def mark_done(self, chunk_id: int, n_accounts: int) -> None:
         """Record a chunk whose part is already on disk (atomic rewrite of ``state.json``)."""
         self._state["completed"][str(chunk_id)] = int(n_accounts)
-        self._save()
+        try:
+            self._save()
+        except OSError as exc:
+            del self._state["completed"][str(chunk_id)]
+            raise write_error(exc, self.folder / STATE_FILE, "saving the checkpoint", RESUME_HINT) from exc
 
     def completed_parts(self, n_chunks: int) -> list[Path]:
         """Parts of chunks ``0..n_chunks-1``, checked to be all done and present."""
@@ -226,6 +267,7 @@ class Checkpoint:
         return parts
 
     def _save(self) -> None:
+        """Rewrite ``state.json`` atomically: on any failure the previous one stays, naming only parts on disk."""
         with atomic_path(self.folder / STATE_FILE) as tmp:
             tmp.write_text(json.dumps(self._state, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from brandfit.account import BrandTopic
 from brandfit.errors import InputError
 from brandfit.pipeline import Pipeline
-from brandfit.tagging._checkpoint import Checkpoint
+from brandfit.tagging._checkpoint import RESUME_HINT, Checkpoint, write_error
 from brandfit.tagging._input import ErrorLog, Item
 from brandfit.tagging._output import relevance_table, write_part
 
@@ -152,8 +152,14 @@ class PendingChunks:
 
 
 def save_chunk(ckpt: Checkpoint, k: int, table: Any, errors: ErrorLog, progress: Progress) -> None:
-    """Write chunk ``k``'s tagged rows as its part, mark it done, and count it (both engines)."""
-    write_part(ckpt.part_path(k), table)
+    """Write chunk ``k``'s tagged rows as its part, mark it done, and count it (both engines). The part is on
+    disk before ``state.json`` names it; an OS error (a full disk) is one line naming the path, and leaves the
+    checkpoint resumable (``state.json`` is untouched or replaced whole)."""
+    path = ckpt.part_path(k)
+    try:
+        write_part(path, table)
+    except OSError as exc:
+        raise write_error(exc, path, "writing the checkpoint", RESUME_HINT) from exc
     ckpt.mark_done(k, table.num_rows)
     errors.flush()
     progress.update(table.num_rows, set_aside=errors.count)

@@ -5,8 +5,10 @@ Every chunk becomes an Arrow table in the *flat* layout (``p_<topic>`` float col
 nested values (``topic_probs``, ``evidence``... as JSON objects and lists). ``brandfit rank`` writes its shortlist
 with the same writer (:func:`write_tables`), in :data:`RANK_SCHEMA`: a ``rank`` column, then the same columns.
 
-Every file written here is atomic: a temporary file in the target's own folder, flushed and ``fsync``-ed,
-then ``os.replace``-d over the target, then the folder ``fsync``-ed. A reader sees no file or the whole file.
+Every file written here is atomic: a temporary file in the target's own folder (``.NAME.XXXXXXXX.tmp``), flushed
+and ``fsync``-ed, then ``os.replace``-d over the target, then the folder ``fsync``-ed. A reader sees no file or the
+whole file. The job's final output is staged the same way (:func:`stage_final`) and only renamed into place together
+with its errors file (:func:`replace_output_and_errors`), once both are complete.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import heapq
 import io
 import json
 import os
+import re
+import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -28,7 +32,8 @@ from brandfit.scoring import Relevance
 from brandfit.topics import TOPICS
 
 __all__ = ["FORMATS", "SCHEMA", "COLUMNS", "RANK_SCHEMA", "TopAccounts", "resolve_format", "relevance_table",
-           "ranked_table", "write_part", "write_final", "write_tables", "move_into_place"]
+           "ranked_table", "write_part", "write_final", "write_tables", "move_into_place", "stage_final",
+           "replace_output_and_errors", "temp_path_for", "stale_temps"]
 
 FORMATS = ("parquet", "jsonl", "csv")
 JSON_COLUMNS = ("evidence", "reasons", "promo_cues")
@@ -174,36 +179,97 @@ def write_tables(tables: Iterable[pa.Table], output: Path, fmt: str | None, *, s
     ``reasons`` and ``promo_cues``); JSONL nests ``topic_probs`` and those JSON columns.
     """
     fmt = resolve_format(fmt, output)
+    with atomic_path(output) as tmp:
+        return _write_into(tmp, tables, fmt, schema=schema, on_table=on_table)
+
+
+def _write_into(path: Path, tables: Iterable[pa.Table], fmt: str, *, schema: pa.Schema,
+                on_table: Callable[[pa.Table], None] | None) -> int:
+    """Write ``tables`` to ``path`` (a temporary file: no atomicity here) in ``fmt``; returns the row count."""
     columns = tuple(schema.names)
     n = 0
-    with atomic_path(output) as tmp:
-        if fmt == "parquet":
-            with pq.ParquetWriter(tmp, schema) as writer:
-                for table in tables:
-                    table = _conform(table, schema)
-                    if on_table is not None:
-                        on_table(table)
-                    writer.write_table(table)
-                    n += table.num_rows
-        else:
-            with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                writer = csv.writer(fh, lineterminator="\n") if fmt == "csv" else None
+    if fmt == "parquet":
+        with pq.ParquetWriter(path, schema) as writer:
+            for table in tables:
+                table = _conform(table, schema)
+                if on_table is not None:
+                    on_table(table)
+                writer.write_table(table)
+                n += table.num_rows
+    else:
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n") if fmt == "csv" else None
+            if writer is not None:
+                writer.writerow(columns)
+            for table in tables:
+                table = _conform(table, schema)
+                if on_table is not None:
+                    on_table(table)
+                rows = table.to_pylist()
                 if writer is not None:
-                    writer.writerow(columns)
-                for table in tables:
-                    table = _conform(table, schema)
-                    if on_table is not None:
-                        on_table(table)
-                    rows = table.to_pylist()
-                    if writer is not None:
-                        writer.writerows([_csv_cell(r[c]) for c in columns] for r in rows)
-                    else:
-                        buf = io.StringIO()
-                        for r in rows:
-                            buf.write(json.dumps(_nested(r, columns), ensure_ascii=False) + "\n")
-                        fh.write(buf.getvalue())
-                    n += len(rows)
+                    writer.writerows([_csv_cell(r[c]) for c in columns] for r in rows)
+                else:
+                    buf = io.StringIO()
+                    for r in rows:
+                        buf.write(json.dumps(_nested(r, columns), ensure_ascii=False) + "\n")
+                    fh.write(buf.getvalue())
+                n += len(rows)
     return n
+
+
+def temp_path_for(target: Path) -> Path:
+    """A new, empty temporary file beside ``target``, named as :func:`brandfit._atomic.atomic_path` names its own
+    (``.NAME.XXXXXXXX.tmp``), with the usual mode."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    os.chmod(tmp, 0o666 & ~mask)
+    return Path(tmp)
+
+
+def stale_temps(target: Path) -> list[Path]:
+    """Temporary files an interrupted write of ``target`` left beside it: exactly ``.NAME.XXXXXXXX.tmp`` (the 8
+    characters ``mkstemp`` draws), so nobody else's file, nor another output's (``NAME.errors.jsonl``'s), matches."""
+    pattern = re.compile(r"\." + re.escape(target.name) + r"\.[a-z0-9_]{8}\.tmp")
+    try:
+        entries = list(target.parent.iterdir())
+    except OSError:
+        return []
+    return sorted(p for p in entries if pattern.fullmatch(p.name) and p.is_file() and not p.is_symlink())
+
+
+def stage_final(parts: Sequence[Path], output: Path, fmt: str,
+                on_table: Callable[[pa.Table], None] | None = None) -> tuple[Path, int]:
+    """As :func:`write_final`, but into a temporary file beside ``output`` (written and ``fsync``-ed), which is
+    returned with the row count and **not** renamed: :func:`replace_output_and_errors` does that. On failure the
+    temporary file is removed."""
+    tmp = temp_path_for(output)
+    try:
+        n = _write_into(tmp, (pq.read_table(part, schema=SCHEMA) for part in parts), fmt, schema=SCHEMA,
+                        on_table=on_table)
+        fsync_file(tmp)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp, n
+
+
+def replace_output_and_errors(staged_output: Path, output: Path, staged_errors: Path, errors: Path) -> None:
+    """Put a finished job's output and errors file in place, both complete and ``fsync``-ed beforehand.
+
+    Two files cannot be replaced in one atomic step. Every byte is written before either rename, so the window
+    is two back-to-back renames: the errors file first, the output last. The output is the commit point: whoever
+    sees the new output finds its errors file beside it already. A crash between the two renames (no data is
+    written there) leaves the new errors file beside the old output, and leaves the checkpoint (removed only after
+    both renames), so the next plain run refuses and ``--resume`` writes both again.
+    """
+    fsync_file(staged_errors)
+    os.replace(staged_errors, errors)
+    os.replace(staged_output, output)
+    fsync_dir(output.parent)
+    if errors.parent != output.parent:
+        fsync_dir(errors.parent)
 
 
 TOP_COLUMNS = ("account_id", "handle", "score", "rank_score", "primary_topic", "consistency", "promo_ratio", "tier")

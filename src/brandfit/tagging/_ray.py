@@ -14,18 +14,26 @@ How it runs:
    atomic merge.
 
 Ray is an optional extra, imported only here and only when the Ray engine runs.
+
+Connecting to a cluster (``--ray-address`` / ``$RAY_ADDRESS``) is bounded: the address is checked before any work
+(:func:`check_ray_address`: its form, the ``ray[client]`` extra for ``ray://``, and a TCP connection to its
+host:port, which fails at once when nothing listens there), and ``ray.init`` itself is given
+:data:`CONNECT_TIMEOUT_S` seconds (``$BRANDFIT_RAY_CONNECT_TIMEOUT``), since Ray keeps retrying an address that
+accepts connections but does not answer for many minutes. Either failure is one :class:`RayConnectError` line.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import socket
+import threading
 from typing import Any, Iterable
 
 import pyarrow as pa
 
 from brandfit.account import BrandTopic
-from brandfit.errors import MissingExtraError
+from brandfit.errors import InputError, MissingExtraError
 from brandfit.model import RelevanceModel
 from brandfit.settings import env as _env
 from brandfit.tagging._checkpoint import Checkpoint
@@ -34,12 +42,99 @@ from brandfit.tagging._local import PendingChunks, Progress, save_chunk
 
 logger = logging.getLogger("brandfit.tagging")
 
-__all__ = ["import_ray", "run_ray", "DEFAULT_LOCAL_CPUS"]
+__all__ = ["import_ray", "run_ray", "check_ray_address", "RayConnectError", "DEFAULT_LOCAL_CPUS", "CONNECT_TIMEOUT_S"]
 
 DEFAULT_LOCAL_CPUS = 2
 """CPUs of the local Ray cluster started when no ``--ray-address`` / ``RAY_ADDRESS`` is given."""
 INSTALL_HINT = "the Ray engine needs the optional extra: pip install 'brandfit[ray]'"
 IN_FLIGHT_PER_ACTOR = 2
+CONNECT_TIMEOUT_S = 60.0
+"""Seconds ``ray.init`` may take to connect to a given cluster (``$BRANDFIT_RAY_CONNECT_TIMEOUT`` overrides)."""
+PROBE_TIMEOUT_S = 10.0
+"""Seconds the TCP check of the cluster's host:port may take."""
+
+
+class RayConnectError(InputError):
+    """The Ray cluster named by ``--ray-address`` / ``$RAY_ADDRESS`` cannot be used (bad form, unreachable, no
+    answer in time, ``ray[client]`` missing); the CLI prints it as one line, exit 2."""
+
+
+def _address_source(address: str | None) -> tuple[str | None, str]:
+    if address:
+        return address, "--ray-address"
+    return _env("RAY_ADDRESS"), "RAY_ADDRESS"
+
+
+def _connect_timeout() -> float:
+    raw = _env("BRANDFIT_RAY_CONNECT_TIMEOUT")
+    if raw is None:
+        return CONNECT_TIMEOUT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise RayConnectError(f"BRANDFIT_RAY_CONNECT_TIMEOUT: expected a number of seconds > 0, got {raw!r}")
+    return value
+
+
+def _host_port(address: str) -> tuple[str, int]:
+    """The host and port Ray would connect to for ``address`` (``host:port``, ``ray://host:port``)."""
+    if address.startswith("ray://"):
+        rest = address[len("ray://"):].split("/", 1)[0]
+        host, sep, port = rest.rpartition(":")
+        if not sep:
+            host, port = rest, "10001"  # Ray Client's default port
+    else:
+        try:  # Ray's own parsing: "localhost" becomes this node's address, as ray.init does
+            from ray._private.services import canonicalize_bootstrap_address
+
+            address = canonicalize_bootstrap_address(address) or address
+        except (ImportError, AttributeError):  # pragma: no cover - another Ray layout: parse it ourselves
+            pass
+        host, sep, port = address.rpartition(":")
+        if not sep:
+            raise ValueError(f"Invalid address format: {address}")
+    host = host.strip("[]")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"Invalid address format: {address}")
+    return host, int(port)
+
+
+def check_ray_address(address: str | None) -> None:
+    """Check the cluster address the Ray engine will use (``address``, else ``$RAY_ADDRESS``) before any work:
+    its form, the ``ray[client]`` extra for ``ray://``, and that something listens at its host:port.
+    :class:`RayConnectError` otherwise. No address, ``auto`` and ``local`` are not checked (Ray finds or starts a
+    local cluster)."""
+    address, where = _address_source(address)
+    if not address or address in ("auto", "local"):
+        return
+    import_ray()
+    if address.startswith("ray://"):
+        try:
+            from ray._private.utils import get_ray_client_dependency_error
+
+            missing = get_ray_client_dependency_error()
+        except (ImportError, AttributeError):  # pragma: no cover - another Ray layout: let ray.init say
+            missing = None
+        if missing is not None:
+            raise RayConnectError(
+                f"{where} {address}: a ray:// address needs Ray Client (pip install 'ray[client]'); or give the "
+                "cluster's GCS address as host:port (default port 6379)")
+    elif "://" in address:
+        raise RayConnectError(f"{where} {address!r}: not a Ray address; expected host:port or ray://host:port")
+    try:
+        host, port = _host_port(address)
+    except (ValueError, OSError) as exc:
+        raise RayConnectError(f"{where} {address!r}: not a Ray address ({exc}); expected host:port, "
+                              "ray://host:port, auto or local") from None
+    try:
+        with socket.create_connection((host, port), timeout=PROBE_TIMEOUT_S):
+            pass
+    except OSError as exc:
+        reason = "no answer" if isinstance(exc, socket.timeout) else (exc.strerror or str(exc) or type(exc).__name__)
+        raise RayConnectError(f"cannot reach the Ray cluster at {address} ({where}): {host}:{port}: {reason}; "
+                              "is the cluster running, and is the address right?") from None
 
 _STAGE_SCHEMA = pa.schema([("account", pa.string()), ("source_file", pa.string()), ("source_line", pa.int64())])
 
@@ -86,17 +181,59 @@ def _stage(items: list[Item]) -> pa.Table:
 
 
 def _init_ray(ray: Any, address: str | None) -> bool:
-    """Connect to ``address`` / ``$RAY_ADDRESS``, or start a local cluster. True if we started Ray here."""
+    """Connect to ``address`` / ``$RAY_ADDRESS``, or start a local cluster. True if we started Ray here.
+
+    A given address is checked first (:func:`check_ray_address`) and ``ray.init`` runs in a helper thread given
+    :data:`CONNECT_TIMEOUT_S`: any failure, or no connection in time, is a :class:`RayConnectError`."""
     if ray.is_initialized():
         return False
-    address = address or _env("RAY_ADDRESS")
+    address, where = _address_source(address)
     if address:
-        logger.info("connecting to the Ray cluster at %s", address)
-        ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING)
+        check_ray_address(address)
+        timeout = _connect_timeout()
+        logger.info("connecting to the Ray cluster at %s (giving up after %.0f s)", address, timeout)
+        _init_bounded(ray, address, where, timeout)
     else:
         logger.info("starting a local Ray cluster with %d CPUs", DEFAULT_LOCAL_CPUS)
         ray.init(num_cpus=DEFAULT_LOCAL_CPUS, include_dashboard=False, logging_level=logging.WARNING)
     return True
+
+
+class _QuietThreadWarning(logging.Filter):
+    """Hide Ray's "SIGTERM handler is not set ... not the main thread" warning: the helper thread is ours."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "not the main thread" not in record.getMessage()
+
+
+def _init_bounded(ray: Any, address: str, where: str, timeout: float) -> None:
+    outcome: dict[str, BaseException] = {}
+
+    def connect() -> None:
+        try:
+            ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            outcome["error"] = exc
+
+    quiet = _QuietThreadWarning()
+    ray_logger = logging.getLogger("ray._private.worker")
+    ray_logger.addFilter(quiet)
+    try:
+        thread = threading.Thread(target=connect, name="brandfit-ray-connect", daemon=True)
+        thread.start()
+        thread.join(timeout)
+    finally:
+        ray_logger.removeFilter(quiet)
+    if thread.is_alive():  # Ray is still retrying; the daemon thread ends with the process
+        raise RayConnectError(f"cannot reach the Ray cluster at {address} ({where}): no connection within "
+                              f"{timeout:.0f} s (BRANDFIT_RAY_CONNECT_TIMEOUT); is it a Ray cluster's GCS address, "
+                              "and is the cluster running?")
+    exc = outcome.get("error")
+    if exc is not None:
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise exc
+        raise RayConnectError(f"cannot connect to the Ray cluster at {address} ({where}): "
+                              f"{' '.join(str(exc).split())[:300] or type(exc).__name__}") from exc
 
 
 def _actor_count(ray: Any, concurrency: int | None) -> int:
