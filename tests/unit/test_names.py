@@ -8,7 +8,7 @@ import re
 from importlib.resources import files
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from brandfit.text import MAX_CHARS, NORMALIZATION_VERSION, names_text, normalize
@@ -177,11 +177,15 @@ def test_the_quick_test_says_no_name_only_when_there_is_none():
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_PIECES, min_size=1, max_size=10), _JOIN)
+@example(["lionel messi", "paula radcliffe", "(marathon runner)"], " ")
 def test_strip_glosses_undoes_gloss_names(parts, join):
     text = join.join(parts)
     for limit in (None, len(text) + 25):
         glossed = gloss_names(text, limit=limit)
-        assert strip_glosses(glossed) == text
+        # with a limit some names go without a gloss; when the text already follows one of them with its own gloss
+        # ("paula radcliffe (marathon runner)"), stripping takes that one away too, so only the text is exact then
+        if limit is None or strip_glosses(text) == text:
+            assert strip_glosses(glossed) == text
         assert [e for *_, e in find_names(glossed)] == [e for *_, e in find_names(text)]
 
 
