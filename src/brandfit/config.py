@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable
 
 from brandfit.errors import ConfigError, MissingFileError
+from brandfit.settings import DEFAULT_LABELED_ACCOUNTS, DEFAULT_LABELED_TEXTS
 
 from brandfit.brand import BRAND_EXPAND, BRAND_LEXICAL_WEIGHT, check_expand
 from brandfit.names_prior import MAX_NAMES_PRIOR, PHRASE_ALIASES, check_skip
@@ -19,8 +21,8 @@ from brandfit.topics import PHRASE_TEMPLATES, check_templates
 __all__ = ["TopicConfig", "PromoConfig", "BrandConfig", "LexicalConfig", "TrainConfig", "load_config",
            "DEFAULT_DATA", "DEFAULT_ACCOUNTS", "DEFAULT_PUBLIC_DATA"]
 
-DEFAULT_DATA = ("data/labeled/texts",)
-DEFAULT_ACCOUNTS = "data/labeled/accounts"
+DEFAULT_DATA = (DEFAULT_LABELED_TEXTS,)
+DEFAULT_ACCOUNTS = DEFAULT_LABELED_ACCOUNTS
 DEFAULT_PUBLIC_DATA = "../shared/datasets"  # the *default* public folder: absent = ours alone, with a note
 
 
@@ -66,6 +68,12 @@ def _check_types(obj: Any, section: str, skip: tuple[str, ...] = ()) -> None:
         elif kind.startswith("tuple["):
             if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
                 raise ConfigError(f"{key}: expected a list, got {_show(value)}")
+
+
+def _path_text(value: Any) -> Any:
+    """An ``os.PathLike`` path as its ``str`` (a bytes path is left for the type check to refuse)."""
+    text = os.fspath(value)
+    return text if isinstance(text, str) else value
 
 
 def _validated(check: Callable[[Any], None]) -> Callable[[Any], None]:
@@ -319,8 +327,15 @@ class TrainConfig:
 
     @_validated
     def __post_init__(self) -> None:
-        if isinstance(self.data, (str, Path)):
-            object.__setattr__(self, "data", (str(self.data),))
+        # a path may be given as any os.PathLike (pathlib.Path in the Python API): stored as its string
+        if isinstance(self.data, (str, os.PathLike)):
+            object.__setattr__(self, "data", (_path_text(self.data),))
+        elif isinstance(self.data, (list, tuple)):
+            object.__setattr__(self, "data", tuple(_path_text(d) if isinstance(d, os.PathLike) else d
+                                                   for d in self.data))
+        for key in ("accounts", "public_data"):
+            if isinstance(getattr(self, key), os.PathLike):
+                object.__setattr__(self, key, _path_text(getattr(self, key)))
         if self.public_data is False:
             object.__setattr__(self, "public_data", None)
         if self.public_sources is None:
@@ -328,7 +343,7 @@ class TrainConfig:
         _check_types(self, "")
         for key in ("data", "public_sources"):
             for item in getattr(self, key):
-                if not isinstance(item, (str, Path)) or not str(item).strip():
+                if not isinstance(item, str) or not item.strip():
                     raise ConfigError(f"{key}: expected a list of non-empty paths or names, got {_show(item)}")
         object.__setattr__(self, "data", tuple(str(d) for d in self.data))
         if not self.data:

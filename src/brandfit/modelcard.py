@@ -128,8 +128,9 @@ def _sources_lines(meta: dict[str, Any]) -> list[str]:
     what = ("`data/labeled` (hand-written for this project)" if _is_ours(meta) else
             "the labeled data " + ", ".join(f"`{p}`" for p in _data_paths(meta)))
     where = ours.get("path")
-    resolved = (f" (read from {', '.join(f'`{p}`' for p in where)})"
-                if isinstance(where, list) and where and not _is_ours(meta) else "")
+    resolved = (f" (read from {', '.join(f'`{p}`' for p in where)})"  # only where it says more than the paths
+                if isinstance(where, list) and where and not _is_ours(meta) and list(where) != list(_data_paths(meta))
+                else "")
     acc = ours.get("accounts")
     acc = [acc] if isinstance(acc, str) else acc if isinstance(acc, list) else []
     accounts = (", accounts " + ", ".join(f"`{a}`" for a in acc)) if acc and not _is_ours(meta) else ""

@@ -21,7 +21,7 @@ __all__ = [
     "BACKENDS", "DEFAULT_BACKEND", "DEFAULT_MODEL_REF", "ENV_BACKEND", "ENV_REGISTRY", "ENV_PUBLIC_DATA",
     "ENV_CACHE_DIR", "resolve_backend", "registry_root", "bundled_registry", "is_registry", "env_path", "env",
     "ENV_CACHE_DB", "ENV_CACHE_MAX_MB", "DEFAULT_CACHE_MAX_MB", "default_cache_db", "resolve_cache_db",
-    "cache_max_bytes",
+    "cache_max_bytes", "DEFAULT_LABELED_TEXTS", "DEFAULT_LABELED_ACCOUNTS", "MIN_JUDGED_TEXTS",
 ]
 
 BACKENDS = ("torch", "onnx")
@@ -41,6 +41,17 @@ ENV_CACHE_MAX_MB = "BRANDFIT_CACHE_MAX_MB"
 DEFAULT_CACHE_MAX_MB = 2048
 """The embedding cache's cap: 2 GiB holds ~1.3 million texts (384 float32 + key: ~1.6 KB each)."""
 _OFF = ("off", "none", "no", "false", "0")
+
+DEFAULT_LABELED_TEXTS = "data/labeled/texts"
+"""The project's labeled texts, relative to the current folder: what ``brandfit train`` trains on by default
+(``TrainConfig.data``), and what ``evaluate`` / ``models compare`` / ``promote`` read for a version that records no
+data."""
+DEFAULT_LABELED_ACCOUNTS = "data/labeled/accounts"
+"""The accounts of :data:`DEFAULT_LABELED_TEXTS` (``TrainConfig.accounts``)."""
+MIN_JUDGED_TEXTS = 50
+"""Fewer labeled texts than this say little: a headline figure on fewer is shown but not judged by the promotion
+gate (``models compare`` / ``promote --min-texts``), ``brandfit evaluate`` warns about such a set, and ``brandfit
+train`` warns about a validation or test split that small."""
 
 _ALIASES_DIR = "_aliases"
 

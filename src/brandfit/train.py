@@ -13,7 +13,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -41,12 +41,14 @@ from brandfit.names_prior import RULES as NAMES_PRIOR_RULES
 from brandfit.names_prior import with_names_prior
 from brandfit.neighbours import MAX_NEIGHBOURS, NeighbourIndex, capped_rows
 from brandfit.text import NORMALIZATION_VERSION, normalize
+from brandfit.settings import MIN_JUDGED_TEXTS
 from brandfit.topics import TOPIC_DESCRIPTIONS, TOPICS
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["TrainResult", "load_training_frame", "fit_model", "train", "resolve_public_root", "source_manifest",
-           "check_trainable", "check_publish_target", "save_unpublished", "publish"]
+__all__ = ["TrainResult", "LabeledPaths", "labeled_paths", "load_training_frame", "fit_model", "train",
+           "resolve_public_root", "source_manifest", "check_trainable", "check_publish_target", "save_unpublished",
+           "publish"]
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,6 @@ class TrainResult:
 
 MAX_SHOWN_PROBLEMS = 20
 """A refusal lists at most this many problems, one a line (``brandfit data check`` lists them all)."""
-MIN_SPLIT_TEXTS = 50
-"""A validation or test split of our data smaller than this gets a warning: its figures are not meaningful."""
 
 
 def _abs(path: str | Path, base: Path) -> Path:
@@ -79,24 +79,69 @@ def _refuse(problems: list[Any], paths: list[str]) -> DataError:
     return err
 
 
-def _read_labeled(config: TrainConfig, base: Path) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
-    """The texts of ``config.data`` checked as ``brandfit data check`` checks them, their accounts' topics, and the
-    paths to give ``brandfit data check``. A labeled folder (``texts/`` + ``accounts/``) is checked whole, texts,
-    accounts and the references between them (:func:`brandfit.data.check_labeled_folder`); the other paths are
-    texts, with ``config.accounts`` as their accounts (which must exist). Every text is also checked against every
-    other (ids and texts unique across all paths). Raises :class:`DataError` listing every problem."""
+@dataclass(frozen=True)
+class LabeledPaths:
+    """Where the labeled data of a ``data`` / ``accounts`` pair is, read the way training reads
+    ``TrainConfig.data`` and ``TrainConfig.accounts`` (:func:`labeled_paths`): labeled ``folders`` (``texts/`` +
+    ``accounts/``, checked whole), ``plain`` texts files or folders, and ``accounts``, the accounts of ``plain``."""
+
+    folders: tuple[Path, ...]
+    plain: tuple[Path, ...]
+    accounts: Path | None
+
+    @property
+    def text_files(self) -> list[Path]:
+        """Every texts file, in the order training reads them."""
+        from brandfit.data.readers import list_input_files
+
+        files = [f for folder in self.folders if (folder / "texts").is_dir()
+                 for f in list_input_files(folder / "texts")]
+        return files + [f for p in self.plain for f in list_input_files(p)]
+
+    @property
+    def account_paths(self) -> list[Path]:
+        """The accounts files or folders: each labeled folder's ``accounts/``, then ``accounts``."""
+        own = [folder / "accounts" for folder in self.folders if (folder / "accounts").is_dir()]
+        return own + ([self.accounts] if self.accounts is not None else [])
+
+    @property
+    def check_paths(self) -> list[str]:
+        """What ``brandfit data check`` reads as training does."""
+        return [str(p) for p in (*self.folders, *self.plain)]
+
+    def account_topics(self) -> dict[str, str]:
+        """``{account_id: topic}`` of every accounts path (what the split stratifies accounts by)."""
+        from brandfit.data import load_accounts
+
+        out: dict[str, str] = {}
+        for path in self.account_paths:
+            out.update(zip(*load_accounts(path)[["account_id", "topic"]].T.values))
+        return out
+
+
+def labeled_paths(data: Sequence[str | Path], accounts: str | Path | None = None,
+                  base: Path | None = None) -> LabeledPaths:
+    """The labeled data of ``data`` (texts files or folders, and labeled folders holding ``texts/`` and
+    ``accounts/``) with ``accounts`` (the accounts of the paths that are not labeled folders), resolved against
+    ``base`` (default: the current folder) exactly as training resolves them: the one rule ``brandfit train``,
+    ``evaluate`` and ``models compare`` / ``promote`` share, so each computes the split training used.
+
+    The default accounts (``data/labeled/accounts``) with only labeled folders are dropped (they belong to the
+    default data); other accounts with only labeled folders are an :class:`InputError`. ``texts/`` and
+    ``accounts/`` side by side are their labeled folder. A data or accounts path that does not exist is a
+    :class:`MissingFileError`."""
     from brandfit.config import DEFAULT_ACCOUNTS
-    from brandfit.data.check import check_accounts_rows, check_labeled_folder, is_labeled_folder
-    from brandfit.data.readers import iter_rows, list_input_files
+    from brandfit.data.check import is_labeled_folder
     from brandfit.errors import InputError, MissingFileError
 
-    paths = [_abs(p, base) for p in config.data]
+    base = base or Path.cwd()
+    paths = [_abs(p, base) for p in data]
     for p in paths:
         if not p.exists():
             raise MissingFileError(f"data: {p}: no such file or folder")
     folders = [p for p in paths if is_labeled_folder(p)]
     plain = [p for p in paths if p not in folders]
-    accounts = config.accounts
+    accounts = None if accounts is None else str(accounts)
     if accounts is not None and not plain:
         if accounts != DEFAULT_ACCOUNTS:
             raise InputError(f"accounts: {accounts} given, but every data path is a labeled folder with its own "
@@ -110,27 +155,38 @@ def _read_labeled(config: TrainConfig, base: Path) -> tuple[pd.DataFrame, dict[s
             and plain[0].parent.resolve() == acc_path.parent.resolve():
         folders.append(plain[0].parent)  # texts/ + accounts/ side by side: the labeled folder, checked whole
         plain, acc_path = [], None
+    return LabeledPaths(tuple(folders), tuple(plain), acc_path)
+
+
+def _read_labeled(config: TrainConfig, base: Path) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    """The texts of ``config.data`` checked as ``brandfit data check`` checks them, their accounts' topics, and the
+    paths to give ``brandfit data check``. A labeled folder (``texts/`` + ``accounts/``) is checked whole, texts,
+    accounts and the references between them (:func:`brandfit.data.check_labeled_folder`); the other paths are
+    texts, with ``config.accounts`` as their accounts (which must exist): see :func:`labeled_paths`. Every text is
+    also checked against every other (ids and texts unique across all paths). Raises :class:`DataError` listing
+    every problem."""
+    from brandfit.data.check import check_accounts_rows, check_labeled_folder
+    from brandfit.data.readers import iter_rows, list_input_files
+
+    where = labeled_paths(config.data, config.accounts, base)
     problems: list[Any] = []
     account_rows: list[dict[str, Any]] = []
-    text_files: list[Path] = []
-    for folder in folders:
+    for folder in where.folders:
         res = check_labeled_folder(folder)
         problems += res.problems
         account_rows += res.accounts
-        text_files += list_input_files(folder / "texts") if (folder / "texts").is_dir() else []
-    text_files += [f for p in plain for f in list_input_files(p)]
-    if acc_path is not None:  # accounts not beside their texts: each line checked (references need the layout)
-        rows, acc_problems = check_accounts_rows([r for f in list_input_files(acc_path) for r in iter_rows(f)])
+    if where.accounts is not None:  # accounts not beside their texts: each line checked (references need the layout)
+        rows, acc_problems = check_accounts_rows([r for f in list_input_files(where.accounts) for r in iter_rows(f)])
         account_rows += rows
         problems += acc_problems
-    labeled = load_labeled(text_files)  # every text against every other, across paths
+    labeled = load_labeled(where.text_files)  # every text against every other, across paths
     problems += labeled.problems
     problems = list(dict.fromkeys(problems))  # a folder's own problems are found twice
-    check_paths = [str(p) for p in [*folders, *plain]]  # what `brandfit data check` reads as training does
+    check_paths = where.check_paths
     if problems:
         raise _refuse(problems, check_paths)
     if labeled.frame.empty:
-        raise DataError(f"data: no labeled texts in {', '.join(map(str, paths))}")
+        raise DataError(f"data: no labeled texts in {', '.join(str(_abs(p, base)) for p in config.data)}")
     account_topics = {a["account_id"]: a["topic"] for a in account_rows}
     return labeled.frame, account_topics, check_paths
 
@@ -190,24 +246,38 @@ def _sha256_files(files: list[Path], root: Path) -> str:
     return h.hexdigest()
 
 
+def _repo_path(path: Path) -> str | None:
+    """Where ``path`` (resolved) sits in the git checkout holding it, relative to the checkout's top (``.`` for the
+    top itself); None outside any checkout."""
+    for top in (path, *path.parents):
+        if (top / ".git").exists():
+            return path.relative_to(top).as_posix() or "."
+    return None
+
+
 def source_manifest(frame: pd.DataFrame, config: TrainConfig, base: Path, public_root: Path | None,
                     public: pd.DataFrame | None) -> dict[str, Any]:
-    """Which sources the model saw: rows used and a sha256 over each source's files. Paths are absolute (resolved
-    against ``base``, recorded as ``base``), so they mean the same from any folder; ``path_as_given`` keeps them as
-    the config or the command line gave them (the model's config stores those)."""
+    """Which sources the model saw: rows used and a sha256 over each source's files.
+
+    Our labeled data is recorded as given (``path``, ``accounts``: relative to the folder training ran in when they
+    were given relative; ``path_as_given`` is the same, for older readers), with ``repo_path``, where each sits in
+    the git checkout holding it (None outside one; with the version's ``git_commit`` that finds it again), and the
+    sha256 that says whether a copy found later is the same. A published model carries no absolute path of the
+    trainer's machine (home, working directory) unless the user gave one."""
+    from brandfit.data.check import is_labeled_folder
+
     out: dict[str, Any] = {}
     files = []
     resolved = [_abs(d, base).resolve() for d in config.data]
     for p in resolved:
         files += [f for f in p.rglob("*") if f.is_file()] if p.is_dir() else [p] if p.exists() else []
-    from brandfit.data.check import is_labeled_folder
-
-    accounts = [str(p / "accounts") for p in resolved if is_labeled_folder(p) and (p / "accounts").is_dir()]
+    accounts = [str(Path(given) / "accounts") for given, p in zip(config.data, resolved)
+                if is_labeled_folder(p) and (p / "accounts").is_dir()]
     acc = None if config.accounts is None else _abs(config.accounts, base).resolve()
     if acc is not None and acc.exists() and not all(is_labeled_folder(p) for p in resolved):
-        accounts.append(str(acc))
-    out["ours"] = {"n": int(len(frame)), "path": [str(p) for p in resolved], "path_as_given": list(config.data),
-                   "base": str(base.resolve()), "accounts": accounts,
+        accounts.append(str(config.accounts))
+    out["ours"] = {"n": int(len(frame)), "path": list(config.data), "path_as_given": list(config.data),
+                   "repo_path": [_repo_path(p) for p in resolved], "accounts": accounts,
                    "sha256": _sha256_files(files, base.resolve()) if files else None}
     if public_root is not None and public is not None and not public.empty:
         for name, n in public["source"].value_counts().sort_index().items():
@@ -289,10 +359,10 @@ def check_trainable(frame: pd.DataFrame, config: TrainConfig, public: pd.DataFra
     for name in ("validation", "test"):
         m = ours_split == name
         n, n_pos = int(m.sum()), int(ours_promo[m].sum())
-        if n < MIN_SPLIT_TEXTS:
+        if n < MIN_JUDGED_TEXTS:
             use = ("the topic temperature, promo calibration and threshold are fitted on it and its"
                    if name == "validation" else "its")
-            warnings.append(f"the {name} split of {paths} has {_plural(n, 'text')} (fewer than {MIN_SPLIT_TEXTS}):"
+            warnings.append(f"the {name} split of {paths} has {_plural(n, 'text')} (fewer than {MIN_JUDGED_TEXTS}):"
                             f" {use} figures are not meaningful; label more texts")
         if n and not n_pos:
             if name == "validation" and pub is not None and (pub_promo[pub_split == "validation"]).any():

@@ -351,3 +351,70 @@ def test_gate_compares_recorded_figures_of_the_same_test_texts(foreign, capsys):
     foreign.promote("relevance@4")
     code, out, _ = run_cli(capsys, *r, "promote", "relevance@3", "--no-public")  # better: passes
     assert code == 0 and "gate passed" in out and foreign.aliases()["production"] == "relevance@3"
+
+
+# ------------------------------------------------- H1, M1 (review of today's changes): folders, usage errors
+
+
+def labeled_folder(root: Path, n_per_topic: int = 60) -> Path:
+    """A labeled folder as ``brandfit train --data FOLDER`` takes it (texts/ + accounts/). Every account posts on
+    several topics and its core topic (accounts/) is not the most common topic of its texts, so the split training
+    uses (strata by the accounts' topics) differs from one computed without the accounts."""
+    rows = labeled_rows(n_per_topic)
+    posts: dict[str, list[dict]] = {}
+    for k, row in enumerate(rows):
+        row["account_id"] = f"acc-{k % 24:02d}"
+        posts.setdefault(row["account_id"], []).append({"id": row["id"], "likes": 1, "comments": 0})
+    accounts = [{"account_id": acc, "handle": f"@{acc}", "topic": TOPICS[j % len(TOPICS)], "followers": 10,
+                 "note": "", "posts": p} for j, (acc, p) in enumerate(sorted(posts.items()))]
+    write_rows(root / "texts" / "t.jsonl", rows)
+    write_rows(root / "accounts" / "a.jsonl", accounts)
+    return root
+
+
+def test_a_version_trained_on_a_labeled_folder_is_compared_and_gated_on_the_split_training_used(registry, capsys,
+                                                                                               tmp_path):
+    """``brandfit train --data lab`` records ``data: [lab], accounts: null``: compare and promote read the folder
+    as training does (texts/ and the accounts/ that group and stratify the split), never "no .jsonl files"."""
+    from brandfit.config import TrainConfig
+    from brandfit.data import assign_splits
+    from brandfit.train import load_training_frame
+
+    labeled_folder(tmp_path / "lab")
+    frame, _ = load_training_frame(TrainConfig(data=("lab",), accounts=None))
+    n_test = int((frame["split"] == "test").sum())
+    assert n_test != int((assign_splits(frame) == "test").sum())  # the accounts' topics change the split
+    config = {"data": ["lab"], "accounts": None, "seed": 13, "split": [0.7, 0.15, 0.15]}
+    for i, model in ((3, make_model(version="relevance@3")), (4, worse_model("relevance@4"))):
+        model.save(tmp_path / f"m{i}")
+        registry.publish("relevance", tmp_path / f"m{i}", metadata={"metrics": {}, "embedding_model": "fake",
+                                                                    "config": config})
+    r = ("models", "--registry", str(registry.root))
+    code, out, err = run_cli(capsys, *r, "compare", "relevance@3", "relevance@4", "--no-public", "--json",
+                             "--bootstrap", "20")
+    assert code == 0, err
+    assert json.loads(out)["rows"][0]["n"] == n_test
+    # --data FOLDER reads it the same way
+    code, out, err = run_cli(capsys, *r, "compare", "relevance@3", "relevance@4", "--data", "lab", "--no-public",
+                             "--json", "--bootstrap", "20")
+    assert code == 0 and json.loads(out)["rows"][0]["n"] == n_test, err
+    # the gate evaluates both on that split and refuses the worse one (never "gate skipped")
+    registry.promote("relevance@3")
+    code, out, err = run_cli(capsys, *r, "promote", "relevance@4", "--no-public", "--bootstrap", "20")
+    assert code == 2 and "refusing to promote relevance@4" in err and "WORSE" in out, out + err
+    assert "gate skipped" not in err and "cannot evaluate" not in err
+    assert registry.aliases()["production"] == "relevance@3"
+
+
+@pytest.mark.parametrize("extra", [("--all-rows",), ("--data", "missing.jsonl"), ("--data", "empty"),
+                                   ("--accounts", "missing-accounts")])
+def test_a_usage_error_in_promote_is_exit_2_and_never_skips_the_gate(registry, capsys, tmp_path, extra):
+    """--all-rows without --data, a --data (or --accounts) that does not exist or holds nothing readable: exit 2
+    before the gate, nothing promoted. Only versions that cannot be evaluated here fall back to recorded figures."""
+    (tmp_path / "empty").mkdir()
+    r = ("models", "--registry", str(registry.root))
+    code, out, err = run_cli(capsys, *r, "promote", "relevance@2", "--no-public", "--bootstrap", "20", *extra)
+    assert code == 2 and "brandfit: error: " in err, out + err
+    assert "gate skipped" not in err and "cannot evaluate" not in err and "production ->" not in out
+    assert registry.aliases()["production"] == "relevance@1"
+    assert len(registry.history()) == 1  # only the fixture's promotion

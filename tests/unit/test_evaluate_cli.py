@@ -145,3 +145,34 @@ def test_evaluate_help_states_the_real_defaults(capsys):
     assert "the test split of the data the model was trained on" in out
     assert "./brandfit-reports/<name>@<version>/" in out.replace(" ", "")  # argparse may wrap at the hyphen
     assert "bundled models/" not in out
+
+
+def test_evaluate_data_reads_a_labeled_folder_as_training_does(evaluated, capsys, tmp_path):
+    """H1: ``--data FOLDER`` (texts/ + accounts/, what ``brandfit train --data`` takes) evaluates its texts."""
+    from test_compare_gate import labeled_folder
+
+    reg, seen = evaluated
+    labeled_folder(tmp_path / "lab", n_per_topic=10)
+    code, out, err = run_cli(capsys, "evaluate", "--registry", str(reg.root), "--data", "lab", "--out", "r")
+    assert code == 0, err
+    assert seen[-1]["n"] == 60 and seen[-1]["desc"] == "lab"
+
+
+def test_evaluate_data_warns_on_training_rows_after_the_training_data_gained_rows(evaluated, capsys, tmp_path):
+    """M2: the labeled data grew since the model was trained; --data of those texts (most of them rows it was fitted
+    on) still gets a visible warning, counted against the current non-test rows under the recorded split."""
+    from brandfit.data import assign_splits, load_labeled
+
+    reg, seen = evaluated
+    fresh = [{**r, "id": f"later-{i}", "text": f"a caption labeled later number {i} about {r['topic']}"}
+             for i, r in enumerate(labeled_rows(3, seed=4))]
+    with open(tmp_path / "mine" / "texts" / "t.jsonl", "a", encoding="utf-8") as handle:
+        handle.write("".join(json.dumps(r) + "\n" for r in fresh))
+    frame = load_labeled(["mine/texts"]).frame
+    fitted = int((assign_splits(frame) != "test").sum())
+    code, out, err = run_cli(capsys, "evaluate", "--registry", str(reg.root), "--data", "mine/texts", "--out", "r")
+    assert code == 0, err
+    hits = [w for w in seen[-1]["warnings"] if "train or validation rows" in w]
+    assert len(hits) == 1 and hits[0] in err, seen[-1]["warnings"]
+    assert hits[0].startswith(f"{fitted} of these {len(frame)} texts are among the train or validation rows")
+    assert "changed since relevance@1 was trained" in hits[0]

@@ -161,3 +161,30 @@ def test_help_renders_percent_signs_once(capsys):
         run_cli(capsys, "models", "--help")
     out = capsys.readouterr().out
     assert "95% interval" in " ".join(out.split()) and "%%" not in out
+
+
+def test_the_judged_texts_threshold_and_the_default_data_are_defined_once():
+    """L2: 50 (the fewest texts a figure is judged on) and data/labeled/texts are defined in brandfit.settings alone;
+    the gate, compare, evaluate, train and the config import them."""
+    import ast
+
+    import brandfit.cli._evaluate as evaluate
+    import brandfit.cli._models as models
+    import brandfit.config as config
+    import brandfit.registry.compare as compare
+    import brandfit.settings as settings
+    import brandfit.train as train
+
+    defined = []
+    for module in (settings, config, compare, models, evaluate, train):
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+            if value is None:
+                continue
+            for const in ast.walk(value):
+                if isinstance(const, ast.Constant) and const.value in (50, "data/labeled/texts"):
+                    defined.append((module.__name__, const.value))
+    assert sorted(defined, key=str) == [("brandfit.settings", "data/labeled/texts"), ("brandfit.settings", 50)]
+    assert config.DEFAULT_DATA == (settings.DEFAULT_LABELED_TEXTS,)
+    assert compare.MIN_JUDGED_TEXTS is models.MIN_JUDGED_TEXTS is settings.MIN_JUDGED_TEXTS

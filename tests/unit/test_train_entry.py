@@ -344,8 +344,8 @@ def test_a_run_describes_the_data_it_used_and_warns_about_tiny_splits(tmp_path, 
     assert "too few for these figures to mean much" in out
     meta = json.loads((tmp_path / "reg" / "relevance" / "1" / "metadata.json").read_text())
     ours = meta["training_sources"]["ours"]
-    assert ours["path"] == [str(tmp_path / "few")] and ours["path_as_given"] == ["few"]
-    assert ours["base"] == str(tmp_path)
+    assert ours["path"] == ["few"] and ours["path_as_given"] == ["few"]  # as given: no absolute local path
+    assert "base" not in ours and str(tmp_path) not in json.dumps(meta)
     card = (tmp_path / "reg" / "relevance" / "1" / "README.md").read_text()
     assert "hand-written for this project" not in card and "Trained only on our own" not in card
     assert "Trained on the labeled data `few`" in card and "48 texts" in card and "no public corpora" in card
@@ -398,9 +398,73 @@ def test_a_model_trained_but_not_published_is_kept(tmp_path, capsys, fake_embedd
     (kept,) = tmp_path.glob("brandfit-unpublished-*")
     assert f"the trained model is kept in {kept}" in err
     meta = json.loads((kept / "metadata.json").read_text())
-    assert meta["training_sources"]["ours"]["accounts"] == [str(tmp_path / "mine" / "accounts")]
+    assert meta["training_sources"]["ours"]["accounts"] == ["mine/accounts"]
     from brandfit.registry import ModelRegistry
 
     mv = ModelRegistry(tmp_path / "reg").publish("relevance", kept / "model", metadata=meta,
                                                  card=(kept / "README.md").read_text())
     assert mv.ref == "relevance@1"
+
+
+# ------------------------------------------------------------ review of today's changes: L4, L7, L8
+
+
+def _result_with(warnings: list[str], n_val: int, n_test: int):
+    from types import SimpleNamespace
+
+    nan = float("nan")
+    metrics = {"training_sources": {"ours": {"n": 2000, "path_as_given": ["mine"]}},
+               "test": {"topic": {"n": n_test, "accuracy": 0.9, "macro_ap": 0.9},
+                        "promo": {"ap": nan, "f1": nan}},
+               "n_texts": {"train": 1400, "validation": n_val, "test": n_test}, "warnings": warnings}
+    model = SimpleNamespace(promo_threshold=0.5, brand_calibration=(1.0, 0.0), validated_backends=("onnx",),
+                            backend="onnx")
+    return SimpleNamespace(metrics=metrics, model=model, frame=pd.DataFrame({"text": []}))
+
+
+def test_the_too_few_texts_note_is_given_for_small_splits_only(capsys):
+    """L4: a large test split without a promo text is not "too few texts"; a split under the threshold is."""
+    from brandfit.cli._train import _report
+
+    _report(_result_with(["the test split of mine holds no promo text: its promo AP and F1 cannot be computed"],
+                         300, 300))
+    out = capsys.readouterr().out
+    assert "n/a (no promo text in the split)" in out and "too few" not in out
+    _report(_result_with(["the test split of mine has 12 texts (fewer than 50): its figures are not meaningful; "
+                          "label more texts"], 300, 12))
+    assert "(validation 300 texts, test 12 texts: too few for these figures to mean much" in capsys.readouterr().out
+
+
+def test_path_fields_of_the_config_accept_path_objects():
+    """L7: ``Path`` values (os.PathLike) for the path fields work in the Python API, stored as strings."""
+    from brandfit.config import TrainConfig
+
+    cfg = TrainConfig(data=[Path("mine"), "other/texts"], accounts=Path("mine/accounts"),
+                      public_data=Path("corpora"))
+    assert cfg.data == ("mine", "other/texts") and cfg.accounts == "mine/accounts" and cfg.public_data == "corpora"
+    assert TrainConfig(data=Path("mine")).data == ("mine",)
+    assert TrainConfig.from_dict(cfg.to_dict()) == cfg
+
+
+def test_model_metadata_carries_no_absolute_path_the_user_did_not_give(tmp_path, monkeypatch):
+    """L8: the sources a published model records are the paths as given (relative stays relative), with where they
+    sit in their git checkout; the trainer's folders (home, working directory) are not written."""
+    from brandfit.config import TrainConfig
+    from brandfit.train import load_training_frame, source_manifest
+
+    (tmp_path / ".git").mkdir()  # a checkout: the sources are found again from its top
+    work = tmp_path / "project"
+    _labeled_folder(work / "mine")
+    _write(work / "few" / "t.jsonl", [{**r, "text": r["text"] + " again"} for r in _texts(prefix="x")])
+    monkeypatch.chdir(work)
+    cfg = TrainConfig(data=("mine", "few"), accounts=None)
+    frame, _ = load_training_frame(cfg)
+    ours = source_manifest(frame, cfg, work, None, None)["ours"]
+    assert str(tmp_path) not in json.dumps(ours)
+    assert ours["path"] == ["mine", "few"] and ours["accounts"] == ["mine/accounts"]
+    assert ours["repo_path"] == ["project/mine", "project/few"] and "base" not in ours
+    assert ours["sha256"] == source_manifest(frame, cfg, work, None, None)["ours"]["sha256"]
+    # an absolute path the user gave stays absolute: theirs to publish
+    absolute = TrainConfig(data=(str(work / "few"),), accounts=None)
+    ours = source_manifest(load_training_frame(absolute)[0], absolute, work, None, None)["ours"]
+    assert ours["path"] == [str(work / "few")]

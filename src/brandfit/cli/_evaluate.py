@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from brandfit.cli._train import DEFAULT_CONFIG
-from brandfit.settings import BACKENDS, ENV_REGISTRY
+from brandfit.settings import BACKENDS, DEFAULT_LABELED_TEXTS, ENV_REGISTRY, MIN_JUDGED_TEXTS
 
 logger = logging.getLogger(__name__)
 
-MIN_TEXTS = 50  # fewer evaluated texts than this get a warning (as the promotion gate: docs/registry.md)
 LOCAL_REPORTS = "brandfit-reports"  # under the current folder, when the registry is read-only
 
 
@@ -27,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", action="append", metavar="PATH",
                    help="labeled file/folder to evaluate on, every row of it (repeatable); default: the test split "
                         "of the data the model was trained on (the paths its config records, read under the current "
-                        "folder; data/labeled/texts if it records none), as models compare and promote use")
+                        f"folder; {DEFAULT_LABELED_TEXTS} if it records none), as models compare and promote use")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="report folder (default: <registry>/_reports/<name>@<version>/ beside the version; for the "
                         f"read-only bundled registry, or one you cannot write, ./{LOCAL_REPORTS}/<name>@<version>/)")
@@ -97,18 +96,25 @@ def _overlap_warnings(model: Any, meta: dict[str, Any], frame: Any, config: Any)
 
     The model records the hash of its labeled dataset (``dataset_hash``) and the paths, seed and split it was
     trained with. Equal hashes mean the same records; otherwise, when the recorded training data is reachable
-    from the current folder and unchanged, the evaluated texts are matched against its train and validation rows."""
-    from brandfit.data import assign_splits
+    from the current folder, the evaluated texts are matched against its train and validation rows under the
+    recorded seed and split (read as training reads them: :func:`brandfit.train.load_training_frame`). When that
+    data has changed since training, the match is against its rows as they are now, and the warning says so."""
     from brandfit.data.labeled import dataset_hash
     from brandfit.train import load_training_frame
 
     recorded = meta.get("dataset_hash")
-    if recorded and dataset_hash(frame) == recorded:
-        accounts: dict[str, str] = {}
-        if config.accounts and Path(config.accounts).exists():
-            from brandfit.data import load_accounts
 
-            accounts = dict(zip(*load_accounts(config.accounts)[["account_id", "topic"]].T.values))
+    def short(h: str) -> str:
+        return h.split(":", 1)[-1][:10]
+
+    if recorded and dataset_hash(frame) == recorded:
+        from brandfit.data import assign_splits
+        from brandfit.train import labeled_paths
+
+        try:  # the accounts training grouped and stratified these records by
+            accounts = labeled_paths(config.data, config.accounts).account_topics()
+        except (OSError, ValueError):
+            accounts = {}
         splits = assign_splits(frame, fractions=tuple(config.split), seed=config.seed, account_topics=accounts)
         fitted = int((splits != "test").sum())
         return [f"--data holds exactly the records {model.version} was trained on: {fitted} of these {len(frame)} "
@@ -120,13 +126,22 @@ def _overlap_warnings(model: Any, meta: dict[str, Any], frame: Any, config: Any)
         logger.info("%s's training data (%s) is not under the current folder: overlap checked by hash only",
                     model.version, ", ".join(config.data))
         return []
-    if digest != recorded:
-        logger.info("%s's training data has changed since it was trained: overlap checked by hash only", model.version)
-        return []
     seen = {_normalized(t) for t in training.loc[training["split"] != "test", "text"]}
     overlap = sum(_normalized(t) in seen for t in frame["text"])
+    changed = digest != recorded  # a model that records no hash: its data may have changed too
     if not overlap:
+        if changed:
+            logger.info("%s's training data has changed since it was trained: none of these texts is among its "
+                        "current train or validation rows (rows removed since cannot be checked)", model.version)
         return []
+    if changed:
+        when = (f"that data has changed since {model.version} was trained (dataset hash {short(digest)}, trained on "
+                f"{short(recorded)})" if recorded else
+                f"{model.version} records no dataset hash, so whether that data changed since cannot be told")
+        return [f"{overlap} of these {len(frame)} texts are among the train or validation rows of "
+                f"{', '.join(config.data)} as it is now, under {model.version}'s seed and split; {when}, so this "
+                "counts its rows as they are now. The figures may overstate how it does on new texts: evaluate on "
+                "texts it has not seen, or drop --data to use its held-out test split"]
     return [f"{overlap} of these {len(frame)} texts are among the train or validation rows {model.version} was "
             f"fitted on ({', '.join(config.data)}); the figures overstate how it does on new texts. Evaluate on "
             f"texts it has not seen, or drop --data to use its held-out test split"]
@@ -136,8 +151,8 @@ def _size_warnings(metrics: dict[str, Any], desc: str) -> list[str]:
     """Warnings when the evaluated texts are too few, or lack promo-positive or -negative texts, to say much."""
     t, p = metrics["topic"], metrics["promo"]
     out = []
-    if t["n"] < MIN_TEXTS:
-        out.append(f"only {t['n']} texts in {desc}: the figures are uncertain (use at least {MIN_TEXTS})")
+    if t["n"] < MIN_JUDGED_TEXTS:  # as the promotion gate (docs/registry.md)
+        out.append(f"only {t['n']} texts in {desc}: the figures are uncertain (use at least {MIN_JUDGED_TEXTS})")
     if p["positives"] == 0 or p["positives"] == p["n"]:
         which = "promo-positive" if p["positives"] == 0 else "promo-negative"
         out.append(f"no {which} text among the {p['n']}: promo AP is undefined and promo precision/recall/F1 say "
@@ -177,15 +192,15 @@ def _evaluate(args: argparse.Namespace) -> int:
     from brandfit.evaluation.report import evaluate_frame, write_report
     from brandfit.model import default_registry_root, load_model
     from brandfit.registry import ModelRegistry
-    from brandfit.train import load_training_frame
+    from brandfit.train import labeled_paths, load_training_frame
 
     root = Path(args.registry) if args.registry else default_registry_root()
     model = load_model(args.model, registry=root, backend=args.backend)
     meta = ModelRegistry(root).resolve_version(model.version).metadata
     config = TrainConfig.from_dict(model.config) if model.config else TrainConfig()
     warnings: list[str] = []
-    if args.data:
-        labeled = load_labeled(args.data)
+    if args.data:  # read as training reads its data: a labeled folder is its texts/ (and accounts/)
+        labeled = load_labeled(labeled_paths(args.data).text_files)
         labeled.raise_if_problems()
         frame, desc = labeled.frame, ", ".join(args.data)
         warnings += _overlap_warnings(model, meta, frame, config)

@@ -24,15 +24,26 @@ from brandfit.errors import (
     UnknownRefError,
 )
 from brandfit.registry import ModelRegistry
-from brandfit.settings import BACKENDS, ENV_REGISTRY, registry_root
+from brandfit.settings import (
+    BACKENDS,
+    DEFAULT_LABELED_ACCOUNTS,
+    DEFAULT_LABELED_TEXTS,
+    ENV_REGISTRY,
+    MIN_JUDGED_TEXTS,
+    registry_root,
+)
 
 __all__ = ["register"]
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LABELED_TEXTS = "data/labeled/texts"
-DEFAULT_LABELED_ACCOUNTS = "data/labeled/accounts"
-MIN_JUDGED_TEXTS_DEFAULT = 50  # brandfit.registry.compare.MIN_JUDGED_TEXTS (not imported: it pulls in numpy)
+
+class CannotEvaluateHere(InputError):
+    """The two versions cannot be evaluated on the same texts here, through no fault of the command line: a version
+    is not a relevance model (or cannot be loaded), they embed with different encoders, or no labeled data nor
+    public corpora are found. Only this lets the promotion gate fall back to the figures recorded at training time;
+    any other error (a usage error, unreadable --data) stops ``promote`` with exit 2 before anything is promoted."""
+
 
 def _registry(args: argparse.Namespace) -> ModelRegistry:
     reg = ModelRegistry(registry_root(getattr(args, "registry", None) or None))  # the default load_model() uses
@@ -251,6 +262,7 @@ def _cmd_promote(args: argparse.Namespace) -> int:
     figure, recorded figures from different datasets); ``--force --reason`` overrides and is recorded."""
     if args.force and not (args.reason or "").strip():
         raise InputError("--force needs --reason TEXT: the override is recorded in the registry history")
+    _check_evaluation_args(args)  # a usage error is exit 2 here, never a gate that falls back or is skipped
     reg = _registry(args)
     candidate = reg.resolve_version(args.ref)
     current = reg.aliases().get(args.alias)
@@ -319,7 +331,7 @@ def _gate(args: argparse.Namespace, reg: ModelRegistry, current: str, candidate:
 
     try:
         comparison = _evaluate_pair(args, current, candidate)
-    except InputError as exc:
+    except CannotEvaluateHere as exc:  # only this: any other error is the user's to fix (exit 2)
         return _gate_on_recorded(args, reg, current, candidate, str(exc))
     headline = comparison.headline
     problems, unjudged = judgement(headline, comparison.not_computed, args.min_texts)
@@ -416,6 +428,7 @@ def _cmd_rollback(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     if args.full:
         return _compare_recorded(args)
+    _check_evaluation_args(args)
     comparison = _evaluate_pair(args, args.a, args.b)
     if args.plot:
         from brandfit.registry.compare import plot_pr_curves
@@ -453,45 +466,67 @@ def _compare_recorded(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_evaluation_args(args: argparse.Namespace) -> None:
+    """The evaluation options checked before any work: ``--all-rows`` needs ``--data``; every ``--data`` and the
+    ``--accounts`` exist and are read as training reads them (:func:`brandfit.train.labeled_paths`: a labeled folder
+    is its texts/ and accounts/). Raises :class:`InputError` / :class:`MissingFileError` (exit 2)."""
+    if getattr(args, "all_rows", False) and not args.data:
+        raise InputError("--all-rows evaluates every row of --data, a held-out file neither version was trained on; "
+                         "give --data PATH")
+    if args.accounts and not os.path.exists(args.accounts):
+        raise MissingFileError(f"--accounts {args.accounts}: no such file or folder")
+    if args.data:
+        from brandfit.train import labeled_paths
+
+        for path in args.data:
+            if not os.path.exists(path):
+                raise MissingFileError(f"--data {path}: no such file or folder")
+        labeled_paths(args.data, args.accounts or None)  # --accounts given with labeled folders only: an error
+
+
 def _default_data(args: argparse.Namespace, meta: dict[str, Any], ref: str) -> tuple[list[str], str | None]:
     """The labeled paths and accounts to evaluate on: ``--data`` / ``--accounts`` when given, else the data ``ref``
     was trained on (its recorded ``config.data`` and ``config.accounts``, relative to the current folder), else
-    ``data/labeled/texts`` and ``data/labeled/accounts``. The same default as ``brandfit evaluate``."""
+    ``data/labeled/texts`` and ``data/labeled/accounts``. The same default as ``brandfit evaluate``. They are read
+    as training reads them (:func:`brandfit.train.labeled_paths`, in
+    :func:`brandfit.registry.compare.comparison_texts`): a labeled folder (what ``brandfit train --data FOLDER``
+    records, with ``accounts: null``) is its texts/ and accounts/, so the split is the one training used."""
     config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
     recorded = [str(p) for p in config.get("data") or [] if isinstance(p, str)]
     data = list(args.data) if args.data else recorded or [DEFAULT_LABELED_TEXTS]
     if args.accounts is not None:
         accounts: str | None = args.accounts or None
     elif "accounts" in config and (not args.data or list(args.data) == recorded):
-        accounts = config.get("accounts")  # as trained (null: trained without an accounts file)
+        accounts = config.get("accounts")  # as trained (null: none besides the labeled folders' own)
     else:
-        accounts = DEFAULT_LABELED_ACCOUNTS
+        accounts = DEFAULT_LABELED_ACCOUNTS  # dropped for labeled folders, which bring their own (as training does)
     if not args.data and not any(os.path.exists(p) for p in data):
         logger.info("%s's training data %s is not under the current folder", ref, ", ".join(data))
     return data, accounts
 
 
 def _evaluate_pair(args: argparse.Namespace, ref_a: str, ref_b: str):
-    """Load both versions, build the evaluation sets and compare them with paired bootstrap intervals."""
+    """Load both versions, build the evaluation sets and compare them with paired bootstrap intervals. Raises
+    :class:`CannotEvaluateHere` when the versions cannot be evaluated here (see there); the arguments are checked
+    first (:func:`_check_evaluation_args`)."""
     from brandfit.model import load_model
     from brandfit.registry.compare import compare_models, comparison_texts
 
+    _check_evaluation_args(args)
     reg = _registry(args)
     mv_a, mv_b = reg.resolve_version(ref_a), reg.resolve_version(ref_b)
-    if getattr(args, "all_rows", False) and not args.data:
-        raise InputError("--all-rows evaluates every row of --data, a held-out file neither version was trained on; "
-                         "give --data PATH")
     models = []
     for mv in (mv_a, mv_b):
         try:
             models.append(load_model(mv.ref, reg.root, backend=args.backend))
         except (InputError, IntegrityError, FormatVersionError, OSError, KeyError, ValueError) as exc:
-            raise InputError(f"{mv.ref} cannot be loaded as a relevance model ({exc}); "
-                             "compare the recorded metrics with --full") from None
+            raise CannotEvaluateHere(f"{mv.ref} cannot be loaded as a relevance model ({exc}); "
+                                     "compare the recorded metrics with --full") from None
     emb_a, emb_b = (mv.metadata.get("embedding_model") for mv in (mv_a, mv_b))
     if emb_a and emb_b and emb_a != emb_b:
-        raise InputError(f"{mv_a.ref} embeds with {emb_a} and {mv_b.ref} with {emb_b}; the paired comparison embeds "
-                         "the texts once, so both must share the encoder (compare recorded metrics with --full)")
+        raise CannotEvaluateHere(f"{mv_a.ref} embeds with {emb_a} and {mv_b.ref} with {emb_b}; the paired comparison "
+                                 "embeds the texts once, so both must share the encoder (compare recorded metrics "
+                                 "with --full)")
     meta_a, meta_b = mv_a.metadata, mv_b.metadata
     config = meta_a.get("config") or {}
     config_b = meta_b.get("config") or {}
@@ -510,9 +545,10 @@ def _evaluate_pair(args: argparse.Namespace, ref_a: str, ref_b: str):
     )
     overlap = _training_overlap_notes(data, (mv_a, meta_a), (mv_b, meta_b)) if all_rows and "test" in sets else []
     if not sets:
-        where = "" if args.data else f" ({mv_a.ref}'s training data, relative to the current folder; pass --data)"
-        raise InputError(f"nothing to evaluate on: no labeled test split and no public corpora "
-                         f"({'; '.join(skipped)}){where}")
+        why = (f"nothing to evaluate on: no labeled test split and no public corpora ({'; '.join(skipped)})")
+        if args.data:  # the texts the user chose give nothing to evaluate: theirs to fix, never a fallback
+            raise InputError(why)
+        raise CannotEvaluateHere(f"{why} ({mv_a.ref}'s training data, relative to the current folder; pass --data)")
     comparison = compare_models(models[0], models[1], sets, n_bootstrap=args.bootstrap, skipped=skipped,
                                 keep_curves=bool(getattr(args, "plot", None)))
     comparison.warnings.extend(overlap)
@@ -523,8 +559,10 @@ def _training_overlap_notes(data: Sequence[str], *versions: tuple[Any, dict[str,
     """``--all-rows`` scores every row of --data: say so when that file is a compared version's training data."""
     from brandfit.data import load_labeled
     from brandfit.data.labeled import dataset_hash
+    from brandfit.train import labeled_paths
 
-    digest = dataset_hash(load_labeled([p for p in data if os.path.exists(p)]).frame)
+    files = labeled_paths([p for p in data if os.path.exists(p)]).text_files  # a labeled folder: its texts/
+    digest = dataset_hash(load_labeled(files).frame)
     return [f"--data is the data {mv.ref} was trained on (dataset hash {digest.split(':', 1)[-1][:10]}); "
             "--all-rows scores its training rows, drop --all-rows to use the held-out test split"
             for mv, meta in versions if meta.get("dataset_hash") == digest]
@@ -631,7 +669,7 @@ def _evaluation_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", action="append", metavar="PATH", default=None,
                    help="labeled texts whose test split (under both versions' seed and split) is evaluated; default: "
                         "the data the first version (compare: A; promote: the alias's current target) was trained "
-                        "on, as recorded in its config, relative to the current folder, else data/labeled/texts "
+                        f"on, as recorded in its config, relative to the current folder, else {DEFAULT_LABELED_TEXTS} "
                         "(repeatable)")
     p.add_argument("--accounts", default=None, metavar="PATH",
                    help="accounts file or folder used by the split (default: the accounts that version was trained "
@@ -639,9 +677,9 @@ def _evaluation_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--all-rows", action="store_true",
                    help="evaluate every row of --data instead of its test split: for a held-out file neither version "
                         "was trained on (needs --data)")
-    p.add_argument("--min-texts", type=whole_number(1), default=MIN_JUDGED_TEXTS_DEFAULT, metavar="N",
+    p.add_argument("--min-texts", type=whole_number(1), default=MIN_JUDGED_TEXTS, metavar="N",
                    help=f"a headline figure on fewer than N texts is shown but not judged; the gate refuses when "
-                        f"topic or promo is left with no judged figure (default {MIN_JUDGED_TEXTS_DEFAULT})")
+                        f"topic or promo is left with no judged figure (default {MIN_JUDGED_TEXTS})")
     p.add_argument("--no-public", action="store_true", help="skip the public corpora (cross-source figures)")
     p.add_argument("--public-cap", type=whole_number(0), default=500, metavar="N",
                    help="at most N texts per public source, drawn from the validation groups of the pool "

@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from brandfit.settings import BACKENDS
+from brandfit.settings import BACKENDS, MIN_JUDGED_TEXTS
 
 logger = logging.getLogger(__name__)
 
@@ -171,7 +171,10 @@ def _report(result) -> None:
     print(f"trained on {data} ({ours.get('n', len(result.frame))} texts)"
           + (": " + ", ".join(f"{k} ({v['n']})" for k, v in seen.items()) if seen else ", no public corpora"))
     test = metrics.get("test", {})
-    small = [w for w in metrics.get("warnings", ()) if " split of " in w]
+    n = metrics.get("n_texts", {})
+    # the splits check_trainable warned about as too small (fewer than MIN_JUDGED_TEXTS of our texts): exactly that
+    # condition, never another warning about a split (e.g. one that holds no promo text)
+    small = [s for s in ("validation", "test") if isinstance(n.get(s), int) and n[s] < MIN_JUDGED_TEXTS]
     if test:
         t, p = test["topic"], test["promo"]
         promo = (f"promo {_fig(p['ap'], promo=True)}" if p["ap"] != p["ap"] else
@@ -179,7 +182,6 @@ def _report(result) -> None:
         print(f"held-out test ({t['n']} texts): topic accuracy {_fig(t['accuracy'])}, macro AP {_fig(t['macro_ap'])}; "
               + promo)
     if small:  # the warnings themselves were logged before training, once
-        n = metrics.get("n_texts", {})
         print(f"  (validation {n.get('validation', '?')} texts, test {n.get('test', '?')} texts: too few for these"
               " figures to mean much; see the warnings above)")
     pub = metrics.get("public")

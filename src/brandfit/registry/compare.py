@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
+from brandfit.settings import DEFAULT_LABELED_ACCOUNTS, DEFAULT_LABELED_TEXTS, MIN_JUDGED_TEXTS
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -56,9 +58,6 @@ HEADLINE: dict[str, tuple[str, ...]] = {
     "public/promo_ap": ("public", "pooled_promo", "ap"),
 }
 """Headline metric name -> its path in a version's ``metadata["metrics"]``."""
-
-MIN_JUDGED_TEXTS = 50
-"""A headline figure computed on fewer texts than this is shown but not judged (neither a pass nor a regression)."""
 
 
 def _dig(obj: Any, path: Sequence[str]) -> Any:
@@ -241,8 +240,8 @@ def recorded_comparability(meta_a: Mapping[str, Any], meta_b: Mapping[str, Any])
 
 def comparison_texts(
     *,
-    labeled: Sequence[str] | None = ("data/labeled/texts",),
-    accounts: str | None = "data/labeled/accounts",
+    labeled: Sequence[str] | None = (DEFAULT_LABELED_TEXTS,),
+    accounts: str | None = DEFAULT_LABELED_ACCOUNTS,
     split: str | None = "test",
     public: bool = True,
     public_cap: int | None = 500,
@@ -265,7 +264,8 @@ def comparison_texts(
     the whole pool, about 85% of it training rows, which rewarded memorisation.)"""
     from pathlib import Path
 
-    from brandfit.data import assign_splits, load_accounts, load_labeled
+    from brandfit.data import assign_splits, load_labeled
+    from brandfit.train import labeled_paths
 
     splits = [(seed, tuple(fractions)), *[(int(s), tuple(f)) for s, f in also_held_out_under]]
     splits = list(dict.fromkeys(splits))
@@ -277,13 +277,14 @@ def comparison_texts(
         if present:
             if missing:
                 skipped.append(f"labeled data not found: {', '.join(map(str, missing))} (evaluated on the rest)")
-            frame = load_labeled(present).frame
+            # read as training reads its data: a labeled folder is its texts/ and accounts/ (the accounts group and
+            # stratify the split, so the test rows are the ones training held out)
+            where = labeled_paths(present, accounts if accounts and Path(accounts).exists() else None)
+            frame = load_labeled(where.text_files).frame
             if split is None:  # a held-out file: every row
                 part = frame
             else:
-                acc: dict[str, str] = {}
-                if accounts and Path(accounts).exists():
-                    acc = dict(zip(*load_accounts(accounts)[["account_id", "topic"]].T.values))
+                acc = where.account_topics()
                 keep = np.ones(len(frame), dtype=bool)
                 for sd, fr in splits:
                     keep &= np.asarray(assign_splits(frame, fractions=fr, seed=sd, account_topics=acc)) == split
