@@ -5,6 +5,10 @@ The recipe: write a temporary file in the target's own folder (same filesystem, 
 give it the usual mode (``mkstemp`` makes 0600; the finished file gets 0666 minus the umask), flush and
 ``fsync`` it, ``os.replace`` it over the target, then ``fsync`` the folder so the rename itself survives a
 power cut.
+
+Every temporary file is named ``.NAME.XXXXXXXX.tmp`` beside its target ``NAME`` (``XXXXXXXX``: the 8 characters
+``mkstemp`` draws), made by :func:`new_temp_path` alone; :func:`temp_name_pattern` matches exactly that name, so
+a job can find the temporary files an interrupted write of its own target left (and nobody else's).
 """
 
 from __future__ import annotations
@@ -13,11 +17,13 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
-__all__ = ["sha256_file", "fsync_file", "atomic_path", "atomic_write_bytes", "atomic_write_json", "atomic_write_text", "dump_json", "fsync_dir"]
+__all__ = ["sha256_file", "fsync_file", "atomic_path", "atomic_write_bytes", "atomic_write_json", "atomic_write_text",
+           "dump_json", "fsync_dir", "new_temp_path", "temp_name_pattern"]
 
 
 _READ_CHUNK = 1 << 20
@@ -59,14 +65,33 @@ def _umask() -> int:
     return mask
 
 
-@contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target`` to write; on success it is fsync-ed and renamed over ``target``."""
+def new_temp_path(target: Path) -> Path:
+    """A new, empty temporary file beside ``target`` (same folder, so same filesystem): ``.NAME.XXXXXXXX.tmp``,
+    with the usual mode (``mkstemp`` makes 0600; this gives 0666 minus the umask, as the finished file gets)."""
     target = Path(target)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
     tmp_path = Path(tmp)
-    os.chmod(tmp_path, 0o666 & ~_umask())
+    try:
+        os.chmod(tmp_path, 0o666 & ~_umask())
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+    return tmp_path
+
+
+def temp_name_pattern(target: Path) -> re.Pattern[str]:
+    """Matches (``fullmatch``) exactly the names :func:`new_temp_path` gives for ``target``: ``.NAME.`` + the 8
+    characters ``mkstemp`` draws (``[a-z0-9_]``) + ``.tmp``. Another target's temporary file (``NAME.errors.jsonl``'s)
+    never matches."""
+    return re.compile(r"\." + re.escape(Path(target).name) + r"\.[a-z0-9_]{8}\.tmp")
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target`` to write; on success it is fsync-ed and renamed over ``target``."""
+    target = Path(target)
+    tmp_path = new_temp_path(target)
     try:
         yield tmp_path
         fsync_file(tmp_path)

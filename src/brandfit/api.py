@@ -57,9 +57,9 @@ def pipeline_for(model: str | RelevanceModel = DEFAULT_MODEL_REF, *, backend: st
     :func:`brandfit.load_model`) or an already loaded model.
 
     ``cache``: the persistent embedding cache (:mod:`brandfit.embedding.cache`). The Python API uses one only when
-    asked: ``cache=True`` (``$BRANDFIT_CACHE_DB``, else ``~/.cache/brandfit/embeddings.sqlite``), a path, an
-    :class:`~brandfit.embedding.cache.EmbeddingCache`, or ``None`` (the default) with ``$BRANDFIT_CACHE_DB`` set;
-    ``False`` never. Scores are the same with or without it."""
+    asked: ``cache=True`` (``$BRANDFIT_CACHE_DB``, else ``${XDG_CACHE_HOME:-~/.cache}/brandfit/embeddings.sqlite``),
+    a path, an :class:`~brandfit.embedding.cache.EmbeddingCache`, or ``None`` (the default) with
+    ``$BRANDFIT_CACHE_DB`` set; ``False`` never. Scores are the same with or without it."""
     _warm_cues()
     if isinstance(model, RelevanceModel):
         if backend is not None and backend != model.backend:

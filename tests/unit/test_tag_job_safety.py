@@ -1,12 +1,18 @@
 """The batch job's edges (review s36/batchrev): the final output and errors file replace the old ones together
 (H1), stale temporary files are cleaned (M5), a full disk is one line and stays resumable (H4), a bad or unreachable
 Ray address fails fast with one line and leaves no checkpoint (H2, H3), files the reader skips are recorded (M1,
-M2), `brandfit cache` with no action works (H5), and nothing tagged is said (L9)."""
+M2), `brandfit cache` with no action works (H5), and nothing tagged is said (L9).
+
+Then review s36 (today's changes): the order test checks what the final write guarantees and is shown to fail on
+the old order (M3); the hint of a write error fits its kind and offers --resume only when a checkpoint is left
+(L3); an abandoned ray.init is shut down if it connects late and blocks a second job meanwhile (L6); rank sets
+aside the folder entries it does not read, as tag does (L9); a broken symbolic link has its own reason (L10)."""
 
 from __future__ import annotations
 
 import errno
 import json
+import os
 import socket
 import time
 from pathlib import Path
@@ -77,27 +83,91 @@ def test_a_crash_while_writing_the_output_leaves_the_old_output_and_the_old_erro
     assert {r["account_id"] for r in _rows(out)} == {"b1", "b2"}
 
 
-def test_the_errors_file_is_renamed_first_and_the_output_last_after_both_are_written(tmp_path, fake_model,
-                                                                                    monkeypatch):
-    import os
+def _watch_the_final_renames(out: Path, monkeypatch) -> list[dict]:
+    """Spy on every rename and fsync of a tag job writing ``out``. At each rename, record what is then beside
+    ``out``: the staged outputs (``.NAME.XXXXXXXX.tmp``), their sizes, and whether each was fsync-ed already."""
+    from brandfit._atomic import temp_name_pattern
 
-    from brandfit.tagging import _output
+    pattern = temp_name_pattern(out)
+    synced: set[tuple[int, int]] = set()  # (st_dev, st_ino) of every file fsync-ed so far
+    real_fsync, real_replace = os.fsync, os.replace
+    renames: list[dict] = []
 
-    out = tmp_path / "tags.parquet"
-    inp = _accounts(tmp_path / "in" / "a.jsonl", ["a1", "a2"], bad=1)
-    renames = []
-    real_replace = os.replace
+    def fsync_spy(fd):
+        real_fsync(fd)
+        st = os.fstat(fd)
+        synced.add((st.st_dev, st.st_ino))
 
-    def spy(src, dst):
-        renames.append((Path(src).name, Path(dst).name, Path(src).stat().st_size))
+    def replace_spy(src, dst):
+        staged = {}
+        for p in out.parent.iterdir():
+            if pattern.fullmatch(p.name):
+                st = p.stat()
+                staged[p.name] = {"size": st.st_size, "synced": (st.st_dev, st.st_ino) in synced}
+        renames.append({"src": Path(src).name, "dst": Path(dst).name, "staged": staged})
         real_replace(src, dst)
 
-    monkeypatch.setattr(_output.os, "replace", spy)
-    _tag(inp, out, fake_model)
-    assert [d for _, d, _ in renames[-2:]] == ["tags.parquet.errors.jsonl", "tags.parquet"]
-    assert renames[-1][0].startswith(".tags.parquet.") and renames[-1][0].endswith(".tmp")
-    assert renames[-1][2] == out.stat().st_size  # the output was complete before the first of the two renames
+    monkeypatch.setattr(os, "fsync", fsync_spy)
+    monkeypatch.setattr(os, "replace", replace_spy)
+    return renames
+
+
+def _check_the_output_was_complete_before_the_errors_file_moved(out: Path, renames: list[dict]) -> None:
+    """What the final write guarantees: when the errors file is renamed into place, the new output is already
+    complete beside it (staged, fsync-ed, at its final size), and the very next rename puts that file in place."""
+    (i,) = [k for k, r in enumerate(renames) if r["dst"] == errors_path_for(out).name]
+    assert renames[i + 1:] and renames[i + 1]["dst"] == out.name, "the output is renamed right after the errors file"
+    staged_name = renames[i + 1]["src"]
+    staged = renames[i]["staged"].get(staged_name)
+    assert staged is not None, "the output was not yet staged when the errors file was renamed"
+    assert staged["synced"], "the staged output was not fsync-ed before the errors file was renamed"
+    assert staged["size"] == out.stat().st_size, "the staged output was not complete when the errors file was renamed"
     assert not parts_dir_for(out).exists()
+
+
+def test_the_output_is_complete_and_fsynced_before_the_errors_file_is_renamed(tmp_path, fake_model, monkeypatch):
+    out = tmp_path / "tags.parquet"
+    inp = _accounts(tmp_path / "in" / "a.jsonl", [f"a{i}" for i in range(5)], bad=1)
+    renames = _watch_the_final_renames(out, monkeypatch)
+    _tag(inp, out, fake_model, chunk_size=2)
+    _check_the_output_was_complete_before_the_errors_file_moved(out, renames)
+
+
+def test_the_order_check_above_fails_on_the_old_final_write(tmp_path, fake_model, monkeypatch):
+    """The check of the test above would catch a revert: the final write before the fix (e72cf85) moved the
+    errors file into place first and only then wrote the output (a temporary file, then renamed). Rebuilt here
+    from today's helpers, in that old order, the check fails."""
+    from brandfit._atomic import fsync_dir, fsync_file
+    from brandfit.tagging._output import SCHEMA, TopAccounts, write_tables
+
+    def old_run_and_finish(files, ckpt, m, brand, output, fmt, *, engine, chunk_size, show_progress_bar,
+                           ray_address, ray_concurrency, emb_cache, top, unread=()):
+        try:
+            already = ckpt.accounts_done
+            n_chunks, n_errors = tagging._run(files, ckpt, m, brand, engine=engine, chunk_size=chunk_size,
+                                              already=already, show_progress_bar=show_progress_bar,
+                                              ray_address=ray_address, ray_concurrency=ray_concurrency,
+                                              cache=emb_cache, unread=unread)
+            errors_path = errors_path_for(output)
+            fsync_file(ckpt.errors_path)  # the old move_into_place: the errors file goes first ...
+            os.replace(ckpt.errors_path, errors_path)
+            fsync_dir(errors_path.parent)
+            best = TopAccounts(top)
+            parts = ckpt.completed_parts(n_chunks)  # ... and only then is the output written (old write_final)
+            n_rows = write_tables((pq.read_table(p, schema=SCHEMA) for p in parts), output, fmt, on_table=best)
+            ckpt.remove()
+        finally:
+            ckpt.close()
+        return already, n_rows, n_errors, errors_path, best
+
+    monkeypatch.setattr(tagging, "_run_and_finish", old_run_and_finish)
+    out = tmp_path / "tags.parquet"
+    inp = _accounts(tmp_path / "in" / "a.jsonl", [f"a{i}" for i in range(5)], bad=1)
+    renames = _watch_the_final_renames(out, monkeypatch)
+    _tag(inp, out, fake_model, chunk_size=2)
+    assert [r["dst"] for r in renames[-2:]] == [errors_path_for(out).name, out.name]  # the order the old test checked
+    with pytest.raises(AssertionError, match="not yet staged"):
+        _check_the_output_was_complete_before_the_errors_file_moved(out, renames)
 
 
 # --- M5: stale temporary files of this output, and only those, are removed -------------------------------------
@@ -208,6 +278,72 @@ def test_a_full_disk_while_writing_the_output_keeps_the_checkpoint(tmp_path, fak
     assert not list(tmp_path.glob(".tags.jsonl.*.tmp"))
 
 
+# --- L3: the hint fits the error, and --resume is offered only when a checkpoint is left ----------------------
+def _failing_part_write(monkeypatch, exc: OSError, *, at: int):
+    from brandfit.tagging import _local
+
+    real, calls = _local.write_part, []
+
+    def write_part(path, table):
+        calls.append(path)
+        if len(calls) == at:
+            raise exc
+        real(path, table)
+
+    monkeypatch.setattr(_local, "write_part", write_part)
+
+
+@pytest.mark.parametrize("code, says, never", [
+    (errno.EACCES, "make that folder writable", "free some space"),
+    (errno.EROFS, "make that folder writable", "free some space"),
+    (errno.EDQUOT, "free some space", "writable"),
+    (errno.EIO, "fix the cause", "free some space"),
+])
+def test_the_hint_fits_the_kind_of_error(tmp_path, fake_model, monkeypatch, code, says, never):
+    inp = _accounts(tmp_path / "in" / "a.jsonl", [f"a{i}" for i in range(5)])
+    out = tmp_path / "tags.parquet"
+    _failing_part_write(monkeypatch, OSError(code, os.strerror(code)), at=2)  # chunk 0 is done and kept
+    with pytest.raises(WriteError) as exc:
+        _tag(inp, out, fake_model, chunk_size=2)
+    msg = str(exc.value)
+    assert says in msg and never not in msg and msg.endswith("run the same command again with --resume")
+    assert "the chunks already done are kept" in msg and (parts_dir_for(out) / STATE_FILE).exists()
+
+
+def test_no_resume_is_offered_when_the_first_chunk_fails_and_no_checkpoint_is_left(tmp_path, fake_model,
+                                                                                   monkeypatch, capsys):
+    inp = _accounts(tmp_path / "in" / "a.jsonl", [f"a{i}" for i in range(5)])
+    out = tmp_path / "tags.parquet"
+    _cli_model(monkeypatch, fake_model)
+    _failing_part_write(monkeypatch, OSError(errno.ENOSPC, "No space left on device"), at=1)
+    argv = ["tag", str(inp), "-o", str(out), "--brand-topic", TOPIC, "--no-cache", "--chunk-size", "2"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "no space left on device while writing the checkpoint" in err
+    assert "--resume" not in err and "kept" in err and err.endswith(
+        "nothing was kept: free some space, then run the same command again")
+    assert not parts_dir_for(out).exists()  # so a plain run is what works now
+    monkeypatch.undo()
+    _cli_model(monkeypatch, fake_model)
+    assert main(argv) == 0
+
+
+def test_a_permission_error_on_the_output_keeps_the_checkpoint_and_says_so(tmp_path, fake_model, monkeypatch):
+    from brandfit.tagging import _output
+
+    inp = _accounts(tmp_path / "in" / "a.jsonl", ["a1", "a2"])
+    out = tmp_path / "tags.csv"
+
+    def denied(*a, **k):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(_output, "_write_into", denied)
+    with pytest.raises(WriteError, match=r"tags.csv: Permission denied while writing the output; the chunks already "
+                                         r"done are kept: make that folder writable, then .* --resume$"):
+        _tag(inp, out, fake_model)
+    assert (parts_dir_for(out) / STATE_FILE).exists()
+
+
 # --- H2 / H3: the Ray address --------------------------------------------------------------------------------------
 def _closed_port() -> int:
     s = socket.socket()
@@ -266,17 +402,50 @@ def test_an_unreachable_ray_address_fails_at_once(tmp_path, fake_model, monkeypa
     assert main(["tag", str(inp), "-o", str(out), "--brand-topic", TOPIC, "--no-cache"]) == 0  # nothing blocks it
 
 
-def test_ray_init_that_never_answers_is_given_up_after_the_timeout(monkeypatch):
+class _LateRay:
+    """A ``ray`` whose ``init`` hangs until ``answer`` is set (a port that accepts connections but does not answer as
+    Ray's GCS), then connects."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.answer = threading.Event()
+        self.connected = False
+        self.shutdowns = 0
+
+    def init(self, **kw):
+        self.answer.wait(30)
+        self.connected = True
+
+    def is_initialized(self):
+        return self.connected
+
+    def shutdown(self):
+        self.shutdowns += 1
+        self.connected = False
+
+
+@pytest.fixture
+def no_abandoned_ray_init():
     from brandfit.tagging import _ray
 
-    class SlowRay:
-        def init(self, **kw):
-            time.sleep(30)  # a port that accepts connections but never answers as Ray's GCS
+    yield _ray._abandoned
+    thread = _ray._abandoned.get("thread")
+    if thread is not None:
+        thread.join(10)
+    _ray._abandoned.clear()
 
+
+def test_ray_init_that_never_answers_is_given_up_after_the_timeout(monkeypatch, no_abandoned_ray_init):
+    from brandfit.tagging import _ray
+
+    slow = _LateRay()
     t0 = time.monotonic()
     with pytest.raises(_ray.RayConnectError, match=r"no connection within 1 s \(BRANDFIT_RAY_CONNECT_TIMEOUT\)"):
-        _ray._init_bounded(SlowRay(), "10.0.0.1:6379", "--ray-address", 1.0)
+        _ray._init_bounded(slow, "10.0.0.1:6379", "--ray-address", 1.0)
     assert time.monotonic() - t0 < 5
+    slow.answer.set()
+    no_abandoned_ray_init["thread"].join(10)
 
     class FailingRay:
         def init(self, **kw):
@@ -289,6 +458,40 @@ def test_ray_init_that_never_answers_is_given_up_after_the_timeout(monkeypatch):
     monkeypatch.setenv("BRANDFIT_RAY_CONNECT_TIMEOUT", "soon")
     with pytest.raises(_ray.RayConnectError, match="BRANDFIT_RAY_CONNECT_TIMEOUT"):
         _ray._connect_timeout()
+
+
+def test_an_abandoned_ray_init_that_connects_late_is_shut_down_and_refuses_a_second_job_meanwhile(
+        monkeypatch, no_abandoned_ray_init):
+    """L6: past the timeout the ray.init thread keeps retrying. A later job in the same process must neither race it
+    nor find (and use, and never shut down) the connection it makes late."""
+    from brandfit.tagging import _ray
+
+    monkeypatch.setattr(_ray, "check_ray_address", lambda address: None)
+    monkeypatch.setenv("BRANDFIT_RAY_CONNECT_TIMEOUT", "0.5")
+    late = _LateRay()
+    with pytest.raises(_ray.RayConnectError, match="no connection within"):
+        _ray._init_ray(late, "10.0.0.1:6379")
+    thread = no_abandoned_ray_init["thread"]
+    assert thread.is_alive()
+    with pytest.raises(_ray.RayConnectError, match="timed out in this Python process and Ray is still retrying"):
+        _ray._init_ray(late, "10.0.0.1:6379")  # refused while the abandoned thread may still connect
+    late.answer.set()  # the cluster answers after all
+    thread.join(10)
+    assert late.shutdowns == 1 and not late.is_initialized()  # the late connection was shut down by its thread
+    quiet = [f for f in __import__("logging").getLogger("ray._private.worker").filters
+             if isinstance(f, _ray._QuietThreadWarning)]
+    assert not quiet  # and the log filter removed when the thread ended, not before
+    # the next job goes ahead and connects as usual: a fresh connection, which it started and will shut down
+    assert _ray._init_ray(late, "10.0.0.1:6379") is True and late.is_initialized() and late.shutdowns == 1
+
+
+def test_a_ray_init_that_answers_in_time_is_kept(monkeypatch, no_abandoned_ray_init):
+    from brandfit.tagging import _ray
+
+    quick = _LateRay()
+    quick.answer.set()
+    _ray._init_bounded(quick, "10.0.0.1:6379", "--ray-address", 5.0)
+    assert quick.is_initialized() and quick.shutdowns == 0 and not no_abandoned_ray_init
 
 
 def test_a_ray_connection_that_fails_once_the_job_started_leaves_no_checkpoint(tmp_path, fake_model, monkeypatch):
@@ -328,6 +531,52 @@ def test_files_and_folders_not_read_get_a_file_level_record_and_count(tmp_path, 
     assert "subfolder" in by_file["subdir"]["reason"]
     assert "JSON array" in by_file["g_accounts.JSON"]["reason"] and "JSON Lines" in by_file["g_accounts.JSON"]["reason"]
     assert summary.rows_set_aside == 4 and summary.accounts_tagged == 2
+
+
+def _folder_with_entries_not_read(folder: Path) -> Path:
+    _accounts(folder / "a.jsonl", ["a1", "a2"], bad=1)
+    (folder / "notes.txt").write_text("hello\n", encoding="utf-8")
+    _accounts(folder / "subdir" / "sub.jsonl", ["s1"])
+    (folder / "gone.jsonl").symlink_to(folder / "nowhere.jsonl")  # a broken symbolic link
+    return folder
+
+
+def test_a_broken_symbolic_link_gets_its_own_reason(tmp_path, fake_model):
+    from brandfit.data.readers import list_input_files, unread_entries
+
+    folder = _folder_with_entries_not_read(tmp_path / "in")
+    reasons = {p.name: r for p, r in unread_entries(folder)}
+    assert reasons["gone.jsonl"] == "a broken symbolic link (its target does not exist): not read"
+    assert "FIFO" not in reasons["gone.jsonl"]
+    out = tmp_path / "tags.parquet"
+    _tag(folder, out, fake_model)
+    records = {Path(r["source_file"]).name: r for r in map(json.loads, errors_path_for(out).read_text().splitlines())}
+    gone = records["gone.jsonl"]
+    assert gone["reason"].startswith("a broken symbolic link") and gone["line"] is None
+    with pytest.raises(Exception, match="a broken symbolic link"):  # given directly, too
+        list_input_files(folder / "gone.jsonl")
+
+
+def test_rank_sets_aside_the_entries_it_does_not_read_exactly_as_tag(tmp_path, fake_model, monkeypatch, capsys):
+    """L9: read_account_items (brandfit rank's reader) records what tag_files records, in the same order."""
+    import brandfit.model
+
+    from brandfit.tagging import read_account_items, read_accounts
+
+    folder = _folder_with_entries_not_read(tmp_path / "in")
+    out = tmp_path / "tags.parquet"
+    summary = _tag(folder, out, fake_model)
+    tag_records = [json.loads(line) for line in errors_path_for(out).read_text().splitlines()]
+    items, set_aside = read_account_items([folder])
+    assert set_aside == tag_records and len(set_aside) == summary.rows_set_aside == 4  # 3 entries, 1 bad row
+    assert [it.account.account_id for it in items] == ["a1", "a2"]
+    assert read_accounts([folder])[1] == tag_records
+
+    monkeypatch.setattr(brandfit.model, "load_model", lambda *a, **k: fake_model)
+    short = tmp_path / "short.csv"
+    assert main(["rank", str(folder), "--brand-topic", TOPIC, "-o", str(short), "--top", "2"]) == 0
+    assert "4 rows set aside" in capsys.readouterr().out
+    assert [json.loads(line) for line in errors_path_for(short).read_text().splitlines()] == tag_records
 
 
 def test_a_jsonl_file_whose_first_line_is_broken_is_still_read_line_by_line(tmp_path):

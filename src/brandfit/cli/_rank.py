@@ -89,9 +89,10 @@ def _rank(args: argparse.Namespace) -> int:
     if suffix not in (None, ".csv", ".jsonl", ".parquet"):
         raise InputError(f"-o {args.output}: expected a .csv, .jsonl or .parquet file")
     out = Path(args.output) if args.output else None
-    files = _check_output(out, args.input, args.overwrite) if out is not None else args.input
+    if out is not None:
+        _check_output(out, args.input, args.overwrite)
     brand = brand_from_args(args.brand_topic, args.brand_name, args.example)
-    items, set_aside = read_account_items(files)
+    items, set_aside = read_account_items(args.input)  # the inputs as given: a folder's unread entries are recorded
     accounts = [item.account for item in items]
     errors_path = errors_path_for(out) if out is not None else None
     if errors_path is not None:  # always written beside -o (empty when every row was good), as tag does

@@ -72,6 +72,8 @@ def list_input_files(path: str | Path) -> list[Path]:
     """The readable data files at ``path``: the file itself, or the files in a folder (sorted, not recursive)."""
     p = Path(path)
     if not p.exists():
+        if p.is_symlink():
+            raise MissingFileError(f"{p}: a broken symbolic link (its target does not exist)")
         raise MissingFileError(f"{p}: no such file or folder")
     if p.is_dir():
         entries = sorted(f for f in p.iterdir() if f.is_file())
@@ -93,7 +95,8 @@ def list_input_files(path: str | Path) -> list[Path]:
 
 def unread_entries(path: str | Path) -> list[tuple[Path, str]]:
     """What :func:`list_input_files` leaves out of a folder, each with the reason: files of another suffix,
-    subfolders (folders are not read recursively), and entries that are not regular files. Hidden entries
+    subfolders (folders are not read recursively), broken symbolic links, and other entries that are not regular
+    files (FIFOs, devices, sockets). Hidden entries
     (``.name``) are left out silently and not listed. A file given directly leaves nothing out: ``[]``."""
     p = Path(path)
     if not p.is_dir():
@@ -102,7 +105,9 @@ def unread_entries(path: str | Path) -> list[tuple[Path, str]]:
     for f in sorted(p.iterdir()):
         if f.name.startswith("."):
             continue
-        if f.is_dir():
+        if f.is_symlink() and not f.exists():
+            out.append((f, "a broken symbolic link (its target does not exist): not read"))
+        elif f.is_dir():
             out.append((f, "a subfolder: not read (brandfit tag reads the files directly in the input folder, not "
                            "its subfolders); give it as an input of its own"))
         elif not f.is_file():

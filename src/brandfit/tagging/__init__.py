@@ -32,7 +32,7 @@ from brandfit.model import RelevanceModel, load_model
 from brandfit.pipeline import Pipeline
 from brandfit.scoring import Relevance
 from brandfit.settings import DEFAULT_MODEL_REF
-from brandfit.tagging._checkpoint import RESUME_HINT, Checkpoint, WriteError, fingerprint, write_error
+from brandfit.tagging._checkpoint import Checkpoint, WriteError, fingerprint, write_error
 from brandfit.tagging._input import AccountReader, ErrorLog, Item
 from brandfit.tagging._local import Progress, chunked, count_accounts, run_local
 from brandfit.tagging._output import (
@@ -60,8 +60,10 @@ DEFAULT_CHUNK_SIZE = 512
 
 def read_accounts(inputs: list[str | Path]) -> tuple[list[Account], list[dict[str, Any]]]:
     """The accounts of ``inputs`` (files or folders, either input shape) read exactly as :func:`tag_files` reads
-    them, in memory, and the rows set aside, each ``{"source_file", "line", "account_id", "reason"}``. For a
-    shortlist (``brandfit rank``); for millions of accounts use :func:`tag_files`."""
+    them, in memory, and the rows set aside, each ``{"source_file", "line", "account_id", "reason"}``, as
+    ``tag_files`` writes them to its errors file: first one file-level record (``line`` and ``account_id`` null) for
+    each entry of an input folder that is not read (another suffix, a subfolder, a broken link...), then the bad
+    rows. For a shortlist (``brandfit rank``); for millions of accounts use :func:`tag_files`."""
     items, set_aside = read_account_items(inputs)
     return [item.account for item in items], set_aside
 
@@ -75,8 +77,12 @@ def read_account_items(inputs: list[str | Path]) -> tuple[list[Item], list[dict[
 
     files = [f for i in inputs for f in list_input_files(i)]
     buf = io.StringIO()
+    errors = ErrorLog(buf)
+    for i in inputs:  # what tag_files records first: the folder entries it does not read
+        for path, reason in unread_entries(i):
+            errors.add(str(path), None, None, reason)
     with tempfile.TemporaryDirectory(prefix="brandfit-read-") as scratch:
-        reader = AccountReader(files, scratch=Path(scratch), errors=ErrorLog(buf))
+        reader = AccountReader(files, scratch=Path(scratch), errors=errors)
         try:
             items = list(reader)
         finally:
@@ -227,11 +233,11 @@ def _run(files: list[Path], ckpt: Checkpoint, model: RelevanceModel, brand: str 
     except OSError as exc:
         if isinstance(exc, WriteError) or not _disk_trouble(exc):
             raise  # already one line, or not about writing (an input that vanished...): as it is
-        raise write_error(exc, ckpt.folder, "writing the checkpoint", RESUME_HINT) from exc
+        raise write_error(exc, ckpt.folder, "writing the checkpoint") from exc
     except sqlite3.OperationalError as exc:  # the reader's scratch tables, in the checkpoint folder
         if "full" not in str(exc) and "I/O" not in str(exc):
             raise
-        raise write_error(exc, ckpt.scratch, "writing the checkpoint", RESUME_HINT) from exc
+        raise write_error(exc, ckpt.scratch, "writing the checkpoint") from exc
 
 
 def _disk_trouble(exc: BaseException) -> bool:
@@ -297,10 +303,10 @@ def tag_files(
     ``top`` best accounts (see :attr:`TagSummary.top`).
 
     ``cache``: the persistent embedding cache (:mod:`brandfit.embedding.cache`), on by default for tagging:
-    ``None`` uses ``$BRANDFIT_CACHE_DB`` (a path, or ``off``), else ``~/.cache/brandfit/embeddings.sqlite``;
-    ``False`` turns it off; a path or an :class:`~brandfit.embedding.cache.EmbeddingCache` picks one. Texts
-    embedded by an earlier job (any job sharing the file, either engine) are not embedded again; the scores are
-    the same either way.
+    ``None`` uses ``$BRANDFIT_CACHE_DB`` (a path, or ``off``), else
+    ``${XDG_CACHE_HOME:-~/.cache}/brandfit/embeddings.sqlite``; ``False`` turns it off; a path or an
+    :class:`~brandfit.embedding.cache.EmbeddingCache` picks one. Texts embedded by an earlier job (any job sharing
+    the file, either engine) are not embedded again; the scores are the same either way.
     """
     t0 = time.perf_counter()
     input, output, fmt, files, brand = _preflight(input, output, format, brand_topic, engine=engine,
@@ -383,14 +389,16 @@ def _run_and_finish(files, ckpt, m, brand, output, fmt, *, engine, chunk_size, s
             staged, n_rows = stage_final(parts, output, fmt, on_table=best)
             replace_output_and_errors(staged, output, ckpt.errors_path, errors_path)
         except OSError as exc:
-            raise write_error(exc, output, "writing the output", RESUME_HINT) from exc
+            raise write_error(exc, output, "writing the output") from exc
         staged = None
         ckpt.remove()
-    except BaseException:
+    except BaseException as exc:
         if staged is not None:
             staged.unlink(missing_ok=True)
         if ckpt.fresh and ckpt.accounts_done == 0:  # nothing done: leave nothing that blocks the next plain run
             ckpt.remove()
+            if isinstance(exc, WriteError):
+                exc.checkpoint_gone()  # no checkpoint left to --resume: say so
         raise
     finally:
         ckpt.close()

@@ -33,40 +33,83 @@ from brandfit.errors import InputError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Checkpoint", "fingerprint", "parts_dir_for", "STATE_FORMAT", "WriteError", "write_error"]
+__all__ = ["Checkpoint", "fingerprint", "parts_dir_for", "STATE_FORMAT", "WriteError", "write_error", "error_kind",
+           "retry_hint"]
 
-RESUME_HINT = ("the chunks already done are kept: free some space, then run the same command again with "
-               "--resume")
 STATE_FORMAT = 1
 STATE_FILE = "state.json"
 FINGERPRINT_BYTES = 1 << 20
+
+_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+_DENIED_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def _full(exc: BaseException) -> bool:
+    text = str(exc)
+    return getattr(exc, "errno", None) in _FULL_ERRNOS or any(
+        s in text for s in ("No space left", "Disk quota", "disk is full"))
+
+
+def error_kind(exc: BaseException) -> str:
+    """``"full"`` (no space left, a quota), ``"denied"`` (no permission, a read-only file system) or ``"other"``."""
+    if _full(exc):
+        return "full"
+    if getattr(exc, "errno", None) in _DENIED_ERRNOS or "Read-only file system" in str(exc) \
+            or "Permission denied" in str(exc):
+        return "denied"
+    return "other"
+
+
+def retry_hint(kind: str, *, kept: bool) -> str:
+    """What to do after a write failed with an error of ``kind`` (:func:`error_kind`): the fix that fits it, and
+    ``--resume`` only when a checkpoint is ``kept`` (otherwise nothing was kept, and a plain run starts over)."""
+    fix = {"full": "free some space", "denied": "make that folder writable",
+           "other": "fix the cause"}.get(kind, "fix the cause")
+    if kept:
+        return f"the chunks already done are kept: {fix}, then run the same command again with --resume"
+    return f"nothing was kept: {fix}, then run the same command again"
 
 
 class WriteError(OSError):
     """An OS error (a full disk, a quota, an I/O error) while the job wrote its checkpoint or its output: one line
     naming the path and what to do (the CLI prints an ``OSError`` with a ``filename`` as one line, exit 1)."""
 
-    def __init__(self, errno_: int | None, message: str, path: Path | str) -> None:
+    def __init__(self, errno_: int | None, message: str, path: Path | str, *, hint: str = "",
+                 kind: str = "other") -> None:
         super().__init__(errno_, message, str(path))
-        self.message = message
+        self.head = message
+        self.hint = hint
+        self.kind = kind
+
+    @property
+    def message(self) -> str:
+        return f"{self.head}; {self.hint}" if self.hint else self.head
+
+    def checkpoint_gone(self) -> None:
+        """Say what to do now that no checkpoint is left (the job removed an empty one): no ``--resume``."""
+        self.hint = retry_hint(self.kind, kept=False)
 
     def __str__(self) -> str:
         return self.message
 
 
-def write_error(exc: BaseException, path: Path | str, doing: str, then: str) -> WriteError:
+def write_error(exc: BaseException, path: Path | str, doing: str, then: str | None = None, *,
+                kept: bool = True) -> WriteError:
     """:class:`WriteError` for ``exc`` (an ``OSError``, or SQLite's "database or disk is full") raised while
-    ``doing`` (e.g. "writing the checkpoint") at ``path``; ``then`` says what to do next."""
+    ``doing`` (e.g. "writing the checkpoint") at ``path``; ``then`` says what to do next, by default the
+    :func:`retry_hint` for the kind of error and whether the checkpoint is ``kept``."""
     if isinstance(exc, WriteError):
         return exc
     code = getattr(exc, "errno", None)
+    kind = error_kind(exc)
     if code == errno.ENOSPC or "disk is full" in str(exc) or "No space left" in str(exc):
         code, what = errno.ENOSPC, "no space left on device"
-    elif code == errno.EDQUOT:
-        what = "disk quota exceeded"
+    elif code == errno.EDQUOT or "Disk quota" in str(exc):
+        code, what = errno.EDQUOT, "disk quota exceeded"
     else:
         what = getattr(exc, "strerror", None) or " ".join(str(exc).split()) or type(exc).__name__
-    return WriteError(code, f"{path}: {what} while {doing}; {then}", path)
+    hint = then if then is not None else retry_hint(kind, kept=kept)
+    return WriteError(code, f"{path}: {what} while {doing}", path, hint=hint, kind=kind)
 
 
 def parts_dir_for(output: Path) -> Path:
@@ -184,8 +227,7 @@ class Checkpoint:
             ckpt._save()
         except OSError as exc:  # no state.json, so nothing to resume: leave no folder that blocks the next run
             ckpt.remove()
-            raise write_error(exc, folder / STATE_FILE, "starting the checkpoint",
-                              "nothing was done; free some space and run the same command again") from exc
+            raise write_error(exc, folder / STATE_FILE, "starting the checkpoint", kept=False) from exc
         return ckpt
 
     @staticmethod
@@ -252,7 +294,7 @@ class Checkpoint:
             self._save()
         except OSError as exc:
             del self._state["completed"][str(chunk_id)]
-            raise write_error(exc, self.folder / STATE_FILE, "saving the checkpoint", RESUME_HINT) from exc
+            raise write_error(exc, self.folder / STATE_FILE, "saving the checkpoint") from exc
 
     def completed_parts(self, n_chunks: int) -> list[Path]:
         """Parts of chunks ``0..n_chunks-1``, checked to be all done and present."""

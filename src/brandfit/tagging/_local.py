@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from brandfit.account import BrandTopic
 from brandfit.errors import InputError
 from brandfit.pipeline import Pipeline
-from brandfit.tagging._checkpoint import RESUME_HINT, Checkpoint, write_error
+from brandfit.tagging._checkpoint import Checkpoint, write_error
 from brandfit.tagging._input import ErrorLog, Item
 from brandfit.tagging._output import relevance_table, write_part
 
@@ -159,7 +159,7 @@ def save_chunk(ckpt: Checkpoint, k: int, table: Any, errors: ErrorLog, progress:
     try:
         write_part(path, table)
     except OSError as exc:
-        raise write_error(exc, path, "writing the checkpoint", RESUME_HINT) from exc
+        raise write_error(exc, path, "writing the checkpoint") from exc
     ckpt.mark_done(k, table.num_rows)
     errors.flush()
     progress.update(table.num_rows, set_aside=errors.count)

@@ -18,22 +18,19 @@ import heapq
 import io
 import json
 import os
-import re
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from brandfit._atomic import atomic_path, fsync_dir, fsync_file
+from brandfit._atomic import atomic_path, fsync_dir, fsync_file, new_temp_path, temp_name_pattern
 from brandfit.errors import InputError
 from brandfit.scoring import Relevance
 from brandfit.topics import TOPICS
 
 __all__ = ["FORMATS", "SCHEMA", "COLUMNS", "RANK_SCHEMA", "TopAccounts", "resolve_format", "relevance_table",
-           "ranked_table", "write_part", "write_final", "write_tables", "move_into_place", "stage_final",
-           "replace_output_and_errors", "temp_path_for", "stale_temps"]
+           "ranked_table", "write_part", "write_tables", "stage_final", "replace_output_and_errors", "stale_temps"]
 
 FORMATS = ("parquet", "jsonl", "csv")
 JSON_COLUMNS = ("evidence", "reasons", "promo_cues")
@@ -156,15 +153,6 @@ def _csv_cell(value: Any) -> str:
     return str(value)
 
 
-def write_final(parts: Sequence[Path], output: Path, fmt: str,
-                on_table: Callable[[pa.Table], None] | None = None) -> int:
-    """Concatenate ``parts`` (in order) into ``output`` in ``fmt``, atomically. Returns the row count.
-
-    Reads one part at a time, so memory is bounded by a chunk, not by the job; ``on_table`` sees each part.
-    """
-    return write_tables((pq.read_table(part, schema=SCHEMA) for part in parts), output, fmt, on_table=on_table)
-
-
 def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return table if table.schema == schema else table.cast(schema)
 
@@ -217,21 +205,11 @@ def _write_into(path: Path, tables: Iterable[pa.Table], fmt: str, *, schema: pa.
     return n
 
 
-def temp_path_for(target: Path) -> Path:
-    """A new, empty temporary file beside ``target``, named as :func:`brandfit._atomic.atomic_path` names its own
-    (``.NAME.XXXXXXXX.tmp``), with the usual mode."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    mask = os.umask(0o022)
-    os.umask(mask)
-    os.chmod(tmp, 0o666 & ~mask)
-    return Path(tmp)
-
-
 def stale_temps(target: Path) -> list[Path]:
-    """Temporary files an interrupted write of ``target`` left beside it: exactly ``.NAME.XXXXXXXX.tmp`` (the 8
-    characters ``mkstemp`` draws), so nobody else's file, nor another output's (``NAME.errors.jsonl``'s), matches."""
-    pattern = re.compile(r"\." + re.escape(target.name) + r"\.[a-z0-9_]{8}\.tmp")
+    """Temporary files an interrupted write of ``target`` left beside it: exactly ``.NAME.XXXXXXXX.tmp``
+    (:func:`brandfit._atomic.temp_name_pattern`, the names :func:`brandfit._atomic.new_temp_path` gives), so nobody
+    else's file, nor another output's (``NAME.errors.jsonl``'s), matches."""
+    pattern = temp_name_pattern(target)
     try:
         entries = list(target.parent.iterdir())
     except OSError:
@@ -241,10 +219,12 @@ def stale_temps(target: Path) -> list[Path]:
 
 def stage_final(parts: Sequence[Path], output: Path, fmt: str,
                 on_table: Callable[[pa.Table], None] | None = None) -> tuple[Path, int]:
-    """As :func:`write_final`, but into a temporary file beside ``output`` (written and ``fsync``-ed), which is
-    returned with the row count and **not** renamed: :func:`replace_output_and_errors` does that. On failure the
-    temporary file is removed."""
-    tmp = temp_path_for(output)
+    """Concatenate ``parts`` (in order) in ``fmt`` into a new temporary file beside ``output``
+    (:func:`brandfit._atomic.new_temp_path`), written and ``fsync``-ed, and return it with the row count; it is
+    **not** renamed: :func:`replace_output_and_errors` does that. On failure the temporary file is removed.
+
+    Reads one part at a time, so memory is bounded by a chunk, not by the job; ``on_table`` sees each part."""
+    tmp = new_temp_path(output)
     try:
         n = _write_into(tmp, (pq.read_table(part, schema=SCHEMA) for part in parts), fmt, schema=SCHEMA,
                         on_table=on_table)
@@ -297,10 +277,3 @@ class TopAccounts:
 
     def result(self) -> list[dict[str, Any]]:
         return [row for _, _, row in sorted(self._heap, key=lambda e: e[:2], reverse=True)]
-
-
-def move_into_place(src: Path, target: Path) -> None:
-    """fsync ``src`` and rename it over ``target`` (same filesystem), atomically."""
-    fsync_file(src)
-    os.replace(src, target)
-    fsync_dir(target.parent)

@@ -20,6 +20,11 @@ Connecting to a cluster (``--ray-address`` / ``$RAY_ADDRESS``) is bounded: the a
 host:port, which fails at once when nothing listens there), and ``ray.init`` itself is given
 :data:`CONNECT_TIMEOUT_S` seconds (``$BRANDFIT_RAY_CONNECT_TIMEOUT``), since Ray keeps retrying an address that
 accepts connections but does not answer for many minutes. Either failure is one :class:`RayConnectError` line.
+
+Past the timeout, the thread running ``ray.init`` cannot be stopped; it is abandoned, and marked so: if it connects
+later it calls ``ray.shutdown()`` at once (so a later :func:`~brandfit.tagging.tag_files` in the same Python process
+never finds, uses and leaks that connection), and while it still runs a later Ray job in this process is refused
+with a :class:`RayConnectError` (rather than racing it with a second ``ray.init``).
 """
 
 from __future__ import annotations
@@ -180,11 +185,18 @@ def _stage(items: list[Item]) -> pa.Table:
     }, schema=_STAGE_SCHEMA)
 
 
+_connect_lock = threading.Lock()
+_abandoned: dict[str, Any] = {}
+"""The ``ray.init`` thread given up on after its timeout (``thread``, ``address``), while it may still run."""
+
+
 def _init_ray(ray: Any, address: str | None) -> bool:
     """Connect to ``address`` / ``$RAY_ADDRESS``, or start a local cluster. True if we started Ray here.
 
     A given address is checked first (:func:`check_ray_address`) and ``ray.init`` runs in a helper thread given
-    :data:`CONNECT_TIMEOUT_S`: any failure, or no connection in time, is a :class:`RayConnectError`."""
+    :data:`CONNECT_TIMEOUT_S`: any failure, or no connection in time, is a :class:`RayConnectError`. While a
+    ``ray.init`` abandoned after its timeout still runs in this process, this refuses (:class:`RayConnectError`)."""
+    _refuse_while_abandoned()
     if ray.is_initialized():
         return False
     address, where = _address_source(address)
@@ -199,6 +211,20 @@ def _init_ray(ray: Any, address: str | None) -> bool:
     return True
 
 
+def _refuse_while_abandoned() -> None:
+    with _connect_lock:
+        thread = _abandoned.get("thread")
+        if thread is None:
+            return
+        if not thread.is_alive():
+            _abandoned.clear()
+            return
+        address = _abandoned.get("address")
+    raise RayConnectError(f"an earlier connection to the Ray cluster at {address} timed out in this Python process and "
+                          "Ray is still retrying it (it is shut down as soon as it connects); start a new process, "
+                          "or try again later")
+
+
 class _QuietThreadWarning(logging.Filter):
     """Hide Ray's "SIGTERM handler is not set ... not the main thread" warning: the helper thread is ours."""
 
@@ -207,33 +233,69 @@ class _QuietThreadWarning(logging.Filter):
 
 
 def _init_bounded(ray: Any, address: str, where: str, timeout: float) -> None:
-    outcome: dict[str, BaseException] = {}
+    """``ray.init(address=...)`` in a helper thread, given ``timeout`` seconds. Past it, the thread is abandoned
+    (recorded in :data:`_abandoned`): should its ``ray.init`` still succeed, it calls ``ray.shutdown()`` itself, so
+    nobody in this process is left with a connection that nobody shuts down."""
+    state: dict[str, Any] = {}  # "error" / "connected" (set by the thread), "abandoned" (set here): under the lock
+    quiet = _QuietThreadWarning()
+    ray_logger = logging.getLogger("ray._private.worker")
 
     def connect() -> None:
         try:
             ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller
-            outcome["error"] = exc
+            with _connect_lock:
+                state["error"] = exc
+                late = state.get("abandoned", False)
+        else:
+            with _connect_lock:
+                state["connected"] = True
+                late = state.get("abandoned", False)
+            if late:  # connected after the caller gave up: nobody would ever shut this connection down
+                logger.info("the abandoned connection to the Ray cluster at %s came through late; shutting it down",
+                            address)
+                try:
+                    ray.shutdown()
+                except Exception as exc:  # noqa: BLE001 - a daemon thread: log, never raise
+                    logger.warning("could not shut down the late Ray connection to %s: %s", address, exc)
+        if late:
+            ray_logger.removeFilter(quiet)  # the caller left it on while this thread ran
 
-    quiet = _QuietThreadWarning()
-    ray_logger = logging.getLogger("ray._private.worker")
     ray_logger.addFilter(quiet)
+    thread = threading.Thread(target=connect, name="brandfit-ray-connect", daemon=True)
     try:
-        thread = threading.Thread(target=connect, name="brandfit-ray-connect", daemon=True)
         thread.start()
         thread.join(timeout)
-    finally:
-        ray_logger.removeFilter(quiet)
-    if thread.is_alive():  # Ray is still retrying; the daemon thread ends with the process
+    except BaseException:  # Ctrl-C while waiting: the connection, made or to come, is not ours to keep
+        if not _abandon(thread, address, state):
+            thread.join()
+            ray_logger.removeFilter(quiet)
+            if state.get("connected"):
+                ray.shutdown()
+        raise
+    if _abandon(thread, address, state):  # Ray is still retrying; the thread shuts down a late connection itself
         raise RayConnectError(f"cannot reach the Ray cluster at {address} ({where}): no connection within "
                               f"{timeout:.0f} s (BRANDFIT_RAY_CONNECT_TIMEOUT); is it a Ray cluster's GCS address, "
                               "and is the cluster running?")
-    exc = outcome.get("error")
+    thread.join()  # done, or just returning
+    ray_logger.removeFilter(quiet)
+    exc = state.get("error")
     if exc is not None:
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise exc
         raise RayConnectError(f"cannot connect to the Ray cluster at {address} ({where}): "
                               f"{' '.join(str(exc).split())[:300] or type(exc).__name__}") from exc
+
+
+def _abandon(thread: threading.Thread, address: str, state: dict[str, Any]) -> bool:
+    """Give up on ``thread``'s ``ray.init`` unless it already ended; True if abandoned (then recorded in
+    :data:`_abandoned`, and the thread shuts down a connection it makes later)."""
+    with _connect_lock:
+        if "error" in state or "connected" in state:
+            return False
+        state["abandoned"] = True
+        _abandoned.update(thread=thread, address=address)
+        return True
 
 
 def _actor_count(ray: Any, concurrency: int | None) -> int:
