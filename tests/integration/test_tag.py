@@ -288,7 +288,7 @@ def test_existing_output_and_unfinished_runs_need_a_decision(tmp_path, accounts,
 
     # an unfinished run of the same job (as a killed run leaves it)
     settings = {"brand_topic": "fitness", "model_version": tag_model.version, "backend": tag_model.backend,
-                "chunk_size": 512}
+                "chunk_size": 512, "max_posts": 1000}  # brandfit.tagging.DEFAULT_MAX_POSTS
     running = Checkpoint.open(out, settings=settings, inputs=[fingerprint(inp)], resume=False, overwrite=True)
     assert _tag(inp, "-o", out, "--brand-topic", "fitness", "--resume") == 2  # it holds the lock
     assert "another brandfit tag job" in capsys.readouterr().err

@@ -23,7 +23,13 @@ COLUMNS = ("rank", "handle", "account_id", "rank_score", "score", "primary_topic
            "undisclosed_promo", "n_posts", "tier", "followers")
 
 
+MAX_POSTS = 1000
+"""Default of ``--max-posts``: :data:`brandfit.tagging.DEFAULT_MAX_POSTS` (not imported here, to keep ``--help``
+light; a test checks the two agree)."""
+
+
 def register(sub: argparse._SubParsersAction) -> None:
+    from brandfit.cli._argtypes import whole_number
     from brandfit.topics import BRAND_TOPICS
 
     p = sub.add_parser("rank", help="rank the accounts of a file or folder for a brand topic and print the best N",
@@ -40,6 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", default=None, metavar="FILE",
                    help="write the shortlist here (.csv, .jsonl or .parquet) instead of printing it")
     p.add_argument("--overwrite", action="store_true", help="replace an existing -o file")
+    p.add_argument("--max-posts", type=whole_number(0), default=MAX_POSTS, metavar="N",
+                   help=f"most posts one account may have (default {MAX_POSTS:,}; 0: no limit): an account "
+                        "with more is set aside with its count, never cut short (as brandfit tag)")
     p.add_argument("--model", default="production", metavar="REF", help="registry ref (default production)")
     p.add_argument("--registry", default=None, metavar="PATH", help="registry folder")
     p.add_argument("--backend", choices=BACKENDS, default=None, help="embedding backend (default onnx)")
@@ -92,7 +101,8 @@ def _rank(args: argparse.Namespace) -> int:
     if out is not None:
         _check_output(out, args.input, args.overwrite)
     brand = brand_from_args(args.brand_topic, args.brand_name, args.example)
-    items, set_aside = read_account_items(args.input)  # the inputs as given: a folder's unread entries are recorded
+    # the inputs as given: a folder's unread entries are recorded
+    items, set_aside = read_account_items(args.input, max_posts=args.max_posts)
     accounts = [item.account for item in items]
     errors_path = errors_path_for(out) if out is not None else None
     if errors_path is not None:  # always written beside -o (empty when every row was good), as tag does

@@ -19,6 +19,11 @@ from brandfit.errors import InputError
 __all__ = ["register"]
 
 
+MAX_POSTS = 1000
+"""Default of ``--max-posts``: :data:`brandfit.tagging.DEFAULT_MAX_POSTS` (not imported here, to keep ``--help``
+light; a test checks the two agree)."""
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     from brandfit.topics import BRAND_TOPICS
 
@@ -51,6 +56,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="output format (default: from OUTPUT's suffix; parquet when it has none)")
     p.add_argument("--chunk-size", type=whole_number(1), default=512, metavar="N",
                    help="accounts per chunk: the unit of batching and of the checkpoint (default 512)")
+    p.add_argument("--max-posts", type=whole_number(0), default=MAX_POSTS, metavar="N",
+                   help=f"most posts one account may have (default {MAX_POSTS:,}; 0: no limit): an account "
+                        "with more is set aside in OUTPUT.errors.jsonl with its count, never cut short. "
+                        "A setting --resume must match")
     p.add_argument("--resume", action="store_true",
                    help="continue an unfinished run of the same job from its checkpoint (OUTPUT.parts/)")
     p.add_argument("--overwrite", action="store_true",
@@ -106,7 +115,7 @@ def _tag(args: argparse.Namespace) -> int:
         engine=args.engine, format=args.format, chunk_size=args.chunk_size, resume=args.resume,
         overwrite=args.overwrite, ray_address=args.ray_address, ray_concurrency=args.ray_concurrency,
         show_progress_bar=False if args.no_progress else None, top=0 if args.quiet_summary else args.top,
-        cache=False if args.no_cache else args.cache,
+        cache=False if args.no_cache else args.cache, max_posts=args.max_posts,
     )
     aside = summary.rows_set_aside
     if args.quiet_summary:

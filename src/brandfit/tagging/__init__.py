@@ -33,7 +33,7 @@ from brandfit.pipeline import Pipeline
 from brandfit.scoring import Relevance
 from brandfit.settings import DEFAULT_MODEL_REF
 from brandfit.tagging._checkpoint import Checkpoint, WriteError, fingerprint, write_error
-from brandfit.tagging._input import AccountReader, ErrorLog, Item
+from brandfit.tagging._input import DEFAULT_MAX_POSTS, AccountReader, ErrorLog, Item
 from brandfit.tagging._local import Progress, chunked, count_accounts, run_local
 from brandfit.tagging._output import (
     FORMATS,
@@ -51,24 +51,27 @@ from brandfit.tagging._output import (
 logger = logging.getLogger(__name__)
 
 __all__ = ["tag_files", "read_accounts", "read_account_items", "write_shortlist", "check_output", "TagSummary",
-           "ENGINES", "FORMATS", "DEFAULT_CHUNK_SIZE", "errors_path_for"]
+           "ENGINES", "FORMATS", "DEFAULT_CHUNK_SIZE", "DEFAULT_MAX_POSTS", "errors_path_for"]
 
 ENGINES = ("local", "ray")
 _DISK_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS)
 DEFAULT_CHUNK_SIZE = 512
 
 
-def read_accounts(inputs: list[str | Path]) -> tuple[list[Account], list[dict[str, Any]]]:
+def read_accounts(inputs: list[str | Path], *,
+                  max_posts: int = DEFAULT_MAX_POSTS) -> tuple[list[Account], list[dict[str, Any]]]:
     """The accounts of ``inputs`` (files or folders, either input shape) read exactly as :func:`tag_files` reads
     them, in memory, and the rows set aside, each ``{"source_file", "line", "account_id", "reason"}``, as
     ``tag_files`` writes them to its errors file: first one file-level record (``line`` and ``account_id`` null) for
     each entry of an input folder that is not read (another suffix, a subfolder, a broken link...), then the bad
-    rows. For a shortlist (``brandfit rank``); for millions of accounts use :func:`tag_files`."""
-    items, set_aside = read_account_items(inputs)
+    rows. An account with more than ``max_posts`` posts is set aside (0: no cap), as in :func:`tag_files`. For a
+    shortlist (``brandfit rank``); for millions of accounts use :func:`tag_files`."""
+    items, set_aside = read_account_items(inputs, max_posts=max_posts)
     return [item.account for item in items], set_aside
 
 
-def read_account_items(inputs: list[str | Path]) -> tuple[list[Item], list[dict[str, Any]]]:
+def read_account_items(inputs: list[str | Path], *,
+                       max_posts: int = DEFAULT_MAX_POSTS) -> tuple[list[Item], list[dict[str, Any]]]:
     """As :func:`read_accounts`, each account with where it came from (``source_file``, ``source_line``: the file
     and line of its first row, as ``tag_files`` writes them)."""
     import io
@@ -82,7 +85,7 @@ def read_account_items(inputs: list[str | Path]) -> tuple[list[Item], list[dict[
         for path, reason in unread_entries(i):
             errors.add(str(path), None, None, reason)
     with tempfile.TemporaryDirectory(prefix="brandfit-read-") as scratch:
-        reader = AccountReader(files, scratch=Path(scratch), errors=errors)
+        reader = AccountReader(files, scratch=Path(scratch), errors=errors, max_posts=max_posts)
         try:
             items = list(reader)
         finally:
@@ -255,7 +258,9 @@ def _run_chunks(files, ckpt, model, brand, *, engine, chunk_size, already, show_
         errors = ErrorLog(efh)
         for path, reason in unread:  # files and folders the reader skips: one file-level record each
             errors.add(str(path), None, None, reason)
-        reader = AccountReader(files, scratch=scratch, errors=errors)
+        # the cap the job started with, as its checkpoint recorded it (a resume is refused when it differs)
+        reader = AccountReader(files, scratch=scratch, errors=errors,
+                               max_posts=ckpt.settings.get("max_posts", DEFAULT_MAX_POSTS))
         try:
             chunks = chunked(reader, chunk_size)
             if engine == "local":
@@ -290,6 +295,7 @@ def tag_files(
     show_progress_bar: bool | None = None,
     top: int = 10,
     cache: bool | str | Path | EmbeddingCache | None = None,
+    max_posts: int = DEFAULT_MAX_POSTS,
 ) -> TagSummary:
     """Tag every account in ``input`` (a JSONL/CSV/Parquet file or a folder of them) for ``brand_topic``.
 
@@ -307,15 +313,22 @@ def tag_files(
     ``${XDG_CACHE_HOME:-~/.cache}/brandfit/embeddings.sqlite``; ``False`` turns it off; a path or an
     :class:`~brandfit.embedding.cache.EmbeddingCache` picks one. Texts embedded by an earlier job (any job sharing
     the file, either engine) are not embedded again; the scores are the same either way.
+
+    ``max_posts`` (default :data:`DEFAULT_MAX_POSTS`; 0: no cap): an account with more posts is set aside, one
+    record in the errors file naming the account, the count and ``--max-posts``; never cut short. Part of the
+    settings a ``resume`` must match.
     """
     t0 = time.perf_counter()
+    if isinstance(max_posts, bool) or not isinstance(max_posts, int) or max_posts < 0:
+        raise InputError(f"max_posts: must be an integer >= 0 (0: no limit), got {max_posts!r}")
     input, output, fmt, files, brand = _preflight(input, output, format, brand_topic, engine=engine,
                                                   chunk_size=chunk_size, ray_concurrency=ray_concurrency, top=top,
                                                   ray_address=ray_address)
     unread = unread_entries(input)
     m = _prepare_model(model, registry, backend)
     emb_cache = resolve_cache(cache, default_on=True)
-    ckpt = _open_checkpoint(output, files, m, brand, chunk_size=chunk_size, resume=resume, overwrite=overwrite)
+    ckpt = _open_checkpoint(output, files, m, brand, chunk_size=chunk_size, resume=resume, overwrite=overwrite,
+                            max_posts=max_posts)
     hits0, misses0 = (emb_cache.hits, emb_cache.misses) if emb_cache is not None else (0, 0)
     already, n_rows, n_errors, errors_path, best = _run_and_finish(
         files, ckpt, m, brand, output, fmt, engine=engine, chunk_size=chunk_size, show_progress_bar=show_progress_bar,
@@ -345,10 +358,11 @@ def _preflight(input, output, format, brand_topic, *, engine, chunk_size, ray_co
     return input, output, fmt, files, brand
 
 
-def _open_checkpoint(output, files, m, brand, *, chunk_size, resume, overwrite) -> Checkpoint:
+def _open_checkpoint(output, files, m, brand, *, chunk_size, resume, overwrite,
+                     max_posts=DEFAULT_MAX_POSTS) -> Checkpoint:
     """Open (or resume) the checkpoint of a ``tag_files`` job, keyed by its settings and input fingerprints."""
     settings = {"brand_topic": _brand_setting(brand), "model_version": m.version, "backend": m.backend,
-                "chunk_size": chunk_size}
+                "chunk_size": chunk_size, "max_posts": max_posts}
     ckpt = Checkpoint.open(output, settings=settings, inputs=[fingerprint(f) for f in files],
                            resume=resume, overwrite=overwrite)
     if resume or overwrite:  # the checkpoint's lock is held: no other job is writing this output right now

@@ -112,6 +112,9 @@ def write_error(exc: BaseException, path: Path | str, doing: str, then: str | No
     return WriteError(code, f"{path}: {what} while {doing}", path, hint=hint, kind=kind)
 
 
+_MISSING = object()
+
+
 def parts_dir_for(output: Path) -> Path:
     return output.with_name(output.name + ".parts")
 
@@ -242,7 +245,9 @@ class Checkpoint:
         if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
             raise InputError(f"{path}: unknown checkpoint format; pass --overwrite to start over")
         old = state.get("settings", {})
-        diffs = [f"{k}: {old.get(k)!r} then, {v!r} now" for k, v in settings.items() if old.get(k) != v]
+        diffs = [f"{k}: {old[k]!r} then, {v!r} now" if k in old else
+                 f"{k}: not recorded then (a run of an earlier brandfit), {v!r} now"
+                 for k, v in settings.items() if old.get(k, _MISSING) != v]
         if diffs:
             raise InputError(
                 f"--resume: the unfinished run in {folder} used other settings ({'; '.join(diffs)}); "
@@ -260,6 +265,11 @@ class Checkpoint:
     @property
     def run_id(self) -> str:
         return self._state["run_id"]
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The job's settings as recorded when it started (a copy): a resumed run reads its input with them."""
+        return dict(self._state.get("settings", {}))
 
     @property
     def errors_path(self) -> Path:

@@ -15,6 +15,11 @@ scratch folder and read back grouped (accounts in order of their first row, text
 Account ids already seen are also kept on disk, so a second account with the same id is set aside
 rather than tagged twice. Memory stays flat in the input size.
 
+An account with more posts than ``max_posts`` (default :data:`DEFAULT_MAX_POSTS`; 0: no cap) is set aside
+as one row error naming the account, the count and the option, never cut short. In a row-per-text input the
+rows past the cap are counted and dropped as they are read back, so one account's rows are never held in
+memory beyond the cap.
+
 Order of the stream: accounts of row-per-account files in file and row order, then the grouped
 accounts of row-per-text files by first appearance. The order only depends on the input, so chunk
 ``k`` of a resumed run holds exactly the accounts chunk ``k`` held before.
@@ -38,7 +43,8 @@ from brandfit.errors import InputError, InputTypeError, RowError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ACCOUNT_COLUMNS", "TEXT_COLUMNS", "Item", "ErrorLog", "AccountReader", "detect_shape"]
+__all__ = ["ACCOUNT_COLUMNS", "TEXT_COLUMNS", "Item", "ErrorLog", "AccountReader", "detect_shape",
+           "DEFAULT_MAX_POSTS", "too_many_posts"]
 
 ACCOUNT_COLUMNS = ("account_id", "bio", "posts", "handle", "followers")
 TEXT_COLUMNS = ("account_id", "kind", "text", "likes", "comments", "posted_at", "followers", "handle")
@@ -49,6 +55,10 @@ MAX_ID_CHARS = 1024
 """Longest account id accepted (a longer one is a row error, not cut: two ids must never become one)."""
 MAX_REASON_CHARS = 1000
 """A reason in the errors file is cut to this many characters, so one huge value cannot flood the file."""
+DEFAULT_MAX_POSTS = 1000
+"""Most posts one account may have (``--max-posts``); an account with more is set aside, not cut. Far above any
+real feed a discovery tool tags (micro-influencers are judged on their last few dozen to few hundred posts), low
+enough that one account cannot take minutes and the job's memory (20,000 posts: ~60 s, ~660 MiB)."""
 
 
 def _show(value: Any, limit: int = 60) -> str:
@@ -182,8 +192,15 @@ def _unknown(values: Mapping[str, Any], allowed: tuple[str, ...], shape: str) ->
         raise RowError(f"unknown column(s) {names} in a {shape} file; expected only {', '.join(allowed)}")
 
 
-def parse_account_row(values: Mapping[str, Any], *, from_text: bool) -> Account:
-    """One row of a row-per-account file -> an :class:`Account`, or :class:`RowError` with the reason."""
+def too_many_posts(acc_id: str, n_posts: int, max_posts: int) -> str:
+    """The reason an account over the ``--max-posts`` cap is set aside."""
+    return (f"account {acc_id!r} has {n_posts} posts, more than --max-posts {max_posts} allows: set aside, not "
+            f"truncated; pass a higher --max-posts (or --max-posts 0, no limit) to tag it")
+
+
+def parse_account_row(values: Mapping[str, Any], *, from_text: bool, max_posts: int = 0) -> Account:
+    """One row of a row-per-account file -> an :class:`Account`, or :class:`RowError` with the reason (also for
+    more than ``max_posts`` posts, when ``max_posts`` is not 0)."""
     _unknown(values, ACCOUNT_COLUMNS, "row-per-account")
     acc_id = _account_id(values)
     posts = values.get("posts")
@@ -198,6 +215,8 @@ def parse_account_row(values: Mapping[str, Any], *, from_text: bool) -> Account:
         posts = None
     elif not isinstance(posts, (list, tuple)):
         raise RowError(f"posts: expected a list or a JSON string of a list, got {type(posts).__name__}")
+    if max_posts and posts is not None and len(posts) > max_posts:
+        raise RowError(too_many_posts(acc_id, len(posts), max_posts))
     for i, post in enumerate(posts or ()):  # a file's NaN count is no missing value, in a post either
         if isinstance(post, Mapping):
             for name in ("likes", "comments"):
@@ -255,12 +274,16 @@ class AccountReader:
     """Reads ``files`` into a stream of :class:`Item`; bad rows go to ``errors``.
 
     ``scratch`` is a folder for the two on-disk tables (account ids seen, spilled text rows); it is
-    the caller's to create and remove.
+    the caller's to create and remove. ``max_posts`` (0: no cap): an account with more posts is set aside.
     """
 
-    def __init__(self, files: list[Path], *, scratch: Path, errors: ErrorLog) -> None:
+    def __init__(self, files: list[Path], *, scratch: Path, errors: ErrorLog,
+                 max_posts: int = DEFAULT_MAX_POSTS) -> None:
+        if isinstance(max_posts, bool) or not isinstance(max_posts, int) or max_posts < 0:
+            raise InputError(f"max_posts: must be an integer >= 0 (0: no limit), got {max_posts!r}")
         self.files = [Path(f) for f in files]
         self.errors = errors
+        self.max_posts = max_posts
         self.rows_read = 0
         self._seen = sqlite3.connect(scratch / "seen.sqlite")
         self._texts = sqlite3.connect(scratch / "texts.sqlite")
@@ -269,7 +292,8 @@ class AccountReader:
             db.execute("PRAGMA synchronous=OFF")
         self._seen.execute("CREATE TABLE seen (account_id TEXT PRIMARY KEY, file TEXT, line INTEGER)")
         self._texts.execute(
-            "CREATE TABLE texts (seq INTEGER PRIMARY KEY, account_id TEXT, file TEXT, line INTEGER, payload TEXT)"
+            "CREATE TABLE texts (seq INTEGER PRIMARY KEY, account_id TEXT, file TEXT, line INTEGER, kind TEXT, "
+            "payload TEXT)"
         )
 
     def close(self) -> None:
@@ -316,7 +340,7 @@ class AccountReader:
                                 "or kind/text columns (one row per text), not neither or both")
                 continue
             try:
-                acc = parse_account_row(row.values, from_text=from_text)
+                acc = parse_account_row(row.values, from_text=from_text, max_posts=self.max_posts)
             except RowError as exc:
                 self.errors.add(row.source, row.line, _loose_id(row.values), str(exc))
                 continue
@@ -329,7 +353,7 @@ class AccountReader:
 
     def _spill(self, paths: list[Path]) -> None:
         """Check every row of the row-per-text files and park the valid ones on disk."""
-        batch: list[tuple[str, str, int, str]] = []
+        batch: list[tuple[str, str, int, str, str]] = []
         for path in paths:
             from_text = path.suffix.lower() == ".csv"
             for row in iter_rows(path):
@@ -340,35 +364,53 @@ class AccountReader:
                 except RowError as exc:
                     self.errors.add(row.source, row.line, _loose_id(row.values), str(exc))
                     continue
-                batch.append((acc_id, row.source, row.line, json.dumps(fields, ensure_ascii=False)))
+                batch.append((acc_id, row.source, row.line, fields["kind"], json.dumps(fields, ensure_ascii=False)))
                 if len(batch) >= 10_000:
-                    self._texts.executemany("INSERT INTO texts (account_id, file, line, payload) VALUES (?,?,?,?)", batch)
+                    self._texts.executemany("INSERT INTO texts (account_id, file, line, kind, payload) VALUES (?,?,?,?,?)", batch)
                     batch.clear()
         if batch:
-            self._texts.executemany("INSERT INTO texts (account_id, file, line, payload) VALUES (?,?,?,?)", batch)
+            self._texts.executemany("INSERT INTO texts (account_id, file, line, kind, payload) VALUES (?,?,?,?,?)", batch)
         self._texts.execute("CREATE INDEX texts_account ON texts (account_id, seq)")
         self._texts.commit()
 
     def _grouped(self) -> Iterator[Item]:
+        """The spilled rows read back one account at a time. Past ``max_posts`` posts an account's rows are only
+        counted, not kept (nor decoded), and the account is set aside with one record at its first row."""
         cur = self._texts.execute(
-            "SELECT t.account_id, t.file, t.line, t.payload FROM texts AS t "
+            "SELECT t.account_id, t.file, t.line, t.kind, t.payload FROM texts AS t "
             "JOIN (SELECT account_id, MIN(seq) AS first FROM texts GROUP BY account_id) AS f "
             "ON t.account_id = f.account_id ORDER BY f.first, t.seq"
         )
+        cap = self.max_posts
         group: list[tuple[str, int, dict[str, Any]]] = []
         current: str | None = None
-        for acc_id, source, line, payload in cur:
-            if acc_id != current and group:
-                item = self._assemble(current, group)
-                if item is not None:
-                    yield item
-                group = []
-            current = acc_id
+        first_at: tuple[str, int] = ("", 0)
+        n_posts = 0
+        for acc_id, source, line, kind, payload in cur:
+            if acc_id != current:
+                if current is not None:
+                    item = self._finish_group(current, group, n_posts, first_at)
+                    if item is not None:
+                        yield item
+                group, current, first_at, n_posts = [], acc_id, (source, line), 0
+            if kind == "post":
+                n_posts += 1
+                if cap and n_posts > cap:
+                    group.clear()  # the account is set aside: hold none of its rows
+            if cap and n_posts > cap:
+                continue
             group.append((source, line, json.loads(payload)))
-        if group:
-            item = self._assemble(current, group)
+        if current is not None:
+            item = self._finish_group(current, group, n_posts, first_at)
             if item is not None:
                 yield item
+
+    def _finish_group(self, acc_id: str, rows: list[tuple[str, int, dict[str, Any]]], n_posts: int,
+                      first_at: tuple[str, int]) -> Item | None:
+        if self.max_posts and n_posts > self.max_posts:
+            self.errors.add(first_at[0], first_at[1], acc_id, too_many_posts(acc_id, n_posts, self.max_posts))
+            return None
+        return self._assemble(acc_id, rows)
 
     def _assemble(self, acc_id: str, rows: list[tuple[str, int, dict[str, Any]]]) -> Item | None:
         source, line = rows[0][0], rows[0][1]
